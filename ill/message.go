@@ -1,0 +1,165 @@
+package ill
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Message types carried on the broker. Routing keys equal the type.
+const (
+	MsgSubmit   = "request.submit"   // intake → requests pool
+	MsgAction   = "request.action"   // intake/scheduler → requests pool
+	MsgHoldings = "holdings.batch"   // intake → holdings pool
+	MsgNotice   = "notice.deliver"   // outbox → notifier pool
+	MsgShipment = "shipment.created" // outbox → courier pool
+)
+
+// Message is the envelope of every message on the broker. ID is unique per
+// logical message and is what consumers dedupe on (inbox); a retry by the
+// producer of the same HTTP call reuses nothing, but a redelivery of the
+// same message carries the same ID.
+type Message struct {
+	ID        string          `json:"id"`
+	Type      string          `json:"type"`
+	Actor     string          `json:"actor"`     // library code, "CENTRE" or "system"
+	IsCentre  bool            `json:"is_centre"` // the actor holds a centre key
+	RequestID string          `json:"request_id,omitempty"`
+	Action    Action          `json:"action,omitempty"`
+	At        time.Time       `json:"at"` // when the intake accepted it: the time rules are judged at
+	Body      json.RawMessage `json:"body,omitempty"`
+}
+
+// SystemActor is the actor of hub-initiated transitions.
+const SystemActor = "system"
+
+// CentreCode is the pseudo library code of centre (admin) keys.
+const CentreCode = "CENTRE"
+
+// Patron is the reader a borrowing library vouches for.
+type Patron struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Email       string `json:"email"`
+	DepositPaid bool   `json:"deposit_paid"`
+}
+
+// Citation is a manual request's description of the item.
+type Citation struct {
+	Title     string `json:"title"`
+	Author    string `json:"author"`
+	ISBN      string `json:"isbn"`
+	Publisher string `json:"publisher"`
+	Year      int    `json:"year"`
+	Language  string `json:"language,omitempty"`
+	Material  string `json:"material,omitempty"`
+}
+
+// SubmitBody is the body of POST /v1/requests and of a request.submit message.
+type SubmitBody struct {
+	ClientRequestID string    `json:"client_request_id"`
+	Patron          Patron    `json:"patron"`
+	RecordID        string    `json:"record_id,omitempty"`
+	Item            *Citation `json:"item,omitempty"`
+	Note            string    `json:"note,omitempty"`
+}
+
+// ActionBody is the union of every action's body (SPEC 5.1).
+type ActionBody struct {
+	Decision    string   `json:"decision,omitempty"`     // respond
+	Reason      Reason   `json:"reason,omitempty"`       // respond unfilled
+	ItemBarcode string   `json:"item_barcode,omitempty"` // ship
+	Condition   string   `json:"condition,omitempty"`    // return, checkin
+	By          string   `json:"by,omitempty"`           // cancel
+	Accept      *bool    `json:"accept,omitempty"`       // cancel_response
+	RecordID    string   `json:"record_id,omitempty"`    // mediate
+	Lenders     []string `json:"lenders,omitempty"`      // mediate
+	Note        string   `json:"note,omitempty"`
+}
+
+// Variant derives the state-table variant from the body and validates the
+// fields the action needs. It is the single place the API and the consumers
+// interpret action bodies.
+func (b ActionBody) Variant(a Action) (Variant, error) {
+	switch a {
+	case ActRespond:
+		switch b.Decision {
+		case "will_supply":
+			return "will_supply", nil
+		case "unfilled":
+			if b.Reason == "" {
+				return "", FieldError("reason", "reason is required with decision unfilled")
+			}
+			if !LenderUnfilledReasons[b.Reason] {
+				return "", FieldError("reason", "unknown unfilled reason %q", b.Reason)
+			}
+			return "unfilled", nil
+		case "":
+			return "", FieldError("decision", "decision is required (will_supply or unfilled)")
+		}
+		return "", FieldError("decision", "decision must be will_supply or unfilled, not %q", b.Decision)
+	case ActCancel:
+		switch b.By {
+		case "reader", "staff":
+			return Variant(b.By), nil
+		case "":
+			return "", FieldError("by", "by is required (reader or staff)")
+		}
+		return "", FieldError("by", "by must be reader or staff, not %q", b.By)
+	case ActCancelResponse:
+		if b.Accept == nil {
+			return "", FieldError("accept", "accept (true or false) is required")
+		}
+		if *b.Accept {
+			return "yes", nil
+		}
+		return "no", nil
+	case ActShip:
+		if b.ItemBarcode == "" {
+			return "", FieldError("item_barcode", "item_barcode is required")
+		}
+		if len(b.ItemBarcode) > 64 {
+			return "", FieldError("item_barcode", "item_barcode is longer than 64 characters")
+		}
+	case ActReturn, ActCheckin:
+		switch b.Condition {
+		case "good", "damaged":
+		case "":
+			return "", FieldError("condition", "condition is required (good or damaged)")
+		default:
+			return "", FieldError("condition", "condition must be good or damaged, not %q", b.Condition)
+		}
+	case ActMediate:
+		if (b.RecordID == "") == (len(b.Lenders) == 0) {
+			return "", FieldError("record_id", "give either record_id or lenders")
+		}
+	}
+	if len(b.Note) > 2000 {
+		return "", FieldError("note", "note is longer than 2000 characters")
+	}
+	return "", nil
+}
+
+// HoldingsBatch is the body of POST /v1/holdings.
+type HoldingsBatch struct {
+	Upserts []Holding `json:"upserts"`
+	Deletes []string  `json:"deletes"`
+}
+
+// Holding is one row of a library's holdings.
+type Holding struct {
+	LocalID    string `json:"local_id"`
+	ISBN       string `json:"isbn"`
+	Title      string `json:"title"`
+	Author     string `json:"author"`
+	Publisher  string `json:"publisher"`
+	Year       int    `json:"year"`
+	Language   string `json:"language"`
+	Material   string `json:"material"`
+	CallNumber string `json:"call_number"`
+	Copies     int    `json:"copies"`
+	Available  int    `json:"available"`
+	Lendable   *bool  `json:"lendable"`
+}
+
+// MaxHoldingsBatch is the largest holdings batch accepted in one call.
+const MaxHoldingsBatch = 10000

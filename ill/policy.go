@@ -1,0 +1,46 @@
+package ill
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Eligibility is R2 as data: which material the consortium lends. The
+// default is Chinese general books; the centre may change it in
+// configs/policy.json (ILL_POLICY_FILE) without a code change.
+type Eligibility struct {
+	Languages []string `json:"languages"` // MARC language codes, e.g. "chi"
+	Materials []string `json:"materials"` // e.g. "book"
+}
+
+// DefaultEligibility is BALIS's rule: 中文普通图书.
+var DefaultEligibility = Eligibility{Languages: []string{"chi"}, Materials: []string{"book"}}
+
+// ParseEligibility reads a policy file.
+func ParseEligibility(b []byte) (Eligibility, error) {
+	var e Eligibility
+	if err := json.Unmarshal(b, &e); err != nil {
+		return e, fmt.Errorf("policy file: %w", err)
+	}
+	if len(e.Languages) == 0 || len(e.Materials) == 0 {
+		return e, fmt.Errorf("policy file: languages and materials must both be listed")
+	}
+	return e, nil
+}
+
+// Eligible reports whether material in language may be lent. Empty values
+// (a manual citation that does not say) are given the benefit of the doubt.
+func (e Eligibility) Eligible(language, material string) bool {
+	if language != "" && !slices.Contains(e.Languages, strings.ToLower(language)) {
+		return false
+	}
+	if material != "" && !slices.Contains(e.Materials, strings.ToLower(material)) {
+		return false
+	}
+	return true
+}
+
+// MaxActiveRequests is R3's limit per reader.
+const MaxActiveRequests = 3

@@ -1,0 +1,93 @@
+package ill
+
+// State is a request's life-cycle state (SPEC §3). The string values are part
+// of the public API and must never change.
+type State string
+
+const (
+	Submitted      State = "SUBMITTED"
+	NeedsMediation State = "NEEDS_MEDIATION"
+	Requested      State = "REQUESTED"
+	WillSupply     State = "WILL_SUPPLY"
+	CancelPending  State = "CANCEL_PENDING"
+	Shipped        State = "SHIPPED"
+	Received       State = "RECEIVED"
+	OnLoan         State = "ON_LOAN"
+	Recalled       State = "RECALLED"
+	Overdue        State = "OVERDUE"
+	Returned       State = "RETURNED"
+	ReturnShipped  State = "RETURN_SHIPPED"
+	Completed      State = "COMPLETED"
+	Unfilled       State = "UNFILLED"
+	Rejected       State = "REJECTED"
+	Cancelled      State = "CANCELLED"
+	Lost           State = "LOST"
+)
+
+// stateInfo is the states table of SPEC §3: whether a state counts towards
+// the reader's limit (R3), whether it is terminal, and its bilingual label.
+type stateInfo struct {
+	active   bool
+	terminal bool
+	zh, en   string
+}
+
+var states = map[State]stateInfo{
+	Submitted:      {true, false, "已提交", "Submitted"},
+	NeedsMediation: {true, false, "待人工处理", "Needs mediation"},
+	Requested:      {true, false, "已发送至出借馆", "Requested from lender"},
+	WillSupply:     {true, false, "出借馆已同意", "Lender will supply"},
+	CancelPending:  {true, false, "撤销待确认", "Cancel pending"},
+	Shipped:        {true, false, "已寄出", "Shipped"},
+	Received:       {true, false, "文献到馆", "Arrived"},
+	OnLoan:         {true, false, "借出中", "On loan"},
+	Recalled:       {true, false, "已索回", "Recalled"},
+	Overdue:        {true, false, "已超期", "Overdue"},
+	Returned:       {false, false, "读者已还书", "Returned by reader"},
+	ReturnShipped:  {false, false, "已寄回出借馆", "Shipped back"},
+	Completed:      {false, true, "已完成", "Completed"},
+	Unfilled:       {false, true, "无法满足", "Unfilled"},
+	Rejected:       {false, true, "已拒绝", "Rejected"},
+	Cancelled:      {false, true, "已撤销", "Cancelled"},
+	Lost:           {false, true, "已遗失", "Lost"},
+}
+
+// States lists every state in life-cycle order.
+var States = []State{
+	Submitted, NeedsMediation, Requested, WillSupply, CancelPending, Shipped,
+	Received, OnLoan, Recalled, Overdue, Returned, ReturnShipped,
+	Completed, Unfilled, Rejected, Cancelled, Lost,
+}
+
+// Valid reports whether s is one of the defined states.
+func (s State) Valid() bool { _, ok := states[s]; return ok }
+
+// Active reports whether a request in state s counts towards the reader's
+// limit of active requests (R3): from submission until RETURNED.
+func (s State) Active() bool { return states[s].active }
+
+// Terminal reports whether no action can leave s.
+func (s State) Terminal() bool { return states[s].terminal }
+
+// Label returns the state's display name in "zh" or "en".
+func (s State) Label(lang string) string {
+	if lang == "en" {
+		return states[s].en
+	}
+	return states[s].zh
+}
+
+// ActiveStates lists the states that count for R3.
+func ActiveStates() []State {
+	var out []State
+	for _, s := range States {
+		if s.Active() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// LoanStates are the states in which the book is out of the lender's hands
+// and could be lost (report_lost applies).
+var LoanStates = []State{Shipped, Received, OnLoan, Recalled, Overdue, Returned, ReturnShipped}

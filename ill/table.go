@@ -1,0 +1,219 @@
+package ill
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Action is something a party does to a request. API actions are the path
+// segment of POST /v1/requests/{id}/{action}; system actions are taken by the
+// hub's consumers and the scheduler.
+type Action string
+
+const (
+	ActSubmit         Action = "submit"
+	ActMediate        Action = "mediate"
+	ActRespond        Action = "respond"
+	ActShip           Action = "ship"
+	ActReceive        Action = "receive"
+	ActCheckout       Action = "checkout"
+	ActRecall         Action = "recall"
+	ActRenew          Action = "renew"
+	ActReturn         Action = "return"
+	ActShipReturn     Action = "ship_return"
+	ActCheckin        Action = "checkin"
+	ActCancel         Action = "cancel"
+	ActCancelResponse Action = "cancel_response"
+	ActReportLost     Action = "report_lost"
+
+	// System actions (hub consumers and scheduler).
+	ActRoute          Action = "route"            // SUBMITTED → REQUESTED / UNFILLED
+	ActHold           Action = "hold"             // SUBMITTED → NEEDS_MEDIATION
+	ActReject         Action = "reject"           // SUBMITTED → REJECTED
+	ActRespondTimeout Action = "respond_deadline" // R9: no response
+	ActShipTimeout    Action = "ship_deadline"    // R9: not shipped
+	ActMarkOverdue    Action = "overdue"
+)
+
+// APIActions are the actions a member library may post, in SPEC order.
+var APIActions = []Action{
+	ActMediate, ActRespond, ActShip, ActReceive, ActCheckout, ActRecall, ActRenew,
+	ActReturn, ActShipReturn, ActCheckin, ActCancel, ActCancelResponse, ActReportLost,
+}
+
+// IsAPIAction reports whether a may be posted by a library.
+func IsAPIAction(a Action) bool { return slices.Contains(APIActions, a) }
+
+// Role is the capacity in which a caller acts on one request.
+type Role string
+
+const (
+	RoleBorrower Role = "borrower" // the library whose reader asked
+	RoleLender   Role = "lender"   // the current lender in the rota
+	RoleCentre   Role = "centre"   // the BALIS management centre
+	RoleSystem   Role = "system"   // the hub itself: consumers and scheduler
+)
+
+// Guard is an extra condition a rule checks beyond state and role.
+type Guard int
+
+const (
+	NoGuard      Guard = iota
+	ReaderWindow       // R12: only within 1 hour of submission
+	Never              // R5: the action exists but is always refused
+)
+
+// ReaderCancelWindow is R12's window for a reader's own cancel.
+const ReaderCancelWindow = time.Hour
+
+// Variant selects one outcome of an action from its body: respond's decision,
+// cancel's "by", cancel_response's accept ("yes"/"no").
+type Variant string
+
+// Rule is one row of the state table: action (and variant), the states it
+// may be taken from, who may take it, and where it leads. When Routes is set
+// the target is decided by the rota: REQUESTED at the next lender, or
+// UNFILLED when none is left.
+type Rule struct {
+	Action  Action
+	Variant Variant
+	From    []State
+	By      []Role
+	To      State
+	Routes  bool
+	Guard   Guard
+}
+
+var (
+	borrower        = []Role{RoleBorrower}
+	lender          = []Role{RoleLender}
+	borrowerOrCtr   = []Role{RoleBorrower, RoleCentre}
+	system          = []Role{RoleSystem}
+	beforeAccept    = []State{Submitted, NeedsMediation, Requested}
+	lenderAnswering = []State{Requested, WillSupply}
+)
+
+// Table is the whole request life cycle of SPEC §3 as data. The HTTP API (to
+// answer 403/409 synchronously), the consumers (authoritatively, under a row
+// lock), the scheduler, the ISO 18626 adapter and the console all consult it
+// through Decide.
+var Table = []Rule{
+	{Action: ActRoute, From: []State{Submitted}, By: system, To: Requested, Routes: true},
+	{Action: ActHold, From: []State{Submitted}, By: system, To: NeedsMediation},
+	{Action: ActReject, From: []State{Submitted}, By: system, To: Rejected},
+	{Action: ActMediate, From: []State{NeedsMediation}, By: borrowerOrCtr, To: Requested, Routes: true},
+	{Action: ActRespond, Variant: "will_supply", From: []State{Requested}, By: lender, To: WillSupply},
+	{Action: ActRespond, Variant: "unfilled", From: lenderAnswering, By: lender, To: Requested, Routes: true},
+	{Action: ActShip, From: []State{WillSupply}, By: lender, To: Shipped},
+	{Action: ActReceive, From: []State{Shipped}, By: borrower, To: Received},
+	{Action: ActCheckout, From: []State{Received}, By: borrower, To: OnLoan},
+	{Action: ActRecall, From: []State{OnLoan, Overdue, Received}, By: lender, To: Recalled},
+	{Action: ActRenew, From: []State{Received, OnLoan, Recalled, Overdue}, By: borrower, Guard: Never},
+	{Action: ActReturn, From: []State{OnLoan, Overdue, Recalled}, By: borrower, To: Returned},
+	{Action: ActShipReturn, From: []State{Returned}, By: borrower, To: ReturnShipped},
+	{Action: ActCheckin, From: []State{ReturnShipped}, By: lender, To: Completed},
+	{Action: ActCancel, Variant: "reader", From: beforeAccept, By: borrower, To: Cancelled, Guard: ReaderWindow},
+	{Action: ActCancel, Variant: "reader", From: []State{WillSupply}, By: borrower, To: CancelPending, Guard: ReaderWindow},
+	{Action: ActCancel, Variant: "staff", From: beforeAccept, By: borrowerOrCtr, To: Cancelled},
+	{Action: ActCancel, Variant: "staff", From: []State{WillSupply}, By: borrowerOrCtr, To: CancelPending},
+	{Action: ActCancelResponse, Variant: "yes", From: []State{CancelPending}, By: lender, To: Cancelled},
+	{Action: ActCancelResponse, Variant: "no", From: []State{CancelPending}, By: lender, To: WillSupply},
+	{Action: ActReportLost, From: LoanStates, By: []Role{RoleBorrower, RoleLender}, To: Lost},
+	{Action: ActRespondTimeout, From: []State{Requested}, By: system, To: Requested, Routes: true},
+	{Action: ActShipTimeout, From: []State{WillSupply}, By: system, To: Requested, Routes: true},
+	{Action: ActMarkOverdue, From: []State{OnLoan, Recalled}, By: system, To: Overdue},
+}
+
+// Attempt is one party's try at an action, as Decide sees it.
+type Attempt struct {
+	Action      Action
+	Variant     Variant
+	From        State
+	Roles       []Role    // every capacity the caller holds on this request
+	At          time.Time // when the action was taken (the intake's clock)
+	SubmittedAt time.Time // the request's submission time, for R12
+}
+
+// Decide finds the rule that allows the attempt, or explains the refusal
+// with a stable code, checked in this order:
+//   - bad_request: no such action or variant;
+//   - forbidden: the caller holds none of the roles the action needs;
+//   - renewal_not_allowed: R5;
+//   - invalid_transition: not allowed from the current state (names it);
+//   - cancel_window_passed: a reader's cancel after 1 hour (R12).
+func Decide(at Attempt) (Rule, error) {
+	var known, permitted []Rule
+	for _, r := range Table {
+		if r.Action != at.Action || r.Variant != at.Variant {
+			continue
+		}
+		known = append(known, r)
+		if hasAnyRole(r.By, at.Roles) {
+			permitted = append(permitted, r)
+		}
+	}
+	if len(known) == 0 {
+		if at.Variant != "" {
+			return Rule{}, FieldError(variantField(at.Action), "%q is not a valid value for %s", at.Variant, at.Action)
+		}
+		return Rule{}, Errorf(CodeBadRequest, "unknown action %q", at.Action)
+	}
+	if len(permitted) == 0 {
+		return Rule{}, Errorf(CodeForbidden, "you may not %s this request", at.Action)
+	}
+	for _, r := range permitted {
+		if !slices.Contains(r.From, at.From) {
+			continue
+		}
+		switch r.Guard {
+		case Never:
+			return Rule{}, &Error{Code: CodeRenewalNotAllowed, State: at.From,
+				Message: "BALIS interlibrary loans cannot be renewed (本馆际互借服务不提供续借)"}
+		case ReaderWindow:
+			if at.At.Sub(at.SubmittedAt) > ReaderCancelWindow {
+				return Rule{}, &Error{Code: CodeCancelWindow, State: at.From,
+					Message: "a reader may cancel only within 1 hour of submitting; ask library staff (读者仅可在提交后1小时内撤销)"}
+			}
+		}
+		return r, nil
+	}
+	if permitted[0].Guard == Never {
+		return Rule{}, &Error{Code: CodeRenewalNotAllowed, State: at.From,
+			Message: "BALIS interlibrary loans cannot be renewed (本馆际互借服务不提供续借)"}
+	}
+	return Rule{}, &Error{Code: CodeInvalidTransition, State: at.From,
+		Message: fmt.Sprintf("cannot %s a request in state %s", at.Action, at.From)}
+}
+
+// Variants lists the valid variants of an action ("" when it has none).
+func Variants(a Action) []Variant {
+	var out []Variant
+	for _, r := range Table {
+		if r.Action == a && !slices.Contains(out, r.Variant) {
+			out = append(out, r.Variant)
+		}
+	}
+	return out
+}
+
+func variantField(a Action) string {
+	switch a {
+	case ActRespond:
+		return "decision"
+	case ActCancel:
+		return "by"
+	case ActCancelResponse:
+		return "accept"
+	}
+	return "action"
+}
+
+func hasAnyRole(need, have []Role) bool {
+	for _, r := range have {
+		if slices.Contains(need, r) {
+			return true
+		}
+	}
+	return false
+}

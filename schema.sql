@@ -1,0 +1,224 @@
+-- illhub schema. Works on MariaDB 10.11+ and MySQL 8. Idempotent: `illctl migrate`
+-- applies it on every start. All DATETIME columns hold UTC; calendar DATEs are
+-- Asia/Shanghai days. Changes are additive (new tables/columns), never renames.
+
+CREATE TABLE IF NOT EXISTS libraries (
+  code              VARCHAR(16)  NOT NULL PRIMARY KEY,   -- BALIS member code, also its ISO 18626 agencyIdValue
+  name_zh           VARCHAR(128) NOT NULL,
+  name_en           VARCHAR(160) NOT NULL DEFAULT '',
+  iso_symbol        VARCHAR(32)  NOT NULL DEFAULT '',
+  lending           TINYINT(1)   NOT NULL DEFAULT 1,     -- takes part as a lender
+  deposit_required  TINYINT(1)   NOT NULL DEFAULT 0,     -- R7
+  loan_months       INT          NOT NULL DEFAULT 1,     -- R4
+  recall_days       INT          NOT NULL DEFAULT 7,     -- R6
+  fine_per_day_fen  INT          NOT NULL DEFAULT 0,     -- R11, in fen (0.01 CNY)
+  damage_fee_fen    INT          NOT NULL DEFAULT 0,
+  loss_fee_fen      INT          NOT NULL DEFAULT 0,
+  locale            VARCHAR(8)   NOT NULL DEFAULT 'zh',
+  email             VARCHAR(160) NOT NULL DEFAULT '',
+  webhook_url       VARCHAR(400) NOT NULL DEFAULT '',
+  iso_endpoint      VARCHAR(400) NOT NULL DEFAULT '',
+  courier_cutoff    CHAR(5)      NOT NULL DEFAULT '14:00',
+  created_at        DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- API keys: only the SHA-256 of a key is stored. library_code is a member code
+-- or 'CENTRE' for centre (admin) keys.
+CREATE TABLE IF NOT EXISTS api_keys (
+  id           BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  key_hash     CHAR(64)     NOT NULL,
+  library_code VARCHAR(16)  NOT NULL,
+  is_centre    TINYINT(1)   NOT NULL DEFAULT 0,
+  label        VARCHAR(100) NOT NULL DEFAULT '',
+  created_at   DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  revoked_at   DATETIME(3)  NULL,
+  UNIQUE KEY uq_key_hash (key_hash)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Readers, registered by their library's submits (the library vouches for them).
+-- The row is locked FOR UPDATE while a submit counts the reader's active
+-- requests, which makes R3 hold under concurrent submits.
+CREATE TABLE IF NOT EXISTS patrons (
+  library_code VARCHAR(16)  NOT NULL,
+  patron_id    VARCHAR(64)  NOT NULL,
+  name         VARCHAR(128) NOT NULL DEFAULT '',
+  email        VARCHAR(160) NOT NULL DEFAULT '',
+  deposit_paid TINYINT(1)   NOT NULL DEFAULT 0,
+  updated_at   DATETIME(3)  NOT NULL,
+  PRIMARY KEY (library_code, patron_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Union catalogue: one record per work across members.
+CREATE TABLE IF NOT EXISTS records (
+  id         BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  isbn13     CHAR(13)     NULL,
+  title      VARCHAR(400) NOT NULL,
+  author     VARCHAR(200) NOT NULL DEFAULT '',
+  publisher  VARCHAR(200) NOT NULL DEFAULT '',
+  year       INT          NOT NULL DEFAULT 0,
+  language   VARCHAR(8)   NOT NULL DEFAULT 'chi',
+  material   VARCHAR(16)  NOT NULL DEFAULT 'book',
+  clc        VARCHAR(32)  NOT NULL DEFAULT '',
+  match_key  VARCHAR(255) NOT NULL DEFAULT '',
+  created_at DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  UNIQUE KEY uq_records_isbn (isbn13),
+  KEY ix_records_match (match_key),
+  KEY ix_records_title (title(64))
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS holdings (
+  library_code VARCHAR(16)  NOT NULL,
+  local_id     VARCHAR(64)  NOT NULL,
+  record_id    BIGINT       NOT NULL,
+  call_number  VARCHAR(64)  NOT NULL DEFAULT '',
+  copies       INT          NOT NULL DEFAULT 1,
+  available    INT          NOT NULL DEFAULT 1,
+  lendable     TINYINT(1)   NOT NULL DEFAULT 1,
+  updated_at   DATETIME(3)  NOT NULL,
+  PRIMARY KEY (library_code, local_id),
+  KEY ix_holdings_record (record_id, library_code)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- One row per request (one book for one reader), across every lender tried.
+-- Writers lock the row with SELECT ... FOR UPDATE (mysql.lockRequest).
+CREATE TABLE IF NOT EXISTS requests (
+  id                VARCHAR(32)  NOT NULL PRIMARY KEY,
+  borrower          VARCHAR(16)  NOT NULL,
+  client_request_id VARCHAR(100) NOT NULL,
+  patron_id         VARCHAR(64)  NOT NULL,
+  record_id         BIGINT       NULL,
+  title             VARCHAR(400) NOT NULL DEFAULT '',
+  author            VARCHAR(200) NOT NULL DEFAULT '',
+  isbn              VARCHAR(20)  NOT NULL DEFAULT '',
+  publisher         VARCHAR(200) NOT NULL DEFAULT '',
+  year              INT          NOT NULL DEFAULT 0,
+  note              TEXT         NULL,
+  state             VARCHAR(20)  NOT NULL,
+  reason            VARCHAR(32)  NOT NULL DEFAULT '',
+  lender            VARCHAR(16)  NULL,
+  item_barcode      VARCHAR(64)  NOT NULL DEFAULT '',
+  submitted_at      DATETIME(3)  NOT NULL,
+  respond_by        DATETIME     NULL,
+  ship_by           DATETIME     NULL,
+  due_at            DATETIME     NULL,
+  provisional       TINYINT(1)   NOT NULL DEFAULT 0,  -- a deadline lies beyond the loaded calendar
+  updated_at        DATETIME(3)  NOT NULL,
+  UNIQUE KEY uq_requests_client (borrower, client_request_id),
+  KEY ix_requests_patron (borrower, patron_id, state),
+  KEY ix_requests_borrower_time (borrower, submitted_at),
+  KEY ix_requests_lender (lender, state),
+  KEY ix_requests_state_respond (state, respond_by),
+  KEY ix_requests_state_ship (state, ship_by),
+  KEY ix_requests_state_due (state, due_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- The rota: ordered candidate lenders with the reasons for their rank.
+CREATE TABLE IF NOT EXISTS rota (
+  request_id   VARCHAR(32)  NOT NULL,
+  rank_no      INT          NOT NULL,
+  library_code VARCHAR(16)  NOT NULL,
+  outcome      VARCHAR(16)  NOT NULL DEFAULT 'pending',
+  reasons      VARCHAR(400) NOT NULL DEFAULT '',
+  asked_at     DATETIME(3)  NULL,
+  answered_at  DATETIME(3)  NULL,
+  PRIMARY KEY (request_id, rank_no),
+  KEY ix_rota_library (library_code, outcome)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Immutable timeline: one row per transition or refused action.
+CREATE TABLE IF NOT EXISTS events (
+  id          BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  request_id  VARCHAR(32)  NOT NULL,
+  at          DATETIME(3)  NOT NULL,
+  actor       VARCHAR(16)  NOT NULL,
+  action      VARCHAR(32)  NOT NULL,
+  from_state  VARCHAR(20)  NOT NULL DEFAULT '',
+  to_state    VARCHAR(20)  NOT NULL DEFAULT '',
+  note        VARCHAR(2000) NOT NULL DEFAULT '',
+  message_id  VARCHAR(64)  NOT NULL DEFAULT '',
+  KEY ix_events_request (request_id, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Inbox: ids of messages already applied, written in the same transaction as
+-- their effects, so a redelivery is acked without effect.
+CREATE TABLE IF NOT EXISTS inbox (
+  message_id   VARCHAR(64) NOT NULL,
+  handler      VARCHAR(32) NOT NULL,
+  processed_at DATETIME(3) NOT NULL,
+  PRIMARY KEY (message_id, handler)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
+-- Outbox: follow-on messages written in the same transaction as the state
+-- change, relayed to RabbitMQ with publisher confirms by any consumers
+-- process (claimed with FOR UPDATE SKIP LOCKED).
+CREATE TABLE IF NOT EXISTS outbox (
+  id           BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  message_id   VARCHAR(64)  NOT NULL,
+  routing_key  VARCHAR(64)  NOT NULL,
+  body         MEDIUMBLOB   NOT NULL,
+  created_at   DATETIME(3)  NOT NULL,
+  published_at DATETIME(3)  NULL,
+  attempts     INT          NOT NULL DEFAULT 0,
+  UNIQUE KEY uq_outbox_message (message_id),
+  KEY ix_outbox_pending (published_at, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
+-- Notices to readers and libraries; (request_id, kind, step) is unique so a
+-- notice is created once however often a job or consumer runs.
+CREATE TABLE IF NOT EXISTS notices (
+  id           BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  request_id   VARCHAR(32)  NOT NULL,
+  kind         VARCHAR(32)  NOT NULL,
+  step         INT          NOT NULL DEFAULT 0,
+  library_code VARCHAR(16)  NOT NULL,
+  patron_id    VARCHAR(64)  NOT NULL DEFAULT '',
+  recipient    VARCHAR(200) NOT NULL DEFAULT '',
+  locale       VARCHAR(8)   NOT NULL DEFAULT 'zh',
+  subject      VARCHAR(300) NOT NULL DEFAULT '',
+  body         TEXT         NOT NULL,
+  status       VARCHAR(16)  NOT NULL DEFAULT 'pending',  -- pending, sent, not_configured, failed
+  attempts     INT          NOT NULL DEFAULT 0,
+  created_at   DATETIME(3)  NOT NULL,
+  sent_at      DATETIME(3)  NULL,
+  UNIQUE KEY uq_notice (request_id, kind, step)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Courier shipments (forward: lender → borrower; return: borrower → lender).
+CREATE TABLE IF NOT EXISTS shipments (
+  id           BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  request_id   VARCHAR(32)  NOT NULL,
+  direction    VARCHAR(8)   NOT NULL,      -- forward, return
+  item_barcode VARCHAR(64)  NOT NULL,
+  from_lib     VARCHAR(16)  NOT NULL,
+  to_lib       VARCHAR(16)  NOT NULL,
+  route_code   VARCHAR(40)  NOT NULL,
+  status       VARCHAR(20)  NOT NULL DEFAULT 'awaiting_pickup',
+  run_date     DATE         NULL,          -- courier run it is assigned to (Asia/Shanghai day)
+  created_at   DATETIME(3)  NOT NULL,
+  UNIQUE KEY uq_shipment (request_id, direction),
+  KEY ix_shipments_run (run_date, from_lib)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- National calendar: exceptional days only (holidays, adjusted working days).
+CREATE TABLE IF NOT EXISTS calendar_days (
+  day  DATE        NOT NULL PRIMARY KEY,
+  kind VARCHAR(8)  NOT NULL,    -- holiday, workday
+  name VARCHAR(64) NOT NULL DEFAULT ''
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Years whose calendar has been loaded; days beyond them are provisional.
+CREATE TABLE IF NOT EXISTS calendar_years (
+  year      INT          NOT NULL PRIMARY KEY,
+  source    VARCHAR(200) NOT NULL DEFAULT '',
+  loaded_at DATETIME(3)  NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
+-- A library's own closures (winter/summer breaks), inclusive.
+CREATE TABLE IF NOT EXISTS closures (
+  id           BIGINT      NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  library_code VARCHAR(16) NOT NULL,
+  from_day     DATE        NOT NULL,
+  to_day       DATE        NOT NULL,
+  note         VARCHAR(200) NOT NULL DEFAULT '',
+  KEY ix_closures_library (library_code, from_day)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
