@@ -1,0 +1,69 @@
+// Package config reads illhub's configuration from ILL_* environment
+// variables (SPEC 5.3). Every setting has a default that works against the
+// local services of a development machine.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+)
+
+// Config is shared by every program; each uses the part it needs.
+type Config struct {
+	MySQLDSN   string `envconfig:"MYSQL_DSN" default:"root:@tcp(127.0.0.1:3306)/illhub"`
+	AMQPURL    string `envconfig:"AMQP_URL" default:"amqp://guest:guest@127.0.0.1:5672/"`
+	AMQPPrefix string `envconfig:"AMQP_PREFIX" default:""` // prefix for exchange/queue names (tests, side-by-side installs)
+	HTTPAddr   string `envconfig:"HTTP_ADDR" default:":8080"`
+	TZ         string `envconfig:"TZ" default:"Asia/Shanghai"`
+
+	// Consumers.
+	Workers       int           `envconfig:"WORKERS" default:"8"`        // concurrent deliveries per queue per process
+	Prefetch      int           `envconfig:"PREFETCH" default:"16"`      // AMQP QoS per channel
+	DeliveryLimit int           `envconfig:"DELIVERY_LIMIT" default:"5"` // attempts before the dead-letter queue
+	OutboxPoll    time.Duration `envconfig:"OUTBOX_POLL" default:"200ms"`
+	RotaLength    int           `envconfig:"ROTA_LENGTH" default:"5"`
+	PolicyFile    string        `envconfig:"POLICY_FILE" default:""` // R2 eligibility; built-in default when empty
+
+	// Producer.
+	PublishTimeout time.Duration `envconfig:"PUBLISH_TIMEOUT" default:"4s"` // 503 after this without a confirm
+	MaxBodyBytes   int64         `envconfig:"MAX_BODY_BYTES" default:"1048576"`
+	HubSymbol      string        `envconfig:"HUB_SYMBOL" default:"BALIS"`
+
+	ShutdownTimeout time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"20s"`
+	LogLevel        string        `envconfig:"LOG_LEVEL" default:"info"`
+	LogFormat       string        `envconfig:"LOG_FORMAT" default:"text"` // text or json
+}
+
+// Load reads ILL_* variables.
+func Load() (Config, error) {
+	var c Config
+	if err := envconfig.Process("ILL", &c); err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	if c.TZ != "Asia/Shanghai" {
+		return c, fmt.Errorf("config: ILL_TZ=%q: BALIS deadlines are defined in Asia/Shanghai only", c.TZ)
+	}
+	if c.Workers < 1 || c.Prefetch < 1 || c.DeliveryLimit < 1 {
+		return c, fmt.Errorf("config: ILL_WORKERS, ILL_PREFETCH and ILL_DELIVERY_LIMIT must be at least 1")
+	}
+	return c, nil
+}
+
+// Logger builds the process logger; program names every line.
+func (c Config) Logger(program string) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	var h slog.Handler
+	if strings.EqualFold(c.LogFormat, "json") {
+		h = slog.NewJSONHandler(os.Stderr, opts)
+	} else {
+		h = slog.NewTextHandler(os.Stderr, opts)
+	}
+	return slog.New(h).With("program", program)
+}

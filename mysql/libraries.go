@@ -1,0 +1,255 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/balis/illhub/ill"
+	"github.com/jmoiron/sqlx"
+)
+
+// Library is a member library and its policies.
+type Library struct {
+	Code            string    `db:"code" json:"code"`
+	NameZH          string    `db:"name_zh" json:"name_zh"`
+	NameEN          string    `db:"name_en" json:"name_en"`
+	ISOSymbol       string    `db:"iso_symbol" json:"iso18626_symbol"`
+	Lending         bool      `db:"lending" json:"lending"`
+	DepositRequired bool      `db:"deposit_required" json:"deposit_required"`
+	LoanMonths      int       `db:"loan_months" json:"loan_months"`
+	RecallDays      int       `db:"recall_days" json:"recall_days"`
+	FinePerDayFen   int       `db:"fine_per_day_fen" json:"fine_per_day_fen"`
+	DamageFeeFen    int       `db:"damage_fee_fen" json:"damage_fee_fen"`
+	LossFeeFen      int       `db:"loss_fee_fen" json:"loss_fee_fen"`
+	Locale          string    `db:"locale" json:"locale"`
+	Email           string    `db:"email" json:"-"`
+	WebhookURL      string    `db:"webhook_url" json:"-"`
+	ISOEndpoint     string    `db:"iso_endpoint" json:"-"`
+	CourierCutoff   string    `db:"courier_cutoff" json:"courier_cutoff"`
+	CreatedAt       time.Time `db:"created_at" json:"-"`
+}
+
+const libraryColumns = `code, name_zh, name_en, iso_symbol, lending, deposit_required, loan_months, recall_days,
+	fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email, webhook_url, iso_endpoint, courier_cutoff, created_at`
+
+func getLibrary(ctx context.Context, q sqlx.QueryerContext, code string) (*Library, error) {
+	var l Library
+	err := sqlx.GetContext(ctx, q, &l, `SELECT `+libraryColumns+` FROM libraries WHERE code = ?`, code)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("library", code)
+	}
+	return &l, err
+}
+
+// Library reads one member library.
+func (s *Store) Library(ctx context.Context, code string) (*Library, error) {
+	return getLibrary(ctx, s.DB, code)
+}
+
+// Library reads one member library inside the transaction.
+func (t *Tx) Library(ctx context.Context, code string) (*Library, error) {
+	return getLibrary(ctx, t.tx, code)
+}
+
+// Libraries lists every member.
+func (s *Store) Libraries(ctx context.Context) ([]Library, error) {
+	var ls []Library
+	err := s.DB.SelectContext(ctx, &ls, `SELECT `+libraryColumns+` FROM libraries ORDER BY code`)
+	return ls, err
+}
+
+// AddLibrary inserts or updates a member (illctl library add).
+func (s *Store) AddLibrary(ctx context.Context, l Library) error {
+	if l.LoanMonths == 0 {
+		l.LoanMonths = 1
+	}
+	if l.RecallDays == 0 {
+		l.RecallDays = 7
+	}
+	if l.Locale == "" {
+		l.Locale = "zh"
+	}
+	if l.CourierCutoff == "" {
+		l.CourierCutoff = "14:00"
+	}
+	if l.ISOSymbol == "" {
+		l.ISOSymbol = l.Code
+	}
+	_, err := s.DB.NamedExecContext(ctx, `INSERT INTO libraries (code, name_zh, name_en, iso_symbol, lending,
+		deposit_required, loan_months, recall_days, fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email,
+		webhook_url, iso_endpoint, courier_cutoff)
+		VALUES (:code, :name_zh, :name_en, :iso_symbol, :lending, :deposit_required, :loan_months, :recall_days,
+		:fine_per_day_fen, :damage_fee_fen, :loss_fee_fen, :locale, :email, :webhook_url, :iso_endpoint, :courier_cutoff)
+		ON DUPLICATE KEY UPDATE name_zh = VALUES(name_zh), name_en = VALUES(name_en), iso_symbol = VALUES(iso_symbol),
+		lending = VALUES(lending), deposit_required = VALUES(deposit_required), loan_months = VALUES(loan_months),
+		recall_days = VALUES(recall_days), fine_per_day_fen = VALUES(fine_per_day_fen),
+		damage_fee_fen = VALUES(damage_fee_fen), loss_fee_fen = VALUES(loss_fee_fen), locale = VALUES(locale),
+		email = VALUES(email), webhook_url = VALUES(webhook_url), iso_endpoint = VALUES(iso_endpoint),
+		courier_cutoff = VALUES(courier_cutoff)`, l)
+	return err
+}
+
+// Principal is who an API key belongs to.
+type Principal struct {
+	Library string `db:"library_code"`
+	Centre  bool   `db:"is_centre"`
+}
+
+// PrincipalByKeyHash resolves a hashed API key; not_found when unknown or
+// revoked.
+func (s *Store) PrincipalByKeyHash(ctx context.Context, hash string) (Principal, error) {
+	var p Principal
+	err := s.DB.GetContext(ctx, &p, `SELECT library_code, is_centre FROM api_keys
+		WHERE key_hash = ? AND revoked_at IS NULL`, hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, notFound("api key", "")
+	}
+	return p, err
+}
+
+// AddKey stores a key's hash for a library (or the centre).
+func (s *Store) AddKey(ctx context.Context, library string, centre bool, key, label string) error {
+	_, err := s.DB.ExecContext(ctx, `INSERT INTO api_keys (key_hash, library_code, is_centre, label) VALUES (?, ?, ?, ?)
+		ON DUPLICATE KEY UPDATE library_code = VALUES(library_code), is_centre = VALUES(is_centre), revoked_at = NULL`,
+		ill.HashKey(key), library, centre, label)
+	return err
+}
+
+type closureRow struct {
+	Library string    `db:"library_code"`
+	From    time.Time `db:"from_day"`
+	To      time.Time `db:"to_day"`
+}
+
+func toRange(c closureRow) ill.DateRange {
+	f, t := c.From, c.To
+	return ill.DateRange{From: ill.Date{Year: f.Year(), Month: f.Month(), Day: f.Day()},
+		To: ill.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}}
+}
+
+// Closures returns a library's closures (inside the transaction).
+func (t *Tx) Closures(ctx context.Context, library string) ([]ill.DateRange, error) {
+	var rows []closureRow
+	if err := t.tx.SelectContext(ctx, &rows, `SELECT library_code, from_day, to_day FROM closures
+		WHERE library_code = ? ORDER BY from_day`, library); err != nil {
+		return nil, err
+	}
+	out := make([]ill.DateRange, len(rows))
+	for i, r := range rows {
+		out[i] = toRange(r)
+	}
+	return out, nil
+}
+
+// AddClosure records a library closure (illctl closures add).
+func (s *Store) AddClosure(ctx context.Context, library string, r ill.DateRange, note string) error {
+	_, err := s.DB.ExecContext(ctx, `INSERT INTO closures (library_code, from_day, to_day, note) VALUES (?, ?, ?, ?)`,
+		library, r.From.String(), r.To.String(), note)
+	return err
+}
+
+// ClosuresByLibrary returns every library's closures.
+func (s *Store) ClosuresByLibrary(ctx context.Context) (map[string][]ill.DateRange, error) {
+	var rows []closureRow
+	if err := s.DB.SelectContext(ctx, &rows, `SELECT library_code, from_day, to_day FROM closures ORDER BY library_code, from_day`); err != nil {
+		return nil, err
+	}
+	out := map[string][]ill.DateRange{}
+	for _, r := range rows {
+		out[r.Library] = append(out[r.Library], toRange(r))
+	}
+	return out, nil
+}
+
+// LoadCalendar reads the national calendar from calendar_days/calendar_years.
+func (s *Store) LoadCalendar(ctx context.Context) (*ill.Calendar, error) {
+	var years []struct {
+		Year   int    `db:"year"`
+		Source string `db:"source"`
+	}
+	if err := s.DB.SelectContext(ctx, &years, `SELECT year, source FROM calendar_years`); err != nil {
+		return nil, err
+	}
+	var days []struct {
+		Day  time.Time `db:"day"`
+		Kind string    `db:"kind"`
+		Name string    `db:"name"`
+	}
+	if err := s.DB.SelectContext(ctx, &days, `SELECT day, kind, name FROM calendar_days`); err != nil {
+		return nil, err
+	}
+	byYear := map[int]*ill.CalendarYear{}
+	var cys []ill.CalendarYear
+	for _, y := range years {
+		byYear[y.Year] = &ill.CalendarYear{Year: y.Year, Source: y.Source}
+	}
+	for _, d := range days {
+		cy, ok := byYear[d.Day.Year()]
+		if !ok {
+			continue
+		}
+		cy.Days = append(cy.Days, ill.CalendarDay{
+			Date: ill.Date{Year: d.Day.Year(), Month: d.Day.Month(), Day: d.Day.Day()},
+			Kind: ill.DayKind(d.Kind), Name: d.Name})
+	}
+	for _, cy := range byYear {
+		cys = append(cys, *cy)
+	}
+	return ill.NewCalendar(cys...), nil
+}
+
+// ImportCalendar replaces one year of the national calendar.
+func (s *Store) ImportCalendar(ctx context.Context, cy ill.CalendarYear, at time.Time) error {
+	return s.InTx(ctx, func(t *Tx) error {
+		if _, err := t.tx.ExecContext(ctx, `DELETE FROM calendar_days WHERE day BETWEEN ? AND ?`,
+			ill.Date{Year: cy.Year, Month: 1, Day: 1}.String(), ill.Date{Year: cy.Year, Month: 12, Day: 31}.String()); err != nil {
+			return err
+		}
+		for _, d := range cy.Days {
+			if _, err := t.tx.ExecContext(ctx, `INSERT INTO calendar_days (day, kind, name) VALUES (?, ?, ?)`,
+				d.Date.String(), string(d.Kind), d.Name); err != nil {
+				return err
+			}
+		}
+		_, err := t.tx.ExecContext(ctx, `INSERT INTO calendar_years (year, source, loaded_at) VALUES (?, ?, ?)
+			ON DUPLICATE KEY UPDATE source = VALUES(source), loaded_at = VALUES(loaded_at)`, cy.Year, cy.Source, at.UTC())
+		return err
+	})
+}
+
+// CalendarCache serves the national calendar, reloading it from the
+// database at most once per TTL. Safe for concurrent use.
+type CalendarCache struct {
+	Store *Store
+	TTL   time.Duration
+
+	mu     sync.Mutex
+	cal    *ill.Calendar
+	loaded time.Time
+}
+
+// Get returns the cached calendar, reloading when stale. When the reload
+// fails and a calendar was loaded before, the old one is served.
+func (c *CalendarCache) Get(ctx context.Context) (*ill.Calendar, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ttl := c.TTL
+	if ttl == 0 {
+		ttl = time.Minute
+	}
+	if c.cal != nil && time.Since(c.loaded) < ttl {
+		return c.cal, nil
+	}
+	cal, err := c.Store.LoadCalendar(ctx)
+	if err != nil {
+		if c.cal != nil {
+			return c.cal, nil
+		}
+		return nil, err
+	}
+	c.cal, c.loaded = cal, time.Now()
+	return cal, nil
+}

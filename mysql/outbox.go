@@ -1,0 +1,67 @@
+package mysql
+
+import (
+	"context"
+	"time"
+)
+
+// OutboxRow is one follow-on message waiting to be relayed.
+type OutboxRow struct {
+	ID         int64  `db:"id"`
+	MessageID  string `db:"message_id"`
+	RoutingKey string `db:"routing_key"`
+	Body       []byte `db:"body"`
+}
+
+// claimOutboxSQL takes up to N unpublished rows. FOR UPDATE SKIP LOCKED lets
+// every consumers process run a relay: each claims a disjoint batch, and a
+// row stays claimed until the claiming transaction ends.
+const claimOutboxSQL = `SELECT id, message_id, routing_key, body FROM outbox
+WHERE published_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`
+
+// RelayOutbox claims a batch of unpublished outbox rows, hands them to
+// publish (which must return only after the broker confirmed each one it
+// reports as sent) and marks the confirmed ones published, all in one
+// transaction. It returns how many rows were published.
+func (s *Store) RelayOutbox(ctx context.Context, limit int, publish func([]OutboxRow) (sent []int64, err error)) (int, error) {
+	n := 0
+	err := s.InTx(ctx, func(t *Tx) error {
+		n = 0
+		var rows []OutboxRow
+		if err := t.tx.SelectContext(ctx, &rows, claimOutboxSQL, limit); err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		sent, perr := publish(rows)
+		for _, id := range sent {
+			if _, err := t.tx.ExecContext(ctx, `UPDATE outbox SET published_at = ?, attempts = attempts + 1 WHERE id = ?`,
+				time.Now().UTC(), id); err != nil {
+				return err
+			}
+		}
+		n = len(sent)
+		if perr != nil && n == 0 {
+			return perr
+		}
+		return nil
+	})
+	return n, err
+}
+
+// PurgeOutbox deletes rows published before cutoff.
+func (s *Store) PurgeOutbox(ctx context.Context, before time.Time) (int64, error) {
+	r, err := s.DB.ExecContext(ctx, `DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < ? LIMIT 10000`, before.UTC())
+	if err != nil {
+		return 0, err
+	}
+	return r.RowsAffected()
+}
+
+// PendingOutbox counts rows not yet relayed (readiness detail, metrics).
+func (s *Store) PendingOutbox(ctx context.Context) (int, error) {
+	var n int
+	err := s.DB.GetContext(ctx, &n, `SELECT COUNT(*) FROM outbox WHERE published_at IS NULL`)
+	return n, err
+}

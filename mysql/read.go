@@ -1,0 +1,142 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/balis/illhub/ill"
+)
+
+// GetRequest reads a request with its rota and timeline (no locks).
+func (s *Store) GetRequest(ctx context.Context, id string) (*ill.Request, error) {
+	var row requestRow
+	if err := s.DB.GetContext(ctx, &row, `SELECT `+requestColumns+` FROM requests WHERE id = ?`, id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound("request", id)
+		}
+		return nil, err
+	}
+	r := row.domain()
+	var err error
+	if r.Rota, err = loadRota(ctx, s.DB, id); err != nil {
+		return nil, err
+	}
+	var evs []struct {
+		At     time.Time `db:"at"`
+		Actor  string    `db:"actor"`
+		Action string    `db:"action"`
+		From   string    `db:"from_state"`
+		To     string    `db:"to_state"`
+		Note   string    `db:"note"`
+	}
+	if err := s.DB.SelectContext(ctx, &evs, `SELECT at, actor, action, from_state, to_state, note FROM events
+		WHERE request_id = ? ORDER BY id`, id); err != nil {
+		return nil, err
+	}
+	for _, e := range evs {
+		r.Events = append(r.Events, ill.Event{At: e.At, Actor: e.Actor, Action: ill.Action(e.Action),
+			From: ill.State(e.From), To: ill.State(e.To), Note: e.Note})
+	}
+	return r, nil
+}
+
+// RequestIDByClientID finds a submitted request by the borrower's own id.
+func (s *Store) RequestIDByClientID(ctx context.Context, borrower, clientID string) (string, ill.State, error) {
+	var row struct {
+		ID    string `db:"id"`
+		State string `db:"state"`
+	}
+	err := s.DB.GetContext(ctx, &row, `SELECT id, state FROM requests WHERE borrower = ? AND client_request_id = ?`,
+		borrower, clientID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", nil
+	}
+	return row.ID, ill.State(row.State), err
+}
+
+// ListFilter is the history query of R13 / GET /v1/requests.
+type ListFilter struct {
+	Caller   string // library code of the caller
+	Centre   bool   // centre keys see every request
+	PatronID string
+	State    ill.State
+	From, To *ill.Date // Asia/Shanghai dates, inclusive
+	Q        string    // words that must all occur in the title
+	Page     int
+	PerPage  int
+}
+
+// ListRequests returns the requests the caller is a party to, newest first,
+// with the total count. A patron filter applies to the caller's own readers
+// only: another library filtering by your reader's id gets nothing.
+func (s *Store) ListRequests(ctx context.Context, f ListFilter) ([]*ill.Request, int, error) {
+	var where []string
+	var args []any
+	if !f.Centre {
+		if f.PatronID != "" {
+			where = append(where, "q.borrower = ?")
+			args = append(args, f.Caller)
+		} else {
+			where = append(where, `(q.borrower = ? OR q.id IN (SELECT request_id FROM rota
+				WHERE library_code = ? AND outcome NOT IN ('pending','skipped')))`)
+			args = append(args, f.Caller, f.Caller)
+		}
+	}
+	if f.PatronID != "" {
+		where = append(where, "q.patron_id = ?")
+		args = append(args, f.PatronID)
+	}
+	if f.State != "" {
+		where = append(where, "q.state = ?")
+		args = append(args, string(f.State))
+	}
+	if f.From != nil {
+		where = append(where, "q.submitted_at >= ?")
+		args = append(args, f.From.Start().UTC())
+	}
+	if f.To != nil {
+		where = append(where, "q.submitted_at < ?")
+		args = append(args, f.To.AddDays(1).Start().UTC())
+	}
+	for _, w := range strings.Fields(f.Q) {
+		where = append(where, "q.title LIKE ?")
+		args = append(args, "%"+escapeLike(w)+"%")
+	}
+	cond := "1=1"
+	if len(where) > 0 {
+		cond = strings.Join(where, " AND ")
+	}
+	var total int
+	if err := s.DB.GetContext(ctx, &total, `SELECT COUNT(*) FROM requests q WHERE `+cond, args...); err != nil {
+		return nil, 0, err
+	}
+	var rows []requestRow
+	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+requestColumns+` FROM requests q WHERE `+cond+`
+		ORDER BY q.submitted_at DESC, q.id DESC LIMIT ? OFFSET ?`, append(args, f.PerPage, (f.Page-1)*f.PerPage)...); err != nil {
+		return nil, 0, err
+	}
+	out := make([]*ill.Request, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, total, nil
+}
+
+// RequestForAccess loads what the API needs to authorise a read or an
+// action: the request and its rota (no events).
+func (s *Store) RequestForAccess(ctx context.Context, id string) (*ill.Request, error) {
+	var row requestRow
+	if err := s.DB.GetContext(ctx, &row, `SELECT `+requestColumns+` FROM requests WHERE id = ?`, id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound("request", id)
+		}
+		return nil, err
+	}
+	r := row.domain()
+	var err error
+	r.Rota, err = loadRota(ctx, s.DB, id)
+	return r, err
+}

@@ -1,0 +1,179 @@
+// Package mysql is illhub's storage adapter for MySQL 8 and MariaDB 10.11+.
+//
+// The repository owns the transaction: callers pass a closure to InTx, which
+// runs it in one transaction and retries the whole closure on deadlock (1213)
+// and lock wait timeout (1205) with bounded backoff. Inbox, state changes,
+// events and outbox rows are written through the same *Tx, so they commit or
+// roll back together.
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	illhub "github.com/balis/illhub"
+	"github.com/balis/illhub/ill"
+	gomysql "github.com/go-sql-driver/mysql"
+	"github.com/jmoiron/sqlx"
+)
+
+// Store is the database handle. It is safe for concurrent use.
+type Store struct {
+	DB *sqlx.DB
+	// MaxAttempts bounds InTx's retries of a closure on deadlock/lock wait.
+	MaxAttempts int
+}
+
+// normalizeDSN forces the session settings the code relies on: UTC times,
+// parsed DATETIMEs, utf8mb4.
+func normalizeDSN(dsn string) (*gomysql.Config, error) {
+	cfg, err := gomysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: bad ILL_MYSQL_DSN: %w", err)
+	}
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params["time_zone"] = "'+00:00'"
+	cfg.Collation = "utf8mb4_unicode_ci"
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	return cfg, nil
+}
+
+// Open connects (without waiting for the server to be up: use Ping).
+func Open(dsn string) (*Store, error) {
+	cfg, err := normalizeDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlx.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(40)
+	db.SetMaxIdleConns(20)
+	db.SetConnMaxLifetime(30 * time.Minute)
+	return &Store{DB: db, MaxAttempts: 6}, nil
+}
+
+// Close closes the pool.
+func (s *Store) Close() error { return s.DB.Close() }
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.DB.PingContext(ctx) }
+
+// Migrate creates the database named in dsn when missing and applies
+// schema.sql. It is idempotent.
+func Migrate(ctx context.Context, dsn string) error {
+	cfg, err := normalizeDSN(dsn)
+	if err != nil {
+		return err
+	}
+	name := cfg.DBName
+	if name == "" || strings.ContainsAny(name, "`;") {
+		return fmt.Errorf("mysql: ILL_MYSQL_DSN must name a database")
+	}
+	cfg.DBName = ""
+	cfg.MultiStatements = true
+	root, err := sqlx.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	if _, err := root.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		return fmt.Errorf("mysql: create database %s: %w", name, err)
+	}
+	if _, err := root.ExecContext(ctx, "USE `"+name+"`;\n"+illhub.Schema); err != nil {
+		return fmt.Errorf("mysql: apply schema.sql: %w", err)
+	}
+	return nil
+}
+
+// Tx is one database transaction. Methods on Tx are the repository's
+// write-side operations; they must only be called inside InTx's closure.
+type Tx struct {
+	tx *sqlx.Tx
+}
+
+// InTx runs fn in a transaction and commits when it returns nil. On MySQL
+// deadlock (1213), lock wait timeout (1205) or a broken connection it rolls
+// back and runs fn again, at most MaxAttempts times, with jittered backoff;
+// fn must therefore have no effects outside the transaction. Errors that
+// survive the retries are returned wrapped as ill transient errors.
+func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) error {
+	attempts := s.MaxAttempts
+	if attempts < 1 {
+		attempts = 1
+	}
+	var err error
+	for i := 0; i < attempts; i++ {
+		if i > 0 {
+			d := time.Duration(10*(1<<i)) * time.Millisecond
+			d += time.Duration(time.Now().UnixNano() % int64(d))
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(d):
+			}
+		}
+		err = s.once(ctx, fn)
+		if err == nil || !Retryable(err) {
+			return err
+		}
+	}
+	return &ill.Error{Code: ill.CodeTransient, Message: fmt.Sprintf("database busy after %d attempts: %v", attempts, err)}
+}
+
+func (s *Store) once(ctx context.Context, fn func(*Tx) error) (err error) {
+	tx, err := s.DB.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(&Tx{tx: tx}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Retryable reports whether err is a deadlock, lock wait timeout or lost
+// connection, after which the whole transaction may be retried.
+func Retryable(err error) bool {
+	var me *gomysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1213 || me.Number == 1205
+	}
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, gomysql.ErrInvalidConn)
+}
+
+func isDuplicate(err error) bool {
+	var me *gomysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1062
+}
+
+// nullTime maps a zero time to NULL.
+func nullTime(t time.Time) sql.NullTime {
+	if t.IsZero() {
+		return sql.NullTime{}
+	}
+	return sql.NullTime{Time: t.UTC(), Valid: true}
+}
+
+func nullStr(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+func nullInt(n int64) sql.NullInt64 { return sql.NullInt64{Int64: n, Valid: n != 0} }
