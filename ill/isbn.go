@@ -9,14 +9,18 @@ import (
 // with or without hyphens/spaces, and false when the check digit is wrong
 // or the text is not an ISBN.
 func NormalizeISBN(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) >= 4 && strings.EqualFold(s[:4], "ISBN") {
+		s = strings.TrimLeft(s[4:], ":： ")
+	}
 	var b strings.Builder
 	for _, r := range s {
 		switch {
 		case r >= '0' && r <= '9':
 			b.WriteRune(r)
-		case r == 'x' || r == 'X':
+		case r == 'x' || r == 'X' || r == 'ｘ' || r == 'Ｘ':
 			b.WriteRune('X')
-		case r == '-' || unicode.IsSpace(r):
+		case r == '-' || r == '－' || r == '–' || r == '—' || r == '‐' || unicode.IsSpace(r):
 		case r >= '０' && r <= '９': // full-width digits
 			b.WriteRune('0' + (r - '０'))
 		default:

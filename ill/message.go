@@ -80,6 +80,9 @@ type ActionBody struct {
 // fields the action needs. It is the single place the API and the consumers
 // interpret action bodies.
 func (b ActionBody) Variant(a Action) (Variant, error) {
+	if len(b.Note) > 2000 {
+		return "", FieldError("note", "note is longer than 2000 characters")
+	}
 	switch a {
 	case ActRespond:
 		switch b.Decision {
@@ -132,9 +135,6 @@ func (b ActionBody) Variant(a Action) (Variant, error) {
 		if (b.RecordID == "") == (len(b.Lenders) == 0) {
 			return "", FieldError("record_id", "give either record_id or lenders")
 		}
-	}
-	if len(b.Note) > 2000 {
-		return "", FieldError("note", "note is longer than 2000 characters")
 	}
 	return "", nil
 }

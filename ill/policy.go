@@ -33,13 +33,12 @@ func ParseEligibility(b []byte) (Eligibility, error) {
 // Eligible reports whether material in language may be lent. Empty values
 // (a manual citation that does not say) are given the benefit of the doubt.
 func (e Eligibility) Eligible(language, material string) bool {
-	if language != "" && !slices.Contains(e.Languages, strings.ToLower(language)) {
-		return false
-	}
-	if material != "" && !slices.Contains(e.Materials, strings.ToLower(material)) {
-		return false
-	}
-	return true
+	return (language == "" || containsFold(e.Languages, language)) &&
+		(material == "" || containsFold(e.Materials, material))
+}
+
+func containsFold(list []string, v string) bool {
+	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, v) })
 }
 
 // MaxActiveRequests is R3's limit per reader.

@@ -141,3 +141,25 @@ func NextPending(rota []RotaEntry) int {
 	}
 	return -1
 }
+
+// KeepOrder re-ranks rota entries to follow an explicit lender list (a
+// mediator's choice overrides the computed order).
+func KeepOrder(rota []RotaEntry, order []string) {
+	pos := map[string]int{}
+	for i, l := range order {
+		if _, ok := pos[l]; !ok {
+			pos[l] = i
+		}
+	}
+	at := func(l string) int {
+		if i, ok := pos[l]; ok {
+			return i
+		}
+		return len(order) // not listed: after the listed ones
+	}
+	slices.SortStableFunc(rota, func(a, b RotaEntry) int { return at(a.Library) - at(b.Library) })
+	for i := range rota {
+		rota[i].Rank = i + 1
+		rota[i].Reasons = append(rota[i].Reasons, "chosen_by_mediator")
+	}
+}

@@ -187,8 +187,8 @@ func (t *Tx) UpdateRequest(ctx context.Context, r *ill.Request) error {
 // AddEvent appends to the request's immutable timeline.
 func (t *Tx) AddEvent(ctx context.Context, requestID, messageID string, e ill.Event) error {
 	note := e.Note
-	if len(note) > 2000 {
-		note = note[:2000]
+	if r := []rune(note); len(r) > 2000 {
+		note = string(r[:2000])
 	}
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO events (request_id, at, actor, action, from_state, to_state, note, message_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, requestID, e.At.UTC(), e.Actor, string(e.Action), string(e.From),

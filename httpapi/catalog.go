@@ -1,0 +1,145 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/mysql"
+)
+
+type searchResult struct {
+	RecordID  string `json:"record_id"`
+	Title     string `json:"title"`
+	Author    string `json:"author"`
+	Publisher string `json:"publisher"`
+	Year      int    `json:"year"`
+	ISBN      string `json:"isbn"`
+	CLC       string `json:"clc"`
+	Holdings  int    `json:"holdings"`
+	Available int    `json:"available"`
+}
+
+func resultOf(r mysql.Record, holdings, available int) searchResult {
+	return searchResult{RecordID: strconv.FormatInt(r.ID, 10), Title: r.Title, Author: r.Author,
+		Publisher: r.Publisher, Year: r.Year, ISBN: r.ISBN13.String, CLC: r.CLC, Holdings: holdings, Available: available}
+}
+
+// search: GET /v1/catalog/search?q=&isbn=&library=&available=&page=&per_page=
+func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	page, perPage, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	sq := mysql.SearchQuery{Q: q.Get("q"), ISBN: q.Get("isbn"), Library: q.Get("library"), Page: page, PerPage: perPage}
+	if sq.Q == "" && sq.ISBN == "" {
+		return ill.FieldError("q", "give q (title/author words) or isbn")
+	}
+	if v := q.Get("available"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return ill.FieldError("available", "available must be true or false")
+		}
+		sq.Available = b
+	}
+	hits, total, err := s.Store.Search(r.Context(), sq)
+	if err != nil {
+		return err
+	}
+	out := make([]searchResult, len(hits))
+	for i, h := range hits {
+		out[i] = resultOf(h.Record, h.Holdings, h.Available)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"total": total, "page": page, "per_page": perPage, "results": out})
+	return nil
+}
+
+// getRecord: GET /v1/catalog/records/{id} with every member's holdings.
+func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return ill.Errorf(ill.CodeNotFound, "no record %q", r.PathValue("id"))
+	}
+	rec, hs, err := s.Store.RecordWithHoldings(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	avail := 0
+	for _, h := range hs {
+		avail += h.Available
+	}
+	if hs == nil {
+		hs = []mysql.HoldingView{}
+	}
+	writeJSON(w, http.StatusOK, struct {
+		searchResult
+		Language    string              `json:"language"`
+		Material    string              `json:"material"`
+		HoldingList []mysql.HoldingView `json:"holding_libraries"`
+	}{resultOf(*rec, len(hs), avail), rec.Language, rec.Material, hs})
+	return nil
+}
+
+// holdings: POST /v1/holdings — the caller's own holdings batch, applied by
+// the holdings consumer.
+func (s *Server) holdings(w http.ResponseWriter, r *http.Request) error {
+	p := principalOf(r)
+	if p.Centre {
+		return ill.Errorf(ill.CodeForbidden, "holdings belong to a member library; use that library's key")
+	}
+	var b ill.HoldingsBatch
+	if err := s.decodeJSON(w, r, &b, false); err != nil {
+		return err
+	}
+	if len(b.Upserts)+len(b.Deletes) == 0 {
+		return ill.FieldError("upserts", "the batch is empty")
+	}
+	if len(b.Upserts)+len(b.Deletes) > ill.MaxHoldingsBatch {
+		return ill.FieldError("upserts", "at most %d rows per batch", ill.MaxHoldingsBatch)
+	}
+	for i, h := range b.Upserts {
+		if h.LocalID == "" {
+			return ill.FieldError("upserts["+strconv.Itoa(i)+"].local_id", "local_id is required")
+		}
+		if h.Title == "" {
+			return ill.FieldError("upserts["+strconv.Itoa(i)+"].title", "title is required")
+		}
+		if len(h.LocalID) > 64 {
+			return ill.FieldError("upserts["+strconv.Itoa(i)+"].local_id", "local_id is longer than 64 characters")
+		}
+	}
+	msgID := ill.NewMessageID()
+	if k := r.Header.Get("Idempotency-Key"); k != "" {
+		msgID = ill.DerivedMessageID(p.Library+"/holdings", k)
+	}
+	body, _ := json.Marshal(b)
+	m := ill.Message{ID: msgID, Type: ill.MsgHoldings, Actor: p.Library, At: s.Clock.Now().UTC(), Body: body}
+	if err := s.publish(r.Context(), m); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"batch_id": msgID, "upserts": len(b.Upserts), "deletes": len(b.Deletes)})
+	return nil
+}
+
+func (s *Server) libraries(w http.ResponseWriter, r *http.Request) error {
+	ls, err := s.Store.Libraries(r.Context())
+	if err != nil {
+		return err
+	}
+	if ls == nil {
+		ls = []mysql.Library{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"total": len(ls), "results": ls})
+	return nil
+}
+
+func (s *Server) library(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.Store.Library(r.Context(), r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, l)
+	return nil
+}

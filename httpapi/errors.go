@@ -1,0 +1,110 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/balis/illhub/ill"
+)
+
+// statusFor is the one place error codes map to HTTP statuses.
+func statusFor(c ill.Code) int {
+	switch c {
+	case ill.CodeBadRequest:
+		return http.StatusBadRequest
+	case ill.CodeUnauthorized:
+		return http.StatusUnauthorized
+	case ill.CodeForbidden:
+		return http.StatusForbidden
+	case ill.CodeNotFound:
+		return http.StatusNotFound
+	case ill.CodeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case ill.CodeInvalidTransition, ill.CodeRenewalNotAllowed, ill.CodeCancelWindow, ill.CodeConflict:
+		return http.StatusConflict
+	case ill.CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case ill.CodeUnsupportedMedia:
+		return http.StatusUnsupportedMediaType
+	case ill.CodeUnavailable, ill.CodeTransient:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    ill.Code  `json:"code"`
+	Message string    `json:"message"`
+	Field   string    `json:"field,omitempty"`
+	State   ill.State `json:"state,omitempty"`
+}
+
+// writeError answers with the JSON error shape of SPEC 5.1. Internal errors
+// are logged in full and answered without detail.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *ill.Error
+	if !errors.As(err, &e) {
+		s.Log.Error("internal error", "err", err, "path", r.URL.Path, "request_id", requestIDOf(r))
+		e = &ill.Error{Code: ill.CodeInternal, Message: "internal error; the incident is logged with request id " + requestIDOf(r)}
+	}
+	status := statusFor(e.Code)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(s.retryAfterSeconds()))
+	}
+	writeJSON(w, status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Field: e.Field, State: e.State}})
+}
+
+func (s *Server) retryAfterSeconds() int { return 2 }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// decodeJSON reads a JSON body of at most s.MaxBody bytes into v. Malformed
+// JSON is a bad_request naming the field or byte offset; an oversize body
+// is payload_too_large. Unknown fields are ignored (clients may be newer).
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool) error {
+	body := http.MaxBytesReader(w, r.Body, s.MaxBody)
+	dec := json.NewDecoder(body)
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &mbe):
+			return &ill.Error{Code: ill.CodeTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes", s.MaxBody)}
+		case errors.Is(err, io.EOF):
+			if allowEmpty {
+				return nil
+			}
+			return &ill.Error{Code: ill.CodeBadRequest, Field: "body", Message: "request body is empty; a JSON object is required"}
+		case errors.As(err, &se):
+			return &ill.Error{Code: ill.CodeBadRequest, Field: "body", Message: fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se)}
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return &ill.Error{Code: ill.CodeBadRequest, Field: "body", Message: "malformed JSON: the body ends before the object is complete"}
+		case errors.As(err, &te):
+			field := te.Field
+			if field == "" {
+				field = "body"
+			}
+			return &ill.Error{Code: ill.CodeBadRequest, Field: field, Message: fmt.Sprintf("field %s must be %s, not %s", field, te.Type, te.Value)}
+		}
+		return &ill.Error{Code: ill.CodeBadRequest, Field: "body", Message: "malformed JSON: " + err.Error()}
+	}
+	if dec.More() {
+		return &ill.Error{Code: ill.CodeBadRequest, Field: "body", Message: "unexpected data after the JSON object"}
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+package ill
+
+import (
+	"fmt"
+	"time"
+)
+
+// Notice kinds. (request, kind, step) identifies a notice: it is created
+// once however often the job or consumer that raises it runs.
+const (
+	NoticeNewRequest      = "new_request"      // to the lender: please answer by respond_by
+	NoticeArrived         = "arrived"          // to the reader: 文献到馆, please collect
+	NoticeRecalled        = "recalled"         // to the reader and borrowing library: new due date
+	NoticeCancelRequested = "cancel_requested" // to the lender: borrower asks to cancel
+	NoticeUnfilled        = "unfilled"         // to the borrowing library: no lender could supply
+	NoticeNeedsMediation  = "needs_mediation"  // to the borrowing library: manual request to identify
+)
+
+// NoticeData fills a notice template.
+type NoticeData struct {
+	RequestID string
+	Title     string
+	Borrower  string
+	Lender    string
+	Deadline  time.Time
+}
+
+// NoticeText renders a notice's subject and body in "zh" or "en".
+func NoticeText(kind, locale string, d NoticeData) (subject, body string) {
+	when := ""
+	if !d.Deadline.IsZero() {
+		when = d.Deadline.In(Shanghai).Format("2006-01-02 15:04")
+	}
+	en := locale == "en"
+	switch kind {
+	case NoticeNewRequest:
+		if en {
+			return "New ILL request " + d.RequestID, fmt.Sprintf("%s asks to borrow 《%s》 (request %s). Please answer by %s.", d.Borrower, d.Title, d.RequestID, when)
+		}
+		return "新的馆际互借申请 " + d.RequestID, fmt.Sprintf("%s 申请借阅《%s》（申请号 %s），请于 %s 前答复。", d.Borrower, d.Title, d.RequestID, when)
+	case NoticeArrived:
+		if en {
+			return "Your interlibrary loan has arrived", fmt.Sprintf("《%s》 (request %s) has arrived at your library. Please collect it at the ILL desk.", d.Title, d.RequestID)
+		}
+		return "文献到馆通知", fmt.Sprintf("您申请的《%s》（申请号 %s）已到馆，请到馆际互借处领取。", d.Title, d.RequestID)
+	case NoticeRecalled:
+		if en {
+			return "Recall: please return your interlibrary loan", fmt.Sprintf("The lending library has recalled 《%s》 (request %s). Please return it by %s.", d.Title, d.RequestID, when)
+		}
+		return "索回通知", fmt.Sprintf("出借馆已索回《%s》（申请号 %s），请于 %s 前归还。", d.Title, d.RequestID, when)
+	case NoticeCancelRequested:
+		if en {
+			return "Cancel requested for " + d.RequestID, fmt.Sprintf("%s asks to cancel request %s for 《%s》. Please answer yes or no.", d.Borrower, d.RequestID, d.Title)
+		}
+		return "撤销申请待确认 " + d.RequestID, fmt.Sprintf("%s 请求撤销申请 %s（《%s》），请确认是否同意。", d.Borrower, d.RequestID, d.Title)
+	case NoticeUnfilled:
+		if en {
+			return "Request could not be filled", fmt.Sprintf("No member library could supply 《%s》 (request %s).", d.Title, d.RequestID)
+		}
+		return "申请无法满足", fmt.Sprintf("没有成员馆能够提供《%s》（申请号 %s）。", d.Title, d.RequestID)
+	case NoticeNeedsMediation:
+		if en {
+			return "Manual request needs a lender", fmt.Sprintf("Manual request %s for 《%s》 was not found in the union catalogue. Please identify a lender by %s.", d.RequestID, d.Title, when)
+		}
+		return "手工申请待处理", fmt.Sprintf("手工申请 %s（《%s》）未在联合目录中找到，请于 %s 前确定出借馆。", d.RequestID, d.Title, when)
+	}
+	return kind, d.RequestID
+}

@@ -1,0 +1,228 @@
+package rabbitmq
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/balis/illhub/ill"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// Delivery is what a handler sees of one message.
+type Delivery struct {
+	MessageID  string
+	RoutingKey string
+	Body       []byte
+	Attempt    int // 1 on first delivery, +1 for each redelivery
+}
+
+// Handler processes one delivery. Its error decides the delivery's fate
+// through ill.DispositionFor: nil → ack; transient/internal → requeue until
+// the delivery limit, then dead-letter; permanent (bad input) → dead-letter
+// at once. A handler must be idempotent: it may see a message again after a
+// crash between its commit and the ack.
+type Handler func(ctx context.Context, d Delivery) error
+
+// Consumer runs Workers goroutines on one queue, each with its own channel
+// and prefetch, over a connection of its own. It reconnects with backoff
+// after the broker or connection goes away and re-declares the topology.
+type Consumer struct {
+	URL      string
+	Topo     Topology
+	Queue    string // unprefixed queue name
+	Workers  int
+	Prefetch int
+	Handle   Handler
+	Log      *slog.Logger
+	// HandlerTimeout bounds one handler call (default 60s).
+	HandlerTimeout time.Duration
+	// Observe, when set, is told the outcome of every delivery (metrics).
+	Observe func(queue string, d ill.Disposition, took time.Duration)
+	// CrashAfterHandle is a test hook: when it returns true for a delivery
+	// the worker drops its channel after the handler succeeded and before
+	// acking, as a process killed at that instant would.
+	CrashAfterHandle func(Delivery) bool
+}
+
+// Run consumes until ctx is cancelled. On cancellation it stops taking new
+// deliveries, lets every in-flight handler finish and ack, closes its
+// channels (unacked prefetched messages return to the queue) and returns.
+func (c *Consumer) Run(ctx context.Context) error {
+	backoff := 200 * time.Millisecond
+	for ctx.Err() == nil {
+		err := c.session(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		c.Log.Warn("consumer session ended; reconnecting", "queue", c.Queue, "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		if backoff < 10*time.Second {
+			backoff *= 2
+		}
+	}
+	return nil
+}
+
+// session is one connection's lifetime.
+func (c *Consumer) session(ctx context.Context) error {
+	conn, err := amqp.DialConfig(c.URL, amqp.Config{
+		Dial:       amqp.DefaultDial(5 * time.Second),
+		Heartbeat:  10 * time.Second,
+		Properties: amqp.Table{"connection_name": "illhub-consumer-" + c.Queue},
+	})
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		return err
+	}
+	if err := c.Topo.Declare(ch); err != nil {
+		ch.Close()
+		return err
+	}
+	ch.Close()
+	connClosed := conn.NotifyClose(make(chan *amqp.Error, 1))
+
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, c.Workers)
+	for i := 0; i < max(c.Workers, 1); i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if err := c.worker(sctx, conn, i); err != nil {
+				errs <- err
+				cancel()
+			}
+		}(i)
+	}
+	c.Log.Info("consuming", "queue", c.Topo.Queue(c.Queue), "workers", c.Workers, "prefetch", c.Prefetch)
+	var result error
+	select {
+	case <-ctx.Done():
+	case e := <-connClosed:
+		result = fmt.Errorf("connection closed: %v", e)
+		cancel()
+	case e := <-errs:
+		result = e
+	}
+	wg.Wait()
+	return result
+}
+
+func (c *Consumer) worker(ctx context.Context, conn *amqp.Connection, n int) error {
+	ch, err := conn.Channel()
+	if err != nil {
+		return err
+	}
+	defer ch.Close()
+	if err := ch.Qos(max(c.Prefetch, 1), 0, false); err != nil {
+		return err
+	}
+	tag := fmt.Sprintf("%s-%d-%d", c.Queue, n, time.Now().UnixNano())
+	deliveries, err := ch.Consume(c.Topo.Queue(c.Queue), tag, false, false, false, false, nil)
+	if err != nil {
+		return err
+	}
+	cancelled := ch.NotifyCancel(make(chan string, 1))
+	chClosed := ch.NotifyClose(make(chan *amqp.Error, 1))
+	for {
+		select {
+		case <-ctx.Done():
+			// Stop taking work. The handler of the current delivery (if
+			// any) has already returned and acked: we only get here
+			// between deliveries.
+			_ = ch.Cancel(tag, false)
+			return nil
+		case q := <-cancelled:
+			return fmt.Errorf("broker cancelled consumer %s (queue deleted?)", q)
+		case e := <-chClosed:
+			return fmt.Errorf("channel closed: %v", e)
+		case d, ok := <-deliveries:
+			if !ok {
+				return fmt.Errorf("delivery channel closed")
+			}
+			if crashed := c.deliver(ctx, ch, d); crashed {
+				return fmt.Errorf("simulated crash before ack")
+			}
+		}
+	}
+}
+
+// deliver runs the handler and acks, requeues or dead-letters. The handler
+// runs on a context that is not cancelled by shutdown, so an in-flight
+// transaction finishes and is acked.
+func (c *Consumer) deliver(ctx context.Context, ch *amqp.Channel, d amqp.Delivery) (crashed bool) {
+	start := time.Now()
+	del := Delivery{MessageID: d.MessageId, RoutingKey: d.RoutingKey, Body: d.Body, Attempt: attempt(d)}
+	timeout := c.HandlerTimeout
+	if timeout == 0 {
+		timeout = 60 * time.Second
+	}
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	err := c.safeHandle(hctx, del)
+	cancel()
+	disp := ill.DispositionFor(err)
+	limit := max(c.Topo.DeliveryLimit, 1)
+	if disp == ill.Requeue && del.Attempt >= limit {
+		disp = ill.DeadLetter
+	}
+	log := c.Log.With("queue", c.Queue, "message_id", del.MessageID, "routing_key", del.RoutingKey, "attempt", del.Attempt)
+	if disp == ill.Ack && c.CrashAfterHandle != nil && c.CrashAfterHandle(del) {
+		return true
+	}
+	switch disp {
+	case ill.Ack:
+		if err := d.Ack(false); err != nil {
+			log.Warn("ack failed; the message will be redelivered and deduplicated", "err", err)
+		}
+	case ill.Requeue:
+		log.Warn("handler failed; requeueing", "err", err)
+		// Brief pause so a poison message does not spin the CPU.
+		time.Sleep(time.Duration(del.Attempt) * 100 * time.Millisecond)
+		_ = d.Nack(false, true)
+	case ill.DeadLetter:
+		log.Error("dead-lettering message", "err", err)
+		_ = d.Nack(false, false)
+	}
+	if c.Observe != nil {
+		c.Observe(c.Queue, disp, time.Since(start))
+	}
+	return false
+}
+
+func (c *Consumer) safeHandle(ctx context.Context, d Delivery) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &ill.Error{Code: ill.CodeInternal, Message: fmt.Sprintf("handler panic: %v", p)}
+		}
+	}()
+	return c.Handle(ctx, d)
+}
+
+// attempt derives the attempt number from the quorum queue's
+// x-delivery-count header (absent on the first delivery).
+func attempt(d amqp.Delivery) int {
+	switch v := d.Headers["x-delivery-count"].(type) {
+	case int64:
+		return int(v) + 1
+	case int32:
+		return int(v) + 1
+	case int:
+		return v + 1
+	}
+	if d.Redelivered {
+		return 2
+	}
+	return 1
+}

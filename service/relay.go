@@ -1,0 +1,71 @@
+package service
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/balis/illhub/mysql"
+	"github.com/balis/illhub/rabbitmq"
+)
+
+// Relay moves outbox rows to the broker with publisher confirms. Every
+// consumers process runs one; SKIP LOCKED claims keep them from publishing
+// the same row twice at once. A row is marked published only after its
+// confirm, so a crash in between republishes it: consumers dedupe by
+// message id (at-least-once, effectively-once).
+type Relay struct {
+	Store *mysql.Store
+	Pub   *rabbitmq.Publisher
+	Poll  time.Duration
+	Log   *slog.Logger
+
+	relayed atomic.Int64
+}
+
+// Run relays until ctx ends.
+func (r *Relay) Run(ctx context.Context) {
+	poll := r.Poll
+	if poll <= 0 {
+		poll = 200 * time.Millisecond
+	}
+	lastPurge := time.Now()
+	for {
+		n, err := r.Once(ctx)
+		if err != nil && ctx.Err() == nil {
+			r.Log.Warn("outbox relay", "err", err)
+		}
+		if time.Since(lastPurge) > time.Hour {
+			_, _ = r.Store.PurgeOutbox(ctx, time.Now().Add(-7*24*time.Hour))
+			lastPurge = time.Now()
+		}
+		if n == 100 && err == nil {
+			continue // more waiting: do not sleep
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(poll):
+		}
+	}
+}
+
+// Once relays one batch of up to 100 rows and returns how many were sent.
+func (r *Relay) Once(ctx context.Context) (int, error) {
+	n, err := r.Store.RelayOutbox(ctx, 100, func(rows []mysql.OutboxRow) ([]int64, error) {
+		var sent []int64
+		for _, row := range rows {
+			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err := r.Pub.Publish(pctx, row.RoutingKey, row.MessageID, row.Body)
+			cancel()
+			if err != nil {
+				return sent, err
+			}
+			sent = append(sent, row.ID)
+		}
+		return sent, nil
+	})
+	r.relayed.Add(int64(n))
+	return n, err
+}

@@ -1,0 +1,206 @@
+// Package service wires the adapters into the three deployables. The main
+// packages only parse configuration and signals and call these functions,
+// which the integration tests call too.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/balis/illhub/config"
+	"github.com/balis/illhub/httpapi"
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/mysql"
+	"github.com/balis/illhub/rabbitmq"
+	"github.com/balis/illhub/worker"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// OpenStore opens the database and waits (up to ctx) until it answers, so
+// processes started together with MariaDB/MySQL come up on their own.
+func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*mysql.Store, error) {
+	st, err := mysql.Open(cfg.MySQLDSN)
+	if err != nil {
+		return nil, err
+	}
+	for delay := 200 * time.Millisecond; ; delay = min(delay*2, 5*time.Second) {
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err = st.Ping(pctx)
+		cancel()
+		if err == nil {
+			return st, nil
+		}
+		log.Warn("database not reachable yet", "err", err, "retry_in", delay)
+		select {
+		case <-ctx.Done():
+			st.Close()
+			return nil, fmt.Errorf("database not reachable: %w", err)
+		case <-time.After(delay):
+		}
+	}
+}
+
+// Eligibility loads R2's policy from ILL_POLICY_FILE, or the default.
+func Eligibility(cfg config.Config) (ill.Eligibility, error) {
+	if cfg.PolicyFile == "" {
+		return ill.DefaultEligibility, nil
+	}
+	b, err := os.ReadFile(cfg.PolicyFile)
+	if err != nil {
+		return ill.Eligibility{}, err
+	}
+	return ill.ParseEligibility(b)
+}
+
+func topology(cfg config.Config) rabbitmq.Topology {
+	return rabbitmq.Topology{Prefix: cfg.AMQPPrefix, DeliveryLimit: cfg.DeliveryLimit}
+}
+
+// NewProducer builds the API server and its publisher.
+func NewProducer(cfg config.Config, st *mysql.Store, clock ill.Clock, log *slog.Logger, reg *prometheus.Registry) (*httpapi.Server, *rabbitmq.Publisher) {
+	pub := &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topology(cfg), Log: log}
+	srv := httpapi.New(&httpapi.Server{Store: st, Pub: pub, Clock: clock, Log: log, MaxBody: cfg.MaxBodyBytes,
+		PublishTimeout: cfg.PublishTimeout, Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute}}, reg)
+	return srv, pub
+}
+
+// RunProducer serves the API until ctx ends, then drains connections.
+func RunProducer(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	st, err := OpenStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	reg := newRegistry()
+	srv, pub := NewProducer(cfg, st, ill.SystemClock{}, log, reg)
+	defer pub.Close()
+	hs := &http.Server{Addr: cfg.HTTPAddr, Handler: srv, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.ListenAndServe() }()
+	log.Info("producer listening", "addr", cfg.HTTPAddr)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("producer shutting down: draining in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	return hs.Shutdown(sctx)
+}
+
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// Consumers is a running consumers process: one pool per queue and an
+// outbox relay.
+type Consumers struct {
+	Processor *worker.Processor
+	Pools     []*rabbitmq.Consumer
+	Relay     *Relay
+}
+
+// NewConsumers builds the pools. Observe may be nil.
+func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *prometheus.Registry) (*Consumers, error) {
+	elig, err := Eligibility(cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := &worker.Processor{Store: st, Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute},
+		Eligibility: elig, RotaLength: cfg.RotaLength, Log: log}
+	handled := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "illhub_deliveries_total",
+		Help: "Deliveries by queue and outcome (ack, requeue, dead_letter)."}, []string{"queue", "outcome"})
+	took := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "illhub_delivery_seconds",
+		Help: "Handler time per delivery.", Buckets: prometheus.DefBuckets}, []string{"queue"})
+	reg.MustRegister(handled, took)
+	observe := func(q string, d ill.Disposition, dur time.Duration) {
+		handled.WithLabelValues(q, [...]string{"ack", "requeue", "dead_letter"}[d]).Inc()
+		took.WithLabelValues(q).Observe(dur.Seconds())
+	}
+	topo := topology(cfg)
+	pool := func(queue string, h rabbitmq.Handler, workers int) *rabbitmq.Consumer {
+		return &rabbitmq.Consumer{URL: cfg.AMQPURL, Topo: topo, Queue: queue, Workers: workers,
+			Prefetch: cfg.Prefetch, Handle: h, Log: log, Observe: observe}
+	}
+	c := &Consumers{Processor: p, Pools: []*rabbitmq.Consumer{
+		pool(rabbitmq.QueueRequests, p.HandleRequests, cfg.Workers),
+		pool(rabbitmq.QueueHoldings, p.HandleHoldings, max(1, cfg.Workers/4)),
+		pool(rabbitmq.QueueNotices, p.HandleNotice, max(1, cfg.Workers/4)),
+		pool(rabbitmq.QueueCourier, p.HandleShipment, max(1, cfg.Workers/4)),
+	}}
+	c.Relay = &Relay{Store: st, Pub: &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topo, Log: log},
+		Poll: cfg.OutboxPoll, Log: log}
+	relayed := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "illhub_outbox_relayed_total",
+		Help: "Outbox rows relayed by this process."}, func() float64 { return float64(c.Relay.relayed.Load()) })
+	reg.MustRegister(relayed)
+	return c, nil
+}
+
+// Run runs every pool and the relay until ctx ends; then each pool finishes
+// its in-flight deliveries and the relay its batch, and Run returns.
+func (c *Consumers) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, p := range c.Pools {
+		wg.Add(1)
+		go func(p *rabbitmq.Consumer) { defer wg.Done(); _ = p.Run(ctx) }(p)
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); c.Relay.Run(ctx) }()
+	wg.Wait()
+	return c.Relay.Pub.Close()
+}
+
+// RunConsumers is the consumers program.
+func RunConsumers(ctx context.Context, cfg config.Config, log *slog.Logger, metricsAddr string) error {
+	st, err := OpenStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	reg := newRegistry()
+	c, err := NewConsumers(cfg, st, log, reg)
+	if err != nil {
+		return err
+	}
+	serveMetrics(ctx, metricsAddr, reg, log)
+	log.Info("consumers started", "workers", cfg.Workers, "prefetch", cfg.Prefetch, "delivery_limit", cfg.DeliveryLimit)
+	err = c.Run(ctx)
+	log.Info("consumers stopped")
+	return err
+}
+
+// serveMetrics exposes /metrics and /healthz on addr ("" disables). A busy
+// port (several processes on one host) only logs a warning.
+func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, log *slog.Logger) {
+	if addr == "" {
+		return
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Warn("metrics endpoint not started", "addr", addr, "err", err)
+		return
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(`{"status":"ok"}`)) })
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("metrics server", "err", err)
+		}
+	}()
+	go func() { <-ctx.Done(); _ = hs.Close() }()
+}
