@@ -56,7 +56,7 @@ func TestNormalizeISBN(t *testing.T) {
 		{"９７８－７", ""}, // full-width hyphen is not accepted
 		{"７１１１２１３８２３", "9787111213826"},
 		{"７-１１１-２１３８２-３", "9787111213826"},
-		{"753994370Ｘ", ""}, // full-width X is not accepted
+		{"753994370Ｘ", "9787539943701"}, // full-width X, as pasted from Chinese input methods
 		// Invalid check digits.
 		{"0306406153", ""},
 		{"7111213824", ""},
@@ -72,7 +72,8 @@ func TestNormalizeISBN(t *testing.T) {
 		{"", ""},
 		{"   ", ""},
 		{"-", ""},
-		{"ISBN 9787111544937", ""},
+		{"ISBN 9787111544937", "9787111544937"}, // pasted with its label
+		{"ISBN：978－7－111－54493－7", "9787111544937"},
 		{"978711154493", ""},
 		{"97871115449371", ""},
 		{"030640615", ""},
