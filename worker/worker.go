@@ -484,9 +484,6 @@ func (t *txn) apply(rule ill.Rule, b ill.ActionBody) error {
 		if rule.Variant == "reader" {
 			r.Reason = ill.ReasonCancelledByReader
 		}
-		if cur := t.currentEntry(); cur != nil && r.State == ill.Requested {
-			cur.Outcome = ill.OutcomeSkipped
-		}
 		return t.move(ill.ActCancel, ill.Cancelled, note("cancelled by "+b.By, b.Note))
 	case ill.ActCancelResponse:
 		if rule.To == ill.Cancelled {

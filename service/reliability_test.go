@@ -1,0 +1,171 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/internal/testenv"
+	"github.com/balis/illhub/rabbitmq"
+	"github.com/balis/illhub/service"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// A consumer that dies after its commit and before its ack: the broker
+// redelivers, the inbox recognises the message, nothing happens twice.
+func TestCrashAfterCommitBeforeAckHasNoDuplicateEffect(t *testing.T) {
+	h := newHarness(t, 5)
+	var crashes atomic.Int32
+	var crashedID atomic.Value
+	var respondDeliveries atomic.Int32 // handled deliveries of the respond message
+	h.startConsumers(func(c *service.Consumers) {
+		c.Pools[0].CrashAfterHandle = func(d rabbitmq.Delivery) bool {
+			var m ill.Message
+			_ = json.Unmarshal(d.Body, &m)
+			if m.Action == ill.ActRespond {
+				respondDeliveries.Add(1)
+			}
+			if m.Action == ill.ActRespond && crashes.CompareAndSwap(0, 1) {
+				crashedID.Store(d.MessageID)
+				return true
+			}
+			return false
+		}
+	})
+	rec := testenv.Record(t, h.st, "", "数字信号处理", "孙八", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	id := h.submit("THU", "crash-1", "P6", rec)
+	h.waitState(id, "THU", ill.Requested)
+	h.act(id, "respond", "PKU", map[string]any{"decision": "will_supply"}, http.StatusAccepted)
+	h.waitState(id, "THU", ill.WillSupply)
+	if crashes.Load() != 1 {
+		t.Fatal("the crash hook never fired")
+	}
+	// Wait until the redelivery has been consumed (acked): the queue is empty.
+	msgID := crashedID.Load().(string)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n := queueDepth(t, h, rabbitmq.QueueRequests)
+		if n == 0 && respondDeliveries.Load() == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("requests queue holds %d messages; respond delivered %d times (want 2: crash, redelivery)", n, respondDeliveries.Load())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var evs, inbox int
+	_ = h.st.DB.Get(&evs, `SELECT COUNT(*) FROM events WHERE request_id = ? AND action = 'respond'`, id)
+	_ = h.st.DB.Get(&inbox, `SELECT COUNT(*) FROM inbox WHERE message_id = ?`, msgID)
+	if evs != 1 || inbox != 1 {
+		t.Fatalf("respond events = %d, inbox rows = %d; want 1 and 1", evs, inbox)
+	}
+	var notices int
+	_ = h.st.DB.Get(&notices, `SELECT COUNT(*) FROM events WHERE request_id = ?`, id)
+	if notices != 3 { // submit, route, respond
+		t.Errorf("events = %d, want 3", notices)
+	}
+}
+
+func queueDepth(t *testing.T, h *harness, q string) int {
+	t.Helper()
+	conn, ch := rawChannel(t, h.cfg.AMQPURL)
+	defer conn.Close()
+	info, err := ch.QueueDeclarePassive(h.cfg.AMQPPrefix+q, true, false, false, false, quorumArgs(h.cfg.DeliveryLimit, h.cfg.AMQPPrefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.Messages
+}
+
+// A message that fails every time (here: a field too long for its column,
+// which the API would have refused) is retried DeliveryLimit times, then
+// dead-lettered, and `illctl dlq list` can see it.
+func TestPoisonMessageIsDeadLetteredAfterNAttempts(t *testing.T) {
+	const limit = 3
+	h := newHarness(t, limit)
+	var requeues, dead atomic.Int32
+	h.startConsumers(func(c *service.Consumers) {
+		c.Pools[0].Observe = func(q string, d ill.Disposition, _ time.Duration) {
+			switch d {
+			case ill.Requeue:
+				requeues.Add(1)
+			case ill.DeadLetter:
+				dead.Add(1)
+			}
+		}
+	})
+	body, _ := json.Marshal(ill.SubmitBody{ClientRequestID: "poison", Patron: ill.Patron{ID: strings.Repeat("9", 100)}, RecordID: "1"})
+	m := ill.Message{ID: "poison-1", Type: ill.MsgSubmit, Actor: "THU", RequestID: ill.RequestID("THU", "poison"),
+		At: h.clock.Now(), Body: body}
+	raw, _ := json.Marshal(m)
+	if err := h.pub.Publish(context.Background(), ill.MsgSubmit, m.ID, raw); err != nil {
+		t.Fatal(err)
+	}
+	dlq := rabbitmq.DLQ{URL: h.cfg.AMQPURL, Topo: rabbitmq.Topology{Prefix: h.cfg.AMQPPrefix, DeliveryLimit: limit}}
+	deadline := time.Now().Add(20 * time.Second)
+	var found []rabbitmq.DeadLetter
+	for time.Now().Before(deadline) {
+		var err error
+		if found, err = dlq.List(10); err != nil {
+			t.Fatal(err)
+		}
+		if len(found) > 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(found) != 1 || found[0].MessageID != "poison-1" || found[0].RoutingKey != ill.MsgSubmit {
+		t.Fatalf("dead letters = %+v", found)
+	}
+	if requeues.Load() != limit-1 || dead.Load() != 1 {
+		t.Fatalf("requeues %d, dead-lettered %d; want %d and 1", requeues.Load(), dead.Load(), limit-1)
+	}
+	var n int
+	_ = h.st.DB.Get(&n, `SELECT COUNT(*) FROM requests`)
+	if n != 0 {
+		t.Fatalf("a failing message left %d rows behind", n)
+	}
+}
+
+// With the broker unreachable the intake answers 503 with Retry-After
+// promptly and loses nothing: the client's retry after recovery works.
+func TestBrokerDownGives503WithRetryAfter(t *testing.T) {
+	h := newHarness(t, 3)
+	cfg := h.cfg
+	cfg.AMQPURL = "amqp://guest:guest@127.0.0.1:1/" // nothing listens there
+	srv, pub := service.NewProducer(cfg, h.st, h.clock, h.log, prometheus.NewRegistry())
+	defer pub.Close()
+	down := httptest.NewServer(srv)
+	defer down.Close()
+	rec := testenv.Record(t, h.st, "", "离散数学", "周九", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	body := fmt.Sprintf(`{"client_request_id":"down-1","patron":{"id":"P7"},"record_id":"%d"}`, rec)
+	req, _ := http.NewRequest("POST", down.URL+"/v1/requests", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+ill.DemoKey("THU"))
+	start := time.Now()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("status %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("the 503 took %v; SPEC: within 5 s", took)
+	}
+	// readyz says not ready; healthz stays up.
+	if r, _ := http.Get(down.URL + "/readyz"); r.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("readyz = %d", r.StatusCode)
+	}
+	// The client retries against a healthy intake: one request.
+	h.startConsumers(nil)
+	id := h.submit("THU", "down-1", "P7", rec)
+	h.waitState(id, "THU", ill.Requested)
+}
