@@ -34,6 +34,10 @@ type Config struct {
 	MaxBodyBytes   int64         `envconfig:"MAX_BODY_BYTES" default:"1048576"`
 	HubSymbol      string        `envconfig:"HUB_SYMBOL" default:"BALIS"`
 
+	// Scheduler: cron specs (Asia/Shanghai) per job.
+	SchedRespondDeadline string `envconfig:"SCHED_RESPOND_DEADLINE" default:"*/5 * * * *"`
+	SchedOverdue         string `envconfig:"SCHED_OVERDUE" default:"5 0 * * *"`
+
 	ShutdownTimeout time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"20s"`
 	LogLevel        string        `envconfig:"LOG_LEVEL" default:"info"`
 	LogFormat       string        `envconfig:"LOG_FORMAT" default:"text"` // text or json

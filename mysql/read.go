@@ -140,3 +140,25 @@ func (s *Store) RequestForAccess(ctx context.Context, id string) (*ill.Request, 
 	r.Rota, err = loadRota(ctx, s.DB, id)
 	return r, err
 }
+
+// Due is a request whose deadline has passed.
+type Due struct {
+	ID       string    `db:"id"`
+	Deadline time.Time `db:"deadline"`
+}
+
+// dueColumns are the deadline columns a sweep may name (never user input).
+var dueColumns = map[string]bool{"respond_by": true, "ship_by": true, "due_at": true}
+
+// DueRequests pages through requests in state whose deadline column is
+// before now, ordered by id after the given id. Plain reads: the action
+// applied to each takes the row lock and re-checks.
+func (s *Store) DueRequests(ctx context.Context, state ill.State, column string, now time.Time, after string, limit int) ([]Due, error) {
+	if !dueColumns[column] {
+		return nil, errors.New("mysql: unknown deadline column " + column)
+	}
+	var out []Due
+	err := s.DB.SelectContext(ctx, &out, `SELECT id, `+column+` AS deadline FROM requests
+		WHERE state = ? AND `+column+` < ? AND id > ? ORDER BY id LIMIT ?`, string(state), now.UTC(), after, limit)
+	return out, err
+}

@@ -375,7 +375,13 @@ func (p *Processor) Act(ctx context.Context, m ill.Message) error {
 		rule, err := ill.Decide(ill.Attempt{Action: m.Action, Variant: variant, From: r.State, Roles: roles,
 			At: m.At, SubmittedAt: r.SubmittedAt})
 		if err != nil {
+			if m.Actor == ill.SystemActor {
+				return nil // a timer that lost the race to a person: nothing to do
+			}
 			return t.refuse(m.Action, err)
+		}
+		if m.Actor == ill.SystemActor && !timerDue(r, rule.Action, m.At) {
+			return nil // the deadline moved (e.g. a new lender) since the job looked
 		}
 		return t.apply(rule, b)
 	})
@@ -498,6 +504,23 @@ func (t *txn) apply(rule ill.Rule, b ill.ActionBody) error {
 		return t.move(ill.ActMarkOverdue, ill.Overdue, "past due "+r.DueAt.In(ill.Shanghai).Format(time.RFC3339))
 	}
 	return ill.Errorf(ill.CodeInternal, "no effect defined for action %s", rule.Action)
+}
+
+// timerDue reports whether the deadline a system action enforces has
+// really passed at the time of the message.
+func timerDue(r *ill.Request, a ill.Action, at time.Time) bool {
+	var d time.Time
+	switch a {
+	case ill.ActRespondTimeout:
+		d = r.RespondBy
+	case ill.ActShipTimeout:
+		d = r.ShipBy
+	case ill.ActMarkOverdue:
+		d = r.DueAt
+	default:
+		return true
+	}
+	return !d.IsZero() && at.After(d)
 }
 
 func note(what, extra string) string {
