@@ -109,18 +109,29 @@ func ParseCalendarYear(b []byte) (CalendarYear, error) {
 	if err := json.Unmarshal(b, &cy); err != nil {
 		return cy, fmt.Errorf("calendar file: %w", err)
 	}
+	return cy, cy.Validate()
+}
+
+// Validate checks the year, that every day lies in it, has a known kind
+// and is listed once.
+func (cy CalendarYear) Validate() error {
 	if cy.Year < 2000 || cy.Year > 2200 {
-		return cy, fmt.Errorf("calendar file: year %d out of range", cy.Year)
+		return fmt.Errorf("calendar file: year %d out of range", cy.Year)
 	}
+	seen := map[Date]bool{}
 	for i, d := range cy.Days {
 		if d.Date.Year != cy.Year {
-			return cy, fmt.Errorf("calendar file: day %d (%s) is not in %d", i, d.Date, cy.Year)
+			return fmt.Errorf("calendar file: day %d (%s) is not in %d", i, d.Date, cy.Year)
 		}
 		if d.Kind != Holiday && d.Kind != Workday {
-			return cy, fmt.Errorf("calendar file: day %s has kind %q, want holiday or workday", d.Date, d.Kind)
+			return fmt.Errorf("calendar file: day %s has kind %q, want holiday or workday", d.Date, d.Kind)
 		}
+		if seen[d.Date] {
+			return fmt.Errorf("calendar file: day %s is listed twice", d.Date)
+		}
+		seen[d.Date] = true
 	}
-	return cy, nil
+	return nil
 }
 
 // Calendar is the national working-day calendar: weekends closed, public

@@ -201,8 +201,12 @@ func (s *Store) LoadCalendar(ctx context.Context) (*ill.Calendar, error) {
 	return ill.NewCalendar(cys...), nil
 }
 
-// ImportCalendar replaces one year of the national calendar.
+// ImportCalendar validates and replaces one year of the national calendar
+// (illctl calendar import, the demo loader).
 func (s *Store) ImportCalendar(ctx context.Context, cy ill.CalendarYear, at time.Time) error {
+	if err := cy.Validate(); err != nil {
+		return err
+	}
 	return s.InTx(ctx, func(t *Tx) error {
 		if _, err := t.tx.ExecContext(ctx, `DELETE FROM calendar_days WHERE day BETWEEN ? AND ?`,
 			ill.Date{Year: cy.Year, Month: 1, Day: 1}.String(), ill.Date{Year: cy.Year, Month: 12, Day: 31}.String()); err != nil {

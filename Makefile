@@ -1,0 +1,28 @@
+# illhub — see README.md
+BIN := bin
+PROGRAMS := producer consumers scheduler illctl
+GO ?= go
+
+.PHONY: build test demo bench fuzz clean
+
+build: ## the four programs in bin/
+	@mkdir -p $(BIN)
+	@for p in $(PROGRAMS); do $(GO) build -o $(BIN)/$$p ./$$p || exit 1; done
+	@echo "built: $(addprefix $(BIN)/,$(PROGRAMS))"
+
+test: ## every test (starts MariaDB/RabbitMQ if needed)
+	bash scripts/test.sh
+
+demo: ## services + schema + demo data + producer/consumers/scheduler in the foreground
+	bash scripts/demo.sh
+
+bench: ## intake → REQUESTED throughput with the demo data (see docs/benchmarks.md)
+	bash scripts/services.sh
+	$(GO) test -run '^$$' -bench . -benchtime 2000x ./bench/
+
+fuzz: ## a short fuzzing run of every parser
+	$(GO) test -run '^$$' -fuzz FuzzNormalizeISBN -fuzztime 30s ./ill/
+	$(GO) test -run '^$$' -fuzz FuzzActionBody -fuzztime 30s ./ill/
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,374 @@
+// Command illctl is the illhub admin CLI: schema migration, the demo
+// dataset, member libraries and keys, the national calendar, library
+// closures and the dead-letter queue. Run `illctl help` for the commands;
+// each takes --help. Configuration: ILL_* environment variables.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/balis/illhub/config"
+	"github.com/balis/illhub/demo"
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/mysql"
+	"github.com/balis/illhub/rabbitmq"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "illctl:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `illctl — illhub administration
+
+Commands:
+  migrate                          create the database if needed and apply schema.sql (idempotent)
+  seed demo [--books N]            load the demo dataset (members, demo-key-CODE keys, catalogue, 2026 calendar)
+  library list                     list member libraries
+  library add CODE NAME_ZH [flags] add or update a member library
+  library key CODE [--centre]      issue a new API key for a library (printed once; stored hashed)
+  calendar import FILE             load one year of the national calendar (JSON, see configs/calendar/2026.json)
+  calendar show                    show loaded years and coverage
+  closures add CODE FROM TO [NOTE] record a library closure (dates YYYY-MM-DD, inclusive)
+  closures list [CODE]             list closures
+  dlq list [--limit N]             show dead-lettered messages
+  dlq replay [--id MESSAGE_ID] [--limit N]
+                                   republish dead letters to their queues
+
+Configuration comes from ILL_* environment variables (configs/illhub.env).
+`
+
+// run executes one command; out receives its normal output.
+func run(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
+		fmt.Fprint(out, usage)
+		return nil
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	cmd, rest := args[0], args[1:]
+	sub := ""
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		sub = rest[0]
+	}
+	switch cmd {
+	case "migrate":
+		if err := flags("migrate", "", rest, out).Parse(rest); err != nil {
+			return err
+		}
+		if err := mysql.Migrate(ctx, cfg.MySQLDSN); err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "schema applied")
+		return nil
+	case "seed":
+		return seed(ctx, cfg, rest, out)
+	case "library":
+		return library(ctx, cfg, sub, rest, out)
+	case "calendar":
+		return calendar(ctx, cfg, sub, rest, out)
+	case "closures":
+		return closures(ctx, cfg, sub, rest, out)
+	case "dlq":
+		return dlq(ctx, cfg, sub, rest, out)
+	}
+	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+}
+
+func flags(name, help string, _ []string, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprintf(out, "usage: illctl %s\n%s", name, help)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func open(cfg config.Config) (*mysql.Store, error) { return mysql.Open(cfg.MySQLDSN) }
+
+func seed(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
+	fs := flags("seed demo [--books N]", "Loads the demo dataset (idempotent). Development keys demo-key-CODE are created: never run this on production.\n", args, out)
+	books := fs.Int("books", 12000, "number of synthetic catalogue records")
+	if len(args) == 0 || args[0] != "demo" {
+		fs.Usage()
+		return fmt.Errorf("usage: illctl seed demo")
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	st, err := open(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sum, err := demo.Load(ctx, st.DB, demo.Options{Books: *books, Progress: func(done, total int) {
+		fmt.Fprintf(os.Stderr, "\rcatalogue: %d/%d records", done, total)
+		if done == total {
+			fmt.Fprintln(os.Stderr)
+		}
+	}})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "demo dataset loaded: %v\n", sum)
+	fmt.Fprintln(out, "API keys: demo-key-CODE (e.g. demo-key-THU), centre: demo-key-CENTRE")
+	return nil
+}
+
+func library(ctx context.Context, cfg config.Config, sub string, args []string, out io.Writer) error {
+	st, err := open(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch sub {
+	case "list":
+		if err := flags("library list", "", args, out).Parse(args[1:]); err != nil {
+			return err
+		}
+		ls, err := st.Libraries(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "CODE\tNAME\tENGLISH NAME\tLENDING\tDEPOSIT\tRECALL DAYS")
+		for _, l := range ls {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%v\t%d\n", l.Code, l.NameZH, l.NameEN, l.Lending, l.DepositRequired, l.RecallDays)
+		}
+		return tw.Flush()
+	case "add":
+		fs := flags("library add CODE NAME_ZH [flags]", "", args, out)
+		nameEN := fs.String("name-en", "", "English name")
+		deposit := fs.Bool("deposit-required", false, "readers must have paid a deposit (R7)")
+		noLend := fs.Bool("no-lending", false, "borrows only, never asked to lend")
+		recall := fs.Int("recall-days", 7, "recall period in calendar days (R6)")
+		email := fs.String("email", "", "ILL desk e-mail for notices")
+		locale := fs.String("locale", "zh", "notice language: zh or en")
+		pos, err := parseInterleaved(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if len(pos) != 2 {
+			fs.Usage()
+			return fmt.Errorf("library add needs CODE and NAME_ZH")
+		}
+		code := strings.ToUpper(pos[0])
+		if err := st.AddLibrary(ctx, mysql.Library{Code: code, NameZH: pos[1], NameEN: *nameEN, ISOSymbol: code,
+			Lending: !*noLend, DepositRequired: *deposit, RecallDays: *recall, Email: *email, Locale: *locale}); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "library %s saved\n", code)
+		return nil
+	case "key":
+		fs := flags("library key CODE [--centre]", "Issues a new random API key. It is shown once and stored only as a hash.\n", args, out)
+		centre := fs.Bool("centre", false, "a centre (admin) key; CODE is then ignored and CENTRE used")
+		label := fs.String("label", "", "what the key is for")
+		pos, err := parseInterleaved(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		code := ill.CentreCode
+		if !*centre {
+			if len(pos) != 1 {
+				fs.Usage()
+				return fmt.Errorf("library key needs CODE")
+			}
+			code = strings.ToUpper(pos[0])
+			if _, err := st.Library(ctx, code); err != nil {
+				return err
+			}
+		}
+		var b [24]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return err
+		}
+		key := "ill_" + base64.RawURLEncoding.EncodeToString(b[:])
+		if err := st.AddKey(ctx, code, *centre, key, *label); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s\n", key)
+		return nil
+	}
+	return fmt.Errorf("usage: illctl library list|add|key")
+}
+
+// parseInterleaved parses flags that may follow positional arguments.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func calendar(ctx context.Context, cfg config.Config, sub string, args []string, out io.Writer) error {
+	st, err := open(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch sub {
+	case "import":
+		fs := flags("calendar import FILE", "FILE: {\"year\": 2027, \"source\": \"...\", \"days\": [{\"date\": \"2027-01-01\", \"kind\": \"holiday\"|\"workday\", \"name\": \"元旦\"}]}\n", args, out)
+		pos, err := parseInterleaved(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 {
+			fs.Usage()
+			return fmt.Errorf("calendar import needs FILE")
+		}
+		b, err := os.ReadFile(pos[0])
+		if err != nil {
+			return err
+		}
+		cy, err := ill.ParseCalendarYear(b)
+		if err != nil {
+			return err
+		}
+		if err := st.ImportCalendar(ctx, cy, time.Now()); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "calendar %d loaded: %d exceptional days (%s)\n", cy.Year, len(cy.Days), cy.Source)
+		return nil
+	case "show":
+		cal, err := st.LoadCalendar(ctx)
+		if err != nil {
+			return err
+		}
+		today := ill.DateOf(time.Now())
+		until := cal.CoveredUntil(today)
+		fmt.Fprintf(out, "today %s; national calendar loaded until %s\n", today, until)
+		if until.Before(today.AddDays(60)) {
+			fmt.Fprintln(out, "WARNING: fewer than 60 days ahead are covered; import next year's calendar. Deadlines beyond it are provisional (weekends only).")
+		}
+		return nil
+	}
+	return fmt.Errorf("usage: illctl calendar import FILE | calendar show")
+}
+
+func closures(ctx context.Context, cfg config.Config, sub string, args []string, out io.Writer) error {
+	st, err := open(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch sub {
+	case "add":
+		fs := flags("closures add CODE FROM TO [NOTE]", "", args, out)
+		pos, err := parseInterleaved(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if len(pos) < 3 {
+			fs.Usage()
+			return fmt.Errorf("closures add needs CODE FROM TO")
+		}
+		from, err := ill.ParseDate(pos[1])
+		if err != nil {
+			return err
+		}
+		to, err := ill.ParseDate(pos[2])
+		if err != nil {
+			return err
+		}
+		if to.Before(from) {
+			return fmt.Errorf("TO %s is before FROM %s", to, from)
+		}
+		code := strings.ToUpper(pos[0])
+		if _, err := st.Library(ctx, code); err != nil {
+			return err
+		}
+		if err := st.AddClosure(ctx, code, ill.DateRange{From: from, To: to}, strings.Join(pos[3:], " ")); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s closed %s to %s\n", code, from, to)
+		return nil
+	case "list", "":
+		all, err := st.ClosuresByLibrary(ctx)
+		if err != nil {
+			return err
+		}
+		want := ""
+		if len(args) > 1 {
+			want = strings.ToUpper(args[1])
+		}
+		for lib, rs := range all {
+			if want != "" && lib != want {
+				continue
+			}
+			for _, r := range rs {
+				fmt.Fprintf(out, "%s\t%s\t%s\n", lib, r.From, r.To)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("usage: illctl closures add|list")
+}
+
+func dlq(ctx context.Context, cfg config.Config, sub string, args []string, out io.Writer) error {
+	q := rabbitmq.DLQ{URL: cfg.AMQPURL, Topo: rabbitmq.Topology{Prefix: cfg.AMQPPrefix, DeliveryLimit: cfg.DeliveryLimit}}
+	switch sub {
+	case "list":
+		fs := flags("dlq list [--limit N]", "", args, out)
+		limit := fs.Int("limit", 50, "at most this many")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		dls, err := q.List(*limit)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "MESSAGE ID\tROUTING KEY\tDIED IN\tREASON\tBODY")
+		for _, d := range dls {
+			body := string(d.Body)
+			if len(body) > 120 {
+				body = body[:120] + "…"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.MessageID, d.RoutingKey, d.Queue, d.Reason, body)
+		}
+		fmt.Fprintf(tw, "(%d shown)\n", len(dls))
+		return tw.Flush()
+	case "replay":
+		fs := flags("dlq replay [--id MESSAGE_ID] [--limit N]", "Republishes dead letters to the command exchange with their routing keys; consumers skip any that already took effect.\n", args, out)
+		id := fs.String("id", "", "replay only this message id")
+		limit := fs.Int("limit", 1000, "at most this many")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		n, err := q.Replay(ctx, *id, *limit)
+		fmt.Fprintf(out, "%d message(s) replayed\n", n)
+		return err
+	}
+	return fmt.Errorf("usage: illctl dlq list|replay")
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every test: vet, unit tests, and the integration tests against the
+# real MariaDB and RabbitMQ (each test gets its own database and queue
+# names), with the race detector.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/services.sh
+go vet ./...
+go test -race -count=1 -timeout 8m ./... "$@"
