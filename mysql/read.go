@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/balis/illhub/ill"
+	"github.com/jmoiron/sqlx"
 )
 
 // GetRequest reads a request with its rota and timeline (no locks).
@@ -119,8 +120,29 @@ func (s *Store) ListRequests(ctx context.Context, f ListFilter) ([]*ill.Request,
 		return nil, 0, err
 	}
 	out := make([]*ill.Request, len(rows))
+	byID := make(map[string]*ill.Request, len(rows))
+	ids := make([]string, len(rows))
 	for i, r := range rows {
 		out[i] = r.domain()
+		byID[r.ID], ids[i] = out[i], r.ID
+	}
+	if len(ids) > 0 { // every listed request's rota in one query
+		q, args, err := sqlx.In(`SELECT request_id, rank_no, library_code, outcome, reasons FROM rota
+			WHERE request_id IN (?) ORDER BY request_id, rank_no`, ids)
+		if err != nil {
+			return nil, 0, err
+		}
+		var rr []struct {
+			RequestID string `db:"request_id"`
+			rotaRow
+		}
+		if err := s.DB.SelectContext(ctx, &rr, q, args...); err != nil {
+			return nil, 0, err
+		}
+		for _, r := range rr {
+			req := byID[r.RequestID]
+			req.Rota = append(req.Rota, r.rotaRow.entry())
+		}
 	}
 	return out, total, nil
 }

@@ -211,13 +211,17 @@ func loadRota(ctx context.Context, q sqlx.QueryerContext, id string) ([]ill.Rota
 	}
 	out := make([]ill.RotaEntry, len(rows))
 	for i, r := range rows {
-		var reasons []string
-		if r.Reasons != "" {
-			reasons = strings.Split(r.Reasons, ";")
-		}
-		out[i] = ill.RotaEntry{Library: r.Library, Rank: r.Rank, Outcome: ill.Outcome(r.Outcome), Reasons: reasons}
+		out[i] = r.entry()
 	}
 	return out, nil
+}
+
+func (r rotaRow) entry() ill.RotaEntry {
+	var reasons []string
+	if r.Reasons != "" {
+		reasons = strings.Split(r.Reasons, ";")
+	}
+	return ill.RotaEntry{Library: r.Library, Rank: r.Rank, Outcome: ill.Outcome(r.Outcome), Reasons: reasons}
 }
 
 // SaveRota writes r.Rota (the request row lock must be held). Entries are

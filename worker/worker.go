@@ -310,6 +310,10 @@ func (t *txn) move(action ill.Action, to ill.State, note string) error {
 
 func (t *txn) event(action ill.Action, from, to ill.State, note string) error {
 	actor := t.m.Actor
+	switch action {
+	case ill.ActRoute, ill.ActReject, ill.ActHold:
+		actor = ill.SystemActor // decided by the hub, not by the caller
+	}
 	if len(actor) > 16 {
 		actor = actor[:16]
 	}
