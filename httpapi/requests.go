@@ -194,7 +194,9 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) error {
 	if err := s.publish(r.Context(), m); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"request_id": id, "action": action, "state": req.State, "message_id": msgID})
+	// current_state is the state the action was accepted in; it is applied
+	// asynchronously (GET the request to see the result).
+	writeJSON(w, http.StatusAccepted, map[string]any{"request_id": id, "action": action, "current_state": req.State, "message_id": msgID})
 	return nil
 }
 
