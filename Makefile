@@ -23,6 +23,7 @@ bench: ## intake → REQUESTED throughput with the demo data (see docs/benchmark
 fuzz: ## a short fuzzing run of every parser
 	$(GO) test -run '^$$' -fuzz FuzzNormalizeISBN -fuzztime 30s ./ill/
 	$(GO) test -run '^$$' -fuzz FuzzActionBody -fuzztime 30s ./ill/
+	$(GO) test -run '^$$' -fuzz FuzzSubmitBody -fuzztime 30s ./httpapi/
 
 clean:
 	rm -rf $(BIN)

@@ -9,7 +9,12 @@ make build
 bin/illctl migrate
 bin/illctl seed demo
 pids=()
-stop() { trap - INT TERM; echo; echo "[demo] stopping..."; kill -TERM "${pids[@]}" 2>/dev/null || true; wait; }
+stopped=""
+stop() {
+  [ -n "$stopped" ] && return; stopped=1; trap - INT TERM
+  echo; echo "[demo] stopping (waiting for in-flight work)..."
+  kill -TERM "${pids[@]}" 2>/dev/null || true; wait
+}
 trap stop INT TERM
 bin/consumers & pids+=($!)
 bin/scheduler & pids+=($!)

@@ -1,0 +1,66 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/balis/illhub/ill"
+)
+
+// FuzzSubmitBody feeds arbitrary bytes through the submit body's decoding
+// and validation: it must never panic, and every refusal must be a
+// bad_request naming a field, or payload_too_large.
+func FuzzSubmitBody(f *testing.F) {
+	for _, seed := range []string{
+		`{"client_request_id":"a","patron":{"id":"p"},"record_id":"12"}`,
+		`{"client_request_id":"a","patron":{"id":"p","email":"x@y.cn"},"item":{"title":"数据库","isbn":"7-04-040664-0","year":2014}}`,
+		`{"client_request_id":1}`, `{"patron":{"deposit_paid":"yes"}}`, `[]`, `{`, ``, `null`, `{"a":1} {"b":2}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	s := &Server{MaxBody: 4096}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r := httptest.NewRequest("POST", "/v1/requests", strings.NewReader(string(body)))
+		w := httptest.NewRecorder()
+		var b ill.SubmitBody
+		err := s.decodeJSON(w, r, &b, false)
+		if err == nil {
+			err = validateSubmit(&b)
+		}
+		if err == nil {
+			if b.ClientRequestID == "" || b.Patron.ID == "" || (b.RecordID == "") == (b.Item == nil) {
+				t.Fatalf("accepted an incomplete submit: %+v", b)
+			}
+			return
+		}
+		var e *ill.Error
+		if !errors.As(err, &e) {
+			t.Fatalf("foreign error %T: %v", err, err)
+		}
+		switch e.Code {
+		case ill.CodeTooLarge:
+		case ill.CodeBadRequest:
+			if e.Field == "" {
+				t.Fatalf("bad_request without a field: %v", e)
+			}
+		default:
+			t.Fatalf("unexpected code %s: %v", e.Code, e)
+		}
+	})
+}
+
+func TestStatusForEveryCode(t *testing.T) {
+	codes := map[ill.Code]int{
+		ill.CodeBadRequest: 400, ill.CodeUnauthorized: 401, ill.CodeForbidden: 403, ill.CodeNotFound: 404,
+		ill.CodeMethodNotAllowed: 405, ill.CodeInvalidTransition: 409, ill.CodeRenewalNotAllowed: 409,
+		ill.CodeCancelWindow: 409, ill.CodeConflict: 409, ill.CodeTooLarge: 413, ill.CodeUnsupportedMedia: 415,
+		ill.CodeUnavailable: 503, ill.CodeTransient: 503, ill.CodeInternal: 500,
+	}
+	for c, want := range codes {
+		if got := statusFor(c); got != want {
+			t.Errorf("statusFor(%s) = %d, want %d", c, got, want)
+		}
+	}
+}
