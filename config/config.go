@@ -27,7 +27,11 @@ type Config struct {
 	DeliveryLimit int           `envconfig:"DELIVERY_LIMIT" default:"5"` // attempts before the dead-letter queue
 	OutboxPoll    time.Duration `envconfig:"OUTBOX_POLL" default:"200ms"`
 	RotaLength    int           `envconfig:"ROTA_LENGTH" default:"5"`
-	PolicyFile    string        `envconfig:"POLICY_FILE" default:""` // R2 eligibility; built-in default when empty
+	// ConsumersMetricsAddr serves /metrics and /healthz of a consumers
+	// process ("" disables; a second process on the same host finds the
+	// port taken and runs without it).
+	ConsumersMetricsAddr string `envconfig:"CONSUMERS_METRICS_ADDR" default:":9101"`
+	PolicyFile           string `envconfig:"POLICY_FILE" default:""` // R2 eligibility; built-in default when empty
 
 	// Producer.
 	PublishTimeout time.Duration `envconfig:"PUBLISH_TIMEOUT" default:"4s"` // 503 after this without a confirm

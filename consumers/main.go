@@ -33,5 +33,5 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return service.RunConsumers(ctx, cfg, cfg.Logger("consumers"), os.Getenv("ILL_CONSUMERS_METRICS_ADDR"))
+	return service.RunConsumers(ctx, cfg, cfg.Logger("consumers"), cfg.ConsumersMetricsAddr)
 }
