@@ -38,6 +38,16 @@ type Config struct {
 	MaxBodyBytes   int64         `envconfig:"MAX_BODY_BYTES" default:"1048576"`
 	HubSymbol      string        `envconfig:"HUB_SYMBOL" default:"BALIS"`
 
+	// Notices (notifier pool). With ILL_SMTP_ADDR empty no e-mail is sent
+	// and notices without another channel are stored as not_configured.
+	SMTPAddr       string        `envconfig:"SMTP_ADDR" default:""`                    // host:port
+	SMTPFrom       string        `envconfig:"SMTP_FROM" default:"illhub@balis.edu.cn"` // envelope and From: address
+	SMTPUsername   string        `envconfig:"SMTP_USERNAME" default:""`
+	SMTPPassword   string        `envconfig:"SMTP_PASSWORD" default:""`
+	SMTPTLS        string        `envconfig:"SMTP_TLS" default:"starttls"` // none, starttls or tls
+	WebhookTimeout time.Duration `envconfig:"WEBHOOK_TIMEOUT" default:"5s"`
+	NoticeAttempts int           `envconfig:"NOTICE_ATTEMPTS" default:"5"` // delivery attempts before status failed + dead letter
+
 	// Scheduler: cron specs (Asia/Shanghai) per job.
 	SchedRespondDeadline string `envconfig:"SCHED_RESPOND_DEADLINE" default:"*/5 * * * *"`
 	SchedOverdue         string `envconfig:"SCHED_OVERDUE" default:"5 0 * * *"`
