@@ -222,3 +222,19 @@ CREATE TABLE IF NOT EXISTS closures (
   note         VARCHAR(200) NOT NULL DEFAULT '',
   KEY ix_closures_library (library_code, from_day)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Daily statistics per library and Asia/Shanghai day, rolled up by the
+-- scheduler's `rollup` job for the reports. A rerun for a day replaces it.
+CREATE TABLE IF NOT EXISTS stats_daily (
+  day               DATE        NOT NULL,
+  library_code      VARCHAR(16) NOT NULL,
+  borrowed          INT         NOT NULL DEFAULT 0,  -- requests its readers submitted
+  lent              INT         NOT NULL DEFAULT 0,  -- requests it agreed to supply (will_supply)
+  filled            INT         NOT NULL DEFAULT 0,  -- requests it shipped as lender
+  unfilled          INT         NOT NULL DEFAULT 0,  -- its requests that ended UNFILLED
+  missed_deadlines  INT         NOT NULL DEFAULT 0,  -- its no_response / not_shipped outcomes as lender
+  received          INT         NOT NULL DEFAULT 0,  -- items it received as borrower
+  turnaround_sum_s  BIGINT      NOT NULL DEFAULT 0,  -- Σ (received - submitted) seconds of those
+  computed_at       DATETIME(3) NOT NULL,
+  PRIMARY KEY (day, library_code)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

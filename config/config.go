@@ -48,9 +48,19 @@ type Config struct {
 	WebhookTimeout time.Duration `envconfig:"WEBHOOK_TIMEOUT" default:"5s"`
 	NoticeAttempts int           `envconfig:"NOTICE_ATTEMPTS" default:"5"` // delivery attempts before status failed + dead letter
 
-	// Scheduler: cron specs (Asia/Shanghai) per job.
-	SchedRespondDeadline string `envconfig:"SCHED_RESPOND_DEADLINE" default:"*/5 * * * *"`
-	SchedOverdue         string `envconfig:"SCHED_OVERDUE" default:"5 0 * * *"`
+	// Scheduler: cron specs (Asia/Shanghai) per job; empty = the default
+	// of sched.DefaultSpecs.
+	SchedRespondDeadline  string `envconfig:"SCHED_RESPOND_DEADLINE" default:""`
+	SchedShipDeadline     string `envconfig:"SCHED_SHIP_DEADLINE" default:""`
+	SchedOverdue          string `envconfig:"SCHED_OVERDUE" default:""`
+	SchedRecallExpiry     string `envconfig:"SCHED_RECALL_EXPIRY" default:""`
+	SchedCourtesy         string `envconfig:"SCHED_COURTESY" default:""`
+	SchedCalendarCoverage string `envconfig:"SCHED_CALENDAR_COVERAGE" default:""`
+	SchedRollup           string `envconfig:"SCHED_ROLLUP" default:""`
+	SchedBatch            int    `envconfig:"SCHED_BATCH" default:"1000"`       // rows claimed per transaction
+	OverdueNoticeFirst    int    `envconfig:"OVERDUE_NOTICE_FIRST" default:"1"` // first overdue notice: day N after due
+	OverdueNoticeEvery    int    `envconfig:"OVERDUE_NOTICE_EVERY" default:"7"` // then every N days
+	SchedulerMetricsAddr  string `envconfig:"SCHEDULER_METRICS_ADDR" default:":9102"`
 
 	ShutdownTimeout time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"20s"`
 	LogLevel        string        `envconfig:"LOG_LEVEL" default:"info"`
@@ -70,6 +80,15 @@ func Load() (Config, error) {
 		return c, fmt.Errorf("config: ILL_WORKERS, ILL_PREFETCH and ILL_DELIVERY_LIMIT must be at least 1")
 	}
 	return c, nil
+}
+
+// SchedSpecs maps job names to the configured cron specs.
+func (c Config) SchedSpecs() map[string]string {
+	return map[string]string{
+		"respond-deadline": c.SchedRespondDeadline, "ship-deadline": c.SchedShipDeadline,
+		"overdue": c.SchedOverdue, "recall-expiry": c.SchedRecallExpiry, "courtesy": c.SchedCourtesy,
+		"calendar-coverage": c.SchedCalendarCoverage, "rollup": c.SchedRollup,
+	}
 }
 
 // Logger builds the process logger; program names every line.

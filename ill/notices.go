@@ -14,7 +14,34 @@ const (
 	NoticeCancelRequested = "cancel_requested" // to the lender: borrower asks to cancel
 	NoticeUnfilled        = "unfilled"         // to the borrowing library: no lender could supply
 	NoticeNeedsMediation  = "needs_mediation"  // to the borrowing library: manual request to identify
+	NoticeOverdue         = "overdue"          // to the reader, on overdue day 1, 8, 15, … (step = the day)
+	NoticeOverdueLibrary  = "overdue_library"  // the same, to the borrowing library
+	NoticeCourtesy        = "courtesy"         // to the reader, 3 days before due_at
+	NoticeShipLate        = "ship_late"        // to the lender: ship_by passed (R9)
 )
+
+// OverdueStep is the overdue-notice step due at now for a loan due at due:
+// the notice days are first, first+every, first+2·every, … counted in
+// Asia/Shanghai calendar days after the due date. 0 before the first.
+// After an outage only the latest step reached is due, not every missed one.
+func OverdueStep(due, now time.Time, first, every int) int {
+	if first < 1 {
+		first = 1
+	}
+	if every < 1 {
+		every = 7
+	}
+	days := DaysBetween(DateOf(due), DateOf(now))
+	if days < first {
+		return 0
+	}
+	return first + every*((days-first)/every)
+}
+
+// DaysBetween counts calendar days from a to b (negative when b is earlier).
+func DaysBetween(a, b Date) int {
+	return int(b.Start().Sub(a.Start()).Round(time.Hour).Hours() / 24)
+}
 
 // NoticeData fills a notice template.
 type NoticeData struct {
@@ -58,6 +85,21 @@ func NoticeText(kind, locale string, d NoticeData) (subject, body string) {
 			return "Request could not be filled", fmt.Sprintf("No member library could supply 《%s》 (request %s).", d.Title, d.RequestID)
 		}
 		return "申请无法满足", fmt.Sprintf("没有成员馆能够提供《%s》（申请号 %s）。", d.Title, d.RequestID)
+	case NoticeOverdue, NoticeOverdueLibrary:
+		if en {
+			return "Overdue interlibrary loan", fmt.Sprintf("《%s》 (request %s, reader of %s) was due on %s. Please return it to the ILL desk.", d.Title, d.RequestID, d.Borrower, when)
+		}
+		return "馆际互借图书超期通知", fmt.Sprintf("《%s》（申请号 %s，%s 读者）应于 %s 归还，现已超期，请尽快还至馆际互借处。", d.Title, d.RequestID, d.Borrower, when)
+	case NoticeCourtesy:
+		if en {
+			return "Your interlibrary loan is due soon", fmt.Sprintf("《%s》 (request %s) is due on %s. Interlibrary loans cannot be renewed.", d.Title, d.RequestID, when)
+		}
+		return "馆际互借图书即将到期", fmt.Sprintf("您借阅的《%s》（申请号 %s）将于 %s 到期，馆际互借图书不能续借，请按时归还。", d.Title, d.RequestID, when)
+	case NoticeShipLate:
+		if en {
+			return "Please ship request " + d.RequestID, fmt.Sprintf("You agreed to supply 《%s》 to %s (request %s) but it was due to ship by %s. It moves to the next lender if not shipped within 2 more working days.", d.Title, d.Borrower, d.RequestID, when)
+		}
+		return "请尽快寄出 " + d.RequestID, fmt.Sprintf("贵馆已同意向 %s 提供《%s》（申请号 %s），应于 %s 前寄出。如再过2个工作日仍未寄出，申请将转至下一出借馆。", d.Borrower, d.Title, d.RequestID, when)
 	case NoticeNeedsMediation:
 		if en {
 			return "Manual request needs a lender", fmt.Sprintf("Manual request %s for 《%s》 was not found in the union catalogue. Please identify a lender by %s.", d.RequestID, d.Title, when)

@@ -1,12 +1,12 @@
-// Package sched holds the scheduler's jobs: sweeps that find requests whose
-// deadline has passed and apply the matching system action through the
-// same worker and state table as every other change.
+// Package sched holds the scheduler's jobs. Each job sweeps the requests
+// whose deadline has passed in batches: one transaction claims up to
+// BatchSize rows with FOR UPDATE SKIP LOCKED and applies the system action
+// or notices to all of them, so several scheduler instances share the work
+// without waiting on each other, and each row is handled once.
 //
-// Safe with several scheduler instances and when run twice: each action
-// carries a message id derived from the request and the deadline it
-// enforces, so the inbox applies it once; the request row lock serialises
-// it with people's actions, and a deadline that moved in between is left
-// alone.
+// Safe to run twice: system actions carry message ids derived from the
+// request and the deadline they enforce (the inbox applies each once), and
+// notices are unique per (request, kind, step).
 package sched
 
 import (
@@ -19,6 +19,7 @@ import (
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/worker"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/robfig/cron/v3"
 )
 
@@ -29,56 +30,267 @@ type Job struct {
 	Run  func(ctx context.Context, now time.Time) (int, error)
 }
 
+// Specs are the cron schedules of the jobs, by job name.
+type Specs map[string]string
+
+// DefaultSpecs: deadlines every 5 minutes (they expire at 23:59:59, so a
+// sweep shortly after midnight catches a whole day), notices and roll-up
+// once a day.
+var DefaultSpecs = Specs{
+	"respond-deadline":  "*/5 * * * *",
+	"ship-deadline":     "*/5 * * * *",
+	"overdue":           "10 0 * * *",
+	"recall-expiry":     "*/15 * * * *",
+	"courtesy":          "0 8 * * *",
+	"calendar-coverage": "0 7 * * *",
+	"rollup":            "30 1 * * *",
+}
+
 // Jobs builds the scheduler's jobs.
 type Jobs struct {
 	Store     *mysql.Store
 	Processor *worker.Processor
 	Log       *slog.Logger
-	BatchSize int
+	BatchSize int // rows per claim and transaction (default 1000)
+	// OverdueFirst and OverdueEvery: overdue notices on day first,
+	// first+every, … after the due date (default 1 and 7: days 1, 8, 15).
+	OverdueFirst, OverdueEvery int
+	// CalendarDaysAhead is set by calendar-coverage (metrics).
+	CalendarDaysAhead prometheus.Gauge
 }
 
-// sweep applies action to every request in state whose deadline column is
-// before now, in batches of BatchSize ids (keyset paging).
-func (j *Jobs) sweep(ctx context.Context, now time.Time, state ill.State, column string, action ill.Action) (int, error) {
-	batch := j.BatchSize
-	if batch <= 0 {
-		batch = 1000
+func (j *Jobs) batch() int {
+	if j.BatchSize <= 0 {
+		return 1000
 	}
-	done, after := 0, ""
+	return j.BatchSize
+}
+
+// keyset continues a sweep after the last (deadline, id) handled, so rows a
+// batch chose to leave alone are not claimed again in the same run.
+func keyset(column string, last *mysql.Claimed) (string, []any) {
+	if last == nil {
+		return "", nil
+	}
+	return "(r." + column + ", r.id) > (?, ?)", []any{last.Deadline.UTC(), last.ID}
+}
+
+func and(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + " AND " + b
+}
+
+// sweep claims batches of requests in states with column < before (plus
+// extra) and hands each batch to apply inside the claiming transaction.
+func (j *Jobs) sweep(ctx context.Context, states []ill.State, column string, before time.Time, extra string, extraArgs []any,
+	apply func(t *mysql.Tx, cal *ill.Calendar, rows []mysql.Claimed) (int, error)) (int, error) {
+	cal, err := j.Processor.Calendar.Get(ctx)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	var last *mysql.Claimed
 	for {
-		due, err := j.Store.DueRequests(ctx, state, column, now, after, batch)
-		if err != nil {
-			return done, err
-		}
-		for _, d := range due {
-			m := ill.Message{ID: fmt.Sprintf("timer:%s:%s:%d", action, d.ID, d.Deadline.Unix()), Type: ill.MsgAction,
-				Actor: ill.SystemActor, RequestID: d.ID, Action: action, At: now.UTC()}
-			if err := j.Processor.Act(ctx, m); err != nil {
-				return done, fmt.Errorf("%s %s: %w", action, d.ID, err)
+		var rows []mysql.Claimed
+		err := j.Store.InTx(ctx, func(t *mysql.Tx) error {
+			ks, ksArgs := keyset(column, last)
+			var err error
+			rows, err = t.ClaimDue(ctx, states, column, before, and(extra, ks), append(append([]any{}, extraArgs...), ksArgs...), j.batch())
+			if err != nil || len(rows) == 0 {
+				return err
 			}
-			done++
+			n, err := apply(t, cal, rows)
+			if err == nil {
+				total += n
+			}
+			return err
+		})
+		if err != nil {
+			return total, err
 		}
-		if len(due) < batch {
-			return done, nil
+		if len(rows) < j.batch() {
+			return total, nil
 		}
-		after = due[len(due)-1].ID
+		last = &rows[len(rows)-1]
 	}
 }
 
-// All returns the jobs with their schedules.
-func (j *Jobs) All(respondSpec, overdueSpec string) []Job {
-	return []Job{
-		{Name: "respond-deadline", Spec: respondSpec, Run: func(ctx context.Context, now time.Time) (int, error) {
-			return j.sweep(ctx, now, ill.Requested, "respond_by", ill.ActRespondTimeout)
-		}},
-		{Name: "overdue", Spec: overdueSpec, Run: func(ctx context.Context, now time.Time) (int, error) {
-			n, err := j.sweep(ctx, now, ill.OnLoan, "due_at", ill.ActMarkOverdue)
-			if err != nil {
-				return n, err
+func timerMessage(action ill.Action, c mysql.Claimed, now time.Time) ill.Message {
+	return ill.Message{ID: fmt.Sprintf("timer:%s:%s:%d", action, c.ID, c.Deadline.Unix()), Type: ill.MsgAction,
+		Actor: ill.SystemActor, RequestID: c.ID, Action: action, At: now.UTC()}
+}
+
+// RespondDeadline is R9's first half: a lender that let respond_by pass is
+// recorded as no_response and the request moves to the next lender (with a
+// fresh 1-working-day window) or ends UNFILLED.
+func (j *Jobs) RespondDeadline(ctx context.Context, now time.Time) (int, error) {
+	return j.sweep(ctx, []ill.State{ill.Requested}, "respond_by", now, "", nil,
+		func(t *mysql.Tx, cal *ill.Calendar, rows []mysql.Claimed) (int, error) {
+			for _, c := range rows {
+				if err := j.Processor.ActTx(ctx, t, cal, timerMessage(ill.ActRespondTimeout, c, now)); err != nil {
+					return 0, fmt.Errorf("request %s: %w", c.ID, err)
+				}
 			}
-			m, err := j.sweep(ctx, now, ill.Recalled, "due_at", ill.ActMarkOverdue)
-			return n + m, err
-		}},
+			return len(rows), nil
+		})
+}
+
+// ShipDeadline is R9's second half: past ship_by the lender gets a notice;
+// 2 further working days (its own calendar) later the request moves on as
+// not_shipped.
+func (j *Jobs) ShipDeadline(ctx context.Context, now time.Time) (int, error) {
+	return j.sweep(ctx, []ill.State{ill.WillSupply}, "ship_by", now, "", nil,
+		func(t *mysql.Tx, cal *ill.Calendar, rows []mysql.Claimed) (int, error) {
+			n := 0
+			for _, c := range rows {
+				closures, err := t.Closures(ctx, c.Lender)
+				if err != nil {
+					return 0, err
+				}
+				grace, _ := cal.ScheduleFor(closures).AddWorkingDays(c.Deadline, 2)
+				if now.After(grace) {
+					if err := j.Processor.ActTx(ctx, t, cal, timerMessage(ill.ActShipTimeout, c, now)); err != nil {
+						return 0, fmt.Errorf("request %s: %w", c.ID, err)
+					}
+					n++
+					continue
+				}
+				r := &ill.Request{ID: c.ID, Title: c.Title, Borrower: c.Borrower, Lender: c.Lender, PatronID: c.PatronID}
+				if err := j.Processor.NoticeTx(ctx, t, r, now, ill.NoticeShipLate, 0, c.Lender, "", c.Deadline); err != nil {
+					return 0, err
+				}
+			}
+			return n, nil
+		})
+}
+
+// overdueStepSQL is ill.OverdueStep in SQL: due_at is stored in UTC and
+// Asia/Shanghai is UTC+8 all year, so the due day is DATE(due_at + 8 h).
+const overdueStepSQL = `(? + ? * FLOOR((DATEDIFF(?, DATE(r.due_at + INTERVAL 8 HOUR)) - ?) / ?))`
+
+// Overdue marks loans past due_at OVERDUE and sends the overdue notices
+// (reader and borrowing library) of the step reached: day 1, 8, 15, … A
+// loan already notified for the current step is not claimed at all.
+func (j *Jobs) Overdue(ctx context.Context, now time.Time) (int, error) {
+	return j.overdue(ctx, now, []ill.State{ill.OnLoan, ill.Recalled, ill.Overdue})
+}
+
+// RecallExpiry applies the overdue rule to recalled loans only, more often
+// than the daily overdue job: a recall's shortened due date is enforced the
+// same night.
+func (j *Jobs) RecallExpiry(ctx context.Context, now time.Time) (int, error) {
+	return j.overdue(ctx, now, []ill.State{ill.Recalled})
+}
+
+func (j *Jobs) overdue(ctx context.Context, now time.Time, states []ill.State) (int, error) {
+	first, every := j.OverdueFirst, j.OverdueEvery
+	if first < 1 {
+		first = 1
+	}
+	if every < 1 {
+		every = 7
+	}
+	today := ill.DateOf(now).String()
+	extra := `DATEDIFF(?, DATE(r.due_at + INTERVAL 8 HOUR)) >= ? AND NOT EXISTS (SELECT 1 FROM notices n
+		WHERE n.request_id = r.id AND n.kind = 'overdue' AND n.step = ` + overdueStepSQL + `)`
+	args := []any{today, first, first, every, today, first, every}
+	return j.sweep(ctx, states, "due_at", now, extra, args,
+		func(t *mysql.Tx, _ *ill.Calendar, rows []mysql.Claimed) (int, error) {
+			marked, err := t.MarkOverdue(ctx, rows, now)
+			if err != nil {
+				return 0, err
+			}
+			ns := make([]mysql.Notice, 0, 2*len(rows))
+			for _, c := range rows {
+				step := ill.OverdueStep(c.Deadline, now, first, every)
+				d := ill.NoticeData{RequestID: c.ID, Title: c.Title, Borrower: c.Borrower, Lender: c.Lender, Deadline: c.Deadline}
+				subj, body := ill.NoticeText(ill.NoticeOverdue, c.Locale, d)
+				ns = append(ns, mysql.Notice{RequestID: c.ID, Kind: ill.NoticeOverdue, Step: step, Library: c.Borrower,
+					PatronID: c.PatronID, Recipient: c.PatronEmail, Locale: c.Locale, Subject: subj, Body: body, At: now},
+					mysql.Notice{RequestID: c.ID, Kind: ill.NoticeOverdueLibrary, Step: step, Library: c.Borrower,
+						Recipient: c.LibEmail, Locale: c.Locale, Subject: subj, Body: body, At: now})
+			}
+			if _, err := t.AddNotices(ctx, ns); err != nil {
+				return 0, err
+			}
+			_ = marked
+			return len(rows), nil
+		})
+}
+
+// Courtesy reminds readers 3 days before due_at (once per loan).
+func (j *Jobs) Courtesy(ctx context.Context, now time.Time) (int, error) {
+	horizon := ill.DateOf(now).AddDays(4).Start() // due on or before today+3
+	extra := `r.due_at >= ? AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.request_id = r.id AND n.kind = 'courtesy')`
+	return j.sweep(ctx, []ill.State{ill.OnLoan, ill.Recalled}, "due_at", horizon, extra, []any{now.UTC()},
+		func(t *mysql.Tx, _ *ill.Calendar, rows []mysql.Claimed) (int, error) {
+			ns := make([]mysql.Notice, 0, len(rows))
+			for _, c := range rows {
+				subj, body := ill.NoticeText(ill.NoticeCourtesy, c.Locale, ill.NoticeData{RequestID: c.ID, Title: c.Title,
+					Borrower: c.Borrower, Deadline: c.Deadline})
+				ns = append(ns, mysql.Notice{RequestID: c.ID, Kind: ill.NoticeCourtesy, Library: c.Borrower,
+					PatronID: c.PatronID, Recipient: c.PatronEmail, Locale: c.Locale, Subject: subj, Body: body, At: now})
+			}
+			return t.AddNotices(ctx, ns)
+		})
+}
+
+// MinCalendarDays is how far ahead the national calendar must be loaded.
+const MinCalendarDays = 60
+
+// CalendarCoverage warns when fewer than 60 days ahead are loaded; it
+// returns the days covered.
+func (j *Jobs) CalendarCoverage(ctx context.Context, now time.Time) (int, error) {
+	cal, err := j.Store.LoadCalendar(ctx)
+	if err != nil {
+		return 0, err
+	}
+	today := ill.DateOf(now)
+	until := cal.CoveredUntil(today)
+	days := ill.DaysBetween(today, until)
+	if j.CalendarDaysAhead != nil {
+		j.CalendarDaysAhead.Set(float64(days))
+	}
+	if days < MinCalendarDays {
+		j.Log.Warn("national calendar coverage is short: import next year's calendar (illctl calendar import FILE); deadlines beyond it are provisional",
+			"covered_until", until.String(), "days_ahead", days, "want_at_least", MinCalendarDays)
+	}
+	return days, nil
+}
+
+// Rollup recomputes yesterday's and today's statistics (Asia/Shanghai
+// days); a rerun replaces them.
+func (j *Jobs) Rollup(ctx context.Context, now time.Time) (int, error) {
+	today := ill.DateOf(now)
+	n, err := j.Store.Rollup(ctx, today.AddDays(-1), now)
+	if err != nil {
+		return n, err
+	}
+	m, err := j.Store.Rollup(ctx, today, now)
+	return n + m, err
+}
+
+// All returns every job with its schedule (DefaultSpecs overridden by specs).
+func (j *Jobs) All(specs Specs) []Job {
+	spec := func(name string) string {
+		if s, ok := specs[name]; ok && s != "" {
+			return s
+		}
+		return DefaultSpecs[name]
+	}
+	return []Job{
+		{"respond-deadline", spec("respond-deadline"), j.RespondDeadline},
+		{"ship-deadline", spec("ship-deadline"), j.ShipDeadline},
+		{"overdue", spec("overdue"), j.Overdue},
+		{"recall-expiry", spec("recall-expiry"), j.RecallExpiry},
+		{"courtesy", spec("courtesy"), j.Courtesy},
+		{"calendar-coverage", spec("calendar-coverage"), j.CalendarCoverage},
+		{"rollup", spec("rollup"), j.Rollup},
 	}
 }
 
@@ -103,9 +315,15 @@ func (l cronLogger) Error(err error, msg string, kv ...any) {
 	l.log.Error("cron: "+msg, append(kv, "err", err)...)
 }
 
+// Metrics counts job runs.
+type Metrics struct {
+	Runs    *prometheus.CounterVec // job, result
+	Changed *prometheus.CounterVec // job
+}
+
 // NewCron schedules jobs in Asia/Shanghai, each wrapped with Recover and
-// SkipIfStillRunning (robfig/cron adds neither by default).
-func NewCron(jobs []Job, clock ill.Clock, log *slog.Logger) (*cron.Cron, error) {
+// SkipIfStillRunning (robfig/cron adds neither by default). m may be nil.
+func NewCron(jobs []Job, clock ill.Clock, log *slog.Logger, m *Metrics) (*cron.Cron, error) {
 	cl := cronLogger{log}
 	c := cron.New(cron.WithLocation(ill.Shanghai), cron.WithLogger(cl),
 		cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)))
@@ -114,11 +332,17 @@ func NewCron(jobs []Job, clock ill.Clock, log *slog.Logger) (*cron.Cron, error) 
 		if _, err := c.AddFunc(j.Spec, func() {
 			start := time.Now()
 			n, err := j.Run(context.Background(), clock.Now())
+			result := "ok"
 			if err != nil {
+				result = "error"
 				log.Error("job failed", "job", j.Name, "done", n, "err", err)
-				return
+			} else {
+				log.Info("job done", "job", j.Name, "result", n, "took", time.Since(start))
 			}
-			log.Info("job done", "job", j.Name, "applied", n, "took", time.Since(start))
+			if m != nil {
+				m.Runs.WithLabelValues(j.Name, result).Inc()
+				m.Changed.WithLabelValues(j.Name).Add(float64(n))
+			}
 		}); err != nil {
 			return nil, fmt.Errorf("job %s: bad schedule %q: %w", j.Name, j.Spec, err)
 		}

@@ -1,10 +1,12 @@
-// Command scheduler runs illhub's deadline jobs on a cron schedule in
-// Asia/Shanghai, or one job at once:
+// Command scheduler runs illhub's deadline, notice and statistics jobs on
+// a cron schedule in Asia/Shanghai, or one job at once:
 //
 //	scheduler                              run the cron schedule until SIGTERM
 //	scheduler run-once JOB [--now RFC3339] run JOB as of that time and exit
 //
-// Several instances may run at once (see package sched).
+// Jobs: respond-deadline, ship-deadline, overdue, recall-expiry, courtesy,
+// calendar-coverage, rollup. Several instances may run at once (see
+// package sched).
 package main
 
 import (
@@ -23,6 +25,7 @@ import (
 	"github.com/balis/illhub/sched"
 	"github.com/balis/illhub/service"
 	"github.com/balis/illhub/worker"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func main() {
@@ -52,9 +55,21 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	jobs := (&sched.Jobs{Store: st, Log: log, Processor: &worker.Processor{Store: st, Log: log, Eligibility: elig,
-		RotaLength: cfg.RotaLength, Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute}}}).
-		All(cfg.SchedRespondDeadline, cfg.SchedOverdue)
+	reg := service.NewRegistry()
+	daysAhead := prometheus.NewGauge(prometheus.GaugeOpts{Name: "illhub_calendar_days_ahead",
+		Help: "Days ahead covered by the loaded national calendar (warning below 60)."})
+	m := &sched.Metrics{
+		Runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "illhub_job_runs_total",
+			Help: "Scheduler job runs by result."}, []string{"job", "result"}),
+		Changed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "illhub_job_rows_total",
+			Help: "Requests a job changed or notified."}, []string{"job"}),
+	}
+	reg.MustRegister(daysAhead, m.Runs, m.Changed)
+	j := &sched.Jobs{Store: st, Log: log, BatchSize: cfg.SchedBatch, OverdueFirst: cfg.OverdueNoticeFirst,
+		OverdueEvery: cfg.OverdueNoticeEvery, CalendarDaysAhead: daysAhead,
+		Processor: &worker.Processor{Store: st, Log: log, Eligibility: elig, RotaLength: cfg.RotaLength,
+			Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute}}}
+	jobs := j.All(cfg.SchedSpecs())
 
 	if len(args) > 0 { // run-once
 		fs := flag.NewFlagSet("run-once", flag.ContinueOnError)
@@ -76,18 +91,23 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 				return fmt.Errorf("--now: %w", err)
 			}
 		}
+		start := time.Now()
 		n, err := job.Run(ctx, now)
-		fmt.Fprintf(out, "%s as of %s: %d request(s) changed\n", job.Name, now.In(ill.Shanghai).Format(time.RFC3339), n)
+		fmt.Fprintf(out, "%s as of %s: %d (%v)\n", job.Name, now.In(ill.Shanghai).Format(time.RFC3339), n, time.Since(start).Round(time.Millisecond))
 		return err
 	}
 
-	c, err := sched.NewCron(jobs, ill.SystemClock{}, log)
+	c, err := sched.NewCron(jobs, ill.SystemClock{}, log, m)
 	if err != nil {
 		return err
 	}
+	service.ServeMetrics(ctx, cfg.SchedulerMetricsAddr, reg, log)
+	if _, err := j.CalendarCoverage(ctx, time.Now()); err != nil {
+		log.Warn("calendar coverage check", "err", err)
+	}
 	c.Start()
-	for _, j := range jobs {
-		log.Info("job scheduled", "job", j.Name, "spec", j.Spec, "tz", "Asia/Shanghai")
+	for _, job := range jobs {
+		log.Info("job scheduled", "job", job.Name, "spec", job.Spec, "tz", "Asia/Shanghai")
 	}
 	<-ctx.Done()
 	log.Info("scheduler stopping: waiting for running jobs")

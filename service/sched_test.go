@@ -15,7 +15,7 @@ import (
 func (h *harness) jobs() []sched.Job {
 	p := &worker.Processor{Store: h.st, Log: h.log, Eligibility: ill.DefaultEligibility, RotaLength: 5,
 		Calendar: &mysql.CalendarCache{Store: h.st}}
-	return (&sched.Jobs{Store: h.st, Processor: p, Log: h.log, BatchSize: 2}).All("@every 1h", "@every 1h")
+	return (&sched.Jobs{Store: h.st, Processor: p, Log: h.log, BatchSize: 2}).All(nil)
 }
 
 func runJob(t *testing.T, jobs []sched.Job, name string, now time.Time) int {

@@ -80,7 +80,7 @@ func RunProducer(ctx context.Context, cfg config.Config, log *slog.Logger) error
 		return err
 	}
 	defer st.Close()
-	reg := newRegistry()
+	reg := NewRegistry()
 	srv, pub := NewProducer(cfg, st, ill.SystemClock{}, log, reg)
 	defer pub.Close()
 	hs := &http.Server{Addr: cfg.HTTPAddr, Handler: srv, ReadHeaderTimeout: 10 * time.Second,
@@ -99,7 +99,8 @@ func RunProducer(ctx context.Context, cfg config.Config, log *slog.Logger) error
 	return hs.Shutdown(sctx)
 }
 
-func newRegistry() *prometheus.Registry {
+// NewRegistry is a Prometheus registry with the Go and process collectors.
+func NewRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
@@ -170,21 +171,21 @@ func RunConsumers(ctx context.Context, cfg config.Config, log *slog.Logger, metr
 		return err
 	}
 	defer st.Close()
-	reg := newRegistry()
+	reg := NewRegistry()
 	c, err := NewConsumers(cfg, st, log, reg)
 	if err != nil {
 		return err
 	}
-	serveMetrics(ctx, metricsAddr, reg, log)
+	ServeMetrics(ctx, metricsAddr, reg, log)
 	log.Info("consumers started", "workers", cfg.Workers, "prefetch", cfg.Prefetch, "delivery_limit", cfg.DeliveryLimit)
 	err = c.Run(ctx)
 	log.Info("consumers stopped")
 	return err
 }
 
-// serveMetrics exposes /metrics and /healthz on addr ("" disables). A busy
+// ServeMetrics exposes /metrics and /healthz on addr ("" disables). A busy
 // port (several processes on one host) only logs a warning.
-func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, log *slog.Logger) {
+func ServeMetrics(ctx context.Context, addr string, reg *prometheus.Registry, log *slog.Logger) {
 	if addr == "" {
 		return
 	}

@@ -356,39 +356,60 @@ func (t *txn) notice(kind string, step int, library, patronID string, deadline t
 
 // Act applies one action to a request through the state table.
 func (p *Processor) Act(ctx context.Context, m ill.Message) error {
+	cal, err := p.Calendar.Get(ctx)
+	if err != nil {
+		return err
+	}
+	return p.Store.InTx(ctx, func(tx *mysql.Tx) error { return p.ActTx(ctx, tx, cal, m) })
+}
+
+// ActTx applies an action inside the caller's transaction (the scheduler
+// applies a claimed batch in one transaction). Like Act it records the
+// message in the inbox first and does nothing for a message seen before.
+func (p *Processor) ActTx(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, m ill.Message) error {
 	var b ill.ActionBody
 	if len(m.Body) > 0 {
 		if err := json.Unmarshal(m.Body, &b); err != nil {
 			return ill.Errorf(ill.CodeBadRequest, "action body: %v", err)
 		}
 	}
-	return p.begin(ctx, m, "requests", func(t *txn) error {
-		r, err := t.tx.LockRequest(ctx, m.RequestID)
-		if err != nil {
-			return err
-		}
-		t.r = r
-		variant, err := b.Variant(m.Action)
-		if err != nil {
-			return t.refuse(m.Action, err)
-		}
-		roles := r.RolesOf(m.Actor, m.IsCentre)
+	first, err := tx.MarkProcessed(ctx, "requests", m.ID, m.At)
+	if err != nil || !first {
+		return err // a redelivery: already applied, ack without effect
+	}
+	t := &txn{p: p, ctx: ctx, tx: tx, m: m, cal: cal}
+	r, err := t.tx.LockRequest(ctx, m.RequestID)
+	if err != nil {
+		return err
+	}
+	t.r = r
+	variant, err := b.Variant(m.Action)
+	if err != nil {
+		return t.refuse(m.Action, err)
+	}
+	roles := r.RolesOf(m.Actor, m.IsCentre)
+	if m.Actor == ill.SystemActor {
+		roles = []ill.Role{ill.RoleSystem}
+	}
+	rule, err := ill.Decide(ill.Attempt{Action: m.Action, Variant: variant, From: r.State, Roles: roles,
+		At: m.At, SubmittedAt: r.SubmittedAt})
+	if err != nil {
 		if m.Actor == ill.SystemActor {
-			roles = []ill.Role{ill.RoleSystem}
+			return nil // a timer that lost the race to a person: nothing to do
 		}
-		rule, err := ill.Decide(ill.Attempt{Action: m.Action, Variant: variant, From: r.State, Roles: roles,
-			At: m.At, SubmittedAt: r.SubmittedAt})
-		if err != nil {
-			if m.Actor == ill.SystemActor {
-				return nil // a timer that lost the race to a person: nothing to do
-			}
-			return t.refuse(m.Action, err)
-		}
-		if m.Actor == ill.SystemActor && !timerDue(r, rule.Action, m.At) {
-			return nil // the deadline moved (e.g. a new lender) since the job looked
-		}
-		return t.apply(rule, b)
-	})
+		return t.refuse(m.Action, err)
+	}
+	if m.Actor == ill.SystemActor && !timerDue(r, rule.Action, m.At) {
+		return nil // the deadline moved (e.g. a new lender) since the job looked
+	}
+	return t.apply(rule, b)
+}
+
+// NoticeTx stores a notice for request r (once per kind and step) and
+// queues its delivery, inside the caller's transaction (scheduler jobs).
+func (p *Processor) NoticeTx(ctx context.Context, tx *mysql.Tx, r *ill.Request, at time.Time, kind string, step int, library, patronID string, deadline time.Time) error {
+	t := &txn{p: p, ctx: ctx, tx: tx, m: ill.Message{Actor: ill.SystemActor, At: at}, r: r}
+	return t.notice(kind, step, library, patronID, deadline)
 }
 
 // apply carries out an allowed rule's effects.
