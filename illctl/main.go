@@ -14,6 +14,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -49,7 +51,8 @@ Commands:
   calendar import FILE             load one year of the national calendar (JSON, see configs/calendar/2026.json)
   calendar show                    show loaded years and coverage
   closures add CODE FROM TO [NOTE] record a library closure (dates YYYY-MM-DD, inclusive)
-  closures list [CODE]             list closures
+  closures list [CODE]             list closures (ID, library, from, to, note)
+  closures remove ID               delete a closure
   dlq list [--limit N]             show dead-lettered messages
   dlq replay [--id MESSAGE_ID] [--limit N]
                                    republish dead letters to their queues
@@ -313,6 +316,25 @@ func closures(ctx context.Context, cfg config.Config, sub string, args []string,
 		}
 		fmt.Fprintf(out, "%s closed %s to %s\n", code, from, to)
 		return nil
+	case "remove":
+		fs := flags("closures remove ID", "ID is the number shown by `illctl closures list`.\n", args, out)
+		pos, err := parseInterleaved(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 {
+			fs.Usage()
+			return fmt.Errorf("closures remove needs ID")
+		}
+		id, err := strconv.ParseInt(pos[0], 10, 64)
+		if err != nil {
+			return fmt.Errorf("closure ID %q is not a number", pos[0])
+		}
+		if err := st.RemoveClosure(ctx, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "closure %d removed (deadlines already set stay as they are)\n", id)
+		return nil
 	case "list", "":
 		all, err := st.ClosuresByLibrary(ctx)
 		if err != nil {
@@ -322,17 +344,22 @@ func closures(ctx context.Context, cfg config.Config, sub string, args []string,
 		if len(args) > 1 {
 			want = strings.ToUpper(args[1])
 		}
-		for lib, rs := range all {
+		libs := make([]string, 0, len(all))
+		for lib := range all {
+			libs = append(libs, lib)
+		}
+		sort.Strings(libs)
+		for _, lib := range libs {
 			if want != "" && lib != want {
 				continue
 			}
-			for _, r := range rs {
-				fmt.Fprintf(out, "%s\t%s\t%s\n", lib, r.From, r.To)
+			for _, r := range all[lib] {
+				fmt.Fprintf(out, "%d\t%s\t%s\t%s\t%s\n", r.ID, lib, r.Range.From, r.Range.To, r.Note)
 			}
 		}
 		return nil
 	}
-	return fmt.Errorf("usage: illctl closures add|list")
+	return fmt.Errorf("usage: illctl closures add|list|remove")
 }
 
 func dlq(ctx context.Context, cfg config.Config, sub string, args []string, out io.Writer) error {

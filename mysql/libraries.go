@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -151,17 +152,42 @@ func (s *Store) AddClosure(ctx context.Context, library string, r ill.DateRange,
 	return err
 }
 
-// ClosuresByLibrary returns every library's closures.
-func (s *Store) ClosuresByLibrary(ctx context.Context) (map[string][]ill.DateRange, error) {
-	var rows []closureRow
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT library_code, from_day, to_day FROM closures ORDER BY library_code, from_day`); err != nil {
+// Closure is a stored library closure.
+type Closure struct {
+	ID    int64
+	Range ill.DateRange
+	Note  string
+}
+
+// ClosuresByLibrary returns every library's closures (illctl).
+func (s *Store) ClosuresByLibrary(ctx context.Context) (map[string][]Closure, error) {
+	var rows []struct {
+		ID int64 `db:"id"`
+		closureRow
+		Note string `db:"note"`
+	}
+	if err := s.DB.SelectContext(ctx, &rows, `SELECT id, library_code, from_day, to_day, note FROM closures
+		ORDER BY library_code, from_day`); err != nil {
 		return nil, err
 	}
-	out := map[string][]ill.DateRange{}
+	out := map[string][]Closure{}
 	for _, r := range rows {
-		out[r.Library] = append(out[r.Library], toRange(r))
+		out[r.Library] = append(out[r.Library], Closure{ID: r.ID, Range: toRange(r.closureRow), Note: r.Note})
 	}
 	return out, nil
+}
+
+// RemoveClosure deletes a closure by id. Deadlines already computed are
+// not moved; new ones use the remaining closures.
+func (s *Store) RemoveClosure(ctx context.Context, id int64) error {
+	r, err := s.DB.ExecContext(ctx, `DELETE FROM closures WHERE id = ?`, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return notFound("closure", fmt.Sprint(id))
+	}
+	return nil
 }
 
 // LoadCalendar reads the national calendar from calendar_days/calendar_years.

@@ -35,32 +35,47 @@ type Claimed struct {
 // (from dueColumns); %[2]s: an extra condition.
 const claimSQL = `SELECT r.id, r.borrower, COALESCE(r.lender, '') AS lender, r.patron_id, r.title, r.state,
 	r.%[1]s AS deadline
-FROM requests r
+FROM requests r %[3]s
 WHERE r.state IN (?) AND r.%[1]s < ? %[2]s
 ORDER BY r.%[1]s, r.id LIMIT ?
 FOR UPDATE SKIP LOCKED`
 
+// Claim describes one batch claim.
+type Claim struct {
+	States   []ill.State
+	Column   string    // deadline column: respond_by, ship_by or due_at
+	Before   time.Time // deadline earlier than this
+	Join     string    // optional LEFT JOIN (e.g. "no notice yet" as an anti-join: a correlated eq_ref lookup, where NOT EXISTS would be materialised per batch)
+	JoinArgs []any
+	Where    string // optional extra condition over r (and the join)
+	Args     []any
+	Limit    int
+}
+
 // contactsSQL reads what notices need for claimed requests (plain read).
-const contactsSQL = `SELECT r.id, COALESCE(p.email, '') AS patron_email, l.locale, l.email AS lib_email
+// STRAIGHT_JOIN keeps the optimizer from starting at the (small)
+// libraries table and scanning every request of a borrower.
+const contactsSQL = `SELECT STRAIGHT_JOIN r.id, COALESCE(p.email, '') AS patron_email, l.locale, l.email AS lib_email
 FROM requests r
 JOIN libraries l ON l.code = r.borrower
 LEFT JOIN patrons p ON p.library_code = r.borrower AND p.patron_id = r.patron_id
 WHERE r.id IN (?)`
 
-// ClaimDue claims up to limit requests in states whose column deadline is
-// before `before`, holding their row locks until the transaction ends.
-// extra is an additional SQL condition over alias r with its arguments.
-func (t *Tx) ClaimDue(ctx context.Context, states []ill.State, column string, before time.Time, extra string, extraArgs []any, limit int) ([]Claimed, error) {
-	if !dueColumns[column] {
-		return nil, errors.New("mysql: unknown deadline column " + column)
+// ClaimDue claims up to c.Limit requests, holding their row locks until
+// the transaction ends.
+func (t *Tx) ClaimDue(ctx context.Context, c Claim) ([]Claimed, error) {
+	if !dueColumns[c.Column] {
+		return nil, errors.New("mysql: unknown deadline column " + c.Column)
 	}
-	if extra != "" {
-		extra = "AND " + extra
+	extra := ""
+	if c.Where != "" {
+		extra = "AND " + c.Where
 	}
-	args := []any{states, before.UTC()}
-	args = append(args, extraArgs...)
-	args = append(args, limit)
-	q, qargs, err := sqlx.In(fmt.Sprintf(claimSQL, column, extra), args...)
+	args := append([]any{}, c.JoinArgs...)
+	args = append(args, c.States, c.Before.UTC())
+	args = append(args, c.Args...)
+	args = append(args, c.Limit)
+	q, qargs, err := sqlx.In(fmt.Sprintf(claimSQL, c.Column, extra, c.Join), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -140,33 +155,54 @@ func (t *Tx) AddNotices(ctx context.Context, ns []Notice) (int, error) {
 	if err := t.tx.GetContext(ctx, &before, `SELECT COALESCE(MAX(id), 0) FROM notices`); err != nil {
 		return 0, err
 	}
-	var sb, keys strings.Builder
+	var sb strings.Builder
 	args := make([]any, 0, len(ns)*11)
-	kargs := make([]any, 0, len(ns)*3+1)
-	kargs = append(kargs, before)
 	for i, n := range ns {
 		if i > 0 {
 			sb.WriteString(",")
-			keys.WriteString(",")
 		}
 		sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)")
 		args = append(args, n.RequestID, n.Kind, n.Step, n.Library, n.PatronID, n.Recipient, n.Locale, n.Subject, n.Body, n.At.UTC())
-		keys.WriteString("(?, ?, ?)")
-		kargs = append(kargs, n.RequestID, n.Kind, n.Step)
 	}
 	if _, err := t.tx.ExecContext(ctx, `INSERT IGNORE INTO notices (request_id, kind, step, library_code, patron_id,
 		recipient, locale, subject, body, status, created_at) VALUES `+sb.String(), args...); err != nil {
 		return 0, err
 	}
 	// Rows with our keys and a higher id than before were created by this
-	// statement: the unique key allows one creator per (request, kind, step).
-	var created []struct {
+	// statement: the unique key allows one creator per (request, kind,
+	// step). Plain IN lists (binary-searched), the step checked here.
+	want := make(map[string]bool, len(ns))
+	var reqIDs, kinds []string
+	for _, n := range ns {
+		want[n.RequestID+"\x00"+n.Kind+"\x00"+strconv.Itoa(n.Step)] = true
+		reqIDs = append(reqIDs, n.RequestID)
+		kinds = append(kinds, n.Kind)
+	}
+	q, qargs, err := sqlx.In(`SELECT id, request_id, kind, step FROM notices WHERE id > ? AND request_id IN (?) AND kind IN (?)`,
+		before, reqIDs, kinds)
+	if err != nil {
+		return 0, err
+	}
+	var rows []struct {
 		ID        int64  `db:"id"`
 		RequestID string `db:"request_id"`
+		Kind      string `db:"kind"`
+		Step      int    `db:"step"`
 	}
-	if err := t.tx.SelectContext(ctx, &created, `SELECT id, request_id FROM notices WHERE id > ?
-		AND (request_id, kind, step) IN (`+keys.String()+`)`, kargs...); err != nil {
+	if err := t.tx.SelectContext(ctx, &rows, q, qargs...); err != nil {
 		return 0, err
+	}
+	var created []struct {
+		ID        int64
+		RequestID string
+	}
+	for _, r := range rows {
+		if want[r.RequestID+"\x00"+r.Kind+"\x00"+strconv.Itoa(r.Step)] {
+			created = append(created, struct {
+				ID        int64
+				RequestID string
+			}{r.ID, r.RequestID})
+		}
 	}
 	if len(created) == 0 {
 		return 0, nil
@@ -184,7 +220,7 @@ func (t *Tx) AddNotices(ctx context.Context, ns []Notice) (int, error) {
 		ob.WriteString("(?, ?, ?, ?)")
 		oargs = append(oargs, id, ill.MsgNotice, body, at)
 	}
-	_, err := t.tx.ExecContext(ctx, `INSERT IGNORE INTO outbox (message_id, routing_key, body, created_at) VALUES `+ob.String(), oargs...)
+	_, err = t.tx.ExecContext(ctx, `INSERT IGNORE INTO outbox (message_id, routing_key, body, created_at) VALUES `+ob.String(), oargs...)
 	return len(created), err
 }
 

@@ -72,7 +72,9 @@ func keyset(column string, last *mysql.Claimed) (string, []any) {
 	if last == nil {
 		return "", nil
 	}
-	return "(r." + column + ", r.id) > (?, ?)", []any{last.Deadline.UTC(), last.ID}
+	// Spelled out rather than as a row comparison so that the optimizer
+	// uses a range on the (state, deadline) index.
+	return "(r." + column + " > ? OR (r." + column + " = ? AND r.id > ?))", []any{last.Deadline.UTC(), last.Deadline.UTC(), last.ID}
 }
 
 func and(a, b string) string {
@@ -87,37 +89,44 @@ func and(a, b string) string {
 
 // sweep claims batches of requests in states with column < before (plus
 // extra) and hands each batch to apply inside the claiming transaction.
-func (j *Jobs) sweep(ctx context.Context, states []ill.State, column string, before time.Time, extra string, extraArgs []any,
-	apply func(t *mysql.Tx, cal *ill.Calendar, rows []mysql.Claimed) (int, error)) (int, error) {
+// States are swept one at a time, in (deadline, id) order with a keyset,
+// so each claim is a range scan of the (state, deadline) index that stops
+// at the batch size: no sort, and no row is looked at twice in a run.
+func (j *Jobs) sweep(ctx context.Context, c mysql.Claim, apply func(t *mysql.Tx, cal *ill.Calendar, rows []mysql.Claimed) (int, error)) (int, error) {
 	cal, err := j.Processor.Calendar.Get(ctx)
 	if err != nil {
 		return 0, err
 	}
 	total := 0
-	var last *mysql.Claimed
-	for {
-		var rows []mysql.Claimed
-		err := j.Store.InTx(ctx, func(t *mysql.Tx) error {
-			ks, ksArgs := keyset(column, last)
-			var err error
-			rows, err = t.ClaimDue(ctx, states, column, before, and(extra, ks), append(append([]any{}, extraArgs...), ksArgs...), j.batch())
-			if err != nil || len(rows) == 0 {
+	for _, state := range c.States {
+		var last *mysql.Claimed
+		for {
+			var rows []mysql.Claimed
+			err := j.Store.InTx(ctx, func(t *mysql.Tx) error {
+				ks, ksArgs := keyset(c.Column, last)
+				one := c
+				one.States, one.Where, one.Args, one.Limit = []ill.State{state}, and(c.Where, ks), append(append([]any{}, c.Args...), ksArgs...), j.batch()
+				var err error
+				rows, err = t.ClaimDue(ctx, one)
+				if err != nil || len(rows) == 0 {
+					return err
+				}
+				n, err := apply(t, cal, rows)
+				if err == nil {
+					total += n
+				}
 				return err
+			})
+			if err != nil {
+				return total, err
 			}
-			n, err := apply(t, cal, rows)
-			if err == nil {
-				total += n
+			if len(rows) < j.batch() {
+				break
 			}
-			return err
-		})
-		if err != nil {
-			return total, err
+			last = &rows[len(rows)-1]
 		}
-		if len(rows) < j.batch() {
-			return total, nil
-		}
-		last = &rows[len(rows)-1]
 	}
+	return total, nil
 }
 
 func timerMessage(action ill.Action, c mysql.Claimed, now time.Time) ill.Message {
@@ -129,7 +138,7 @@ func timerMessage(action ill.Action, c mysql.Claimed, now time.Time) ill.Message
 // recorded as no_response and the request moves to the next lender (with a
 // fresh 1-working-day window) or ends UNFILLED.
 func (j *Jobs) RespondDeadline(ctx context.Context, now time.Time) (int, error) {
-	return j.sweep(ctx, []ill.State{ill.Requested}, "respond_by", now, "", nil,
+	return j.sweep(ctx, mysql.Claim{States: []ill.State{ill.Requested}, Column: "respond_by", Before: now},
 		func(t *mysql.Tx, cal *ill.Calendar, rows []mysql.Claimed) (int, error) {
 			for _, c := range rows {
 				if err := j.Processor.ActTx(ctx, t, cal, timerMessage(ill.ActRespondTimeout, c, now)); err != nil {
@@ -144,7 +153,7 @@ func (j *Jobs) RespondDeadline(ctx context.Context, now time.Time) (int, error) 
 // 2 further working days (its own calendar) later the request moves on as
 // not_shipped.
 func (j *Jobs) ShipDeadline(ctx context.Context, now time.Time) (int, error) {
-	return j.sweep(ctx, []ill.State{ill.WillSupply}, "ship_by", now, "", nil,
+	return j.sweep(ctx, mysql.Claim{States: []ill.State{ill.WillSupply}, Column: "ship_by", Before: now},
 		func(t *mysql.Tx, cal *ill.Calendar, rows []mysql.Claimed) (int, error) {
 			n := 0
 			for _, c := range rows {
@@ -196,10 +205,13 @@ func (j *Jobs) overdue(ctx context.Context, now time.Time, states []ill.State) (
 		every = 7
 	}
 	today := ill.DateOf(now).String()
-	extra := `DATEDIFF(?, DATE(r.due_at + INTERVAL 8 HOUR)) >= ? AND NOT EXISTS (SELECT 1 FROM notices n
-		WHERE n.request_id = r.id AND n.kind = 'overdue' AND n.step = ` + overdueStepSQL + `)`
-	args := []any{today, first, first, every, today, first, every}
-	return j.sweep(ctx, states, "due_at", now, extra, args,
+	c := mysql.Claim{States: states, Column: "due_at", Before: now,
+		// Loans without the current step's notice (anti-join).
+		Join:     `LEFT JOIN notices n ON n.request_id = r.id AND n.kind = 'overdue' AND n.step = ` + overdueStepSQL,
+		JoinArgs: []any{first, every, today, first, every},
+		Where:    `n.id IS NULL AND DATEDIFF(?, DATE(r.due_at + INTERVAL 8 HOUR)) >= ?`,
+		Args:     []any{today, first}}
+	return j.sweep(ctx, c,
 		func(t *mysql.Tx, _ *ill.Calendar, rows []mysql.Claimed) (int, error) {
 			marked, err := t.MarkOverdue(ctx, rows, now)
 			if err != nil {
@@ -225,9 +237,11 @@ func (j *Jobs) overdue(ctx context.Context, now time.Time, states []ill.State) (
 
 // Courtesy reminds readers 3 days before due_at (once per loan).
 func (j *Jobs) Courtesy(ctx context.Context, now time.Time) (int, error) {
-	horizon := ill.DateOf(now).AddDays(4).Start() // due on or before today+3
-	extra := `r.due_at >= ? AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.request_id = r.id AND n.kind = 'courtesy')`
-	return j.sweep(ctx, []ill.State{ill.OnLoan, ill.Recalled}, "due_at", horizon, extra, []any{now.UTC()},
+	c := mysql.Claim{States: []ill.State{ill.OnLoan, ill.Recalled}, Column: "due_at",
+		Before: ill.DateOf(now).AddDays(4).Start(), // due on or before today+3
+		Join:   `LEFT JOIN notices n ON n.request_id = r.id AND n.kind = 'courtesy' AND n.step = 0`,
+		Where:  `n.id IS NULL AND r.due_at >= ?`, Args: []any{now.UTC()}}
+	return j.sweep(ctx, c,
 		func(t *mysql.Tx, _ *ill.Calendar, rows []mysql.Claimed) (int, error) {
 			ns := make([]mysql.Notice, 0, len(rows))
 			for _, c := range rows {
