@@ -13,16 +13,8 @@ import (
 
 // GetRequest reads a request with its rota and timeline (no locks).
 func (s *Store) GetRequest(ctx context.Context, id string) (*ill.Request, error) {
-	var row requestRow
-	if err := s.DB.GetContext(ctx, &row, `SELECT `+requestColumns+` FROM requests WHERE id = ?`, id); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, notFound("request", id)
-		}
-		return nil, err
-	}
-	r := row.domain()
-	var err error
-	if r.Rota, err = loadRota(ctx, s.DB, id); err != nil {
+	r, err := s.RequestForAccess(ctx, id)
+	if err != nil {
 		return nil, err
 	}
 	var evs []struct {
