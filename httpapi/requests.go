@@ -125,10 +125,15 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// loadVisible loads a request the caller may read (403 otherwise).
-func (s *Server) loadVisible(r *http.Request, id string) (*ill.Request, error) {
+// loadVisible loads a request (with its timeline when full) that the
+// caller may read; 403 otherwise.
+func (s *Server) loadVisible(r *http.Request, id string, full bool) (*ill.Request, error) {
 	p := principalOf(r)
-	req, err := s.Store.RequestForAccess(r.Context(), id)
+	load := s.Store.RequestForAccess
+	if full {
+		load = s.Store.GetRequest
+	}
+	req, err := load(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -139,11 +144,7 @@ func (s *Server) loadVisible(r *http.Request, id string) (*ill.Request, error) {
 }
 
 func (s *Server) getRequest(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if _, err := s.loadVisible(r, id); err != nil {
-		return err
-	}
-	req, err := s.Store.GetRequest(r.Context(), id)
+	req, err := s.loadVisible(r, r.PathValue("id"), true)
 	if err != nil {
 		return err
 	}
@@ -165,7 +166,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &b, true); err != nil {
 		return err
 	}
-	req, err := s.loadVisible(r, id)
+	req, err := s.loadVisible(r, id, false)
 	if err != nil {
 		return err
 	}
