@@ -145,6 +145,27 @@ func (t *Tx) Closures(ctx context.Context, library string) ([]ill.DateRange, err
 	return out, nil
 }
 
+// ClosuresOf returns the closures of several libraries in one query.
+func (t *Tx) ClosuresOf(ctx context.Context, libraries []string) (map[string][]ill.DateRange, error) {
+	out := map[string][]ill.DateRange{}
+	if len(libraries) == 0 {
+		return out, nil
+	}
+	q, args, err := sqlx.In(`SELECT library_code, from_day, to_day FROM closures WHERE library_code IN (?)
+		ORDER BY library_code, from_day`, libraries)
+	if err != nil {
+		return nil, err
+	}
+	var rows []closureRow
+	if err := t.tx.SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.Library] = append(out[r.Library], toRange(r))
+	}
+	return out, nil
+}
+
 // AddClosure records a library closure (illctl closures add).
 func (s *Store) AddClosure(ctx context.Context, library string, r ill.DateRange, note string) error {
 	_, err := s.DB.ExecContext(ctx, `INSERT INTO closures (library_code, from_day, to_day, note) VALUES (?, ?, ?, ?)`,

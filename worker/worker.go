@@ -198,12 +198,16 @@ func (t *txn) routeRecord(lang, material string, lenders []string) error {
 		return err
 	}
 	today := ill.DateOf(t.m.At)
+	libs := make([]string, len(cands))
+	for i, c := range cands {
+		libs[i] = c.Library
+	}
+	closures, err := t.tx.ClosuresOf(t.ctx, libs)
+	if err != nil {
+		return err
+	}
 	for i := range cands {
-		cl, err := t.tx.Closures(t.ctx, cands[i].Library)
-		if err != nil {
-			return err
-		}
-		cands[i].OpenToday = t.cal.ScheduleFor(cl).Open(today)
+		cands[i].OpenToday = t.cal.ScheduleFor(closures[cands[i].Library]).Open(today)
 	}
 	if len(lenders) > 0 {
 		cands = explicitLenders(cands, lenders)
