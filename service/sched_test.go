@@ -267,3 +267,28 @@ func TestCourtesyRollupAndCoverage(t *testing.T) {
 		t.Fatalf("days ahead = %d, want 33 (to 2026-12-31)", n)
 	}
 }
+
+// A library closure applies to deadlines computed after it is recorded;
+// deadlines already set stay where they are.
+func TestClosureAppliesToNewDeadlinesOnly(t *testing.T) {
+	h := newHarness(t, 3)
+	h.startConsumers(nil)
+	rec := testenv.Record(t, h.st, "", "自动控制原理", "胡寿松", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	// Monday 2026-03-02: PKU answers by Tuesday.
+	before := h.submit("THU", "cl-1", "C1", rec)
+	if b := h.waitState(before, "THU", ill.Requested); b["respond_by"] != "2026-03-03T23:59:59+08:00" {
+		t.Fatalf("respond_by %v", b["respond_by"])
+	}
+	from, _ := ill.ParseDate("2026-03-03")
+	to, _ := ill.ParseDate("2026-03-05")
+	if err := h.st.AddClosure(context.Background(), "PKU", ill.DateRange{From: from, To: to}, "设备检修"); err != nil {
+		t.Fatal(err)
+	}
+	after := h.submit("RUC", "cl-2", "C2", rec)
+	if b := h.waitState(after, "RUC", ill.Requested); b["respond_by"] != "2026-03-06T23:59:59+08:00" {
+		t.Fatalf("new request's respond_by %v, want 2026-03-06 (PKU closed 3–5 March)", b["respond_by"])
+	}
+	if b := h.waitState(before, "THU", ill.Requested); b["respond_by"] != "2026-03-03T23:59:59+08:00" {
+		t.Fatalf("existing deadline moved: %v", b["respond_by"])
+	}
+}
