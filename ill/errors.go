@@ -22,9 +22,10 @@ const (
 	CodeConflict          Code = "conflict"             // e.g. client_request_id reused with other content (409)
 	CodeTooLarge          Code = "payload_too_large"    // body over 1 MiB (413)
 	CodeUnsupportedMedia  Code = "unsupported_media_type"
-	CodeUnavailable       Code = "unavailable" // broker or database down (503, Retry-After)
-	CodeInternal          Code = "internal"    // bug or unexpected failure (500)
-	CodeTransient         Code = "transient"   // retry later (consumers: requeue)
+	CodeUnavailable       Code = "unavailable"   // broker or database down (503, Retry-After)
+	CodeInternal          Code = "internal"      // bug or unexpected failure (500)
+	CodeTransient         Code = "transient"     // retry later (consumers: requeue)
+	CodeUndeliverable     Code = "undeliverable" // a notice failed for good (consumers: dead-letter)
 )
 
 // Error is a domain error with a stable code, a human message and, for
@@ -81,7 +82,7 @@ func DispositionFor(err error) Disposition {
 	switch ErrorCode(err) {
 	case "":
 		return Ack
-	case CodeBadRequest, CodeNotFound, CodeForbidden, CodeUnauthorized, CodeTooLarge, CodeConflict:
+	case CodeBadRequest, CodeNotFound, CodeForbidden, CodeUnauthorized, CodeTooLarge, CodeConflict, CodeUndeliverable:
 		return DeadLetter
 	default: // transient, unavailable, internal and foreign errors
 		return Requeue

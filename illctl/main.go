@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"sort"
@@ -48,6 +49,7 @@ Commands:
   library list                     list member libraries
   library add CODE NAME_ZH [flags] add or update a member library
   library key CODE [--centre]      issue a new API key for a library (printed once; stored hashed)
+  library webhook CODE URL         set a library's notice webhook; prints its new signing secret (once)
   calendar import FILE             load one year of the national calendar (JSON, see configs/calendar/2026.json)
   calendar show                    show loaded years and coverage
   closures add CODE FROM TO [NOTE] record a library closure (dates YYYY-MM-DD, inclusive)
@@ -213,8 +215,36 @@ func library(ctx context.Context, cfg config.Config, sub string, args []string, 
 		}
 		fmt.Fprintf(out, "%s\n", key)
 		return nil
+	case "webhook":
+		fs := flags("library webhook CODE URL", "Sets the library's notice webhook and issues a new signing secret (printed once;\n"+
+			"the old secret stops working). Receivers check X-Illhub-Signature: see docs/notices.md.\n", args, out)
+		pos, err := parseInterleaved(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if len(pos) != 2 {
+			fs.Usage()
+			return fmt.Errorf("library webhook needs CODE and URL")
+		}
+		if u, err := url.Parse(pos[1]); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("library webhook: %q is not an http(s) URL", pos[1])
+		}
+		l, err := st.Library(ctx, strings.ToUpper(pos[0]))
+		if err != nil {
+			return err
+		}
+		var b [32]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return err
+		}
+		l.WebhookURL, l.WebhookSecret = pos[1], "whsec_"+base64.RawURLEncoding.EncodeToString(b[:])
+		if err := st.AddLibrary(ctx, *l); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s\n", l.WebhookSecret)
+		return nil
 	}
-	return fmt.Errorf("usage: illctl library list|add|key")
+	return fmt.Errorf("usage: illctl library list|add|key|webhook")
 }
 
 // parseInterleaved parses flags that may follow positional arguments.

@@ -28,13 +28,14 @@ type Library struct {
 	Locale          string    `db:"locale" json:"locale"`
 	Email           string    `db:"email" json:"-"`
 	WebhookURL      string    `db:"webhook_url" json:"-"`
+	WebhookSecret   string    `db:"webhook_secret" json:"-"` // signs webhook notices (docs/notices.md)
 	ISOEndpoint     string    `db:"iso_endpoint" json:"-"`
 	CourierCutoff   string    `db:"courier_cutoff" json:"courier_cutoff"`
 	CreatedAt       time.Time `db:"created_at" json:"-"`
 }
 
 const libraryColumns = `code, name_zh, name_en, iso_symbol, lending, deposit_required, loan_months, recall_days,
-	fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email, webhook_url, iso_endpoint, courier_cutoff, created_at`
+	fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email, webhook_url, webhook_secret, iso_endpoint, courier_cutoff, created_at`
 
 func getLibrary(ctx context.Context, q sqlx.QueryerContext, code string) (*Library, error) {
 	var l Library
@@ -81,14 +82,15 @@ func (s *Store) AddLibrary(ctx context.Context, l Library) error {
 	}
 	_, err := s.DB.NamedExecContext(ctx, `INSERT INTO libraries (code, name_zh, name_en, iso_symbol, lending,
 		deposit_required, loan_months, recall_days, fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email,
-		webhook_url, iso_endpoint, courier_cutoff)
+		webhook_url, webhook_secret, iso_endpoint, courier_cutoff)
 		VALUES (:code, :name_zh, :name_en, :iso_symbol, :lending, :deposit_required, :loan_months, :recall_days,
-		:fine_per_day_fen, :damage_fee_fen, :loss_fee_fen, :locale, :email, :webhook_url, :iso_endpoint, :courier_cutoff)
+		:fine_per_day_fen, :damage_fee_fen, :loss_fee_fen, :locale, :email, :webhook_url, :webhook_secret, :iso_endpoint, :courier_cutoff)
 		ON DUPLICATE KEY UPDATE name_zh = VALUES(name_zh), name_en = VALUES(name_en), iso_symbol = VALUES(iso_symbol),
 		lending = VALUES(lending), deposit_required = VALUES(deposit_required), loan_months = VALUES(loan_months),
 		recall_days = VALUES(recall_days), fine_per_day_fen = VALUES(fine_per_day_fen),
 		damage_fee_fen = VALUES(damage_fee_fen), loss_fee_fen = VALUES(loss_fee_fen), locale = VALUES(locale),
-		email = VALUES(email), webhook_url = VALUES(webhook_url), iso_endpoint = VALUES(iso_endpoint),
+		email = VALUES(email), webhook_url = VALUES(webhook_url),
+		webhook_secret = VALUES(webhook_secret), iso_endpoint = VALUES(iso_endpoint),
 		courier_cutoff = VALUES(courier_cutoff)`, l)
 	return err
 }

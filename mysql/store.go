@@ -72,7 +72,8 @@ func (s *Store) Close() error { return s.DB.Close() }
 func (s *Store) Ping(ctx context.Context) error { return s.DB.PingContext(ctx) }
 
 // Migrate creates the database named in dsn when missing and applies
-// schema.sql. It is idempotent.
+// schema.sql, then the additive migrations (migrations.go). It is
+// idempotent.
 func Migrate(ctx context.Context, dsn string) error {
 	cfg, err := normalizeDSN(dsn)
 	if err != nil {
@@ -95,7 +96,7 @@ func Migrate(ctx context.Context, dsn string) error {
 	if _, err := root.ExecContext(ctx, "USE `"+name+"`;\n"+illhub.Schema); err != nil {
 		return fmt.Errorf("mysql: apply schema.sql: %w", err)
 	}
-	return nil
+	return applyMigrations(ctx, root, name)
 }
 
 // Tx is one database transaction. Methods on Tx are the repository's

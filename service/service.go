@@ -18,6 +18,7 @@ import (
 	"github.com/balis/illhub/httpapi"
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/mysql"
+	"github.com/balis/illhub/notify"
 	"github.com/balis/illhub/rabbitmq"
 	"github.com/balis/illhub/worker"
 	"github.com/prometheus/client_golang/prometheus"
@@ -121,7 +122,7 @@ func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 		return nil, err
 	}
 	p := &worker.Processor{Store: st, Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute},
-		Eligibility: elig, RotaLength: cfg.RotaLength, Log: log}
+		Eligibility: elig, RotaLength: cfg.RotaLength, Log: log, Notifier: notify.New(cfg)}
 	handled := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "illhub_deliveries_total",
 		Help: "Deliveries by queue and outcome (ack, requeue, dead_letter)."}, []string{"queue", "outcome"})
 	took := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "illhub_delivery_seconds",

@@ -3,7 +3,6 @@ package worker
 import (
 	"context"
 	"encoding/json"
-	"time"
 
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/rabbitmq"
@@ -27,25 +26,6 @@ func (p *Processor) HandleHoldings(ctx context.Context, d rabbitmq.Delivery) err
 		p.Log.Info("holdings batch applied", "library", m.Actor, "message_id", m.ID,
 			"upserted", res.Upserted, "deleted", res.Deleted, "rejected", res.Rejected)
 		return nil
-	})
-}
-
-// Delivery of a notice. Until a channel is configured (SMTP and webhooks
-// arrive with the notices issue), a notice is kept with status
-// not_configured: stored, never lost, visible to staff.
-func (p *Processor) HandleNotice(ctx context.Context, d rabbitmq.Delivery) error {
-	m, err := decode(d)
-	if err != nil {
-		return err
-	}
-	var ref struct {
-		NoticeID int64 `json:"notice_id"`
-	}
-	if err := json.Unmarshal(m.Body, &ref); err != nil || ref.NoticeID == 0 {
-		return ill.Errorf(ill.CodeBadRequest, "notice message lacks notice_id")
-	}
-	return p.begin(ctx, m, "notices", func(t *txn) error {
-		return t.tx.SetNoticeStatus(ctx, ref.NoticeID, "not_configured", time.Now())
 	})
 }
 

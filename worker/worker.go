@@ -35,6 +35,7 @@ type Processor struct {
 	Eligibility ill.Eligibility
 	RotaLength  int
 	Log         *slog.Logger
+	Notifier    Notifier // delivers notices (worker/notices.go); nil: every notice is stored not_configured
 }
 
 // decode reads a delivery's envelope; undecodable input can never succeed

@@ -1,0 +1,105 @@
+package mysql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	gomysql "github.com/go-sql-driver/mysql"
+	"github.com/jmoiron/sqlx"
+)
+
+// Additive schema migrations.
+//
+// schema.sql only creates missing tables (CREATE TABLE IF NOT EXISTS), so a
+// column added to an existing table needs a migration: databases created
+// before the column existed get it here, new ones get it right after
+// schema.sql created the table. Each migration is applied once and recorded
+// in schema_migrations. MySQL 8 has no ADD COLUMN IF NOT EXISTS, hence the
+// version table rather than idempotent DDL.
+//
+// Rules: append only (never edit or reorder an applied migration), one
+// statement each, additive (new columns with defaults, new indexes), and
+// valid on MySQL 8 and MariaDB 10.11+.
+
+// migration1WebhookSecret adds the per-library secret that signs webhook
+// notices (X-Illhub-Signature, see docs/notices.md). Set with
+// `illctl library webhook CODE URL`.
+const migration1WebhookSecret = `ALTER TABLE libraries ADD COLUMN webhook_secret VARCHAR(128) NOT NULL DEFAULT ''`
+
+// migration2NoticeDelivery records, per notice, the channels that already
+// delivered it (so a retry after a partial failure does not send an e-mail
+// twice because the webhook failed) and the last delivery error for staff.
+const migration2NoticeDelivery = `ALTER TABLE notices
+	ADD COLUMN delivered_via VARCHAR(32)  NOT NULL DEFAULT '',
+	ADD COLUMN last_error    VARCHAR(400) NOT NULL DEFAULT ''`
+
+// migrations are applied in order; the version is the index + 1.
+var migrations = []string{
+	migration1WebhookSecret,
+	migration2NoticeDelivery,
+}
+
+const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version    INT         NOT NULL PRIMARY KEY,
+  applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`
+
+// applyMigrations applies the pending migrations to database name. A named
+// server lock (GET_LOCK) serialises concurrent migrators (several processes
+// starting at once). DDL commits implicitly, so a crash between a statement
+// and its version row is possible: an "already exists" error (duplicate
+// column, key or table) is then taken as applied and recorded.
+func applyMigrations(ctx context.Context, db *sqlx.DB, name string) error {
+	conn, err := db.Connx(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "USE `"+name+"`"); err != nil {
+		return err
+	}
+	lock := "illhub.migrate." + name
+	if len(lock) > 64 {
+		lock = lock[:64]
+	}
+	var got *int
+	if err := conn.GetContext(ctx, &got, `SELECT GET_LOCK(?, 60)`, lock); err != nil {
+		return fmt.Errorf("mysql: migration lock: %w", err)
+	}
+	if got == nil || *got != 1 {
+		return fmt.Errorf("mysql: another process holds the migration lock %q", lock)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT RELEASE_LOCK(?)`, lock) //nolint:errcheck
+	if _, err := conn.ExecContext(ctx, createMigrationsTable); err != nil {
+		return fmt.Errorf("mysql: create schema_migrations: %w", err)
+	}
+	var applied []int
+	if err := conn.SelectContext(ctx, &applied, `SELECT version FROM schema_migrations`); err != nil {
+		return err
+	}
+	done := map[int]bool{}
+	for _, v := range applied {
+		done[v] = true
+	}
+	for i, stmt := range migrations {
+		v := i + 1
+		if done[v] {
+			continue
+		}
+		if _, err := conn.ExecContext(ctx, stmt); err != nil && !alreadyApplied(err) {
+			return fmt.Errorf("mysql: migration %d: %w", v, err)
+		}
+		if _, err := conn.ExecContext(ctx, `INSERT IGNORE INTO schema_migrations (version) VALUES (?)`, v); err != nil {
+			return fmt.Errorf("mysql: record migration %d: %w", v, err)
+		}
+	}
+	return nil
+}
+
+// alreadyApplied: duplicate column (1060), duplicate key name (1061),
+// table exists (1050).
+func alreadyApplied(err error) bool {
+	var me *gomysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1060 || me.Number == 1061 || me.Number == 1050)
+}
