@@ -15,62 +15,65 @@ import (
 
 // Config is shared by every program; each uses the part it needs.
 type Config struct {
-	MySQLDSN   string `envconfig:"MYSQL_DSN" default:"root:@tcp(127.0.0.1:3306)/illhub"`
-	AMQPURL    string `envconfig:"AMQP_URL" default:"amqp://guest:guest@127.0.0.1:5672/"`
-	AMQPPrefix string `envconfig:"AMQP_PREFIX" default:""` // prefix for exchange/queue names (tests, side-by-side installs)
-	HTTPAddr   string `envconfig:"HTTP_ADDR" default:":8080"`
-	TZ         string `envconfig:"TZ" default:"Asia/Shanghai"`
+	MySQLDSN   string `envconfig:"ILL_MYSQL_DSN" default:"root:@tcp(127.0.0.1:3306)/illhub"`
+	AMQPURL    string `envconfig:"ILL_AMQP_URL" default:"amqp://guest:guest@127.0.0.1:5672/"`
+	AMQPPrefix string `envconfig:"ILL_AMQP_PREFIX" default:""` // prefix for exchange/queue names (tests, side-by-side installs)
+	HTTPAddr   string `envconfig:"ILL_HTTP_ADDR" default:":8080"`
+	TZ         string `envconfig:"ILL_TZ" default:"Asia/Shanghai"`
 
 	// Consumers.
-	Workers       int           `envconfig:"WORKERS" default:"8"`        // concurrent deliveries per queue per process
-	Prefetch      int           `envconfig:"PREFETCH" default:"16"`      // AMQP QoS per channel
-	DeliveryLimit int           `envconfig:"DELIVERY_LIMIT" default:"5"` // attempts before the dead-letter queue
-	OutboxPoll    time.Duration `envconfig:"OUTBOX_POLL" default:"200ms"`
-	RotaLength    int           `envconfig:"ROTA_LENGTH" default:"5"`
+	Workers       int           `envconfig:"ILL_WORKERS" default:"8"`        // concurrent deliveries per queue per process
+	Prefetch      int           `envconfig:"ILL_PREFETCH" default:"16"`      // AMQP QoS per channel
+	DeliveryLimit int           `envconfig:"ILL_DELIVERY_LIMIT" default:"5"` // attempts before the dead-letter queue
+	OutboxPoll    time.Duration `envconfig:"ILL_OUTBOX_POLL" default:"200ms"`
+	RotaLength    int           `envconfig:"ILL_ROTA_LENGTH" default:"5"`
 	// ConsumersMetricsAddr serves /metrics and /healthz of a consumers
 	// process ("" disables; a second process on the same host finds the
 	// port taken and runs without it).
-	ConsumersMetricsAddr string `envconfig:"CONSUMERS_METRICS_ADDR" default:":9101"`
-	PolicyFile           string `envconfig:"POLICY_FILE" default:""` // R2 eligibility; built-in default when empty
+	ConsumersMetricsAddr string `envconfig:"ILL_CONSUMERS_METRICS_ADDR" default:":9101"`
+	PolicyFile           string `envconfig:"ILL_POLICY_FILE" default:""` // R2 eligibility; built-in default when empty
 
 	// Producer.
-	PublishTimeout time.Duration `envconfig:"PUBLISH_TIMEOUT" default:"4s"` // 503 after this without a confirm
-	MaxBodyBytes   int64         `envconfig:"MAX_BODY_BYTES" default:"1048576"`
-	HubSymbol      string        `envconfig:"HUB_SYMBOL" default:"BALIS"`
+	PublishTimeout time.Duration `envconfig:"ILL_PUBLISH_TIMEOUT" default:"4s"` // 503 after this without a confirm
+	MaxBodyBytes   int64         `envconfig:"ILL_MAX_BODY_BYTES" default:"1048576"`
+	HubSymbol      string        `envconfig:"ILL_HUB_SYMBOL" default:"BALIS"`
 
 	// Notices (notifier pool). With ILL_SMTP_ADDR empty no e-mail is sent
 	// and notices without another channel are stored as not_configured.
-	SMTPAddr       string        `envconfig:"SMTP_ADDR" default:""`                    // host:port
-	SMTPFrom       string        `envconfig:"SMTP_FROM" default:"illhub@balis.edu.cn"` // envelope and From: address
-	SMTPUsername   string        `envconfig:"SMTP_USERNAME" default:""`
-	SMTPPassword   string        `envconfig:"SMTP_PASSWORD" default:""`
-	SMTPTLS        string        `envconfig:"SMTP_TLS" default:"starttls"` // none, starttls or tls
-	WebhookTimeout time.Duration `envconfig:"WEBHOOK_TIMEOUT" default:"5s"`
-	NoticeAttempts int           `envconfig:"NOTICE_ATTEMPTS" default:"5"` // delivery attempts before status failed + dead letter
+	SMTPAddr       string        `envconfig:"ILL_SMTP_ADDR" default:""`                    // host:port
+	SMTPFrom       string        `envconfig:"ILL_SMTP_FROM" default:"illhub@balis.edu.cn"` // envelope and From: address
+	SMTPUsername   string        `envconfig:"ILL_SMTP_USERNAME" default:""`
+	SMTPPassword   string        `envconfig:"ILL_SMTP_PASSWORD" default:""`
+	SMTPTLS        string        `envconfig:"ILL_SMTP_TLS" default:"starttls"` // none, starttls or tls
+	WebhookTimeout time.Duration `envconfig:"ILL_WEBHOOK_TIMEOUT" default:"5s"`
+	NoticeAttempts int           `envconfig:"ILL_NOTICE_ATTEMPTS" default:"5"` // delivery attempts before status failed + dead letter
 
 	// Scheduler: cron specs (Asia/Shanghai) per job; empty = the default
 	// of sched.DefaultSpecs.
-	SchedRespondDeadline  string `envconfig:"SCHED_RESPOND_DEADLINE" default:""`
-	SchedShipDeadline     string `envconfig:"SCHED_SHIP_DEADLINE" default:""`
-	SchedOverdue          string `envconfig:"SCHED_OVERDUE" default:""`
-	SchedRecallExpiry     string `envconfig:"SCHED_RECALL_EXPIRY" default:""`
-	SchedCourtesy         string `envconfig:"SCHED_COURTESY" default:""`
-	SchedCalendarCoverage string `envconfig:"SCHED_CALENDAR_COVERAGE" default:""`
-	SchedRollup           string `envconfig:"SCHED_ROLLUP" default:""`
-	SchedBatch            int    `envconfig:"SCHED_BATCH" default:"1000"`       // rows claimed per transaction
-	OverdueNoticeFirst    int    `envconfig:"OVERDUE_NOTICE_FIRST" default:"1"` // first overdue notice: day N after due
-	OverdueNoticeEvery    int    `envconfig:"OVERDUE_NOTICE_EVERY" default:"7"` // then every N days
-	SchedulerMetricsAddr  string `envconfig:"SCHEDULER_METRICS_ADDR" default:":9102"`
+	SchedRespondDeadline  string `envconfig:"ILL_SCHED_RESPOND_DEADLINE" default:""`
+	SchedShipDeadline     string `envconfig:"ILL_SCHED_SHIP_DEADLINE" default:""`
+	SchedOverdue          string `envconfig:"ILL_SCHED_OVERDUE" default:""`
+	SchedRecallExpiry     string `envconfig:"ILL_SCHED_RECALL_EXPIRY" default:""`
+	SchedCourtesy         string `envconfig:"ILL_SCHED_COURTESY" default:""`
+	SchedCalendarCoverage string `envconfig:"ILL_SCHED_CALENDAR_COVERAGE" default:""`
+	SchedRollup           string `envconfig:"ILL_SCHED_ROLLUP" default:""`
+	SchedBatch            int    `envconfig:"ILL_SCHED_BATCH" default:"1000"`       // rows claimed per transaction
+	OverdueNoticeFirst    int    `envconfig:"ILL_OVERDUE_NOTICE_FIRST" default:"1"` // first overdue notice: day N after due
+	OverdueNoticeEvery    int    `envconfig:"ILL_OVERDUE_NOTICE_EVERY" default:"7"` // then every N days
+	SchedulerMetricsAddr  string `envconfig:"ILL_SCHEDULER_METRICS_ADDR" default:":9102"`
 
-	ShutdownTimeout time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"20s"`
-	LogLevel        string        `envconfig:"LOG_LEVEL" default:"info"`
-	LogFormat       string        `envconfig:"LOG_FORMAT" default:"text"` // text or json
+	ShutdownTimeout time.Duration `envconfig:"ILL_SHUTDOWN_TIMEOUT" default:"20s"`
+	LogLevel        string        `envconfig:"ILL_LOG_LEVEL" default:"info"`
+	LogFormat       string        `envconfig:"ILL_LOG_FORMAT" default:"text"` // text or json
 }
 
 // Load reads ILL_* variables.
 func Load() (Config, error) {
 	var c Config
-	if err := envconfig.Process("ILL", &c); err != nil {
+	// Full names and an empty prefix: envconfig would otherwise fall back
+	// to the unprefixed name (an inherited TZ=UTC or WORKERS=… from the
+	// environment would be taken as ILL_TZ or ILL_WORKERS).
+	if err := envconfig.Process("", &c); err != nil {
 		return c, fmt.Errorf("config: %w", err)
 	}
 	if c.TZ != "Asia/Shanghai" {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/mysql"
 )
 
 // statusFor is the one place error codes map to HTTP statuses.
@@ -50,6 +51,7 @@ type errorDetail struct {
 // writeError answers with the JSON error shape of SPEC 5.1. Internal errors
 // are logged in full and answered without detail.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	err = mysql.Classify(err) // a lost database is a 503, not a 500
 	var e *ill.Error
 	if !errors.As(err, &e) {
 		s.Log.Error("internal error", "err", err, "path", r.URL.Path, "request_id", requestIDOf(r))

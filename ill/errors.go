@@ -82,9 +82,11 @@ func DispositionFor(err error) Disposition {
 	switch ErrorCode(err) {
 	case "":
 		return Ack
-	case CodeBadRequest, CodeNotFound, CodeForbidden, CodeUnauthorized, CodeTooLarge, CodeConflict, CodeUndeliverable:
+	case CodeBadRequest, CodeNotFound, CodeForbidden, CodeUnauthorized, CodeTooLarge, CodeConflict,
+		CodeUndeliverable, CodeInvalidTransition, CodeRenewalNotAllowed, CodeCancelWindow,
+		CodeMethodNotAllowed, CodeUnsupportedMedia:
 		return DeadLetter
-	default: // transient, unavailable, internal and foreign errors
+	default: // transient, unavailable, internal and foreign errors (consumers hold unavailable ones)
 		return Requeue
 	}
 }

@@ -99,9 +99,11 @@ var (
 // lock), the scheduler, the ISO 18626 adapter and the console all consult it
 // through Decide.
 var Table = []Rule{
-	{Action: ActRoute, From: []State{Submitted}, By: system, To: Requested, Routes: true},
+	// A mediated request (NEEDS_MEDIATION, given a record) is checked and
+	// routed like a new one: it may be rejected or routed from there too.
+	{Action: ActRoute, From: []State{Submitted, NeedsMediation}, By: system, To: Requested, Routes: true},
 	{Action: ActHold, From: []State{Submitted}, By: system, To: NeedsMediation},
-	{Action: ActReject, From: []State{Submitted}, By: system, To: Rejected},
+	{Action: ActReject, From: []State{Submitted, NeedsMediation}, By: system, To: Rejected},
 	{Action: ActMediate, From: []State{NeedsMediation}, By: borrowerOrCtr, To: Requested, Routes: true},
 	{Action: ActRespond, Variant: "will_supply", From: []State{Requested}, By: lender, To: WillSupply},
 	{Action: ActRespond, Variant: "unfilled", From: lenderAnswering, By: lender, To: Requested, Routes: true},

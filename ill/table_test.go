@@ -312,9 +312,10 @@ var systemMatrix = []struct {
 	from   map[ill.State]ill.State
 	routes bool
 }{
-	{ill.ActRoute, map[ill.State]ill.State{ill.Submitted: ill.Requested}, true},
+	// A mediated request given a record is checked and routed like a new one.
+	{ill.ActRoute, map[ill.State]ill.State{ill.Submitted: ill.Requested, ill.NeedsMediation: ill.Requested}, true},
 	{ill.ActHold, map[ill.State]ill.State{ill.Submitted: ill.NeedsMediation}, false},
-	{ill.ActReject, map[ill.State]ill.State{ill.Submitted: ill.Rejected}, false},
+	{ill.ActReject, map[ill.State]ill.State{ill.Submitted: ill.Rejected, ill.NeedsMediation: ill.Rejected}, false},
 	{ill.ActRespondTimeout, map[ill.State]ill.State{ill.Requested: ill.Requested}, true},
 	{ill.ActShipTimeout, map[ill.State]ill.State{ill.WillSupply: ill.Requested}, true},
 	{ill.ActMarkOverdue, map[ill.State]ill.State{ill.OnLoan: ill.Overdue, ill.Recalled: ill.Overdue}, false},

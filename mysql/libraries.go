@@ -89,9 +89,12 @@ func (s *Store) AddLibrary(ctx context.Context, l Library) error {
 		lending = VALUES(lending), deposit_required = VALUES(deposit_required), loan_months = VALUES(loan_months),
 		recall_days = VALUES(recall_days), fine_per_day_fen = VALUES(fine_per_day_fen),
 		damage_fee_fen = VALUES(damage_fee_fen), loss_fee_fen = VALUES(loss_fee_fen), locale = VALUES(locale),
-		email = VALUES(email), webhook_url = VALUES(webhook_url),
-		webhook_secret = VALUES(webhook_secret), iso_endpoint = VALUES(iso_endpoint),
-		courier_cutoff = VALUES(courier_cutoff)`, l)
+		courier_cutoff = VALUES(courier_cutoff),
+		-- contact points are kept unless a new value is given
+		email = IF(VALUES(email) = '', email, VALUES(email)),
+		webhook_url = IF(VALUES(webhook_url) = '', webhook_url, VALUES(webhook_url)),
+		webhook_secret = IF(VALUES(webhook_secret) = '', webhook_secret, VALUES(webhook_secret)),
+		iso_endpoint = IF(VALUES(iso_endpoint) = '', iso_endpoint, VALUES(iso_endpoint))`, l)
 	return err
 }
 

@@ -59,6 +59,17 @@ func (s *Store) PurgeOutbox(ctx context.Context, before time.Time) (int64, error
 	return r.RowsAffected()
 }
 
+// PurgeInbox deletes inbox rows older than before (at most 10,000 a call).
+// Keep them longer than any message can stay in a queue or dead-letter
+// queue: a redelivery older than that would be applied again.
+func (s *Store) PurgeInbox(ctx context.Context, before time.Time) (int64, error) {
+	r, err := s.DB.ExecContext(ctx, `DELETE FROM inbox WHERE processed_at < ? LIMIT 10000`, before.UTC())
+	if err != nil {
+		return 0, err
+	}
+	return r.RowsAffected()
+}
+
 // PendingOutbox counts rows not yet relayed (readiness detail, metrics).
 func (s *Store) PendingOutbox(ctx context.Context) (int, error) {
 	var n int

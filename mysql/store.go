@@ -13,7 +13,9 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	illhub "github.com/balis/illhub"
@@ -110,12 +112,12 @@ type Tx struct {
 // back and runs fn again, at most MaxAttempts times, with jittered backoff;
 // fn must therefore have no effects outside the transaction. Errors that
 // survive the retries are returned wrapped as ill transient errors.
-func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) error {
+func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 	attempts := s.MaxAttempts
 	if attempts < 1 {
 		attempts = 1
 	}
-	var err error
+	defer func() { err = Classify(err) }()
 	for i := 0; i < attempts; i++ {
 		if i > 0 {
 			d := time.Duration(10*(1<<i)) * time.Millisecond
@@ -130,6 +132,9 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) error {
 		if err == nil || !Retryable(err) {
 			return err
 		}
+	}
+	if IsUnavailable(err) {
+		return err // classified as unavailable by the deferred Classify
 	}
 	return &ill.Error{Code: ill.CodeTransient, Message: fmt.Sprintf("database busy after %d attempts: %v", attempts, err)}
 }
@@ -150,6 +155,40 @@ func (s *Store) once(ctx context.Context, fn func(*Tx) error) (err error) {
 		return err
 	}
 	return tx.Commit()
+}
+
+// IsUnavailable reports whether err means the database cannot be reached
+// (connection refused or lost, server gone away), as opposed to a query
+// that failed.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return false // a slow or abandoned query, not a lost server
+	}
+	var oe *net.OpError
+	var me *gomysql.MySQLError
+	if errors.As(err, &me) {
+		// too many connections, server shutdown in progress
+		return me.Number == 1040 || me.Number == 1053
+	}
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, gomysql.ErrInvalidConn) ||
+		errors.As(err, &oe) || errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// Classify turns database connectivity failures into *ill.Error with code
+// unavailable (HTTP 503; consumers hold the delivery and retry instead of
+// spending its attempts); other errors pass unchanged.
+func Classify(err error) error {
+	if err == nil || !IsUnavailable(err) {
+		return err
+	}
+	var e *ill.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return &ill.Error{Code: ill.CodeUnavailable, Message: "database unavailable: " + err.Error()}
 }
 
 // Retryable reports whether err is a deadlock, lock wait timeout or lost

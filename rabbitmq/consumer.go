@@ -169,10 +169,32 @@ func (c *Consumer) deliver(ctx context.Context, ch *amqp.Channel, d amqp.Deliver
 	if timeout == 0 {
 		timeout = 60 * time.Second
 	}
-	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
-	err := c.safeHandle(hctx, del)
-	cancel()
+	var err error
+	for backoff := time.Second; ; backoff = min(2*backoff, 30*time.Second) {
+		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+		err = c.safeHandle(hctx, del)
+		cancel()
+		// A dependency (the database) is down: keep the delivery and try
+		// again, rather than spending its attempts and dead-lettering a
+		// whole backlog during an outage. On shutdown it is requeued.
+		if ill.ErrorCode(err) != ill.CodeUnavailable || ctx.Err() != nil {
+			break
+		}
+		c.Log.Warn("dependency unavailable; holding the delivery", "queue", c.Queue, "message_id", del.MessageID, "err", err, "retry_in", backoff)
+		select {
+		case <-ctx.Done():
+		case <-time.After(backoff):
+		}
+	}
 	disp := ill.DispositionFor(err)
+	if ill.ErrorCode(err) == ill.CodeUnavailable {
+		disp = ill.Requeue // shutting down during an outage: back to the queue, not to the dead letters
+		_ = d.Nack(false, true)
+		if c.Observe != nil {
+			c.Observe(c.Queue, disp, time.Since(start))
+		}
+		return false
+	}
 	limit := max(c.Topo.DeliveryLimit, 1)
 	if disp == ill.Requeue && del.Attempt >= limit {
 		disp = ill.DeadLetter
@@ -187,9 +209,12 @@ func (c *Consumer) deliver(ctx context.Context, ch *amqp.Channel, d amqp.Deliver
 			log.Warn("ack failed; the message will be redelivered and deduplicated", "err", err)
 		}
 	case ill.Requeue:
-		log.Warn("handler failed; requeueing", "err", err)
-		// Brief pause so a poison message does not spin the CPU.
-		time.Sleep(time.Duration(del.Attempt) * 100 * time.Millisecond)
+		// Back off before requeueing (0.1 s, 0.4 s, 1.6 s, 6.4 s, then
+		// 10 s): a poison message does not spin the CPU, and a brief
+		// failure elsewhere (SMTP, a webhook) has time to pass.
+		delay := min(100*time.Millisecond<<(2*(del.Attempt-1)), 10*time.Second)
+		log.Warn("handler failed; requeueing", "err", err, "in", delay)
+		time.Sleep(delay)
 		_ = d.Nack(false, true)
 	case ill.DeadLetter:
 		log.Error("dead-lettering message", "err", err)

@@ -36,8 +36,9 @@ func (r *Relay) Run(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			r.Log.Warn("outbox relay", "err", err)
 		}
-		if time.Since(lastPurge) > time.Hour {
+		if time.Since(lastPurge) > time.Hour { // housekeeping: relayed outbox rows after 7 days, inbox after 90
 			_, _ = r.Store.PurgeOutbox(ctx, time.Now().Add(-7*24*time.Hour))
+			_, _ = r.Store.PurgeInbox(ctx, time.Now().Add(-90*24*time.Hour))
 			lastPurge = time.Now()
 		}
 		if n == 100 && err == nil {

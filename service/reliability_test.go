@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -168,4 +169,36 @@ func TestBrokerDownGives503WithRetryAfter(t *testing.T) {
 	h.startConsumers(nil)
 	id := h.submit("THU", "down-1", "P7", rec)
 	h.waitState(id, "THU", ill.Requested)
+}
+
+// While the database is unreachable a consumer holds its delivery and
+// retries; the message is neither requeued nor dead-lettered, and it is
+// applied once the database answers again.
+func TestDatabaseOutageHoldsDeliveries(t *testing.T) {
+	h := newHarness(t, 2)
+	var failures atomic.Int32
+	var outcomes []ill.Disposition
+	var mu sync.Mutex
+	h.startConsumers(func(c *service.Consumers) {
+		real := c.Pools[0].Handle
+		c.Pools[0].Handle = func(ctx context.Context, d rabbitmq.Delivery) error {
+			if failures.Add(1) <= 2 { // two attempts see the database "down"
+				return &ill.Error{Code: ill.CodeUnavailable, Message: "database unavailable: connection refused"}
+			}
+			return real(ctx, d)
+		}
+		c.Pools[0].Observe = func(_ string, d ill.Disposition, _ time.Duration) {
+			mu.Lock()
+			outcomes = append(outcomes, d)
+			mu.Unlock()
+		}
+	})
+	rec := testenv.Record(t, h.st, "", "大学物理", "张三慧", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	id := h.submit("THU", "outage-1", "O1", rec)
+	h.waitState(id, "THU", ill.Requested)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(outcomes) != 1 || outcomes[0] != ill.Ack {
+		t.Fatalf("outcomes %v: want a single ack after the outage (delivery limit is 2)", outcomes)
+	}
 }
