@@ -44,9 +44,8 @@ COPY --from=build /out/producer /out/consumers /out/scheduler /out/illctl /usr/l
 # /app/configs/calendar/2027.json) and the R2 policy (ILL_POLICY_FILE).
 COPY configs/ /app/configs/
 WORKDIR /app
-# ILL_TZ is set explicitly: envconfig falls back to the unprefixed TZ when
-# ILL_TZ is unset, and the programs refuse to start with TZ=UTC or similar.
-# TZ makes log timestamps Beijing time, like the deadlines.
+# Deadlines are computed in Asia/Shanghai whatever TZ says; TZ only makes
+# the log timestamps Beijing time, like the deadlines.
 ENV ILL_TZ=Asia/Shanghai \
     TZ=Asia/Shanghai
 USER 10001:10001
