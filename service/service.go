@@ -147,7 +147,17 @@ func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 		Poll: cfg.OutboxPoll, Log: log}
 	relayed := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "illhub_outbox_relayed_total",
 		Help: "Outbox rows relayed by this process."}, func() float64 { return float64(c.Relay.relayed.Load()) })
-	reg.MustRegister(relayed)
+	backlog := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "illhub_outbox_pending",
+		Help: "Outbox rows not yet relayed to the broker (all processes)."}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := st.PendingOutbox(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+	reg.MustRegister(relayed, backlog)
 	return c, nil
 }
 
