@@ -37,6 +37,8 @@ type Config struct {
 	PublishTimeout time.Duration `envconfig:"ILL_PUBLISH_TIMEOUT" default:"4s"` // 503 after this without a confirm
 	MaxBodyBytes   int64         `envconfig:"ILL_MAX_BODY_BYTES" default:"1048576"`
 	HubSymbol      string        `envconfig:"ILL_HUB_SYMBOL" default:"BALIS"`
+	RateLimit      float64       `envconfig:"ILL_RATE_LIMIT" default:"50"`  // requests per second per API key (0: no limit)
+	RateBurst      int           `envconfig:"ILL_RATE_BURST" default:"100"` // burst allowance per API key
 
 	// Notices (notifier pool). With ILL_SMTP_ADDR empty no e-mail is sent
 	// and notices without another channel are stored as not_configured.

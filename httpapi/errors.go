@@ -29,6 +29,8 @@ func statusFor(c ill.Code) int {
 		return http.StatusConflict
 	case ill.CodeTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case ill.CodeRateLimited:
+		return http.StatusTooManyRequests
 	case ill.CodeUnsupportedMedia:
 		return http.StatusUnsupportedMediaType
 	case ill.CodeUnavailable, ill.CodeTransient:
@@ -60,6 +62,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusFor(e.Code)
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", strconv.Itoa(s.retryAfterSeconds()))
+	}
+	if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "1")
 	}
 	writeJSON(w, status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Field: e.Field, State: e.State}})
 }

@@ -57,6 +57,7 @@ func TestStatusForEveryCode(t *testing.T) {
 		ill.CodeMethodNotAllowed: 405, ill.CodeInvalidTransition: 409, ill.CodeRenewalNotAllowed: 409,
 		ill.CodeCancelWindow: 409, ill.CodeConflict: 409, ill.CodeTooLarge: 413, ill.CodeUnsupportedMedia: 415,
 		ill.CodeUnavailable: 503, ill.CodeTransient: 503, ill.CodeInternal: 500, ill.CodeUndeliverable: 500,
+		ill.CodeRateLimited: 429,
 	}
 	for c, want := range codes {
 		if got := statusFor(c); got != want {

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/balis/illhub/mysql"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/time/rate"
 )
 
 // Publisher is the broker as the API needs it (rabbitmq.Publisher).
@@ -36,9 +38,13 @@ type Server struct {
 	Log            *slog.Logger
 	MaxBody        int64
 	PublishTimeout time.Duration
+	// RateLimit (requests/s) and RateBurst limit each API key; 0 = none.
+	RateLimit float64
+	RateBurst int
 
 	mux      *http.ServeMux
 	keys     sync.Map // key hash → cachedPrincipal
+	limiters sync.Map // key hash → *rate.Limiter
 	registry *prometheus.Registry
 	reqs     *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -136,6 +142,9 @@ func (s *Server) route(m *http.ServeMux, pattern string, h func(http.ResponseWri
 		rec := &statusRecorder{ResponseWriter: w, status: 200}
 		p, err := s.authenticate(r)
 		if err == nil {
+			err = s.limit(rec, r)
+		}
+		if err == nil {
 			r = r.WithContext(context.WithValue(r.Context(), ctxPrincipal{}, p))
 			err = h(rec, r)
 		}
@@ -171,6 +180,24 @@ func (s *Server) authenticate(r *http.Request) (mysql.Principal, error) {
 	}
 	s.keys.Store(hash, cachedPrincipal{p: p, expires: time.Now().Add(30 * time.Second)})
 	return p, nil
+}
+
+// limit applies the caller's per-key token bucket (after authentication,
+// so unknown keys cannot fill the table). Over the limit: 429 with the
+// seconds until a request would be allowed in Retry-After.
+func (s *Server) limit(w http.ResponseWriter, r *http.Request) error {
+	if s.RateLimit <= 0 {
+		return nil
+	}
+	hash := ill.HashKey(strings.TrimSpace(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")))
+	l, _ := s.limiters.LoadOrStore(hash, rate.NewLimiter(rate.Limit(s.RateLimit), max(s.RateBurst, 1)))
+	res := l.(*rate.Limiter).Reserve()
+	if d := res.Delay(); d > 0 {
+		res.Cancel()
+		w.Header().Set("Retry-After", strconv.Itoa(int(d.Seconds())+1))
+		return ill.Errorf(ill.CodeRateLimited, "more than %.0f requests per second for this API key; retry later", s.RateLimit)
+	}
+	return nil
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -21,6 +21,7 @@ const (
 	CodeCancelWindow      Code = "cancel_window_passed" // R12: reader cancel after 1 hour (409)
 	CodeConflict          Code = "conflict"             // e.g. client_request_id reused with other content (409)
 	CodeTooLarge          Code = "payload_too_large"    // body over 1 MiB (413)
+	CodeRateLimited       Code = "rate_limited"         // too many requests for this key (429, Retry-After)
 	CodeUnsupportedMedia  Code = "unsupported_media_type"
 	CodeUnavailable       Code = "unavailable"   // broker or database down (503, Retry-After)
 	CodeInternal          Code = "internal"      // bug or unexpected failure (500)

@@ -70,7 +70,8 @@ func topology(cfg config.Config) rabbitmq.Topology {
 func NewProducer(cfg config.Config, st *mysql.Store, clock ill.Clock, log *slog.Logger, reg *prometheus.Registry) (*httpapi.Server, *rabbitmq.Publisher) {
 	pub := &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topology(cfg), Log: log}
 	srv := httpapi.New(&httpapi.Server{Store: st, Pub: pub, Clock: clock, Log: log, MaxBody: cfg.MaxBodyBytes,
-		PublishTimeout: cfg.PublishTimeout, Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute}}, reg)
+		PublishTimeout: cfg.PublishTimeout, Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute},
+		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst}, reg)
 	return srv, pub
 }
 

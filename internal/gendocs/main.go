@@ -42,6 +42,7 @@ var codes = []struct {
 	{ill.CodeCancelWindow, "a reader's cancel more than 1 hour after submission (R12)"},
 	{ill.CodeConflict, "conflicting data (e.g. the request already exists)"},
 	{ill.CodeTooLarge, "request body over ILL_MAX_BODY_BYTES (1 MiB)"},
+	{ill.CodeRateLimited, "more than ILL_RATE_LIMIT requests per second for one API key; retry after `Retry-After` seconds"},
 	{ill.CodeUnsupportedMedia, "unsupported media type"},
 	{ill.CodeUnavailable, "broker or database unavailable; retry after `Retry-After` seconds"},
 	{ill.CodeInternal, "a bug or unexpected failure (logged with the request id)"},
@@ -65,6 +66,7 @@ var httpStatus = map[ill.Code]int{
 	ill.CodeUnsupportedMedia:  415,
 	ill.CodeUnavailable:       503,
 	ill.CodeTransient:         503,
+	ill.CodeRateLimited:       429,
 }
 
 func statusOf(c ill.Code) int {
