@@ -3,7 +3,7 @@ BIN := bin
 PROGRAMS := producer consumers scheduler illctl
 GO ?= go
 
-.PHONY: build test demo bench fuzz clean
+.PHONY: build test demo bench fuzz chaos clean
 
 build: ## the four programs in bin/
 	@mkdir -p $(BIN)
@@ -19,6 +19,10 @@ demo: ## services + schema + demo data + producer/consumers/scheduler in the for
 bench: ## intake → REQUESTED throughput with the demo data (see docs/benchmarks.md)
 	bash scripts/services.sh
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./bench/
+
+chaos: ## fault tests: SIGKILL consumers, restart RabbitMQ and MariaDB during 5,000-request loads (restarts the shared services)
+	bash scripts/services.sh
+	ILL_CHAOS=1 $(GO) test -count=1 -v -timeout 15m ./chaos/
 
 fuzz: ## a short fuzzing run of every parser
 	$(GO) test -run '^$$' -fuzz FuzzNormalizeISBN -fuzztime 30s ./ill/

@@ -13,6 +13,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"strings"
 	"syscall"
@@ -50,6 +51,14 @@ func normalizeDSN(dsn string) (*gomysql.Config, error) {
 	}
 	return cfg, nil
 }
+
+// driverLogger sends the driver's own messages (e.g. "unexpected EOF" on a
+// connection the server closed) to the structured log.
+type driverLogger struct{}
+
+func (driverLogger) Print(v ...any) { slog.Warn("mysql driver", "msg", fmt.Sprint(v...)) }
+
+func init() { _ = gomysql.SetLogger(driverLogger{}) }
 
 // Open connects (without waiting for the server to be up: use Ping).
 func Open(dsn string) (*Store, error) {
