@@ -64,6 +64,7 @@ type Config struct {
 	OverdueNoticeEvery    int    `envconfig:"ILL_OVERDUE_NOTICE_EVERY" default:"7"` // then every N days
 	SchedulerMetricsAddr  string `envconfig:"ILL_SCHEDULER_METRICS_ADDR" default:":9102"`
 
+	DrainDelay      time.Duration `envconfig:"ILL_DRAIN_DELAY" default:"0s"` // producer: /readyz 503 this long before the listener closes
 	ShutdownTimeout time.Duration `envconfig:"ILL_SHUTDOWN_TIMEOUT" default:"20s"`
 	LogLevel        string        `envconfig:"ILL_LOG_LEVEL" default:"info"`
 	LogFormat       string        `envconfig:"ILL_LOG_FORMAT" default:"text"` // text or json

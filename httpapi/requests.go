@@ -23,7 +23,9 @@ func (s *Server) publish(ctx context.Context, m ill.Message) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.PublishTimeout)
 	defer cancel()
+	start := time.Now()
 	err = s.Pub.Publish(ctx, m.Type, m.ID, body)
+	s.pubTime.WithLabelValues(m.Type).Observe(time.Since(start).Seconds())
 	result := "ok"
 	if err != nil {
 		result = "error"

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/balis/illhub/ill"
@@ -49,6 +50,8 @@ type Server struct {
 	reqs     *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	pubs     *prometheus.CounterVec
+	pubTime  *prometheus.HistogramVec
+	draining atomic.Bool
 }
 
 type cachedPrincipal struct {
@@ -77,7 +80,10 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 		Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route"})
 	s.pubs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "illhub_publish_total",
 		Help: "Messages published with confirm, by routing key and result."}, []string{"routing_key", "result"})
-	reg.MustRegister(s.reqs, s.latency, s.pubs)
+	s.pubTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "illhub_publish_confirm_seconds",
+		Help:    "Time from publish to the broker's confirm (or failure), by routing key.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}}, []string{"routing_key"})
+	reg.MustRegister(s.reqs, s.latency, s.pubs, s.pubTime)
 
 	m := http.NewServeMux()
 	m.HandleFunc("GET /healthz", s.healthz)
@@ -204,13 +210,22 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz reports whether the producer can take work: database and broker
-// reachable. The calendar coverage is reported as a warning detail.
+// Drain marks the server as shutting down: /readyz answers 503 from now
+// on, so load balancers stop sending new work while in-flight requests
+// finish (shutdown order: readiness off → stop HTTP → close).
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// readyz reports whether the producer can take work: not shutting down,
+// database and broker reachable. The calendar coverage is reported as a
+// warning detail.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	checks := map[string]string{}
 	ok := true
+	if s.draining.Load() {
+		checks["shutdown"], ok = "shutting down", false
+	}
 	if err := s.Store.Ping(ctx); err != nil {
 		checks["mysql"], ok = "down: "+err.Error(), false
 	} else {

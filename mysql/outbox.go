@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -68,6 +69,15 @@ func (s *Store) PurgeInbox(ctx context.Context, before time.Time) (int64, error)
 		return 0, err
 	}
 	return r.RowsAffected()
+}
+
+// OldestOutboxAge is how long the oldest unrelayed outbox row has waited.
+func (s *Store) OldestOutboxAge(ctx context.Context) (time.Duration, error) {
+	var oldest sql.NullTime
+	if err := s.DB.GetContext(ctx, &oldest, `SELECT MIN(created_at) FROM outbox WHERE published_at IS NULL`); err != nil || !oldest.Valid {
+		return 0, err
+	}
+	return max(time.Since(oldest.Time), 0), nil
 }
 
 // PendingOutbox counts rows not yet relayed (readiness detail, metrics).

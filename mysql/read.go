@@ -176,3 +176,19 @@ func (s *Store) DueRequests(ctx context.Context, state ill.State, column string,
 		WHERE state = ? AND `+column+` < ? AND id > ? ORDER BY id LIMIT ?`, string(state), now.UTC(), after, limit)
 	return out, err
 }
+
+// CountByState counts requests per state (metrics).
+func (s *Store) CountByState(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		State string `db:"state"`
+		N     int    `db:"n"`
+	}
+	if err := s.DB.SelectContext(ctx, &rows, `SELECT state, COUNT(*) AS n FROM requests GROUP BY state`); err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.State] = r.N
+	}
+	return out, nil
+}

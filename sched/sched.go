@@ -331,8 +331,10 @@ func (l cronLogger) Error(err error, msg string, kv ...any) {
 
 // Metrics counts job runs.
 type Metrics struct {
-	Runs    *prometheus.CounterVec // job, result
-	Changed *prometheus.CounterVec // job
+	Runs        *prometheus.CounterVec   // job, result
+	Changed     *prometheus.CounterVec   // job
+	Duration    *prometheus.HistogramVec // job
+	LastSuccess *prometheus.GaugeVec     // job: unix time of the last successful run
 }
 
 // NewCron schedules jobs in Asia/Shanghai, each wrapped with Recover and
@@ -356,6 +358,10 @@ func NewCron(jobs []Job, clock ill.Clock, log *slog.Logger, m *Metrics) (*cron.C
 			if m != nil {
 				m.Runs.WithLabelValues(j.Name, result).Inc()
 				m.Changed.WithLabelValues(j.Name).Add(float64(n))
+				m.Duration.WithLabelValues(j.Name).Observe(time.Since(start).Seconds())
+				if err == nil {
+					m.LastSuccess.WithLabelValues(j.Name).SetToCurrentTime()
+				}
 			}
 		}); err != nil {
 			return nil, fmt.Errorf("job %s: bad schedule %q: %w", j.Name, j.Spec, err)

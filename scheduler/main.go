@@ -63,8 +63,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			Help: "Scheduler job runs by result."}, []string{"job", "result"}),
 		Changed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "illhub_job_rows_total",
 			Help: "Requests a job changed or notified."}, []string{"job"}),
+		Duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "illhub_job_duration_seconds",
+			Help: "Scheduler job run time.", Buckets: []float64{.01, .1, .5, 1, 5, 15, 60, 300}}, []string{"job"}),
+		LastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "illhub_job_last_success_timestamp_seconds",
+			Help: "Unix time of each job's last successful run."}, []string{"job"}),
 	}
-	reg.MustRegister(daysAhead, m.Runs, m.Changed)
+	reg.MustRegister(daysAhead, m.Runs, m.Changed, m.Duration, m.LastSuccess, service.RequestStates(st))
 	j := &sched.Jobs{Store: st, Log: log, BatchSize: cfg.SchedBatch, OverdueFirst: cfg.OverdueNoticeFirst,
 		OverdueEvery: cfg.OverdueNoticeEvery, CalendarDaysAhead: daysAhead,
 		Processor: &worker.Processor{Store: st, Log: log, Eligibility: elig, RotaLength: cfg.RotaLength,

@@ -95,7 +95,11 @@ func RunProducer(ctx context.Context, cfg config.Config, log *slog.Logger) error
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("producer shutting down: draining in-flight requests")
+	// Shutdown order: readiness off (/readyz 503) → optional grace for load
+	// balancers (ILL_DRAIN_DELAY) → stop accepting and drain HTTP → close.
+	srv.Drain()
+	log.Info("producer shutting down: readiness off, draining in-flight requests", "drain_delay", cfg.DrainDelay)
+	time.Sleep(cfg.DrainDelay)
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	return hs.Shutdown(sctx)
@@ -148,6 +152,16 @@ func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 		Poll: cfg.OutboxPoll, Log: log}
 	relayed := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "illhub_outbox_relayed_total",
 		Help: "Outbox rows relayed by this process."}, func() float64 { return float64(c.Relay.relayed.Load()) })
+	oldest := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "illhub_outbox_oldest_seconds",
+		Help: "Age of the oldest outbox row not yet relayed (0 when none)."}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		age, err := st.OldestOutboxAge(ctx)
+		if err != nil {
+			return -1
+		}
+		return age.Seconds()
+	})
 	backlog := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "illhub_outbox_pending",
 		Help: "Outbox rows not yet relayed to the broker (all processes)."}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -158,7 +172,7 @@ func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 		}
 		return float64(n)
 	})
-	reg.MustRegister(relayed, backlog)
+	reg.MustRegister(relayed, backlog, oldest)
 	return c, nil
 }
 
@@ -216,4 +230,40 @@ func ServeMetrics(ctx context.Context, addr string, reg *prometheus.Registry, lo
 		}
 	}()
 	go func() { <-ctx.Done(); _ = hs.Close() }()
+}
+
+// requestStates is a collector of the number of requests in each state,
+// read with one GROUP BY at most once a minute (scrapes in between reuse
+// the last figures). Registered by the scheduler (one process is enough).
+type requestStates struct {
+	st   *mysql.Store
+	desc *prometheus.Desc
+
+	mu     sync.Mutex
+	at     time.Time
+	counts map[string]int
+}
+
+// RequestStates returns the illhub_requests{state} collector.
+func RequestStates(st *mysql.Store) prometheus.Collector {
+	return &requestStates{st: st, desc: prometheus.NewDesc("illhub_requests",
+		"Requests by state (refreshed at most once a minute).", []string{"state"}, nil)}
+}
+
+func (c *requestStates) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *requestStates) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Since(c.at) > time.Minute {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		counts, err := c.st.CountByState(ctx)
+		cancel()
+		if err == nil {
+			c.counts, c.at = counts, time.Now()
+		}
+	}
+	for _, s := range ill.States {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(c.counts[string(s)]), string(s))
+	}
 }
