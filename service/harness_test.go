@@ -37,9 +37,8 @@ type harness struct {
 	pub   *rabbitmq.Publisher
 	log   *slog.Logger
 
-	mu      sync.Mutex
-	stops   []func()
-	records map[string]int64
+	mu    sync.Mutex
+	stops []func()
 }
 
 func logger() *slog.Logger {
@@ -181,15 +180,6 @@ func (h *harness) waitFor(id, code string, what string, cond func(map[string]any
 func (h *harness) waitState(id, code string, state ill.State) map[string]any {
 	h.t.Helper()
 	return h.waitFor(id, code, string(state), func(b map[string]any) bool { return b["state"] == string(state) })
-}
-
-// waitEvents waits until the request has at least n events.
-func (h *harness) waitEvents(id, code string, n int) map[string]any {
-	h.t.Helper()
-	return h.waitFor(id, code, fmt.Sprintf("%d events", n), func(b map[string]any) bool {
-		evs, _ := b["events"].([]any)
-		return len(evs) >= n
-	})
 }
 
 func events(b map[string]any) []map[string]any {
