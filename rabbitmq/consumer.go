@@ -2,6 +2,7 @@ package rabbitmq
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -200,6 +201,15 @@ func (c *Consumer) deliver(ctx context.Context, ch *amqp.Channel, d amqp.Deliver
 		disp = ill.DeadLetter
 	}
 	log := c.Log.With("queue", c.Queue, "message_id", del.MessageID, "routing_key", del.RoutingKey, "attempt", del.Attempt)
+	if disp != ill.Ack {
+		// Failures are logged with the ILL request id when the envelope has one.
+		var env struct {
+			RequestID string `json:"request_id"`
+		}
+		if json.Unmarshal(del.Body, &env) == nil && env.RequestID != "" {
+			log = log.With("request_id", env.RequestID)
+		}
+	}
 	if disp == ill.Ack && c.CrashAfterHandle != nil && c.CrashAfterHandle(del) {
 		return true
 	}
