@@ -202,3 +202,61 @@ func TestDatabaseOutageHoldsDeliveries(t *testing.T) {
 		t.Fatalf("outcomes %v: want a single ack after the outage (delivery limit is 2)", outcomes)
 	}
 }
+
+// A message that failed until the dead letters, replayed after the fix, is
+// applied once: `illctl dlq replay` (rabbitmq.DLQ.Replay).
+func TestDeadLetterReplayAfterFix(t *testing.T) {
+	h := newHarness(t, 2)
+	var broken atomic.Bool
+	broken.Store(true)
+	h.startConsumers(func(c *service.Consumers) {
+		real := c.Pools[0].Handle
+		c.Pools[0].Handle = func(ctx context.Context, d rabbitmq.Delivery) error {
+			if broken.Load() {
+				return &ill.Error{Code: ill.CodeInternal, Message: "bug: cannot route (fixed in the next release)"}
+			}
+			return real(ctx, d)
+		}
+	})
+	rec := testenv.Record(t, h.st, "", "复变函数", "西安交大", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	id := h.submit("THU", "replay-1", "R1", rec)
+	dlq := rabbitmq.DLQ{URL: h.cfg.AMQPURL, Topo: rabbitmq.Topology{Prefix: h.cfg.AMQPPrefix, DeliveryLimit: 2}}
+	var dead []rabbitmq.DeadLetter
+	for deadline := time.Now().Add(15 * time.Second); len(dead) == 0; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the failing submit never reached the dead letters")
+		}
+		var err error
+		if dead, err = dlq.List(10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if dead[0].MessageID != ill.SubmitMessageID(id) {
+		t.Fatalf("dead letter %+v", dead[0])
+	}
+	broken.Store(false) // the fix is deployed
+	n, err := dlq.Replay(context.Background(), dead[0].MessageID, 10)
+	if err != nil || n != 1 {
+		t.Fatalf("replayed %d: %v", n, err)
+	}
+	h.waitState(id, "THU", ill.Requested)
+	if left, _ := dlq.List(10); len(left) != 0 {
+		t.Fatalf("still dead: %v", left)
+	}
+	// The same message once more (an operator replaying a copy twice):
+	// the inbox recognises it, nothing changes.
+	if err := h.pub.Publish(context.Background(), ill.MsgSubmit, dead[0].MessageID, dead[0].Body); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); queueDepth(t, h, rabbitmq.QueueRequests) > 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the repeated message was not consumed")
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // let its (empty) transaction commit
+	var events int
+	_ = h.st.DB.Get(&events, `SELECT COUNT(*) FROM events WHERE request_id = ?`, id)
+	if events != 2 {
+		t.Fatalf("events %d, want 2 (submit, route)", events)
+	}
+}
