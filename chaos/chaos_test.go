@@ -234,7 +234,7 @@ func TestKillConsumersMidLoad(t *testing.T) {
 	r.settle(n)
 }
 
-func service_(name string, args ...string) error {
+func runCmd(name string, args ...string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
@@ -250,13 +250,13 @@ func service_(name string, args ...string) error {
 func outage(t *testing.T, r *rig, n int, name string, down, up []string) int64 {
 	r.load(n / 2)
 	t.Logf("stopping %s", name)
-	if err := service_(down[0], down[1:]...); err != nil {
+	if err := runCmd(down[0], down[1:]...); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan int64)
 	go func() { done <- r.loadRange(n/2, n) }()
 	time.Sleep(5 * time.Second)
-	if err := service_(up[0], up[1:]...); err != nil {
+	if err := runCmd(up[0], up[1:]...); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("%s started again", name)
