@@ -34,10 +34,29 @@ const migration2NoticeDelivery = `ALTER TABLE notices
 	ADD COLUMN delivered_via VARCHAR(32)  NOT NULL DEFAULT '',
 	ADD COLUMN last_error    VARCHAR(400) NOT NULL DEFAULT ''`
 
-// migrations are applied in order; the version is the index + 1.
-var migrations = []string{
-	migration1WebhookSecret,
-	migration2NoticeDelivery,
+// migration is one numbered statement. Versions are explicit (not the slice
+// index) so that work on separate branches reserves its numbers up front and
+// merges without renumbering; a gap is allowed, a reuse is not (TestMigrationVersions).
+type migration struct {
+	Version int
+	SQL     string
+}
+
+// migrations are applied in slice order. Reserved: 3–4 courier (shipments,
+// courier days), 5 reader PIN, 6–9 union catalogue, 10–12 ISO 18626,
+// 13–15 operations; take the next free number above 15 for anything else.
+var migrations = []migration{
+	{1, migration1WebhookSecret},
+	{2, migration2NoticeDelivery},
+}
+
+// MigrationVersions lists the declared migration versions, in order.
+func MigrationVersions() []int {
+	v := make([]int, len(migrations))
+	for i, m := range migrations {
+		v[i] = m.Version
+	}
+	return v
 }
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -82,12 +101,12 @@ func applyMigrations(ctx context.Context, db *sqlx.DB, name string) error {
 	for _, v := range applied {
 		done[v] = true
 	}
-	for i, stmt := range migrations {
-		v := i + 1
+	for _, m := range migrations {
+		v := m.Version
 		if done[v] {
 			continue
 		}
-		if _, err := conn.ExecContext(ctx, stmt); err != nil && !alreadyApplied(err) {
+		if _, err := conn.ExecContext(ctx, m.SQL); err != nil && !alreadyApplied(err) {
 			return fmt.Errorf("mysql: migration %d: %w", v, err)
 		}
 		if _, err := conn.ExecContext(ctx, `INSERT IGNORE INTO schema_migrations (version) VALUES (?)`, v); err != nil {
