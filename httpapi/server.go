@@ -42,6 +42,9 @@ type Server struct {
 	// RateLimit (requests/s) and RateBurst limit each API key; 0 = none.
 	RateLimit float64
 	RateBurst int
+	// UI serves every path outside the API (/v1/, /iso18626, health and
+	// metrics): the reader portal and staff console (package web). Nil: 404.
+	UI http.Handler
 
 	mux      *http.ServeMux
 	keys     sync.Map // key hash → cachedPrincipal
@@ -98,7 +101,13 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 	s.route(m, "POST /v1/holdings", s.holdings)
 	s.route(m, "GET /v1/libraries", s.libraries)
 	s.route(m, "GET /v1/libraries/{code}", s.library)
+	// issue 8: readers for the web portal, reports
+	s.route(m, "POST /v1/readers", s.putReader)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if s.UI != nil && !isAPIPath(r.URL.Path) { // issue 8: web portal and console
+			s.UI.ServeHTTP(w, r)
+			return
+		}
 		s.writeError(w, r, ill.Errorf(ill.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
 	s.mux = m

@@ -34,6 +34,11 @@ const migration2NoticeDelivery = `ALTER TABLE notices
 	ADD COLUMN delivered_via VARCHAR(32)  NOT NULL DEFAULT '',
 	ADD COLUMN last_error    VARCHAR(400) NOT NULL DEFAULT ''`
 
+// migration5ReaderPIN adds the hashed PIN (bcrypt) a reader signs in to the
+// web portal with; ” means the reader has no portal access yet. Set by
+// POST /v1/readers or `illctl reader add` (issue 8).
+const migration5ReaderPIN = `ALTER TABLE patrons ADD COLUMN pin_hash VARCHAR(100) NOT NULL DEFAULT ''`
+
 // migration is one numbered statement. Versions are explicit (not the slice
 // index) so that work on separate branches reserves its numbers up front and
 // merges without renumbering; a gap is allowed, a reuse is not (TestMigrationVersions).
@@ -48,6 +53,7 @@ type migration struct {
 var migrations = []migration{
 	{1, migration1WebhookSecret},
 	{2, migration2NoticeDelivery},
+	{5, migration5ReaderPIN}, // issue 8
 }
 
 // MigrationVersions lists the declared migration versions, in order.
