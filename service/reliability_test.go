@@ -196,6 +196,15 @@ func TestDatabaseOutageHoldsDeliveries(t *testing.T) {
 	rec := testenv.Record(t, h.st, "", "大学物理", "张三慧", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
 	id := h.submit("THU", "outage-1", "O1", rec)
 	h.waitState(id, "THU", ill.Requested)
+	// The state is visible at the commit; the ack (and Observe) follow it.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		n := len(outcomes)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(outcomes) != 1 || outcomes[0] != ill.Ack {
