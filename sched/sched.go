@@ -102,7 +102,9 @@ func (j *Jobs) sweep(ctx context.Context, c mysql.Claim, apply func(t *mysql.Tx,
 		var last *mysql.Claimed
 		for {
 			var rows []mysql.Claimed
+			changed := 0 // set by the attempt that commits: InTx may retry the closure after a deadlock
 			err := j.Store.InTx(ctx, func(t *mysql.Tx) error {
+				changed = 0
 				ks, ksArgs := keyset(c.Column, last)
 				one := c
 				one.States, one.Where, one.Args, one.Limit = []ill.State{state}, and(c.Where, ks), append(append([]any{}, c.Args...), ksArgs...), j.batch()
@@ -111,15 +113,13 @@ func (j *Jobs) sweep(ctx context.Context, c mysql.Claim, apply func(t *mysql.Tx,
 				if err != nil || len(rows) == 0 {
 					return err
 				}
-				n, err := apply(t, cal, rows)
-				if err == nil {
-					total += n
-				}
+				changed, err = apply(t, cal, rows)
 				return err
 			})
 			if err != nil {
 				return total, err
 			}
+			total += changed
 			if len(rows) < j.batch() {
 				break
 			}
