@@ -118,6 +118,7 @@ func (j *Jobs) sweep(ctx context.Context, c mysql.Claim, missedKind string, appl
 			var rows []mysql.Claimed
 			var batch counts
 			err := j.Store.InTx(ctx, func(t *mysql.Tx) error {
+				batch = counts{} // set by the attempt that commits: InTx may retry the closure after a deadlock
 				ks, ksArgs := keyset(c.Column, last)
 				one := c
 				one.States, one.Where, one.Args, one.Limit = []ill.State{state}, and(c.Where, ks), append(append([]any{}, c.Args...), ksArgs...), j.batch()
