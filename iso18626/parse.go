@@ -138,8 +138,6 @@ func scan(b []byte) *Problem {
 	return nil
 }
 
-var stringType = reflect.TypeOf("")
-
 // trimStrings trims surrounding whitespace from every string field.
 func trimStrings(v reflect.Value) {
 	switch v.Kind() {
