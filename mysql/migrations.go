@@ -35,9 +35,15 @@ const migration2NoticeDelivery = `ALTER TABLE notices
 	ADD COLUMN last_error    VARCHAR(400) NOT NULL DEFAULT ''`
 
 // migration5ReaderPIN adds the hashed PIN (bcrypt) a reader signs in to the
-// web portal with; ” means the reader has no portal access yet. Set by
+// web portal with; an empty string means the reader has no portal access yet. Set by
 // POST /v1/readers or `illctl reader add` (issue 8).
 const migration5ReaderPIN = `ALTER TABLE patrons ADD COLUMN pin_hash VARCHAR(100) NOT NULL DEFAULT ''`
+
+// migration10ISOSecret adds the hash (SHA-256, like API keys) of the
+// secret an ISO 18626 member sends in requestingAgencyAuthentication/
+// securityCode (empty: no secret required). Set with `illctl library add
+// ... --iso18626-secret`.
+const migration10ISOSecret = `ALTER TABLE libraries ADD COLUMN iso_secret_hash CHAR(64) NOT NULL DEFAULT ''`
 
 // migration is one numbered statement. Versions are explicit (not the slice
 // index) so that work on separate branches reserves its numbers up front and
@@ -54,6 +60,7 @@ var migrations = []migration{
 	{1, migration1WebhookSecret},
 	{2, migration2NoticeDelivery},
 	{5, migration5ReaderPIN}, // issue 8
+	{10, migration10ISOSecret}, // issue 6: ISO 18626
 }
 
 // MigrationVersions lists the declared migration versions, in order.

@@ -69,7 +69,7 @@ func NewProducer(cfg config.Config, st *mysql.Store, clock ill.Clock, log *slog.
 	pub := &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topology(cfg), Log: log}
 	srv := httpapi.New(&httpapi.Server{Store: st, Pub: pub, Clock: clock, Log: log, MaxBody: cfg.MaxBodyBytes,
 		PublishTimeout: cfg.PublishTimeout, Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute},
-		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst}, reg)
+		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, HubSymbol: cfg.HubSymbol}, reg)
 	// issue 8: the reader portal and staff console on the same listener.
 	dlq := rabbitmq.DLQ{URL: cfg.AMQPURL, Topo: topology(cfg)}
 	srv.UI = web.New(web.Config{API: srv, Store: st, Clock: clock, Calendar: srv.Calendar, Log: log,
