@@ -59,7 +59,7 @@ type migration struct {
 var migrations = []migration{
 	{1, migration1WebhookSecret},
 	{2, migration2NoticeDelivery},
-	{5, migration5ReaderPIN}, // issue 8
+	{5, migration5ReaderPIN},   // issue 8
 	{10, migration10ISOSecret}, // issue 6: ISO 18626
 }
 
