@@ -596,14 +596,3 @@ func (t *Tx) RequestBrief(ctx context.Context, id string) (*RequestBrief, error)
 	}
 	return &r, err
 }
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	for len(string(r)) > n {
-		r = r[:len(r)-1]
-	}
-	return string(r)
-}

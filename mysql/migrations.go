@@ -53,6 +53,12 @@ const migration3CourierShipments = `ALTER TABLE shipments
 // courier stop is served ("mon,tue,wed,thu,fri"; `illctl courier days`).
 const migration4CourierDays = `ALTER TABLE libraries ADD COLUMN courier_days VARCHAR(40) NOT NULL DEFAULT 'mon,tue,wed,thu,fri'`
 
+// migration10ISOSecret adds the hash (SHA-256, like API keys) of the
+// secret an ISO 18626 member sends in requestingAgencyAuthentication/
+// securityCode (empty: no secret required). Set with `illctl library add
+// ... --iso18626-secret`.
+const migration10ISOSecret = `ALTER TABLE libraries ADD COLUMN iso_secret_hash CHAR(64) NOT NULL DEFAULT ''`
+
 // migration is one numbered statement. Versions are explicit (not the slice
 // index) so that work on separate branches reserves its numbers up front and
 // merges without renumbering; a gap is allowed, a reuse is not (TestMigrationVersions).
@@ -69,6 +75,7 @@ var migrations = []migration{
 	{2, migration2NoticeDelivery},
 	{3, migration3CourierShipments}, // issue 5
 	{4, migration4CourierDays},      // issue 5
+	{10, migration10ISOSecret},      // issue 6: ISO 18626
 }
 
 // MigrationVersions lists the declared migration versions, in order.
