@@ -334,6 +334,8 @@ CREATE TABLE IF NOT EXISTS courier_review (
   resolved_by  VARCHAR(16)  NOT NULL DEFAULT '',
   resolution   VARCHAR(400) NOT NULL DEFAULT '',
   KEY ix_courier_review_open (resolved_at, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 -- >>> issue 6: ISO 18626
 -- Every ISO 18626 message the hub received or sent, per request. Outbound
 -- rows are the delivery queue of the iso pool (outbox message iso.outbound
