@@ -7,6 +7,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strconv"
 
 	"github.com/balis/illhub/ill"
@@ -102,6 +103,14 @@ func (s *Server) ActFor(ctx context.Context, p mysql.Principal, id string, actio
 	now := s.Clock.Now().UTC()
 	if _, err := ill.Decide(ill.Attempt{Action: action, Variant: variant, From: req.State,
 		Roles: req.RolesOf(p.Library, p.Centre), At: now, SubmittedAt: req.SubmittedAt}); err != nil {
+		return ActResult{}, err
+	}
+	// issue 5's barcode check reads the principal from an *http.Request.
+	hr, err := http.NewRequestWithContext(context.WithValue(ctx, ctxPrincipal{}, p), http.MethodPost, "/", nil)
+	if err != nil {
+		return ActResult{}, err
+	}
+	if err := s.checkReturnBarcode(hr, req, action, b); err != nil {
 		return ActResult{}, err
 	}
 	if action == ill.ActMediate && b.RecordID != "" {

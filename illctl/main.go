@@ -59,6 +59,9 @@ Commands:
   staff add LIBRARY USER --password PW [--role staff|centre_admin]
                                    create a web console account (LIBRARY CENTRE for the centre admin)
   dlq list [--limit N]             show dead-lettered messages
+  courier key [--label L]          issue a courier credential for POST /v1/courier/scans (printed once; stored hashed)
+  courier days CODE DAYS [--cutoff HH:MM]
+                                   set a library's courier days (e.g. mon,tue,wed,thu,fri) and daily cut-off
   dlq replay [--id MESSAGE_ID] [--limit N]
                                    republish dead letters to their queues
 
@@ -104,6 +107,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return reader(ctx, cfg, sub, rest, out)
 	case "staff": // issue 8
 		return staff(ctx, cfg, sub, rest, out)
+	case "courier": // issue 5
+		return courier(ctx, cfg, sub, rest, out)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }
