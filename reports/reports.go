@@ -147,7 +147,7 @@ func (s *Service) Build(ctx context.Context, q Query) (*Report, error) {
 // Totals are summed figures of a library (or of everything).
 type Totals struct {
 	Borrowed, Lent, Filled, Unfilled, Missed, Received int
-	TurnaroundSumS                                      int64
+	TurnaroundSumS                                     int64
 }
 
 func (t *Totals) add(d mysql.DayStats) {
