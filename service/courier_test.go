@@ -238,6 +238,9 @@ func TestCourierRunsCutoffAndManifest(t *testing.T) {
 	if status, _ := h.call("GET", "/v1/reports/courier?date=24-02-2026", "CENTRE", nil); status != 400 {
 		t.Errorf("bad date: %d", status)
 	}
+	if _, lib := h.call("GET", "/v1/libraries/PKU", "THU", nil); lib["courier_days"] != "mon,tue,wed,thu,fri" || lib["courier_cutoff"] != "14:00" {
+		t.Errorf("PKU's courier settings: %v %v", lib["courier_days"], lib["courier_cutoff"])
+	}
 }
 
 func TestCourierScansAndExceptions(t *testing.T) {
