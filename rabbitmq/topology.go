@@ -50,8 +50,8 @@ var bindings = map[string][]string{
 	QueueRequests: {ill.MsgSubmit, ill.MsgAction},
 	QueueHoldings: {ill.MsgHoldings},
 	QueueNotices:  {ill.MsgNotice},
-	QueueCourier:  {ill.MsgShipment},
-	QueueISO:      {ill.MsgISO}, // issue 6
+	QueueCourier:  {ill.MsgShipment, ill.MsgCourierScan, ill.MsgReturnCheck}, // issue 5: scans and return checks
+	QueueISO:      {ill.MsgISO},                                              // issue 6
 }
 
 // QueueFor returns the queue (unprefixed) that takes routing key rk.
