@@ -32,6 +32,7 @@ import (
 	_ "net/http/pprof" // -pprof
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -59,8 +60,8 @@ func main() {
 
 type options struct {
 	n, c, consumers, workers, prefetch, books, half, brokerN, dbN int
-	mysqlBase, amqpURL, report, pprof                            string
-	keep                                                         bool
+	mysqlBase, amqpURL, report, pprof                             string
+	keep                                                          bool
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -178,6 +179,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// count those that belong to the main run's lifecycles.
 	time.Sleep(500 * time.Millisecond)
 	rp.Deliveries = int(acked(regs) - before)
+	rp.Notes = append(rp.Notes, handlerTimes(regs))
 	logf("main run: %.1f lifecycles/s, %.1f deliveries/s", rp.Main.LifecyclesPerSecond(), rp.DeliveriesPerSecond())
 	if o.half > 0 && rp.Main.LifecyclesPerSecond() > 0 {
 		rate := rp.Main.LifecyclesPerSecond() / 2
@@ -288,4 +290,39 @@ func deleteTopology(url string, topo rabbitmq.Topology) {
 	if ch, err := conn.Channel(); err == nil {
 		topo.Delete(ch)
 	}
+}
+
+// handlerTimes summarises illhub_delivery_seconds per queue (whole process
+// lifetime: warm-up included).
+func handlerTimes(regs []*prometheus.Registry) string {
+	type agg struct {
+		n   uint64
+		sum float64
+	}
+	by := map[string]*agg{}
+	var names []string
+	for _, reg := range regs {
+		mfs, _ := reg.Gather()
+		for _, mf := range mfs {
+			if mf.GetName() != "illhub_delivery_seconds" {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				q := m.GetLabel()[0].GetValue()
+				if by[q] == nil {
+					by[q] = &agg{}
+					names = append(names, q)
+				}
+				by[q].n += m.GetHistogram().GetSampleCount()
+				by[q].sum += m.GetHistogram().GetSampleSum()
+			}
+		}
+	}
+	slices.Sort(names)
+	parts := []string{}
+	for _, q := range names {
+		a := by[q]
+		parts = append(parts, fmt.Sprintf("%s %d deliveries, mean %.1f ms", q, a.n, a.sum/float64(max(a.n, 1))*1000))
+	}
+	return "consumer handler time per queue (all runs): " + strings.Join(parts, "; ")
 }
