@@ -34,6 +34,7 @@ fuzz: ## a short fuzzing run of every parser
 	$(GO) test -run '^$$' -fuzz FuzzNormalizeISBN -fuzztime 30s ./ill/
 	$(GO) test -run '^$$' -fuzz FuzzActionBody -fuzztime 30s ./ill/
 	$(GO) test -run '^$$' -fuzz FuzzSubmitBody -fuzztime 30s ./httpapi/
+	$(GO) test -run '^$$' -fuzz FuzzParseMessage -fuzztime 30s ./iso18626/
 
 clean:
 	rm -rf $(BIN)

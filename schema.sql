@@ -238,3 +238,26 @@ CREATE TABLE IF NOT EXISTS stats_daily (
   computed_at       DATETIME(3) NOT NULL,
   PRIMARY KEY (day, library_code)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- >>> issue 6: ISO 18626
+-- Every ISO 18626 message the hub received or sent, per request. Outbound
+-- rows are the delivery queue of the iso pool (outbox message iso.outbound
+-- {"iso_message_id": id}): pending → sent, or failed after
+-- ILL_ISO_ATTEMPTS tries (then dead-lettered); each ERROR confirmation
+-- or transport failure is kept in last_error and on the request's timeline.
+CREATE TABLE IF NOT EXISTS iso18626_messages (
+  id            BIGINT        NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  request_id    VARCHAR(32)   NOT NULL DEFAULT '',
+  direction     VARCHAR(3)    NOT NULL,            -- in, out
+  library_code  VARCHAR(16)   NOT NULL,            -- the member sending (in) or receiving (out)
+  kind          VARCHAR(40)   NOT NULL,            -- request, supplyingAgencyMessage, requestingAgencyMessage
+  summary       VARCHAR(200)  NOT NULL DEFAULT '', -- e.g. StatusChange/Loaned, Cancel
+  body          MEDIUMTEXT    NOT NULL,
+  status        VARCHAR(16)   NOT NULL,            -- in: OK, ERROR; out: pending, sent, failed
+  attempts      INT           NOT NULL DEFAULT 0,
+  last_error    VARCHAR(1000) NOT NULL DEFAULT '',
+  created_at    DATETIME(3)   NOT NULL,
+  sent_at       DATETIME(3)   NULL,
+  KEY ix_iso_request (request_id, library_code, id),
+  KEY ix_iso_status (direction, status, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -105,6 +105,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &b, false); err != nil {
 		return err
 	}
+	b.Lenders = nil // ISO 18626 requests only (issue 6)
 	if err := validateSubmit(&b); err != nil {
 		return err
 	}

@@ -42,6 +42,9 @@ type Server struct {
 	// RateLimit (requests/s) and RateBurst limit each API key; 0 = none.
 	RateLimit float64
 	RateBurst int
+	// HubSymbol is the hub's own ISO 18626 agency id (ILL_HUB_SYMBOL): a
+	// request addressed to it is routed by the hub (issue 6).
+	HubSymbol string
 
 	mux      *http.ServeMux
 	keys     sync.Map // key hash → cachedPrincipal
@@ -69,6 +72,9 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 	}
 	if s.Clock == nil {
 		s.Clock = ill.SystemClock{}
+	}
+	if s.HubSymbol == "" {
+		s.HubSymbol = "BALIS"
 	}
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -98,6 +104,8 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 	s.route(m, "POST /v1/holdings", s.holdings)
 	s.route(m, "GET /v1/libraries", s.libraries)
 	s.route(m, "GET /v1/libraries/{code}", s.library)
+	// issue 6: ISO 18626 intake; senders authenticate by symbol (+ secret), not by API key.
+	m.HandleFunc("POST /iso18626", s.iso18626)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, ill.Errorf(ill.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -171,6 +171,9 @@ func library(ctx context.Context, cfg config.Config, sub string, args []string, 
 		recall := fs.Int("recall-days", 7, "recall period in calendar days (R6)")
 		email := fs.String("email", "", "ILL desk e-mail for notices")
 		locale := fs.String("locale", "zh", "notice language: zh or en")
+		isoURL := fs.String("iso18626-url", "", "endpoint of the library's own ISO 18626 system: the hub sends it ISO messages (docs/iso18626.md)")
+		isoSymbol := fs.String("iso18626-symbol", "", "ISO 18626 agency id value (default: CODE)")
+		isoSecret := fs.String("iso18626-secret", "", "secret the library's system must send in requestingAgencyAuthentication/securityCode (stored hashed)")
 		pos, err := parseInterleaved(fs, args[1:])
 		if err != nil {
 			return err
@@ -180,8 +183,20 @@ func library(ctx context.Context, cfg config.Config, sub string, args []string, 
 			return fmt.Errorf("library add needs CODE and NAME_ZH")
 		}
 		code := strings.ToUpper(pos[0])
-		if err := st.AddLibrary(ctx, mysql.Library{Code: code, NameZH: pos[1], NameEN: *nameEN, ISOSymbol: code,
+		if *isoURL != "" {
+			if u, err := url.Parse(*isoURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return fmt.Errorf("library add: --iso18626-url %q is not an http(s) URL", *isoURL)
+			}
+		}
+		symbol := code
+		if *isoSymbol != "" {
+			symbol = strings.ToUpper(*isoSymbol)
+		}
+		if err := st.AddLibrary(ctx, mysql.Library{Code: code, NameZH: pos[1], NameEN: *nameEN, ISOSymbol: symbol,
 			Lending: !*noLend, DepositRequired: *deposit, RecallDays: *recall, Email: *email, Locale: *locale}); err != nil {
+			return err
+		}
+		if err := st.SetISO(ctx, code, symbol, *isoURL, *isoSecret); err != nil { // issue 6
 			return err
 		}
 		fmt.Fprintf(out, "library %s saved\n", code)

@@ -34,6 +34,12 @@ const migration2NoticeDelivery = `ALTER TABLE notices
 	ADD COLUMN delivered_via VARCHAR(32)  NOT NULL DEFAULT '',
 	ADD COLUMN last_error    VARCHAR(400) NOT NULL DEFAULT ''`
 
+// migration10ISOSecret adds the hash (SHA-256, like API keys) of the
+// secret an ISO 18626 member sends in requestingAgencyAuthentication/
+// securityCode (empty: no secret required). Set with `illctl library add
+// ... --iso18626-secret`.
+const migration10ISOSecret = `ALTER TABLE libraries ADD COLUMN iso_secret_hash CHAR(64) NOT NULL DEFAULT ''`
+
 // migration is one numbered statement. Versions are explicit (not the slice
 // index) so that work on separate branches reserves its numbers up front and
 // merges without renumbering; a gap is allowed, a reuse is not (TestMigrationVersions).
@@ -48,6 +54,7 @@ type migration struct {
 var migrations = []migration{
 	{1, migration1WebhookSecret},
 	{2, migration2NoticeDelivery},
+	{10, migration10ISOSecret}, // issue 6: ISO 18626
 }
 
 // MigrationVersions lists the declared migration versions, in order.

@@ -68,7 +68,7 @@ func NewProducer(cfg config.Config, st *mysql.Store, clock ill.Clock, log *slog.
 	pub := &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topology(cfg), Log: log}
 	srv := httpapi.New(&httpapi.Server{Store: st, Pub: pub, Clock: clock, Log: log, MaxBody: cfg.MaxBodyBytes,
 		PublishTimeout: cfg.PublishTimeout, Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute},
-		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst}, reg)
+		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, HubSymbol: cfg.HubSymbol}, reg)
 	return srv, pub
 }
 

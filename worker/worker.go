@@ -168,7 +168,7 @@ func (p *Processor) Submit(ctx context.Context, m ill.Message) error {
 			fillFromRecord(r, rec)
 			lang, material = rec.Language, rec.Material
 		}
-		return t.routeRecord(lang, material, nil)
+		return t.routeRecord(lang, material, b.Lenders)
 	})
 }
 
@@ -388,6 +388,9 @@ func (p *Processor) ActTx(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, 
 		return err
 	}
 	t.r = r
+	if m.ISO != nil && m.Action == "" {
+		return t.isoInform() // an ISO 18626 message without a state change (issue 6)
+	}
 	variant, err := b.Variant(m.Action)
 	if err != nil {
 		return t.refuse(m.Action, err)
