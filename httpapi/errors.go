@@ -21,11 +21,11 @@ func statusFor(c ill.Code) int {
 		return http.StatusUnauthorized
 	case ill.CodeForbidden:
 		return http.StatusForbidden
-	case ill.CodeNotFound:
+	case ill.CodeNotFound, ill.CodeUnknownBarcode:
 		return http.StatusNotFound
 	case ill.CodeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
-	case ill.CodeInvalidTransition, ill.CodeRenewalNotAllowed, ill.CodeCancelWindow, ill.CodeConflict:
+	case ill.CodeInvalidTransition, ill.CodeRenewalNotAllowed, ill.CodeCancelWindow, ill.CodeConflict, ill.CodeBarcodeMismatch:
 		return http.StatusConflict
 	case ill.CodeTooLarge:
 		return http.StatusRequestEntityTooLarge

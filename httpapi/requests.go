@@ -182,6 +182,9 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) error {
 		Roles: req.RolesOf(p.Library, p.Centre), At: now, SubmittedAt: req.SubmittedAt}); err != nil {
 		return err
 	}
+	if err := s.checkReturnBarcode(r, req, action, b); err != nil { // issue 5
+		return err
+	}
 	if action == ill.ActMediate && b.RecordID != "" {
 		if n, err := strconv.ParseInt(b.RecordID, 10, 64); err != nil || n <= 0 {
 			return ill.FieldError("record_id", "record_id must be a catalogue record id (digits)")

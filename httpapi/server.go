@@ -104,6 +104,8 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 	s.route(m, "POST /v1/holdings", s.holdings)
 	s.route(m, "GET /v1/libraries", s.libraries)
 	s.route(m, "GET /v1/libraries/{code}", s.library)
+	// issue 5: courier scans, runs and manifests, exceptions, review list, pull slip, courier reports
+	s.courierRoutes(m)
 	// issue 6: ISO 18626 intake; senders authenticate by symbol (+ secret), not by API key.
 	m.HandleFunc("POST /iso18626", s.iso18626)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

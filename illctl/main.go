@@ -56,6 +56,9 @@ Commands:
   closures list [CODE]             list closures (ID, library, from, to, note)
   closures remove ID               delete a closure
   dlq list [--limit N]             show dead-lettered messages
+  courier key [--label L]          issue a courier credential for POST /v1/courier/scans (printed once; stored hashed)
+  courier days CODE DAYS [--cutoff HH:MM]
+                                   set a library's courier days (e.g. mon,tue,wed,thu,fri) and daily cut-off
   dlq replay [--id MESSAGE_ID] [--limit N]
                                    republish dead letters to their queues
 
@@ -97,6 +100,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return closures(ctx, cfg, sub, rest, out)
 	case "dlq":
 		return dlq(ctx, cfg, sub, rest, out)
+	case "courier": // issue 5
+		return courier(ctx, cfg, sub, rest, out)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }

@@ -49,7 +49,7 @@ var bindings = map[string][]string{
 	QueueRequests: {ill.MsgSubmit, ill.MsgAction},
 	QueueHoldings: {ill.MsgHoldings},
 	QueueNotices:  {ill.MsgNotice},
-	QueueCourier:  {ill.MsgShipment},
+	QueueCourier:  {ill.MsgShipment, ill.MsgCourierScan, ill.MsgReturnCheck}, // issue 5: scans and return checks
 }
 
 // QueueFor returns the queue (unprefixed) that takes routing key rk.

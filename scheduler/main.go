@@ -5,7 +5,7 @@
 //	scheduler run-once JOB [--now RFC3339] run JOB as of that time and exit
 //
 // Jobs: respond-deadline, ship-deadline, overdue, recall-expiry, courtesy,
-// calendar-coverage, rollup. Several instances may run at once (see
+// calendar-coverage, rollup, courier-cutoff, courier-exceptions. Several instances may run at once (see
 // package sched).
 package main
 

@@ -499,6 +499,9 @@ func (t *txn) apply(rule ill.Rule, b ill.ActionBody) error {
 		}
 		return t.notice(ill.NoticeRecalled, 1, r.Borrower, "", r.DueAt)
 	case ill.ActReturn:
+		if err := t.courierReturn(b); err != nil { // issue 5: return facts for the return check
+			return err
+		}
 		return t.move(ill.ActReturn, ill.Returned, note("condition "+b.Condition, b.Note))
 	case ill.ActShipReturn:
 		if err := t.shipment("return", r.Borrower, r.Lender); err != nil {
@@ -510,6 +513,9 @@ func (t *txn) apply(rule ill.Rule, b ill.ActionBody) error {
 		if !r.DueAt.IsZero() && at.After(r.DueAt) {
 			days := int(at.Sub(r.DueAt).Hours()/24) + 1
 			n += fmt.Sprintf("; returned %d day(s) late", days)
+		}
+		if err := t.courierCheckin(b); err != nil { // issue 5: queues the return check (R11)
+			return err
 		}
 		return t.move(ill.ActCheckin, ill.Completed, note(n, b.Note))
 	case ill.ActCancel:
@@ -532,6 +538,9 @@ func (t *txn) apply(rule ill.Rule, b ill.ActionBody) error {
 		return t.move(ill.ActCancelResponse, ill.WillSupply, note("lender declined to cancel", b.Note))
 	case ill.ActReportLost:
 		r.Reason = ill.ReasonReportedLost
+		if err := t.courierLost(); err != nil { // issue 5: the lender's loss fee
+			return err
+		}
 		return t.move(ill.ActReportLost, ill.Lost, b.Note)
 	case ill.ActMarkOverdue:
 		return t.move(ill.ActMarkOverdue, ill.Overdue, "past due "+r.DueAt.In(ill.Shanghai).Format(time.RFC3339))
