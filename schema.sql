@@ -239,6 +239,35 @@ CREATE TABLE IF NOT EXISTS stats_daily (
   PRIMARY KEY (day, library_code)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- >>> issue 8: web portal and staff console
+-- Staff accounts of the web console: per member library (role staff) or the
+-- centre (library_code 'CENTRE', role centre_admin). Passwords bcrypt-hashed.
+CREATE TABLE IF NOT EXISTS staff_users (
+  library_code  VARCHAR(16)  NOT NULL,
+  username      VARCHAR(64)  NOT NULL,
+  name          VARCHAR(128) NOT NULL DEFAULT '',
+  role          VARCHAR(16)  NOT NULL DEFAULT 'staff',   -- staff, centre_admin
+  password_hash VARCHAR(100) NOT NULL,
+  disabled      TINYINT(1)   NOT NULL DEFAULT 0,
+  created_at    DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (library_code, username)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Web sessions (readers and staff). Only the SHA-256 of the cookie value is
+-- stored; csrf is the per-session token every form must echo.
+CREATE TABLE IF NOT EXISTS web_sessions (
+  id_hash      CHAR(64)     NOT NULL PRIMARY KEY,
+  kind         VARCHAR(8)   NOT NULL,                    -- reader, staff
+  library_code VARCHAR(16)  NOT NULL,
+  subject      VARCHAR(64)  NOT NULL,                    -- patron id or staff username
+  role         VARCHAR(16)  NOT NULL DEFAULT '',
+  csrf         VARCHAR(64)  NOT NULL,
+  created_at   DATETIME(3)  NOT NULL,
+  expires_at   DATETIME(3)  NOT NULL,
+  KEY ix_web_sessions_expiry (expires_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+-- <<< issue 8
+
 -- >>> issue 5: courier runs, courier credentials and scans, return checks,
 -- violations (R11; amounts in fen, never a courier fee: R10) and the staff
 -- review list. Columns added to shipments and libraries are migrations 3 and 4.

@@ -55,6 +55,9 @@ Commands:
   closures add CODE FROM TO [NOTE] record a library closure (dates YYYY-MM-DD, inclusive)
   closures list [CODE]             list closures (ID, library, from, to, note)
   closures remove ID               delete a closure
+  reader add LIBRARY CARD --pin PIN register a reader for the web portal (PIN stored hashed)
+  staff add LIBRARY USER --password PW [--role staff|centre_admin]
+                                   create a web console account (LIBRARY CENTRE for the centre admin)
   dlq list [--limit N]             show dead-lettered messages
   courier key [--label L]          issue a courier credential for POST /v1/courier/scans (printed once; stored hashed)
   courier days CODE DAYS [--cutoff HH:MM]
@@ -100,6 +103,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return closures(ctx, cfg, sub, rest, out)
 	case "dlq":
 		return dlq(ctx, cfg, sub, rest, out)
+	case "reader": // issue 8
+		return reader(ctx, cfg, sub, rest, out)
+	case "staff": // issue 8
+		return staff(ctx, cfg, sub, rest, out)
 	case "courier": // issue 5
 		return courier(ctx, cfg, sub, rest, out)
 	}
@@ -144,6 +151,12 @@ func seed(ctx context.Context, cfg config.Config, args []string, out io.Writer) 
 	}
 	fmt.Fprintf(out, "demo dataset loaded: %v\n", sum)
 	fmt.Fprintln(out, "API keys: demo-key-CODE (e.g. demo-key-THU), centre: demo-key-CENTRE")
+	readers, staff, err := demo.LoadWebAccounts(ctx, st, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "web accounts: %d readers (PIN %s, e.g. library THU card THU2024001), %d staff (user %s / %s per library; centre: CENTRE %s / %s)\n",
+		readers, demo.DemoReaderPIN, staff, demo.DemoStaffUser, demo.DemoStaffPassword, demo.DemoAdminUser, demo.DemoAdminPassword)
 	return nil
 }
 

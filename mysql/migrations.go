@@ -34,6 +34,11 @@ const migration2NoticeDelivery = `ALTER TABLE notices
 	ADD COLUMN delivered_via VARCHAR(32)  NOT NULL DEFAULT '',
 	ADD COLUMN last_error    VARCHAR(400) NOT NULL DEFAULT ''`
 
+// migration5ReaderPIN adds the hashed PIN (bcrypt) a reader signs in to the
+// web portal with; an empty string means the reader has no portal access yet. Set by
+// POST /v1/readers or `illctl reader add` (issue 8).
+const migration5ReaderPIN = `ALTER TABLE patrons ADD COLUMN pin_hash VARCHAR(100) NOT NULL DEFAULT ''`
+
 // migration3CourierShipments (issue 5) gives shipments their courier run,
 // the lender's call number for the manifest, the scan times and the
 // exception deadline (3 working days after pickup), with the indexes the
@@ -75,6 +80,7 @@ var migrations = []migration{
 	{2, migration2NoticeDelivery},
 	{3, migration3CourierShipments}, // issue 5
 	{4, migration4CourierDays},      // issue 5
+	{5, migration5ReaderPIN},        // issue 8
 	{10, migration10ISOSecret},      // issue 6: ISO 18626
 }
 

@@ -48,6 +48,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"one library", "GET", "/v1/libraries/PKU", nil, []int{200, 200, 200, 200, 200, 401}},
 		{"holdings batch", "POST", "/v1/holdings", map[string]any{"deletes": []string{"nothing"}}, []int{202, 202, 202, 202, 403, 401}},
 		{"submit", "POST", "/v1/requests", nil, []int{202, 202, 202, 202, 403, 401}},
+		{"register a reader (issue 8)", "POST", "/v1/readers", map[string]any{"id": "R-authz", "pin": "123456"}, []int{200, 200, 200, 200, 403, 401}},
 		{"health (no key needed)", "GET", "/healthz", nil, []int{200, 200, 200, 200, 200, 200}},
 		{"lender answers (last: changes state)", "POST", "/v1/requests/" + id + "/respond", map[string]any{"decision": "will_supply"}, []int{403, 202, 403, 403, 403, 401}},
 	}

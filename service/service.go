@@ -18,6 +18,7 @@ import (
 	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/notify"
 	"github.com/balis/illhub/rabbitmq"
+	"github.com/balis/illhub/web"
 	"github.com/balis/illhub/worker"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -69,6 +70,10 @@ func NewProducer(cfg config.Config, st *mysql.Store, clock ill.Clock, log *slog.
 	srv := httpapi.New(&httpapi.Server{Store: st, Pub: pub, Clock: clock, Log: log, MaxBody: cfg.MaxBodyBytes,
 		PublishTimeout: cfg.PublishTimeout, Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute},
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, HubSymbol: cfg.HubSymbol}, reg)
+	// issue 8: the reader portal and staff console on the same listener.
+	dlq := rabbitmq.DLQ{URL: cfg.AMQPURL, Topo: topology(cfg)}
+	srv.UI = web.New(web.Config{API: srv, Store: st, Clock: clock, Calendar: srv.Calendar, Log: log,
+		DeadLetters: dlq.List})
 	return srv, pub
 }
 
