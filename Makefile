@@ -3,7 +3,7 @@ BIN := bin
 PROGRAMS := producer consumers scheduler illctl
 GO ?= go
 
-.PHONY: build test demo bench fuzz chaos clean
+.PHONY: build test demo bench loadtest fuzz chaos clean
 
 build: ## the four programs in bin/
 	@mkdir -p $(BIN)
@@ -19,6 +19,12 @@ demo: ## services + schema + demo data + producer/consumers/scheduler in the for
 bench: ## intake → REQUESTED throughput with the demo data (see docs/benchmarks.md)
 	bash scripts/services.sh
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./bench/
+
+N ?= 20000
+C ?= 16
+loadtest: ## N full lifecycles with concurrency C through the API, with the broker and database ceilings → loadtest-report.md
+	bash scripts/services.sh
+	$(GO) run ./cmd/illbench -n $(N) -c $(C) -report loadtest-report.md
 
 chaos: ## fault tests: SIGKILL consumers, restart RabbitMQ and MariaDB during 5,000-request loads (restarts the shared services)
 	bash scripts/services.sh

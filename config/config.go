@@ -68,6 +68,10 @@ type Config struct {
 	SchedCourierCutoff     string `envconfig:"ILL_SCHED_COURIER_CUTOFF" default:""`
 	SchedCourierExceptions string `envconfig:"ILL_SCHED_COURIER_EXCEPTIONS" default:""`
 
+	// ISO 18626 (issue 6): delivery of outbound messages to member systems.
+	ISOBackoff time.Duration `envconfig:"ILL_ISO_BACKOFF" default:"2s"`  // first retry delay, doubled per attempt (max 1 min)
+	ISOTimeout time.Duration `envconfig:"ILL_ISO_TIMEOUT" default:"10s"` // per HTTP post to a member
+
 	DrainDelay      time.Duration `envconfig:"ILL_DRAIN_DELAY" default:"0s"` // producer: /readyz 503 this long before the listener closes
 	ShutdownTimeout time.Duration `envconfig:"ILL_SHUTDOWN_TIMEOUT" default:"20s"`
 	LogLevel        string        `envconfig:"ILL_LOG_LEVEL" default:"info"`

@@ -375,6 +375,9 @@ func (s *Server) isoSAM(ctx context.Context, sam *iso18626.SupplyingAgencyMessag
 		return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "supplyingAgencyMessage/header/supplyingAgencyId: %s was never asked to supply this request", h.SupplyingAgencyID.Value), nil
 	}
 	mapped, ok := iso18626.SupplierInbound(sam)
+	if mapped.Action == ill.ActCancelResponse && req.State == ill.Cancelled {
+		mapped = iso18626.Inbound{} // the answer to the hub's Cancel of a request cancelled before acceptance
+	}
 	if !ok {
 		return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "supplyingAgencyMessage/statusInfo/status: %s is not supported: BALIS lends returnable books only", sam.StatusInfo.Status), nil
 	}

@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"time"
 
@@ -70,6 +71,19 @@ func (s *Store) SetISO(ctx context.Context, code, symbol, endpoint, secret strin
 		}
 	}
 	return nil
+}
+
+// ISOSpeakers lists the codes of members with an ISO 18626 endpoint.
+func (t *Tx) ISOSpeakers(ctx context.Context) (map[string]bool, error) {
+	var codes []string
+	if err := t.tx.SelectContext(ctx, &codes, `SELECT code FROM libraries WHERE iso_endpoint <> ''`); err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(codes))
+	for _, c := range codes {
+		out[c] = true
+	}
+	return out, nil
 }
 
 // RecordByLocalID maps a member's own record id (supplierUniqueRecordId)
@@ -167,15 +181,52 @@ func (t *Tx) LockISOMessage(ctx context.Context, id int64) (*ISOMessage, error) 
 	return &m, err
 }
 
-// PendingISOBefore lists the outbound messages to the same member for the
-// same request still pending before id, oldest first: they are sent first
-// so a member sees a request's messages in order.
-func (t *Tx) PendingISOBefore(ctx context.Context, m *ISOMessage) ([]ISOMessage, error) {
+// PendingISO lists the outbound messages to one member for one request
+// still pending, oldest first (they are delivered in this order).
+func (t *Tx) PendingISO(ctx context.Context, requestID, library string) ([]ISOMessage, error) {
 	var out []ISOMessage
 	err := t.tx.SelectContext(ctx, &out, `SELECT `+isoMessageColumns+` FROM iso18626_messages
-		WHERE request_id = ? AND library_code = ? AND direction = 'out' AND status = 'pending' AND id < ? ORDER BY id`,
-		m.RequestID, m.LibraryCode, m.ID)
+		WHERE request_id = ? AND library_code = ? AND direction = 'out' AND status = 'pending' ORDER BY id`,
+		requestID, library)
 	return out, err
+}
+
+// RequestState reads a request's state (no lock).
+func (t *Tx) RequestState(ctx context.Context, id string) (ill.State, error) {
+	var st string
+	err := t.tx.GetContext(ctx, &st, `SELECT state FROM requests WHERE id = ?`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", notFound("request", id)
+	}
+	return ill.State(st), err
+}
+
+// NamedLock takes a server-wide named lock (GET_LOCK, scoped to this
+// database) on a connection of its own, waiting at most wait. release
+// frees it; the lock also ends if the connection is lost.
+func (s *Store) NamedLock(ctx context.Context, name string, wait time.Duration) (release func(), err error) {
+	conn, err := s.DB.Connx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	const key = `SHA2(CONCAT(DATABASE(), '/', ?), 256)`
+	var got sql.NullInt64
+	if err := conn.GetContext(ctx, &got, `SELECT GET_LOCK(`+key+`, ?)`, name, int(wait.Seconds())); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if !got.Valid || got.Int64 != 1 {
+		conn.Close()
+		return nil, errors.New("mysql: lock " + name + " is busy")
+	}
+	return func() {
+		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if _, err := conn.ExecContext(rctx, `SELECT RELEASE_LOCK(`+key+`)`, name); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn }) // drop the session, and its lock, from the pool
+		}
+		conn.Close()
+	}, nil
 }
 
 // RecordISOOutcome stores a delivery attempt's result.

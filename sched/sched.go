@@ -238,6 +238,9 @@ func (j *Jobs) overdue(ctx context.Context, now time.Time, states []ill.State) (
 			if err != nil {
 				return counts{}, err
 			}
+			if err := j.Processor.OverdueISOTx(ctx, t, rows, now); err != nil { // issue 6: ISO 18626 borrowers hear Overdue
+				return counts{}, err
+			}
 			ns := make([]mysql.Notice, 0, 2*len(rows))
 			for _, c := range rows {
 				step := ill.OverdueStep(c.Deadline, now, first, every)

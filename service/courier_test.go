@@ -238,6 +238,9 @@ func TestCourierRunsCutoffAndManifest(t *testing.T) {
 	if status, _ := h.call("GET", "/v1/reports/courier?date=24-02-2026", "CENTRE", nil); status != 400 {
 		t.Errorf("bad date: %d", status)
 	}
+	if _, lib := h.call("GET", "/v1/libraries/PKU", "THU", nil); lib["courier_days"] != "mon,tue,wed,thu,fri" || lib["courier_cutoff"] != "14:00" {
+		t.Errorf("PKU's courier settings: %v %v", lib["courier_days"], lib["courier_cutoff"])
+	}
 }
 
 func TestCourierScansAndExceptions(t *testing.T) {
@@ -387,6 +390,11 @@ func TestReturnChecksViolations(t *testing.T) {
 	giveBack(late, "PKU", "good", "good", shanghai(2026, 4, 5, 10, 0))        // 3 days late
 	giveBack(damaged, "PKU", "damaged", "good", shanghai(2026, 3, 20, 10, 0)) // on time, damaged
 	giveBack(free, "RUC", "good", "good", shanghai(2026, 4, 4, 10, 0))        // 2 days late, RUC charges nothing
+	// The libraries' own confirmations (receive, checkin) close the shipments
+	// the courier did not scan.
+	if f, r := h.shipmentStatus(late, "forward"), h.shipmentStatus(late, "return"); f != "delivered" || r != "delivered" {
+		t.Errorf("shipments after receive and checkin: forward %s, return %s", f, r)
+	}
 	h.clock.Set(shanghai(2026, 4, 10, 10, 0))
 	h.act(lost, "report_lost", "THU", map[string]any{"note": "reader lost it"}, http.StatusAccepted)
 	h.waitState(lost, "THU", ill.Lost)
@@ -593,5 +601,104 @@ func TestPullSlipShelfOrder(t *testing.T) {
 	h.shipAt(ids[0], "PKU", "PKU-PS0", shanghai(2026, 3, 2, 11, 0))
 	if _, slip := h.call("GET", "/v1/pull-slip", "PKU", nil); slip["total"] != 3.0 {
 		t.Errorf("after shipping: %v", slip["total"])
+	}
+}
+
+// Every courier endpoint × member, centre, courier credential and no key.
+func TestCourierAuthorizationMatrix(t *testing.T) {
+	h := newHarness(t, 3)
+	if err := h.st.AddCourierKey(context.Background(), testCourierKey, "test"); err != nil {
+		t.Fatal(err)
+	}
+	keys := []string{ill.DemoKey("THU"), ill.DemoKey("PKU"), ill.DemoKey("CENTRE"), testCourierKey, ""}
+	rows := []struct {
+		method, path string
+		body         any
+		want         []int
+	}{
+		{"POST", "/v1/courier/scans", map[string]any{"barcode": "NONE", "event": "picked_up"}, []int{403, 403, 403, 404, 401}},
+		{"GET", "/v1/courier/runs", nil, []int{200, 200, 200, 200, 401}},
+		{"GET", "/v1/courier/runs/999/manifest", nil, []int{404, 404, 404, 404, 401}},
+		{"GET", "/v1/courier/exceptions", nil, []int{200, 200, 200, 200, 401}},
+		{"GET", "/v1/courier/review", nil, []int{200, 200, 200, 401, 401}},
+		{"POST", "/v1/courier/review/999/resolve", map[string]any{"note": "n"}, []int{404, 404, 404, 401, 401}},
+		{"GET", "/v1/pull-slip", nil, []int{200, 200, 400, 401, 401}},
+		{"GET", "/v1/reports/courier", nil, []int{200, 200, 200, 200, 401}},
+		{"GET", "/v1/reports/courier/exceptions?format=csv", nil, []int{200, 200, 200, 200, 401}},
+		{"GET", "/v1/reports/courier/violations", nil, []int{200, 200, 200, 401, 401}},
+		{"GET", "/v1/reports/courier/violations?format=xlsx", nil, []int{400, 400, 400, 401, 401}},
+	}
+	for _, r := range rows {
+		for i, k := range keys {
+			if got, body, _ := h.raw(r.method, r.path, k, r.body); got != r.want[i] {
+				t.Errorf("%s %s with key %d: %d %s, want %d", r.method, r.path, i, got, body, r.want[i])
+			}
+		}
+	}
+}
+
+// Barcodes are local to each library: two lenders' items may share one. A
+// scan without a stop is then ambiguous (409 conflict); the stop decides.
+func TestCourierScanSharedBarcode(t *testing.T) {
+	h := newHarness(t, 3)
+	h.startConsumers(nil)
+	if err := h.st.AddCourierKey(context.Background(), testCourierKey, "test"); err != nil {
+		t.Fatal(err)
+	}
+	r1 := testenv.Record(t, h.st, "", "运筹学", "甲", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	r2 := testenv.Record(t, h.st, "", "统计学", "乙", testenv.Holding{Library: "RUC", Available: 1, Lendable: true})
+	a, b := h.toWillSupply(r1, "sb-a", "PKU"), h.toWillSupply(r2, "sb-b", "RUC")
+	h.shipAt(a, "PKU", "SAME-1", shanghai(2026, 3, 2, 10, 0))
+	h.shipAt(b, "RUC", "SAME-1", shanghai(2026, 3, 2, 10, 0))
+	if status, out := h.courierJSON("POST", "/v1/courier/scans", map[string]any{"barcode": "SAME-1", "event": "picked_up"}); status != 409 || errCode(out) != "conflict" {
+		t.Fatalf("ambiguous scan: %d %v", status, out)
+	}
+	status, out := h.courierJSON("POST", "/v1/courier/scans", map[string]any{"barcode": "SAME-1", "event": "picked_up", "stop": "RUC"})
+	if status != 202 || out["request_id"] != b {
+		t.Fatalf("scan at RUC: %d %v", status, out)
+	}
+	h.waitShipment(b, "forward", "picked_up")
+	if s := h.shipmentStatus(a, "forward"); s != "awaiting_pickup" {
+		t.Errorf("PKU's item moved too: %s", s)
+	}
+}
+
+// A return check whose barcode matches no loan of the lender goes to the
+// review list and records no violation.
+func TestReturnCheckUnknownBarcodeGoesToReview(t *testing.T) {
+	h := newHarness(t, 3)
+	h.startConsumers(nil)
+	due := shanghai(2026, 4, 2, 23, 59).Add(59 * time.Second)
+	if _, err := h.st.DB.Exec(`INSERT INTO requests (id, borrower, client_request_id, patron_id, title, state, lender,
+		item_barcode, submitted_at, due_at, updated_at) VALUES ('ILL-RV1', 'THU', 'rv1', 'P1', '未知条码', 'COMPLETED', 'PKU', 'B-RV1', NOW(), ?, NOW())`,
+		due.UTC()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.st.DB.Exec(`INSERT INTO return_checks (request_id, borrower, lender, item_barcode, scanned_barcode, due_at,
+		returned_at, return_condition, checkin_condition) VALUES ('ILL-RV1', 'THU', 'PKU', 'B-RV1', 'NOT-OURS', ?, ?, 'good', 'good')`,
+		due.UTC(), shanghai(2026, 4, 9, 9, 0).UTC()); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(ill.Message{ID: "return-check:ILL-RV1", Type: ill.MsgReturnCheck, Actor: ill.SystemActor,
+		RequestID: "ILL-RV1", At: shanghai(2026, 4, 10, 9, 0).UTC()})
+	if err := h.pub.Publish(context.Background(), ill.MsgReturnCheck, "return-check:ILL-RV1", body); err != nil {
+		t.Fatal(err)
+	}
+	var status string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline) && status != "review"; time.Sleep(30 * time.Millisecond) {
+		_ = h.st.DB.Get(&status, `SELECT status FROM return_checks WHERE request_id = 'ILL-RV1'`)
+	}
+	if status != "review" {
+		t.Fatalf("return check status %q, want review", status)
+	}
+	var n int
+	_ = h.st.DB.Get(&n, `SELECT COUNT(*) FROM violations WHERE request_id = 'ILL-RV1'`)
+	if n != 0 {
+		t.Errorf("%d violations recorded for a barcode under review", n)
+	}
+	_, rv := h.call("GET", "/v1/courier/review", "PKU", nil)
+	res := rv["results"].([]any)
+	if len(res) != 1 || res[0].(map[string]any)["code"] != "unknown_barcode" || res[0].(map[string]any)["barcode"] != "NOT-OURS" {
+		t.Errorf("review list: %v", rv)
 	}
 }

@@ -74,6 +74,51 @@ func newMemberDouble(t *testing.T) *memberDouble {
 	return d
 }
 
+// messages returns what the member received so far.
+func (d *memberDouble) messages() []*iso18626.Message {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]*iso18626.Message(nil), d.got...)
+}
+
+// waitMessage waits until the member received a message matching cond.
+func (d *memberDouble) waitMessage(what string, cond func(*iso18626.Message) bool) *iso18626.Message {
+	d.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, m := range d.messages() {
+			if cond(m) {
+				return m
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var seen []string
+	for _, m := range d.messages() {
+		seen = append(seen, summary(m))
+	}
+	d.t.Fatalf("member never received %s; got %v", what, seen)
+	return nil
+}
+
+func summary(m *iso18626.Message) string {
+	switch {
+	case m.SupplyingAgencyMessage != nil:
+		s := m.SupplyingAgencyMessage
+		return string(s.MessageInfo.ReasonForMessage) + "/" + string(s.StatusInfo.Status) + "/" + string(s.MessageInfo.AnswerYesNo)
+	case m.RequestingAgencyMessage != nil:
+		return "RAM/" + string(m.RequestingAgencyMessage.Action)
+	}
+	return m.Kind()
+}
+
+func sam(reason iso18626.ReasonForMessage, status iso18626.Status) func(*iso18626.Message) bool {
+	return func(m *iso18626.Message) bool {
+		s := m.SupplyingAgencyMessage
+		return s != nil && s.MessageInfo.ReasonForMessage == reason && s.StatusInfo.Status == status
+	}
+}
+
 // registerISO makes a library an ISO 18626 member with the double's endpoint.
 func registerISO(t *testing.T, st *mysql.Store, code, endpoint, secret string) {
 	t.Helper()

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -135,7 +136,9 @@ func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 		return nil, err
 	}
 	p := &worker.Processor{Store: st, Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute},
-		Eligibility: elig, RotaLength: cfg.RotaLength, Log: log, Notifier: notify.New(cfg)}
+		Eligibility: elig, RotaLength: cfg.RotaLength, Log: log, Notifier: notify.New(cfg),
+		ISO: worker.ISOConfig{HubSymbol: cfg.HubSymbol, Client: &http.Client{Timeout: max(cfg.ISOTimeout, time.Second)},
+			Backoff: cfg.ISOBackoff, Attempts: cfg.DeliveryLimit}}
 	handled := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "illhub_deliveries_total",
 		Help: "Deliveries by queue and outcome (ack, requeue, dead_letter)."}, []string{"queue", "outcome"})
 	took := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "illhub_delivery_seconds",
@@ -155,6 +158,7 @@ func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 		pool(rabbitmq.QueueHoldings, p.HandleHoldings, max(1, cfg.Workers/4)),
 		pool(rabbitmq.QueueNotices, p.HandleNotice, max(1, cfg.Workers/4)),
 		pool(rabbitmq.QueueCourier, p.HandleShipment, max(1, cfg.Workers/4)),
+		pool(rabbitmq.QueueISO, p.HandleISO, max(1, cfg.Workers/4)), // issue 6
 	}}
 	c.Relay = &Relay{Store: st, Pub: &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topo, Log: log},
 		Poll: cfg.OutboxPoll, Log: log}

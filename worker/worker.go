@@ -35,7 +35,8 @@ type Processor struct {
 	Eligibility ill.Eligibility
 	RotaLength  int
 	Log         *slog.Logger
-	Notifier    Notifier // delivers notices (worker/notices.go); nil: every notice is stored not_configured
+	Notifier    Notifier  // delivers notices (worker/notices.go); nil: every notice is stored not_configured
+	ISO         ISOConfig // ISO 18626 members (worker/iso18626.go, issue 6)
 }
 
 // decode reads a delivery's envelope; undecodable input can never succeed
@@ -310,7 +311,10 @@ func (t *txn) move(action ill.Action, to ill.State, note string) error {
 	if err := t.tx.UpdateRequest(t.ctx, t.r); err != nil {
 		return err
 	}
-	return t.tx.SaveRota(t.ctx, t.r, t.m.At)
+	if err := t.tx.SaveRota(t.ctx, t.r, t.m.At); err != nil {
+		return err
+	}
+	return t.isoOnMove(action, from, to) // issue 6: tell ISO 18626 members
 }
 
 func (t *txn) event(action ill.Action, from, to ill.State, note string) error {
@@ -328,7 +332,10 @@ func (t *txn) event(action ill.Action, from, to ill.State, note string) error {
 // refuse records an action the state table refused at processing time (the
 // state moved between the API's check and now). The message is consumed.
 func (t *txn) refuse(action ill.Action, err error) error {
-	return t.event(action, t.r.State, t.r.State, "refused: "+err.Error())
+	if e := t.event(action, t.r.State, t.r.State, "refused: "+err.Error()); e != nil {
+		return e
+	}
+	return t.isoOnRefuse(action, err) // issue 6: RenewResponse N, CancelResponse N
 }
 
 // notice stores a notice once per (request, kind, step) and queues its
@@ -410,7 +417,10 @@ func (p *Processor) ActTx(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, 
 	if m.Actor == ill.SystemActor && !timerDue(r, rule.Action, m.At) {
 		return nil // the deadline moved (e.g. a new lender) since the job looked
 	}
-	return t.apply(rule, b)
+	if err := t.apply(rule, b); err != nil {
+		return err
+	}
+	return t.isoThen() // issue 6: the second half of one ISO 18626 step
 }
 
 // NoticeTx stores a notice for request r (once per kind and step) and
@@ -466,6 +476,9 @@ func (t *txn) apply(rule ill.Rule, b ill.ActionBody) error {
 		}
 		return t.move(ill.ActShip, ill.Shipped, note("item "+b.ItemBarcode, b.Note))
 	case ill.ActReceive:
+		if err := t.courierArrived("forward"); err != nil { // issue 5
+			return err
+		}
 		if err := t.move(ill.ActReceive, ill.Received, b.Note); err != nil {
 			return err
 		}
@@ -513,6 +526,9 @@ func (t *txn) apply(rule ill.Rule, b ill.ActionBody) error {
 		if !r.DueAt.IsZero() && at.After(r.DueAt) {
 			days := int(at.Sub(r.DueAt).Hours()/24) + 1
 			n += fmt.Sprintf("; returned %d day(s) late", days)
+		}
+		if err := t.courierArrived("return"); err != nil { // issue 5
+			return err
 		}
 		if err := t.courierCheckin(b); err != nil { // issue 5: queues the return check (R11)
 			return err
