@@ -98,6 +98,8 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 	s.route(m, "POST /v1/holdings", s.holdings)
 	s.route(m, "GET /v1/libraries", s.libraries)
 	s.route(m, "GET /v1/libraries/{code}", s.library)
+	// issue 4: union catalogue — matching conflicts
+	s.route(m, "GET /v1/catalog/conflicts", s.conflicts)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, ill.Errorf(ill.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
