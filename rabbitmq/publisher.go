@@ -135,13 +135,46 @@ func (p *Publisher) channel() (*amqp.Channel, chan *amqp.Channel, error) {
 
 // Publish sends one persistent message to the command exchange with routing
 // key rk and waits for the broker's confirm, or until ctx ends. It returns
-// an *ill.Error with code unavailable when the broker is down, nacks, or
-// does not confirm in time; the caller answers 503 and the client retries
-// (safe: submits are idempotent on client_request_id, messages on id).
+// an *ill.Error with code unavailable when the broker is down, keeps
+// nacking, or does not confirm in time; the caller answers 503 and the
+// client retries (safe: submits are idempotent on client_request_id,
+// messages on id).
+//
+// A nack means the broker did not take responsibility for the message (a
+// quorum queue answers so while it is momentarily unavailable, e.g. during
+// a leader election or when starved of CPU): the message is published again,
+// with the same id, up to publishAttempts times in all. Consumers dedupe by
+// message id, so a republish can never apply a command twice.
 func (p *Publisher) Publish(ctx context.Context, rk, messageID string, body []byte) error {
+	var err error
+	for attempt := 1; attempt <= publishAttempts; attempt++ {
+		var nacked bool
+		nacked, err = p.publishOnce(ctx, rk, messageID, body)
+		if err != nil || !nacked {
+			return err
+		}
+		err = unavailable("broker refused the message (nack) %d times", attempt)
+		if p.Log != nil {
+			p.Log.Warn("publish nacked by the broker", "routing_key", rk, "message_id", messageID, "attempt", attempt)
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt*attempt) * 50 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+// publishAttempts bounds republishing after nacks (see Publish).
+const publishAttempts = 3
+
+// publishOnce publishes and waits for the confirm; nacked reports a
+// negative confirm (the channel stays usable and goes back to the pool).
+func (p *Publisher) publishOnce(ctx context.Context, rk, messageID string, body []byte) (nacked bool, err error) {
 	ch, pool, err := p.channel()
 	if err != nil {
-		return err
+		return false, err
 	}
 	dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, p.Topo.Exchange(), rk, false, false, amqp.Publishing{
 		ContentType:  "application/json",
@@ -153,24 +186,21 @@ func (p *Publisher) Publish(ctx context.Context, rk, messageID string, body []by
 	})
 	if err != nil {
 		ch.Close()
-		return unavailable("publish: %v", err)
+		return false, unavailable("publish: %v", err)
 	}
 	ok, err := dc.WaitContext(ctx)
 	if err != nil {
 		// The confirm may still arrive; the channel's sequence is unknown
 		// to us now, so discard it rather than reuse it.
 		ch.Close()
-		return unavailable("no publisher confirm in time: %v", err)
+		return false, unavailable("no publisher confirm in time: %v", err)
 	}
 	select {
 	case pool <- ch:
 	default:
 		ch.Close()
 	}
-	if !ok {
-		return unavailable("broker refused the message (nack)")
-	}
-	return nil
+	return !ok, nil
 }
 
 // Ready reports whether a connection to the broker is up or can be made.

@@ -57,6 +57,16 @@ type Jobs struct {
 	OverdueFirst, OverdueEvery int
 	// CalendarDaysAhead is set by calendar-coverage (metrics).
 	CalendarDaysAhead prometheus.Gauge
+	// MissedDeadlines (optional) counts enforced deadlines by kind:
+	// respond (lender did not answer), ship (not shipped in the grace
+	// period), due (loan marked overdue).
+	MissedDeadlines *prometheus.CounterVec
+}
+
+// counts is what one batch of a sweep did.
+type counts struct {
+	changed int // requests changed or notified
+	missed  int // of which a deadline was enforced (no answer, not shipped, overdue)
 }
 
 func (j *Jobs) batch() int {
@@ -92,7 +102,11 @@ func and(a, b string) string {
 // States are swept one at a time, in (deadline, id) order with a keyset,
 // so each claim is a range scan of the (state, deadline) index that stops
 // at the batch size: no sort, and no row is looked at twice in a run.
-func (j *Jobs) sweep(ctx context.Context, c mysql.Claim, apply func(t *mysql.Tx, cal *ill.Calendar, rows []mysql.Claimed) (int, error)) (int, error) {
+//
+// apply returns how many requests it changed or notified and how many of
+// them missed a deadline (metrics: counted once the batch committed, under
+// missedKind).
+func (j *Jobs) sweep(ctx context.Context, c mysql.Claim, missedKind string, apply func(t *mysql.Tx, cal *ill.Calendar, rows []mysql.Claimed) (counts, error)) (int, error) {
 	cal, err := j.Processor.Calendar.Get(ctx)
 	if err != nil {
 		return 0, err
@@ -102,7 +116,9 @@ func (j *Jobs) sweep(ctx context.Context, c mysql.Claim, apply func(t *mysql.Tx,
 		var last *mysql.Claimed
 		for {
 			var rows []mysql.Claimed
+			var batch counts
 			err := j.Store.InTx(ctx, func(t *mysql.Tx) error {
+				batch = counts{} // set by the attempt that commits: InTx may retry the closure after a deadlock
 				ks, ksArgs := keyset(c.Column, last)
 				one := c
 				one.States, one.Where, one.Args, one.Limit = []ill.State{state}, and(c.Where, ks), append(append([]any{}, c.Args...), ksArgs...), j.batch()
@@ -111,14 +127,15 @@ func (j *Jobs) sweep(ctx context.Context, c mysql.Claim, apply func(t *mysql.Tx,
 				if err != nil || len(rows) == 0 {
 					return err
 				}
-				n, err := apply(t, cal, rows)
-				if err == nil {
-					total += n
-				}
+				batch, err = apply(t, cal, rows)
 				return err
 			})
 			if err != nil {
 				return total, err
+			}
+			total += batch.changed
+			if j.MissedDeadlines != nil && missedKind != "" && batch.missed > 0 {
+				j.MissedDeadlines.WithLabelValues(missedKind).Add(float64(batch.missed))
 			}
 			if len(rows) < j.batch() {
 				break
@@ -138,14 +155,14 @@ func timerMessage(action ill.Action, c mysql.Claimed, now time.Time) ill.Message
 // recorded as no_response and the request moves to the next lender (with a
 // fresh 1-working-day window) or ends UNFILLED.
 func (j *Jobs) RespondDeadline(ctx context.Context, now time.Time) (int, error) {
-	return j.sweep(ctx, mysql.Claim{States: []ill.State{ill.Requested}, Column: "respond_by", Before: now},
-		func(t *mysql.Tx, cal *ill.Calendar, rows []mysql.Claimed) (int, error) {
+	return j.sweep(ctx, mysql.Claim{States: []ill.State{ill.Requested}, Column: "respond_by", Before: now}, "respond",
+		func(t *mysql.Tx, cal *ill.Calendar, rows []mysql.Claimed) (counts, error) {
 			for _, c := range rows {
 				if err := j.Processor.ActTx(ctx, t, cal, timerMessage(ill.ActRespondTimeout, c, now)); err != nil {
-					return 0, fmt.Errorf("request %s: %w", c.ID, err)
+					return counts{}, fmt.Errorf("request %s: %w", c.ID, err)
 				}
 			}
-			return len(rows), nil
+			return counts{len(rows), len(rows)}, nil
 		})
 }
 
@@ -153,28 +170,28 @@ func (j *Jobs) RespondDeadline(ctx context.Context, now time.Time) (int, error) 
 // 2 further working days (its own calendar) later the request moves on as
 // not_shipped.
 func (j *Jobs) ShipDeadline(ctx context.Context, now time.Time) (int, error) {
-	return j.sweep(ctx, mysql.Claim{States: []ill.State{ill.WillSupply}, Column: "ship_by", Before: now},
-		func(t *mysql.Tx, cal *ill.Calendar, rows []mysql.Claimed) (int, error) {
+	return j.sweep(ctx, mysql.Claim{States: []ill.State{ill.WillSupply}, Column: "ship_by", Before: now}, "ship",
+		func(t *mysql.Tx, cal *ill.Calendar, rows []mysql.Claimed) (counts, error) {
 			n := 0
 			for _, c := range rows {
 				closures, err := t.Closures(ctx, c.Lender)
 				if err != nil {
-					return 0, err
+					return counts{}, err
 				}
 				grace, _ := cal.ScheduleFor(closures).AddWorkingDays(c.Deadline, 2)
 				if now.After(grace) {
 					if err := j.Processor.ActTx(ctx, t, cal, timerMessage(ill.ActShipTimeout, c, now)); err != nil {
-						return 0, fmt.Errorf("request %s: %w", c.ID, err)
+						return counts{}, fmt.Errorf("request %s: %w", c.ID, err)
 					}
 					n++
 					continue
 				}
 				r := &ill.Request{ID: c.ID, Title: c.Title, Borrower: c.Borrower, Lender: c.Lender, PatronID: c.PatronID}
 				if err := j.Processor.NoticeTx(ctx, t, r, now, ill.NoticeShipLate, 0, c.Lender, "", c.Deadline); err != nil {
-					return 0, err
+					return counts{}, err
 				}
 			}
-			return n, nil
+			return counts{n, n}, nil
 		})
 }
 
@@ -211,11 +228,11 @@ func (j *Jobs) overdue(ctx context.Context, now time.Time, states []ill.State) (
 		JoinArgs: []any{first, every, today, first, every},
 		Where:    `n.id IS NULL AND DATEDIFF(?, DATE(r.due_at + INTERVAL 8 HOUR)) >= ?`,
 		Args:     []any{today, first}}
-	return j.sweep(ctx, c,
-		func(t *mysql.Tx, _ *ill.Calendar, rows []mysql.Claimed) (int, error) {
+	return j.sweep(ctx, c, "due",
+		func(t *mysql.Tx, _ *ill.Calendar, rows []mysql.Claimed) (counts, error) {
 			marked, err := t.MarkOverdue(ctx, rows, now)
 			if err != nil {
-				return 0, err
+				return counts{}, err
 			}
 			ns := make([]mysql.Notice, 0, 2*len(rows))
 			for _, c := range rows {
@@ -227,11 +244,17 @@ func (j *Jobs) overdue(ctx context.Context, now time.Time, states []ill.State) (
 					mysql.Notice{RequestID: c.ID, Kind: ill.NoticeOverdueLibrary, Step: step, Library: c.Borrower,
 						Recipient: c.LibEmail, Locale: c.Locale, Subject: subj, Body: body, At: now})
 			}
-			if _, err := t.AddNotices(ctx, ns); err != nil {
-				return 0, err
+			added, err := t.AddNotices(ctx, ns)
+			if err != nil {
+				return counts{}, err
 			}
-			_ = marked
-			return len(rows), nil
+			// Changed or notified: every marked loan, or (already OVERDUE)
+			// a loan that got its next step's pair of notices. Not simply
+			// len(rows): the anti-join's locking read skips a notice row
+			// another transaction holds locked (the notices consumer
+			// updating its status), so a loan already notified for this
+			// step can be claimed again; INSERT IGNORE then adds nothing.
+			return counts{max(marked, (added+1)/2), marked}, nil
 		})
 }
 
@@ -241,8 +264,8 @@ func (j *Jobs) Courtesy(ctx context.Context, now time.Time) (int, error) {
 		Before: ill.DateOf(now).AddDays(4).Start(), // due on or before today+3
 		Join:   `LEFT JOIN notices n ON n.request_id = r.id AND n.kind = 'courtesy' AND n.step = 0`,
 		Where:  `n.id IS NULL AND r.due_at >= ?`, Args: []any{now.UTC()}}
-	return j.sweep(ctx, c,
-		func(t *mysql.Tx, _ *ill.Calendar, rows []mysql.Claimed) (int, error) {
+	return j.sweep(ctx, c, "",
+		func(t *mysql.Tx, _ *ill.Calendar, rows []mysql.Claimed) (counts, error) {
 			ns := make([]mysql.Notice, 0, len(rows))
 			for _, c := range rows {
 				subj, body := ill.NoticeText(ill.NoticeCourtesy, c.Locale, ill.NoticeData{RequestID: c.ID, Title: c.Title,
@@ -250,7 +273,8 @@ func (j *Jobs) Courtesy(ctx context.Context, now time.Time) (int, error) {
 				ns = append(ns, mysql.Notice{RequestID: c.ID, Kind: ill.NoticeCourtesy, Library: c.Borrower,
 					PatronID: c.PatronID, Recipient: c.PatronEmail, Locale: c.Locale, Subject: subj, Body: body, At: now})
 			}
-			return t.AddNotices(ctx, ns)
+			added, err := t.AddNotices(ctx, ns)
+			return counts{changed: added}, err
 		})
 }
 
@@ -337,6 +361,24 @@ type Metrics struct {
 	LastSuccess *prometheus.GaugeVec     // job: unix time of the last successful run
 }
 
+// Observe records one run of job (m may be nil): changed requests, result,
+// duration and, on success, the time of the last success.
+func (m *Metrics) Observe(job string, changed int, err error, took time.Duration) {
+	if m == nil {
+		return
+	}
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	m.Runs.WithLabelValues(job, result).Inc()
+	m.Changed.WithLabelValues(job).Add(float64(changed))
+	m.Duration.WithLabelValues(job).Observe(took.Seconds())
+	if err == nil {
+		m.LastSuccess.WithLabelValues(job).SetToCurrentTime()
+	}
+}
+
 // NewCron schedules jobs in Asia/Shanghai, each wrapped with Recover and
 // SkipIfStillRunning (robfig/cron adds neither by default). m may be nil.
 func NewCron(jobs []Job, clock ill.Clock, log *slog.Logger, m *Metrics) (*cron.Cron, error) {
@@ -348,21 +390,12 @@ func NewCron(jobs []Job, clock ill.Clock, log *slog.Logger, m *Metrics) (*cron.C
 		if _, err := c.AddFunc(j.Spec, func() {
 			start := time.Now()
 			n, err := j.Run(context.Background(), clock.Now())
-			result := "ok"
 			if err != nil {
-				result = "error"
 				log.Error("job failed", "job", j.Name, "done", n, "err", err)
 			} else {
 				log.Info("job done", "job", j.Name, "result", n, "took", time.Since(start))
 			}
-			if m != nil {
-				m.Runs.WithLabelValues(j.Name, result).Inc()
-				m.Changed.WithLabelValues(j.Name).Add(float64(n))
-				m.Duration.WithLabelValues(j.Name).Observe(time.Since(start).Seconds())
-				if err == nil {
-					m.LastSuccess.WithLabelValues(j.Name).SetToCurrentTime()
-				}
-			}
+			m.Observe(j.Name, n, err, time.Since(start))
 		}); err != nil {
 			return nil, fmt.Errorf("job %s: bad schedule %q: %w", j.Name, j.Spec, err)
 		}

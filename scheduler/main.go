@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/balis/illhub/service"
 	"github.com/balis/illhub/worker"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 func main() {
@@ -56,21 +58,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	reg := service.NewRegistry()
-	daysAhead := prometheus.NewGauge(prometheus.GaugeOpts{Name: "illhub_calendar_days_ahead",
-		Help: "Days ahead covered by the loaded national calendar (warning below 60)."})
-	m := &sched.Metrics{
-		Runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "illhub_job_runs_total",
-			Help: "Scheduler job runs by result."}, []string{"job", "result"}),
-		Changed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "illhub_job_rows_total",
-			Help: "Requests a job changed or notified."}, []string{"job"}),
-		Duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "illhub_job_duration_seconds",
-			Help: "Scheduler job run time.", Buckets: []float64{.01, .1, .5, 1, 5, 15, 60, 300}}, []string{"job"}),
-		LastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "illhub_job_last_success_timestamp_seconds",
-			Help: "Unix time of each job's last successful run."}, []string{"job"}),
-	}
-	reg.MustRegister(daysAhead, m.Runs, m.Changed, m.Duration, m.LastSuccess, service.RequestStates(st))
+	sm := service.NewSchedulerMetrics(reg, st)
+	daysAhead, missed, m := sm.DaysAhead, sm.Missed, sm.Jobs
 	j := &sched.Jobs{Store: st, Log: log, BatchSize: cfg.SchedBatch, OverdueFirst: cfg.OverdueNoticeFirst,
-		OverdueEvery: cfg.OverdueNoticeEvery, CalendarDaysAhead: daysAhead,
+		OverdueEvery: cfg.OverdueNoticeEvery, CalendarDaysAhead: daysAhead, MissedDeadlines: missed,
 		Processor: &worker.Processor{Store: st, Log: log, Eligibility: elig, RotaLength: cfg.RotaLength,
 			Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute}}}
 	jobs := j.All(cfg.SchedSpecs())
@@ -105,7 +96,23 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	service.ServeMetrics(ctx, cfg.SchedulerMetricsAddr, reg, log)
+	var stopping atomic.Bool
+	stopOps := service.ServeOps(cfg.SchedulerMetricsAddr, reg, func(ctx context.Context) (bool, map[string]string) {
+		checks, ok := map[string]string{"mysql": "ok"}, true
+		if stopping.Load() {
+			checks["shutdown"], ok = "shutting down", false
+		}
+		if err := st.Ping(ctx); err != nil {
+			checks["mysql"], ok = "down: "+err.Error(), false
+		}
+		if days := gaugeValue(daysAhead); days < sched.MinCalendarDays {
+			checks["calendar"] = fmt.Sprintf("warning: national calendar covers only %.0f days ahead; import next year's", days)
+		} else {
+			checks["calendar"] = "ok"
+		}
+		return ok, checks
+	}, log)
+	defer stopOps()
 	if _, err := j.CalendarCoverage(ctx, time.Now()); err != nil {
 		log.Warn("calendar coverage check", "err", err)
 	}
@@ -114,7 +121,20 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		log.Info("job scheduled", "job", job.Name, "spec", job.Spec, "tz", "Asia/Shanghai")
 	}
 	<-ctx.Done()
+	// Shutdown order: readiness off → stop cron and wait for running jobs
+	// (each batch is its own transaction: an interrupted job resumes on its
+	// next run) → close the database (deferred).
+	stopping.Store(true)
 	log.Info("scheduler stopping: waiting for running jobs")
 	<-c.Stop().Done()
 	return nil
+}
+
+// gaugeValue reads a gauge's current value.
+func gaugeValue(g prometheus.Gauge) float64 {
+	var m dto.Metric
+	if err := g.Write(&m); err != nil || m.Gauge == nil {
+		return 0
+	}
+	return m.Gauge.GetValue()
 }

@@ -60,6 +60,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 			got, out := h.call(r.method, r.path, c, body)
 			if got != r.want[i] {
 				t.Errorf("%s as %q: %d %v, want %d", r.name, c, got, out, r.want[i])
+				continue
+			}
+			// Refusals carry the stable code of their status.
+			wantCode := map[int]string{401: "unauthorized", 403: "forbidden", 409: "invalid_transition"}[got]
+			if r.name == "renew" && got == 409 {
+				wantCode = "renewal_not_allowed"
+			}
+			if wantCode != "" && errCode(out) != wantCode {
+				t.Errorf("%s as %q: %d with code %q, want %q", r.name, c, got, errCode(out), wantCode)
 			}
 		}
 	}

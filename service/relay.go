@@ -52,6 +52,26 @@ func (r *Relay) Run(ctx context.Context) {
 	}
 }
 
+// Flush relays until the outbox is empty or ctx ends (shutdown: the rows
+// the last deliveries wrote leave with this process). It returns how many
+// rows it relayed.
+func (r *Relay) Flush(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := r.Once(ctx)
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if n == 0 {
+			return total, nil
+		}
+		if ctx.Err() != nil {
+			return total, ctx.Err()
+		}
+	}
+}
+
 // Once relays one batch of up to 100 rows and returns how many were sent.
 func (r *Relay) Once(ctx context.Context) (int, error) {
 	n, err := r.Store.RelayOutbox(ctx, 100, func(rows []mysql.OutboxRow) ([]int64, error) {

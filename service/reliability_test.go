@@ -196,6 +196,15 @@ func TestDatabaseOutageHoldsDeliveries(t *testing.T) {
 	rec := testenv.Record(t, h.st, "", "大学物理", "张三慧", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
 	id := h.submit("THU", "outage-1", "O1", rec)
 	h.waitState(id, "THU", ill.Requested)
+	// The consumer acks (and observes) after the commit that waitState saw.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		mu.Lock()
+		n := len(outcomes)
+		mu.Unlock()
+		if n > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(outcomes) != 1 || outcomes[0] != ill.Ack {

@@ -5,13 +5,11 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/balis/illhub/config"
@@ -23,7 +21,6 @@ import (
 	"github.com/balis/illhub/worker"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // OpenStore opens the database and waits (up to ctx) until it answers, so
@@ -85,8 +82,7 @@ func RunProducer(ctx context.Context, cfg config.Config, log *slog.Logger) error
 	reg := NewRegistry()
 	srv, pub := NewProducer(cfg, st, ill.SystemClock{}, log, reg)
 	defer pub.Close()
-	hs := &http.Server{Addr: cfg.HTTPAddr, Handler: srv, ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
+	hs := NewHTTPServer(cfg.HTTPAddr, srv)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServe() }()
 	log.Info("producer listening", "addr", cfg.HTTPAddr)
@@ -118,6 +114,13 @@ type Consumers struct {
 	Processor *worker.Processor
 	Pools     []*rabbitmq.Consumer
 	Relay     *Relay
+	// DrainTimeout bounds how long Run waits for in-flight deliveries on
+	// shutdown (default 30 s); FlushTimeout how long it then relays the
+	// outbox rows they wrote (default 10 s). Rows left over are relayed by
+	// another (or the next) consumers process.
+	DrainTimeout, FlushTimeout time.Duration
+
+	draining atomic.Bool
 }
 
 // NewConsumers builds the pools. Observe may be nil.
@@ -176,18 +179,70 @@ func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 	return c, nil
 }
 
-// Run runs every pool and the relay until ctx ends; then each pool finishes
-// its in-flight deliveries and the relay its batch, and Run returns.
+// Run runs every pool and the relay until ctx ends, then shuts down in
+// order: readiness off → stop taking deliveries and let in-flight handlers
+// commit and ack (up to DrainTimeout) → stop the relay loop and flush the
+// outbox rows those handlers wrote, each with its publisher confirm (up to
+// FlushTimeout) → close the relay's broker connection.
 func (c *Consumers) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
+	var pools sync.WaitGroup
 	for _, p := range c.Pools {
-		wg.Add(1)
-		go func(p *rabbitmq.Consumer) { defer wg.Done(); _ = p.Run(ctx) }(p)
+		pools.Add(1)
+		go func(p *rabbitmq.Consumer) { defer pools.Done(); _ = p.Run(ctx) }(p)
 	}
-	wg.Add(1)
-	go func() { defer wg.Done(); c.Relay.Run(ctx) }()
-	wg.Wait()
+	rctx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRelay()
+	relayDone := make(chan struct{})
+	go func() { defer close(relayDone); c.Relay.Run(rctx) }()
+
+	<-ctx.Done()
+	c.draining.Store(true)
+	drain := c.DrainTimeout
+	if drain <= 0 {
+		drain = 30 * time.Second
+	}
+	poolsDone := make(chan struct{})
+	go func() { pools.Wait(); close(poolsDone) }()
+	select {
+	case <-poolsDone:
+	case <-time.After(drain):
+		c.Relay.Log.Warn("in-flight deliveries did not finish in time; unacked ones return to the queue", "drain_timeout", drain)
+	}
+	stopRelay()
+	<-relayDone
+	flush := c.FlushTimeout
+	if flush <= 0 {
+		flush = 10 * time.Second
+	}
+	fctx, cancel := context.WithTimeout(context.Background(), flush)
+	defer cancel()
+	if n, err := c.Relay.Flush(fctx); err != nil {
+		c.Relay.Log.Warn("outbox not fully flushed on shutdown; another consumers process relays the rest", "relayed", n, "err", err)
+	} else if n > 0 {
+		c.Relay.Log.Info("outbox flushed on shutdown", "relayed", n)
+	}
 	return c.Relay.Pub.Close()
+}
+
+// Ready is the consumers' readiness: not shutting down, database and broker
+// reachable.
+func (c *Consumers) Ready(ctx context.Context) (bool, map[string]string) {
+	checks := map[string]string{}
+	ok := true
+	if c.draining.Load() {
+		checks["shutdown"], ok = "shutting down", false
+	}
+	if err := c.Relay.Store.Ping(ctx); err != nil {
+		checks["mysql"], ok = "down: "+err.Error(), false
+	} else {
+		checks["mysql"] = "ok"
+	}
+	if err := c.Relay.Pub.Ready(); err != nil {
+		checks["rabbitmq"], ok = "down", false
+	} else {
+		checks["rabbitmq"] = "ok"
+	}
+	return ok, checks
 }
 
 // RunConsumers is the consumers program.
@@ -202,34 +257,13 @@ func RunConsumers(ctx context.Context, cfg config.Config, log *slog.Logger, metr
 	if err != nil {
 		return err
 	}
-	ServeMetrics(ctx, metricsAddr, reg, log)
+	c.DrainTimeout, c.FlushTimeout = cfg.ShutdownTimeout, cfg.ShutdownTimeout/2
+	stop := ServeOps(metricsAddr, reg, c.Ready, log)
+	defer stop()
 	log.Info("consumers started", "workers", cfg.Workers, "prefetch", cfg.Prefetch, "delivery_limit", cfg.DeliveryLimit)
 	err = c.Run(ctx)
 	log.Info("consumers stopped")
 	return err
-}
-
-// ServeMetrics exposes /metrics and /healthz on addr ("" disables). A busy
-// port (several processes on one host) only logs a warning.
-func ServeMetrics(ctx context.Context, addr string, reg *prometheus.Registry, log *slog.Logger) {
-	if addr == "" {
-		return
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		log.Warn("metrics endpoint not started", "addr", addr, "err", err)
-		return
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(`{"status":"ok"}`)) })
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Warn("metrics server", "err", err)
-		}
-	}()
-	go func() { <-ctx.Done(); _ = hs.Close() }()
 }
 
 // requestStates is a collector of the number of requests in each state,
