@@ -56,7 +56,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	err = mysql.Classify(err) // a lost database is a 503, not a 500
 	var e *ill.Error
 	if !errors.As(err, &e) {
-		s.Log.Error("internal error", "err", err, "path", r.URL.Path, "request_id", requestIDOf(r))
+		s.Log.Error("internal error", "err", err, "path", r.URL.Path, "http_request_id", requestIDOf(r))
 		e = &ill.Error{Code: ill.CodeInternal, Message: "internal error; the incident is logged with request id " + requestIDOf(r)}
 	}
 	status := statusFor(e.Code)

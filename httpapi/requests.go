@@ -29,7 +29,9 @@ func (s *Server) publish(ctx context.Context, m ill.Message) error {
 	result := "ok"
 	if err != nil {
 		result = "error"
-		s.Log.Warn("publish failed", "routing_key", m.Type, "message_id", m.ID, "err", err)
+		hid, _ := ctx.Value(ctxRequestID{}).(string)
+		s.Log.Warn("publish failed", "routing_key", m.Type, "message_id", m.ID, "request_id", m.RequestID,
+			"http_request_id", hid, "err", err)
 	}
 	s.pubs.WithLabelValues(m.Type, result).Inc()
 	return err

@@ -279,6 +279,14 @@ func (t *Tx) SetShipmentDelivered(ctx context.Context, id int64, at time.Time) e
 	return err
 }
 
+// ShipmentArrived marks a request's shipment in direction delivered (the
+// receiving library has the item), unless the courier already did.
+func (t *Tx) ShipmentArrived(ctx context.Context, requestID, direction string, at time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE shipments SET status = 'delivered', delivered_at = ?
+		WHERE request_id = ? AND direction = ? AND status <> 'delivered'`, at.UTC(), requestID, direction)
+	return err
+}
+
 // ClaimLateShipments locks picked-up shipments whose exception deadline
 // passed (SKIP LOCKED), with their request's title.
 func (t *Tx) ClaimLateShipments(ctx context.Context, now time.Time, limit int) ([]CourierShipment, error) {

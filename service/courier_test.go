@@ -238,6 +238,9 @@ func TestCourierRunsCutoffAndManifest(t *testing.T) {
 	if status, _ := h.call("GET", "/v1/reports/courier?date=24-02-2026", "CENTRE", nil); status != 400 {
 		t.Errorf("bad date: %d", status)
 	}
+	if _, lib := h.call("GET", "/v1/libraries/PKU", "THU", nil); lib["courier_days"] != "mon,tue,wed,thu,fri" || lib["courier_cutoff"] != "14:00" {
+		t.Errorf("PKU's courier settings: %v %v", lib["courier_days"], lib["courier_cutoff"])
+	}
 }
 
 func TestCourierScansAndExceptions(t *testing.T) {
@@ -387,6 +390,11 @@ func TestReturnChecksViolations(t *testing.T) {
 	giveBack(late, "PKU", "good", "good", shanghai(2026, 4, 5, 10, 0))        // 3 days late
 	giveBack(damaged, "PKU", "damaged", "good", shanghai(2026, 3, 20, 10, 0)) // on time, damaged
 	giveBack(free, "RUC", "good", "good", shanghai(2026, 4, 4, 10, 0))        // 2 days late, RUC charges nothing
+	// The libraries' own confirmations (receive, checkin) close the shipments
+	// the courier did not scan.
+	if f, r := h.shipmentStatus(late, "forward"), h.shipmentStatus(late, "return"); f != "delivered" || r != "delivered" {
+		t.Errorf("shipments after receive and checkin: forward %s, return %s", f, r)
+	}
 	h.clock.Set(shanghai(2026, 4, 10, 10, 0))
 	h.act(lost, "report_lost", "THU", map[string]any{"note": "reader lost it"}, http.StatusAccepted)
 	h.waitState(lost, "THU", ill.Lost)
@@ -593,5 +601,38 @@ func TestPullSlipShelfOrder(t *testing.T) {
 	h.shipAt(ids[0], "PKU", "PKU-PS0", shanghai(2026, 3, 2, 11, 0))
 	if _, slip := h.call("GET", "/v1/pull-slip", "PKU", nil); slip["total"] != 3.0 {
 		t.Errorf("after shipping: %v", slip["total"])
+	}
+}
+
+// Every courier endpoint × member, centre, courier credential and no key.
+func TestCourierAuthorizationMatrix(t *testing.T) {
+	h := newHarness(t, 3)
+	if err := h.st.AddCourierKey(context.Background(), testCourierKey, "test"); err != nil {
+		t.Fatal(err)
+	}
+	keys := []string{ill.DemoKey("THU"), ill.DemoKey("PKU"), ill.DemoKey("CENTRE"), testCourierKey, ""}
+	rows := []struct {
+		method, path string
+		body         any
+		want         []int
+	}{
+		{"POST", "/v1/courier/scans", map[string]any{"barcode": "NONE", "event": "picked_up"}, []int{403, 403, 403, 404, 401}},
+		{"GET", "/v1/courier/runs", nil, []int{200, 200, 200, 200, 401}},
+		{"GET", "/v1/courier/runs/999/manifest", nil, []int{404, 404, 404, 404, 401}},
+		{"GET", "/v1/courier/exceptions", nil, []int{200, 200, 200, 200, 401}},
+		{"GET", "/v1/courier/review", nil, []int{200, 200, 200, 401, 401}},
+		{"POST", "/v1/courier/review/999/resolve", map[string]any{"note": "n"}, []int{404, 404, 404, 401, 401}},
+		{"GET", "/v1/pull-slip", nil, []int{200, 200, 400, 401, 401}},
+		{"GET", "/v1/reports/courier", nil, []int{200, 200, 200, 200, 401}},
+		{"GET", "/v1/reports/courier/exceptions?format=csv", nil, []int{200, 200, 200, 200, 401}},
+		{"GET", "/v1/reports/courier/violations", nil, []int{200, 200, 200, 401, 401}},
+		{"GET", "/v1/reports/courier/violations?format=xlsx", nil, []int{400, 400, 400, 401, 401}},
+	}
+	for _, r := range rows {
+		for i, k := range keys {
+			if got, body, _ := h.raw(r.method, r.path, k, r.body); got != r.want[i] {
+				t.Errorf("%s %s with key %d: %d %s, want %d", r.method, r.path, i, got, body, r.want[i])
+			}
+		}
 	}
 }

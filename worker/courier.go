@@ -187,6 +187,14 @@ func (p *Processor) CourierExceptionTx(ctx context.Context, tx *mysql.Tx, s *mys
 	return nil
 }
 
+// courierArrived marks the request's shipment in direction delivered when
+// the receiving library confirms it has the item (receive, checkin) and
+// the courier's delivery scan is missing: a book in the library's hands
+// is not a courier exception.
+func (t *txn) courierArrived(direction string) error {
+	return t.tx.ShipmentArrived(t.ctx, t.r.ID, direction, t.m.At)
+}
+
 // returnCheckMessage queues the loan's return check (one per request).
 func (t *txn) returnCheckMessage() error {
 	return t.tx.Enqueue(t.ctx, ill.Message{ID: "return-check:" + t.r.ID, Type: ill.MsgReturnCheck,

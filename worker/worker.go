@@ -479,6 +479,9 @@ func (t *txn) apply(rule ill.Rule, b ill.ActionBody) error {
 		}
 		return t.move(ill.ActShip, ill.Shipped, note("item "+b.ItemBarcode, b.Note))
 	case ill.ActReceive:
+		if err := t.courierArrived("forward"); err != nil { // issue 5
+			return err
+		}
 		if err := t.move(ill.ActReceive, ill.Received, b.Note); err != nil {
 			return err
 		}
@@ -526,6 +529,9 @@ func (t *txn) apply(rule ill.Rule, b ill.ActionBody) error {
 		if !r.DueAt.IsZero() && at.After(r.DueAt) {
 			days := int(at.Sub(r.DueAt).Hours()/24) + 1
 			n += fmt.Sprintf("; returned %d day(s) late", days)
+		}
+		if err := t.courierArrived("return"); err != nil { // issue 5
+			return err
 		}
 		if err := t.courierCheckin(b); err != nil { // issue 5: queues the return check (R11)
 			return err
