@@ -165,11 +165,11 @@ func (s *Server) courierScan(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	now := s.Clock.Now().UTC()
-	sh, delivered, err := s.Store.ShipmentForScan(ctx, b.Barcode)
+	open, delivered, err := s.Store.ShipmentsForScan(ctx, b.Barcode)
 	if err != nil {
 		return err
 	}
-	if sh == nil {
+	if len(open) == 0 {
 		if delivered {
 			return ill.Errorf(ill.CodeConflict, "item %s was already delivered; nothing is on its way with this barcode", b.Barcode)
 		}
@@ -181,12 +181,21 @@ func (s *Server) courierScan(w http.ResponseWriter, r *http.Request) error {
 		}
 		return ill.Errorf(ill.CodeUnknownBarcode, "barcode %s matches no shipment; listed for staff review (entry %d)", b.Barcode, id)
 	}
-	if b.Stop != "" {
-		want := sh.From
+	side := func(c mysql.CourierShipment) string { // where this event happens for c
 		if b.Event == ill.ScanDelivered {
-			want = sh.To
+			return c.To
 		}
-		if b.Stop != want {
+		return c.From
+	}
+	sh := &open[0]
+	if b.Stop != "" {
+		for i := range open {
+			if side(open[i]) == b.Stop {
+				sh = &open[i]
+				break
+			}
+		}
+		if side(*sh) != b.Stop {
 			id, err := s.Store.AddReview(ctx, mysql.ReviewItem{Code: string(ill.CodeBarcodeMismatch), Source: "scan",
 				Barcode: b.Barcode, RequestID: sh.RequestID, Library: sh.From, OtherLibrary: sh.To,
 				Detail: "courier scan " + b.Event + " at " + b.Stop + ", but the item travels " + sh.RouteCode, CreatedAt: now})
@@ -196,6 +205,13 @@ func (s *Server) courierScan(w http.ResponseWriter, r *http.Request) error {
 			return ill.Errorf(ill.CodeBarcodeMismatch, "item %s travels %s: it cannot be %s at %s; listed for staff review (entry %d)",
 				b.Barcode, sh.RouteCode, b.Event, b.Stop, id)
 		}
+	} else if len(open) > 1 {
+		routes := make([]string, len(open))
+		for i, c := range open {
+			routes[i] = c.RouteCode
+		}
+		return ill.Errorf(ill.CodeConflict, "barcode %s is on %d shipments in transit (%s): scan again with stop",
+			b.Barcode, len(open), strings.Join(routes, ", "))
 	}
 	b.ShipmentID = sh.ID
 	msgID := ill.NewMessageID()

@@ -102,21 +102,24 @@ func (t *Tx) LockCourierShipment(ctx context.Context, id int64) (*CourierShipmen
 	return &s, err
 }
 
-// ShipmentForScan finds the shipment a courier's scan of barcode refers to:
-// the newest one not yet delivered, else (found=false) nil. delivered
+// ShipmentsForScan lists the shipments a courier's scan of barcode may
+// refer to: those not yet delivered, newest first (barcodes are local to
+// each library, so several lenders' items may share one). delivered
 // reports whether a delivered shipment with that barcode exists.
-func (s *Store) ShipmentForScan(ctx context.Context, barcode string) (sh *CourierShipment, delivered bool, err error) {
+func (s *Store) ShipmentsForScan(ctx context.Context, barcode string) (open []CourierShipment, delivered bool, err error) {
 	var rows []CourierShipment
 	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+courierShipmentCols+` FROM shipments s
-		LEFT JOIN requests r ON r.id = s.request_id WHERE s.item_barcode = ? ORDER BY s.id DESC LIMIT 20`, barcode); err != nil {
+		LEFT JOIN requests r ON r.id = s.request_id WHERE s.item_barcode = ? ORDER BY s.id DESC LIMIT 50`, barcode); err != nil {
 		return nil, false, err
 	}
-	for i := range rows {
-		if rows[i].Status != ill.ShipDelivered {
-			return &rows[i], false, nil
+	for _, r := range rows {
+		if r.Status != ill.ShipDelivered {
+			open = append(open, r)
+		} else {
+			delivered = true
 		}
 	}
-	return nil, len(rows) > 0, nil
+	return open, delivered, nil
 }
 
 // CourierRun is one day's run.

@@ -636,3 +636,69 @@ func TestCourierAuthorizationMatrix(t *testing.T) {
 		}
 	}
 }
+
+// Barcodes are local to each library: two lenders' items may share one. A
+// scan without a stop is then ambiguous (409 conflict); the stop decides.
+func TestCourierScanSharedBarcode(t *testing.T) {
+	h := newHarness(t, 3)
+	h.startConsumers(nil)
+	if err := h.st.AddCourierKey(context.Background(), testCourierKey, "test"); err != nil {
+		t.Fatal(err)
+	}
+	r1 := testenv.Record(t, h.st, "", "运筹学", "甲", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	r2 := testenv.Record(t, h.st, "", "统计学", "乙", testenv.Holding{Library: "RUC", Available: 1, Lendable: true})
+	a, b := h.toWillSupply(r1, "sb-a", "PKU"), h.toWillSupply(r2, "sb-b", "RUC")
+	h.shipAt(a, "PKU", "SAME-1", shanghai(2026, 3, 2, 10, 0))
+	h.shipAt(b, "RUC", "SAME-1", shanghai(2026, 3, 2, 10, 0))
+	if status, out := h.courierJSON("POST", "/v1/courier/scans", map[string]any{"barcode": "SAME-1", "event": "picked_up"}); status != 409 || errCode(out) != "conflict" {
+		t.Fatalf("ambiguous scan: %d %v", status, out)
+	}
+	status, out := h.courierJSON("POST", "/v1/courier/scans", map[string]any{"barcode": "SAME-1", "event": "picked_up", "stop": "RUC"})
+	if status != 202 || out["request_id"] != b {
+		t.Fatalf("scan at RUC: %d %v", status, out)
+	}
+	h.waitShipment(b, "forward", "picked_up")
+	if s := h.shipmentStatus(a, "forward"); s != "awaiting_pickup" {
+		t.Errorf("PKU's item moved too: %s", s)
+	}
+}
+
+// A return check whose barcode matches no loan of the lender goes to the
+// review list and records no violation.
+func TestReturnCheckUnknownBarcodeGoesToReview(t *testing.T) {
+	h := newHarness(t, 3)
+	h.startConsumers(nil)
+	due := shanghai(2026, 4, 2, 23, 59).Add(59 * time.Second)
+	if _, err := h.st.DB.Exec(`INSERT INTO requests (id, borrower, client_request_id, patron_id, title, state, lender,
+		item_barcode, submitted_at, due_at, updated_at) VALUES ('ILL-RV1', 'THU', 'rv1', 'P1', '未知条码', 'COMPLETED', 'PKU', 'B-RV1', NOW(), ?, NOW())`,
+		due.UTC()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.st.DB.Exec(`INSERT INTO return_checks (request_id, borrower, lender, item_barcode, scanned_barcode, due_at,
+		returned_at, return_condition, checkin_condition) VALUES ('ILL-RV1', 'THU', 'PKU', 'B-RV1', 'NOT-OURS', ?, ?, 'good', 'good')`,
+		due.UTC(), shanghai(2026, 4, 9, 9, 0).UTC()); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(ill.Message{ID: "return-check:ILL-RV1", Type: ill.MsgReturnCheck, Actor: ill.SystemActor,
+		RequestID: "ILL-RV1", At: shanghai(2026, 4, 10, 9, 0).UTC()})
+	if err := h.pub.Publish(context.Background(), ill.MsgReturnCheck, "return-check:ILL-RV1", body); err != nil {
+		t.Fatal(err)
+	}
+	var status string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline) && status != "review"; time.Sleep(30 * time.Millisecond) {
+		_ = h.st.DB.Get(&status, `SELECT status FROM return_checks WHERE request_id = 'ILL-RV1'`)
+	}
+	if status != "review" {
+		t.Fatalf("return check status %q, want review", status)
+	}
+	var n int
+	_ = h.st.DB.Get(&n, `SELECT COUNT(*) FROM violations WHERE request_id = 'ILL-RV1'`)
+	if n != 0 {
+		t.Errorf("%d violations recorded for a barcode under review", n)
+	}
+	_, rv := h.call("GET", "/v1/courier/review", "PKU", nil)
+	res := rv["results"].([]any)
+	if len(res) != 1 || res[0].(map[string]any)["code"] != "unknown_barcode" || res[0].(map[string]any)["barcode"] != "NOT-OURS" {
+		t.Errorf("review list: %v", rv)
+	}
+}
