@@ -3,7 +3,7 @@ BIN := bin
 PROGRAMS := producer consumers scheduler illctl
 GO ?= go
 
-.PHONY: build test demo bench fuzz chaos clean
+.PHONY: build test demo bench loadtest fuzz chaos clean
 
 build: ## the four programs in bin/
 	@mkdir -p $(BIN)
@@ -20,6 +20,12 @@ bench: ## intake → REQUESTED throughput with the demo data (see docs/benchmark
 	bash scripts/services.sh
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./bench/
 
+N ?= 20000
+C ?= 16
+loadtest: ## N full lifecycles with concurrency C through the API, with the broker and database ceilings → loadtest-report.md
+	bash scripts/services.sh
+	$(GO) run ./cmd/illbench -n $(N) -c $(C) -report loadtest-report.md
+
 chaos: ## fault tests: SIGKILL consumers, restart RabbitMQ and MariaDB during 5,000-request loads (restarts the shared services)
 	bash scripts/services.sh
 	ILL_CHAOS=1 $(GO) test -count=1 -v -timeout 15m ./chaos/
@@ -28,6 +34,7 @@ fuzz: ## a short fuzzing run of every parser
 	$(GO) test -run '^$$' -fuzz FuzzNormalizeISBN -fuzztime 30s ./ill/
 	$(GO) test -run '^$$' -fuzz FuzzActionBody -fuzztime 30s ./ill/
 	$(GO) test -run '^$$' -fuzz FuzzSubmitBody -fuzztime 30s ./httpapi/
+	$(GO) test -run '^$$' -fuzz FuzzParseMessage -fuzztime 30s ./iso18626/
 
 clean:
 	rm -rf $(BIN)

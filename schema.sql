@@ -282,4 +282,152 @@ CREATE TABLE IF NOT EXISTS catalog_conflicts (
   created_at   DATETIME(3)  NOT NULL,
   UNIQUE KEY uq_catalog_conflict (library_code, local_id, kind),
   KEY ix_catalog_conflicts_time (created_at)
+
+-- >>> issue 8: web portal and staff console
+-- Staff accounts of the web console: per member library (role staff) or the
+-- centre (library_code 'CENTRE', role centre_admin). Passwords bcrypt-hashed.
+CREATE TABLE IF NOT EXISTS staff_users (
+  library_code  VARCHAR(16)  NOT NULL,
+  username      VARCHAR(64)  NOT NULL,
+  name          VARCHAR(128) NOT NULL DEFAULT '',
+  role          VARCHAR(16)  NOT NULL DEFAULT 'staff',   -- staff, centre_admin
+  password_hash VARCHAR(100) NOT NULL,
+  disabled      TINYINT(1)   NOT NULL DEFAULT 0,
+  created_at    DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (library_code, username)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Web sessions (readers and staff). Only the SHA-256 of the cookie value is
+-- stored; csrf is the per-session token every form must echo.
+CREATE TABLE IF NOT EXISTS web_sessions (
+  id_hash      CHAR(64)     NOT NULL PRIMARY KEY,
+  kind         VARCHAR(8)   NOT NULL,                    -- reader, staff
+  library_code VARCHAR(16)  NOT NULL,
+  subject      VARCHAR(64)  NOT NULL,                    -- patron id or staff username
+  role         VARCHAR(16)  NOT NULL DEFAULT '',
+  csrf         VARCHAR(64)  NOT NULL,
+  created_at   DATETIME(3)  NOT NULL,
+  expires_at   DATETIME(3)  NOT NULL,
+  KEY ix_web_sessions_expiry (expires_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+-- <<< issue 8
+
+-- >>> issue 5: courier runs, courier credentials and scans, return checks,
+-- violations (R11; amounts in fen, never a courier fee: R10) and the staff
+-- review list. Columns added to shipments and libraries are migrations 3 and 4.
+
+-- One courier run per Asia/Shanghai day, open until the scheduler's
+-- courier-cutoff job closes it (at the latest cut-off of the stops) and
+-- stores its manifest.
+CREATE TABLE IF NOT EXISTS courier_runs (
+  id          BIGINT      NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  run_date    DATE        NOT NULL,
+  status      VARCHAR(8)  NOT NULL DEFAULT 'open',   -- open, closed
+  closed_at   DATETIME(3) NULL,
+  shipments   INT         NOT NULL DEFAULT 0,        -- on the manifest at close
+  manifest    MEDIUMTEXT  NULL,                      -- JSON snapshot taken at close
+  created_at  DATETIME(3) NOT NULL,
+  UNIQUE KEY uq_courier_runs_date (run_date),
+  KEY ix_courier_runs_status (status, run_date)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Courier credentials (POST /v1/courier/scans): distinct from library keys;
+-- only the SHA-256 of a key is stored (`illctl courier key`).
+CREATE TABLE IF NOT EXISTS courier_keys (
+  id         BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  key_hash   CHAR(64)     NOT NULL,
+  label      VARCHAR(100) NOT NULL DEFAULT '',
+  created_at DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  revoked_at DATETIME(3)  NULL,
+  UNIQUE KEY uq_courier_key_hash (key_hash)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Every applied courier scan, with what it did (outcome).
+CREATE TABLE IF NOT EXISTS courier_scans (
+  id          BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  shipment_id BIGINT       NOT NULL,
+  barcode     VARCHAR(64)  NOT NULL,
+  event       VARCHAR(16)  NOT NULL,      -- picked_up, delivered
+  stop        VARCHAR(16)  NOT NULL DEFAULT '',
+  outcome     VARCHAR(200) NOT NULL,      -- e.g. "awaiting_pickup → picked_up", "ignored: already delivered"
+  message_id  VARCHAR(64)  NOT NULL,
+  at          DATETIME(3)  NOT NULL,
+  KEY ix_courier_scans_shipment (shipment_id, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Return facts per loan, written by the requests consumer on return,
+-- checkin and report_lost; the courier pool's return.check settles them.
+CREATE TABLE IF NOT EXISTS return_checks (
+  request_id        VARCHAR(32)  NOT NULL PRIMARY KEY,
+  borrower          VARCHAR(16)  NOT NULL,
+  lender            VARCHAR(16)  NOT NULL,
+  item_barcode      VARCHAR(64)  NOT NULL DEFAULT '',  -- what the lender shipped
+  scanned_barcode   VARCHAR(64)  NOT NULL DEFAULT '',  -- what the borrowing library scanned at return ('' = not given)
+  due_at            DATETIME     NULL,
+  returned_at       DATETIME(3)  NULL,
+  return_condition  VARCHAR(16)  NOT NULL DEFAULT '',
+  checkin_condition VARCHAR(16)  NOT NULL DEFAULT '',
+  checked_in_at     DATETIME(3)  NULL,
+  lost              TINYINT(1)   NOT NULL DEFAULT 0,
+  status            VARCHAR(16)  NOT NULL DEFAULT 'pending',  -- pending, checked, review
+  checked_at        DATETIME(3)  NULL,
+  KEY ix_return_checks_barcode (lender, item_barcode)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Violations (R11) priced by the lender's policy; one per (request, kind),
+-- so a return check applied twice records nothing twice.
+CREATE TABLE IF NOT EXISTS violations (
+  id          BIGINT        NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  request_id  VARCHAR(32)   NOT NULL,
+  kind        VARCHAR(16)   NOT NULL,     -- overdue, damaged, lost
+  lender      VARCHAR(16)   NOT NULL,
+  borrower    VARCHAR(16)   NOT NULL,
+  patron_id   VARCHAR(64)   NOT NULL DEFAULT '',
+  days        INT           NOT NULL DEFAULT 0,
+  amount_fen  INT           NOT NULL DEFAULT 0,
+  note        VARCHAR(400)  NOT NULL DEFAULT '',
+  created_at  DATETIME(3)   NOT NULL,
+  UNIQUE KEY uq_violation (request_id, kind),
+  KEY ix_violations_lender (lender, created_at),
+  KEY ix_violations_borrower (borrower, created_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Staff review list: unknown and mismatched barcodes (never silently accepted).
+CREATE TABLE IF NOT EXISTS courier_review (
+  id           BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  code         VARCHAR(32)  NOT NULL,       -- unknown_barcode, barcode_mismatch
+  source       VARCHAR(16)  NOT NULL,       -- scan, return, checkin, return_check
+  barcode      VARCHAR(64)  NOT NULL DEFAULT '',
+  request_id   VARCHAR(32)  NOT NULL DEFAULT '',
+  library_code VARCHAR(16)  NOT NULL DEFAULT '',   -- who reported it ('' = the courier)
+  other_library VARCHAR(16) NOT NULL DEFAULT '',   -- the other party, who may also see it
+  detail       VARCHAR(400) NOT NULL DEFAULT '',
+  created_at   DATETIME(3)  NOT NULL,
+  resolved_at  DATETIME(3)  NULL,
+  resolved_by  VARCHAR(16)  NOT NULL DEFAULT '',
+  resolution   VARCHAR(400) NOT NULL DEFAULT '',
+  KEY ix_courier_review_open (resolved_at, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- >>> issue 6: ISO 18626
+-- Every ISO 18626 message the hub received or sent, per request. Outbound
+-- rows are the delivery queue of the iso pool (outbox message iso.outbound
+-- {"iso_message_id": id}): pending → sent, or failed after
+-- ILL_ISO_ATTEMPTS tries (then dead-lettered); each ERROR confirmation
+-- or transport failure is kept in last_error and on the request's timeline.
+CREATE TABLE IF NOT EXISTS iso18626_messages (
+  id            BIGINT        NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  request_id    VARCHAR(32)   NOT NULL DEFAULT '',
+  direction     VARCHAR(3)    NOT NULL,            -- in, out
+  library_code  VARCHAR(16)   NOT NULL,            -- the member sending (in) or receiving (out)
+  kind          VARCHAR(40)   NOT NULL,            -- request, supplyingAgencyMessage, requestingAgencyMessage
+  summary       VARCHAR(200)  NOT NULL DEFAULT '', -- e.g. StatusChange/Loaned, Cancel
+  body          MEDIUMTEXT    NOT NULL,
+  status        VARCHAR(16)   NOT NULL,            -- in: OK, ERROR; out: pending, sent, failed
+  attempts      INT           NOT NULL DEFAULT 0,
+  last_error    VARCHAR(1000) NOT NULL DEFAULT '',
+  created_at    DATETIME(3)   NOT NULL,
+  sent_at       DATETIME(3)   NULL,
+  KEY ix_iso_request (request_id, library_code, id),
+  KEY ix_iso_status (direction, status, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

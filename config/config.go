@@ -64,6 +64,14 @@ type Config struct {
 	OverdueNoticeEvery    int    `envconfig:"ILL_OVERDUE_NOTICE_EVERY" default:"7"` // then every N days
 	SchedulerMetricsAddr  string `envconfig:"ILL_SCHEDULER_METRICS_ADDR" default:":9102"`
 
+	// Scheduler, courier jobs (issue 5).
+	SchedCourierCutoff     string `envconfig:"ILL_SCHED_COURIER_CUTOFF" default:""`
+	SchedCourierExceptions string `envconfig:"ILL_SCHED_COURIER_EXCEPTIONS" default:""`
+
+	// ISO 18626 (issue 6): delivery of outbound messages to member systems.
+	ISOBackoff time.Duration `envconfig:"ILL_ISO_BACKOFF" default:"2s"`  // first retry delay, doubled per attempt (max 1 min)
+	ISOTimeout time.Duration `envconfig:"ILL_ISO_TIMEOUT" default:"10s"` // per HTTP post to a member
+
 	DrainDelay      time.Duration `envconfig:"ILL_DRAIN_DELAY" default:"0s"` // producer: /readyz 503 this long before the listener closes
 	ShutdownTimeout time.Duration `envconfig:"ILL_SHUTDOWN_TIMEOUT" default:"20s"`
 	LogLevel        string        `envconfig:"ILL_LOG_LEVEL" default:"info"`
@@ -94,6 +102,7 @@ func (c Config) SchedSpecs() map[string]string {
 		"respond-deadline": c.SchedRespondDeadline, "ship-deadline": c.SchedShipDeadline,
 		"overdue": c.SchedOverdue, "recall-expiry": c.SchedRecallExpiry, "courtesy": c.SchedCourtesy,
 		"calendar-coverage": c.SchedCalendarCoverage, "rollup": c.SchedRollup,
+		"courier-cutoff": c.SchedCourierCutoff, "courier-exceptions": c.SchedCourierExceptions, // issue 5
 	}
 }
 

@@ -123,12 +123,8 @@ func Libraries() []Library {
 		case "CCOM", "CAFA", "BFA":
 			l.FinePerDayFen, l.DamageFeeFen, l.LossFeeFen = 50, 5000, 30000
 		}
-		switch l.Code {
-		case "BUCM", "CCMU", "BSU", "BUA":
-			l.CourierCutoff = "13:30" // outer courier stops are served first
-		case "THU", "PKU":
-			l.CourierCutoff = "15:00"
-		}
+		// Every member: courier Monday–Friday (the courier_days column's
+		// default) with the 14:00 cut-off (issue 5).
 	}
 	for i := range ls {
 		if ls[i].Code == DepositLibrary {

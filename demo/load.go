@@ -89,6 +89,9 @@ func Load(ctx context.Context, db *sqlx.DB, opts Options) (Summary, error) {
 		if err := upsertKeys(ctx, tx, libs); err != nil {
 			return fmt.Errorf("api keys: %w", err)
 		}
+		if err := upsertCourierKey(ctx, tx); err != nil { // issue 5
+			return fmt.Errorf("courier key: %w", err)
+		}
 		if err := upsertPatrons(ctx, tx, Patrons(), now, opts.BatchSize); err != nil {
 			return fmt.Errorf("patrons: %w", err)
 		}

@@ -21,11 +21,11 @@ func statusFor(c ill.Code) int {
 		return http.StatusUnauthorized
 	case ill.CodeForbidden:
 		return http.StatusForbidden
-	case ill.CodeNotFound:
+	case ill.CodeNotFound, ill.CodeUnknownBarcode:
 		return http.StatusNotFound
 	case ill.CodeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
-	case ill.CodeInvalidTransition, ill.CodeRenewalNotAllowed, ill.CodeCancelWindow, ill.CodeConflict:
+	case ill.CodeInvalidTransition, ill.CodeRenewalNotAllowed, ill.CodeCancelWindow, ill.CodeConflict, ill.CodeBarcodeMismatch:
 		return http.StatusConflict
 	case ill.CodeTooLarge:
 		return http.StatusRequestEntityTooLarge
@@ -56,7 +56,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	err = mysql.Classify(err) // a lost database is a 503, not a 500
 	var e *ill.Error
 	if !errors.As(err, &e) {
-		s.Log.Error("internal error", "err", err, "path", r.URL.Path, "request_id", requestIDOf(r))
+		s.Log.Error("internal error", "err", err, "path", r.URL.Path, "http_request_id", requestIDOf(r))
 		e = &ill.Error{Code: ill.CodeInternal, Message: "internal error; the incident is logged with request id " + requestIDOf(r)}
 	}
 	status := statusFor(e.Code)

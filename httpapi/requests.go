@@ -29,7 +29,9 @@ func (s *Server) publish(ctx context.Context, m ill.Message) error {
 	result := "ok"
 	if err != nil {
 		result = "error"
-		s.Log.Warn("publish failed", "routing_key", m.Type, "message_id", m.ID, "err", err)
+		hid, _ := ctx.Value(ctxRequestID{}).(string)
+		s.Log.Warn("publish failed", "routing_key", m.Type, "message_id", m.ID, "request_id", m.RequestID,
+			"http_request_id", hid, "err", err)
 	}
 	s.pubs.WithLabelValues(m.Type, result).Inc()
 	return err
@@ -105,48 +107,22 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &b, false); err != nil {
 		return err
 	}
-	if err := validateSubmit(&b); err != nil {
+	b.Lenders = nil // ISO 18626 requests only (issue 6)
+	res, err := s.SubmitFor(r.Context(), p, b)
+	if err != nil {
 		return err
 	}
-	if id, st, err := s.Store.RequestIDByClientID(r.Context(), p.Library, b.ClientRequestID); err != nil {
-		return err
-	} else if id != "" {
-		w.Header().Set("Location", "/v1/requests/"+id)
-		writeJSON(w, http.StatusOK, map[string]any{"request_id": id, "state": st, "duplicate": true})
+	w.Header().Set("Location", "/v1/requests/"+res.RequestID)
+	if res.Duplicate {
+		writeJSON(w, http.StatusOK, map[string]any{"request_id": res.RequestID, "state": res.State, "duplicate": true})
 		return nil
 	}
-	id := ill.RequestID(p.Library, b.ClientRequestID)
-	body, _ := json.Marshal(b)
-	m := ill.Message{ID: ill.SubmitMessageID(id), Type: ill.MsgSubmit, Actor: p.Library, RequestID: id,
-		At: s.Clock.Now().UTC(), Body: body}
-	if err := s.publish(r.Context(), m); err != nil {
-		return err
-	}
-	w.Header().Set("Location", "/v1/requests/"+id)
-	writeJSON(w, http.StatusAccepted, map[string]any{"request_id": id, "state": ill.Submitted})
+	writeJSON(w, http.StatusAccepted, map[string]any{"request_id": res.RequestID, "state": res.State})
 	return nil
 }
 
-// loadVisible loads a request (with its timeline when full) that the
-// caller may read; 403 otherwise.
-func (s *Server) loadVisible(r *http.Request, id string, full bool) (*ill.Request, error) {
-	p := principalOf(r)
-	load := s.Store.RequestForAccess
-	if full {
-		load = s.Store.GetRequest
-	}
-	req, err := load(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if !req.VisibleTo(p.Library, p.Centre) {
-		return nil, ill.Errorf(ill.CodeForbidden, "request %s is not yours: only its borrower, the lenders it was sent to and the centre may see it", id)
-	}
-	return req, nil
-}
-
 func (s *Server) getRequest(w http.ResponseWriter, r *http.Request) error {
-	req, err := s.loadVisible(r, r.PathValue("id"), true)
+	req, err := s.RequestFor(r.Context(), principalOf(r), r.PathValue("id"), true)
 	if err != nil {
 		return err
 	}
@@ -154,13 +130,10 @@ func (s *Server) getRequest(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// act: POST /v1/requests/{id}/{action}. The state table is consulted here
-// (403/409 at once) and again, authoritatively, by the consumer under the
-// request's row lock. An Idempotency-Key header makes retries of the same
-// action harmless (same message id).
+// act: POST /v1/requests/{id}/{action} (see ActFor). An Idempotency-Key
+// header makes retries of the same action harmless (same message id).
 func (s *Server) act(w http.ResponseWriter, r *http.Request) error {
-	p := principalOf(r)
-	id, action := r.PathValue("id"), ill.Action(r.PathValue("action"))
+	action := ill.Action(r.PathValue("action"))
 	if !ill.IsAPIAction(action) {
 		return ill.Errorf(ill.CodeNotFound, "no such action %q; actions are %v", action, ill.APIActions)
 	}
@@ -168,38 +141,14 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &b, true); err != nil {
 		return err
 	}
-	req, err := s.loadVisible(r, id, false)
+	res, err := s.ActFor(r.Context(), principalOf(r), r.PathValue("id"), action, b, r.Header.Get("Idempotency-Key"), nil)
 	if err != nil {
-		return err
-	}
-	variant, err := b.Variant(action)
-	if err != nil {
-		return err
-	}
-	now := s.Clock.Now().UTC()
-	if _, err := ill.Decide(ill.Attempt{Action: action, Variant: variant, From: req.State,
-		Roles: req.RolesOf(p.Library, p.Centre), At: now, SubmittedAt: req.SubmittedAt}); err != nil {
-		return err
-	}
-	if action == ill.ActMediate && b.RecordID != "" {
-		if n, err := strconv.ParseInt(b.RecordID, 10, 64); err != nil || n <= 0 {
-			return ill.FieldError("record_id", "record_id must be a catalogue record id (digits)")
-		}
-	}
-	msgID := ill.NewMessageID()
-	if k := r.Header.Get("Idempotency-Key"); k != "" {
-		msgID = ill.DerivedMessageID(p.Library+"/"+id+"/"+string(action), k)
-	}
-	body, _ := json.Marshal(b)
-	actor := p.Library
-	m := ill.Message{ID: msgID, Type: ill.MsgAction, Actor: actor, IsCentre: p.Centre, RequestID: id,
-		Action: action, At: now, Body: body}
-	if err := s.publish(r.Context(), m); err != nil {
 		return err
 	}
 	// current_state is the state the action was accepted in; it is applied
 	// asynchronously (GET the request to see the result).
-	writeJSON(w, http.StatusAccepted, map[string]any{"request_id": id, "action": action, "current_state": req.State, "message_id": msgID})
+	writeJSON(w, http.StatusAccepted, map[string]any{"request_id": res.RequestID, "action": res.Action,
+		"current_state": res.CurrentState, "message_id": res.MessageID})
 	return nil
 }
 

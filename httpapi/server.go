@@ -42,6 +42,12 @@ type Server struct {
 	// RateLimit (requests/s) and RateBurst limit each API key; 0 = none.
 	RateLimit float64
 	RateBurst int
+	// UI serves every path outside the API (/v1/, /iso18626, health and
+	// metrics): the reader portal and staff console (package web). Nil: 404.
+	UI http.Handler
+	// HubSymbol is the hub's own ISO 18626 agency id (ILL_HUB_SYMBOL): a
+	// request addressed to it is routed by the hub (issue 6).
+	HubSymbol string
 
 	mux      *http.ServeMux
 	keys     sync.Map // key hash → cachedPrincipal
@@ -69,6 +75,9 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 	}
 	if s.Clock == nil {
 		s.Clock = ill.SystemClock{}
+	}
+	if s.HubSymbol == "" {
+		s.HubSymbol = "BALIS"
 	}
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -100,7 +109,17 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 	s.route(m, "GET /v1/libraries/{code}", s.library)
 	// issue 4: union catalogue — matching conflicts
 	s.route(m, "GET /v1/catalog/conflicts", s.conflicts)
+	// issue 8: readers for the web portal, reports
+	s.route(m, "POST /v1/readers", s.putReader)
+	// issue 5: courier scans, runs and manifests, exceptions, review list, pull slip, courier reports
+	s.courierRoutes(m)
+	// issue 6: ISO 18626 intake; senders authenticate by symbol (+ secret), not by API key.
+	m.HandleFunc("POST /iso18626", s.iso18626)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if s.UI != nil && !isAPIPath(r.URL.Path) { // issue 8: web portal and console
+			s.UI.ServeHTTP(w, r)
+			return
+		}
 		s.writeError(w, r, ill.Errorf(ill.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
 	s.mux = m

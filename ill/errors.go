@@ -29,6 +29,12 @@ const (
 	CodeUndeliverable     Code = "undeliverable" // a notice failed for good (consumers: dead-letter)
 )
 
+// Courier codes (issue 5).
+const (
+	CodeUnknownBarcode  Code = "unknown_barcode"  // no shipment or loan carries this barcode (404); listed for review
+	CodeBarcodeMismatch Code = "barcode_mismatch" // the barcode is not the one this request shipped (409); listed for review
+)
+
 // Error is a domain error with a stable code, a human message and, for
 // bad_request, the offending field.
 type Error struct {
@@ -85,7 +91,8 @@ func DispositionFor(err error) Disposition {
 		return Ack
 	case CodeBadRequest, CodeNotFound, CodeForbidden, CodeUnauthorized, CodeTooLarge, CodeConflict,
 		CodeUndeliverable, CodeInvalidTransition, CodeRenewalNotAllowed, CodeCancelWindow,
-		CodeMethodNotAllowed, CodeUnsupportedMedia:
+		CodeMethodNotAllowed, CodeUnsupportedMedia,
+		CodeUnknownBarcode, CodeBarcodeMismatch:
 		return DeadLetter
 	default: // transient, unavailable, internal and foreign errors (consumers hold unavailable ones)
 		return Requeue

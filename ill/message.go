@@ -12,6 +12,7 @@ const (
 	MsgHoldings = "holdings.batch"   // intake → holdings pool
 	MsgNotice   = "notice.deliver"   // outbox → notifier pool
 	MsgShipment = "shipment.created" // outbox → courier pool
+	MsgISO      = "iso.outbound"     // outbox → iso pool: deliver one stored ISO 18626 message (issue 6)
 )
 
 // Message is the envelope of every message on the broker. ID is unique per
@@ -27,6 +28,18 @@ type Message struct {
 	Action    Action          `json:"action,omitempty"`
 	At        time.Time       `json:"at"` // when the intake accepted it: the time rules are judged at
 	Body      json.RawMessage `json:"body,omitempty"`
+	ISO       *ISOContext     `json:"iso,omitempty"` // set when the message came in as ISO 18626
+}
+
+// ISOContext is what the hub keeps of an incoming ISO 18626 message that
+// became a hub message: the worker answers ISO members from it (e.g.
+// StatusRequest → StatusRequestResponse) and chains the second hub action
+// of one ISO step (Received = receive + checkout).
+type ISOContext struct {
+	Kind string `json:"kind"`           // request, supplyingAgencyMessage, requestingAgencyMessage
+	What string `json:"what"`           // the ISO action, or reasonForMessage/status
+	Note string `json:"note,omitempty"` // the message's note
+	Then Action `json:"then,omitempty"` // hub action to take right after this one succeeds
 }
 
 // SystemActor is the actor of hub-initiated transitions.
@@ -61,6 +74,10 @@ type SubmitBody struct {
 	RecordID        string    `json:"record_id,omitempty"`
 	Item            *Citation `json:"item,omitempty"`
 	Note            string    `json:"note,omitempty"`
+	// Lenders, when set, is the rota in this order instead of routing
+	// (an ISO 18626 request addressed to one member goes to it first).
+	// Not accepted from the JSON API.
+	Lenders []string `json:"lenders,omitempty"`
 }
 
 // ActionBody is the union of every action's body (SPEC 5.1).

@@ -47,7 +47,8 @@ Commands:
   migrate                          create the database if needed and apply schema.sql (idempotent)
   seed demo [--books N]            load the demo dataset (members, demo-key-CODE keys, catalogue, 2026 calendar)
   library list                     list member libraries
-  library add CODE NAME_ZH [flags] add or update a member library
+  library add CODE NAME_ZH [flags] add or update a member library (--iso18626-url for a member
+                                   whose own system speaks ISO 18626)
   library key CODE [--centre]      issue a new API key for a library (printed once; stored hashed)
   library webhook CODE URL         set a library's notice webhook; prints its new signing secret (once)
   calendar import FILE             load one year of the national calendar (JSON, see configs/calendar/2026.json)
@@ -55,7 +56,16 @@ Commands:
   closures add CODE FROM TO [NOTE] record a library closure (dates YYYY-MM-DD, inclusive)
   closures list [CODE]             list closures (ID, library, from, to, note)
   closures remove ID               delete a closure
+  reader add LIBRARY CARD --pin PIN register a reader for the web portal (PIN stored hashed)
+  staff add LIBRARY USER --password PW [--role staff|centre_admin]
+                                   create a web console account (LIBRARY CENTRE for the centre admin)
   dlq list [--limit N]             show dead-lettered messages
+  courier key [--label L]          issue a courier credential for POST /v1/courier/scans (printed once; stored hashed)
+  courier days CODE DAYS [--cutoff HH:MM]
+                                   set a library's courier days (e.g. mon,tue,wed,thu,fri) and daily cut-off
+  iso18626 simulate [--listen ADDR] [--hub URL]
+                                   run a tiny ISO 18626 member system (the demo's CNU) that answers the hub
+  iso18626 post FILE               post an ISO 18626 XML message to the hub and print the confirmation
   dlq replay [--id MESSAGE_ID] [--limit N]
                                    republish dead letters to their queues
 
@@ -97,6 +107,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return closures(ctx, cfg, sub, rest, out)
 	case "dlq":
 		return dlq(ctx, cfg, sub, rest, out)
+	case "reader": // issue 8
+		return reader(ctx, cfg, sub, rest, out)
+	case "staff": // issue 8
+		return staff(ctx, cfg, sub, rest, out)
+	case "courier": // issue 5
+		return courier(ctx, cfg, sub, rest, out)
+	case "iso18626": // issue 6
+		return iso18626Cmd(ctx, cfg, sub, rest, out)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }
@@ -138,7 +156,18 @@ func seed(ctx context.Context, cfg config.Config, args []string, out io.Writer) 
 		return err
 	}
 	fmt.Fprintf(out, "demo dataset loaded: %v\n", sum)
+	// issue 6: one member whose own system speaks ISO 18626 (illctl iso18626 simulate).
+	if err := st.SetISO(ctx, demo.ISOMember, demo.ISOMember, demo.ISOMemberURL, ""); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "ISO 18626 member: %s at %s (simulated by `illctl iso18626 simulate`)\n", demo.ISOMember, demo.ISOMemberURL)
 	fmt.Fprintln(out, "API keys: demo-key-CODE (e.g. demo-key-THU), centre: demo-key-CENTRE")
+	readers, staff, err := demo.LoadWebAccounts(ctx, st, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "web accounts: %d readers (PIN %s, e.g. library THU card THU2024001), %d staff (user %s / %s per library; centre: CENTRE %s / %s)\n",
+		readers, demo.DemoReaderPIN, staff, demo.DemoStaffUser, demo.DemoStaffPassword, demo.DemoAdminUser, demo.DemoAdminPassword)
 	return nil
 }
 
@@ -171,6 +200,9 @@ func library(ctx context.Context, cfg config.Config, sub string, args []string, 
 		recall := fs.Int("recall-days", 7, "recall period in calendar days (R6)")
 		email := fs.String("email", "", "ILL desk e-mail for notices")
 		locale := fs.String("locale", "zh", "notice language: zh or en")
+		isoURL := fs.String("iso18626-url", "", "endpoint of the library's own ISO 18626 system: the hub sends it ISO messages (docs/iso18626.md)")
+		isoSymbol := fs.String("iso18626-symbol", "", "ISO 18626 agency id value (default: CODE)")
+		isoSecret := fs.String("iso18626-secret", "", "secret the library's system must send in requestingAgencyAuthentication/securityCode (stored hashed)")
 		pos, err := parseInterleaved(fs, args[1:])
 		if err != nil {
 			return err
@@ -180,8 +212,20 @@ func library(ctx context.Context, cfg config.Config, sub string, args []string, 
 			return fmt.Errorf("library add needs CODE and NAME_ZH")
 		}
 		code := strings.ToUpper(pos[0])
-		if err := st.AddLibrary(ctx, mysql.Library{Code: code, NameZH: pos[1], NameEN: *nameEN, ISOSymbol: code,
+		if *isoURL != "" {
+			if u, err := url.Parse(*isoURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return fmt.Errorf("library add: --iso18626-url %q is not an http(s) URL", *isoURL)
+			}
+		}
+		symbol := code
+		if *isoSymbol != "" {
+			symbol = strings.ToUpper(*isoSymbol)
+		}
+		if err := st.AddLibrary(ctx, mysql.Library{Code: code, NameZH: pos[1], NameEN: *nameEN, ISOSymbol: symbol,
 			Lending: !*noLend, DepositRequired: *deposit, RecallDays: *recall, Email: *email, Locale: *locale}); err != nil {
+			return err
+		}
+		if err := st.SetISO(ctx, code, symbol, *isoURL, *isoSecret); err != nil { // issue 6
 			return err
 		}
 		fmt.Fprintf(out, "library %s saved\n", code)

@@ -31,11 +31,12 @@ type Library struct {
 	WebhookSecret   string    `db:"webhook_secret" json:"-"` // signs webhook notices (docs/notices.md)
 	ISOEndpoint     string    `db:"iso_endpoint" json:"-"`
 	CourierCutoff   string    `db:"courier_cutoff" json:"courier_cutoff"`
+	CourierDays     string    `db:"courier_days" json:"courier_days"` // issue 5 (migration 4); set with illctl courier days
 	CreatedAt       time.Time `db:"created_at" json:"-"`
 }
 
 const libraryColumns = `code, name_zh, name_en, iso_symbol, lending, deposit_required, loan_months, recall_days,
-	fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email, webhook_url, webhook_secret, iso_endpoint, courier_cutoff, created_at`
+	fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email, webhook_url, webhook_secret, iso_endpoint, courier_cutoff, courier_days, created_at`
 
 func getLibrary(ctx context.Context, q sqlx.QueryerContext, code string) (*Library, error) {
 	var l Library

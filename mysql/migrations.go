@@ -34,6 +34,36 @@ const migration2NoticeDelivery = `ALTER TABLE notices
 	ADD COLUMN delivered_via VARCHAR(32)  NOT NULL DEFAULT '',
 	ADD COLUMN last_error    VARCHAR(400) NOT NULL DEFAULT ''`
 
+// migration5ReaderPIN adds the hashed PIN (bcrypt) a reader signs in to the
+// web portal with; an empty string means the reader has no portal access yet. Set by
+// POST /v1/readers or `illctl reader add` (issue 8).
+const migration5ReaderPIN = `ALTER TABLE patrons ADD COLUMN pin_hash VARCHAR(100) NOT NULL DEFAULT ''`
+
+// migration3CourierShipments (issue 5) gives shipments their courier run,
+// the lender's call number for the manifest, the scan times and the
+// exception deadline (3 working days after pickup), with the indexes the
+// manifest, the scans and the courier-exceptions job use.
+const migration3CourierShipments = `ALTER TABLE shipments
+	ADD COLUMN run_id        BIGINT      NULL,
+	ADD COLUMN call_number   VARCHAR(64) NOT NULL DEFAULT '',
+	ADD COLUMN picked_up_at  DATETIME(3) NULL,
+	ADD COLUMN delivered_at  DATETIME(3) NULL,
+	ADD COLUMN exception_due DATETIME    NULL,
+	ADD COLUMN exception_at  DATETIME(3) NULL,
+	ADD KEY ix_shipments_run_id (run_id, from_lib),
+	ADD KEY ix_shipments_status_due (status, exception_due),
+	ADD KEY ix_shipments_barcode (item_barcode, status)`
+
+// migration4CourierDays (issue 5) records the weekdays each library's
+// courier stop is served ("mon,tue,wed,thu,fri"; `illctl courier days`).
+const migration4CourierDays = `ALTER TABLE libraries ADD COLUMN courier_days VARCHAR(40) NOT NULL DEFAULT 'mon,tue,wed,thu,fri'`
+
+// migration10ISOSecret adds the hash (SHA-256, like API keys) of the
+// secret an ISO 18626 member sends in requestingAgencyAuthentication/
+// securityCode (empty: no secret required). Set with `illctl library add
+// ... --iso18626-secret`.
+const migration10ISOSecret = `ALTER TABLE libraries ADD COLUMN iso_secret_hash CHAR(64) NOT NULL DEFAULT ''`
+
 // migration is one numbered statement. Versions are explicit (not the slice
 // index) so that work on separate branches reserves its numbers up front and
 // merges without renumbering; a gap is allowed, a reuse is not (TestMigrationVersions).
@@ -48,6 +78,10 @@ type migration struct {
 var migrations = []migration{
 	{1, migration1WebhookSecret},
 	{2, migration2NoticeDelivery},
+	{3, migration3CourierShipments}, // issue 5
+	{4, migration4CourierDays},      // issue 5
+	{5, migration5ReaderPIN},        // issue 8
+	{10, migration10ISOSecret},      // issue 6: ISO 18626
 }
 
 // MigrationVersions lists the declared migration versions, in order.

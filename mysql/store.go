@@ -49,6 +49,10 @@ func normalizeDSN(dsn string) (*gomysql.Config, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 5 * time.Second
 	}
+	// Arguments are interpolated client-side (safe with utf8mb4): one
+	// round trip per statement instead of prepare + execute + close, which
+	// halves the round trips of a consumer's transaction (issue 7 profile).
+	cfg.InterpolateParams = true
 	return cfg, nil
 }
 

@@ -25,6 +25,7 @@ const (
 	QueueHoldings = "ill.holdings" // holdings batches
 	QueueNotices  = "ill.notices"  // notice delivery
 	QueueCourier  = "ill.courier"  // shipment dispatch to courier runs
+	QueueISO      = "ill.iso"      // outbound ISO 18626 messages to member systems (issue 6)
 	QueueDead     = "ill.dead"     // dead letters
 )
 
@@ -49,7 +50,8 @@ var bindings = map[string][]string{
 	QueueRequests: {ill.MsgSubmit, ill.MsgAction},
 	QueueHoldings: {ill.MsgHoldings},
 	QueueNotices:  {ill.MsgNotice},
-	QueueCourier:  {ill.MsgShipment},
+	QueueCourier:  {ill.MsgShipment, ill.MsgCourierScan, ill.MsgReturnCheck}, // issue 5: scans and return checks
+	QueueISO:      {ill.MsgISO},                                              // issue 6
 }
 
 // QueueFor returns the queue (unprefixed) that takes routing key rk.

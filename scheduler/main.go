@@ -5,7 +5,7 @@
 //	scheduler run-once JOB [--now RFC3339] run JOB as of that time and exit
 //
 // Jobs: respond-deadline, ship-deadline, overdue, recall-expiry, courtesy,
-// calendar-coverage, rollup. Several instances may run at once (see
+// calendar-coverage, rollup, courier-cutoff, courier-exceptions. Several instances may run at once (see
 // package sched).
 package main
 
@@ -63,6 +63,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	j := &sched.Jobs{Store: st, Log: log, BatchSize: cfg.SchedBatch, OverdueFirst: cfg.OverdueNoticeFirst,
 		OverdueEvery: cfg.OverdueNoticeEvery, CalendarDaysAhead: daysAhead, MissedDeadlines: missed,
 		Processor: &worker.Processor{Store: st, Log: log, Eligibility: elig, RotaLength: cfg.RotaLength,
+			ISO:      worker.ISOConfig{HubSymbol: cfg.HubSymbol}, // issue 6
 			Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute}}}
 	jobs := j.All(cfg.SchedSpecs())
 

@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/services.sh
+# xmllint validates every ISO 18626 message the tests produce (iso18626/isotest)
+command -v xmllint >/dev/null || (apt-get update -qq && apt-get install -y -qq libxml2-utils)
 go vet ./...
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 go test -race -count=1 -timeout 8m ./... "$@"

@@ -45,6 +45,10 @@ func TestCrashAfterCommitBeforeAckHasNoDuplicateEffect(t *testing.T) {
 	h.waitState(id, "THU", ill.Requested)
 	h.act(id, "respond", "PKU", map[string]any{"decision": "will_supply"}, http.StatusAccepted)
 	h.waitState(id, "THU", ill.WillSupply)
+	// The hook runs after the commit: the new state can be visible a moment before it.
+	for end := time.Now().Add(10 * time.Second); crashes.Load() != 1 && time.Now().Before(end); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if crashes.Load() != 1 {
 		t.Fatal("the crash hook never fired")
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/notify"
 	"github.com/balis/illhub/rabbitmq"
+	"github.com/balis/illhub/web"
 	"github.com/balis/illhub/worker"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -68,7 +70,11 @@ func NewProducer(cfg config.Config, st *mysql.Store, clock ill.Clock, log *slog.
 	pub := &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topology(cfg), Log: log}
 	srv := httpapi.New(&httpapi.Server{Store: st, Pub: pub, Clock: clock, Log: log, MaxBody: cfg.MaxBodyBytes,
 		PublishTimeout: cfg.PublishTimeout, Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute},
-		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst}, reg)
+		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, HubSymbol: cfg.HubSymbol}, reg)
+	// issue 8: the reader portal and staff console on the same listener.
+	dlq := rabbitmq.DLQ{URL: cfg.AMQPURL, Topo: topology(cfg)}
+	srv.UI = web.New(web.Config{API: srv, Store: st, Clock: clock, Calendar: srv.Calendar, Log: log,
+		DeadLetters: dlq.List})
 	return srv, pub
 }
 
@@ -130,7 +136,9 @@ func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 		return nil, err
 	}
 	p := &worker.Processor{Store: st, Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute},
-		Eligibility: elig, RotaLength: cfg.RotaLength, Log: log, Notifier: notify.New(cfg)}
+		Eligibility: elig, RotaLength: cfg.RotaLength, Log: log, Notifier: notify.New(cfg),
+		ISO: worker.ISOConfig{HubSymbol: cfg.HubSymbol, Client: &http.Client{Timeout: max(cfg.ISOTimeout, time.Second)},
+			Backoff: cfg.ISOBackoff, Attempts: cfg.DeliveryLimit}}
 	handled := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "illhub_deliveries_total",
 		Help: "Deliveries by queue and outcome (ack, requeue, dead_letter)."}, []string{"queue", "outcome"})
 	took := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "illhub_delivery_seconds",
@@ -150,6 +158,7 @@ func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 		pool(rabbitmq.QueueHoldings, p.HandleHoldings, max(1, cfg.Workers/4)),
 		pool(rabbitmq.QueueNotices, p.HandleNotice, max(1, cfg.Workers/4)),
 		pool(rabbitmq.QueueCourier, p.HandleShipment, max(1, cfg.Workers/4)),
+		pool(rabbitmq.QueueISO, p.HandleISO, max(1, cfg.Workers/4)), // issue 6
 	}}
 	c.Relay = &Relay{Store: st, Pub: &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topo, Log: log},
 		Poll: cfg.OutboxPoll, Log: log}

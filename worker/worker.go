@@ -35,7 +35,8 @@ type Processor struct {
 	Eligibility ill.Eligibility
 	RotaLength  int
 	Log         *slog.Logger
-	Notifier    Notifier // delivers notices (worker/notices.go); nil: every notice is stored not_configured
+	Notifier    Notifier  // delivers notices (worker/notices.go); nil: every notice is stored not_configured
+	ISO         ISOConfig // ISO 18626 members (worker/iso18626.go, issue 6)
 }
 
 // decode reads a delivery's envelope; undecodable input can never succeed
@@ -61,7 +62,7 @@ func (p *Processor) HandleRequests(ctx context.Context, d rabbitmq.Delivery) err
 	case ill.MsgSubmit:
 		return p.Submit(ctx, m)
 	case ill.MsgAction:
-		return p.Act(ctx, m)
+		return p.isoLater(ctx, p.Act(withAttempt(ctx, d.Attempt), m)) // issue 6: withAttempt, isoLater
 	}
 	return ill.Errorf(ill.CodeBadRequest, "requests queue cannot handle %q", m.Type)
 }
@@ -168,7 +169,7 @@ func (p *Processor) Submit(ctx context.Context, m ill.Message) error {
 			fillFromRecord(r, rec)
 			lang, material = rec.Language, rec.Material
 		}
-		return t.routeRecord(lang, material, nil)
+		return t.routeRecord(lang, material, b.Lenders)
 	})
 }
 
@@ -310,7 +311,10 @@ func (t *txn) move(action ill.Action, to ill.State, note string) error {
 	if err := t.tx.UpdateRequest(t.ctx, t.r); err != nil {
 		return err
 	}
-	return t.tx.SaveRota(t.ctx, t.r, t.m.At)
+	if err := t.tx.SaveRota(t.ctx, t.r, t.m.At); err != nil {
+		return err
+	}
+	return t.isoOnMove(action, from, to) // issue 6: tell ISO 18626 members
 }
 
 func (t *txn) event(action ill.Action, from, to ill.State, note string) error {
@@ -328,7 +332,10 @@ func (t *txn) event(action ill.Action, from, to ill.State, note string) error {
 // refuse records an action the state table refused at processing time (the
 // state moved between the API's check and now). The message is consumed.
 func (t *txn) refuse(action ill.Action, err error) error {
-	return t.event(action, t.r.State, t.r.State, "refused: "+err.Error())
+	if e := t.event(action, t.r.State, t.r.State, "refused: "+err.Error()); e != nil {
+		return e
+	}
+	return t.isoOnRefuse(action, err) // issue 6: RenewResponse N, CancelResponse N
 }
 
 // notice stores a notice once per (request, kind, step) and queues its
@@ -388,6 +395,9 @@ func (p *Processor) ActTx(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, 
 		return err
 	}
 	t.r = r
+	if m.ISO != nil && m.Action == "" {
+		return t.isoInform() // an ISO 18626 message without a state change (issue 6)
+	}
 	variant, err := b.Variant(m.Action)
 	if err != nil {
 		return t.refuse(m.Action, err)
@@ -402,12 +412,18 @@ func (p *Processor) ActTx(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, 
 		if m.Actor == ill.SystemActor {
 			return nil // a timer that lost the race to a person: nothing to do
 		}
+		if later := t.isoAhead(variant, err); later != nil {
+			return later // issue 6: an ISO message ahead of the state: retried, not refused
+		}
 		return t.refuse(m.Action, err)
 	}
 	if m.Actor == ill.SystemActor && !timerDue(r, rule.Action, m.At) {
 		return nil // the deadline moved (e.g. a new lender) since the job looked
 	}
-	return t.apply(rule, b)
+	if err := t.apply(rule, b); err != nil {
+		return err
+	}
+	return t.isoThen() // issue 6: the second half of one ISO 18626 step
 }
 
 // NoticeTx stores a notice for request r (once per kind and step) and
@@ -463,6 +479,9 @@ func (t *txn) apply(rule ill.Rule, b ill.ActionBody) error {
 		}
 		return t.move(ill.ActShip, ill.Shipped, note("item "+b.ItemBarcode, b.Note))
 	case ill.ActReceive:
+		if err := t.courierArrived("forward"); err != nil { // issue 5
+			return err
+		}
 		if err := t.move(ill.ActReceive, ill.Received, b.Note); err != nil {
 			return err
 		}
@@ -496,6 +515,9 @@ func (t *txn) apply(rule ill.Rule, b ill.ActionBody) error {
 		}
 		return t.notice(ill.NoticeRecalled, 1, r.Borrower, "", r.DueAt)
 	case ill.ActReturn:
+		if err := t.courierReturn(b); err != nil { // issue 5: return facts for the return check
+			return err
+		}
 		return t.move(ill.ActReturn, ill.Returned, note("condition "+b.Condition, b.Note))
 	case ill.ActShipReturn:
 		if err := t.shipment("return", r.Borrower, r.Lender); err != nil {
@@ -507,6 +529,12 @@ func (t *txn) apply(rule ill.Rule, b ill.ActionBody) error {
 		if !r.DueAt.IsZero() && at.After(r.DueAt) {
 			days := int(at.Sub(r.DueAt).Hours()/24) + 1
 			n += fmt.Sprintf("; returned %d day(s) late", days)
+		}
+		if err := t.courierArrived("return"); err != nil { // issue 5
+			return err
+		}
+		if err := t.courierCheckin(b); err != nil { // issue 5: queues the return check (R11)
+			return err
 		}
 		return t.move(ill.ActCheckin, ill.Completed, note(n, b.Note))
 	case ill.ActCancel:
@@ -529,6 +557,9 @@ func (t *txn) apply(rule ill.Rule, b ill.ActionBody) error {
 		return t.move(ill.ActCancelResponse, ill.WillSupply, note("lender declined to cancel", b.Note))
 	case ill.ActReportLost:
 		r.Reason = ill.ReasonReportedLost
+		if err := t.courierLost(); err != nil { // issue 5: the lender's loss fee
+			return err
+		}
 		return t.move(ill.ActReportLost, ill.Lost, b.Note)
 	case ill.ActMarkOverdue:
 		return t.move(ill.ActMarkOverdue, ill.Overdue, "past due "+r.DueAt.In(ill.Shanghai).Format(time.RFC3339))

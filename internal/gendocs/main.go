@@ -48,6 +48,8 @@ var codes = []struct {
 	{ill.CodeInternal, "a bug or unexpected failure (logged with the request id)"},
 	{ill.CodeTransient, "temporary failure such as a database deadlock that outlived its retries"},
 	{ill.CodeUndeliverable, "a notice failed for good (ILL_NOTICE_ATTEMPTS rounds, or a permanent error)"},
+	{ill.CodeUnknownBarcode, "courier scan or return check: no shipment or loan carries this barcode; listed for staff review"},
+	{ill.CodeBarcodeMismatch, "return/check-in: the barcode is not the one this request shipped; listed for staff review"},
 }
 
 // httpStatus is httpapi.statusFor written out (that function is unexported);
@@ -67,6 +69,8 @@ var httpStatus = map[ill.Code]int{
 	ill.CodeUnavailable:       503,
 	ill.CodeTransient:         503,
 	ill.CodeRateLimited:       429,
+	ill.CodeUnknownBarcode:    404,
+	ill.CodeBarcodeMismatch:   409,
 }
 
 func statusOf(c ill.Code) int {

@@ -1,0 +1,328 @@
+// Command illbench is illhub's load tool. It drives N full lifecycles
+// (submit → respond → ship → receive → checkout → return → ship_return →
+// checkin) with concurrency C through the public HTTP API, reports
+// throughput and latency percentiles per step, and measures in the same run
+// the raw ceilings of the machine: broker-only publishing with confirms and
+// database-only "one transaction per message". The result is stated as a
+// ratio (see docs/benchmarks.md):
+//
+//	ratio = consumer deliveries acked per second (every one a committed
+//	        message transaction) ÷ database-only transactions per second
+//
+// By default it runs the system under test itself, in this process: a fresh
+// database with the demo dataset, the producer on a real HTTP listener and
+// one or more consumers "processes" (-consumers), all dropped afterwards.
+//
+//	illbench -n 20000 -c 16 -report loadtest-report.md
+//
+// Flags: -n, -c, -consumers, -workers, -prefetch, -books, -half (lifecycles
+// of the half-load phase; 0 skips it), -broker-n, -db-n (ceiling sizes),
+// -mysql (server DSN without database), -amqp, -report, -pprof (serve
+// net/http/pprof on that address during the run), -keep.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	_ "net/http/pprof" // -pprof
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/balis/illhub/config"
+	"github.com/balis/illhub/demo"
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/internal/loadtest"
+	"github.com/balis/illhub/mysql"
+	"github.com/balis/illhub/rabbitmq"
+	"github.com/balis/illhub/service"
+	"github.com/prometheus/client_golang/prometheus"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "illbench:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	n, c, consumers, workers, prefetch, books, half, brokerN, dbN int
+	mysqlBase, amqpURL, report, pprof                             string
+	keep                                                          bool
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var o options
+	fs := flag.NewFlagSet("illbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&o.n, "n", 1000, "full lifecycles to drive")
+	fs.IntVar(&o.c, "c", 16, "concurrent lifecycles")
+	fs.IntVar(&o.consumers, "consumers", 1, "consumers processes (in this process, each with its own connections and relay)")
+	fs.IntVar(&o.workers, "workers", 0, "ILL_WORKERS per consumers process (0: the configured default)")
+	fs.IntVar(&o.prefetch, "prefetch", 0, "ILL_PREFETCH (0: the configured default)")
+	fs.IntVar(&o.books, "books", 12000, "catalogue size of the demo dataset")
+	fs.IntVar(&o.half, "half", -1, "lifecycles of the half-load phase (-1: N/10, at least 200; 0: skip)")
+	fs.IntVar(&o.brokerN, "broker-n", 20000, "messages for the broker-only ceiling")
+	fs.IntVar(&o.dbN, "db-n", 10000, "transactions for the database-only ceiling")
+	fs.StringVar(&o.mysqlBase, "mysql", "root:@tcp(127.0.0.1:3306)/", "MySQL/MariaDB server DSN, without a database name")
+	fs.StringVar(&o.amqpURL, "amqp", "amqp://guest:guest@127.0.0.1:5672/", "RabbitMQ URL")
+	fs.StringVar(&o.report, "report", "", "also write the Markdown report to this file")
+	fs.StringVar(&o.pprof, "pprof", "", "serve net/http/pprof on this address during the run (e.g. 127.0.0.1:6060)")
+	fs.BoolVar(&o.keep, "keep", false, "keep the database and queues afterwards")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.n < 1 || o.c < 1 || o.consumers < 1 {
+		return fmt.Errorf("-n, -c and -consumers must be at least 1")
+	}
+	if o.half < 0 {
+		o.half = max(o.n/10, 200)
+	}
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "illbench: "+format+"\n", a...) }
+	if o.pprof != "" {
+		go func() { logf("pprof: %v", http.ListenAndServe(o.pprof, nil)) }()
+	}
+
+	// The system under test: a fresh database and queue prefix.
+	suffix := fmt.Sprintf("%x", time.Now().UnixNano()&0xffffffff)
+	dsn := o.mysqlBase + "illbench_" + suffix
+	logf("database %s: schema and demo dataset (%d books)", "illbench_"+suffix, o.books)
+	if err := mysql.Migrate(ctx, dsn); err != nil {
+		return err
+	}
+	st, err := mysql.Open(dsn)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if !o.keep {
+		defer func() { _, _ = st.DB.Exec("DROP DATABASE IF EXISTS `illbench_" + suffix + "`") }()
+	}
+	if _, err := demo.Load(ctx, st.DB, demo.Options{Books: o.books}); err != nil {
+		return err
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	cfg.MySQLDSN, cfg.AMQPURL, cfg.AMQPPrefix = dsn, o.amqpURL, "illbench-"+suffix+"."
+	cfg.RateLimit = 0 // the load generator is one client with 40 libraries' keys
+	if o.workers > 0 {
+		cfg.Workers = o.workers
+	}
+	if o.prefetch > 0 {
+		cfg.Prefetch = o.prefetch
+	}
+	topo := rabbitmq.Topology{Prefix: cfg.AMQPPrefix, DeliveryLimit: cfg.DeliveryLimit}
+	if !o.keep {
+		defer deleteTopology(o.amqpURL, topo)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	regs := make([]*prometheus.Registry, o.consumers)
+	cctx, stopConsumers := context.WithCancel(context.WithoutCancel(ctx))
+	var cwg sync.WaitGroup
+	defer func() { stopConsumers(); cwg.Wait() }()
+	for i := range regs {
+		regs[i] = prometheus.NewRegistry()
+		c, err := service.NewConsumers(cfg, st, log, regs[i])
+		if err != nil {
+			return err
+		}
+		cwg.Add(1)
+		go func() { defer cwg.Done(); _ = c.Run(cctx) }()
+	}
+	srv, pub := service.NewProducer(cfg, st, ill.SystemClock{}, log, prometheus.NewRegistry())
+	defer pub.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	hs := service.NewHTTPServer("", srv)
+	go func() { _ = hs.Serve(ln) }()
+	defer hs.Close()
+	base := "http://" + ln.Addr().String()
+
+	pairs, err := workPairs(ctx, st)
+	if err != nil {
+		return err
+	}
+	rp := &loadtest.Report{Date: time.Now().UTC(), Machine: loadtest.Machine(),
+		Setup: fmt.Sprintf("producer and %d consumers process(es) in the illbench process (ILL_WORKERS=%d requests workers, ILL_PREFETCH=%d, outbox poll %v); %d books, %d work pairs",
+			o.consumers, cfg.Workers, cfg.Prefetch, cfg.OutboxPoll, o.books, len(pairs))}
+	rp.Versions = versions(ctx, st, o.amqpURL)
+
+	// Warm-up: caches, connections, the first quorum queue writes.
+	if _, err := loadtest.Run(ctx, loadtest.Options{BaseURL: base, Pairs: pairs, N: min(o.c, o.n), C: o.c, RunID: suffix + "w"}); err != nil {
+		return err
+	}
+	before := acked(regs)
+	logf("main run: %d lifecycles, concurrency %d", o.n, o.c)
+	rp.Main, err = loadtest.Run(ctx, loadtest.Options{BaseURL: base, Pairs: pairs, N: o.n, C: o.c, RunID: suffix + "m"})
+	if err != nil {
+		return err
+	}
+	// Deliveries still in flight (the last notices) finish within a moment:
+	// count those that belong to the main run's lifecycles.
+	time.Sleep(500 * time.Millisecond)
+	rp.Deliveries = int(acked(regs) - before)
+	rp.Notes = append(rp.Notes, handlerTimes(regs))
+	logf("main run: %.1f lifecycles/s, %.1f deliveries/s", rp.Main.LifecyclesPerSecond(), rp.DeliveriesPerSecond())
+	if o.half > 0 && rp.Main.LifecyclesPerSecond() > 0 {
+		rate := rp.Main.LifecyclesPerSecond() / 2
+		logf("half load: %d lifecycles at %.1f/s", o.half, rate)
+		rp.Half, err = loadtest.Run(ctx, loadtest.Options{BaseURL: base, Pairs: pairs, N: o.half, C: o.c, Rate: rate, RunID: suffix + "h"})
+		if err != nil {
+			return err
+		}
+	}
+	// Ceilings, with the system under test idle.
+	stopConsumers()
+	cwg.Wait()
+	logf("broker ceiling: %d messages", o.brokerN)
+	if rp.Broker, err = loadtest.BrokerCeiling(ctx, o.amqpURL, o.brokerN, o.c); err != nil {
+		return fmt.Errorf("broker ceiling: %w", err)
+	}
+	logf("database ceiling: %d transactions", o.dbN)
+	if rp.DB, err = loadtest.DBCeiling(ctx, o.mysqlBase, o.dbN, o.c); err != nil {
+		return fmt.Errorf("database ceiling: %w", err)
+	}
+	rp.Markdown(stdout)
+	if o.report != "" {
+		f, err := os.Create(o.report)
+		if err != nil {
+			return err
+		}
+		rp.Markdown(f)
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	if rp.Main.Failed > 0 {
+		return fmt.Errorf("%d of %d lifecycles failed (see the report)", rp.Main.Failed, rp.Main.N)
+	}
+	return nil
+}
+
+// workPairs lists (borrower, record) pairs where the borrower holds no
+// copy and another member has a lendable, available one.
+func workPairs(ctx context.Context, st *mysql.Store) ([]loadtest.Pair, error) {
+	var rows []struct {
+		Lib string `db:"code"`
+		Rec int64  `db:"id"`
+	}
+	err := st.DB.SelectContext(ctx, &rows, `SELECT l.code, r.id FROM records r CROSS JOIN libraries l
+		WHERE r.material = 'book' AND r.language = 'chi' AND l.deposit_required = 0
+		AND NOT EXISTS (SELECT 1 FROM holdings h WHERE h.record_id = r.id AND h.library_code = l.code)
+		AND EXISTS (SELECT 1 FROM holdings h JOIN libraries ll ON ll.code = h.library_code
+			WHERE h.record_id = r.id AND h.lendable AND h.available > 0 AND ll.lending)
+		ORDER BY r.id, l.code LIMIT 200000`)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("no work pairs in the demo dataset")
+	}
+	out := make([]loadtest.Pair, len(rows))
+	for i, r := range rows {
+		out[i] = loadtest.Pair{Borrower: r.Lib, RecordID: r.Rec}
+	}
+	return out, nil
+}
+
+// acked sums illhub_deliveries_total{outcome="ack"} over the registries.
+func acked(regs []*prometheus.Registry) float64 {
+	total := 0.0
+	for _, reg := range regs {
+		mfs, _ := reg.Gather()
+		for _, mf := range mfs {
+			if mf.GetName() != "illhub_deliveries_total" {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				for _, l := range m.GetLabel() {
+					if l.GetName() == "outcome" && l.GetValue() == "ack" {
+						total += m.GetCounter().GetValue()
+					}
+				}
+			}
+		}
+	}
+	return total
+}
+
+func versions(ctx context.Context, st *mysql.Store, url string) string {
+	var db string
+	_ = st.DB.GetContext(ctx, &db, `SELECT VERSION()`)
+	var flush string
+	_ = st.DB.GetContext(ctx, &flush, `SELECT @@innodb_flush_log_at_trx_commit`)
+	broker := "RabbitMQ ?"
+	if conn, err := amqp.Dial(url); err == nil {
+		broker = fmt.Sprintf("%v %v", conn.Properties["product"], conn.Properties["version"])
+		conn.Close()
+	}
+	kind := "MySQL"
+	if strings.Contains(strings.ToLower(db), "mariadb") {
+		kind = "MariaDB"
+	}
+	return fmt.Sprintf("%s %s (innodb_flush_log_at_trx_commit=%s), %s", kind, db, flush, broker)
+}
+
+func deleteTopology(url string, topo rabbitmq.Topology) {
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	if ch, err := conn.Channel(); err == nil {
+		topo.Delete(ch)
+	}
+}
+
+// handlerTimes summarises illhub_delivery_seconds per queue (whole process
+// lifetime: warm-up included).
+func handlerTimes(regs []*prometheus.Registry) string {
+	type agg struct {
+		n   uint64
+		sum float64
+	}
+	by := map[string]*agg{}
+	var names []string
+	for _, reg := range regs {
+		mfs, _ := reg.Gather()
+		for _, mf := range mfs {
+			if mf.GetName() != "illhub_delivery_seconds" {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				q := m.GetLabel()[0].GetValue()
+				if by[q] == nil {
+					by[q] = &agg{}
+					names = append(names, q)
+				}
+				by[q].n += m.GetHistogram().GetSampleCount()
+				by[q].sum += m.GetHistogram().GetSampleSum()
+			}
+		}
+	}
+	slices.Sort(names)
+	parts := []string{}
+	for _, q := range names {
+		a := by[q]
+		parts = append(parts, fmt.Sprintf("%s %d deliveries, mean %.1f ms", q, a.n, a.sum/float64(max(a.n, 1))*1000))
+	}
+	return "consumer handler time per queue (all runs): " + strings.Join(parts, "; ")
+}

@@ -1,0 +1,697 @@
+package httpapi
+
+// Courier endpoints (issue 5): courier scans with a courier credential,
+// runs and manifests (JSON, CSV, printable A4 HTML), exceptions, the staff
+// review list, the lender's pull slip and the courier reports.
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/mysql"
+)
+
+// CourierActor is the principal (and message actor) of a courier credential.
+const CourierActor = "COURIER"
+
+// Who may call a courier endpoint.
+type callers int
+
+const (
+	librariesOnly callers = iota // member library and centre keys
+	courierOnly                  // courier credentials only (scans)
+	anyCaller                    // library, centre or courier keys
+)
+
+type ctxCourier struct{}
+
+func isCourier(r *http.Request) bool { v, _ := r.Context().Value(ctxCourier{}).(bool); return v }
+
+// courierRoutes registers the issue 5 routes.
+func (s *Server) courierRoutes(m *http.ServeMux) {
+	s.routeFor(m, "POST /v1/courier/scans", courierOnly, s.courierScan)
+	s.routeFor(m, "GET /v1/courier/runs", anyCaller, s.courierRuns)
+	s.routeFor(m, "GET /v1/courier/runs/{id}/manifest", anyCaller, s.courierManifest)
+	s.routeFor(m, "GET /v1/courier/exceptions", anyCaller, s.courierExceptions)
+	s.routeFor(m, "GET /v1/courier/review", librariesOnly, s.courierReview)
+	s.routeFor(m, "POST /v1/courier/review/{id}/resolve", librariesOnly, s.courierResolve)
+	s.routeFor(m, "GET /v1/pull-slip", librariesOnly, s.pullSlip)
+	s.routeFor(m, "GET /v1/reports/courier", anyCaller, s.reportCourier)
+	s.routeFor(m, "GET /v1/reports/courier/exceptions", anyCaller, s.courierExceptions)
+	s.routeFor(m, "GET /v1/reports/courier/violations", librariesOnly, s.reportViolations)
+}
+
+// routeFor is route (server.go) with a choice of credentials: member and
+// centre keys (api_keys), courier credentials (courier_keys), or both.
+func (s *Server) routeFor(m *http.ServeMux, pattern string, who callers, h func(http.ResponseWriter, *http.Request) error) {
+	if who == librariesOnly {
+		s.route(m, pattern, h)
+		return
+	}
+	name := pattern[strings.IndexByte(pattern, ' ')+1:]
+	m.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: 200}
+		p, courier, err := s.authenticateCourier(r, who)
+		if err == nil {
+			err = s.limit(rec, r)
+		}
+		if err == nil {
+			ctx := context.WithValue(r.Context(), ctxPrincipal{}, p)
+			r = r.WithContext(context.WithValue(ctx, ctxCourier{}, courier))
+			err = h(rec, r)
+		}
+		if err != nil {
+			s.writeError(rec, r, err)
+		}
+		s.reqs.WithLabelValues(name, itoa(rec.status)).Inc()
+		s.latency.WithLabelValues(name).Observe(time.Since(start).Seconds())
+	})
+}
+
+// authenticateCourier accepts a courier credential, and a library or centre
+// key when who allows it. A library key on a courier-only endpoint is 403.
+func (s *Server) authenticateCourier(r *http.Request, who callers) (mysql.Principal, bool, error) {
+	key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	key = strings.TrimSpace(key)
+	if !ok || key == "" {
+		return mysql.Principal{}, false, ill.Errorf(ill.CodeUnauthorized, "a key is required: Authorization: Bearer <key>")
+	}
+	valid, err := s.Store.CourierKeyValid(r.Context(), ill.HashKey(key))
+	if err != nil {
+		return mysql.Principal{}, false, &ill.Error{Code: ill.CodeUnavailable, Message: "database unavailable"}
+	}
+	if valid {
+		return mysql.Principal{Library: CourierActor}, true, nil
+	}
+	p, err := s.authenticate(r)
+	if err != nil {
+		return p, false, err
+	}
+	if who == courierOnly {
+		return p, false, ill.Errorf(ill.CodeForbidden, "courier scans need a courier credential (illctl courier key), not a library key")
+	}
+	return p, false, nil
+}
+
+// scopeOf is the library whose data the caller may see: "" for the centre
+// and the courier (everything), else the caller's own code.
+func scopeOf(r *http.Request) string {
+	p := principalOf(r)
+	if p.Centre || isCourier(r) {
+		return ""
+	}
+	return p.Library
+}
+
+func formatOf(r *http.Request, allowed ...string) (string, error) {
+	f := r.URL.Query().Get("format")
+	if f == "" {
+		return "json", nil
+	}
+	for _, a := range allowed {
+		if f == a {
+			return f, nil
+		}
+	}
+	return "", ill.FieldError("format", "format must be one of %s", strings.Join(allowed, ", "))
+}
+
+// writeCSV answers CSV with a UTF-8 byte order mark, so that Excel opens
+// the Chinese text correctly.
+func writeCSV(w http.ResponseWriter, filename string, header []string, rows [][]string) error {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write([]byte("\ufeff")); err != nil {
+		return nil
+	}
+	cw := csv.NewWriter(w)
+	_ = cw.Write(header)
+	_ = cw.WriteAll(rows)
+	return nil
+}
+
+func writeHTML(w http.ResponseWriter, render func(*strings.Builder) error) error {
+	var b strings.Builder
+	if err := render(&b); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(b.String()))
+	return nil
+}
+
+// courierScan: POST /v1/courier/scans {barcode, event, stop, note}. The
+// barcode is matched here, at once: an unknown barcode is refused 404
+// unknown_barcode, a barcode scanned at the wrong stop 409
+// barcode_mismatch, and both are put on the staff review list. A matched
+// scan is published to the courier pool (202 after the broker's confirm).
+func (s *Server) courierScan(w http.ResponseWriter, r *http.Request) error {
+	var b ill.CourierScanBody
+	if err := s.decodeJSON(w, r, &b, false); err != nil {
+		return err
+	}
+	b.Barcode, b.Stop = strings.TrimSpace(b.Barcode), strings.ToUpper(strings.TrimSpace(b.Stop))
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	now := s.Clock.Now().UTC()
+	open, delivered, err := s.Store.ShipmentsForScan(ctx, b.Barcode)
+	if err != nil {
+		return err
+	}
+	if len(open) == 0 {
+		if delivered {
+			return ill.Errorf(ill.CodeConflict, "item %s was already delivered; nothing is on its way with this barcode", b.Barcode)
+		}
+		id, err := s.Store.AddReview(ctx, mysql.ReviewItem{Code: string(ill.CodeUnknownBarcode), Source: "scan",
+			Barcode: b.Barcode, Library: b.Stop, Detail: "courier scan " + b.Event + ": no shipment carries this barcode",
+			CreatedAt: now})
+		if err != nil {
+			return err
+		}
+		return ill.Errorf(ill.CodeUnknownBarcode, "barcode %s matches no shipment; listed for staff review (entry %d)", b.Barcode, id)
+	}
+	side := func(c mysql.CourierShipment) string { // where this event happens for c
+		if b.Event == ill.ScanDelivered {
+			return c.To
+		}
+		return c.From
+	}
+	sh := &open[0]
+	if b.Stop != "" {
+		for i := range open {
+			if side(open[i]) == b.Stop {
+				sh = &open[i]
+				break
+			}
+		}
+		if side(*sh) != b.Stop {
+			id, err := s.Store.AddReview(ctx, mysql.ReviewItem{Code: string(ill.CodeBarcodeMismatch), Source: "scan",
+				Barcode: b.Barcode, RequestID: sh.RequestID, Library: sh.From, OtherLibrary: sh.To,
+				Detail: "courier scan " + b.Event + " at " + b.Stop + ", but the item travels " + sh.RouteCode, CreatedAt: now})
+			if err != nil {
+				return err
+			}
+			return ill.Errorf(ill.CodeBarcodeMismatch, "item %s travels %s: it cannot be %s at %s; listed for staff review (entry %d)",
+				b.Barcode, sh.RouteCode, b.Event, b.Stop, id)
+		}
+	} else if len(open) > 1 {
+		routes := make([]string, len(open))
+		for i, c := range open {
+			routes[i] = c.RouteCode
+		}
+		return ill.Errorf(ill.CodeConflict, "barcode %s is on %d shipments in transit (%s): scan again with stop",
+			b.Barcode, len(open), strings.Join(routes, ", "))
+	}
+	b.ShipmentID = sh.ID
+	msgID := ill.NewMessageID()
+	if k := r.Header.Get("Idempotency-Key"); k != "" {
+		msgID = ill.DerivedMessageID(CourierActor+"/scan", k)
+	}
+	body, _ := json.Marshal(b)
+	if err := s.publish(ctx, ill.Message{ID: msgID, Type: ill.MsgCourierScan, Actor: CourierActor,
+		RequestID: sh.RequestID, At: now, Body: body}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"shipment_id": sh.ID, "request_id": sh.RequestID,
+		"route_code": sh.RouteCode, "event": b.Event, "current_status": sh.Status, "message_id": msgID})
+	return nil
+}
+
+type runView struct {
+	RunID     int64   `json:"run_id"`
+	RunDate   string  `json:"run_date"`
+	Status    string  `json:"status"`
+	ClosedAt  *string `json:"closed_at"`
+	Shipments int     `json:"shipments"`
+	Manifest  string  `json:"manifest"`
+}
+
+// courierRuns: GET /v1/courier/runs?from=&to= (default: a week either
+// side of today). Members see the number of their own shipments per run.
+func (s *Server) courierRuns(w http.ResponseWriter, r *http.Request) error {
+	today := ill.DateOf(s.Clock.Now())
+	from, to := today.AddDays(-7), today.AddDays(7)
+	for _, d := range []struct {
+		name string
+		dst  *ill.Date
+	}{{"from", &from}, {"to", &to}} {
+		if v := r.URL.Query().Get(d.name); v != "" {
+			day, err := ill.ParseDate(v)
+			if err != nil {
+				return ill.FieldError(d.name, "%s must be a date YYYY-MM-DD (Asia/Shanghai)", d.name)
+			}
+			*d.dst = day
+		}
+	}
+	runs, err := s.Store.CourierRuns(r.Context(), from, to, scopeOf(r))
+	if err != nil {
+		return err
+	}
+	out := make([]runView, 0, len(runs))
+	for _, run := range runs {
+		v := runView{RunID: run.ID, RunDate: run.Date().String(), Status: run.Status, Shipments: run.Items,
+			Manifest: "/v1/courier/runs/" + strconv.FormatInt(run.ID, 10) + "/manifest"}
+		if run.ClosedAt.Valid {
+			v.ClosedAt = optTime(run.ClosedAt.Time)
+		}
+		out = append(out, v)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"from": from.String(), "to": to.String(), "results": out})
+	return nil
+}
+
+// loadManifest returns a run's manifest: the snapshot stored at close, or
+// (open run) a live preview; a member sees only its own stop.
+func (s *Server) loadManifest(r *http.Request, id int64) (mysql.Manifest, error) {
+	run, err := s.Store.CourierRunByID(r.Context(), id)
+	if err != nil {
+		return mysql.Manifest{}, err
+	}
+	var m mysql.Manifest
+	if run.Status == "closed" && run.Manifest.Valid && run.Manifest.String != "" {
+		if err := json.Unmarshal([]byte(run.Manifest.String), &m); err != nil {
+			return m, err
+		}
+	} else {
+		items, err := s.Store.ManifestItems(r.Context(), id)
+		if err != nil {
+			return m, err
+		}
+		m = mysql.BuildManifest(*run, items)
+	}
+	if lib := scopeOf(r); lib != "" {
+		m = m.ForLibrary(lib)
+	}
+	return m, nil
+}
+
+var manifestHeader = []string{"stop", "stop_name", "task", "request_id", "item_barcode", "call_number", "title",
+	"from", "to", "route_code", "direction", "status"}
+
+// manifestRows flattens a manifest for CSV: per stop, pickups then deliveries.
+func manifestRows(m mysql.Manifest) [][]string {
+	var rows [][]string
+	for _, st := range m.Stops {
+		for _, task := range []struct {
+			name  string
+			items []mysql.ManifestItem
+		}{{"pickup", st.Pickups}, {"delivery", st.Deliveries}} {
+			for _, it := range task.items {
+				rows = append(rows, []string{st.Library, st.Name, task.name, it.RequestID, it.ItemBarcode, it.CallNumber,
+					it.Title, it.From, it.To, it.RouteCode, it.Direction, it.Status})
+			}
+		}
+	}
+	return rows
+}
+
+// courierManifest: GET /v1/courier/runs/{id}/manifest?format=json|csv|html.
+func (s *Server) courierManifest(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return ill.Errorf(ill.CodeNotFound, "courier run %q not found", r.PathValue("id"))
+	}
+	format, err := formatOf(r, "json", "csv", "html")
+	if err != nil {
+		return err
+	}
+	m, err := s.loadManifest(r, id)
+	if err != nil {
+		return err
+	}
+	switch format {
+	case "csv":
+		return writeCSV(w, "manifest-"+m.RunDate+".csv", manifestHeader, manifestRows(m))
+	case "html":
+		return writeHTML(w, func(b *strings.Builder) error { return RenderManifestHTML(b, m) })
+	}
+	writeJSON(w, http.StatusOK, m)
+	return nil
+}
+
+type exceptionView struct {
+	ShipmentID   int64   `json:"shipment_id"`
+	RequestID    string  `json:"request_id"`
+	Direction    string  `json:"direction"`
+	ItemBarcode  string  `json:"item_barcode"`
+	From         string  `json:"from"`
+	To           string  `json:"to"`
+	RouteCode    string  `json:"route_code"`
+	Title        string  `json:"title"`
+	PickedUpAt   *string `json:"picked_up_at"`
+	DeliverBy    *string `json:"deliver_by"`
+	ExceptionAt  *string `json:"exception_at"`
+	WorkingDays  int     `json:"working_days_allowed"`
+	ReportedByUs string  `json:"status"`
+}
+
+func nt(t mysql.ExceptionRow, f func(mysql.ExceptionRow) (time.Time, bool)) *string {
+	if v, ok := f(t); ok {
+		return optTime(v)
+	}
+	return nil
+}
+
+// courierExceptions: GET /v1/courier/exceptions and
+// /v1/reports/courier/exceptions (?format=csv): open exceptions of the
+// caller's shipments (the centre and the courier see all).
+func (s *Server) courierExceptions(w http.ResponseWriter, r *http.Request) error {
+	format, err := formatOf(r, "json", "csv")
+	if err != nil {
+		return err
+	}
+	rows, err := s.Store.OpenExceptions(r.Context(), scopeOf(r))
+	if err != nil {
+		return err
+	}
+	out := make([]exceptionView, 0, len(rows))
+	for _, e := range rows {
+		out = append(out, exceptionView{ShipmentID: e.ShipmentID, RequestID: e.RequestID, Direction: e.Direction,
+			ItemBarcode: e.ItemBarcode, From: e.From, To: e.To, RouteCode: e.RouteCode, Title: e.Title,
+			PickedUpAt:  nt(e, func(x mysql.ExceptionRow) (time.Time, bool) { return x.PickedUpAt.Time, x.PickedUpAt.Valid }),
+			DeliverBy:   nt(e, func(x mysql.ExceptionRow) (time.Time, bool) { return x.ExceptionDue.Time, x.ExceptionDue.Valid }),
+			ExceptionAt: nt(e, func(x mysql.ExceptionRow) (time.Time, bool) { return x.ExceptionAt.Time, x.ExceptionAt.Valid }),
+			WorkingDays: ill.ExceptionWorkingDays, ReportedByUs: ill.ShipException})
+	}
+	if format == "csv" {
+		rows := make([][]string, 0, len(out))
+		for _, e := range out {
+			rows = append(rows, []string{strconv.FormatInt(e.ShipmentID, 10), e.RequestID, e.Direction, e.ItemBarcode,
+				e.From, e.To, e.RouteCode, e.Title, deref(e.PickedUpAt), deref(e.DeliverBy), deref(e.ExceptionAt)})
+		}
+		return writeCSV(w, "courier-exceptions.csv", []string{"shipment_id", "request_id", "direction", "item_barcode",
+			"from", "to", "route_code", "title", "picked_up_at", "deliver_by", "exception_at"}, rows)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "results": out})
+	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+type reviewView struct {
+	ID           int64   `json:"id"`
+	Code         string  `json:"code"`
+	Source       string  `json:"source"`
+	Barcode      string  `json:"barcode"`
+	RequestID    string  `json:"request_id,omitempty"`
+	Library      string  `json:"library,omitempty"`
+	OtherLibrary string  `json:"other_library,omitempty"`
+	Detail       string  `json:"detail"`
+	CreatedAt    string  `json:"created_at"`
+	ResolvedAt   *string `json:"resolved_at"`
+	ResolvedBy   string  `json:"resolved_by,omitempty"`
+	Resolution   string  `json:"resolution,omitempty"`
+}
+
+// courierReview: GET /v1/courier/review[?all=1]: unknown and mismatched
+// barcodes waiting for staff (all=1 includes resolved ones). A member sees
+// the entries naming it; the centre sees every one (including the
+// courier's scans of unknown barcodes, which name no library).
+func (s *Server) courierReview(w http.ResponseWriter, r *http.Request) error {
+	all := r.URL.Query().Get("all") == "1" || r.URL.Query().Get("all") == "true"
+	items, err := s.Store.ReviewList(r.Context(), scopeOf(r), all)
+	if err != nil {
+		return err
+	}
+	out := make([]reviewView, 0, len(items))
+	for _, it := range items {
+		v := reviewView{ID: it.ID, Code: it.Code, Source: it.Source, Barcode: it.Barcode, RequestID: it.RequestID,
+			Library: it.Library, OtherLibrary: it.OtherLibrary, Detail: it.Detail, CreatedAt: rfc3339(it.CreatedAt),
+			ResolvedBy: it.ResolvedBy, Resolution: it.Resolution}
+		if it.ResolvedAt.Valid {
+			v.ResolvedAt = optTime(it.ResolvedAt.Time)
+		}
+		out = append(out, v)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "results": out})
+	return nil
+}
+
+// courierResolve: POST /v1/courier/review/{id}/resolve {note}: staff close
+// a review entry (the centre, or a library the entry names). This is a
+// staff annotation, written directly (no request state changes).
+func (s *Server) courierResolve(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return ill.Errorf(ill.CodeNotFound, "review entry %q not found", r.PathValue("id"))
+	}
+	var b struct {
+		Note string `json:"note"`
+	}
+	if err := s.decodeJSON(w, r, &b, false); err != nil {
+		return err
+	}
+	if err := checkLen("note", b.Note, 400, true); err != nil {
+		return err
+	}
+	p := principalOf(r)
+	by := p.Library
+	if p.Centre {
+		by = ill.CentreCode
+	}
+	if err := s.Store.ResolveReview(r.Context(), id, scopeOf(r), by, b.Note, s.Clock.Now()); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "resolved": true})
+	return nil
+}
+
+type pullSlipView struct {
+	Library string             `json:"library"`
+	Name    string             `json:"name"`
+	Date    string             `json:"date"`
+	Total   int                `json:"total"`
+	Items   []pullSlipItemView `json:"items"`
+}
+
+type pullSlipItemView struct {
+	Seq        int     `json:"seq"`
+	CallNumber string  `json:"call_number"`
+	Title      string  `json:"title"`
+	Author     string  `json:"author"`
+	ISBN       string  `json:"isbn"`
+	LocalID    string  `json:"local_id"`
+	RequestID  string  `json:"request_id"`
+	Borrower   string  `json:"borrower"`
+	ShipBy     *string `json:"ship_by"`
+}
+
+// pullSlip: GET /v1/pull-slip[?library=CODE][&format=json|csv|html]: the
+// lender's daily pick list, its WILL_SUPPLY requests in shelf order of call
+// number (ill.ShelfLess). Members get their own; the centre names a library.
+func (s *Server) pullSlip(w http.ResponseWriter, r *http.Request) error {
+	p := principalOf(r)
+	lib := p.Library
+	if q := strings.ToUpper(r.URL.Query().Get("library")); q != "" && q != lib {
+		if !p.Centre {
+			return ill.Errorf(ill.CodeForbidden, "a library sees only its own pull slip")
+		}
+		lib = q
+	}
+	if p.Centre && lib == ill.CentreCode {
+		return ill.FieldError("library", "library is required with a centre key")
+	}
+	format, err := formatOf(r, "json", "csv", "html")
+	if err != nil {
+		return err
+	}
+	l, err := s.Store.Library(r.Context(), lib)
+	if err != nil {
+		return err
+	}
+	items, err := s.Store.PullSlip(r.Context(), lib)
+	if err != nil {
+		return err
+	}
+	ill.SortShelf(items, func(it mysql.PullSlipItem) string { return it.CallNumber })
+	v := pullSlipView{Library: lib, Name: l.NameZH, Date: ill.DateOf(s.Clock.Now()).String(), Total: len(items),
+		Items: make([]pullSlipItemView, 0, len(items))}
+	for i, it := range items {
+		iv := pullSlipItemView{Seq: i + 1, CallNumber: it.CallNumber, Title: it.Title, Author: it.Author, ISBN: it.ISBN,
+			LocalID: it.LocalID, RequestID: it.RequestID, Borrower: it.Borrower}
+		if it.ShipBy.Valid {
+			iv.ShipBy = optTime(it.ShipBy.Time)
+		}
+		v.Items = append(v.Items, iv)
+	}
+	switch format {
+	case "csv":
+		rows := make([][]string, 0, len(v.Items))
+		for _, it := range v.Items {
+			rows = append(rows, []string{strconv.Itoa(it.Seq), it.CallNumber, it.Title, it.Author, it.ISBN, it.LocalID,
+				it.RequestID, it.Borrower, deref(it.ShipBy)})
+		}
+		return writeCSV(w, "pull-slip-"+lib+"-"+v.Date+".csv", []string{"seq", "call_number", "title", "author", "isbn",
+			"local_id", "request_id", "borrower", "ship_by"}, rows)
+	case "html":
+		return writeHTML(w, func(b *strings.Builder) error { return renderPullSlipHTML(b, v) })
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// reportCourier: GET /v1/reports/courier?date=YYYY-MM-DD[&format=csv]:
+// shipments per route on that day's run (default today).
+func (s *Server) reportCourier(w http.ResponseWriter, r *http.Request) error {
+	day := ill.DateOf(s.Clock.Now())
+	if v := r.URL.Query().Get("date"); v != "" {
+		d, err := ill.ParseDate(v)
+		if err != nil {
+			return ill.FieldError("date", "date must be YYYY-MM-DD (Asia/Shanghai)")
+		}
+		day = d
+	}
+	format, err := formatOf(r, "json", "csv")
+	if err != nil {
+		return err
+	}
+	rows, err := s.Store.CourierVolume(r.Context(), day, scopeOf(r))
+	if err != nil {
+		return err
+	}
+	if rows == nil {
+		rows = []mysql.RouteVolume{}
+	}
+	if format == "csv" {
+		out := make([][]string, 0, len(rows))
+		for _, v := range rows {
+			out = append(out, []string{day.String(), v.RouteCode, v.From, v.To, strconv.Itoa(v.Forward), strconv.Itoa(v.Return),
+				strconv.Itoa(v.Total), strconv.Itoa(v.Delivered), strconv.Itoa(v.Exceptions)})
+		}
+		return writeCSV(w, "courier-"+day.String()+".csv", []string{"date", "route_code", "from", "to", "forward", "return",
+			"total", "delivered", "exceptions"}, out)
+	}
+	total := 0
+	for _, v := range rows {
+		total += v.Total
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"date": day.String(), "total": total, "routes": rows})
+	return nil
+}
+
+type violationView struct {
+	ID        int64  `json:"id"`
+	RequestID string `json:"request_id"`
+	Title     string `json:"title"`
+	Kind      string `json:"kind"`
+	Lender    string `json:"lender"`
+	Borrower  string `json:"borrower"`
+	PatronID  string `json:"patron_id"`
+	Days      int    `json:"days"`
+	AmountFen int    `json:"amount_fen"`
+	AmountCNY string `json:"amount_cny"`
+	Note      string `json:"note"`
+	CreatedAt string `json:"created_at"`
+}
+
+type violationTotal struct {
+	Lender    string `json:"lender"`
+	Count     int    `json:"count"`
+	AmountFen int    `json:"amount_fen"`
+	AmountCNY string `json:"amount_cny"`
+}
+
+// reportViolations: GET /v1/reports/courier/violations?from=&to=&lender=
+// [&format=csv]: violations (R11) recorded in the period (default: the
+// last 30 days), with totals per lending library. A member sees the
+// violations where it is lender or borrower.
+func (s *Server) reportViolations(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	today := ill.DateOf(s.Clock.Now())
+	f := mysql.ViolationFilter{Library: scopeOf(r), Lender: strings.ToUpper(q.Get("lender")), From: today.AddDays(-30), To: today}
+	for _, d := range []struct {
+		name string
+		dst  *ill.Date
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if v := q.Get(d.name); v != "" {
+			day, err := ill.ParseDate(v)
+			if err != nil {
+				return ill.FieldError(d.name, "%s must be a date YYYY-MM-DD (Asia/Shanghai)", d.name)
+			}
+			*d.dst = day
+		}
+	}
+	format, err := formatOf(r, "json", "csv")
+	if err != nil {
+		return err
+	}
+	rows, err := s.Store.Violations(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]violationView, 0, len(rows))
+	totals := []violationTotal{}
+	idx := map[string]int{}
+	for _, v := range rows {
+		out = append(out, violationView{ID: v.ID, RequestID: v.RequestID, Title: v.Title, Kind: v.Kind, Lender: v.Lender,
+			Borrower: v.Borrower, PatronID: v.PatronID, Days: v.Days, AmountFen: v.AmountFen, AmountCNY: ill.FormatCNY(v.AmountFen),
+			Note: v.Note, CreatedAt: rfc3339(v.CreatedAt)})
+		i, ok := idx[v.Lender]
+		if !ok {
+			i = len(totals)
+			idx[v.Lender] = i
+			totals = append(totals, violationTotal{Lender: v.Lender})
+		}
+		totals[i].Count++
+		totals[i].AmountFen += v.AmountFen
+	}
+	for i := range totals {
+		totals[i].AmountCNY = ill.FormatCNY(totals[i].AmountFen)
+	}
+	if format == "csv" {
+		recs := make([][]string, 0, len(out))
+		for _, v := range out {
+			recs = append(recs, []string{v.CreatedAt, v.RequestID, v.Title, v.Kind, v.Lender, v.Borrower, v.PatronID,
+				strconv.Itoa(v.Days), v.AmountCNY, v.Note})
+		}
+		return writeCSV(w, "violations-"+f.From.String()+"-"+f.To.String()+".csv", []string{"created_at", "request_id", "title",
+			"kind", "lender", "borrower", "patron_id", "days", "amount_cny", "note"}, recs)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"from": f.From.String(), "to": f.To.String(), "currency": "CNY",
+		"total": len(out), "by_lender": totals, "results": out})
+	return nil
+}
+
+// checkReturnBarcode is the API's check of a barcode given with return or
+// checkin: one that is not the barcode this request shipped is refused 409
+// barcode_mismatch and listed for staff review (never silently accepted).
+func (s *Server) checkReturnBarcode(r *http.Request, req *ill.Request, action ill.Action, b ill.ActionBody) error {
+	if (action != ill.ActReturn && action != ill.ActCheckin) || b.ItemBarcode == "" {
+		return nil
+	}
+	if len(b.ItemBarcode) > 64 {
+		return ill.FieldError("item_barcode", "item_barcode is longer than 64 characters")
+	}
+	if req.ItemBarcode == "" || b.ItemBarcode == req.ItemBarcode {
+		return nil
+	}
+	p := principalOf(r)
+	other := req.Lender
+	if p.Library == req.Lender {
+		other = req.Borrower
+	}
+	id, err := s.Store.AddReview(r.Context(), mysql.ReviewItem{Code: string(ill.CodeBarcodeMismatch), Source: string(action),
+		Barcode: b.ItemBarcode, RequestID: req.ID, Library: p.Library, OtherLibrary: other,
+		Detail: "scanned " + b.ItemBarcode + " but request " + req.ID + " shipped " + req.ItemBarcode, CreatedAt: s.Clock.Now()})
+	if err != nil {
+		return err
+	}
+	return ill.Errorf(ill.CodeBarcodeMismatch, "item %s is not the item of request %s (shipped as %s); listed for staff review (entry %d)",
+		b.ItemBarcode, req.ID, req.ItemBarcode, id)
+}

@@ -1,0 +1,443 @@
+package httpapi
+
+// issue 6: ISO 18626 intake (SPEC 5.2, docs/iso18626.md).
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/iso18626"
+	"github.com/balis/illhub/mysql"
+)
+
+func isoProblem(t iso18626.ErrorType, format string, args ...any) *iso18626.Problem {
+	return &iso18626.Problem{Type: t, Value: fmt.Sprintf(format, args...)}
+}
+
+// iso18626 serves POST /iso18626: one ISO 18626 v1.2 message in, its
+// confirmation out in the same HTTP response (200 with messageStatus OK
+// or ERROR). OK is answered only after RabbitMQ confirmed the hub message
+// the ISO message became; when the broker or the database is down the
+// answer is 503 with Retry-After (no confirmation: the member retries, and
+// the retry is deduplicated by a message id derived from the message).
+//
+// Senders are authenticated by their ISO 18626 symbol: the agency sending
+// (requestingAgencyId of a request or requestingAgencyMessage,
+// supplyingAgencyId of a supplyingAgencyMessage) must be a member
+// registered with an ISO 18626 endpoint, and when the member has a secret
+// its requestingAgencyAuthentication/securityCode must match it (stored
+// hashed, compared in constant time).
+func (s *Server) iso18626(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	received := s.Clock.Now()
+	status, out, err := s.isoHandle(w, r, received)
+	if err != nil {
+		rec := &statusRecorder{ResponseWriter: w, status: 200}
+		s.writeError(rec, r, err)
+		status = rec.status
+	} else {
+		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+		w.WriteHeader(status)
+		_, _ = w.Write(out)
+	}
+	s.reqs.WithLabelValues("/iso18626", itoa(status)).Inc()
+	s.latency.WithLabelValues("/iso18626").Observe(time.Since(start).Seconds())
+}
+
+// isoHandle returns the HTTP status and the confirmation, or an error for
+// a transport-level failure (broker or database unavailable).
+func (s *Server) isoHandle(w http.ResponseWriter, r *http.Request, received time.Time) (int, []byte, error) {
+	status := http.StatusOK
+	var m *iso18626.Message
+	var p *iso18626.Problem
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBody))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		status, p = http.StatusRequestEntityTooLarge, isoProblem(iso18626.ErrBadlyFormedMessage, "message is larger than %d bytes", s.MaxBody)
+	case err != nil:
+		status, p = http.StatusBadRequest, isoProblem(iso18626.ErrBadlyFormedMessage, "message could not be read: %v", err)
+	default:
+		m, p = iso18626.Parse(body)
+	}
+	in := &isoIn{}
+	if p == nil {
+		in, p, err = s.isoAccept(r.Context(), m, received)
+		if err != nil {
+			return 0, nil, err
+		}
+	}
+	out, err := iso18626.Marshal(iso18626.Confirm(m, p, received, s.Clock.Now()))
+	if err != nil {
+		return 0, nil, err
+	}
+	s.isoLog(r, m, in, p, body, received)
+	return status, out, nil
+}
+
+// isoIn is what the intake learned of an accepted message (for the log).
+type isoIn struct {
+	library   string
+	requestID string
+}
+
+// isoLog keeps the incoming message and its confirmation status in
+// iso18626_messages (best effort: the message itself is already safe in
+// the broker).
+func (s *Server) isoLog(r *http.Request, m *iso18626.Message, in *isoIn, p *iso18626.Problem, body []byte, at time.Time) {
+	st, summary, kind := "OK", "", "unreadable"
+	if m != nil {
+		kind = m.Kind()
+		summary = isoSummary(m)
+	}
+	lib := in.library
+	if lib == "" && m != nil {
+		if h := m.Header(); h != nil {
+			lib = h.RequestingAgencyID.Value
+			if m.SupplyingAgencyMessage != nil {
+				lib = h.SupplyingAgencyID.Value
+			}
+		}
+	}
+	last := ""
+	if p != nil {
+		st, last = "ERROR", string(p.Type)+": "+p.Value
+	}
+	if len(body) > 1<<20 {
+		body = body[:1<<20]
+	}
+	if len(lib) > 16 {
+		lib = lib[:16]
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 2*time.Second)
+	defer cancel()
+	if err := s.Store.LogISOMessage(ctx, mysql.ISOMessage{RequestID: in.requestID, Direction: "in", LibraryCode: lib,
+		Kind: kind, Summary: summary, Body: string(body), Status: st, LastError: last, CreatedAt: at}); err != nil {
+		s.Log.Warn("iso18626: inbound message not logged", "err", err)
+	}
+	s.Log.Info("iso18626 in", "kind", kind, "what", summary, "library", lib, "request_id", in.requestID, "status", st, "error", last)
+}
+
+func isoSummary(m *iso18626.Message) string {
+	switch {
+	case m.SupplyingAgencyMessage != nil:
+		return string(m.SupplyingAgencyMessage.MessageInfo.ReasonForMessage) + "/" + string(m.SupplyingAgencyMessage.StatusInfo.Status)
+	case m.RequestingAgencyMessage != nil:
+		return string(m.RequestingAgencyMessage.Action)
+	case m.Request != nil:
+		return "request"
+	}
+	return m.Kind()
+}
+
+// isoAccept authenticates, validates against the hub's state and publishes.
+func (s *Server) isoAccept(ctx context.Context, m *iso18626.Message, at time.Time) (*isoIn, *iso18626.Problem, error) {
+	switch {
+	case m.Request != nil:
+		return s.isoRequest(ctx, m.Request, at)
+	case m.RequestingAgencyMessage != nil:
+		return s.isoRAM(ctx, m.RequestingAgencyMessage, at)
+	case m.SupplyingAgencyMessage != nil:
+		return s.isoSAM(ctx, m.SupplyingAgencyMessage, at)
+	}
+	return &isoIn{}, isoProblem(iso18626.ErrBadlyFormedMessage, "%s: confirmations answer messages in the same HTTP exchange; they are not posted to /iso18626", m.Kind()), nil
+}
+
+// isoSender authenticates the sending agency.
+func (s *Server) isoSender(ctx context.Context, id iso18626.AgencyID, auth *iso18626.Authentication, at string) (*mysql.ISOMember, *iso18626.Problem, error) {
+	mem, err := s.Store.ISOMemberBySymbol(ctx, id.Value)
+	if ill.ErrorCode(err) == ill.CodeNotFound {
+		return nil, isoProblem(iso18626.ErrUnrecognisedDataValue, "%s/agencyIdValue: unknown agency %q: not a BALIS member symbol", at, id.Value), nil
+	}
+	if err != nil {
+		return nil, nil, mysql.Classify(err)
+	}
+	if !mem.Speaks() {
+		return nil, isoProblem(iso18626.ErrUnrecognisedDataValue, "%s/agencyIdValue: %s is not registered as an ISO 18626 member (no endpoint); it uses the JSON API", at, id.Value), nil
+	}
+	if mem.SecretHash != "" {
+		code := ""
+		if auth != nil {
+			code = auth.SecurityCode
+		}
+		if subtle.ConstantTimeCompare([]byte(ill.HashKey(code)), []byte(mem.SecretHash)) != 1 {
+			return nil, isoProblem(iso18626.ErrUnrecognisedDataValue, "requestingAgencyAuthentication/securityCode: missing or wrong for agency %s", id.Value), nil
+		}
+	}
+	return mem, nil, nil
+}
+
+// isoFind finds the request a message is about: ISO 18626 keys a
+// transaction by requestingAgencyId + requestingAgencyRequestId, which is
+// the borrower's client_request_id in the hub.
+func (s *Server) isoFind(ctx context.Context, borrower, rid, at string) (*ill.Request, *iso18626.Problem, error) {
+	id, _, err := s.Store.RequestIDByClientID(ctx, borrower, rid)
+	if err != nil {
+		return nil, nil, mysql.Classify(err)
+	}
+	if id == "" {
+		return nil, isoProblem(iso18626.ErrUnrecognisedDataValue, "%s/requestingAgencyRequestId: request with a given ID not found: %q", at, rid), nil
+	}
+	req, err := s.Store.RequestForAccess(ctx, id)
+	if err != nil {
+		return nil, nil, mysql.Classify(err)
+	}
+	return req, nil, nil
+}
+
+// isoRequest turns a request into a submit (SPEC 5.2): addressed to the
+// hub's symbol it is routed; addressed to a member it goes to that member
+// first.
+func (s *Server) isoRequest(ctx context.Context, req *iso18626.Request, at time.Time) (*isoIn, *iso18626.Problem, error) {
+	h := req.Header
+	in := &isoIn{}
+	borrower, p, err := s.isoSender(ctx, h.RequestingAgencyID, h.RequestingAgencyAuthentication, "request/header/requestingAgencyId")
+	if p != nil || err != nil {
+		return in, p, err
+	}
+	in.library = borrower.Code
+	var lenders []string
+	if to := h.SupplyingAgencyID.Value; !strings.EqualFold(to, s.HubSymbol) {
+		lm, err := s.Store.ISOMemberBySymbol(ctx, to)
+		if ill.ErrorCode(err) == ill.CodeNotFound {
+			return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "request/header/supplyingAgencyId/agencyIdValue: unknown agency %q: address the hub (%s) or a member", to, s.HubSymbol), nil
+		}
+		if err != nil {
+			return in, nil, mysql.Classify(err)
+		}
+		if lm.Code == borrower.Code {
+			return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "request/header/supplyingAgencyId/agencyIdValue: %s cannot borrow from itself", to), nil
+		}
+		lenders = []string{lm.Code}
+	}
+	si := req.ServiceInfo
+	if si != nil && si.ServiceType == iso18626.ServiceCopy {
+		return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "request/serviceInfo/serviceType: Copy is not offered: BALIS lends returnable books (Loan)"), nil
+	}
+	pi := req.PatronInfo
+	if pi == nil || pi.PatronID == "" {
+		return in, isoProblem(iso18626.ErrBadlyFormedMessage, "request/patronInfo/patronId: missing required element (BALIS counts each reader's requests, R3)"), nil
+	}
+	rid := h.RequestingAgencyRequestID
+	if id, st, err := s.Store.RequestIDByClientID(ctx, borrower.Code, rid); err != nil {
+		return in, nil, mysql.Classify(err)
+	} else if id != "" {
+		in.requestID = id
+		return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "request/header/requestingAgencyRequestId: duplicate request id %q (request %s, %s)", rid, id, st), nil
+	}
+	b := ill.SubmitBody{ClientRequestID: rid, Lenders: lenders,
+		Patron: ill.Patron{ID: pi.PatronID, Name: personName(pi.Surname, pi.GivenName)}}
+	if e := pi.Email(); e != "" {
+		if _, err := mail.ParseAddress(e); err == nil {
+			b.Patron.Email = e
+		}
+	}
+	if si != nil {
+		b.Note = si.Note
+	}
+	bi := req.BibliographicInfo
+	cit := ill.Citation{Title: bi.Title, Author: bi.Author, ISBN: bi.ISBN()}
+	if pub := req.PublicationInfo; pub != nil {
+		cit.Publisher = pub.Publisher
+		if len(pub.PublicationDate) >= 4 {
+			cit.Year, _ = strconv.Atoi(pub.PublicationDate[:4])
+		}
+	}
+	var record int64
+	if len(lenders) == 1 && bi.SupplierUniqueRecordID != "" {
+		if record, err = s.Store.RecordByLocalID(ctx, lenders[0], bi.SupplierUniqueRecordID); err != nil {
+			return in, nil, mysql.Classify(err)
+		}
+	}
+	if record == 0 {
+		if record, err = s.Store.MatchCitation(ctx, cit); err != nil {
+			return in, nil, mysql.Classify(err)
+		}
+	}
+	if record > 0 {
+		b.RecordID = strconv.FormatInt(record, 10)
+	} else {
+		if cit.Title == "" {
+			return in, isoProblem(iso18626.ErrBadlyFormedMessage, "request/bibliographicInfo/title: missing required element (no union record matches supplierUniqueRecordId or the ISBN)"), nil
+		}
+		b.Item = &cit
+	}
+	if err := validateSubmit(&b); err != nil {
+		return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "request: %s", isoFieldMessage(err)), nil
+	}
+	id := ill.RequestID(borrower.Code, rid)
+	in.requestID = id
+	body, _ := json.Marshal(b)
+	m := ill.Message{ID: ill.SubmitMessageID(id), Type: ill.MsgSubmit, Actor: borrower.Code, RequestID: id,
+		At: at.UTC(), Body: body, ISO: &ill.ISOContext{Kind: "request", What: "New", Note: b.Note}}
+	return in, nil, s.publish(ctx, m)
+}
+
+// personName joins surname and given name: without a space for CJK names
+// (李 + 明 = 李明), with one otherwise.
+func personName(surname, given string) string {
+	if surname == "" || given == "" {
+		return strings.TrimSpace(surname + given)
+	}
+	for _, r := range surname + given {
+		if unicode.Is(unicode.Han, r) {
+			return surname + given
+		}
+	}
+	return given + " " + surname
+}
+
+func isoFieldMessage(err error) string {
+	var e *ill.Error
+	if errors.As(err, &e) {
+		if e.Field != "" {
+			return e.Field + ": " + e.Message
+		}
+		return e.Message
+	}
+	return err.Error()
+}
+
+// isoRAM takes a requestingAgencyMessage from an ISO borrower.
+func (s *Server) isoRAM(ctx context.Context, ram *iso18626.RequestingAgencyMessage, at time.Time) (*isoIn, *iso18626.Problem, error) {
+	h := ram.Header
+	in := &isoIn{}
+	borrower, p, err := s.isoSender(ctx, h.RequestingAgencyID, h.RequestingAgencyAuthentication, "requestingAgencyMessage/header/requestingAgencyId")
+	if p != nil || err != nil {
+		return in, p, err
+	}
+	in.library = borrower.Code
+	req, p, err := s.isoFind(ctx, borrower.Code, h.RequestingAgencyRequestID, "requestingAgencyMessage/header")
+	if p != nil || err != nil {
+		return in, p, err
+	}
+	in.requestID = req.ID
+	mapped, ok := iso18626.FromAction[ram.Action]
+	if !ok {
+		return in, isoProblem(iso18626.ErrUnsupportedActionType, "requestingAgencyMessage/action: %s is not supported by BALIS (books go back to their lender)", ram.Action), nil
+	}
+	b := ill.ActionBody{Note: truncateRunes(ram.Note, 2000)}
+	switch mapped.Action {
+	case ill.ActCancel:
+		b.By = string(mapped.Variant)
+	case ill.ActReturn:
+		b.Condition = "good"
+	}
+	// Cancel and Renew are answered by the lender (CancelResponse) or the
+	// hub (RenewResponse N, R5) in a later message; other actions that
+	// the state does not allow are refused at once, unless the request may
+	// just not have caught up yet (iso18626.Ahead).
+	if mapped.Action != "" && mapped.Action != ill.ActCancel && mapped.Action != ill.ActRenew {
+		if _, err := ill.Decide(ill.Attempt{Action: mapped.Action, Variant: mapped.Variant, From: req.State,
+			Roles: req.RolesOf(borrower.Code, false), At: at.UTC(), SubmittedAt: req.SubmittedAt}); err != nil &&
+			!(ill.ErrorCode(err) == ill.CodeInvalidTransition && iso18626.Ahead(mapped.Action, mapped.Variant, req.State)) {
+			return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "requestingAgencyMessage/action: %s is not possible now: %s", ram.Action, isoFieldMessage(err)), nil
+		}
+	}
+	body, _ := json.Marshal(b)
+	m := ill.Message{ID: ill.DerivedMessageID("iso/"+borrower.Code+"/"+req.ID, "ram/"+string(ram.Action)+"/"+string(h.Timestamp)),
+		Type: ill.MsgAction, Actor: borrower.Code, RequestID: req.ID, Action: mapped.Action, At: at.UTC(), Body: body,
+		ISO: &ill.ISOContext{Kind: "requestingAgencyMessage", What: string(ram.Action), Note: b.Note, Then: mapped.Then}}
+	return in, nil, s.publish(ctx, m)
+}
+
+// isoSAM takes a supplyingAgencyMessage from an ISO lender.
+func (s *Server) isoSAM(ctx context.Context, sam *iso18626.SupplyingAgencyMessage, at time.Time) (*isoIn, *iso18626.Problem, error) {
+	h := sam.Header
+	in := &isoIn{}
+	lender, p, err := s.isoSender(ctx, h.SupplyingAgencyID, h.RequestingAgencyAuthentication, "supplyingAgencyMessage/header/supplyingAgencyId")
+	if p != nil || err != nil {
+		return in, p, err
+	}
+	in.library = lender.Code
+	bm, err := s.Store.ISOMemberBySymbol(ctx, h.RequestingAgencyID.Value)
+	if ill.ErrorCode(err) == ill.CodeNotFound {
+		return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "supplyingAgencyMessage/header/requestingAgencyId/agencyIdValue: unknown agency %q", h.RequestingAgencyID.Value), nil
+	}
+	if err != nil {
+		return in, nil, mysql.Classify(err)
+	}
+	req, p, err := s.isoFind(ctx, bm.Code, h.RequestingAgencyRequestID, "supplyingAgencyMessage/header")
+	if p != nil || err != nil {
+		return in, p, err
+	}
+	in.requestID = req.ID
+	if !req.VisibleTo(lender.Code, false) {
+		return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "supplyingAgencyMessage/header/supplyingAgencyId: %s was never asked to supply this request", h.SupplyingAgencyID.Value), nil
+	}
+	mapped, ok := iso18626.SupplierInbound(sam)
+	if mapped.Action == ill.ActCancelResponse && req.State == ill.Cancelled {
+		mapped = iso18626.Inbound{} // the answer to the hub's Cancel of a request cancelled before acceptance
+	}
+	if !ok {
+		return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "supplyingAgencyMessage/statusInfo/status: %s is not supported: BALIS lends returnable books only", sam.StatusInfo.Status), nil
+	}
+	mi := sam.MessageInfo
+	b := ill.ActionBody{Note: truncateRunes(mi.Note, 2000)}
+	switch {
+	case mapped.Action == ill.ActRespond:
+		b.Decision = string(mapped.Variant)
+		if mapped.Variant == "unfilled" {
+			v := ""
+			if mi.ReasonUnfilled != nil {
+				v = mi.ReasonUnfilled.Value
+			}
+			b.Reason = iso18626.UnfilledReasonFrom(v)
+		}
+	case mapped.Action == ill.ActShip:
+		b.ItemBarcode = h.SupplyingAgencyRequestID
+		if d := sam.DeliveryInfo; d != nil && d.ItemID != "" {
+			b.ItemBarcode = d.ItemID
+		}
+		if b.ItemBarcode == "" {
+			b.ItemBarcode = "ISO-" + h.RequestingAgencyRequestID
+		}
+		b.ItemBarcode = truncateRunes(b.ItemBarcode, 64)
+	case mapped.Action == ill.ActCheckin:
+		b.Condition = "good"
+	case mapped.Action == ill.ActCancelResponse:
+		yes := mapped.Variant == "yes"
+		b.Accept = &yes
+	}
+	what := string(mi.ReasonForMessage) + "/" + string(sam.StatusInfo.Status)
+	if mapped.Action != "" {
+		variant, err := b.Variant(mapped.Action)
+		if err != nil {
+			return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "supplyingAgencyMessage: %s", isoFieldMessage(err)), nil
+		}
+		if _, err := ill.Decide(ill.Attempt{Action: mapped.Action, Variant: variant, From: req.State,
+			Roles: req.RolesOf(lender.Code, false), At: at.UTC(), SubmittedAt: req.SubmittedAt}); err != nil {
+			switch {
+			case ill.ErrorCode(err) == ill.CodeForbidden:
+				return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "supplyingAgencyMessage/header/supplyingAgencyId: %s is no longer the supplier of this request", h.SupplyingAgencyID.Value), nil
+			case ill.ErrorCode(err) == ill.CodeInvalidTransition && iso18626.Ahead(mapped.Action, variant, req.State):
+				// sent in quick succession: the earlier message may still be queued
+			default:
+				return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "supplyingAgencyMessage/statusInfo/status: %s is not possible now: %s", what, isoFieldMessage(err)), nil
+			}
+		}
+	}
+	body, _ := json.Marshal(b)
+	m := ill.Message{ID: ill.DerivedMessageID("iso/"+lender.Code+"/"+req.ID, "sam/"+what+"/"+string(h.Timestamp)),
+		Type: ill.MsgAction, Actor: lender.Code, RequestID: req.ID, Action: mapped.Action, At: at.UTC(), Body: body,
+		ISO: &ill.ISOContext{Kind: "supplyingAgencyMessage", What: what, Note: b.Note}}
+	return in, nil, s.publish(ctx, m)
+}
+
+func truncateRunes(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}

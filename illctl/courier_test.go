@@ -1,0 +1,52 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/internal/testenv"
+)
+
+func TestCourierCommands(t *testing.T) {
+	dsn, st := testenv.DB(t, "illctlcour")
+	testenv.Libraries(t, st, "THU")
+	t.Setenv("ILL_MYSQL_DSN", dsn)
+	ctx := context.Background()
+	var out bytes.Buffer
+	if err := run(ctx, []string{"courier", "key", "--label", "scanner 1"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimSpace(out.String())
+	if ok, err := st.CourierKeyValid(ctx, ill.HashKey(key)); err != nil || !ok {
+		t.Fatalf("issued courier key %q is not valid: %v", key, err)
+	}
+	var plain int
+	_ = st.DB.Get(&plain, `SELECT COUNT(*) FROM courier_keys WHERE key_hash = ?`, key)
+	if plain != 0 {
+		t.Fatal("the courier key is stored in clear")
+	}
+	if _, err := st.PrincipalByKeyHash(ctx, ill.HashKey(key)); err == nil {
+		t.Fatal("a courier key works as a library key")
+	}
+	if ok, _ := st.CourierKeyValid(ctx, ill.HashKey(ill.DemoKey("THU"))); ok {
+		t.Fatal("a library key works as a courier key")
+	}
+	out.Reset()
+	if err := run(ctx, []string{"courier", "days", "thu", "Mon,Wed,Fri", "--cutoff", "9:30"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var days, cutoff string
+	_ = st.DB.QueryRow(`SELECT courier_days, courier_cutoff FROM libraries WHERE code = 'THU'`).Scan(&days, &cutoff)
+	if days != "mon,wed,fri" || cutoff != "09:30" {
+		t.Fatalf("THU: %q %q (output %q)", days, cutoff, out.String())
+	}
+	for _, bad := range [][]string{{"courier", "days", "THU", "someday"}, {"courier", "days", "NOPE", "mon"},
+		{"courier", "days", "THU", "mon", "--cutoff", "25:99"}, {"courier", "nothing"}} {
+		if err := run(ctx, bad, &bytes.Buffer{}); err == nil {
+			t.Errorf("illctl %v: accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,331 @@
+// Package loadtest drives full interlibrary-loan lifecycles through the
+// public HTTP API and measures them (cmd/illbench), and measures the raw
+// ceilings of the broker and the database on the same machine, so the
+// end-to-end result can be stated as a ratio.
+//
+// One lifecycle is the whole life of a request, each step an API call
+// followed by polling GET /v1/requests/{id} until the consumers applied it:
+//
+//	submit → REQUESTED → respond → WILL_SUPPLY → ship → SHIPPED → receive →
+//	RECEIVED → checkout → ON_LOAN → return → RETURNED → ship_return →
+//	RETURN_SHIPPED → checkin → COMPLETED
+//
+// A step's latency runs from sending the POST to the first GET that shows
+// the new state: it includes the publisher confirm, the queue, the
+// consumer's transaction and up to one polling interval (Options.Poll).
+package loadtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/balis/illhub/ill"
+)
+
+// Step is one API action of the lifecycle and the state it leads to.
+type Step struct {
+	Name   string // "submit" or the action
+	Caller string // "borrower" or "lender"
+	Body   map[string]any
+	Want   ill.State
+}
+
+// Lifecycle is the sequence every driven request goes through.
+var Lifecycle = []Step{
+	{"submit", "borrower", nil, ill.Requested},
+	{"respond", "lender", map[string]any{"decision": "will_supply"}, ill.WillSupply},
+	{"ship", "lender", map[string]any{"item_barcode": "31000012345"}, ill.Shipped},
+	{"receive", "borrower", nil, ill.Received},
+	{"checkout", "borrower", nil, ill.OnLoan},
+	{"return", "borrower", map[string]any{"condition": "good"}, ill.Returned},
+	{"ship_return", "borrower", nil, ill.ReturnShipped},
+	{"checkin", "lender", map[string]any{"condition": "good"}, ill.Completed},
+}
+
+// Pair is a unit of work: a borrowing library and a catalogue record it
+// does not hold but another member lends.
+type Pair struct {
+	Borrower string
+	RecordID int64
+}
+
+// Options configure a run.
+type Options struct {
+	BaseURL string // the producer, e.g. http://127.0.0.1:8080
+	// Key returns the API key of a library (default ill.DemoKey).
+	Key   func(library string) string
+	Pairs []Pair // work items, chosen at random
+	N     int    // lifecycles
+	C     int    // concurrent lifecycles (closed loop)
+	// Rate, when > 0, starts lifecycles at this many per second instead
+	// (open loop, at most 4×C in flight): latency at a given load.
+	Rate float64
+	// Poll is the first GET interval while waiting for a state (default
+	// 5 ms; it grows by a quarter per poll up to 5×Poll).
+	Poll time.Duration
+	// StepTimeout fails a lifecycle whose state does not appear in time
+	// (default 60 s).
+	StepTimeout time.Duration
+	RunID       string // makes client_request_ids unique (default: the start time)
+	Client      *http.Client
+}
+
+// StepResult is what one step measured.
+type StepResult struct {
+	Name     string
+	Want     ill.State
+	Done     int
+	Accept   []time.Duration // POST until 202 (publisher confirm)
+	Applied  []time.Duration // POST until the state is visible
+	Retries  int             // 429/503 answers retried
+	Failures int
+}
+
+// Result of a run.
+type Result struct {
+	N, C      int
+	Rate      float64
+	Elapsed   time.Duration
+	Completed int // lifecycles that reached COMPLETED
+	// NotRouted counts submits that ended UNFILLED/REJECTED (not an
+	// error: the router found no lender); they are not continued.
+	NotRouted int
+	Failed    int
+	Errors    []string // the first few failures
+	Steps     []*StepResult
+}
+
+// Run drives the lifecycles and returns the measurements. It returns an
+// error only when it cannot run at all; failed lifecycles are counted.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if o.N <= 0 || o.C <= 0 || len(o.Pairs) == 0 || o.BaseURL == "" {
+		return nil, errors.New("loadtest: N, C, Pairs and BaseURL are required")
+	}
+	if o.Key == nil {
+		o.Key = ill.DemoKey
+	}
+	if o.Poll <= 0 {
+		o.Poll = 5 * time.Millisecond
+	}
+	if o.StepTimeout <= 0 {
+		o.StepTimeout = 60 * time.Second
+	}
+	if o.RunID == "" {
+		o.RunID = strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	if o.Client == nil {
+		o.Client = &http.Client{Timeout: 30 * time.Second,
+			Transport: &http.Transport{MaxIdleConnsPerHost: 4 * o.C, IdleConnTimeout: 90 * time.Second}}
+	}
+	res := &Result{N: o.N, C: o.C, Rate: o.Rate}
+	for _, s := range Lifecycle {
+		res.Steps = append(res.Steps, &StepResult{Name: s.Name, Want: s.Want})
+	}
+	var mu sync.Mutex
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	one := func(i int) {
+		mu.Lock()
+		p := o.Pairs[rng.IntN(len(o.Pairs))]
+		mu.Unlock()
+		outcome, err := o.lifecycle(ctx, i, p, res, &mu)
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err != nil:
+			res.Failed++
+			if len(res.Errors) < 10 {
+				res.Errors = append(res.Errors, err.Error())
+			}
+		case outcome == ill.Completed:
+			res.Completed++
+		default:
+			res.NotRouted++
+		}
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	if o.Rate > 0 {
+		sem := make(chan struct{}, 4*o.C)
+		interval := time.Duration(float64(time.Second) / o.Rate)
+		next := time.Now()
+		for i := 0; i < o.N && ctx.Err() == nil; i++ {
+			time.Sleep(time.Until(next))
+			next = next.Add(interval)
+			sem <- struct{}{}
+			wg.Add(1)
+			go func(i int) { defer wg.Done(); defer func() { <-sem }(); one(i) }(i)
+		}
+	} else {
+		var next atomic.Int64
+		for w := 0; w < o.C; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for ctx.Err() == nil {
+					i := int(next.Add(1)) - 1
+					if i >= o.N {
+						return
+					}
+					one(i)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	return res, ctx.Err()
+}
+
+// lifecycle runs one request through every step; it returns the final
+// state (COMPLETED, or UNFILLED/REJECTED when routing found no lender).
+func (o *Options) lifecycle(ctx context.Context, i int, p Pair, res *Result, mu *sync.Mutex) (ill.State, error) {
+	var id, lender string
+	for si, s := range Lifecycle {
+		caller := p.Borrower
+		if s.Caller == "lender" {
+			caller = lender
+		}
+		start := time.Now()
+		var status, retries int
+		var body map[string]any
+		var err error
+		if s.Name == "submit" {
+			status, body, retries, err = o.call(ctx, "POST", "/v1/requests", caller, "", map[string]any{
+				"client_request_id": fmt.Sprintf("load-%s-%d", o.RunID, i),
+				"patron":            map[string]any{"id": fmt.Sprintf("L%s-%d", o.RunID, i), "name": "负载测试"},
+				"record_id":         strconv.FormatInt(p.RecordID, 10)})
+			if err == nil && status == http.StatusAccepted {
+				id, _ = body["request_id"].(string)
+			}
+		} else {
+			status, body, retries, err = o.call(ctx, "POST", "/v1/requests/"+id+"/"+s.Name, caller,
+				fmt.Sprintf("load-%s-%d-%s", o.RunID, i, s.Name), s.Body)
+		}
+		accepted := time.Since(start)
+		sr := res.Steps[si]
+		mu.Lock()
+		sr.Retries += retries
+		mu.Unlock()
+		if err == nil && (status != http.StatusAccepted || id == "") {
+			err = fmt.Errorf("%s: status %d %v", s.Name, status, body)
+		}
+		if err != nil {
+			mu.Lock()
+			sr.Failures++
+			mu.Unlock()
+			return "", err
+		}
+		// Wait for the consumers to apply it.
+		var got map[string]any
+		deadline := start.Add(o.StepTimeout)
+		// Poll quickly at first, then back off (×1.25 up to 5×Poll): the
+		// load tool's own reads stay a small part of the database's work.
+		poll := o.Poll
+		for {
+			status, got, _, err = o.call(ctx, "GET", "/v1/requests/"+id, p.Borrower, "", nil)
+			if err != nil {
+				break
+			}
+			st := ill.State(fmt.Sprint(got["state"]))
+			if status == http.StatusOK && st == s.Want {
+				break
+			}
+			if s.Name == "submit" && (st == ill.Unfilled || st == ill.Rejected) {
+				return st, nil
+			}
+			if time.Now().After(deadline) {
+				err = fmt.Errorf("%s %s: state %s after %v, want %s", id, s.Name, st, o.StepTimeout, s.Want)
+				break
+			}
+			time.Sleep(poll)
+			poll = min(poll*5/4, 5*o.Poll)
+		}
+		if err != nil {
+			mu.Lock()
+			sr.Failures++
+			mu.Unlock()
+			return "", err
+		}
+		applied := time.Since(start)
+		if s.Name == "submit" {
+			lender, _ = got["lender"].(string)
+		}
+		mu.Lock()
+		sr.Done++
+		sr.Accept = append(sr.Accept, accepted)
+		sr.Applied = append(sr.Applied, applied)
+		mu.Unlock()
+	}
+	return ill.Completed, nil
+}
+
+// call makes one API call; 429 and 503 are retried (after Retry-After, at
+// most 1 s) with the same idempotency key, and counted.
+func (o *Options) call(ctx context.Context, method, path, library, idemKey string, body any) (int, map[string]any, int, error) {
+	var raw []byte
+	if body != nil {
+		raw, _ = json.Marshal(body)
+	} else if method == "POST" {
+		raw = []byte("{}")
+	}
+	for retries := 0; ; retries++ {
+		req, err := http.NewRequestWithContext(ctx, method, o.BaseURL+path, bytes.NewReader(raw))
+		if err != nil {
+			return 0, nil, retries, err
+		}
+		req.Header.Set("Authorization", "Bearer "+o.Key(library))
+		if raw != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if idemKey != "" {
+			req.Header.Set("Idempotency-Key", idemKey)
+		}
+		res, err := o.Client.Do(req)
+		if err != nil {
+			return 0, nil, retries, err
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if (res.StatusCode == http.StatusTooManyRequests || res.StatusCode == http.StatusServiceUnavailable) && retries < 20 {
+			wait := 100 * time.Millisecond
+			if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil {
+				wait = min(time.Duration(s)*time.Second, time.Second)
+			}
+			select {
+			case <-ctx.Done():
+				return 0, nil, retries, ctx.Err()
+			case <-time.After(wait):
+			}
+			continue
+		}
+		var out map[string]any
+		if len(b) > 0 {
+			if err := json.Unmarshal(b, &out); err != nil {
+				return res.StatusCode, nil, retries, fmt.Errorf("%s %s: non-JSON answer %d", method, path, res.StatusCode)
+			}
+		}
+		return res.StatusCode, out, retries, nil
+	}
+}
+
+// Percentile is the nearest-rank p-th percentile (0 < p ≤ 100) of ds.
+func Percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	k := int(float64(len(s))*p/100+0.999999) - 1
+	return s[max(0, min(k, len(s)-1))]
+}

@@ -1,0 +1,51 @@
+package loadtest
+
+import (
+	"testing"
+	"time"
+)
+
+func TestPercentile(t *testing.T) {
+	ms := func(ns ...int) []time.Duration {
+		var out []time.Duration
+		for _, n := range ns {
+			out = append(out, time.Duration(n)*time.Millisecond)
+		}
+		return out
+	}
+	hundred := make([]int, 100)
+	for i := range hundred {
+		hundred[i] = 100 - i // unsorted on purpose
+	}
+	for _, c := range []struct {
+		name string
+		in   []time.Duration
+		p    float64
+		want time.Duration
+	}{
+		{"empty", nil, 99, 0},
+		{"one", ms(7), 50, 7 * time.Millisecond},
+		{"median of four (nearest rank)", ms(4, 1, 3, 2), 50, 2 * time.Millisecond},
+		{"p99 of 1..100", ms(hundred...), 99, 99 * time.Millisecond},
+		{"p100 is the max", ms(hundred...), 100, 100 * time.Millisecond},
+		{"p50 of 1..100", ms(hundred...), 50, 50 * time.Millisecond},
+	} {
+		if got := Percentile(c.in, c.p); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestRatio(t *testing.T) {
+	rp := &Report{Main: &Result{Elapsed: 10 * time.Second, Completed: 100}, Deliveries: 1200,
+		DB: Ceiling{N: 2400, Elapsed: 10 * time.Second}}
+	if got := rp.DeliveriesPerSecond(); got != 120 {
+		t.Fatalf("deliveries/s %v", got)
+	}
+	if got := rp.Ratio(); got != 0.5 {
+		t.Fatalf("ratio %v, want 120/240", got)
+	}
+	if got := (&Report{Main: &Result{}}).Ratio(); got != 0 {
+		t.Fatalf("ratio without a ceiling %v", got)
+	}
+}

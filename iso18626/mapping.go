@@ -1,0 +1,160 @@
+package iso18626
+
+import "github.com/balis/illhub/ill"
+
+// The mapping between ISO 18626 and the hub's state table (ill/table.go),
+// as data. docs/iso18626.md prints these tables.
+
+// StatusOf is the ISO status reported for a request in hub state s (in
+// StatusRequestResponse and in every supplyingAgencyMessage's statusInfo).
+var StatusOf = map[ill.State]Status{
+	ill.Submitted:      StatusRequestReceived,
+	ill.NeedsMediation: StatusRequestReceived,
+	ill.Requested:      StatusRequestReceived,
+	ill.WillSupply:     StatusWillSupply,
+	ill.CancelPending:  StatusWillSupply,
+	ill.Shipped:        StatusLoaned,
+	ill.Received:       StatusLoaned,
+	ill.OnLoan:         StatusLoaned,
+	ill.Recalled:       StatusRecalled,
+	ill.Overdue:        StatusOverdue,
+	ill.Returned:       StatusLoaned,
+	ill.ReturnShipped:  StatusLoaned,
+	ill.Completed:      StatusLoanCompleted,
+	ill.Unfilled:       StatusUnfilled,
+	ill.Rejected:       StatusUnfilled,
+	ill.Cancelled:      StatusCancelled,
+	ill.Lost:           StatusCompletedWithoutReturn,
+}
+
+// Inbound is what an incoming ISO message becomes in the hub: an action of
+// the state table with its variant (Decide), or nothing (Action "") when
+// the message only informs (it is confirmed OK and recorded).
+type Inbound struct {
+	Action  ill.Action
+	Variant ill.Variant
+	// Then is a follow-up action the hub takes for an ISO member right
+	// after Action succeeds, because ISO 18626 has one step where the
+	// hub has two (Received = receive + checkout; ShippedReturn = return
+	// + ship_return).
+	Then ill.Action
+}
+
+// FromAction maps a requestingAgencyMessage's action (from a borrower).
+// StatusRequest and Notification are answered without a state change;
+// ShippedForward is not part of BALIS (returns go back to the lender).
+var FromAction = map[Action]Inbound{
+	ActionReceived:      {Action: ill.ActReceive, Then: ill.ActCheckout},
+	ActionCancel:        {Action: ill.ActCancel, Variant: "staff"},
+	ActionRenew:         {Action: ill.ActRenew},
+	ActionShippedReturn: {Action: ill.ActReturn, Then: ill.ActShipReturn},
+	ActionStatusRequest: {},
+	ActionNotification:  {},
+}
+
+// FromSupplier maps a supplyingAgencyMessage (from a lender): by reason
+// and status, or by status alone (reason ""). CancelResponse is decided
+// by answerYesNo (see SupplierInbound).
+var FromSupplier = map[Status]Inbound{
+	StatusExpectToSupply:  {Action: ill.ActRespond, Variant: "will_supply"},
+	StatusWillSupply:      {Action: ill.ActRespond, Variant: "will_supply"},
+	StatusUnfilled:        {Action: ill.ActRespond, Variant: "unfilled"},
+	StatusRetryPossible:   {Action: ill.ActRespond, Variant: "unfilled"},
+	StatusLoaned:          {Action: ill.ActShip},
+	StatusRecalled:        {Action: ill.ActRecall},
+	StatusLoanCompleted:   {Action: ill.ActCheckin},
+	StatusRequestReceived: {},
+	StatusOverdue:         {}, // the hub's scheduler decides overdue (R4)
+}
+
+// SupplierInbound maps one supplyingAgencyMessage to a hub action. ok is
+// false when the hub cannot take the status at all (copies: BALIS lends
+// returnables only); an Inbound with Action "" only informs.
+func SupplierInbound(s *SupplyingAgencyMessage) (in Inbound, ok bool) {
+	switch s.MessageInfo.ReasonForMessage {
+	case ReasonCancelResponse:
+		if s.MessageInfo.AnswerYesNo == Yes || s.StatusInfo.Status == StatusCancelled {
+			return Inbound{Action: ill.ActCancelResponse, Variant: "yes"}, true
+		}
+		return Inbound{Action: ill.ActCancelResponse, Variant: "no"}, true
+	case ReasonNotification, ReasonStatusRequestResponse, ReasonRenewResponse:
+		return Inbound{}, true
+	}
+	if s.StatusInfo.Status == StatusCancelled {
+		return Inbound{Action: ill.ActCancelResponse, Variant: "yes"}, true
+	}
+	in, ok = FromSupplier[s.StatusInfo.Status]
+	return in, ok
+}
+
+// UnfilledReasonFrom maps a reasonUnfilled value (ISO/ILL codes as crosslink
+// and ReShare send them, or the hub's own reason codes) to a lender reason.
+func UnfilledReasonFrom(v string) ill.Reason {
+	if r := ill.Reason(v); ill.LenderUnfilledReasons[r] {
+		return r
+	}
+	switch v {
+	case "NotHeld", "not-held", "NotFound":
+		return ill.ReasonNotHeld
+	case "NotOnShelf", "not-on-shelf", "InUse", "OnLoan", "not-available":
+		return ill.ReasonNotOnShelf
+	case "NonCirculating", "non-circulating", "LibraryUseOnly":
+		return ill.ReasonNonCirculating
+	case "NotAvailableForILL", "not-available-for-ill":
+		return ill.ReasonNotAvailableForILL
+	case "PoorCondition", "poor-condition":
+		return ill.ReasonPoorCondition
+	}
+	return ill.ReasonPolicyProblem
+}
+
+// ReasonUnfilledOf is the reasonUnfilled value written for a hub reason.
+var ReasonUnfilledOf = map[ill.Reason]string{
+	ill.ReasonNotHeld:            "NotHeld",
+	ill.ReasonNotOnShelf:         "NotOnShelf",
+	ill.ReasonNonCirculating:     "NonCirculating",
+	ill.ReasonNotAvailableForILL: "NotAvailableForILL",
+	ill.ReasonPolicyProblem:      "PolicyProblem",
+	ill.ReasonPoorCondition:      "PoorCondition",
+	ill.ReasonNoResponse:         "NoResponse",
+	ill.ReasonNotShipped:         "NotShipped",
+	ill.ReasonOverLimit:          "PolicyProblem",
+	ill.ReasonNotEligible:        "NotAvailableForILL",
+	ill.ReasonDepositRequired:    "PolicyProblem",
+	ill.ReasonHeldLocally:        "HeldLocally",
+	ill.ReasonDuplicate:          "Duplicate",
+	ill.ReasonInvalid:            "Invalid",
+}
+
+// Ahead reports whether hub action a (variant v) is not allowed in state
+// from yet but may be once messages already on their way are applied: from
+// comes before every state a may be taken from, in life-cycle order
+// (ill.States), and is not terminal. Messages of one member travel through
+// the queue concurrently, so a Loaned sent right after a WillSupply can
+// meet the request still REQUESTED; such a message is accepted and
+// retried rather than refused (worker, httpapi).
+func Ahead(a ill.Action, v ill.Variant, from ill.State) bool {
+	if from.Terminal() {
+		return false
+	}
+	pos := func(s ill.State) int {
+		for i, x := range ill.States {
+			if x == s {
+				return i
+			}
+		}
+		return -1
+	}
+	first := -1
+	for _, r := range ill.Table {
+		if r.Action != a || r.Variant != v {
+			continue
+		}
+		for _, s := range r.From {
+			if p := pos(s); first < 0 || p < first {
+				first = p
+			}
+		}
+	}
+	return first >= 0 && pos(from) < first
+}

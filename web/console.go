@@ -1,0 +1,317 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/mysql"
+)
+
+// queues are the console's work queues, in display order. Side says in
+// which capacity the signed-in library works the queue.
+var queues = []mysql.Queue{
+	{Key: "to_answer", Side: "lender", States: []ill.State{ill.Requested}, Order: "respond_by"},
+	{Key: "to_ship", Side: "lender", States: []ill.State{ill.WillSupply}, Order: "ship_by"},
+	{Key: "cancel_asks", Side: "lender", States: []ill.State{ill.CancelPending}, Order: "updated_at"},
+	{Key: "lent_out", Side: "lender", States: []ill.State{ill.Shipped, ill.Received, ill.OnLoan, ill.Recalled, ill.Overdue}, Order: "due_at"},
+	{Key: "to_checkin", Side: "lender", States: []ill.State{ill.ReturnShipped}, Order: "updated_at"},
+	{Key: "mediation", Side: "borrower", States: []ill.State{ill.NeedsMediation}, Order: "submitted_at"},
+	{Key: "to_receive", Side: "borrower", States: []ill.State{ill.Shipped}, Order: "updated_at"},
+	{Key: "arrived", Side: "borrower", States: []ill.State{ill.Received}, Order: "updated_at"},
+	{Key: "on_loan", Side: "borrower", States: []ill.State{ill.OnLoan, ill.Recalled, ill.Overdue}, Order: "due_at"},
+	{Key: "returns", Side: "borrower", States: []ill.State{ill.Returned}, Order: "updated_at"},
+}
+
+func queueByKey(k string) (mysql.Queue, bool) {
+	for _, q := range queues {
+		if q.Key == k {
+			return q, true
+		}
+	}
+	return mysql.Queue{}, false
+}
+
+// scope is the library whose queues a staff member works ("" = every
+// library, for the centre admin).
+func scope(s *mysql.Session) string {
+	if s.Role == mysql.RoleCentreAdmin {
+		return ""
+	}
+	return s.Library
+}
+
+type queueView struct {
+	Queue    mysql.Queue
+	Total    int
+	Requests []*ill.Request
+	Token    string
+}
+
+type consoleData struct {
+	Queues    []queueView
+	Shipments []mysql.ShipmentRow
+	Calendar  string // non-empty: coverage warning date
+}
+
+func (h *Handler) console(w http.ResponseWriter, r *http.Request, p *Page) error {
+	var d consoleData
+	lib := scope(p.Sess)
+	for _, q := range queues {
+		reqs, total, err := h.cfg.Store.QueueRequests(r.Context(), q, lib, 5)
+		if err != nil {
+			return err
+		}
+		d.Queues = append(d.Queues, queueView{Queue: q, Total: total, Requests: reqs, Token: randomToken()[:16]})
+	}
+	ships, err := h.cfg.Store.OpenShipments(r.Context(), lib, 20)
+	if err != nil {
+		return err
+	}
+	d.Shipments = ships
+	d.Calendar = h.calendarWarning(r)
+	p.Title = p.T("console")
+	return h.render(w, p, "console", d)
+}
+
+// calendarWarning is the covered-until date when the national calendar
+// covers less than the next 60 days ("" otherwise).
+func (h *Handler) calendarWarning(r *http.Request) string {
+	if h.cfg.Calendar == nil {
+		return ""
+	}
+	cal, err := h.cfg.Calendar.Get(r.Context())
+	if err != nil {
+		return ""
+	}
+	today := ill.DateOf(h.cfg.Clock.Now())
+	if until := cal.CoveredUntil(today); until.Before(today.AddDays(60)) {
+		return until.String()
+	}
+	return ""
+}
+
+func (h *Handler) queue(w http.ResponseWriter, r *http.Request, p *Page) error {
+	q, ok := queueByKey(r.PathValue("key"))
+	if !ok {
+		return errNotFound
+	}
+	reqs, total, err := h.cfg.Store.QueueRequests(r.Context(), q, scope(p.Sess), 200)
+	if err != nil {
+		return err
+	}
+	p.Title = p.T("queue." + q.Key)
+	return h.render(w, p, "queue", queueView{Queue: q, Total: total, Requests: reqs, Token: randomToken()[:16]})
+}
+
+// actionForm is one action the signed-in staff member may take now.
+type actionForm struct {
+	Action  ill.Action
+	Variant ill.Variant
+	Label   string
+}
+
+type consoleRequestData struct {
+	Req     *ill.Request
+	Actions []actionForm
+	Token   string
+	Reasons []ill.Reason
+}
+
+// allowedActions asks the state table which actions (and variants) the
+// principal may take on req now; renew (always refused) is left out.
+func allowedActions(req *ill.Request, pr mysql.Principal, now time.Time) []actionForm {
+	var out []actionForm
+	for _, a := range ill.APIActions {
+		if a == ill.ActRenew {
+			continue
+		}
+		for _, v := range ill.Variants(a) {
+			if a == ill.ActCancel && v != "staff" {
+				continue
+			}
+			if _, err := ill.Decide(ill.Attempt{Action: a, Variant: v, From: req.State,
+				Roles: req.RolesOf(pr.Library, pr.Centre), At: now, SubmittedAt: req.SubmittedAt}); err == nil {
+				key := "act." + string(a)
+				switch {
+				case a == ill.ActRespond:
+					key = "act." + string(v)
+				case a == ill.ActCancelResponse:
+					key = "act.cancel_" + string(v)
+				}
+				out = append(out, actionForm{Action: a, Variant: v, Label: key})
+			}
+		}
+	}
+	return out
+}
+
+var unfilledReasons = []ill.Reason{ill.ReasonNotOnShelf, ill.ReasonNotHeld, ill.ReasonNonCirculating,
+	ill.ReasonNotAvailableForILL, ill.ReasonPolicyProblem, ill.ReasonPoorCondition}
+
+func (h *Handler) consoleRequest(w http.ResponseWriter, r *http.Request, p *Page) error {
+	pr := principal(p.Sess)
+	req, err := h.cfg.API.RequestFor(r.Context(), pr, r.PathValue("id"), true)
+	if err != nil {
+		return err
+	}
+	p.Title = req.Title
+	return h.render(w, p, "console_request", consoleRequestData{Req: req, Actions: allowedActions(req, pr, h.cfg.Clock.Now()),
+		Token: randomToken()[:16], Reasons: unfilledReasons})
+}
+
+// actionBody builds an action body from a console form. The form's
+// variant field carries respond's decision and cancel_response's answer.
+func actionBody(a ill.Action, r *http.Request) ill.ActionBody {
+	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	b := ill.ActionBody{Note: f("note"), ItemBarcode: f("item_barcode"), Condition: f("condition"),
+		Reason: ill.Reason(f("reason")), RecordID: f("record_id")}
+	switch a {
+	case ill.ActRespond:
+		b.Decision = f("variant")
+	case ill.ActCancel:
+		b.By = "staff"
+	case ill.ActCancelResponse:
+		yes := f("variant") == "yes"
+		b.Accept = &yes
+	case ill.ActMediate:
+		for _, c := range strings.FieldsFunc(f("lenders"), func(r rune) bool { return r == ',' || r == ' ' || r == '，' }) {
+			b.Lenders = append(b.Lenders, strings.ToUpper(c))
+		}
+	}
+	return b
+}
+
+// consoleAct takes one action through the API's intake as the staff
+// member's library (or the centre): the same state table, the same
+// 403/409 refusals.
+func (h *Handler) consoleAct(w http.ResponseWriter, r *http.Request, p *Page) error {
+	id, a := r.PathValue("id"), ill.Action(r.PathValue("action"))
+	before := h.snapshot(r, id)
+	if _, err := h.cfg.API.ActFor(r.Context(), principal(p.Sess), id, a, actionBody(a, r), r.PostFormValue("token"), nil); err != nil {
+		return err
+	}
+	h.waitChange(r, before, 2*time.Second)
+	back := safeNext(r.PostFormValue("back"), "/console/requests/"+id)
+	sep := "?"
+	if strings.Contains(back, "?") {
+		sep = "&"
+	}
+	http.Redirect(w, r, back+sep+"msg=done", http.StatusSeeOther)
+	return nil
+}
+
+type adminData struct {
+	DeadLetters []deadLetter
+	DLQError    string
+	Missed      []mysql.MissedDeadline
+	Calendar    string
+	CoveredTo   string
+}
+
+type deadLetter struct {
+	MessageID, RoutingKey, Queue, Reason string
+	Count                                int64
+}
+
+func (h *Handler) admin(w http.ResponseWriter, r *http.Request, p *Page) error {
+	if p.Sess.Role != mysql.RoleCentreAdmin {
+		return errForbiddenPage
+	}
+	var d adminData
+	if h.cfg.DeadLetters != nil {
+		dls, err := h.cfg.DeadLetters(50)
+		if err != nil {
+			d.DLQError = err.Error()
+		}
+		for _, x := range dls {
+			d.DeadLetters = append(d.DeadLetters, deadLetter{x.MessageID, x.RoutingKey, x.Queue, x.Reason, x.Count})
+		}
+	}
+	missed, err := h.cfg.Store.MissedDeadlines(r.Context(), "", 50)
+	if err != nil {
+		return err
+	}
+	d.Missed = missed
+	d.Calendar = h.calendarWarning(r)
+	if h.cfg.Calendar != nil {
+		if cal, err := h.cfg.Calendar.Get(r.Context()); err == nil {
+			d.CoveredTo = cal.CoveredUntil(ill.DateOf(h.cfg.Clock.Now())).String()
+		}
+	}
+	p.Title = p.T("nav_admin")
+	return h.render(w, p, "admin", d)
+}
+
+var errForbiddenPage = &webError{http.StatusForbidden, "err.forbidden"}
+
+// pageWith pairs the page with a value for a sub-template.
+type pageWith struct {
+	P *Page
+	V any
+}
+
+// With passes v to a sub-template together with the page.
+func (p *Page) With(v any) pageWith { return pageWith{P: p, V: v} }
+
+// Replace substitutes old by new in s (message placeholders).
+func (p *Page) Replace(s, old, new string) string { return strings.ReplaceAll(s, old, new) }
+
+// Deadline is the deadline that matters in the request's state: the
+// response deadline, the shipping deadline or the due date.
+func (p *Page) Deadline(r *ill.Request) time.Time {
+	switch r.State {
+	case ill.Requested:
+		return r.RespondBy
+	case ill.WillSupply:
+		return r.ShipBy
+	case ill.OnLoan, ill.Recalled, ill.Overdue, ill.Received:
+		return r.DueAt
+	}
+	return time.Time{}
+}
+
+// actButton is a one-click action in a queue row.
+type actButton struct {
+	ID, Token, Back string
+	Action          ill.Action
+	Variant         ill.Variant
+	Label, Class    string
+}
+
+// oneClick are the actions offered inline in each queue (the request page
+// offers every allowed action).
+var oneClick = map[string][]actionForm{
+	"to_answer":   {{Action: ill.ActRespond, Variant: "will_supply"}},
+	"to_ship":     {{Action: ill.ActShip}},
+	"cancel_asks": {{Action: ill.ActCancelResponse, Variant: "yes"}, {Action: ill.ActCancelResponse, Variant: "no"}},
+	"to_checkin":  {{Action: ill.ActCheckin}},
+	"to_receive":  {{Action: ill.ActReceive}},
+	"arrived":     {{Action: ill.ActCheckout}},
+	"on_loan":     {{Action: ill.ActReturn}},
+	"returns":     {{Action: ill.ActShipReturn}},
+}
+
+// Buttons lists the one-click actions of queue key that the signed-in
+// user may take on r now (by the state table).
+func (p *Page) Buttons(key string, r *ill.Request, token string) []actButton {
+	if p.Sess == nil {
+		return nil
+	}
+	allowed := allowedActions(r, principal(p.Sess), p.now)
+	var out []actButton
+	for _, want := range oneClick[key] {
+		for _, a := range allowed {
+			if a.Action == want.Action && a.Variant == want.Variant {
+				cls := ""
+				if a.Variant == "no" {
+					cls = "secondary"
+				}
+				out = append(out, actButton{ID: r.ID, Token: token + "-" + r.ID + "-" + string(a.Action) + string(a.Variant),
+					Back: p.Path, Action: a.Action, Variant: a.Variant, Label: a.Label, Class: cls})
+			}
+		}
+	}
+	return out
+}

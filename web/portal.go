@@ -1,0 +1,296 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/mysql"
+)
+
+// pager is the paging of a list page.
+type pager struct {
+	Page, Pages, Total int
+	Prev, Next         string // URLs, "" when none
+}
+
+func newPager(r *http.Request, page, perPage, total int) pager {
+	pages := max(1, (total+perPage-1)/perPage)
+	pg := pager{Page: page, Pages: pages, Total: total}
+	link := func(n int) string {
+		q := r.URL.Query()
+		q.Set("page", strconv.Itoa(n))
+		q.Del("msg")
+		return r.URL.Path + "?" + q.Encode()
+	}
+	if page > 1 {
+		pg.Prev = link(page - 1)
+	}
+	if page < pages {
+		pg.Next = link(page + 1)
+	}
+	return pg
+}
+
+func pageOf(r *http.Request) int {
+	n, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || n < 1 || n > 100000 {
+		return 1
+	}
+	return n
+}
+
+type searchData struct {
+	Q, ISBN, Library string
+	Available        bool
+	Searched         bool
+	Hits             []mysql.SearchHit
+	Pager            pager
+	Libraries        []mysql.Library
+}
+
+func (h *Handler) search(w http.ResponseWriter, r *http.Request, p *Page) error {
+	q := r.URL.Query()
+	d := searchData{Q: strings.TrimSpace(q.Get("q")), ISBN: strings.TrimSpace(q.Get("isbn")), Library: q.Get("library"),
+		Available: q.Get("available") == "1" || q.Get("available") == "true"}
+	libs, err := h.cfg.Store.Libraries(r.Context())
+	if err != nil {
+		return err
+	}
+	d.Libraries = libs
+	p.Title = p.T("nav_search")
+	if d.Q != "" || d.ISBN != "" {
+		d.Searched = true
+		const per = 20
+		page := pageOf(r)
+		hits, total, err := h.cfg.Store.Search(r.Context(), mysql.SearchQuery{Q: d.Q, ISBN: d.ISBN, Library: d.Library,
+			Available: d.Available, Page: page, PerPage: per})
+		if err != nil {
+			if ill.ErrorCode(err) == ill.CodeBadRequest {
+				_, p.Error = ErrorText(p.Lang, err)
+				p.Status = http.StatusBadRequest
+				return h.render(w, p, "search", d)
+			}
+			return err
+		}
+		d.Hits, d.Pager = hits, newPager(r, page, per, total)
+	}
+	return h.render(w, p, "search", d)
+}
+
+type recordData struct {
+	Record    *mysql.Record
+	Holdings  []mysql.HoldingView
+	Available int
+	HeldHere  bool
+	Token     string
+}
+
+func (h *Handler) record(w http.ResponseWriter, r *http.Request, p *Page) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return errNotFound
+	}
+	rec, hs, err := h.cfg.Store.RecordWithHoldings(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	d := recordData{Record: rec, Holdings: hs, Token: randomToken()[:16]}
+	for _, x := range hs {
+		d.Available += x.Available
+		if x.Library == p.Sess.Library && x.Available > 0 {
+			d.HeldHere = true
+		}
+	}
+	p.Title = rec.Title
+	return h.render(w, p, "record", d)
+}
+
+type manualData struct {
+	Item  ill.Citation
+	Note  string
+	Token string
+}
+
+func (h *Handler) manualForm(w http.ResponseWriter, r *http.Request, p *Page) error {
+	p.Title = p.T("nav_manual")
+	return h.render(w, p, "manual", manualData{Token: randomToken()[:16]})
+}
+
+// submit is the reader's request: from a record's 馆际互借 button
+// (record_id) or the manual form (a citation). It goes through the API's
+// intake as the reader's library, then waits briefly for the consumers'
+// decision so the reader sees it (or the refusal) at once.
+func (h *Handler) submit(w http.ResponseWriter, r *http.Request, p *Page) error {
+	rd, err := h.cfg.Store.Reader(r.Context(), p.Sess.Library, p.Sess.Subject)
+	if err != nil {
+		return err
+	}
+	token := r.PostFormValue("token")
+	if token == "" || len(token) > 40 {
+		token = randomToken()[:16]
+	}
+	b := ill.SubmitBody{ClientRequestID: "web-" + p.Sess.Subject + "-" + token, Patron: rd.Patron(),
+		Note: strings.TrimSpace(r.PostFormValue("note"))}
+	if rid := strings.TrimSpace(r.PostFormValue("record_id")); rid != "" {
+		b.RecordID = rid
+	} else {
+		year := 0
+		if y := strings.TrimSpace(r.PostFormValue("year")); y != "" {
+			if year, err = strconv.Atoi(y); err != nil {
+				year = -1
+			}
+		}
+		b.Item = &ill.Citation{Title: strings.TrimSpace(r.PostFormValue("title")), Author: strings.TrimSpace(r.PostFormValue("author")),
+			ISBN: strings.TrimSpace(r.PostFormValue("isbn")), Publisher: strings.TrimSpace(r.PostFormValue("publisher")), Year: year}
+	}
+	res, err := h.cfg.API.SubmitFor(r.Context(), principal(p.Sess), b)
+	if err != nil {
+		if b.Item != nil && ill.ErrorCode(err) == ill.CodeBadRequest {
+			p.Status = http.StatusBadRequest
+			_, p.Error = ErrorText(p.Lang, err)
+			p.Title = p.T("nav_manual")
+			return h.render(w, p, "manual", manualData{Item: *b.Item, Note: b.Note, Token: token})
+		}
+		return err
+	}
+	// Wait (bounded) for the consumers to route or refuse it.
+	deadline := time.Now().Add(h.cfg.SubmitWait)
+	for time.Now().Before(deadline) {
+		req, err := h.cfg.Store.RequestForAccess(r.Context(), res.RequestID)
+		if err == nil && req.State != ill.Submitted {
+			break
+		}
+		select {
+		case <-r.Context().Done():
+			return r.Context().Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	http.Redirect(w, r, "/history/"+res.RequestID+"?msg=submitted", http.StatusSeeOther)
+	return nil
+}
+
+type historyData struct {
+	State    string
+	From, To string
+	Q        string
+	States   []ill.State
+	Requests []*ill.Request
+	Pager    pager
+}
+
+func (h *Handler) history(w http.ResponseWriter, r *http.Request, p *Page) error {
+	q := r.URL.Query()
+	d := historyData{State: strings.ToUpper(q.Get("state")), From: q.Get("from"), To: q.Get("to"), Q: strings.TrimSpace(q.Get("q")),
+		States: ill.States}
+	p.Title = p.T("history")
+	const per = 10
+	page := pageOf(r)
+	f := mysql.ListFilter{Caller: p.Sess.Library, PatronID: p.Sess.Subject, State: ill.State(d.State), Q: d.Q,
+		Page: page, PerPage: per}
+	bad := func(field string) error {
+		p.Status = http.StatusBadRequest
+		_, p.Error = ErrorText(p.Lang, ill.FieldError(field, "bad %s", field))
+		return h.render(w, p, "history", d)
+	}
+	if f.State != "" && !f.State.Valid() {
+		return bad("state")
+	}
+	for _, x := range []struct {
+		name, v string
+		dst     **ill.Date
+	}{{"from", d.From, &f.From}, {"to", d.To, &f.To}} {
+		if x.v == "" {
+			continue
+		}
+		day, err := ill.ParseDate(x.v)
+		if err != nil {
+			return bad(x.name)
+		}
+		*x.dst = &day
+	}
+	reqs, total, err := h.cfg.Store.ListRequests(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	d.Requests, d.Pager = reqs, newPager(r, page, per, total)
+	return h.render(w, p, "history", d)
+}
+
+// ownRequest refuses a reader access to another reader's request (the
+// library may see it; the reader may not).
+func ownRequest(s *mysql.Session) func(*ill.Request) error {
+	return func(req *ill.Request) error {
+		if req.Borrower != s.Library || req.PatronID != s.Subject {
+			return ill.Errorf(ill.CodeForbidden, "not your request")
+		}
+		return nil
+	}
+}
+
+type readerRequestData struct {
+	Req         *ill.Request
+	CanCancel   bool
+	CancelUntil time.Time
+	Token       string
+}
+
+func (h *Handler) readerRequest(w http.ResponseWriter, r *http.Request, p *Page) error {
+	req, err := h.cfg.API.RequestFor(r.Context(), principal(p.Sess), r.PathValue("id"), true)
+	if err != nil {
+		return err
+	}
+	if err := ownRequest(p.Sess)(req); err != nil {
+		return err
+	}
+	d := readerRequestData{Req: req, CancelUntil: req.SubmittedAt.Add(ill.ReaderCancelWindow), Token: randomToken()[:16]}
+	_, err = ill.Decide(ill.Attempt{Action: ill.ActCancel, Variant: "reader", From: req.State,
+		Roles: req.RolesOf(p.Sess.Library, false), At: h.cfg.Clock.Now(), SubmittedAt: req.SubmittedAt})
+	d.CanCancel = err == nil
+	p.Title = req.Title
+	return h.render(w, p, "request", d)
+}
+
+func (h *Handler) readerCancel(w http.ResponseWriter, r *http.Request, p *Page) error {
+	id := r.PathValue("id")
+	before := h.snapshot(r, id)
+	_, err := h.cfg.API.ActFor(r.Context(), principal(p.Sess), id, ill.ActCancel,
+		ill.ActionBody{By: "reader", Note: strings.TrimSpace(r.PostFormValue("note"))}, r.PostFormValue("token"), ownRequest(p.Sess))
+	if err != nil {
+		return err
+	}
+	h.waitChange(r, before, 2*time.Second)
+	http.Redirect(w, r, "/history/"+id+"?msg=cancelled_msg", http.StatusSeeOther)
+	return nil
+}
+
+// snapshot reads a request before an action (nil when unreadable).
+func (h *Handler) snapshot(r *http.Request, id string) *ill.Request {
+	req, err := h.cfg.Store.RequestForAccess(r.Context(), id)
+	if err != nil {
+		return nil
+	}
+	return req
+}
+
+// waitChange waits (bounded) until the request has changed since before,
+// so the page after an action usually shows its effect.
+func (h *Handler) waitChange(r *http.Request, before *ill.Request, d time.Duration) {
+	if before == nil {
+		return
+	}
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); {
+		now, err := h.cfg.Store.RequestForAccess(r.Context(), before.ID)
+		if err != nil || !now.UpdatedAt.Equal(before.UpdatedAt) || now.State != before.State {
+			return
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,426 @@
+// Package web is the reader portal and the staff console (issue 8):
+// server-rendered pages (html/template, embedded templates and CSS, no
+// JavaScript), Chinese by default with an English switch (?lang=en, kept
+// in the "lang" cookie), served by the producer next to the JSON API.
+//
+// Every change goes through the same intake as the API (httpapi.Server's
+// SubmitFor and ActFor), so the state table, the 403/409 answers and the
+// confirmed publish are the same for a form post and an API call. Readers
+// sign in with library + card number + PIN, staff with library + user
+// name + password; sessions are server-side (web_sessions, only the
+// SHA-256 of the cookie stored), cookies are HttpOnly, SameSite=Lax and
+// Secure wherever the browser honours it, and every POST carries the
+// session's CSRF token.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/balis/illhub/httpapi"
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/mysql"
+	"github.com/balis/illhub/rabbitmq"
+)
+
+//go:embed templates/*.html static/*
+var assets embed.FS
+
+// Config is what the web handler needs.
+type Config struct {
+	API      *httpapi.Server
+	Store    *mysql.Store
+	Clock    ill.Clock
+	Calendar *mysql.CalendarCache
+	Log      *slog.Logger
+	// DeadLetters lists dead-lettered messages for the centre admin page
+	// (nil: not shown).
+	DeadLetters func(limit int) ([]rabbitmq.DeadLetter, error)
+	// SessionTTL is how long a sign-in lasts (default 8 h).
+	SessionTTL time.Duration
+	// SubmitWait is how long a reader's submit waits for the consumers to
+	// decide (REQUESTED, REJECTED, ...) before showing the request page
+	// (default 3 s; the page shows SUBMITTED if they are slower).
+	SubmitWait time.Duration
+}
+
+// Handler serves the portal and the console.
+type Handler struct {
+	cfg   Config
+	mux   *http.ServeMux
+	pages map[string]*template.Template
+}
+
+const (
+	sessionCookie = "illhub_session"
+	loginCookie   = "illhub_login" // CSRF token of the sign-in forms (double submit)
+	langCookie    = "lang"
+)
+
+// New builds the handler.
+func New(c Config) *Handler {
+	if c.Clock == nil {
+		c.Clock = ill.SystemClock{}
+	}
+	if c.SessionTTL == 0 {
+		c.SessionTTL = 8 * time.Hour
+	}
+	if c.SubmitWait == 0 {
+		c.SubmitWait = 3 * time.Second
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	h := &Handler{cfg: c, pages: parsePages()}
+	m := http.NewServeMux()
+	static, _ := fs.Sub(assets, "static")
+	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServer(http.FS(static))))
+	m.HandleFunc("GET /{$}", h.home)
+	m.HandleFunc("GET /login", h.page(h.readerLoginForm))
+	m.HandleFunc("POST /login", h.page(h.readerLogin))
+	m.HandleFunc("GET /staff/login", h.page(h.staffLoginForm))
+	m.HandleFunc("POST /staff/login", h.page(h.staffLogin))
+	m.HandleFunc("POST /logout", h.page(h.logout))
+	// reader portal
+	m.HandleFunc("GET /search", h.reader(h.search))
+	m.HandleFunc("GET /records/{id}", h.reader(h.record))
+	m.HandleFunc("GET /request/new", h.reader(h.manualForm))
+	m.HandleFunc("POST /requests", h.reader(h.submit))
+	m.HandleFunc("GET /history", h.reader(h.history))
+	m.HandleFunc("GET /history/{id}", h.reader(h.readerRequest))
+	m.HandleFunc("POST /history/{id}/cancel", h.reader(h.readerCancel))
+	// staff console
+	m.HandleFunc("GET /console", h.staff(h.console))
+	m.HandleFunc("GET /console/queue/{key}", h.staff(h.queue))
+	m.HandleFunc("GET /console/requests/{id}", h.staff(h.consoleRequest))
+	m.HandleFunc("POST /console/requests/{id}/{action}", h.staff(h.consoleAct))
+	m.HandleFunc("GET /console/admin", h.staff(h.admin))
+	h.routeReports(m)
+	m.HandleFunc("/", h.page(func(w http.ResponseWriter, r *http.Request, p *Page) error {
+		return errNotFound
+	}))
+	h.mux = m
+	return h
+}
+
+// ServeHTTP sets the security headers and serves the page.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "same-origin")
+	hd.Set("X-Frame-Options", "DENY")
+	h.mux.ServeHTTP(w, r)
+}
+
+// Page is the data every template gets.
+type Page struct {
+	Lang    string
+	Path    string // request path, for the language switch
+	Query   string // raw query without lang
+	Sess    *mysql.Session
+	Title   string
+	Flash   string // a message key shown once (from ?msg=)
+	Error   string // a refusal or validation message
+	Status  int
+	Data    any
+	now     time.Time
+	libs    map[string][2]string
+	request *http.Request
+	// loginToken is the CSRF token of the sign-in forms (before a session).
+	loginToken string
+}
+
+// T translates a message key.
+func (p *Page) T(key string) string { return tr(p.Lang, key) }
+
+// StateLabel is a state's name in the page's language.
+func (p *Page) StateLabel(s ill.State) string { return s.Label(p.Lang) }
+
+// ReasonText explains a refusal or unfilled reason.
+func (p *Page) ReasonText(r ill.Reason) string {
+	if r == "" {
+		return ""
+	}
+	if v := tr(p.Lang, "reason."+string(r)); v != "reason."+string(r) {
+		return v
+	}
+	return string(r)
+}
+
+// Time formats t in Asia/Shanghai ("" for zero).
+func (p *Page) Time(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(ill.Shanghai).Format("2006-01-02 15:04")
+}
+
+// Day formats t's Asia/Shanghai date.
+func (p *Page) Day(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(ill.Shanghai).Format("2006-01-02")
+}
+
+// Lib is a library's name in the page's language, with its code.
+func (p *Page) Lib(code string) string {
+	if code == "" {
+		return ""
+	}
+	n, ok := p.libs[code]
+	if !ok {
+		return code
+	}
+	if p.Lang == "en" && n[1] != "" {
+		return n[1]
+	}
+	return n[0]
+}
+
+// Countdown describes the time left until t ("overdue by ..." when past).
+func (p *Page) Countdown(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	d := t.Sub(p.now)
+	late := d < 0
+	if late {
+		d = -d
+	}
+	var s string
+	switch {
+	case d >= 48*time.Hour:
+		s = strings.ReplaceAll(p.T("n_days"), "{n}", itoa(int(d.Hours()/24)))
+	case d >= time.Hour:
+		s = strings.ReplaceAll(p.T("n_hours"), "{n}", itoa(int(d.Hours())))
+	default:
+		s = strings.ReplaceAll(p.T("n_minutes"), "{n}", itoa(int(d.Minutes())))
+	}
+	if late {
+		return strings.ReplaceAll(p.T("overdue_by"), "{d}", s)
+	}
+	return strings.ReplaceAll(p.T("left"), "{d}", s)
+}
+
+// Late reports whether t has passed.
+func (p *Page) Late(t time.Time) bool { return !t.IsZero() && p.now.After(t) }
+
+// IsCentre reports whether the signed-in user is a centre admin.
+func (p *Page) IsCentre() bool { return p.Sess != nil && p.Sess.Role == mysql.RoleCentreAdmin }
+
+// LangURL is the current page in the other language.
+func (p *Page) LangURL(lang string) string {
+	q := p.Query
+	if q != "" {
+		q += "&"
+	}
+	return p.Path + "?" + q + "lang=" + lang
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request, p *Page) error
+
+// page wraps a handler: language, session (optional), CSRF on POST, the
+// library names, and error rendering.
+func (h *Handler) page(fn handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := h.newPage(w, r)
+		if err := h.checkPost(r, p); err != nil {
+			h.renderError(w, r, p, err)
+			return
+		}
+		if err := fn(w, r, p); err != nil {
+			h.renderError(w, r, p, err)
+		}
+	}
+}
+
+// reader wraps a reader-only handler.
+func (h *Handler) reader(fn handlerFunc) http.HandlerFunc {
+	return h.page(func(w http.ResponseWriter, r *http.Request, p *Page) error {
+		if p.Sess == nil || p.Sess.Kind != "reader" {
+			return h.toLogin(w, r, "/login")
+		}
+		return fn(w, r, p)
+	})
+}
+
+// staff wraps a staff-only handler.
+func (h *Handler) staff(fn handlerFunc) http.HandlerFunc {
+	return h.page(func(w http.ResponseWriter, r *http.Request, p *Page) error {
+		if p.Sess == nil || p.Sess.Kind != "staff" {
+			return h.toLogin(w, r, "/staff/login")
+		}
+		return fn(w, r, p)
+	})
+}
+
+func (h *Handler) toLogin(w http.ResponseWriter, r *http.Request, to string) error {
+	if r.Method != http.MethodGet {
+		return errSignIn
+	}
+	http.Redirect(w, r, to+"?next="+urlEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) newPage(w http.ResponseWriter, r *http.Request) *Page {
+	p := &Page{Lang: "zh", Path: r.URL.Path, now: h.cfg.Clock.Now(), request: r}
+	q := r.URL.Query()
+	if l := q.Get("lang"); l == "en" || l == "zh" {
+		p.Lang = l
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteLaxMode})
+	} else if c, err := r.Cookie(langCookie); err == nil && (c.Value == "en" || c.Value == "zh") {
+		p.Lang = c.Value
+	} else if strings.HasPrefix(r.Header.Get("Accept-Language"), "en") {
+		p.Lang = "en"
+	}
+	q.Del("lang")
+	q.Del("msg")
+	p.Query = q.Encode()
+	p.Flash = r.URL.Query().Get("msg")
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if s, err := h.cfg.Store.SessionByHash(r.Context(), ill.HashKey(c.Value), p.now); err == nil {
+			p.Sess = &s
+		}
+	}
+	if libs, err := h.cfg.Store.LibraryNames(r.Context()); err == nil {
+		p.libs = libs
+	}
+	return p
+}
+
+// checkPost enforces CSRF on every POST: a same-origin Origin header when
+// the browser sends one, and the form's csrf field equal to the session's
+// token (or, before sign-in, to the login cookie).
+func (h *Handler) checkPost(r *http.Request, p *Page) error {
+	if r.Method != http.MethodPost {
+		return nil
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		return ill.Errorf(ill.CodeBadRequest, "bad form")
+	}
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		if !sameOrigin(o, r.Host) {
+			return errCSRF
+		}
+	}
+	want := ""
+	if p.Sess != nil {
+		want = p.Sess.CSRF
+	} else if c, err := r.Cookie(loginCookie); err == nil {
+		want = c.Value
+	}
+	got := r.PostFormValue("csrf")
+	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		return errCSRF
+	}
+	return nil
+}
+
+func sameOrigin(origin, host string) bool {
+	o := strings.TrimPrefix(strings.TrimPrefix(origin, "https://"), "http://")
+	return o == host
+}
+
+// CSRF is the token forms must carry.
+func (p *Page) CSRF() string {
+	if p.Sess != nil {
+		return p.Sess.CSRF
+	}
+	return p.loginToken
+}
+
+// secureCookies: Secure unless the page is served over plain HTTP to a
+// host a browser would not treat as secure (browsers accept Secure cookies
+// from http://localhost and loopback addresses; behind TLS-terminating
+// proxies X-Forwarded-Proto: https).
+func secureCookies(r *http.Request) bool {
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		return true
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+func randomToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// startSession signs a user in: a new session row and cookie.
+func (h *Handler) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, kind, library, subject, role string) error {
+	tok := randomToken()
+	now := h.cfg.Clock.Now()
+	s := mysql.Session{IDHash: ill.HashKey(tok), Kind: kind, Library: library, Subject: subject, Role: role,
+		CSRF: randomToken(), CreatedAt: now, ExpiresAt: now.Add(h.cfg.SessionTTL)}
+	if err := h.cfg.Store.AddSession(ctx, s); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true,
+		Secure: secureCookies(r), SameSite: http.SameSiteLaxMode, MaxAge: int(h.cfg.SessionTTL.Seconds())})
+	return nil
+}
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request, p *Page) error {
+	to := "/login"
+	if p.Sess != nil {
+		if p.Sess.Kind == "staff" {
+			to = "/staff/login"
+		}
+		if err := h.cfg.Store.DeleteSession(r.Context(), p.Sess.IDHash); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: secureCookies(r), SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, to+"?msg=signed_out", http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
+	p := h.newPage(w, r)
+	to := "/login"
+	if p.Sess != nil && p.Sess.Kind == "reader" {
+		to = "/search"
+	} else if p.Sess != nil && p.Sess.Kind == "staff" {
+		to = "/console"
+	}
+	if p.Query != "" {
+		to += "?" + p.Query
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// principal is who the signed-in user acts as through the intake: the
+// reader's library (the borrower vouching for its reader), the staff
+// member's library, or the centre.
+func principal(s *mysql.Session) mysql.Principal {
+	if s.Role == mysql.RoleCentreAdmin {
+		return mysql.Principal{Library: ill.CentreCode, Centre: true}
+	}
+	return mysql.Principal{Library: s.Library}
+}

@@ -1,0 +1,318 @@
+package worker
+
+// The courier pool (issue 5): shipments onto courier runs, courier scans,
+// and return checks (R11 violations from the lender's policy; never a
+// courier fee, R10). Every handler is one transaction with the inbox, so a
+// redelivered or duplicated message changes nothing twice.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/mysql"
+	"github.com/balis/illhub/rabbitmq"
+)
+
+// HandleCourier is the courier pool's handler: shipment.created,
+// courier.scan and return.check.
+func (p *Processor) HandleCourier(ctx context.Context, d rabbitmq.Delivery) error {
+	m, err := decode(d)
+	if err != nil {
+		return err
+	}
+	switch m.Type {
+	case ill.MsgShipment:
+		return p.AssignShipment(ctx, m)
+	case ill.MsgCourierScan:
+		return p.ApplyScan(ctx, m)
+	case ill.MsgReturnCheck:
+		return p.CheckReturn(ctx, m)
+	}
+	return ill.Errorf(ill.CodeBadRequest, "courier queue cannot handle %q", m.Type)
+}
+
+// courierStop builds a library's courier view (schedule, days, cut-off).
+func (t *txn) courierStop(row mysql.CourierStopRow) (ill.CourierStop, error) {
+	sched, err := t.schedule(row.Code)
+	if err != nil {
+		return ill.CourierStop{}, err
+	}
+	days, err := ill.ParseCourierDays(row.Days)
+	if err != nil {
+		days = ill.DefaultCourierDays
+	}
+	return ill.CourierStop{Sched: sched, Days: days, Cutoff: row.Cutoff}, nil
+}
+
+// AssignShipment puts a new shipment on its courier run: the first run
+// after its creation that serves both libraries, before the sender's
+// cut-off (ill.NextRun). A run already closed (the message was processed
+// late) is skipped for the next one. The run is held with a shared lock
+// until commit, so the courier-cutoff job cannot close it in between.
+func (p *Processor) AssignShipment(ctx context.Context, m ill.Message) error {
+	var ref struct {
+		ShipmentID int64 `json:"shipment_id"`
+	}
+	if err := json.Unmarshal(m.Body, &ref); err != nil || ref.ShipmentID == 0 {
+		return ill.Errorf(ill.CodeBadRequest, "shipment message lacks shipment_id")
+	}
+	return p.begin(ctx, m, "courier", func(t *txn) error {
+		s, err := t.tx.LockCourierShipment(ctx, ref.ShipmentID)
+		if err != nil || s.RunID.Valid {
+			return err
+		}
+		rows, err := t.tx.CourierStops(ctx, s.From, s.To)
+		if err != nil {
+			return err
+		}
+		if _, ok := rows[s.From]; !ok {
+			return ill.Errorf(ill.CodeNotFound, "library %s of shipment %d not found", s.From, s.ID)
+		}
+		if _, ok := rows[s.To]; !ok {
+			return ill.Errorf(ill.CodeNotFound, "library %s of shipment %d not found", s.To, s.ID)
+		}
+		from, err := t.courierStop(rows[s.From])
+		if err != nil {
+			return err
+		}
+		to, err := t.courierStop(rows[s.To])
+		if err != nil {
+			return err
+		}
+		after := s.CreatedAt
+		for i := 0; i < 60; i++ {
+			day, ok := ill.NextRun(after, from, to)
+			if !ok {
+				return ill.Errorf(ill.CodeConflict, "no courier day serves both %s and %s", s.From, s.To)
+			}
+			run, err := t.tx.RunForDay(ctx, day, m.At)
+			if err != nil {
+				return err
+			}
+			if run.Status == "open" {
+				_, err = t.tx.AssignToRun(ctx, s.ID, run)
+				return err
+			}
+			after = day.AddDays(1).Start() // closed already: the next day's run
+		}
+		return ill.Errorf(ill.CodeConflict, "no open courier run found for shipment %d", s.ID)
+	})
+}
+
+// ApplyScan applies a courier's scan to the shipment the intake matched:
+// picked_up starts the 3-working-day delivery window (of the receiving
+// library); delivered notifies the receiving library. A scan that changes
+// nothing (repeated, out of order) is recorded with outcome "ignored".
+func (p *Processor) ApplyScan(ctx context.Context, m ill.Message) error {
+	var b ill.CourierScanBody
+	if err := json.Unmarshal(m.Body, &b); err != nil || b.ShipmentID == 0 {
+		return ill.Errorf(ill.CodeBadRequest, "courier scan lacks shipment_id")
+	}
+	return p.begin(ctx, m, "courier", func(t *txn) error {
+		s, err := t.tx.LockCourierShipment(ctx, b.ShipmentID)
+		if err != nil {
+			return err
+		}
+		next, ok := ill.ScanResult(s.Status, b.Event)
+		outcome := s.Status + " → " + next
+		if !ok {
+			outcome = "ignored: shipment is " + s.Status
+		} else {
+			switch next {
+			case ill.ShipPickedUp:
+				to, err := t.schedule(s.To)
+				if err != nil {
+					return err
+				}
+				if err := t.tx.SetShipmentPickedUp(ctx, s.ID, m.At, ill.ExceptionDue(m.At, to)); err != nil {
+					return err
+				}
+			case ill.ShipDelivered:
+				if err := t.tx.SetShipmentDelivered(ctx, s.ID, m.At); err != nil {
+					return err
+				}
+				if err := t.shipmentNotice(s, ill.NoticeCourierDelivered, s.To, 0, m.At); err != nil {
+					return err
+				}
+			}
+		}
+		return t.tx.RecordScan(ctx, mysql.Scan{ShipmentID: s.ID, Barcode: b.Barcode, Event: b.Event, Stop: b.Stop,
+			Outcome: outcome, MessageID: m.ID, At: m.At})
+	})
+}
+
+// shipmentNotice stores a courier notice about shipment s for library
+// (once per request, kind and step: forward shipments use steps 0/1,
+// return shipments 2/3).
+func (t *txn) shipmentNotice(s *mysql.CourierShipment, kind, library string, step int, at time.Time) error {
+	if s.Direction == "return" {
+		step += 2
+	}
+	rb, err := t.tx.RequestBrief(t.ctx, s.RequestID)
+	if err != nil {
+		return err
+	}
+	// The notice text names the movement: "Lender" is the sender and
+	// "Borrower" the receiver of this shipment.
+	r := &ill.Request{ID: rb.ID, Title: rb.Title, Borrower: s.To, Lender: s.From}
+	return t.p.NoticeTx(t.ctx, t.tx, r, at, kind, step, library, "", at)
+}
+
+// CourierExceptionTx marks a late shipment (claimed by the
+// courier-exceptions job) as an exception and notifies both libraries.
+func (p *Processor) CourierExceptionTx(ctx context.Context, tx *mysql.Tx, s *mysql.CourierShipment, now time.Time) error {
+	if err := tx.MarkException(ctx, s.ID, now); err != nil {
+		return err
+	}
+	t := &txn{p: p, ctx: ctx, tx: tx, m: ill.Message{Actor: ill.SystemActor, At: now}}
+	due := s.ExceptionDue.Time
+	for i, lib := range []string{s.From, s.To} {
+		rb, err := tx.RequestBrief(ctx, s.RequestID)
+		if err != nil {
+			return err
+		}
+		step := i
+		if s.Direction == "return" {
+			step += 2
+		}
+		r := &ill.Request{ID: rb.ID, Title: rb.Title, Borrower: s.To, Lender: s.From}
+		if err := p.NoticeTx(ctx, t.tx, r, now, ill.NoticeCourierException, step, lib, "", due); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// courierArrived marks the request's shipment in direction delivered when
+// the receiving library confirms it has the item (receive, checkin) and
+// the courier's delivery scan is missing: a book in the library's hands
+// is not a courier exception.
+func (t *txn) courierArrived(direction string) error {
+	return t.tx.ShipmentArrived(t.ctx, t.r.ID, direction, t.m.At)
+}
+
+// returnCheckMessage queues the loan's return check (one per request).
+func (t *txn) returnCheckMessage() error {
+	return t.tx.Enqueue(t.ctx, ill.Message{ID: "return-check:" + t.r.ID, Type: ill.MsgReturnCheck,
+		Actor: ill.SystemActor, RequestID: t.r.ID, At: t.m.At})
+}
+
+func cut(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// courierReturn records the borrowing library's return and inspection
+// (called by apply for ActReturn).
+func (t *txn) courierReturn(b ill.ActionBody) error {
+	r := t.r
+	return t.tx.RecordReturn(t.ctx, mysql.ReturnCheck{RequestID: r.ID, Borrower: r.Borrower, Lender: r.Lender,
+		ItemBarcode: r.ItemBarcode, ScannedBarcode: cut(b.ItemBarcode, 64), DueAt: nullTimeOf(r.DueAt),
+		ReturnedAt: nullTimeOf(t.m.At), ReturnCondition: b.Condition})
+}
+
+// courierCheckin records the lender's check-in and queues the return
+// check (called by apply for ActCheckin).
+func (t *txn) courierCheckin(b ill.ActionBody) error {
+	r := t.r
+	if err := t.tx.RecordCheckin(t.ctx, mysql.ReturnCheck{RequestID: r.ID, Borrower: r.Borrower, Lender: r.Lender,
+		ItemBarcode: r.ItemBarcode, DueAt: nullTimeOf(r.DueAt), CheckinCondition: b.Condition,
+		CheckedInAt: nullTimeOf(t.m.At)}); err != nil {
+		return err
+	}
+	return t.returnCheckMessage()
+}
+
+// courierLost records report_lost and queues the return check, which
+// charges the lender's loss fee (called by apply for ActReportLost).
+func (t *txn) courierLost() error {
+	r := t.r
+	if r.Lender == "" {
+		return nil
+	}
+	if err := t.tx.RecordLost(t.ctx, mysql.ReturnCheck{RequestID: r.ID, Borrower: r.Borrower, Lender: r.Lender,
+		ItemBarcode: r.ItemBarcode, DueAt: nullTimeOf(r.DueAt)}); err != nil {
+		return err
+	}
+	return t.returnCheckMessage()
+}
+
+// CheckReturn settles a returned (checked-in) or lost loan: the barcode
+// the borrowing library scanned (or, without one, the barcode shipped) is
+// matched to the lender's loan; an unknown or mismatched barcode goes to
+// the staff review list and no violation is computed; otherwise the
+// violations of ill.ComputeViolations are recorded at the lender's prices.
+// Idempotent twice over: the inbox, and one violation per (request, kind).
+func (p *Processor) CheckReturn(ctx context.Context, m ill.Message) error {
+	if m.RequestID == "" {
+		return ill.Errorf(ill.CodeBadRequest, "return check lacks request_id")
+	}
+	return p.begin(ctx, m, "return_check", func(t *txn) error {
+		rc, err := t.tx.LockReturnCheck(ctx, m.RequestID)
+		if err != nil {
+			return err
+		}
+		if rc.Status != "pending" {
+			return nil
+		}
+		review := func(code ill.Code, barcode, detail string) error {
+			if err := t.tx.AddReview(ctx, mysql.ReviewItem{Code: string(code), Source: "return_check", Barcode: barcode,
+				RequestID: rc.RequestID, Library: rc.Borrower, OtherLibrary: rc.Lender, Detail: detail, CreatedAt: m.At}); err != nil {
+				return err
+			}
+			return t.tx.SetReturnCheckStatus(ctx, rc.RequestID, "review", m.At)
+		}
+		if !rc.Lost {
+			barcode := rc.ScannedBarcode
+			if barcode == "" {
+				barcode = rc.ItemBarcode
+			}
+			if barcode == "" {
+				return review(ill.CodeUnknownBarcode, "", "no item barcode was recorded for this loan")
+			}
+			ids, err := t.tx.LoansByBarcode(ctx, rc.Lender, barcode)
+			if err != nil {
+				return err
+			}
+			switch {
+			case len(ids) == 0:
+				return review(ill.CodeUnknownBarcode, barcode, fmt.Sprintf("barcode %s matches no loan of %s", barcode, rc.Lender))
+			case ids[0] != rc.RequestID:
+				return review(ill.CodeBarcodeMismatch, barcode, fmt.Sprintf("barcode %s belongs to request %s, not %s", barcode, ids[0], rc.RequestID))
+			}
+		}
+		lender, err := t.tx.Library(ctx, rc.Lender)
+		if err != nil {
+			return err
+		}
+		rb, err := t.tx.RequestBrief(ctx, rc.RequestID)
+		if err != nil {
+			return err
+		}
+		facts := ill.ReturnFacts{DueAt: rc.DueAt.Time, ReturnedAt: rc.ReturnedAt.Time, ReturnCondition: rc.ReturnCondition,
+			CheckinCondition: rc.CheckinCondition, Lost: rc.Lost}
+		pol := ill.LenderPolicy{FinePerDayFen: lender.FinePerDayFen, DamageFeeFen: lender.DamageFeeFen, LossFeeFen: lender.LossFeeFen}
+		for _, v := range ill.ComputeViolations(facts, pol) {
+			if _, err := t.tx.AddViolation(ctx, mysql.ViolationRow{RequestID: rc.RequestID, Kind: v.Kind, Lender: rc.Lender,
+				Borrower: rc.Borrower, PatronID: rb.PatronID, Days: v.Days, AmountFen: v.AmountFen, Note: v.Note,
+				CreatedAt: m.At}); err != nil {
+				return err
+			}
+		}
+		return t.tx.SetReturnCheckStatus(ctx, rc.RequestID, "checked", m.At)
+	})
+}
+
+func nullTimeOf(t time.Time) (n sql.NullTime) {
+	if t.IsZero() {
+		return n
+	}
+	n.Time, n.Valid = t.UTC(), true
+	return n
+}
