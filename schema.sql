@@ -282,6 +282,7 @@ CREATE TABLE IF NOT EXISTS catalog_conflicts (
   created_at   DATETIME(3)  NOT NULL,
   UNIQUE KEY uq_catalog_conflict (library_code, local_id, kind),
   KEY ix_catalog_conflicts_time (created_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- >>> issue 8: web portal and staff console
 -- Staff accounts of the web console: per member library (role staff) or the
