@@ -156,14 +156,14 @@ func NextRun(t time.Time, from, to CourierStop) (day Date, ok bool) {
 // among the stops (so every stop's shipments created before its own
 // cut-off make it).
 func RunCloseTime(d Date, cutoffs []string) time.Time {
-	latest := 14 * 60
-	if len(cutoffs) > 0 {
-		latest = 0
-	}
+	latest, found := 0, false
 	for _, c := range cutoffs {
-		if m, err := ParseCutoff(c); err == nil && m > latest {
-			latest = m
+		if m, err := ParseCutoff(c); err == nil && (!found || m > latest) {
+			latest, found = m, true
 		}
+	}
+	if !found {
+		latest = 14 * 60 // no valid cut-off: the default
 	}
 	return d.Start().Add(time.Duration(latest) * time.Minute)
 }

@@ -94,6 +94,12 @@ func TestRunCloseTime(t *testing.T) {
 	if got := ill.RunCloseTime(d, nil); !got.Equal(sh(2026, 3, 2, 14, 0)) {
 		t.Errorf("default: %v", got)
 	}
+	if got := ill.RunCloseTime(d, []string{"bad"}); !got.Equal(sh(2026, 3, 2, 14, 0)) {
+		t.Errorf("no valid cut-off: %v, want the 14:00 default", got)
+	}
+	if got := ill.RunCloseTime(d, []string{"09:00", "x"}); !got.Equal(sh(2026, 3, 2, 9, 0)) {
+		t.Errorf("one early cut-off: %v", got)
+	}
 }
 
 func TestExceptionDue(t *testing.T) {
