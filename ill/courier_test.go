@@ -200,6 +200,28 @@ func TestScanResult(t *testing.T) {
 	}
 }
 
+func TestScanTime(t *testing.T) {
+	now := sh(2026, 3, 2, 12, 0)
+	at := func(tm time.Time) *time.Time { return &tm }
+	cases := []struct {
+		scanned *time.Time
+		want    time.Time
+		err     bool
+	}{
+		{nil, now, false},
+		{at(sh(2026, 3, 2, 10, 30)), sh(2026, 3, 2, 10, 30), false},
+		{at(sh(2026, 3, 2, 12, 3)), now, false}, // clock skew: taken as now
+		{at(sh(2026, 3, 2, 12, 6)), now, true},
+		{at(sh(2026, 2, 23, 11, 59)), now, true},
+	}
+	for _, c := range cases {
+		got, err := ill.CourierScanBody{ScannedAt: c.scanned}.ScanTime(now)
+		if (err != nil) != c.err || !got.Equal(c.want) {
+			t.Errorf("%v: %v %v, want %v err=%v", c.scanned, got, err, c.want, c.err)
+		}
+	}
+}
+
 func TestCourierScanBodyValidate(t *testing.T) {
 	cases := []struct {
 		b     ill.CourierScanBody
