@@ -234,3 +234,25 @@ func FuzzParseMessage(f *testing.F) {
 		}
 	})
 }
+
+func TestAhead(t *testing.T) {
+	cases := []struct {
+		a    ill.Action
+		v    ill.Variant
+		from ill.State
+		want bool
+	}{
+		{ill.ActShip, "", ill.Requested, true},              // Loaned right after WillSupply
+		{ill.ActShip, "", ill.WillSupply, false},            // allowed: not "ahead"
+		{ill.ActRespond, "will_supply", ill.Shipped, false}, // behind: refused at once
+		{ill.ActCheckin, "", ill.Returned, true},
+		{ill.ActShip, "", ill.Cancelled, false}, // terminal
+		{ill.ActCancelResponse, "yes", ill.WillSupply, true},
+		{ill.ActCancelResponse, "yes", ill.Completed, false},
+	}
+	for _, c := range cases {
+		if got := iso18626.Ahead(c.a, c.v, c.from); got != c.want {
+			t.Errorf("Ahead(%s %s, %s) = %v", c.a, c.v, c.from, got)
+		}
+	}
+}
