@@ -256,3 +256,20 @@ func TestAhead(t *testing.T) {
 		}
 	}
 }
+
+// docs/iso18626.md carries MappingMarkdown between its markers.
+func TestDocMapping(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "docs", "iso18626.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const begin, end = "<!-- mapping:begin (generated from iso18626/mapping.go; TestDocMapping) -->\n", "<!-- mapping:end -->"
+	s := string(b)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("docs/iso18626.md lacks the mapping markers %q … %q", begin, end)
+	}
+	if got, want := s[i+len(begin):j], iso18626.MappingMarkdown(); got != want {
+		t.Fatalf("docs/iso18626.md mapping tables are stale; replace them with:\n%s", want)
+	}
+}

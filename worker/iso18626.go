@@ -105,6 +105,9 @@ func (t *txn) isoOnMove(action ill.Action, from, to ill.State) error {
 		err = t.toBorrower(iso18626.ReasonStatusChange, "", "")
 	case ill.Unfilled, ill.Rejected:
 		err = t.toBorrower(iso18626.ReasonRequestResponse, "", string(r.Reason))
+		if prev := t.droppedLender(); err == nil && prev != "" && (action == ill.ActRespondTimeout || action == ill.ActShipTimeout) {
+			err = t.toLender(prev, iso18626.ActionNotification, "BALIS: no longer needed from you ("+t.droppedReason()+")")
+		}
 	case ill.Cancelled:
 		err = t.toBorrower(iso18626.ReasonCancelResponse, iso18626.Yes, string(r.Reason))
 	}
