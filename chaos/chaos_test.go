@@ -8,9 +8,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -51,6 +53,12 @@ type rig struct {
 
 	mu   sync.Mutex
 	proc *exec.Cmd
+
+	// hangs counts submits that got no answer within the client timeout
+	// (10 s, while the producer's publish timeout is 4 s): during an outage
+	// the producer must answer 503, not hang.
+	hangs     atomic.Int64
+	slowestNs atomic.Int64 // slowest answer seen
 }
 
 func newRig(t *testing.T) *rig {
@@ -131,7 +139,15 @@ func (r *rig) loadRange(from, n int) int64 {
 				for attempt := 0; ; attempt++ {
 					req, _ := http.NewRequest("POST", r.api.URL+"/v1/requests", bytes.NewReader(body))
 					req.Header.Set("Authorization", "Bearer "+ill.DemoKey(lib))
+					sent := time.Now()
 					res, err := client.Do(req)
+					if took := int64(time.Since(sent)); took > r.slowestNs.Load() {
+						r.slowestNs.Store(took) // approximate under races; a log figure only
+					}
+					var ne net.Error
+					if errors.As(err, &ne) && ne.Timeout() {
+						r.hangs.Add(1)
+					}
 					if err == nil {
 						io.Copy(io.Discard, res.Body)
 						res.Body.Close()
@@ -261,7 +277,11 @@ func outage(t *testing.T, r *rig, n int, name string, down, up []string) int64 {
 	}
 	t.Logf("%s started again", name)
 	unavailable := <-done
-	t.Logf("503 answers while %s was down: %d (clients retried with the same client_request_id)", name, unavailable)
+	t.Logf("503 answers while %s was down: %d (clients retried with the same client_request_id); no answer within 10 s: %d; slowest answer %v",
+		name, unavailable, r.hangs.Load(), time.Duration(r.slowestNs.Load()).Round(time.Millisecond))
+	if h := r.hangs.Load(); h > 0 {
+		t.Errorf("%d submits hung (no answer within 10 s) while %s was down: the producer must answer 503", h, name)
+	}
 	r.settle(n)
 	return unavailable
 }

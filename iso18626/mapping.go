@@ -125,3 +125,36 @@ var ReasonUnfilledOf = map[ill.Reason]string{
 	ill.ReasonDuplicate:          "Duplicate",
 	ill.ReasonInvalid:            "Invalid",
 }
+
+// Ahead reports whether hub action a (variant v) is not allowed in state
+// from yet but may be once messages already on their way are applied: from
+// comes before every state a may be taken from, in life-cycle order
+// (ill.States), and is not terminal. Messages of one member travel through
+// the queue concurrently, so a Loaned sent right after a WillSupply can
+// meet the request still REQUESTED; such a message is accepted and
+// retried rather than refused (worker, httpapi).
+func Ahead(a ill.Action, v ill.Variant, from ill.State) bool {
+	if from.Terminal() {
+		return false
+	}
+	pos := func(s ill.State) int {
+		for i, x := range ill.States {
+			if x == s {
+				return i
+			}
+		}
+		return -1
+	}
+	first := -1
+	for _, r := range ill.Table {
+		if r.Action != a || r.Variant != v {
+			continue
+		}
+		for _, s := range r.From {
+			if p := pos(s); first < 0 || p < first {
+				first = p
+			}
+		}
+	}
+	return first >= 0 && pos(from) < first
+}

@@ -52,6 +52,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"reports (issue 8)", "GET", "/v1/reports/summary", nil, []int{200, 200, 200, 200, 200, 401}},
 		{"another library's report (issue 8)", "GET", "/v1/reports/summary?library=PKU", nil, []int{403, 200, 403, 403, 200, 401}},
 		{"health (no key needed)", "GET", "/healthz", nil, []int{200, 200, 200, 200, 200, 200}},
+		{"readiness (no key needed)", "GET", "/readyz", nil, []int{200, 200, 200, 200, 200, 200}},
+		// issue 8: portal readers belong to a member library.
+		{"reader account", "POST", "/v1/readers", map[string]any{"id": "R1", "name": "读者", "pin": "246810"}, []int{200, 200, 200, 200, 403, 401}},
+		// issue 5: courier endpoints.
+		{"courier scan (courier credentials only)", "POST", "/v1/courier/scans", map[string]any{}, []int{403, 403, 403, 403, 403, 401}},
+		{"courier runs", "GET", "/v1/courier/runs", nil, []int{200, 200, 200, 200, 200, 401}},
+		{"courier review list", "GET", "/v1/courier/review", nil, []int{200, 200, 200, 200, 200, 401}},
+		{"another library's pull slip", "GET", "/v1/pull-slip?library=PKU", nil, []int{403, 200, 403, 403, 200, 401}},
 		{"lender answers (last: changes state)", "POST", "/v1/requests/" + id + "/respond", map[string]any{"decision": "will_supply"}, []int{403, 202, 403, 403, 403, 401}},
 	}
 	for _, r := range rows {
