@@ -243,6 +243,16 @@ func TestReaderPortalFlow(t *testing.T) {
 
 	p = b.get("/search?q=" + url.QueryEscape("数据库"))
 	mustContain(t, "search", p, "数据库系统概论", fmt.Sprintf("/records/%d", rec))
+	mustContain(t, "year filter", b.get("/search?q="+url.QueryEscape("数据库")+"&year_from=2010&year_to=2020"), "数据库系统概论")
+	if p := b.get("/search?q=" + url.QueryEscape("数据库") + "&year_from=2015"); strings.Contains(p.body, "数据库系统概论") {
+		t.Fatal("a 2014 book is found with year_from=2015")
+	}
+	if p := b.get("/search?q=x&year_from=abc"); p.status != http.StatusBadRequest {
+		t.Fatalf("bad year: %d", p.status)
+	}
+	if p := b.get("/search?msg=" + url.QueryEscape("任意文字")); strings.Contains(p.body, "任意文字") {
+		t.Fatal("an arbitrary ?msg= is shown on the page")
+	}
 	p = b.get(fmt.Sprintf("/records/%d", rec))
 	mustContain(t, "record", p, "TP311.13/12", "PKU", "RUC", "馆际互借")
 
