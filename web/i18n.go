@@ -276,6 +276,7 @@ var messages = map[string][2]string{
 }
 
 func init() {
+	messages["open_shipments"] = [2]string{"在途物流", "Shipments in transit"}
 	messages["year_from"] = [2]string{"出版年自", "Year from"}
 	messages["year_to"] = [2]string{"至", "Year to"}
 	messages["field.year_from"] = [2]string{"出版年", "year"}

@@ -107,6 +107,7 @@ func New(c Config) *Handler {
 	m.HandleFunc("POST /console/requests/{id}/{action}", h.staff(h.consoleAct))
 	m.HandleFunc("GET /console/admin", h.staff(h.admin))
 	h.routeReports(m)
+	h.routeCourier(m)
 	m.HandleFunc("/", h.page(func(w http.ResponseWriter, r *http.Request, p *Page) error {
 		return errNotFound
 	}))
