@@ -165,6 +165,10 @@ func (s *Server) courierScan(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	now := s.Clock.Now().UTC()
+	at, err := b.ScanTime(now)
+	if err != nil {
+		return err
+	}
 	open, delivered, err := s.Store.ShipmentsForScan(ctx, b.Barcode)
 	if err != nil {
 		return err
@@ -220,7 +224,7 @@ func (s *Server) courierScan(w http.ResponseWriter, r *http.Request) error {
 	}
 	body, _ := json.Marshal(b)
 	if err := s.publish(ctx, ill.Message{ID: msgID, Type: ill.MsgCourierScan, Actor: CourierActor,
-		RequestID: sh.RequestID, At: now, Body: body}); err != nil {
+		RequestID: sh.RequestID, At: at, Body: body}); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"shipment_id": sh.ID, "request_id": sh.RequestID,

@@ -336,10 +336,12 @@ func (s *Server) isoRAM(ctx context.Context, ram *iso18626.RequestingAgencyMessa
 	}
 	// Cancel and Renew are answered by the lender (CancelResponse) or the
 	// hub (RenewResponse N, R5) in a later message; other actions that
-	// the state does not allow now are refused at once.
+	// the state does not allow are refused at once, unless the request may
+	// just not have caught up yet (iso18626.Ahead).
 	if mapped.Action != "" && mapped.Action != ill.ActCancel && mapped.Action != ill.ActRenew {
 		if _, err := ill.Decide(ill.Attempt{Action: mapped.Action, Variant: mapped.Variant, From: req.State,
-			Roles: req.RolesOf(borrower.Code, false), At: at.UTC(), SubmittedAt: req.SubmittedAt}); err != nil {
+			Roles: req.RolesOf(borrower.Code, false), At: at.UTC(), SubmittedAt: req.SubmittedAt}); err != nil &&
+			!(ill.ErrorCode(err) == ill.CodeInvalidTransition && iso18626.Ahead(mapped.Action, mapped.Variant, req.State)) {
 			return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "requestingAgencyMessage/action: %s is not possible now: %s", ram.Action, isoFieldMessage(err)), nil
 		}
 	}
@@ -416,10 +418,14 @@ func (s *Server) isoSAM(ctx context.Context, sam *iso18626.SupplyingAgencyMessag
 		}
 		if _, err := ill.Decide(ill.Attempt{Action: mapped.Action, Variant: variant, From: req.State,
 			Roles: req.RolesOf(lender.Code, false), At: at.UTC(), SubmittedAt: req.SubmittedAt}); err != nil {
-			if ill.ErrorCode(err) == ill.CodeForbidden {
+			switch {
+			case ill.ErrorCode(err) == ill.CodeForbidden:
 				return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "supplyingAgencyMessage/header/supplyingAgencyId: %s is no longer the supplier of this request", h.SupplyingAgencyID.Value), nil
+			case ill.ErrorCode(err) == ill.CodeInvalidTransition && iso18626.Ahead(mapped.Action, variant, req.State):
+				// sent in quick succession: the earlier message may still be queued
+			default:
+				return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "supplyingAgencyMessage/statusInfo/status: %s is not possible now: %s", what, isoFieldMessage(err)), nil
 			}
-			return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "supplyingAgencyMessage/statusInfo/status: %s is not possible now: %s", what, isoFieldMessage(err)), nil
 		}
 	}
 	body, _ := json.Marshal(b)

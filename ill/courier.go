@@ -156,14 +156,14 @@ func NextRun(t time.Time, from, to CourierStop) (day Date, ok bool) {
 // among the stops (so every stop's shipments created before its own
 // cut-off make it).
 func RunCloseTime(d Date, cutoffs []string) time.Time {
-	latest := 14 * 60
-	if len(cutoffs) > 0 {
-		latest = 0
-	}
+	latest, found := 0, false
 	for _, c := range cutoffs {
-		if m, err := ParseCutoff(c); err == nil && m > latest {
-			latest = m
+		if m, err := ParseCutoff(c); err == nil && (!found || m > latest) {
+			latest, found = m, true
 		}
+	}
+	if !found {
+		latest = 14 * 60 // no valid cut-off: the default
 	}
 	return d.Start().Add(time.Duration(latest) * time.Minute)
 }
@@ -318,6 +318,31 @@ type CourierScanBody struct {
 	Stop       string `json:"stop,omitempty"` // library code where the courier scanned (optional)
 	Note       string `json:"note,omitempty"`
 	ShipmentID int64  `json:"shipment_id,omitempty"`
+	// ScannedAt is when the scanner read the barcode, for scanners that
+	// upload later (RFC 3339; default: when the hub received the scan).
+	ScannedAt *time.Time `json:"scanned_at,omitempty"`
+}
+
+// MaxScanDelay is how old a scan's scanned_at may be.
+const MaxScanDelay = 7 * 24 * time.Hour
+
+// ScanTime is when a scan received at now happened: its scanned_at, which
+// may lie at most MaxScanDelay before now and not after now (5 minutes of
+// clock skew allowed), or now.
+func (b CourierScanBody) ScanTime(now time.Time) (time.Time, error) {
+	if b.ScannedAt == nil {
+		return now, nil
+	}
+	at := *b.ScannedAt
+	switch {
+	case at.After(now.Add(5 * time.Minute)):
+		return now, FieldError("scanned_at", "scanned_at %s is in the future", at.Format(time.RFC3339))
+	case at.Before(now.Add(-MaxScanDelay)):
+		return now, FieldError("scanned_at", "scanned_at %s is more than 7 days ago", at.Format(time.RFC3339))
+	case at.After(now):
+		return now, nil
+	}
+	return at.UTC(), nil
 }
 
 // Validate checks a scan's fields.

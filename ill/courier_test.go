@@ -94,6 +94,12 @@ func TestRunCloseTime(t *testing.T) {
 	if got := ill.RunCloseTime(d, nil); !got.Equal(sh(2026, 3, 2, 14, 0)) {
 		t.Errorf("default: %v", got)
 	}
+	if got := ill.RunCloseTime(d, []string{"bad"}); !got.Equal(sh(2026, 3, 2, 14, 0)) {
+		t.Errorf("no valid cut-off: %v, want the 14:00 default", got)
+	}
+	if got := ill.RunCloseTime(d, []string{"09:00", "x"}); !got.Equal(sh(2026, 3, 2, 9, 0)) {
+		t.Errorf("one early cut-off: %v", got)
+	}
 }
 
 func TestExceptionDue(t *testing.T) {
@@ -190,6 +196,28 @@ func TestScanResult(t *testing.T) {
 		got, ok := ill.ScanResult(c.status, c.event)
 		if got != c.want || ok != c.ok {
 			t.Errorf("%s + %s: %s %v, want %s %v", c.status, c.event, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+func TestScanTime(t *testing.T) {
+	now := sh(2026, 3, 2, 12, 0)
+	at := func(tm time.Time) *time.Time { return &tm }
+	cases := []struct {
+		scanned *time.Time
+		want    time.Time
+		err     bool
+	}{
+		{nil, now, false},
+		{at(sh(2026, 3, 2, 10, 30)), sh(2026, 3, 2, 10, 30), false},
+		{at(sh(2026, 3, 2, 12, 3)), now, false}, // clock skew: taken as now
+		{at(sh(2026, 3, 2, 12, 6)), now, true},
+		{at(sh(2026, 2, 23, 11, 59)), now, true},
+	}
+	for _, c := range cases {
+		got, err := ill.CourierScanBody{ScannedAt: c.scanned}.ScanTime(now)
+		if (err != nil) != c.err || !got.Equal(c.want) {
+			t.Errorf("%v: %v %v, want %v err=%v", c.scanned, got, err, c.want, c.err)
 		}
 	}
 }

@@ -47,7 +47,8 @@ Commands:
   migrate                          create the database if needed and apply schema.sql (idempotent)
   seed demo [--books N]            load the demo dataset (members, demo-key-CODE keys, catalogue, 2026 calendar)
   library list                     list member libraries
-  library add CODE NAME_ZH [flags] add or update a member library
+  library add CODE NAME_ZH [flags] add or update a member library (--iso18626-url for a member
+                                   whose own system speaks ISO 18626)
   library key CODE [--centre]      issue a new API key for a library (printed once; stored hashed)
   library webhook CODE URL         set a library's notice webhook; prints its new signing secret (once)
   calendar import FILE             load one year of the national calendar (JSON, see configs/calendar/2026.json)
@@ -62,6 +63,9 @@ Commands:
   courier key [--label L]          issue a courier credential for POST /v1/courier/scans (printed once; stored hashed)
   courier days CODE DAYS [--cutoff HH:MM]
                                    set a library's courier days (e.g. mon,tue,wed,thu,fri) and daily cut-off
+  iso18626 simulate [--listen ADDR] [--hub URL]
+                                   run a tiny ISO 18626 member system (the demo's CNU) that answers the hub
+  iso18626 post FILE               post an ISO 18626 XML message to the hub and print the confirmation
   dlq replay [--id MESSAGE_ID] [--limit N]
                                    republish dead letters to their queues
 
@@ -109,6 +113,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return staff(ctx, cfg, sub, rest, out)
 	case "courier": // issue 5
 		return courier(ctx, cfg, sub, rest, out)
+	case "iso18626": // issue 6
+		return iso18626Cmd(ctx, cfg, sub, rest, out)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }
@@ -150,6 +156,11 @@ func seed(ctx context.Context, cfg config.Config, args []string, out io.Writer) 
 		return err
 	}
 	fmt.Fprintf(out, "demo dataset loaded: %v\n", sum)
+	// issue 6: one member whose own system speaks ISO 18626 (illctl iso18626 simulate).
+	if err := st.SetISO(ctx, demo.ISOMember, demo.ISOMember, demo.ISOMemberURL, ""); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "ISO 18626 member: %s at %s (simulated by `illctl iso18626 simulate`)\n", demo.ISOMember, demo.ISOMemberURL)
 	fmt.Fprintln(out, "API keys: demo-key-CODE (e.g. demo-key-THU), centre: demo-key-CENTRE")
 	readers, staff, err := demo.LoadWebAccounts(ctx, st, time.Now())
 	if err != nil {

@@ -234,3 +234,42 @@ func FuzzParseMessage(f *testing.F) {
 		}
 	})
 }
+
+func TestAhead(t *testing.T) {
+	cases := []struct {
+		a    ill.Action
+		v    ill.Variant
+		from ill.State
+		want bool
+	}{
+		{ill.ActShip, "", ill.Requested, true},              // Loaned right after WillSupply
+		{ill.ActShip, "", ill.WillSupply, false},            // allowed: not "ahead"
+		{ill.ActRespond, "will_supply", ill.Shipped, false}, // behind: refused at once
+		{ill.ActCheckin, "", ill.Returned, true},
+		{ill.ActShip, "", ill.Cancelled, false}, // terminal
+		{ill.ActCancelResponse, "yes", ill.WillSupply, true},
+		{ill.ActCancelResponse, "yes", ill.Completed, false},
+	}
+	for _, c := range cases {
+		if got := iso18626.Ahead(c.a, c.v, c.from); got != c.want {
+			t.Errorf("Ahead(%s %s, %s) = %v", c.a, c.v, c.from, got)
+		}
+	}
+}
+
+// docs/iso18626.md carries MappingMarkdown between its markers.
+func TestDocMapping(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "docs", "iso18626.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const begin, end = "<!-- mapping:begin (generated from iso18626/mapping.go; TestDocMapping) -->\n", "<!-- mapping:end -->"
+	s := string(b)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("docs/iso18626.md lacks the mapping markers %q … %q", begin, end)
+	}
+	if got, want := s[i+len(begin):j], iso18626.MappingMarkdown(); got != want {
+		t.Fatalf("docs/iso18626.md mapping tables are stale; replace them with:\n%s", want)
+	}
+}

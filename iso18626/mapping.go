@@ -56,15 +56,18 @@ var FromAction = map[Action]Inbound{
 // and status, or by status alone (reason ""). CancelResponse is decided
 // by answerYesNo (see SupplierInbound).
 var FromSupplier = map[Status]Inbound{
-	StatusExpectToSupply:  {Action: ill.ActRespond, Variant: "will_supply"},
-	StatusWillSupply:      {Action: ill.ActRespond, Variant: "will_supply"},
-	StatusUnfilled:        {Action: ill.ActRespond, Variant: "unfilled"},
-	StatusRetryPossible:   {Action: ill.ActRespond, Variant: "unfilled"},
-	StatusLoaned:          {Action: ill.ActShip},
-	StatusRecalled:        {Action: ill.ActRecall},
-	StatusLoanCompleted:   {Action: ill.ActCheckin},
-	StatusRequestReceived: {},
-	StatusOverdue:         {}, // the hub's scheduler decides overdue (R4)
+	StatusExpectToSupply: {Action: ill.ActRespond, Variant: "will_supply"},
+	StatusWillSupply:     {Action: ill.ActRespond, Variant: "will_supply"},
+	StatusUnfilled:       {Action: ill.ActRespond, Variant: "unfilled"},
+	StatusRetryPossible:  {Action: ill.ActRespond, Variant: "unfilled"},
+	StatusLoaned:         {Action: ill.ActShip},
+	StatusRecalled:       {Action: ill.ActRecall},
+	StatusLoanCompleted:  {Action: ill.ActCheckin},
+	// CompletedWithoutReturn: the lender closes the loan without the item
+	// back, i.e. written off as lost (settled by the lender's rules, R11).
+	StatusCompletedWithoutReturn: {Action: ill.ActReportLost},
+	StatusRequestReceived:        {},
+	StatusOverdue:                {}, // the hub's scheduler decides overdue (R4)
 }
 
 // SupplierInbound maps one supplyingAgencyMessage to a hub action. ok is
@@ -124,4 +127,37 @@ var ReasonUnfilledOf = map[ill.Reason]string{
 	ill.ReasonHeldLocally:        "HeldLocally",
 	ill.ReasonDuplicate:          "Duplicate",
 	ill.ReasonInvalid:            "Invalid",
+}
+
+// Ahead reports whether hub action a (variant v) is not allowed in state
+// from yet but may be once messages already on their way are applied: from
+// comes before every state a may be taken from, in life-cycle order
+// (ill.States), and is not terminal. Messages of one member travel through
+// the queue concurrently, so a Loaned sent right after a WillSupply can
+// meet the request still REQUESTED; such a message is accepted and
+// retried rather than refused (worker, httpapi).
+func Ahead(a ill.Action, v ill.Variant, from ill.State) bool {
+	if from.Terminal() {
+		return false
+	}
+	pos := func(s ill.State) int {
+		for i, x := range ill.States {
+			if x == s {
+				return i
+			}
+		}
+		return -1
+	}
+	first := -1
+	for _, r := range ill.Table {
+		if r.Action != a || r.Variant != v {
+			continue
+		}
+		for _, s := range r.From {
+			if p := pos(s); first < 0 || p < first {
+				first = p
+			}
+		}
+	}
+	return first >= 0 && pos(from) < first
 }

@@ -43,17 +43,34 @@ const MaxDepth = 32
 // Message is always returned, even with a Problem, so that Confirm can
 // answer with the matching confirmation and echo what could be read.
 func Parse(b []byte) (*Message, *Problem) {
-	sp := scan(b)
+	c := &checker{d: xml.NewDecoder(bytes.NewReader(b))}
+	c.d.Strict = true
 	var m Message
-	if err := xml.Unmarshal(b, &m); err != nil || m.Kind() == "" {
-		if sp == nil {
-			sp = problem(ErrBadlyFormedMessage, "not well-formed XML: %v", err)
+	// One pass: the decoder reads its tokens through the checker.
+	err := xml.NewTokenDecoder(c).Decode(&m)
+	if err == nil {
+		for { // what follows the root: only whitespace, comments, processing instructions
+			if _, err := c.Token(); err != nil {
+				break
+			}
 		}
-		return guess(b), sp
+	}
+	if c.p == nil && (err != nil || m.Kind() == "") {
+		switch {
+		case errors.Is(err, io.EOF) && c.roots == 0:
+			c.p = problem(ErrBadlyFormedMessage, "no XML document: ISO18626Message expected")
+		case err != nil:
+			c.p = problem(ErrBadlyFormedMessage, "not well-formed XML: %v", err)
+		default:
+			c.p = problem(ErrBadlyFormedMessage, "ISO18626Message contains no message")
+		}
+	}
+	if err != nil || m.Kind() == "" {
+		return guess(b), c.p
 	}
 	trimStrings(reflect.ValueOf(&m))
-	if sp != nil {
-		return &m, sp
+	if c.p != nil {
+		return &m, c.p
 	}
 	return &m, m.check()
 }
@@ -70,72 +87,89 @@ func guess(b []byte) *Message {
 	return &Message{Request: &Request{}}
 }
 
-// scan walks the tokens once: well-formedness, the root and its version
-// attribute, exactly one message, depth, and unknown ISO elements.
-func scan(b []byte) *Problem {
-	d := xml.NewDecoder(bytes.NewReader(b))
-	d.Strict = true
-	var path []string
-	roots, children := 0, 0
-	for {
-		tok, err := d.Token()
-		if errors.Is(err, io.EOF) {
-			break
+// checker is the xml.TokenReader Parse decodes through: it checks each
+// token as the decoder takes it (well-formedness, the root and its version
+// attribute, exactly one message, depth, unknown ISO elements). It keeps
+// the first problem in p; a structural one also stops the decoding.
+type checker struct {
+	d        *xml.Decoder
+	path     []string
+	roots    int
+	children int
+	p        *Problem
+}
+
+var errStop = errors.New("iso18626: problem found")
+
+// note keeps the first problem but lets decoding go on, so that the
+// confirmation can still echo the header.
+func (c *checker) note(p *Problem) {
+	if c.p == nil {
+		c.p = p
+	}
+}
+
+func (c *checker) fail(p *Problem) (xml.Token, error) {
+	c.p = p
+	return nil, errStop
+}
+
+// Token implements xml.TokenReader.
+func (c *checker) Token() (xml.Token, error) {
+	tok, err := c.d.Token()
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return c.fail(problem(ErrBadlyFormedMessage, "not well-formed XML: %v", err))
 		}
-		if err != nil {
-			return problem(ErrBadlyFormedMessage, "not well-formed XML: %v", err)
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case xml.StartElement:
+		ours := t.Name.Space == Namespace || t.Name.Space == ""
+		if len(c.path) == 0 {
+			c.roots++
+			if c.roots > 1 {
+				return c.fail(problem(ErrBadlyFormedMessage, "more than one root element"))
+			}
+			if t.Name.Local != "ISO18626Message" || !ours {
+				return c.fail(problem(ErrBadlyFormedMessage, "root element must be ISO18626Message in namespace %s, not %s", Namespace, t.Name.Local))
+			}
+			version := ""
+			for _, a := range t.Attr {
+				if a.Name.Local == "version" && (a.Name.Space == "" || a.Name.Space == Namespace) {
+					version = strings.TrimSpace(a.Value)
+				}
+			}
+			if version == "" {
+				return c.fail(problem(ErrBadlyFormedMessage, "ISO18626Message: the version attribute is required"))
+			}
+			if !strings.HasPrefix(version, "1.") {
+				c.note(problem(ErrUnrecognisedDataValue, "ISO18626Message/@version: %q is not supported (1.2)", version))
+			}
+		} else if len(c.path) == 1 {
+			c.children++
+			if c.children > 1 {
+				return c.fail(problem(ErrBadlyFormedMessage, "ISO18626Message must contain exactly one message"))
+			}
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			ours := t.Name.Space == Namespace || t.Name.Space == ""
-			if len(path) == 0 {
-				roots++
-				if roots > 1 {
-					return problem(ErrBadlyFormedMessage, "more than one root element")
-				}
-				if t.Name.Local != "ISO18626Message" || !ours {
-					return problem(ErrBadlyFormedMessage, "root element must be ISO18626Message in namespace %s, not %s", Namespace, t.Name.Local)
-				}
-				version := ""
-				for _, a := range t.Attr {
-					if a.Name.Local == "version" && (a.Name.Space == "" || a.Name.Space == Namespace) {
-						version = strings.TrimSpace(a.Value)
-					}
-				}
-				if version == "" {
-					return problem(ErrBadlyFormedMessage, "ISO18626Message: the version attribute is required")
-				}
-				if !strings.HasPrefix(version, "1.") {
-					return problem(ErrUnrecognisedDataValue, "ISO18626Message/@version: %q is not supported (1.2)", version)
-				}
-			} else if len(path) == 1 {
-				children++
-				if children > 1 {
-					return problem(ErrBadlyFormedMessage, "ISO18626Message must contain exactly one message")
-				}
-			}
-			if ours && !elementNames[t.Name.Local] {
-				return problem(ErrUnrecognisedDataElement, "%s: not an ISO 18626 v1.2 element", strings.Join(append(path, t.Name.Local), "/"))
-			}
-			path = append(path, t.Name.Local)
-			if len(path) > MaxDepth {
-				return problem(ErrBadlyFormedMessage, "elements nested deeper than %d", MaxDepth)
-			}
-		case xml.EndElement:
-			path = path[:len(path)-1]
-		case xml.CharData:
-			if len(path) == 0 && len(bytes.TrimSpace(t)) > 0 {
-				return problem(ErrBadlyFormedMessage, "text outside the root element")
-			}
+		if ours && !elementNames[t.Name.Local] {
+			c.note(problem(ErrUnrecognisedDataElement, "%s: not an ISO 18626 v1.2 element", strings.Join(append(c.path, t.Name.Local), "/")))
+		}
+		c.path = append(c.path, t.Name.Local)
+		if len(c.path) > MaxDepth {
+			return c.fail(problem(ErrBadlyFormedMessage, "elements nested deeper than %d", MaxDepth))
+		}
+	case xml.EndElement:
+		c.path = c.path[:len(c.path)-1]
+		if len(c.path) == 0 && c.children == 0 {
+			return c.fail(problem(ErrBadlyFormedMessage, "ISO18626Message contains no message"))
+		}
+	case xml.CharData:
+		if len(c.path) == 0 && len(bytes.TrimSpace(t)) > 0 {
+			return c.fail(problem(ErrBadlyFormedMessage, "text outside the root element"))
 		}
 	}
-	if roots == 0 {
-		return problem(ErrBadlyFormedMessage, "no XML document: ISO18626Message expected")
-	}
-	if children == 0 {
-		return problem(ErrBadlyFormedMessage, "ISO18626Message contains no message")
-	}
-	return nil
+	return tok, nil
 }
 
 // trimStrings trims surrounding whitespace from every string field.

@@ -153,12 +153,23 @@ func (t *Tx) RunForDay(ctx context.Context, day ill.Date, now time.Time) (*Couri
 }
 
 // AssignToRun puts an unassigned shipment on a run and copies the
-// lender's call number (for the manifest and the pull slip).
+// lender's call number (for the manifest). The call number is read first
+// with a plain (non-locking) read, so the request row is not locked here:
+// the requests consumer locks request then shipment, never the reverse.
 func (t *Tx) AssignToRun(ctx context.Context, shipmentID int64, run *CourierRun) (bool, error) {
-	res, err := t.tx.ExecContext(ctx, `UPDATE shipments s JOIN requests r ON r.id = s.request_id
-		SET s.run_id = ?, s.run_date = ?, s.call_number = COALESCE((SELECT h.call_number FROM holdings h
-			WHERE h.library_code = r.lender AND h.record_id = r.record_id ORDER BY h.available DESC, h.local_id LIMIT 1), '')
-		WHERE s.id = ? AND s.run_id IS NULL`, run.ID, run.Date().String(), shipmentID)
+	var call []string
+	if err := t.tx.SelectContext(ctx, &call, `SELECT h.call_number FROM shipments s
+		JOIN requests r ON r.id = s.request_id
+		JOIN holdings h ON h.library_code = r.lender AND h.record_id = r.record_id
+		WHERE s.id = ? ORDER BY h.available DESC, h.local_id LIMIT 1`, shipmentID); err != nil {
+		return false, err
+	}
+	cn := ""
+	if len(call) > 0 {
+		cn = call[0]
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE shipments SET run_id = ?, run_date = ?, call_number = ?
+		WHERE id = ? AND run_id IS NULL`, run.ID, run.Date().String(), cn, shipmentID)
 	if err != nil {
 		return false, err
 	}

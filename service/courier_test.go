@@ -653,11 +653,23 @@ func TestCourierScanSharedBarcode(t *testing.T) {
 	if status, out := h.courierJSON("POST", "/v1/courier/scans", map[string]any{"barcode": "SAME-1", "event": "picked_up"}); status != 409 || errCode(out) != "conflict" {
 		t.Fatalf("ambiguous scan: %d %v", status, out)
 	}
-	status, out := h.courierJSON("POST", "/v1/courier/scans", map[string]any{"barcode": "SAME-1", "event": "picked_up", "stop": "RUC"})
+	// A scanner uploading later gives scanned_at (not in the future).
+	h.clock.Set(shanghai(2026, 3, 2, 12, 0))
+	if status, out := h.courierJSON("POST", "/v1/courier/scans", map[string]any{"barcode": "SAME-1", "event": "picked_up", "stop": "RUC",
+		"scanned_at": "2026-03-02T12:30:00+08:00"}); status != 400 || errCode(out) != "bad_request" {
+		t.Fatalf("scan in the future: %d %v", status, out)
+	}
+	status, out := h.courierJSON("POST", "/v1/courier/scans", map[string]any{"barcode": "SAME-1", "event": "picked_up", "stop": "RUC",
+		"scanned_at": "2026-03-02T10:30:00+08:00"})
 	if status != 202 || out["request_id"] != b {
 		t.Fatalf("scan at RUC: %d %v", status, out)
 	}
 	h.waitShipment(b, "forward", "picked_up")
+	var picked time.Time
+	_ = h.st.DB.Get(&picked, `SELECT picked_up_at FROM shipments WHERE request_id = ? AND direction = 'forward'`, b)
+	if !picked.Equal(shanghai(2026, 3, 2, 10, 30)) {
+		t.Errorf("picked_up_at %v, want the scanner's time 10:30", picked.In(ill.Shanghai))
+	}
 	if s := h.shipmentStatus(a, "forward"); s != "awaiting_pickup" {
 		t.Errorf("PKU's item moved too: %s", s)
 	}

@@ -7,6 +7,7 @@ package service_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -218,8 +219,10 @@ func TestISOLenderWithJSONBorrower(t *testing.T) {
 	if hd := request("bnu-1").Request.Header; hd.RequestingAgencyID.Value != "BNU" {
 		t.Fatalf("header %+v", hd)
 	}
+	// WillSupply and Loaned back to back: the second may meet the request
+	// still REQUESTED (at the intake or in a consumer); it is applied after
+	// the first all the same.
 	h.ok(isoSAM("PKU", "BNU", "bnu-1", iso18626.ReasonRequestResponse, iso18626.StatusWillSupply, now))
-	h.waitState(id, "BNU", ill.WillSupply)
 	loaned := isoSAM("PKU", "BNU", "bnu-1", iso18626.ReasonStatusChange, iso18626.StatusLoaned, now)
 	loaned.SupplyingAgencyMessage.DeliveryInfo = &iso18626.DeliveryInfo{DateSent: iso18626.Time(now), ItemID: "31000012345678"}
 	h.ok(loaned)
@@ -263,6 +266,18 @@ func TestISOLenderWithJSONBorrower(t *testing.T) {
 		}
 		h.ok(resp)
 		h.waitState(id, "BNU", c.want)
+	}
+
+	// CompletedWithoutReturn: the lender writes the loan off (report_lost).
+	id = h.submit("BNU", "bnu-lost", "B-lost", rec)
+	h.waitState(id, "BNU", ill.Requested)
+	request("bnu-lost")
+	h.ok(isoSAM("PKU", "BNU", "bnu-lost", iso18626.ReasonRequestResponse, iso18626.StatusWillSupply, now))
+	h.ok(isoSAM("PKU", "BNU", "bnu-lost", iso18626.ReasonStatusChange, iso18626.StatusLoaned, now))
+	h.waitState(id, "BNU", ill.Shipped)
+	h.ok(isoSAM("PKU", "BNU", "bnu-lost", iso18626.ReasonStatusChange, iso18626.StatusCompletedWithoutReturn, now))
+	if b := h.waitState(id, "BNU", ill.Lost); b["reason"] != "reported_lost" {
+		t.Fatalf("reason %v", b["reason"])
 	}
 }
 
@@ -352,4 +367,53 @@ func waitOutbound(t *testing.T, h *harness, id string, cond func([]mysql.ISOMess
 	}
 	t.Fatalf("outbound ISO messages never as expected: %+v", out)
 	return nil
+}
+
+// TestISORequestToAMemberAndTimeout: a request addressed to a member goes
+// to it first (its own record id identifies the book); an ISO lender that
+// lets the response deadline pass is told it is no longer needed.
+func TestISORequestToAMemberAndTimeout(t *testing.T) {
+	h := newISOHarness(t, 5)
+	thu, pku := newMemberDouble(t), newMemberDouble(t)
+	registerISO(t, h.st, "THU", thu.srv.URL, "")
+	registerISO(t, h.st, "PKU", pku.srv.URL, "")
+	rec := isoRecord(t, h) // PKU ranks before RUC
+	now := h.clock.Now()
+
+	var rucLocal string
+	if err := h.st.DB.Get(&rucLocal, `SELECT local_id FROM holdings WHERE library_code = 'RUC' AND record_id = ?`, rec); err != nil {
+		t.Fatal(err)
+	}
+	m := isoRequest("THU", "RUC", "thu-to-ruc", "R5", "", "", now)
+	m.Request.BibliographicInfo = iso18626.BibliographicInfo{SupplierUniqueRecordID: rucLocal}
+	h.ok(m)
+	b := h.waitState(ill.RequestID("THU", "thu-to-ruc"), "THU", ill.Requested)
+	if b["lender"] != "RUC" || b["record_id"] != strconv.FormatInt(rec, 10) || len(b["rota"].([]any)) != 1 {
+		t.Fatalf("a request addressed to RUC goes to RUC (by its own record id): %v", b)
+	}
+
+	// Routed by the hub: PKU (ISO) first; it does not answer in time.
+	h.ok(isoRequest("THU", "BALIS", "thu-late", "R6", "9787040406641", "数据库系统概论", now))
+	id := ill.RequestID("THU", "thu-late")
+	b = h.waitState(id, "THU", ill.Requested)
+	pku.waitMessage("request", func(m *iso18626.Message) bool { return m.Request != nil })
+	respondBy, _ := time.Parse(time.RFC3339, b["respond_by"].(string))
+	if n := runJob(t, h.jobs(), "respond-deadline", respondBy.Add(time.Hour)); n != 2 { // RUC missed thu-to-ruc's too
+		t.Fatalf("respond-deadline changed %d", n)
+	}
+	h.waitFor(id, "THU", "RUC asked", func(b map[string]any) bool { return b["lender"] == "RUC" })
+	n := pku.waitMessage("no longer needed", func(m *iso18626.Message) bool {
+		r := m.RequestingAgencyMessage
+		return r != nil && r.Action == iso18626.ActionNotification && r.Header.RequestingAgencyRequestID == "thu-late"
+	})
+	if !strings.Contains(n.RequestingAgencyMessage.Note, "no longer needed") {
+		t.Fatalf("note %q", n.RequestingAgencyMessage.Note)
+	}
+	m2 := thu.waitMessage("Notification", func(m *iso18626.Message) bool {
+		return sam(iso18626.ReasonNotification, iso18626.StatusRequestReceived)(m) &&
+			m.SupplyingAgencyMessage.Header.RequestingAgencyRequestID == "thu-late"
+	})
+	if !strings.Contains(m2.SupplyingAgencyMessage.MessageInfo.Note, "no_response") {
+		t.Fatalf("note %q", m2.SupplyingAgencyMessage.MessageInfo.Note)
+	}
 }

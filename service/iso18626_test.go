@@ -279,8 +279,13 @@ func TestISOIntake(t *testing.T) {
 		status, c := h.postISOMessage(isoRequest("THU", "BALIS", "thu-iso-1", "R100", "9787040406641", "数据库系统概论", now))
 		wantConfirm(t, status, c, iso18626.ErrUnrecognisedDataValue, "duplicate request id")
 	})
-	t.Run("action not possible now", func(t *testing.T) {
-		status, c := h.postISOMessage(isoRAM("THU", "PKU", "thu-iso-1", iso18626.ActionShippedReturn, "", now))
+	t.Run("action not possible any more", func(t *testing.T) {
+		h.ok(isoRequest("THU", "BALIS", "thu-iso-2", "R101", "9787040406641", "数据库系统概论", now))
+		id2 := ill.RequestID("THU", "thu-iso-2")
+		h.waitState(id2, "THU", ill.Requested)
+		h.ok(isoRAM("THU", "PKU", "thu-iso-2", iso18626.ActionCancel, "", now))
+		h.waitState(id2, "THU", ill.Cancelled)
+		status, c := h.postISOMessage(isoRAM("THU", "PKU", "thu-iso-2", iso18626.ActionReceived, "", now))
 		wantConfirm(t, status, c, iso18626.ErrUnrecognisedDataValue, "not possible now")
 	})
 	t.Run("copy not offered", func(t *testing.T) {

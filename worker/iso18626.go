@@ -105,6 +105,9 @@ func (t *txn) isoOnMove(action ill.Action, from, to ill.State) error {
 		err = t.toBorrower(iso18626.ReasonStatusChange, "", "")
 	case ill.Unfilled, ill.Rejected:
 		err = t.toBorrower(iso18626.ReasonRequestResponse, "", string(r.Reason))
+		if prev := t.droppedLender(); err == nil && prev != "" && (action == ill.ActRespondTimeout || action == ill.ActShipTimeout) {
+			err = t.toLender(prev, iso18626.ActionNotification, "BALIS: no longer needed from you ("+t.droppedReason()+")")
+		}
 	case ill.Cancelled:
 		err = t.toBorrower(iso18626.ReasonCancelResponse, iso18626.Yes, string(r.Reason))
 	}
@@ -163,6 +166,57 @@ func (p *Processor) OverdueISOTx(ctx context.Context, tx *mysql.Tx, rows []mysql
 	return nil
 }
 
+type ctxAttempt struct{}
+
+// withAttempt carries the delivery's attempt number (1 on first delivery)
+// to ActTx.
+func withAttempt(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, ctxAttempt{}, n)
+}
+
+func attemptOf(ctx context.Context) int {
+	if n, ok := ctx.Value(ctxAttempt{}).(int); ok {
+		return n
+	}
+	return 1
+}
+
+// isoAheadTries is how many deliveries an ISO message ahead of the
+// request's state gets before it is refused.
+const isoAheadTries = 3
+
+// retryLater is a transient error after which the requests handler pauses
+// (outside the transaction, so the message it waits for can take the
+// request's row lock) before the broker redelivers.
+type retryLater struct{ err *ill.Error }
+
+func (r retryLater) Error() string { return r.err.Error() }
+func (r retryLater) Unwrap() error { return r.err }
+
+// isoAhead returns a retryLater when an ISO 18626 message meets the request
+// in a state its action is not allowed from yet (iso18626.Ahead: e.g.
+// Loaned sent right after WillSupply and taken by another consumer first),
+// for the first isoAheadTries deliveries; nil otherwise.
+func (t *txn) isoAhead(v ill.Variant, err error) error {
+	if t.m.ISO == nil || ill.ErrorCode(err) != ill.CodeInvalidTransition || !iso18626.Ahead(t.m.Action, v, t.r.State) ||
+		attemptOf(t.ctx) >= isoAheadTries {
+		return nil
+	}
+	return retryLater{ill.Errorf(ill.CodeTransient, "ISO 18626 %s is ahead of request %s in state %s: retried", t.m.ISO.What, t.r.ID, t.r.State)}
+}
+
+// isoLater pauses before a retryLater error is returned to the consumer.
+func (p *Processor) isoLater(ctx context.Context, err error) error {
+	var rl retryLater
+	if errors.As(err, &rl) {
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond * time.Duration(attemptOf(ctx))):
+		}
+	}
+	return err
+}
+
 // isoOnRefuse answers an ISO borrower's refused Renew (R5) or Cancel.
 func (t *txn) isoOnRefuse(action ill.Action, err error) error {
 	if t.m.ISO == nil {
@@ -174,7 +228,11 @@ func (t *txn) isoOnRefuse(action ill.Action, err error) error {
 	case ill.ActCancel:
 		return t.toBorrower(iso18626.ReasonCancelResponse, iso18626.No, "cannot cancel now: "+err.Error())
 	}
-	return t.toBorrower(iso18626.ReasonNotification, "", "BALIS refused "+t.m.ISO.What+": "+err.Error())
+	n := "BALIS refused " + t.m.ISO.What + ": " + err.Error()
+	if t.m.ISO.Kind == "supplyingAgencyMessage" {
+		return t.toLender(t.m.Actor, iso18626.ActionNotification, n)
+	}
+	return t.toBorrower(iso18626.ReasonNotification, "", n)
 }
 
 // droppedLender is the lender the request just moved away from (its rota

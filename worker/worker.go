@@ -62,7 +62,7 @@ func (p *Processor) HandleRequests(ctx context.Context, d rabbitmq.Delivery) err
 	case ill.MsgSubmit:
 		return p.Submit(ctx, m)
 	case ill.MsgAction:
-		return p.Act(ctx, m)
+		return p.isoLater(ctx, p.Act(withAttempt(ctx, d.Attempt), m)) // issue 6: withAttempt, isoLater
 	}
 	return ill.Errorf(ill.CodeBadRequest, "requests queue cannot handle %q", m.Type)
 }
@@ -411,6 +411,9 @@ func (p *Processor) ActTx(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, 
 	if err != nil {
 		if m.Actor == ill.SystemActor {
 			return nil // a timer that lost the race to a person: nothing to do
+		}
+		if later := t.isoAhead(variant, err); later != nil {
+			return later // issue 6: an ISO message ahead of the state: retried, not refused
 		}
 		return t.refuse(m.Action, err)
 	}
