@@ -468,6 +468,7 @@ func TestConsoleActionsAndAuthorization(t *testing.T) {
 		t.Fatal("no courier run listed after shipping")
 	}
 	mustContain(t, "manifest", pku.get(runLink[1]), "PKU0001", "信号与系统")
+	mustContain(t, "courier volume report", pku.get("/console/reports?report=courier-volume"), `data-key="forward">1<`, "<svg")
 	if p := ruc.get(runLink[1]); strings.Contains(p.body, "PKU0001") {
 		t.Error("a stranger library sees another library's manifest items")
 	}
