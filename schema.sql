@@ -239,6 +239,51 @@ CREATE TABLE IF NOT EXISTS stats_daily (
   PRIMARY KEY (day, library_code)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- >>> issue 4: union catalogue search index and match conflicts (docs/catalog.md)
+-- record_search: one row per record with what search filters and ranks on,
+-- kept in step with holdings by the holdings consumer (mysql.refreshRecords).
+-- rk = -holdings, so ascending key order is "most holdings first".
+-- title_fold/author_fold are ill.Fold of title/author (binary collation:
+-- exact comparison of already-normalised text).
+CREATE TABLE IF NOT EXISTS record_search (
+  record_id   BIGINT       NOT NULL PRIMARY KEY,
+  rk          INT          NOT NULL DEFAULT 0,
+  holdings    INT          NOT NULL DEFAULT 0,
+  available   INT          NOT NULL DEFAULT 0,
+  year        INT          NOT NULL DEFAULT 0,
+  title_fold  VARCHAR(400) NOT NULL DEFAULT '',
+  author_fold VARCHAR(200) NOT NULL DEFAULT '',
+  KEY ix_record_search_title (title_fold(96)),
+  KEY ix_record_search_rank (rk, record_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- record_terms: the application-maintained bigram index (ill.Bigrams of the
+-- folded title and author; term = two code points packed in 42 bits). The
+-- key puts a term's postings in rank order, so a search reads them already
+-- ranked and stops at the page (works the same on MySQL 8 and MariaDB,
+-- whose FULLTEXT drops 2-character Chinese words).
+CREATE TABLE IF NOT EXISTS record_terms (
+  term      BIGINT UNSIGNED NOT NULL,
+  rk        INT             NOT NULL,
+  record_id BIGINT          NOT NULL,
+  PRIMARY KEY (term, rk, record_id)
+) ENGINE=InnoDB;
+
+-- Matching conflicts reported (not silently merged) when a library's
+-- holding was matched or not matched to a union record (docs/catalog.md).
+CREATE TABLE IF NOT EXISTS catalog_conflicts (
+  id           BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  kind         VARCHAR(32)  NOT NULL,  -- isbn_title_mismatch, same_key_other_isbn, ambiguous_key, invalid_isbn
+  library_code VARCHAR(16)  NOT NULL,
+  local_id     VARCHAR(64)  NOT NULL,
+  record_id    BIGINT       NULL,      -- the record the holding was attached to
+  other_id     BIGINT       NULL,      -- the record it conflicts with
+  detail       VARCHAR(600) NOT NULL DEFAULT '',
+  created_at   DATETIME(3)  NOT NULL,
+  UNIQUE KEY uq_catalog_conflict (library_code, local_id, kind),
+  KEY ix_catalog_conflicts_time (created_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 -- >>> issue 8: web portal and staff console
 -- Staff accounts of the web console: per member library (role staff) or the
 -- centre (library_code 'CENTRE', role centre_admin). Passwords bcrypt-hashed.

@@ -298,7 +298,11 @@ func loadBooks(ctx context.Context, tx *sqlx.Tx, books []Book, now time.Time, ch
 		lendable, updated_at) VALUES `, ` ON DUPLICATE KEY UPDATE record_id = VALUES(record_id),
 		call_number = VALUES(call_number), copies = VALUES(copies), available = VALUES(available),
 		lendable = VALUES(lendable), updated_at = VALUES(updated_at)`, holdings, chunk)
-	return len(holdings), err
+	if err != nil {
+		return 0, err
+	}
+	// issue 4: keep the catalogue search index (record_search, record_terms) in step.
+	return len(holdings), mysql.RefreshSearchIndex(ctx, tx, ids)
 }
 
 // idsBy runs query, which selects columns id and k with one IN (?) list

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/mysql"
@@ -34,8 +35,20 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sq := mysql.SearchQuery{Q: q.Get("q"), ISBN: q.Get("isbn"), Library: q.Get("library"), Page: page, PerPage: perPage}
-	if sq.Q == "" && sq.ISBN == "" {
+	if strings.TrimSpace(sq.Q) == "" && strings.TrimSpace(sq.ISBN) == "" {
 		return ill.FieldError("q", "give q (title/author words) or isbn")
+	}
+	for _, f := range []struct {
+		name string
+		to   *int
+	}{{"year_from", &sq.YearFrom}, {"year_to", &sq.YearTo}} {
+		if v := q.Get(f.name); v != "" {
+			y, err := strconv.Atoi(v)
+			if err != nil || y < 0 || y > 9999 {
+				return ill.FieldError(f.name, "%s must be a year", f.name)
+			}
+			*f.to = y
+		}
 	}
 	if v := q.Get("available"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -44,15 +57,16 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 		}
 		sq.Available = b
 	}
-	hits, total, err := s.Store.Search(r.Context(), sq)
+	res, err := s.Store.SearchFull(r.Context(), sq)
 	if err != nil {
 		return err
 	}
-	out := make([]searchResult, len(hits))
-	for i, h := range hits {
+	out := make([]searchResult, len(res.Hits))
+	for i, h := range res.Hits {
 		out[i] = resultOf(h.Record, h.Holdings, h.Available)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"total": total, "page": page, "per_page": perPage, "results": out})
+	writeJSON(w, http.StatusOK, map[string]any{"total": res.Total, "total_capped": res.TotalCapped,
+		"page": page, "per_page": perPage, "results": out})
 	return nil
 }
 
@@ -82,6 +96,10 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// MaxHoldingsBody is the body limit of POST /v1/holdings: a batch of
+// ill.MaxHoldingsBatch rows is several MiB of JSON (other bodies: 1 MiB).
+const MaxHoldingsBody = 8 << 20
+
 // holdings: POST /v1/holdings — the caller's own holdings batch, applied by
 // the holdings consumer.
 func (s *Server) holdings(w http.ResponseWriter, r *http.Request) error {
@@ -90,7 +108,7 @@ func (s *Server) holdings(w http.ResponseWriter, r *http.Request) error {
 		return ill.Errorf(ill.CodeForbidden, "holdings belong to a member library; use that library's key")
 	}
 	var b ill.HoldingsBatch
-	if err := s.decodeJSON(w, r, &b, false); err != nil {
+	if err := s.decodeJSONLimit(w, r, &b, false, MaxHoldingsBody); err != nil {
 		return err
 	}
 	if len(b.Upserts)+len(b.Deletes) == 0 {
@@ -141,5 +159,29 @@ func (s *Server) library(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, l)
+	return nil
+}
+
+// conflicts: GET /v1/catalog/conflicts — matching conflicts reported by
+// holdings ingestion (docs/catalog.md): a library sees its own, the centre
+// every library's (or one, with ?library=).
+func (s *Server) conflicts(w http.ResponseWriter, r *http.Request) error {
+	p := principalOf(r)
+	page, perPage, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	lib := p.Library
+	if p.Centre {
+		lib = r.URL.Query().Get("library")
+	}
+	cs, total, err := s.Store.Conflicts(r.Context(), lib, page, perPage)
+	if err != nil {
+		return err
+	}
+	if cs == nil {
+		cs = []mysql.Conflict{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"total": total, "page": page, "per_page": perPage, "results": cs})
 	return nil
 }

@@ -83,7 +83,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // JSON is a bad_request naming the field or byte offset; an oversize body
 // is payload_too_large. Unknown fields are ignored (clients may be newer).
 func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool) error {
-	body := http.MaxBytesReader(w, r.Body, s.MaxBody)
+	return s.decodeJSONLimit(w, r, v, allowEmpty, s.MaxBody)
+}
+
+// decodeJSONLimit is decodeJSON with its own body limit (POST /v1/holdings).
+func (s *Server) decodeJSONLimit(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool, limit int64) error {
+	body := http.MaxBytesReader(w, r.Body, limit)
 	dec := json.NewDecoder(body)
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
@@ -91,7 +96,7 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, allow
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &mbe):
-			return &ill.Error{Code: ill.CodeTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes", s.MaxBody)}
+			return &ill.Error{Code: ill.CodeTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes", limit)}
 		case errors.Is(err, io.EOF):
 			if allowEmpty {
 				return nil

@@ -107,6 +107,8 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 	s.route(m, "POST /v1/holdings", s.holdings)
 	s.route(m, "GET /v1/libraries", s.libraries)
 	s.route(m, "GET /v1/libraries/{code}", s.library)
+	// issue 4: union catalogue — matching conflicts
+	s.route(m, "GET /v1/catalog/conflicts", s.conflicts)
 	// issue 8: readers for the web portal, reports
 	s.route(m, "POST /v1/readers", s.putReader)
 	// issue 5: courier scans, runs and manifests, exceptions, review list, pull slip, courier reports

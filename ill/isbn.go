@@ -78,28 +78,6 @@ func isbn13Check(d12 string) byte {
 // the demo data generator).
 func ISBN13Check(d12 string) byte { return isbn13Check(d12) }
 
-// TitleKey is the normalised title/author/publisher/year key used to match
-// records without a usable ISBN: case-folded, full-width folded to
-// half-width, punctuation and spaces removed.
-func TitleKey(title, author, publisher string, year int) string {
-	var b strings.Builder
-	for _, part := range []string{title, author, publisher} {
-		for _, r := range part {
-			if r >= 0xFF01 && r <= 0xFF5E { // full-width ASCII
-				r -= 0xFEE0
-			}
-			if unicode.IsLetter(r) || unicode.IsDigit(r) {
-				b.WriteRune(unicode.ToLower(r))
-			}
-		}
-		b.WriteByte('|')
-	}
-	if year > 0 {
-		b.WriteString(itoa(year))
-	}
-	return b.String()
-}
-
 func itoa(n int) string {
 	var buf [20]byte
 	i := len(buf)

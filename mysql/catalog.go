@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -58,12 +57,36 @@ func matchRecord(ctx context.Context, q sqlx.QueryerContext, c ill.Citation) (in
 	if strings.TrimSpace(c.Title) == "" {
 		return 0, nil
 	}
-	err := sqlx.GetContext(ctx, q, &id, `SELECT id FROM records WHERE match_key = ? ORDER BY id LIMIT 1`,
-		ill.TitleKey(c.Title, c.Author, c.Publisher, c.Year))
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
+	// By folded title, then the author, publisher and year the citation
+	// gives: one candidate left is the match; several (editions) are for
+	// staff to choose (mediation).
+	var cs []struct {
+		ID        int64  `db:"id"`
+		Author    string `db:"author"`
+		Publisher string `db:"publisher"`
+		Year      int    `db:"year"`
 	}
-	return id, err
+	if err := sqlx.SelectContext(ctx, q, &cs, `SELECT r.id, r.author, r.publisher, r.year FROM record_search s
+		JOIN records r ON r.id = s.record_id WHERE s.title_fold = ? ORDER BY r.id LIMIT 50`,
+		truncRunes(ill.Fold(c.Title), 400)); err != nil {
+		return 0, err
+	}
+	author, pub := ill.FirstAuthor(c.Author), ill.Fold(c.Publisher)
+	var found []int64
+	for _, r := range cs {
+		if (author == "" || ill.FirstAuthor(r.Author) == author) && (pub == "" || ill.Fold(r.Publisher) == pub) &&
+			(c.Year <= 0 || r.Year == c.Year) {
+			found = append(found, r.ID)
+		}
+	}
+	if len(found) == 1 {
+		return found[0], nil
+	}
+	return 0, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // candidatesSQL aggregates, per member holding the record, its copies and
@@ -124,142 +147,6 @@ func (t *Tx) LocalID(ctx context.Context, library string, recordID int64) (strin
 		return "", nil
 	}
 	return id, err
-}
-
-// HoldingsResult summarises one batch.
-type HoldingsResult struct {
-	Upserted, Deleted, Rejected int
-	Errors                      []string
-}
-
-// ApplyHoldings upserts and deletes one library's holdings, matching each
-// upsert to a union record (normalised ISBN, then title key) or creating
-// one. Rows that cannot be stored are counted as rejected with a reason.
-func (t *Tx) ApplyHoldings(ctx context.Context, library string, b ill.HoldingsBatch, at time.Time) (HoldingsResult, error) {
-	var res HoldingsResult
-	for i, h := range b.Upserts {
-		if strings.TrimSpace(h.LocalID) == "" || strings.TrimSpace(h.Title) == "" {
-			res.Rejected++
-			res.Errors = append(res.Errors, fmt.Sprintf("upserts[%d]: local_id and title are required", i))
-			continue
-		}
-		c := ill.Citation{Title: h.Title, Author: h.Author, ISBN: h.ISBN, Publisher: h.Publisher, Year: h.Year}
-		id, err := matchRecord(ctx, t.tx, c)
-		if err != nil {
-			return res, err
-		}
-		if id == 0 {
-			var isbn sql.NullString
-			if n, ok := ill.NormalizeISBN(h.ISBN); ok {
-				isbn = sql.NullString{String: n, Valid: true}
-			}
-			lang, mat := h.Language, h.Material
-			if lang == "" {
-				lang = "chi"
-			}
-			if mat == "" {
-				mat = "book"
-			}
-			r, err := t.tx.ExecContext(ctx, `INSERT INTO records (isbn13, title, author, publisher, year, language,
-				material, match_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, isbn, h.Title, h.Author, h.Publisher, h.Year,
-				lang, mat, ill.TitleKey(h.Title, h.Author, h.Publisher, h.Year))
-			if err != nil {
-				return res, err
-			}
-			if id, err = r.LastInsertId(); err != nil {
-				return res, err
-			}
-		}
-		lendable := h.Lendable == nil || *h.Lendable
-		copies := h.Copies
-		if copies <= 0 {
-			copies = 1
-		}
-		avail := min(max(h.Available, 0), copies)
-		if _, err := t.tx.ExecContext(ctx, `INSERT INTO holdings (library_code, local_id, record_id, call_number,
-			copies, available, lendable, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON DUPLICATE KEY UPDATE record_id = VALUES(record_id), call_number = VALUES(call_number),
-			copies = VALUES(copies), available = VALUES(available), lendable = VALUES(lendable),
-			updated_at = VALUES(updated_at)`, library, h.LocalID, id, h.CallNumber, copies, avail, lendable, at.UTC()); err != nil {
-			return res, err
-		}
-		res.Upserted++
-	}
-	for _, id := range b.Deletes {
-		r, err := t.tx.ExecContext(ctx, `DELETE FROM holdings WHERE library_code = ? AND local_id = ?`, library, id)
-		if err != nil {
-			return res, err
-		}
-		n, _ := r.RowsAffected()
-		res.Deleted += int(n)
-	}
-	return res, nil
-}
-
-// SearchQuery is a catalogue search.
-type SearchQuery struct {
-	Q         string
-	ISBN      string
-	Library   string
-	Available bool
-	Page      int
-	PerPage   int
-}
-
-// SearchHit is one search result.
-type SearchHit struct {
-	Record
-	Holdings  int `db:"holdings"`
-	Available int `db:"available"`
-}
-
-// Search is the minimal union catalogue search: every word of Q must occur
-// in the title or author; ISBN matches exactly after normalisation. Ranked
-// exact title first, then by number of holdings.
-func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int, error) {
-	var where []string
-	var args []any
-	if q.ISBN != "" {
-		n, ok := ill.NormalizeISBN(q.ISBN)
-		if !ok {
-			return nil, 0, ill.FieldError("isbn", "not a valid ISBN-10 or ISBN-13")
-		}
-		where = append(where, "r.isbn13 = ?")
-		args = append(args, n)
-	}
-	for _, w := range strings.Fields(q.Q) {
-		like := "%" + escapeLike(w) + "%"
-		where = append(where, "(r.title LIKE ? OR r.author LIKE ?)")
-		args = append(args, like, like)
-	}
-	having := []string{"COUNT(h.local_id) > 0"}
-	if q.Library != "" {
-		having = append(having, "SUM(h.library_code = ?) > 0")
-		args = append(args, q.Library)
-	}
-	if q.Available {
-		having = append(having, "SUM(h.available) > 0")
-	}
-	cond := "1=1"
-	if len(where) > 0 {
-		cond = strings.Join(where, " AND ")
-	}
-	base := `SELECT r.id, r.isbn13, r.title, r.author, r.publisher, r.year, r.language, r.material, r.clc,
-		COUNT(h.local_id) AS holdings, COALESCE(SUM(h.available), 0) AS available
-		FROM records r LEFT JOIN holdings h ON h.record_id = r.id
-		WHERE ` + cond + ` GROUP BY r.id HAVING ` + strings.Join(having, " AND ")
-	var total int
-	if err := s.DB.GetContext(ctx, &total, `SELECT COUNT(*) FROM (`+base+`) x`, args...); err != nil {
-		return nil, 0, err
-	}
-	var hits []SearchHit
-	err := s.DB.SelectContext(ctx, &hits, base+` ORDER BY (r.title = ?) DESC, holdings DESC, r.id LIMIT ? OFFSET ?`,
-		append(args, q.Q, q.PerPage, (q.Page-1)*q.PerPage)...)
-	return hits, total, err
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // HoldingView is one member's holding of a record.

@@ -167,5 +167,8 @@ func Record(t testing.TB, st *mysql.Store, isbn13, title, author string, holding
 			t.Fatal(err)
 		}
 	}
+	if err := st.RefreshRecords(ctx, []int64{id}); err != nil { // the catalogue search index
+		t.Fatal(err)
+	}
 	return id
 }

@@ -1,0 +1,387 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/balis/illhub/ill"
+	"github.com/jmoiron/sqlx"
+)
+
+// Rejection is a holdings row that was not stored, and why.
+type Rejection struct {
+	Index   int    `json:"index"` // position in the batch's upserts
+	LocalID string `json:"local_id"`
+	Reason  string `json:"reason"`
+}
+
+// Conflict kinds reported in catalog_conflicts (docs/catalog.md).
+const (
+	// The holding's ISBN found a record whose title is not the same title:
+	// attached by ISBN, reported for staff to check.
+	ConflictISBNTitle = "isbn_title_mismatch"
+	// The holding's title key matched a record carrying another ISBN: a
+	// separate record was created (another edition or printing?).
+	ConflictSameKeyOtherISBN = "same_key_other_isbn"
+	// No ISBN, and the title key matched several records: attached to the
+	// first one.
+	ConflictAmbiguousKey = "ambiguous_key"
+	// The ISBN failed normalisation or its check digit: matched by title key.
+	ConflictInvalidISBN = "invalid_isbn"
+)
+
+// HoldingsResult summarises one batch.
+type HoldingsResult struct {
+	Added, Updated int // upserts that created / replaced a holding
+	Upserted       int // Added + Updated
+	Deleted        int
+	Rejected       int
+	Conflicts      int         // matching conflicts reported (the rows were stored)
+	Rejections     []Rejection `json:"rejections,omitempty"`
+	Errors         []string    // Rejections as text
+	Records        []int64     `json:"-"` // records whose holdings changed
+}
+
+// Add accumulates another batch's counts.
+func (r *HoldingsResult) Add(o HoldingsResult) {
+	r.Added += o.Added
+	r.Updated += o.Updated
+	r.Upserted += o.Upserted
+	r.Deleted += o.Deleted
+	r.Rejected += o.Rejected
+	r.Conflicts += o.Conflicts
+	r.Rejections = append(r.Rejections, o.Rejections...)
+	r.Errors = append(r.Errors, o.Errors...)
+}
+
+// ValidateHolding returns why a holdings row cannot be stored ("" if it can).
+func ValidateHolding(h ill.Holding) string {
+	switch {
+	case strings.TrimSpace(h.LocalID) == "":
+		return "local_id is required"
+	case utf8.RuneCountInString(h.LocalID) > 64:
+		return "local_id is longer than 64 characters"
+	case strings.TrimSpace(h.Title) == "":
+		return "title is required"
+	case utf8.RuneCountInString(h.Title) > 400:
+		return "title is longer than 400 characters"
+	case utf8.RuneCountInString(h.Author) > 200 || utf8.RuneCountInString(h.Publisher) > 200:
+		return "author or publisher is longer than 200 characters"
+	case utf8.RuneCountInString(h.CallNumber) > 64:
+		return "call_number is longer than 64 characters"
+	case h.Year < 0 || h.Year > 2100:
+		return "year is out of range"
+	case h.Copies < 0 || h.Available < 0:
+		return "copies and available must not be negative"
+	}
+	return ""
+}
+
+type recRef struct {
+	id    int64
+	title string
+	isbn  sql.NullString
+}
+
+// ApplyHoldings upserts and deletes one library's holdings, matching each
+// upsert to a union record or creating one (ill.NormalizeISBN first, then
+// ill.TitleKey; conflicts are stored in catalog_conflicts, not silently
+// merged), then brings the search index of every touched record up to
+// date. Rows that cannot be stored are counted as rejected with a reason.
+func (t *Tx) ApplyHoldings(ctx context.Context, library string, b ill.HoldingsBatch, at time.Time) (HoldingsResult, error) {
+	return applyHoldings(ctx, t.tx, library, b, at)
+}
+
+func applyHoldings(ctx context.Context, tx *sqlx.Tx, library string, b ill.HoldingsBatch, at time.Time) (HoldingsResult, error) {
+	var res HoldingsResult
+	at = at.UTC()
+	// Current record of every local id the batch names.
+	var locals []string
+	for _, h := range b.Upserts {
+		locals = append(locals, h.LocalID)
+	}
+	locals = append(locals, b.Deletes...)
+	before := map[string]int64{}
+	for lo := 0; lo < len(locals); lo += 1000 {
+		q, args, err := sqlx.In(`SELECT local_id, record_id FROM holdings WHERE library_code = ? AND local_id IN (?)`,
+			library, locals[lo:min(lo+1000, len(locals))])
+		if err != nil {
+			return res, err
+		}
+		var rows []struct {
+			LocalID  string `db:"local_id"`
+			RecordID int64  `db:"record_id"`
+		}
+		if err := tx.SelectContext(ctx, &rows, q, args...); err != nil {
+			return res, err
+		}
+		for _, r := range rows {
+			before[r.LocalID] = r.RecordID
+		}
+	}
+	// Records by ISBN, in bulk.
+	byISBN := map[string]recRef{}
+	var isbns []string
+	for _, h := range b.Upserts {
+		if n, ok := ill.NormalizeISBN(h.ISBN); ok {
+			isbns = append(isbns, n)
+		}
+	}
+	for lo := 0; lo < len(isbns); lo += 1000 {
+		q, args, err := sqlx.In(`SELECT id, title, isbn13 FROM records WHERE isbn13 IN (?)`, isbns[lo:min(lo+1000, len(isbns))])
+		if err != nil {
+			return res, err
+		}
+		var rows []struct {
+			ID    int64          `db:"id"`
+			Title string         `db:"title"`
+			ISBN  sql.NullString `db:"isbn13"`
+		}
+		if err := tx.SelectContext(ctx, &rows, q, args...); err != nil {
+			return res, err
+		}
+		for _, r := range rows {
+			byISBN[r.ISBN.String] = recRef{r.ID, r.Title, r.ISBN}
+		}
+	}
+	touched := map[int64]bool{}
+	seen := map[string]bool{}
+	var hrows [][]any
+	for i, h := range b.Upserts {
+		if why := ValidateHolding(h); why != "" {
+			res.reject(i, h.LocalID, why)
+			continue
+		}
+		if seen[h.LocalID] {
+			res.reject(i, h.LocalID, "local_id appears twice in the batch")
+			continue
+		}
+		seen[h.LocalID] = true
+		id, conflicts, err := matchHolding(ctx, tx, h, byISBN)
+		if err != nil {
+			return res, err
+		}
+		for _, c := range conflicts {
+			res.Conflicts++
+			if _, err := tx.ExecContext(ctx, `INSERT INTO catalog_conflicts (kind, library_code, local_id, record_id,
+				other_id, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE record_id = VALUES(record_id),
+				other_id = VALUES(other_id), detail = VALUES(detail), created_at = VALUES(created_at)`,
+				c.kind, library, h.LocalID, nullID(id), nullID(c.other), truncRunes(c.detail, 600), at); err != nil {
+				return res, err
+			}
+		}
+		lendable := h.Lendable == nil || *h.Lendable
+		copies := h.Copies
+		if copies <= 0 {
+			copies = 1
+		}
+		avail := min(max(h.Available, 0), copies)
+		hrows = append(hrows, []any{library, h.LocalID, id, h.CallNumber, copies, avail, lendable, at})
+		touched[id] = true
+		if old, ok := before[h.LocalID]; ok {
+			touched[old] = true
+			res.Updated++
+		} else {
+			res.Added++
+		}
+		res.Upserted++
+	}
+	if err := insertMany(ctx, tx, `INSERT INTO holdings (library_code, local_id, record_id, call_number, copies,
+		available, lendable, updated_at) VALUES `, 8, hrows, 500, ` ON DUPLICATE KEY UPDATE record_id = VALUES(record_id),
+		call_number = VALUES(call_number), copies = VALUES(copies), available = VALUES(available),
+		lendable = VALUES(lendable), updated_at = VALUES(updated_at)`); err != nil {
+		return res, err
+	}
+	for lo := 0; lo < len(b.Deletes); lo += 1000 {
+		q, args, err := sqlx.In(`DELETE FROM holdings WHERE library_code = ? AND local_id IN (?)`,
+			library, b.Deletes[lo:min(lo+1000, len(b.Deletes))])
+		if err != nil {
+			return res, err
+		}
+		r, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return res, err
+		}
+		n, _ := r.RowsAffected()
+		res.Deleted += int(n)
+	}
+	for _, id := range b.Deletes {
+		if old, ok := before[id]; ok {
+			touched[old] = true
+		}
+	}
+	for id := range touched {
+		res.Records = append(res.Records, id)
+	}
+	return res, refreshRecords(ctx, tx, res.Records)
+}
+
+func (r *HoldingsResult) reject(i int, localID, why string) {
+	r.Rejected++
+	r.Rejections = append(r.Rejections, Rejection{Index: i, LocalID: localID, Reason: why})
+	r.Errors = append(r.Errors, fmt.Sprintf("upserts[%d] (%s): %s", i, localID, why))
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+type conflict struct {
+	kind   string
+	other  int64
+	detail string
+}
+
+// matchHolding finds or creates the union record of one holding.
+func matchHolding(ctx context.Context, tx *sqlx.Tx, h ill.Holding, byISBN map[string]recRef) (int64, []conflict, error) {
+	var cs []conflict
+	isbn, isbnOK := ill.NormalizeISBN(h.ISBN)
+	if strings.TrimSpace(h.ISBN) != "" && !isbnOK {
+		cs = append(cs, conflict{kind: ConflictInvalidISBN, detail: "ISBN " + strconv.Quote(h.ISBN) + " is not a valid ISBN-10/13; matched by title key"})
+	}
+	if isbnOK {
+		if r, ok := byISBN[isbn]; ok {
+			if !ill.SameTitle(r.title, h.Title) {
+				cs = append(cs, conflict{kind: ConflictISBNTitle, other: r.id,
+					detail: fmt.Sprintf("ISBN %s is record %d %q; this holding says %q", isbn, r.id, r.title, h.Title)})
+			}
+			return r.id, cs, nil
+		}
+	}
+	key := ill.TitleKey(h.Title, h.Author, h.Publisher, h.Year)
+	var cands []struct {
+		ID    int64          `db:"id"`
+		ISBN  sql.NullString `db:"isbn13"`
+		Title string         `db:"title"`
+	}
+	if err := tx.SelectContext(ctx, &cands, `SELECT id, isbn13, title FROM records WHERE match_key = ? ORDER BY id LIMIT 5`, key); err != nil {
+		return 0, nil, err
+	}
+	var id int64
+	switch {
+	case isbnOK:
+		for _, c := range cands {
+			if !c.ISBN.Valid {
+				// Same work without an ISBN so far: it gets this one.
+				if _, err := tx.ExecContext(ctx, `UPDATE records SET isbn13 = ? WHERE id = ? AND isbn13 IS NULL`, isbn, c.ID); err != nil {
+					return 0, nil, err
+				}
+				byISBN[isbn] = recRef{c.ID, c.Title, sql.NullString{String: isbn, Valid: true}}
+				return c.ID, cs, nil
+			}
+		}
+		if len(cands) > 0 {
+			cs = append(cs, conflict{kind: ConflictSameKeyOtherISBN, other: cands[0].ID,
+				detail: fmt.Sprintf("title/author/publisher/year match record %d (ISBN %s) but this ISBN is %s: kept apart",
+					cands[0].ID, cands[0].ISBN.String, isbn)})
+		}
+	case len(cands) == 1:
+		return cands[0].ID, cs, nil
+	case len(cands) > 1:
+		cs = append(cs, conflict{kind: ConflictAmbiguousKey, other: cands[1].ID,
+			detail: fmt.Sprintf("no ISBN; title key matches records %d and %d (and maybe more): attached to %d",
+				cands[0].ID, cands[1].ID, cands[0].ID)})
+		return cands[0].ID, cs, nil
+	}
+	var isbnCol sql.NullString
+	if isbnOK {
+		isbnCol = sql.NullString{String: isbn, Valid: true}
+	}
+	lang, mat := h.Language, h.Material
+	if lang == "" {
+		lang = "chi"
+	}
+	if mat == "" {
+		mat = "book"
+	}
+	r, err := tx.ExecContext(ctx, `INSERT INTO records (isbn13, title, author, publisher, year, language,
+		material, match_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, isbnCol, h.Title, h.Author, h.Publisher, h.Year,
+		truncRunes(lang, 8), truncRunes(mat, 16), key)
+	if err != nil {
+		return 0, nil, err
+	}
+	if id, err = r.LastInsertId(); err != nil {
+		return 0, nil, err
+	}
+	if isbnOK {
+		byISBN[isbn] = recRef{id, h.Title, isbnCol}
+	}
+	return id, cs, nil
+}
+
+// Conflict is a reported matching conflict (GET /v1/catalog/conflicts).
+type Conflict struct {
+	ID        int64     `db:"id" json:"id"`
+	Kind      string    `db:"kind" json:"kind"`
+	Library   string    `db:"library_code" json:"library"`
+	LocalID   string    `db:"local_id" json:"local_id"`
+	RecordID  *int64    `db:"record_id" json:"record_id"`
+	OtherID   *int64    `db:"other_id" json:"other_id"`
+	Detail    string    `db:"detail" json:"detail"`
+	CreatedAt time.Time `db:"created_at" json:"created_at"`
+}
+
+// Conflicts lists matching conflicts, newest first; library "" lists every
+// library's (centre).
+func (s *Store) Conflicts(ctx context.Context, library string, page, perPage int) ([]Conflict, int, error) {
+	where, args := "1=1", []any{}
+	if library != "" {
+		where, args = "library_code = ?", append(args, library)
+	}
+	var total int
+	if err := s.DB.GetContext(ctx, &total, `SELECT COUNT(*) FROM catalog_conflicts WHERE `+where, args...); err != nil {
+		return nil, 0, err
+	}
+	var out []Conflict
+	err := s.DB.SelectContext(ctx, &out, `SELECT id, kind, library_code, local_id, record_id, other_id, detail, created_at
+		FROM catalog_conflicts WHERE `+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, perPage, (page-1)*perPage)...)
+	return out, total, err
+}
+
+// ReplaceHoldings removes a library's holdings not written since
+// `since` (a full re-import: every row of the export was upserted with
+// updated_at >= since). Other libraries' holdings are untouched.
+func (s *Store) ReplaceHoldings(ctx context.Context, library string, since time.Time) (int, error) {
+	deleted := 0
+	for {
+		var locals []string
+		if err := s.DB.SelectContext(ctx, &locals, `SELECT local_id FROM holdings WHERE library_code = ? AND updated_at < ?
+			ORDER BY local_id LIMIT 5000`, library, since.UTC()); err != nil {
+			return deleted, err
+		}
+		if len(locals) == 0 {
+			return deleted, nil
+		}
+		var r HoldingsResult
+		err := s.InTx(ctx, func(t *Tx) (err error) {
+			r, err = applyHoldings(ctx, t.tx, library, ill.HoldingsBatch{Deletes: locals}, since)
+			return err
+		})
+		if err != nil {
+			return deleted, err
+		}
+		deleted += r.Deleted
+	}
+}
+
+// ApplyHoldingsBatch applies one batch in its own transaction (illctl
+// import; the queue path goes through the holdings consumer's Tx).
+func (s *Store) ApplyHoldingsBatch(ctx context.Context, library string, b ill.HoldingsBatch, at time.Time) (HoldingsResult, error) {
+	var res HoldingsResult
+	if _, err := s.Library(ctx, library); err != nil {
+		return res, err
+	}
+	err := s.InTx(ctx, func(t *Tx) (err error) {
+		res, err = applyHoldings(ctx, t.tx, library, b, at)
+		return err
+	})
+	return res, err
+}

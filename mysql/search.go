@@ -1,0 +1,262 @@
+package mysql
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/balis/illhub/ill"
+	"github.com/jmoiron/sqlx"
+)
+
+// SearchQuery is a catalogue search. It is a plain struct so that every
+// caller (the JSON API, the web portal) builds it the same way; zero values
+// mean "no filter". Page is 1-based; PerPage defaults to 20.
+type SearchQuery struct {
+	Q         string // words, whitespace-separated; each must occur in the title or the author
+	ISBN      string // ISBN-10 or -13, with or without hyphens
+	Library   string // only records this member holds
+	Available bool   // only records with an available copy somewhere
+	YearFrom  int    // publication year range, inclusive (0: open)
+	YearTo    int
+	Page      int
+	PerPage   int
+}
+
+// SearchHit is one search result.
+type SearchHit struct {
+	Record
+	Holdings  int `db:"holdings"`
+	Available int `db:"available"`
+}
+
+// SearchResults is one page of results. Total is exact up to
+// SearchTotalCap; beyond it Total is SearchTotalCap and TotalCapped is set
+// (counting every posting of a frequent bigram is what made searches slow).
+type SearchResults struct {
+	Hits        []SearchHit
+	Total       int
+	TotalCapped bool
+}
+
+// SearchTotalCap is the largest total a search counts exactly.
+const SearchTotalCap = 10000
+
+// Search runs q and returns the page's hits and the (capped) total.
+func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int, error) {
+	r, err := s.SearchFull(ctx, q)
+	return r.Hits, r.Total, err
+}
+
+// SearchFull is the union catalogue search (SPEC 5.1, docs/catalog.md).
+//
+// Matching: every word of Q (folded like the index: width, traditional →
+// simplified, case, punctuation) must occur contiguously in the folded
+// title or author; ISBN matches the normalised ISBN-13 exactly. Records no
+// member holds are not returned.
+//
+// Ranking: records whose whole folded title equals the folded query come
+// first; then by number of holdings, descending; then record id.
+//
+// Plan: the postings of one bigram are stored in rank order
+// (record_terms PRIMARY KEY (term, rk, record_id), rk = -holdings), so the
+// query walks the rarest bigram of the query (probed with a bounded count)
+// in rank order, checks the other words and the filters on record_search
+// by primary key, and stops at the end of the page. A query of only
+// one-character words walks record_search in rank order instead.
+func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, error) {
+	var res SearchResults
+	if q.PerPage <= 0 {
+		q.PerPage = 20
+	}
+	if q.Page <= 0 {
+		q.Page = 1
+	}
+	words := ill.QueryWords(q.Q)
+
+	// Filters on record_search s, shared by every plan.
+	var filt []string
+	var fargs []any
+	if q.YearFrom > 0 {
+		filt, fargs = append(filt, "s.year >= ?"), append(fargs, q.YearFrom)
+	}
+	if q.YearTo > 0 {
+		filt, fargs = append(filt, "s.year <= ?"), append(fargs, q.YearTo)
+	}
+	if q.Available {
+		filt = append(filt, "s.available > 0")
+	}
+	if q.Library != "" {
+		filt = append(filt, "EXISTS (SELECT 1 FROM holdings h WHERE h.record_id = s.record_id AND h.library_code = ?)")
+		fargs = append(fargs, q.Library)
+	}
+
+	// The driving term: the rarest bigram among the words.
+	var drive ill.Term
+	driveWord := -1
+	if q.ISBN == "" {
+		best := -1
+		for i, w := range words {
+			for _, t := range ill.Bigrams(w) {
+				n, err := s.termCount(ctx, t, 5000)
+				if err != nil {
+					return res, err
+				}
+				if best < 0 || n < best {
+					best, drive, driveWord = n, t, i
+				}
+			}
+		}
+	}
+	// Word checks: a two-character word that is the driving term itself
+	// needs none; every other word is checked on the folded text.
+	for i, w := range words {
+		if i == driveWord && utf8.RuneCountInString(w) == 2 {
+			continue
+		}
+		filt = append(filt, "(s.title_fold LIKE ? OR s.author_fold LIKE ?)")
+		fargs = append(fargs, "%"+w+"%", "%"+w+"%")
+	}
+	where := func(extra ...string) string {
+		all := append(append([]string{}, extra...), filt...)
+		if len(all) == 0 {
+			return "1=1"
+		}
+		return strings.Join(all, " AND ")
+	}
+
+	if q.ISBN != "" {
+		n, ok := ill.NormalizeISBN(q.ISBN)
+		if !ok {
+			return res, ill.FieldError("isbn", "not a valid ISBN-10 or ISBN-13")
+		}
+		var ids []int64
+		err := s.DB.SelectContext(ctx, &ids, `SELECT s.record_id FROM records r JOIN record_search s ON s.record_id = r.id
+			WHERE `+where("r.isbn13 = ?", "s.rk < 0")+` ORDER BY s.rk, s.record_id`, append([]any{n}, fargs...)...)
+		if err != nil {
+			return res, err
+		}
+		res.Total = len(ids)
+		lo := min((q.Page-1)*q.PerPage, len(ids))
+		res.Hits, err = s.hits(ctx, ids[lo:min(lo+q.PerPage, len(ids))])
+		return res, err
+	}
+	if len(words) == 0 {
+		return res, ill.FieldError("q", "give q (title/author words) or isbn")
+	}
+
+	// Exact title matches first.
+	var exact []int64
+	if err := s.DB.SelectContext(ctx, &exact, `SELECT s.record_id FROM record_search s
+		WHERE `+where("s.title_fold = ?", "s.rk < 0")+` ORDER BY s.rk, s.record_id LIMIT 100`,
+		append([]any{strings.Join(words, "")}, fargs...)...); err != nil {
+		return res, err
+	}
+
+	// The ranked stream (without the exact matches).
+	var from string
+	var args []any
+	notExact := ""
+	if len(exact) > 0 {
+		notExact = " AND s.record_id NOT IN (" + strings.TrimSuffix(strings.Repeat("?,", len(exact)), ",") + ")"
+	}
+	if driveWord >= 0 {
+		from = `SELECT STRAIGHT_JOIN t.record_id FROM record_terms t JOIN record_search s ON s.record_id = t.record_id
+			WHERE t.term = ? AND t.rk < 0 AND ` + where() + notExact
+		args = append([]any{uint64(drive)}, fargs...)
+	} else {
+		from = `SELECT s.record_id FROM record_search s FORCE INDEX (ix_record_search_rank)
+			WHERE s.rk < 0 AND ` + where() + notExact
+		args = append([]any{}, fargs...)
+	}
+	for _, id := range exact {
+		args = append(args, id)
+	}
+	order := " ORDER BY s.rk, s.record_id"
+	if driveWord >= 0 {
+		order = " ORDER BY t.rk, t.record_id"
+	}
+	var n int
+	if err := s.DB.GetContext(ctx, &n, `SELECT COUNT(*) FROM (`+from+` LIMIT `+itoa(SearchTotalCap+1)+`) x`, args...); err != nil {
+		return res, err
+	}
+	if n > SearchTotalCap {
+		n, res.TotalCapped = SearchTotalCap, true
+	}
+	res.Total = len(exact) + n
+
+	off := (q.Page - 1) * q.PerPage
+	var ids []int64
+	if off < len(exact) {
+		ids = append(ids, exact[off:min(off+q.PerPage, len(exact))]...)
+	}
+	if need := q.PerPage - len(ids); need > 0 {
+		var ranked []int64
+		if err := s.DB.SelectContext(ctx, &ranked, from+order+` LIMIT ? OFFSET ?`,
+			append(args, need, max(0, off-len(exact)))...); err != nil {
+			return res, err
+		}
+		ids = append(ids, ranked...)
+	}
+	var err error
+	res.Hits, err = s.hits(ctx, ids)
+	return res, err
+}
+
+// termCount counts a term's postings (of held records), stopping at limit.
+func (s *Store) termCount(ctx context.Context, t ill.Term, limit int) (int, error) {
+	var n int
+	err := s.DB.GetContext(ctx, &n, `SELECT COUNT(*) FROM (SELECT 1 FROM record_terms WHERE term = ? AND rk < 0
+		LIMIT `+itoa(limit)+`) x`, uint64(t))
+	return n, err
+}
+
+// hits reads the records of ids, in that order.
+func (s *Store) hits(ctx context.Context, ids []int64) ([]SearchHit, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	q, args, err := sqlx.In(`SELECT r.id, r.isbn13, r.title, r.author, r.publisher, r.year, r.language, r.material,
+		r.clc, s.holdings, s.available FROM records r JOIN record_search s ON s.record_id = r.id WHERE r.id IN (?)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	var hs []SearchHit
+	if err := s.DB.SelectContext(ctx, &hs, q, args...); err != nil {
+		return nil, err
+	}
+	pos := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		pos[id] = i
+	}
+	out := make([]SearchHit, len(ids))
+	n := 0
+	for _, h := range hs {
+		out[pos[h.ID]] = h
+		n++
+	}
+	if n != len(ids) { // a record vanished between the two reads
+		kept := out[:0]
+		for _, h := range out {
+			if h.ID != 0 {
+				kept = append(kept, h)
+			}
+		}
+		out = kept
+	}
+	return out, nil
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
