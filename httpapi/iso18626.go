@@ -19,6 +19,7 @@ import (
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/iso18626"
 	"github.com/balis/illhub/mysql"
+	"golang.org/x/time/rate"
 )
 
 func isoProblem(t iso18626.ErrorType, format string, args ...any) *iso18626.Problem {
@@ -30,7 +31,9 @@ func isoProblem(t iso18626.ErrorType, format string, args ...any) *iso18626.Prob
 // or ERROR). OK is answered only after RabbitMQ confirmed the hub message
 // the ISO message became; when the broker or the database is down the
 // answer is 503 with Retry-After (no confirmation: the member retries, and
-// the retry is deduplicated by a message id derived from the message).
+// the retry is deduplicated by a message id derived from the message), and
+// 429 with Retry-After above ILL_RATE_LIMIT messages per second from one
+// member.
 //
 // Senders are authenticated by their ISO 18626 symbol: the agency sending
 // (requestingAgencyId of a request or requestingAgencyMessage,
@@ -173,6 +176,14 @@ func (s *Server) isoSender(ctx context.Context, id iso18626.AgencyID, auth *iso1
 		}
 		if subtle.ConstantTimeCompare([]byte(ill.HashKey(code)), []byte(mem.SecretHash)) != 1 {
 			return nil, isoProblem(iso18626.ErrUnrecognisedDataValue, "requestingAgencyAuthentication/securityCode: missing or wrong for agency %s", id.Value), nil
+		}
+	}
+	// The per-key rate limit of the JSON API, per authenticated member.
+	if s.RateLimit > 0 {
+		l, _ := s.limiters.LoadOrStore("iso18626:"+mem.Code, rate.NewLimiter(rate.Limit(s.RateLimit), max(s.RateBurst, 1)))
+		if res := l.(*rate.Limiter).Reserve(); res.Delay() > 0 {
+			res.Cancel()
+			return nil, nil, ill.Errorf(ill.CodeRateLimited, "more than %.0f ISO 18626 messages per second from %s; retry later", s.RateLimit, mem.Code)
 		}
 	}
 	return mem, nil, nil

@@ -56,15 +56,18 @@ var FromAction = map[Action]Inbound{
 // and status, or by status alone (reason ""). CancelResponse is decided
 // by answerYesNo (see SupplierInbound).
 var FromSupplier = map[Status]Inbound{
-	StatusExpectToSupply:  {Action: ill.ActRespond, Variant: "will_supply"},
-	StatusWillSupply:      {Action: ill.ActRespond, Variant: "will_supply"},
-	StatusUnfilled:        {Action: ill.ActRespond, Variant: "unfilled"},
-	StatusRetryPossible:   {Action: ill.ActRespond, Variant: "unfilled"},
-	StatusLoaned:          {Action: ill.ActShip},
-	StatusRecalled:        {Action: ill.ActRecall},
-	StatusLoanCompleted:   {Action: ill.ActCheckin},
-	StatusRequestReceived: {},
-	StatusOverdue:         {}, // the hub's scheduler decides overdue (R4)
+	StatusExpectToSupply: {Action: ill.ActRespond, Variant: "will_supply"},
+	StatusWillSupply:     {Action: ill.ActRespond, Variant: "will_supply"},
+	StatusUnfilled:       {Action: ill.ActRespond, Variant: "unfilled"},
+	StatusRetryPossible:  {Action: ill.ActRespond, Variant: "unfilled"},
+	StatusLoaned:         {Action: ill.ActShip},
+	StatusRecalled:       {Action: ill.ActRecall},
+	StatusLoanCompleted:  {Action: ill.ActCheckin},
+	// CompletedWithoutReturn: the lender closes the loan without the item
+	// back, i.e. written off as lost (settled by the lender's rules, R11).
+	StatusCompletedWithoutReturn: {Action: ill.ActReportLost},
+	StatusRequestReceived:        {},
+	StatusOverdue:                {}, // the hub's scheduler decides overdue (R4)
 }
 
 // SupplierInbound maps one supplyingAgencyMessage to a hub action. ok is

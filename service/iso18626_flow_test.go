@@ -267,6 +267,18 @@ func TestISOLenderWithJSONBorrower(t *testing.T) {
 		h.ok(resp)
 		h.waitState(id, "BNU", c.want)
 	}
+
+	// CompletedWithoutReturn: the lender writes the loan off (report_lost).
+	id = h.submit("BNU", "bnu-lost", "B-lost", rec)
+	h.waitState(id, "BNU", ill.Requested)
+	request("bnu-lost")
+	h.ok(isoSAM("PKU", "BNU", "bnu-lost", iso18626.ReasonRequestResponse, iso18626.StatusWillSupply, now))
+	h.ok(isoSAM("PKU", "BNU", "bnu-lost", iso18626.ReasonStatusChange, iso18626.StatusLoaned, now))
+	h.waitState(id, "BNU", ill.Shipped)
+	h.ok(isoSAM("PKU", "BNU", "bnu-lost", iso18626.ReasonStatusChange, iso18626.StatusCompletedWithoutReturn, now))
+	if b := h.waitState(id, "BNU", ill.Lost); b["reason"] != "reported_lost" {
+		t.Fatalf("reason %v", b["reason"])
+	}
 }
 
 // TestISODeliveryRetriesAndDeadLetters: a member down (HTTP 503) gets the

@@ -21,6 +21,8 @@ import (
 	"github.com/balis/illhub/iso18626"
 	"github.com/balis/illhub/iso18626/isotest"
 	"github.com/balis/illhub/mysql"
+	"github.com/balis/illhub/service"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // memberDouble is a member library's ISO 18626 system: it records every
@@ -324,4 +326,38 @@ func isoSample(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestISORateLimit: ILL_RATE_LIMIT applies per ISO 18626 member (429 with
+// Retry-After, no confirmation), like per API key.
+func TestISORateLimit(t *testing.T) {
+	h := newHarness(t, 3)
+	registerISO(t, h.st, "THU", "http://127.0.0.1:1/iso18626", "")
+	registerISO(t, h.st, "PKU", "http://127.0.0.1:1/iso18626", "")
+	cfg := h.cfg
+	cfg.RateLimit, cfg.RateBurst = 1, 2
+	srv, pub := service.NewProducer(cfg, h.st, h.clock, h.log, prometheus.NewRegistry())
+	defer pub.Close()
+	api := httptest.NewServer(srv)
+	defer api.Close()
+	post := func(from, rid string) *http.Response {
+		doc, err := iso18626.Marshal(isoRequest(from, "BALIS", rid, "R"+rid, "9787040406641", "数据库系统概论", h.clock.Now()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.Post(api.URL+"/iso18626", "application/xml", bytes.NewReader(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	codes := []int{post("THU", "rl-1").StatusCode, post("THU", "rl-2").StatusCode}
+	third := post("THU", "rl-3")
+	if codes[0] != 200 || codes[1] != 200 || third.StatusCode != http.StatusTooManyRequests || third.Header.Get("Retry-After") == "" {
+		t.Fatalf("burst of 2 then: %v, %d (Retry-After %q)", codes, third.StatusCode, third.Header.Get("Retry-After"))
+	}
+	if other := post("PKU", "rl-4"); other.StatusCode != 200 {
+		t.Fatalf("another member is limited too: %d", other.StatusCode)
+	}
 }
