@@ -286,9 +286,7 @@ func (h *Handler) newPage(w http.ResponseWriter, r *http.Request) *Page {
 			HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteLaxMode})
 	} else if c, err := r.Cookie(langCookie); err == nil && (c.Value == "en" || c.Value == "zh") {
 		p.Lang = c.Value
-	} else if strings.HasPrefix(r.Header.Get("Accept-Language"), "en") {
-		p.Lang = "en"
-	}
+	} // otherwise Chinese, whatever the browser's Accept-Language
 	q.Del("lang")
 	q.Del("msg")
 	p.Query = q.Encode()

@@ -22,6 +22,7 @@ import (
 	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/service"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/xuri/excelize/v2"
 )
 
 // env is a producer (API + web) and a consumers process on a fresh
@@ -456,6 +457,33 @@ func TestConsoleActionsAndAuthorization(t *testing.T) {
 	mustContain(t, "admin page", admin.get("/console/admin"), "死信队列", "工作日历")
 	if p := pku.get("/console/admin"); p.status != http.StatusForbidden {
 		t.Errorf("library staff opens the centre admin page: %d", p.status)
+	}
+
+	// Reports: the page renders a chart and a table; the XLSX download opens
+	// with excelize and holds the same numbers; a library sees only its own.
+	p = thu.get("/console/reports?report=summary")
+	mustContain(t, "report page", p, `<svg`, `class="bar"`, `data-key="borrowed">1<`)
+	x := thu.get("/console/reports/summary/download?format=xlsx")
+	wb, err := excelize.OpenReader(strings.NewReader(x.body))
+	if err != nil {
+		t.Fatalf("xlsx: %v (status %d)", err, x.status)
+	}
+	rows, err := wb.GetRows("summary")
+	if err != nil || len(rows) != 2 || rows[1][0] != "THU" || rows[1][1] != "1" || rows[1][4] != "1" {
+		t.Fatalf("xlsx rows %v %v", rows, err)
+	}
+	c := thu.get("/console/reports/summary/download?format=csv")
+	if !strings.HasPrefix(c.body, "\xEF\xBB\xBF图书馆,") {
+		t.Fatalf("csv %q", c.body)
+	}
+	if p := thu.get("/console/reports?report=summary&library=PKU"); p.status != http.StatusForbidden {
+		t.Errorf("THU staff reads PKU's report: %d", p.status)
+	}
+	mustContain(t, "centre balance", admin.get("/console/reports?report=balance"), `id="matrix"`, "<svg")
+	// The JSON API gives the same figures.
+	code, body := e.apiCall("GET", "/v1/reports/summary", "THU", nil)
+	if code != 200 || fmt.Sprint(body["rows"]) != "[map[borrowed:1 fill_rate:1 filled:0 lent:0 library:THU missed_deadlines:0 received:1 sla:<nil> turnaround_h:0 unfilled:0]]" {
+		t.Fatalf("GET /v1/reports/summary: %d %v", code, body)
 	}
 }
 
