@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,7 +56,13 @@ type errorDetail struct {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	err = mysql.Classify(err) // a lost database is a 503, not a 500
 	var e *ill.Error
-	if !errors.As(err, &e) {
+	if !errors.As(err, &e) && errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away (or the server is shutting down): not an
+		// incident. Nobody reads this answer.
+		s.Log.Debug("request abandoned by the client", "path", r.URL.Path, "http_request_id", requestIDOf(r))
+		e = &ill.Error{Code: ill.CodeUnavailable, Message: "request cancelled"}
+	}
+	if e == nil && !errors.As(err, &e) {
 		s.Log.Error("internal error", "err", err, "path", r.URL.Path, "http_request_id", requestIDOf(r))
 		e = &ill.Error{Code: ill.CodeInternal, Message: "internal error; the incident is logged with request id " + requestIDOf(r)}
 	}

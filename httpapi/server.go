@@ -111,6 +111,7 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 	s.route(m, "GET /v1/catalog/conflicts", s.conflicts)
 	// issue 8: readers for the web portal, reports
 	s.route(m, "POST /v1/readers", s.putReader)
+	s.route(m, "GET /v1/reports/{name}", s.report)
 	// issue 5: courier scans, runs and manifests, exceptions, review list, pull slip, courier reports
 	s.courierRoutes(m)
 	// issue 6: ISO 18626 intake; senders authenticate by symbol (+ secret), not by API key.

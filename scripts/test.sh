@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 bash scripts/services.sh
 # xmllint validates every ISO 18626 message the tests produce (iso18626/isotest)
 command -v xmllint >/dev/null || (apt-get update -qq && apt-get install -y -qq libxml2-utils)
+# chromium drives the browser test (web/browser_test.go, chromedp); CJK fonts make its screenshots readable.
+# ILL_REQUIRE_BROWSER=1 makes that test fail, not skip, when no browser can be started.
+command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk)
+export ILL_REQUIRE_BROWSER="${ILL_REQUIRE_BROWSER:-1}"
 go vet ./...
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 go test -race -count=1 -timeout 8m ./... "$@"

@@ -49,6 +49,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"holdings batch", "POST", "/v1/holdings", map[string]any{"deletes": []string{"nothing"}}, []int{202, 202, 202, 202, 403, 401}},
 		{"submit", "POST", "/v1/requests", nil, []int{202, 202, 202, 202, 403, 401}},
 		{"register a reader (issue 8)", "POST", "/v1/readers", map[string]any{"id": "R-authz", "pin": "123456"}, []int{200, 200, 200, 200, 403, 401}},
+		{"reports (issue 8)", "GET", "/v1/reports/summary", nil, []int{200, 200, 200, 200, 200, 401}},
+		{"another library's report (issue 8)", "GET", "/v1/reports/summary?library=PKU", nil, []int{403, 200, 403, 403, 200, 401}},
 		{"health (no key needed)", "GET", "/healthz", nil, []int{200, 200, 200, 200, 200, 200}},
 		{"readiness (no key needed)", "GET", "/readyz", nil, []int{200, 200, 200, 200, 200, 200}},
 		// issue 8: portal readers belong to a member library.

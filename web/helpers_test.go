@@ -1,5 +1,12 @@
 package web_test
 
-import "github.com/balis/illhub/httpapi"
+import (
+	"github.com/balis/illhub/httpapi"
+	"github.com/balis/illhub/mysql"
+)
 
 func bcryptHash(pw string) (string, error) { return httpapi.HashPIN(pw) }
+
+func mysqlFilter(lib, patron string) mysql.ListFilter {
+	return mysql.ListFilter{Caller: lib, PatronID: patron, Page: 1, PerPage: 10}
+}

@@ -274,3 +274,19 @@ var messages = map[string][2]string{
 	"col.shipments":     {"件数", "Shipments"},
 	"col.net":           {"净出借", "Net lent"},
 }
+
+func init() {
+	messages["open_shipments"] = [2]string{"在途物流", "Shipments in transit"}
+	messages["year_from"] = [2]string{"出版年自", "Year from"}
+	messages["year_to"] = [2]string{"至", "Year to"}
+	messages["field.year_from"] = [2]string{"出版年", "year"}
+	messages["field.year_to"] = [2]string{"出版年", "year"}
+	messages["field.state"] = [2]string{"状态", "state"}
+	messages["net_lender"] = [2]string{"净出借", "Net lender"}
+	messages["net_borrower"] = [2]string{"净借入", "Net borrower"}
+	messages["lender_borrower"] = [2]string{"出借馆 ＼ 借入馆", "Lender \\ borrower"}
+	messages["no_data"] = [2]string{"该期间没有数据。", "No data for this period."}
+	messages["courier_api"] = [2]string{"物流线路运量见 GET /v1/reports/courier?date=YYYY-MM-DD（CSV: &format=csv）。", "Courier volume per route: GET /v1/reports/courier?date=YYYY-MM-DD (CSV: &format=csv)."}
+	messages["report_notes"] = [2]string{"满足率 = 已收到 ÷（已收到 + 未满足）；时限达标率 = 同意出借 ÷（同意出借 + 逾期）；周转 = 提交至收到。过去各日取自调度器的每日汇总，当日为实时数据。",
+		"Fill rate = received ÷ (received + unfilled); SLA compliance = accepted ÷ (accepted + missed deadlines); turnaround = submitted → received. Past days come from the scheduler's daily roll-ups, today is live."}
+}

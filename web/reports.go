@@ -1,5 +1,144 @@
 package web
 
-import "net/http"
+import (
+	"html/template"
+	"net/http"
+	"sort"
 
-func (h *Handler) routeReports(m *http.ServeMux) {}
+	"github.com/balis/illhub/httpapi"
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/reports"
+)
+
+func (h *Handler) routeReports(m *http.ServeMux) {
+	m.HandleFunc("GET /console/reports", h.staff(h.reportPage))
+	m.HandleFunc("GET /console/reports/{name}/download", h.staff(h.reportDownload))
+}
+
+type reportData struct {
+	Names   []string
+	Name    string
+	From    string
+	To      string
+	Library string
+	Report  *reports.Report
+	Chart   template.HTML
+	Query   string // for the download links
+	Matrix  *matrix
+}
+
+// matrix is the balance report as a lender × borrower grid.
+type matrix struct {
+	Libs  []string
+	Cells map[string]map[string]int
+	Net   map[string]int
+}
+
+// Cell is the count shipped from lender to borrower.
+func (m *matrix) Cell(lender, borrower string) int { return m.Cells[lender][borrower] }
+
+func (h *Handler) buildReport(r *http.Request, p *Page, name string) (*reports.Report, error) {
+	q, err := httpapi.ReportQuery(principal(p.Sess), name, r.URL.Query().Get, func() ill.Date { return ill.DateOf(h.cfg.Clock.Now()) })
+	if err != nil {
+		return nil, err
+	}
+	return (&reports.Service{Store: h.cfg.Store, Clock: h.cfg.Clock}).Build(r.Context(), q)
+}
+
+func (h *Handler) reportPage(w http.ResponseWriter, r *http.Request, p *Page) error {
+	name := r.URL.Query().Get("report")
+	if name == "" {
+		name = "summary"
+	}
+	rep, err := h.buildReport(r, p, name)
+	if err != nil {
+		return err
+	}
+	d := reportData{Names: reports.Names, Name: name, From: rep.From.String(), To: rep.To.String(), Library: rep.Library, Report: rep}
+	qv := r.URL.Query()
+	qv.Del("report")
+	qv.Del("lang")
+	qv.Del("msg")
+	qv.Set("from", d.From)
+	qv.Set("to", d.To)
+	qv.Set("lang", p.Lang)
+	d.Query = qv.Encode()
+	title := p.T("report." + name)
+	col := func(key string) []float64 {
+		i := rep.Column(key)
+		out := make([]float64, len(rep.Rows))
+		for j, row := range rep.Rows {
+			switch v := row[i].(type) {
+			case int:
+				out[j] = float64(v)
+			case float64:
+				out[j] = v
+			}
+		}
+		return out
+	}
+	labels := func(key string) []string {
+		i := rep.Column(key)
+		out := make([]string, len(rep.Rows))
+		for j, row := range rep.Rows {
+			out[j], _ = row[i].(string)
+		}
+		return out
+	}
+	label := func(key string) string { return rep.Columns[rep.Column(key)].Label(p.Lang) }
+	switch name {
+	case "summary":
+		d.Chart = barChart(title, labels("library"), []series{
+			{label("borrowed"), "#0b4f8a", col("borrowed")}, {label("lent"), "#c75000", col("lent")}})
+	case "daily":
+		d.Chart = barChart(title, labels("day"), []series{
+			{label("borrowed"), "#0b4f8a", col("borrowed")}, {label("filled"), "#2e7d32", col("filled")}})
+	case "top-titles":
+		d.Chart = barChart(title, labels("title"), []series{{label("requests"), "#0b4f8a", col("requests")}})
+	case "balance":
+		m := &matrix{Cells: map[string]map[string]int{}, Net: rep.Net}
+		seen := map[string]bool{}
+		for _, row := range rep.Rows {
+			l, b, n := row[0].(string), row[1].(string), row[2].(int)
+			if m.Cells[l] == nil {
+				m.Cells[l] = map[string]int{}
+			}
+			m.Cells[l][b] = n
+			for _, x := range []string{l, b} {
+				if !seen[x] {
+					seen[x] = true
+					m.Libs = append(m.Libs, x)
+				}
+			}
+		}
+		sort.Strings(m.Libs)
+		d.Matrix = m
+		var net []float64
+		var pos []float64
+		for _, l := range m.Libs {
+			net = append(net, float64(max(m.Net[l], 0)))
+			pos = append(pos, float64(max(-m.Net[l], 0)))
+		}
+		d.Chart = barChart(title, m.Libs, []series{{p.T("net_lender"), "#c75000", net}, {p.T("net_borrower"), "#0b4f8a", pos}})
+	}
+	p.Title = p.T("reports")
+	return h.render(w, p, "reports", d)
+}
+
+func (h *Handler) reportDownload(w http.ResponseWriter, r *http.Request, p *Page) error {
+	format := r.URL.Query().Get("format")
+	if format != "csv" && format != "xlsx" {
+		return ill.FieldError("format", "format must be csv or xlsx")
+	}
+	rep, err := h.buildReport(r, p, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteReport(w, rep, format, p.Lang)
+}
+
+// Cell formats a report value for the page.
+func (p *Page) Cell(k reports.Kind, v any) string { return reports.Cell(k, v) }
+
+// Label is a report column's heading in the page's language.
+func (p *Page) Label(c reports.Column) string { return c.Label(p.Lang) }

@@ -22,6 +22,7 @@ import (
 	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/service"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/xuri/excelize/v2"
 )
 
 // env is a producer (API + web) and a consumers process on a fresh
@@ -242,6 +243,16 @@ func TestReaderPortalFlow(t *testing.T) {
 
 	p = b.get("/search?q=" + url.QueryEscape("数据库"))
 	mustContain(t, "search", p, "数据库系统概论", fmt.Sprintf("/records/%d", rec))
+	mustContain(t, "year filter", b.get("/search?q="+url.QueryEscape("数据库")+"&year_from=2010&year_to=2020"), "数据库系统概论")
+	if p := b.get("/search?q=" + url.QueryEscape("数据库") + "&year_from=2015"); strings.Contains(p.body, "数据库系统概论") {
+		t.Fatal("a 2014 book is found with year_from=2015")
+	}
+	if p := b.get("/search?q=x&year_from=abc"); p.status != http.StatusBadRequest {
+		t.Fatalf("bad year: %d", p.status)
+	}
+	if p := b.get("/search?msg=" + url.QueryEscape("任意文字")); strings.Contains(p.body, "任意文字") {
+		t.Fatal("an arbitrary ?msg= is shown on the page")
+	}
 	p = b.get(fmt.Sprintf("/records/%d", rec))
 	mustContain(t, "record", p, "TP311.13/12", "PKU", "RUC", "馆际互借")
 
@@ -439,11 +450,27 @@ func TestConsoleActionsAndAuthorization(t *testing.T) {
 		t.Fatalf("accept: %d %s", p.status, p.body)
 	}
 	e.waitState(id, ill.WillSupply)
+	mustContain(t, "pull slip", pku.get("/console/pull-slip"), "信号与系统", "TP311.13/12")
+	if p := admin.get("/console/pull-slip"); p.status != http.StatusForbidden {
+		t.Errorf("centre pull slip: %d", p.status)
+	}
 	mustContain(t, "to ship", pku.get("/console/queue/to_ship"), id, `name="item_barcode"`)
 	if p := pku.post("/console/requests/"+id+"/ship", url.Values{"item_barcode": {"PKU0001"}, "token": {"s"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("ship: %d %s", p.status, p.body)
 	}
 	e.waitState(id, ill.Shipped)
+	// The shipment is on a courier run; its manifest lists the item.
+	var runLink []string
+	for deadline := time.Now().Add(10 * time.Second); runLink == nil && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		runLink = regexp.MustCompile(`href="(/console/courier/\d+)"`).FindStringSubmatch(pku.get("/console/courier").body)
+	}
+	if runLink == nil {
+		t.Fatal("no courier run listed after shipping")
+	}
+	mustContain(t, "manifest", pku.get(runLink[1]), "PKU0001", "信号与系统")
+	if p := ruc.get(runLink[1]); strings.Contains(p.body, "PKU0001") {
+		t.Error("a stranger library sees another library's manifest items")
+	}
 	mustContain(t, "borrower to receive", thu.get("/console"), `data-count="to_receive">1<`)
 	thu.post("/console/requests/"+id+"/receive", url.Values{"token": {"r"}})
 	e.waitState(id, ill.Received)
@@ -456,6 +483,33 @@ func TestConsoleActionsAndAuthorization(t *testing.T) {
 	mustContain(t, "admin page", admin.get("/console/admin"), "死信队列", "工作日历")
 	if p := pku.get("/console/admin"); p.status != http.StatusForbidden {
 		t.Errorf("library staff opens the centre admin page: %d", p.status)
+	}
+
+	// Reports: the page renders a chart and a table; the XLSX download opens
+	// with excelize and holds the same numbers; a library sees only its own.
+	p = thu.get("/console/reports?report=summary")
+	mustContain(t, "report page", p, `<svg`, `class="bar"`, `data-key="borrowed">1<`)
+	x := thu.get("/console/reports/summary/download?format=xlsx")
+	wb, err := excelize.OpenReader(strings.NewReader(x.body))
+	if err != nil {
+		t.Fatalf("xlsx: %v (status %d)", err, x.status)
+	}
+	rows, err := wb.GetRows("summary")
+	if err != nil || len(rows) != 2 || rows[1][0] != "THU" || rows[1][1] != "1" || rows[1][4] != "1" {
+		t.Fatalf("xlsx rows %v %v", rows, err)
+	}
+	c := thu.get("/console/reports/summary/download?format=csv")
+	if !strings.HasPrefix(c.body, "\xEF\xBB\xBF图书馆,") {
+		t.Fatalf("csv %q", c.body)
+	}
+	if p := thu.get("/console/reports?report=summary&library=PKU"); p.status != http.StatusForbidden {
+		t.Errorf("THU staff reads PKU's report: %d", p.status)
+	}
+	mustContain(t, "centre balance", admin.get("/console/reports?report=balance"), `id="matrix"`, "<svg")
+	// The JSON API gives the same figures.
+	code, body := e.apiCall("GET", "/v1/reports/summary", "THU", nil)
+	if code != 200 || fmt.Sprint(body["rows"]) != "[map[borrowed:1 fill_rate:1 filled:0 lent:0 library:THU missed_deadlines:0 received:1 sla:<nil> turnaround_h:0 unfilled:0]]" {
+		t.Fatalf("GET /v1/reports/summary: %d %v", code, body)
 	}
 }
 

@@ -1,0 +1,148 @@
+package mysql
+
+// Issue 8: report queries. Daily figures come from stats_daily (the
+// scheduler's roll-up) for past days and from the same roll-up query run
+// live for today.
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/balis/illhub/ill"
+)
+
+// DayStats is one library's figures for one Asia/Shanghai day (a row of
+// stats_daily, or the live equivalent for today).
+type DayStats struct {
+	Day            time.Time `db:"day"`
+	Library        string    `db:"library_code"`
+	Borrowed       int       `db:"borrowed"`
+	Lent           int       `db:"lent"`
+	Filled         int       `db:"filled"`
+	Unfilled       int       `db:"unfilled"`
+	Missed         int       `db:"missed_deadlines"`
+	Received       int       `db:"received"`
+	TurnaroundSumS int64     `db:"turnaround_sum_s"`
+}
+
+// liveStatsSQL is the roll-up's own query (rollupSQL's FROM ... GROUP BY)
+// with named columns instead of its INSERT, so today's live figures are
+// computed exactly as the scheduler will store them. Parameters: the day,
+// then (from, to) six times.
+var liveStatsSQL = `SELECT CAST(? AS DATE) AS day, lib AS library_code, SUM(borrowed) AS borrowed, SUM(lent) AS lent,
+	SUM(filled) AS filled, SUM(unfilled) AS unfilled, SUM(missed) AS missed_deadlines, SUM(received) AS received,
+	SUM(turn) AS turnaround_sum_s
+` + rollupSQL[strings.Index(rollupSQL, "\nFROM (")+1:]
+
+// StatsRange returns the daily figures from from to to (inclusive,
+// Asia/Shanghai days): stored roll-ups for days before today, live figures
+// for today. library "" means every library. The scheduler's rollup job
+// recomputes yesterday and today on every run, so days before today are
+// final in stats_daily once it ran after midnight.
+func (s *Store) StatsRange(ctx context.Context, from, to, today ill.Date, library string) ([]DayStats, error) {
+	var out []DayStats
+	stored := to
+	if !to.Before(today) {
+		stored = today.AddDays(-1)
+	}
+	if !stored.Before(from) {
+		q := `SELECT day, library_code, borrowed, lent, filled, unfilled, missed_deadlines, received, turnaround_sum_s
+			FROM stats_daily WHERE day >= ? AND day <= ?`
+		args := []any{from.String(), stored.String()}
+		if library != "" {
+			q += ` AND library_code = ?`
+			args = append(args, library)
+		}
+		if err := s.DB.SelectContext(ctx, &out, q+` ORDER BY day, library_code`, args...); err != nil {
+			return nil, err
+		}
+	}
+	if !today.Before(from) && !to.Before(today) {
+		f, t := today.Start().UTC(), today.AddDays(1).Start().UTC()
+		args := []any{today.String(), f, t, f, t, f, t, f, t, f, t, f, t}
+		q := `SELECT * FROM (` + liveStatsSQL + `) live`
+		if library != "" {
+			q += ` WHERE library_code = ?`
+			args = append(args, library)
+		}
+		var live []DayStats
+		if err := s.DB.SelectContext(ctx, &live, q+` ORDER BY library_code`, args...); err != nil {
+			return nil, err
+		}
+		out = append(out, live...)
+	}
+	return out, nil
+}
+
+// Flow is the number of items one lender shipped to one borrower.
+type Flow struct {
+	Lender   string `db:"lender"`
+	Borrower string `db:"borrower"`
+	Items    int    `db:"items"`
+}
+
+// Flows counts items shipped (forward) per lender → borrower pair in
+// [from, to) (live from the timeline). library "" = every pair; otherwise
+// the pairs where library is lender or borrower.
+func (s *Store) Flows(ctx context.Context, from, to time.Time, library string) ([]Flow, error) {
+	q := `SELECT q.lender, q.borrower, COUNT(*) AS items FROM events e JOIN requests q ON q.id = e.request_id
+		WHERE e.action = 'ship' AND e.to_state = 'SHIPPED' AND e.at >= ? AND e.at < ?`
+	args := []any{from.UTC(), to.UTC()}
+	if library != "" {
+		q += ` AND (q.lender = ? OR q.borrower = ?)`
+		args = append(args, library, library)
+	}
+	var out []Flow
+	err := s.DB.SelectContext(ctx, &out, q+` GROUP BY q.lender, q.borrower ORDER BY items DESC, q.lender, q.borrower`, args...)
+	return out, err
+}
+
+// OverdueRow is a loan past its due date.
+type OverdueRow struct {
+	ID       string    `db:"id"`
+	Borrower string    `db:"borrower"`
+	Lender   string    `db:"lender"`
+	PatronID string    `db:"patron_id"`
+	Title    string    `db:"title"`
+	DueAt    time.Time `db:"due_at"`
+}
+
+// OverdueLoans lists requests in state OVERDUE (library "" = all; else as
+// borrower or lender), longest overdue first.
+func (s *Store) OverdueLoans(ctx context.Context, library string, limit int) ([]OverdueRow, error) {
+	q := `SELECT id, borrower, COALESCE(lender, '') AS lender, patron_id, title, due_at FROM requests
+		WHERE state = 'OVERDUE' AND due_at IS NOT NULL`
+	args := []any{}
+	if library != "" {
+		q += ` AND (borrower = ? OR lender = ?)`
+		args = append(args, library, library)
+	}
+	var out []OverdueRow
+	err := s.DB.SelectContext(ctx, &out, q+` ORDER BY due_at, id LIMIT ?`, append(args, limit)...)
+	return out, err
+}
+
+// TitleCount is how often a title was requested.
+type TitleCount struct {
+	RecordID int64  `db:"record_id"`
+	Title    string `db:"title"`
+	Author   string `db:"author"`
+	Requests int    `db:"requests"`
+}
+
+// TopTitles counts requests submitted in [from, to) per title (catalogue
+// record, or title for manual requests), most requested first.
+func (s *Store) TopTitles(ctx context.Context, from, to time.Time, library string, limit int) ([]TitleCount, error) {
+	q := `SELECT COALESCE(MAX(record_id), 0) AS record_id, title, MAX(author) AS author, COUNT(*) AS requests FROM requests
+		WHERE submitted_at >= ? AND submitted_at < ?`
+	args := []any{from.UTC(), to.UTC()}
+	if library != "" {
+		q += ` AND borrower = ?`
+		args = append(args, library)
+	}
+	var out []TitleCount
+	err := s.DB.SelectContext(ctx, &out, q+` GROUP BY COALESCE(record_id, 0), title ORDER BY requests DESC, title LIMIT ?`,
+		append(args, limit)...)
+	return out, err
+}
