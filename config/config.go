@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/balis/illhub/ill"
 	"log/slog"
 	"os"
 	"strings"
@@ -27,6 +28,9 @@ type Config struct {
 	DeliveryLimit int           `envconfig:"ILL_DELIVERY_LIMIT" default:"5"` // attempts before the dead-letter queue
 	OutboxPoll    time.Duration `envconfig:"ILL_OUTBOX_POLL" default:"200ms"`
 	RotaLength    int           `envconfig:"ILL_ROTA_LENGTH" default:"5"`
+	// RotaWeights weigh the soft routing criteria, e.g. "load=1,fill_rate=2,response=0.5"
+	// (issue 4, ill.ParseRotaWeights); empty: strict order (load, fill rate, response time).
+	RotaWeights string `envconfig:"ILL_ROTA_WEIGHTS" default:""`
 	// ConsumersMetricsAddr serves /metrics and /healthz of a consumers
 	// process ("" disables; a second process on the same host finds the
 	// port taken and runs without it).
@@ -93,7 +97,16 @@ func Load() (Config, error) {
 	if c.Workers < 1 || c.Prefetch < 1 || c.DeliveryLimit < 1 {
 		return c, fmt.Errorf("config: ILL_WORKERS, ILL_PREFETCH and ILL_DELIVERY_LIMIT must be at least 1")
 	}
+	if _, err := ill.ParseRotaWeights(c.RotaWeights); err != nil { // issue 4
+		return c, fmt.Errorf("config: ILL_ROTA_WEIGHTS: %w", err)
+	}
 	return c, nil
+}
+
+// Weights returns the parsed ILL_ROTA_WEIGHTS (validated by Load).
+func (c Config) Weights() ill.RotaWeights {
+	w, _ := ill.ParseRotaWeights(c.RotaWeights)
+	return w
 }
 
 // SchedSpecs maps job names to the configured cron specs.

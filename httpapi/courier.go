@@ -6,6 +6,7 @@ package httpapi
 
 import (
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
@@ -266,9 +267,7 @@ func (s *Server) courierRuns(w http.ResponseWriter, r *http.Request) error {
 	for _, run := range runs {
 		v := runView{RunID: run.ID, RunDate: run.Date().String(), Status: run.Status, Shipments: run.Items,
 			Manifest: "/v1/courier/runs/" + strconv.FormatInt(run.ID, 10) + "/manifest"}
-		if run.ClosedAt.Valid {
-			v.ClosedAt = optTime(run.ClosedAt.Time)
-		}
+		v.ClosedAt = optNull(run.ClosedAt)
 		out = append(out, v)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"from": from.String(), "to": to.String(), "results": out})
@@ -345,26 +344,26 @@ func (s *Server) courierManifest(w http.ResponseWriter, r *http.Request) error {
 }
 
 type exceptionView struct {
-	ShipmentID   int64   `json:"shipment_id"`
-	RequestID    string  `json:"request_id"`
-	Direction    string  `json:"direction"`
-	ItemBarcode  string  `json:"item_barcode"`
-	From         string  `json:"from"`
-	To           string  `json:"to"`
-	RouteCode    string  `json:"route_code"`
-	Title        string  `json:"title"`
-	PickedUpAt   *string `json:"picked_up_at"`
-	DeliverBy    *string `json:"deliver_by"`
-	ExceptionAt  *string `json:"exception_at"`
-	WorkingDays  int     `json:"working_days_allowed"`
-	ReportedByUs string  `json:"status"`
+	ShipmentID  int64   `json:"shipment_id"`
+	RequestID   string  `json:"request_id"`
+	Direction   string  `json:"direction"`
+	ItemBarcode string  `json:"item_barcode"`
+	From        string  `json:"from"`
+	To          string  `json:"to"`
+	RouteCode   string  `json:"route_code"`
+	Title       string  `json:"title"`
+	PickedUpAt  *string `json:"picked_up_at"`
+	DeliverBy   *string `json:"deliver_by"`
+	ExceptionAt *string `json:"exception_at"`
+	WorkingDays int     `json:"working_days_allowed"`
+	Status      string  `json:"status"`
 }
 
-func nt(t mysql.ExceptionRow, f func(mysql.ExceptionRow) (time.Time, bool)) *string {
-	if v, ok := f(t); ok {
-		return optTime(v)
+func optNull(t sql.NullTime) *string {
+	if !t.Valid {
+		return nil
 	}
-	return nil
+	return optTime(t.Time)
 }
 
 // courierExceptions: GET /v1/courier/exceptions and
@@ -383,10 +382,8 @@ func (s *Server) courierExceptions(w http.ResponseWriter, r *http.Request) error
 	for _, e := range rows {
 		out = append(out, exceptionView{ShipmentID: e.ShipmentID, RequestID: e.RequestID, Direction: e.Direction,
 			ItemBarcode: e.ItemBarcode, From: e.From, To: e.To, RouteCode: e.RouteCode, Title: e.Title,
-			PickedUpAt:  nt(e, func(x mysql.ExceptionRow) (time.Time, bool) { return x.PickedUpAt.Time, x.PickedUpAt.Valid }),
-			DeliverBy:   nt(e, func(x mysql.ExceptionRow) (time.Time, bool) { return x.ExceptionDue.Time, x.ExceptionDue.Valid }),
-			ExceptionAt: nt(e, func(x mysql.ExceptionRow) (time.Time, bool) { return x.ExceptionAt.Time, x.ExceptionAt.Valid }),
-			WorkingDays: ill.ExceptionWorkingDays, ReportedByUs: ill.ShipException})
+			PickedUpAt: optNull(e.PickedUpAt), DeliverBy: optNull(e.ExceptionDue), ExceptionAt: optNull(e.ExceptionAt),
+			WorkingDays: ill.ExceptionWorkingDays, Status: ill.ShipException})
 	}
 	if format == "csv" {
 		rows := make([][]string, 0, len(out))
@@ -438,9 +435,7 @@ func (s *Server) courierReview(w http.ResponseWriter, r *http.Request) error {
 		v := reviewView{ID: it.ID, Code: it.Code, Source: it.Source, Barcode: it.Barcode, RequestID: it.RequestID,
 			Library: it.Library, OtherLibrary: it.OtherLibrary, Detail: it.Detail, CreatedAt: rfc3339(it.CreatedAt),
 			ResolvedBy: it.ResolvedBy, Resolution: it.Resolution}
-		if it.ResolvedAt.Valid {
-			v.ResolvedAt = optTime(it.ResolvedAt.Time)
-		}
+		v.ResolvedAt = optNull(it.ResolvedAt)
 		out = append(out, v)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "results": out})
@@ -529,9 +524,7 @@ func (s *Server) pullSlip(w http.ResponseWriter, r *http.Request) error {
 	for i, it := range items {
 		iv := pullSlipItemView{Seq: i + 1, CallNumber: it.CallNumber, Title: it.Title, Author: it.Author, ISBN: it.ISBN,
 			LocalID: it.LocalID, RequestID: it.RequestID, Borrower: it.Borrower}
-		if it.ShipBy.Valid {
-			iv.ShipBy = optTime(it.ShipBy.Time)
-		}
+		iv.ShipBy = optNull(it.ShipBy)
 		v.Items = append(v.Items, iv)
 	}
 	switch format {

@@ -238,6 +238,8 @@ type rotaView struct {
 	Rank    int         `json:"rank"`
 	Outcome ill.Outcome `json:"outcome"`
 	Reasons []string    `json:"reasons"`
+	// issue 4: the reasons for staff, {"zh": [...], "en": [...]}.
+	ReasonLabels map[string][]string `json:"reason_labels"`
 }
 
 type eventView struct {
@@ -282,7 +284,12 @@ func viewOf(r *ill.Request, withEvents bool) requestView {
 		if reasons == nil {
 			reasons = []string{}
 		}
-		v.Rota = append(v.Rota, rotaView{Library: e.Library, Rank: e.Rank, Outcome: e.Outcome, Reasons: reasons})
+		zh, en := ill.ReasonLabels(reasons)
+		if zh == nil {
+			zh, en = []string{}, []string{}
+		}
+		v.Rota = append(v.Rota, rotaView{Library: e.Library, Rank: e.Rank, Outcome: e.Outcome, Reasons: reasons,
+			ReasonLabels: map[string][]string{"zh": zh, "en": en}})
 	}
 	if withEvents {
 		v.Events = []eventView{}

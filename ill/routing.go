@@ -3,6 +3,7 @@ package ill
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -55,6 +56,15 @@ const DefaultRotaLength = 5
 // borrower, not lendable, or in exclude are left out. At most max entries
 // are returned (DefaultRotaLength when max <= 0).
 func BuildRota(cands []Candidate, borrower string, exclude map[string]bool, max int) []RotaEntry {
+	return BuildRotaWeighted(cands, borrower, exclude, max, RotaWeights{})
+}
+
+// BuildRotaWeighted is BuildRota with configurable weights (ILL_ROTA_WEIGHTS)
+// for the criteria after the two hard tiers (open today, available copies).
+// Zero weights keep BuildRota's strict order (load, then fill rate, then
+// response time); otherwise candidates in the same tier are ordered by the
+// weighted score (lower first) documented at RotaWeights.Score, then by code.
+func BuildRotaWeighted(cands []Candidate, borrower string, exclude map[string]bool, max int, w RotaWeights) []RotaEntry {
 	if max <= 0 {
 		max = DefaultRotaLength
 	}
@@ -65,15 +75,91 @@ func BuildRota(cands []Candidate, borrower string, exclude map[string]bool, max 
 		}
 		cs = append(cs, c)
 	}
-	slices.SortStableFunc(cs, compareCandidates)
+	cmp := compareCandidates
+	if !w.IsZero() {
+		cmp = func(a, b Candidate) int {
+			if a.OpenToday != b.OpenToday {
+				return boolFirst(a.OpenToday)
+			}
+			if (a.Available > 0) != (b.Available > 0) {
+				return boolFirst(a.Available > 0)
+			}
+			if sa, sb := w.Score(a), w.Score(b); sa != sb {
+				if sa < sb {
+					return -1
+				}
+				return 1
+			}
+			return strings.Compare(a.Library, b.Library)
+		}
+	}
+	slices.SortStableFunc(cs, cmp)
 	if len(cs) > max {
 		cs = cs[:max]
 	}
 	out := make([]RotaEntry, len(cs))
 	for i, c := range cs {
 		out[i] = RotaEntry{Library: c.Library, Rank: i + 1, Outcome: OutcomePending, Reasons: reasonsFor(c)}
+		if !w.IsZero() {
+			out[i].Reasons = append(out[i].Reasons, fmt.Sprintf("score:%.3f", w.Score(c)))
+		}
 	}
 	return out
+}
+
+// RotaWeights weigh the soft routing criteria (ILL_ROTA_WEIGHTS, e.g.
+// "load=1,fill_rate=2,response=0.5"). The zero value means strict order.
+type RotaWeights struct {
+	Load     float64 // weight of lending load (lent/(borrowed+1))
+	FillRate float64 // weight of unfilled share (1 - fill rate)
+	Response float64 // weight of median response time
+}
+
+// IsZero reports whether no weight is set.
+func (w RotaWeights) IsZero() bool { return w.Load == 0 && w.FillRate == 0 && w.Response == 0 }
+
+// Score is the weighted sum of three terms in [0, 1), lower is better:
+// load r/(1+r) with r = LoadRatio; 1 - FillRate (0.5 without history);
+// median response hours h/(h+24) (0.5 without history).
+func (w RotaWeights) Score(c Candidate) float64 {
+	r := c.LoadRatio()
+	fill := 0.5
+	if c.FillRate >= 0 {
+		fill = 1 - c.FillRate
+	}
+	resp := 0.5
+	if c.MedianResponseHours > 0 {
+		resp = c.MedianResponseHours / (c.MedianResponseHours + 24)
+	}
+	return w.Load*r/(1+r) + w.FillRate*fill + w.Response*resp
+}
+
+// ParseRotaWeights reads "load=1,fill_rate=2,response=0.5" (any subset;
+// "" gives the zero value).
+func ParseRotaWeights(s string) (RotaWeights, error) {
+	var w RotaWeights
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(part, "=")
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if !ok || err != nil || f < 0 {
+			return w, fmt.Errorf("rota weights: %q is not name=non-negative number", part)
+		}
+		switch strings.TrimSpace(k) {
+		case "load":
+			w.Load = f
+		case "fill_rate", "fill":
+			w.FillRate = f
+		case "response", "response_time":
+			w.Response = f
+		default:
+			return w, fmt.Errorf("rota weights: unknown criterion %q (load, fill_rate, response)", k)
+		}
+	}
+	return w, nil
 }
 
 func compareCandidates(a, b Candidate) int {
@@ -129,7 +215,58 @@ func reasonsFor(c Candidate) []string {
 	} else {
 		r = append(r, "no_history")
 	}
+	if c.MedianResponseHours > 0 {
+		r = append(r, fmt.Sprintf("median_response_h:%.1f", c.MedianResponseHours))
+	}
 	return r
+}
+
+// ReasonLabels renders rank reason codes for staff in Chinese and English
+// (the rota's reason_labels).
+func ReasonLabels(reasons []string) (zh, en []string) {
+	for _, r := range reasons {
+		code, val, _ := strings.Cut(r, ":")
+		var z, e string
+		switch code {
+		case "open_today":
+			z, e = "今日开馆", "open today"
+		case "closed_today":
+			z, e = "今日闭馆", "closed today"
+		case "available":
+			z, e = "可借复本 "+val, val+" copies on the shelf"
+		case "none_available":
+			z, e = "无在架复本", "no copy on the shelf"
+		case "load":
+			lent, borrowed := "", ""
+			for _, kv := range strings.Split(val, ",") {
+				k, v, _ := strings.Cut(kv, "=")
+				if k == "lent" {
+					lent = v
+				} else if k == "borrowed" {
+					borrowed = v
+				}
+			}
+			z, e = "近90天借出 "+lent+" / 借入 "+borrowed, "last 90 days: lent "+lent+", borrowed "+borrowed
+		case "fill_rate":
+			pct := val
+			if f, err := strconv.ParseFloat(val, 64); err == nil {
+				pct = strconv.Itoa(int(f*100+0.5)) + "%"
+			}
+			z, e = "满足率 "+pct, "fill rate "+pct
+		case "no_history":
+			z, e = "无历史记录", "no lending history"
+		case "median_response_h":
+			z, e = "响应时间中位数 "+val+" 小时", "median response "+val+" h"
+		case "score":
+			z, e = "综合得分 "+val+"（越低越优先）", "weighted score "+val+" (lower first)"
+		case "chosen_by_mediator":
+			z, e = "人工指定", "chosen by mediator"
+		default:
+			z, e = r, r
+		}
+		zh, en = append(zh, z), append(en, e)
+	}
+	return zh, en
 }
 
 // NextPending returns the index of the first rota entry still pending, or -1.

@@ -260,3 +260,59 @@ func TestBuildRotaProperties(t *testing.T) {
 		}
 	}
 }
+
+// issue 4: configurable weights for the soft criteria; the hard tiers
+// (closed library last, no copy on the shelf after) hold whatever the weights.
+func TestBuildRotaWeighted(t *testing.T) {
+	cases := []struct {
+		name  string
+		w     string
+		cands []ill.Candidate
+		want  []string
+	}{
+		{"closed library last even with the best score", "load=1,fill_rate=1,response=1",
+			[]ill.Candidate{cand("AAA", closed, fill(1), resp(1)), cand("ZZZ", fill(0), load(50, 0))}, []string{"ZZZ", "AAA"}},
+		{"no copy after available", "fill_rate=1",
+			[]ill.Candidate{cand("AAA", noneAvail, fill(1)), cand("ZZZ", fill(0))}, []string{"ZZZ", "AAA"}},
+		{"overloaded lender later (load only)", "load=1",
+			[]ill.Candidate{cand("AAA", load(200, 1), fill(1)), cand("ZZZ", load(2, 2), fill(0.1))}, []string{"ZZZ", "AAA"}},
+		{"fill rate outweighs load", "load=0.1,fill_rate=5",
+			[]ill.Candidate{cand("AAA", load(200, 1), fill(1)), cand("ZZZ", load(2, 2), fill(0.1))}, []string{"AAA", "ZZZ"}},
+		{"response time only", "response=1",
+			[]ill.Candidate{cand("AAA", resp(30)), cand("BBB", resp(2)), cand("CCC")}, []string{"BBB", "CCC", "AAA"}}, // no history counts as 24 h,
+		{"equal scores: by code", "load=1", []ill.Candidate{cand("BBB"), cand("AAA")}, []string{"AAA", "BBB"}},
+	}
+	for _, c := range cases {
+		w, err := ill.ParseRotaWeights(c.w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ill.BuildRotaWeighted(c.cands, "", nil, 0, w)
+		if !slices.Equal(libs(got), c.want) {
+			t.Errorf("%s: %v, want %v", c.name, libs(got), c.want)
+		}
+		for _, e := range got {
+			if !strings.HasPrefix(e.Reasons[len(e.Reasons)-1], "score:") {
+				t.Errorf("%s: %s reasons %v lack the score", c.name, e.Library, e.Reasons)
+			}
+		}
+	}
+	for _, bad := range []string{"load", "load=x", "speed=1", "load=-1"} {
+		if _, err := ill.ParseRotaWeights(bad); err == nil {
+			t.Errorf("ParseRotaWeights(%q) accepted", bad)
+		}
+	}
+	if w, err := ill.ParseRotaWeights(""); err != nil || !w.IsZero() {
+		t.Errorf("empty weights: %+v %v", w, err)
+	}
+}
+
+func TestReasonLabels(t *testing.T) {
+	r := ill.BuildRota([]ill.Candidate{cand("AAA", load(3, 4), fill(0.8), resp(5))}, "", nil, 0)
+	zh, en := ill.ReasonLabels(r[0].Reasons)
+	wantZH := []string{"今日开馆", "可借复本 1", "近90天借出 3 / 借入 4", "满足率 80%", "响应时间中位数 5.0 小时"}
+	wantEN := []string{"open today", "1 copies on the shelf", "last 90 days: lent 3, borrowed 4", "fill rate 80%", "median response 5.0 h"}
+	if !slices.Equal(zh, wantZH) || !slices.Equal(en, wantEN) {
+		t.Errorf("labels\n zh %q\n en %q", zh, en)
+	}
+}

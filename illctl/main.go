@@ -66,6 +66,9 @@ Commands:
   iso18626 simulate [--listen ADDR] [--hub URL]
                                    run a tiny ISO 18626 member system (the demo's CNU) that answers the hub
   iso18626 post FILE               post an ISO 18626 XML message to the hub and print the confirmation
+  import holdings FILE --library CODE [--format csv|jsonl|marcxml] [--replace] [--rejects FILE]
+                                   import a library's holdings export (progress bar, summary, rejected rows)
+  catalog reindex                  rebuild the catalogue search index
   dlq replay [--id MESSAGE_ID] [--limit N]
                                    republish dead letters to their queues
 
@@ -115,6 +118,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return courier(ctx, cfg, sub, rest, out)
 	case "iso18626": // issue 6
 		return iso18626Cmd(ctx, cfg, sub, rest, out)
+	case "import": // issue 4
+		return importCmd(ctx, cfg, sub, rest, out)
+	case "catalog": // issue 4
+		return catalogCmd(ctx, cfg, sub, rest, out)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }

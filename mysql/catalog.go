@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -118,6 +119,14 @@ func (t *Tx) Candidates(ctx context.Context, recordID int64, at time.Time) ([]il
 	if err := t.tx.SelectContext(ctx, &rows, candidatesSQL, since, since, since, recordID); err != nil {
 		return nil, err
 	}
+	libs := make([]string, len(rows))
+	for i, r := range rows {
+		libs[i] = r.Library
+	}
+	med, err := medianResponseHours(ctx, t.tx, libs, since)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]ill.Candidate, len(rows))
 	for i, r := range rows {
 		fill := -1.0
@@ -125,7 +134,46 @@ func (t *Tx) Candidates(ctx context.Context, recordID int64, at time.Time) ([]il
 			fill = float64(r.Lent) / float64(r.Answered)
 		}
 		out[i] = ill.Candidate{Library: r.Library, Available: r.Available, Lendable: r.Lendable,
-			Lent: r.Lent, Borrowed: r.Borrowed, FillRate: fill}
+			Lent: r.Lent, Borrowed: r.Borrowed, FillRate: fill, MedianResponseHours: med[r.Library]}
+	}
+	return out, nil
+}
+
+// medianResponseHours is, per library, the median time from being asked to
+// answering (will_supply or unfilled) over its last 200 answers since
+// `since`: a bounded sample, so routing stays one cheap query however busy
+// a lender is. Libraries without answers are absent (0: no history).
+func medianResponseHours(ctx context.Context, q sqlx.QueryerContext, libs []string, since time.Time) (map[string]float64, error) {
+	out := map[string]float64{}
+	if len(libs) == 0 {
+		return out, nil
+	}
+	var parts []string
+	var args []any
+	for _, l := range libs {
+		parts = append(parts, `(SELECT library_code, TIMESTAMPDIFF(SECOND, asked_at, answered_at) AS secs FROM rota
+			WHERE library_code = ? AND outcome IN ('will_supply', 'unfilled') AND asked_at >= ? AND answered_at IS NOT NULL
+			ORDER BY asked_at DESC LIMIT 200)`)
+		args = append(args, l, since)
+	}
+	var rows []struct {
+		Library string `db:"library_code"`
+		Secs    int64  `db:"secs"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &rows, strings.Join(parts, " UNION ALL "), args...); err != nil {
+		return nil, err
+	}
+	by := map[string][]int64{}
+	for _, r := range rows {
+		by[r.Library] = append(by[r.Library], max(r.Secs, 0))
+	}
+	for l, xs := range by {
+		slices.Sort(xs)
+		m := float64(xs[len(xs)/2])
+		if len(xs)%2 == 0 {
+			m = float64(xs[len(xs)/2-1]+xs[len(xs)/2]) / 2
+		}
+		out[l] = max(m/3600, 0.01) // an instant answer still counts as history
 	}
 	return out, nil
 }

@@ -1,12 +1,15 @@
 package mysql
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
 	"github.com/balis/illhub/ill"
+	gomysql "github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -300,9 +303,34 @@ func (s *Store) RebuildSearchIndex(ctx context.Context, progress func(done, tota
 		}
 		return 0
 	})
+	// LOAD DATA LOCAL INFILE from memory when the server allows it (several
+	// times faster than INSERTs); otherwise multi-row INSERTs, in key order.
+	loaded := false
+	if len(all) > 0 {
+		name := fmt.Sprintf("illhub-postings-%p", &all)
+		gomysql.RegisterReaderHandler(name, func() io.Reader {
+			pr, pw := io.Pipe()
+			go func() {
+				bw := bufio.NewWriterSize(pw, 1<<20)
+				for _, p := range all {
+					fmt.Fprintf(bw, "%d\t%d\t%d\n", uint64(p.term), p.rk, p.id)
+				}
+				pw.CloseWithError(bw.Flush())
+			}()
+			return pr
+		})
+		_, err := db.ExecContext(ctx, `LOAD DATA LOCAL INFILE 'Reader::`+name+`' INTO TABLE record_terms_new
+			FIELDS TERMINATED BY '\t' LINES TERMINATED BY '\n' (term, rk, record_id)`)
+		gomysql.DeregisterReaderHandler(name)
+		if err == nil {
+			loaded = true
+		} else if _, err := db.ExecContext(ctx, `TRUNCATE TABLE record_terms_new`); err != nil {
+			return 0, 0, err
+		}
+	}
 	const per = 4000
 	rows := make([][]any, 0, per)
-	for lo := 0; lo < len(all); lo += per {
+	for lo := 0; lo < len(all) && !loaded; lo += per {
 		rows = rows[:0]
 		for _, p := range all[lo:min(lo+per, len(all))] {
 			rows = append(rows, []any{uint64(p.term), p.rk, p.id})

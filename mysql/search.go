@@ -146,11 +146,16 @@ func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, e
 	}
 
 	// Exact title matches first.
-	var exact []int64
-	if err := s.DB.SelectContext(ctx, &exact, `SELECT s.record_id FROM record_search s
+	var exactHits []SearchHit
+	if err := s.DB.SelectContext(ctx, &exactHits, `SELECT `+hitColumns+` FROM record_search s
+		JOIN records r ON r.id = s.record_id
 		WHERE `+where("s.title_fold = ?", "s.rk < 0")+` ORDER BY s.rk, s.record_id LIMIT 100`,
 		append([]any{strings.Join(words, "")}, fargs...)...); err != nil {
 		return res, err
+	}
+	exact := make([]int64, len(exactHits))
+	for i, h := range exactHits {
+		exact[i] = h.ID
 	}
 
 	// The ranked stream (without the exact matches).
@@ -186,22 +191,28 @@ func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, e
 	res.Total = len(exact) + n
 
 	off := (q.Page - 1) * q.PerPage
-	var ids []int64
-	if off < len(exact) {
-		ids = append(ids, exact[off:min(off+q.PerPage, len(exact))]...)
+	if off < len(exactHits) {
+		res.Hits = append(res.Hits, exactHits[off:min(off+q.PerPage, len(exactHits))]...)
 	}
-	if need := q.PerPage - len(ids); need > 0 {
-		var ranked []int64
-		if err := s.DB.SelectContext(ctx, &ranked, from+order+` LIMIT ? OFFSET ?`,
+	if need := q.PerPage - len(res.Hits); need > 0 {
+		// The same walk, selecting the hit columns (records joined last,
+		// by primary key).
+		sel := strings.Replace(from, "t.record_id FROM record_terms t JOIN record_search s ON s.record_id = t.record_id",
+			hitColumns+" FROM record_terms t JOIN record_search s ON s.record_id = t.record_id JOIN records r ON r.id = t.record_id", 1)
+		sel = strings.Replace(sel, "SELECT s.record_id FROM record_search s FORCE INDEX (ix_record_search_rank)",
+			"SELECT "+hitColumns+" FROM record_search s FORCE INDEX (ix_record_search_rank) JOIN records r ON r.id = s.record_id", 1)
+		var ranked []SearchHit
+		if err := s.DB.SelectContext(ctx, &ranked, sel+order+` LIMIT ? OFFSET ?`,
 			append(args, need, max(0, off-len(exact)))...); err != nil {
 			return res, err
 		}
-		ids = append(ids, ranked...)
+		res.Hits = append(res.Hits, ranked...)
 	}
-	var err error
-	res.Hits, err = s.hits(ctx, ids)
-	return res, err
+	return res, nil
 }
+
+const hitColumns = `r.id, r.isbn13, r.title, r.author, r.publisher, r.year, r.language, r.material, r.clc,
+	s.holdings, s.available`
 
 // termCount counts a term's postings (of held records), stopping at limit.
 func (s *Store) termCount(ctx context.Context, t ill.Term, limit int) (int, error) {

@@ -62,7 +62,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	daysAhead, missed, m := sm.DaysAhead, sm.Missed, sm.Jobs
 	j := &sched.Jobs{Store: st, Log: log, BatchSize: cfg.SchedBatch, OverdueFirst: cfg.OverdueNoticeFirst,
 		OverdueEvery: cfg.OverdueNoticeEvery, CalendarDaysAhead: daysAhead, MissedDeadlines: missed,
-		Processor: &worker.Processor{Store: st, Log: log, Eligibility: elig, RotaLength: cfg.RotaLength,
+		Processor: &worker.Processor{Store: st, Log: log, Eligibility: elig, RotaLength: cfg.RotaLength, RotaWeights: cfg.Weights(),
 			ISO:      worker.ISOConfig{HubSymbol: cfg.HubSymbol}, // issue 6
 			Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute}}}
 	jobs := j.All(cfg.SchedSpecs())

@@ -308,6 +308,30 @@ func TestCourierScansAndExceptions(t *testing.T) {
 	if status, out := h.courierJSON("POST", "/v1/courier/scans", map[string]any{"barcode": "PKU-SA", "event": "delivered"}); status != 409 {
 		t.Fatalf("delivered twice: %d %v", status, out)
 	}
+	// The way back: the same barcode now refers to the return shipment THU → PKU.
+	h.act(a, "receive", "THU", nil, http.StatusAccepted)
+	h.waitState(a, "THU", ill.Received)
+	h.act(a, "checkout", "THU", nil, http.StatusAccepted)
+	h.waitState(a, "THU", ill.OnLoan)
+	h.act(a, "return", "THU", map[string]any{"condition": "good"}, http.StatusAccepted)
+	h.waitState(a, "THU", ill.Returned)
+	h.act(a, "ship_return", "THU", nil, http.StatusAccepted)
+	h.waitState(a, "THU", ill.ReturnShipped)
+	h.waitRun(a, "return")
+	for _, ev := range []string{"picked_up", "delivered"} {
+		stop := map[string]string{"picked_up": "THU", "delivered": "PKU"}[ev]
+		if status, out := h.courierJSON("POST", "/v1/courier/scans", map[string]any{"barcode": "PKU-SA", "event": ev, "stop": stop}); status != 202 || out["route_code"] != "THU-PKU" {
+			t.Fatalf("return %s: %d %v", ev, status, out)
+		}
+		h.waitShipment(a, "return", ev)
+	}
+	notices = 0
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && notices == 0; time.Sleep(20 * time.Millisecond) {
+		_ = h.st.DB.Get(&notices, `SELECT COUNT(*) FROM notices WHERE request_id = ? AND kind = 'courier_delivered' AND library_code = 'PKU' AND step = 2`, a)
+	}
+	if notices != 1 {
+		t.Fatalf("courier_delivered notices to PKU for the return: %d", notices)
+	}
 
 	// B is picked up on Monday 2 March 15:00 and never delivered: due by the
 	// end of Thursday 5 March (3 working days), an exception after that.

@@ -136,7 +136,7 @@ func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 		return nil, err
 	}
 	p := &worker.Processor{Store: st, Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute},
-		Eligibility: elig, RotaLength: cfg.RotaLength, Log: log, Notifier: notify.New(cfg),
+		Eligibility: elig, RotaLength: cfg.RotaLength, RotaWeights: cfg.Weights(), Log: log, Notifier: notify.New(cfg),
 		ISO: worker.ISOConfig{HubSymbol: cfg.HubSymbol, Client: &http.Client{Timeout: max(cfg.ISOTimeout, time.Second)},
 			Backoff: cfg.ISOBackoff, Attempts: cfg.DeliveryLimit}}
 	handled := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "illhub_deliveries_total",

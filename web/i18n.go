@@ -276,6 +276,12 @@ var messages = map[string][2]string{
 }
 
 func init() {
+	messages["open_shipments"] = [2]string{"在途物流", "Shipments in transit"}
+	messages["year_from"] = [2]string{"出版年自", "Year from"}
+	messages["year_to"] = [2]string{"至", "Year to"}
+	messages["field.year_from"] = [2]string{"出版年", "year"}
+	messages["field.year_to"] = [2]string{"出版年", "year"}
+	messages["field.state"] = [2]string{"状态", "state"}
 	messages["net_lender"] = [2]string{"净出借", "Net lender"}
 	messages["net_borrower"] = [2]string{"净借入", "Net borrower"}
 	messages["lender_borrower"] = [2]string{"出借馆 ＼ 借入馆", "Lender \\ borrower"}

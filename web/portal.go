@@ -44,6 +44,7 @@ func pageOf(r *http.Request) int {
 
 type searchData struct {
 	Q, ISBN, Library string
+	YearFrom, YearTo string
 	Available        bool
 	Searched         bool
 	Hits             []mysql.SearchHit
@@ -54,7 +55,8 @@ type searchData struct {
 func (h *Handler) search(w http.ResponseWriter, r *http.Request, p *Page) error {
 	q := r.URL.Query()
 	d := searchData{Q: strings.TrimSpace(q.Get("q")), ISBN: strings.TrimSpace(q.Get("isbn")), Library: q.Get("library"),
-		Available: q.Get("available") == "1" || q.Get("available") == "true"}
+		Available: q.Get("available") == "1" || q.Get("available") == "true",
+		YearFrom:  strings.TrimSpace(q.Get("year_from")), YearTo: strings.TrimSpace(q.Get("year_to"))}
 	libs, err := h.cfg.Store.Libraries(r.Context())
 	if err != nil {
 		return err
@@ -65,8 +67,23 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, p *Page) error 
 		d.Searched = true
 		const per = 20
 		page := pageOf(r)
-		hits, total, err := h.cfg.Store.Search(r.Context(), mysql.SearchQuery{Q: d.Q, ISBN: d.ISBN, Library: d.Library,
-			Available: d.Available, Page: page, PerPage: per})
+		sq := mysql.SearchQuery{Q: d.Q, ISBN: d.ISBN, Library: d.Library, Available: d.Available, Page: page, PerPage: per}
+		for _, y := range []struct {
+			field, v string
+			dst      *int
+		}{{"year_from", d.YearFrom, &sq.YearFrom}, {"year_to", d.YearTo, &sq.YearTo}} {
+			if y.v == "" {
+				continue
+			}
+			n, err := strconv.Atoi(y.v)
+			if err != nil || n < 0 || n > 2100 {
+				p.Status = http.StatusBadRequest
+				_, p.Error = ErrorText(p.Lang, ill.FieldError(y.field, "bad year"))
+				return h.render(w, p, "search", d)
+			}
+			*y.dst = n
+		}
+		hits, total, err := h.cfg.Store.Search(r.Context(), sq)
 		if err != nil {
 			if ill.ErrorCode(err) == ill.CodeBadRequest {
 				_, p.Error = ErrorText(p.Lang, err)

@@ -107,6 +107,7 @@ func New(c Config) *Handler {
 	m.HandleFunc("POST /console/requests/{id}/{action}", h.staff(h.consoleAct))
 	m.HandleFunc("GET /console/admin", h.staff(h.admin))
 	h.routeReports(m)
+	h.routeCourier(m)
 	m.HandleFunc("/", h.page(func(w http.ResponseWriter, r *http.Request, p *Page) error {
 		return errNotFound
 	}))
@@ -232,6 +233,9 @@ func (p *Page) LangURL(lang string) string {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// flashKeys are the messages a redirect may ask a page to show (?msg=).
+var flashKeys = map[string]bool{"submitted": true, "cancelled_msg": true, "done": true, "signed_out": true}
+
 type handlerFunc func(w http.ResponseWriter, r *http.Request, p *Page) error
 
 // page wraps a handler: language, session (optional), CSRF on POST, the
@@ -290,7 +294,9 @@ func (h *Handler) newPage(w http.ResponseWriter, r *http.Request) *Page {
 	q.Del("lang")
 	q.Del("msg")
 	p.Query = q.Encode()
-	p.Flash = r.URL.Query().Get("msg")
+	if m := r.URL.Query().Get("msg"); flashKeys[m] {
+		p.Flash = m
+	}
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 		if s, err := h.cfg.Store.SessionByHash(r.Context(), ill.HashKey(c.Value), p.now); err == nil {
 			p.Sess = &s

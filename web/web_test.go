@@ -243,6 +243,16 @@ func TestReaderPortalFlow(t *testing.T) {
 
 	p = b.get("/search?q=" + url.QueryEscape("数据库"))
 	mustContain(t, "search", p, "数据库系统概论", fmt.Sprintf("/records/%d", rec))
+	mustContain(t, "year filter", b.get("/search?q="+url.QueryEscape("数据库")+"&year_from=2010&year_to=2020"), "数据库系统概论")
+	if p := b.get("/search?q=" + url.QueryEscape("数据库") + "&year_from=2015"); strings.Contains(p.body, "数据库系统概论") {
+		t.Fatal("a 2014 book is found with year_from=2015")
+	}
+	if p := b.get("/search?q=x&year_from=abc"); p.status != http.StatusBadRequest {
+		t.Fatalf("bad year: %d", p.status)
+	}
+	if p := b.get("/search?msg=" + url.QueryEscape("任意文字")); strings.Contains(p.body, "任意文字") {
+		t.Fatal("an arbitrary ?msg= is shown on the page")
+	}
 	p = b.get(fmt.Sprintf("/records/%d", rec))
 	mustContain(t, "record", p, "TP311.13/12", "PKU", "RUC", "馆际互借")
 
@@ -440,16 +450,57 @@ func TestConsoleActionsAndAuthorization(t *testing.T) {
 		t.Fatalf("accept: %d %s", p.status, p.body)
 	}
 	e.waitState(id, ill.WillSupply)
+	mustContain(t, "pull slip", pku.get("/console/pull-slip"), "信号与系统", "TP311.13/12")
+	if p := admin.get("/console/pull-slip"); p.status != http.StatusForbidden {
+		t.Errorf("centre pull slip: %d", p.status)
+	}
 	mustContain(t, "to ship", pku.get("/console/queue/to_ship"), id, `name="item_barcode"`)
 	if p := pku.post("/console/requests/"+id+"/ship", url.Values{"item_barcode": {"PKU0001"}, "token": {"s"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("ship: %d %s", p.status, p.body)
 	}
 	e.waitState(id, ill.Shipped)
+	// The shipment is on a courier run; its manifest lists the item.
+	var runLink []string
+	for deadline := time.Now().Add(10 * time.Second); runLink == nil && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		runLink = regexp.MustCompile(`href="(/console/courier/\d+)"`).FindStringSubmatch(pku.get("/console/courier").body)
+	}
+	if runLink == nil {
+		t.Fatal("no courier run listed after shipping")
+	}
+	mustContain(t, "manifest", pku.get(runLink[1]), "PKU0001", "信号与系统")
+	mustContain(t, "courier volume report", pku.get("/console/reports?report=courier-volume"), `data-key="forward">1<`, "<svg")
+	if p := ruc.get(runLink[1]); strings.Contains(p.body, "PKU0001") {
+		t.Error("a stranger library sees another library's manifest items")
+	}
 	mustContain(t, "borrower to receive", thu.get("/console"), `data-count="to_receive">1<`)
 	thu.post("/console/requests/"+id+"/receive", url.Values{"token": {"r"}})
 	e.waitState(id, ill.Received)
 	thu.post("/console/requests/"+id+"/checkout", url.Values{"token": {"c"}})
 	e.waitState(id, ill.OnLoan)
+	// Every console action by a library that is not the party for it is
+	// refused server-side (403), whatever the state.
+	for _, c := range []struct {
+		who     string
+		b       *browser
+		actions []string
+	}{
+		{"stranger", ruc, []string{"mediate", "respond", "ship", "receive", "checkout", "recall", "return", "ship_return", "checkin", "cancel", "cancel_response", "report_lost"}},
+		{"borrower doing the lender's part", thu, []string{"respond", "ship", "recall", "checkin", "cancel_response"}},
+		{"lender doing the borrower's part", pku, []string{"mediate", "receive", "checkout", "return", "ship_return", "cancel"}},
+	} {
+		for _, a := range c.actions {
+			form := url.Values{"token": {"x-" + a}, "variant": {"will_supply"}, "item_barcode": {"B"}, "condition": {"good"}, "lenders": {"BNU"}}
+			if a == "cancel_response" {
+				form.Set("variant", "yes")
+			}
+			if p := c.b.post("/console/requests/"+id+"/"+a, form); p.status != http.StatusForbidden {
+				t.Errorf("%s: %s answered %d, want 403", c.who, a, p.status)
+			}
+		}
+	}
+	if r, _ := e.st.GetRequest(context.Background(), id); r.State != ill.OnLoan {
+		t.Fatalf("refused actions changed the request: %s", r.State)
+	}
 	// Timeline on the console request page.
 	mustContain(t, "timeline", thu.get("/console/requests/"+id), "respond", "ship", "receive", "checkout", `data-action="return"`)
 	// Centre admin sees every library's queues and the admin page.

@@ -34,6 +34,7 @@ type Processor struct {
 	Calendar    CalendarSource
 	Eligibility ill.Eligibility
 	RotaLength  int
+	RotaWeights ill.RotaWeights // issue 4: ILL_ROTA_WEIGHTS; zero: strict order
 	Log         *slog.Logger
 	Notifier    Notifier  // delivers notices (worker/notices.go); nil: every notice is stored not_configured
 	ISO         ISOConfig // ISO 18626 members (worker/iso18626.go, issue 6)
@@ -214,7 +215,7 @@ func (t *txn) routeRecord(lang, material string, lenders []string) error {
 	if len(lenders) > 0 {
 		cands = explicitLenders(cands, lenders)
 	}
-	r.Rota = ill.BuildRota(cands, r.Borrower, nil, t.p.RotaLength)
+	r.Rota = ill.BuildRotaWeighted(cands, r.Borrower, nil, t.p.RotaLength, t.p.RotaWeights)
 	if len(lenders) > 0 {
 		ill.KeepOrder(r.Rota, lenders)
 	}
