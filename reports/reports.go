@@ -19,7 +19,7 @@ import (
 )
 
 // Names are the reports, in display order.
-var Names = []string{"summary", "daily", "balance", "overdue", "top-titles"}
+var Names = []string{"summary", "daily", "balance", "overdue", "top-titles", "courier-volume"}
 
 // Kind is how a column's values are typed and formatted.
 type Kind string
@@ -140,6 +140,8 @@ func (s *Service) Build(ctx context.Context, q Query) (*Report, error) {
 			rep.Rows = append(rep.Rows, []any{int(t.RecordID), t.Title, t.Author, t.Requests})
 		}
 		return rep, nil
+	case "courier-volume":
+		return rep, s.courierVolume(ctx, rep)
 	}
 	return nil, ill.Errorf(ill.CodeNotFound, "no report %q; reports are %s", q.Name, strings.Join(Names, ", "))
 }
@@ -266,4 +268,42 @@ func (r *Report) Objects() []map[string]any {
 		out[i] = o
 	}
 	return out
+}
+
+// courierVolume sums issue 5's per-run route volumes over the period: one
+// row per route (from → to), forward and return shipments.
+func (s *Service) courierVolume(ctx context.Context, rep *Report) error {
+	rep.Columns = []Column{col("route_code", "线路", "Route", Text), col("from", "发出馆", "From", Text),
+		col("to", "接收馆", "To", Text), col("forward", "送书", "Forward", Int), col("return", "还书", "Return", Int),
+		col("total", "合计", "Total", Int)}
+	type key struct{ route, from, to string }
+	sums := map[key]*[3]int{}
+	var order []key
+	for d := rep.From; !rep.To.Before(d); d = d.AddDays(1) {
+		vols, err := s.Store.CourierVolume(ctx, d, rep.Library)
+		if err != nil {
+			return err
+		}
+		for _, v := range vols {
+			k := key{v.RouteCode, v.From, v.To}
+			if sums[k] == nil {
+				sums[k] = &[3]int{}
+				order = append(order, k)
+			}
+			sums[k][0] += v.Forward
+			sums[k][1] += v.Return
+			sums[k][2] += v.Total
+		}
+	}
+	sort.Slice(order, func(i, j int) bool {
+		if a, b := sums[order[i]][2], sums[order[j]][2]; a != b {
+			return a > b
+		}
+		return order[i].route < order[j].route
+	})
+	for _, k := range order {
+		v := sums[k]
+		rep.Rows = append(rep.Rows, []any{k.route, k.from, k.to, v[0], v[1], v[2]})
+	}
+	return nil
 }

@@ -56,7 +56,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, p *Page) error 
 	q := r.URL.Query()
 	d := searchData{Q: strings.TrimSpace(q.Get("q")), ISBN: strings.TrimSpace(q.Get("isbn")), Library: q.Get("library"),
 		Available: q.Get("available") == "1" || q.Get("available") == "true",
-		YearFrom: strings.TrimSpace(q.Get("year_from")), YearTo: strings.TrimSpace(q.Get("year_to"))}
+		YearFrom:  strings.TrimSpace(q.Get("year_from")), YearTo: strings.TrimSpace(q.Get("year_to"))}
 	libs, err := h.cfg.Store.Libraries(r.Context())
 	if err != nil {
 		return err

@@ -93,6 +93,9 @@ func (h *Handler) reportPage(w http.ResponseWriter, r *http.Request, p *Page) er
 	case "daily":
 		d.Chart = barChart(title, labels("day"), []series{
 			{label("borrowed"), "#0b4f8a", col("borrowed")}, {label("filled"), "#2e7d32", col("filled")}})
+	case "courier-volume":
+		d.Chart = barChart(title, labels("route_code"), []series{
+			{label("forward"), "#0b4f8a", col("forward")}, {label("return"), "#2e7d32", col("return")}})
 	case "top-titles":
 		d.Chart = barChart(title, labels("title"), []series{{label("requests"), "#0b4f8a", col("requests")}})
 	case "balance":

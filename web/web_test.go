@@ -468,6 +468,7 @@ func TestConsoleActionsAndAuthorization(t *testing.T) {
 		t.Fatal("no courier run listed after shipping")
 	}
 	mustContain(t, "manifest", pku.get(runLink[1]), "PKU0001", "信号与系统")
+	mustContain(t, "courier volume report", pku.get("/console/reports?report=courier-volume"), `data-key="forward">1<`, "<svg")
 	if p := ruc.get(runLink[1]); strings.Contains(p.body, "PKU0001") {
 		t.Error("a stranger library sees another library's manifest items")
 	}
@@ -476,6 +477,30 @@ func TestConsoleActionsAndAuthorization(t *testing.T) {
 	e.waitState(id, ill.Received)
 	thu.post("/console/requests/"+id+"/checkout", url.Values{"token": {"c"}})
 	e.waitState(id, ill.OnLoan)
+	// Every console action by a library that is not the party for it is
+	// refused server-side (403), whatever the state.
+	for _, c := range []struct {
+		who     string
+		b       *browser
+		actions []string
+	}{
+		{"stranger", ruc, []string{"mediate", "respond", "ship", "receive", "checkout", "recall", "return", "ship_return", "checkin", "cancel", "cancel_response", "report_lost"}},
+		{"borrower doing the lender's part", thu, []string{"respond", "ship", "recall", "checkin", "cancel_response"}},
+		{"lender doing the borrower's part", pku, []string{"mediate", "receive", "checkout", "return", "ship_return", "cancel"}},
+	} {
+		for _, a := range c.actions {
+			form := url.Values{"token": {"x-" + a}, "variant": {"will_supply"}, "item_barcode": {"B"}, "condition": {"good"}, "lenders": {"BNU"}}
+			if a == "cancel_response" {
+				form.Set("variant", "yes")
+			}
+			if p := c.b.post("/console/requests/"+id+"/"+a, form); p.status != http.StatusForbidden {
+				t.Errorf("%s: %s answered %d, want 403", c.who, a, p.status)
+			}
+		}
+	}
+	if r, _ := e.st.GetRequest(context.Background(), id); r.State != ill.OnLoan {
+		t.Fatalf("refused actions changed the request: %s", r.State)
+	}
 	// Timeline on the console request page.
 	mustContain(t, "timeline", thu.get("/console/requests/"+id), "respond", "ship", "receive", "checkout", `data-action="return"`)
 	// Centre admin sees every library's queues and the admin page.
