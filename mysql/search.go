@@ -40,7 +40,7 @@ type SearchResults struct {
 }
 
 // SearchTotalCap is the largest total a search counts exactly.
-const SearchTotalCap = 10000
+const SearchTotalCap = 1000
 
 // Search runs q and returns the page's hits and the (capped) total.
 func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int, error) {
