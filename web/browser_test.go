@@ -80,6 +80,21 @@ func into[T any](dst *T, a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
 	}
 }
 
+// waitState reloads the request page until its state label is want (the
+// consumers apply a submit or action asynchronously).
+func waitState(t *testing.T, ctx context.Context, want ill.State) {
+	t.Helper()
+	var text string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		run(t, ctx, "read the state", chromedp.WaitVisible(chromedp.ID("state")), into(&text, chromedp.Text(chromedp.ID("state"))))
+		if text == want.Label("zh") {
+			return
+		}
+		run(t, ctx, "reload", chromedp.Reload())
+	}
+	t.Fatalf("state %q, want %q", text, want.Label("zh"))
+}
+
 // run runs steps in the browser tab, failing the test on error.
 func run(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
@@ -147,13 +162,10 @@ func TestBrowser(t *testing.T) {
 	}
 	run(t, b, "request (馆际互借)",
 		chromedp.Click(chromedp.ID("ill-request")),
-		chromedp.WaitVisible(chromedp.ID("state")),
-		into(&text, chromedp.Text(chromedp.ID("state"))),
-		shot("04-request-submitted"),
+		chromedp.WaitVisible(chromedp.CSS("p.flash")), // the request page after the redirect
 	)
-	if text != ill.Requested.Label("zh") {
-		t.Fatalf("state after submit: %q", text)
-	}
+	waitState(t, b, ill.Requested)
+	run(t, b, "screenshot", shot("04-request-submitted"))
 	run(t, b, "history",
 		chromedp.Navigate(e.url+"/history"),
 		chromedp.WaitVisible(chromedp.ID("history")),
@@ -167,23 +179,17 @@ func TestBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#history tbody a`)),
 		chromedp.WaitVisible(chromedp.ID("cancel-request")),
 		chromedp.Click(chromedp.ID("cancel-request")),
-		chromedp.WaitVisible(chromedp.ID("state")),
-		into(&text, chromedp.Text(chromedp.ID("state"))),
+		chromedp.WaitVisible(chromedp.CSS("p.flash")), // only after the redirect
 	)
-	if text != ill.Cancelled.Label("zh") {
-		t.Fatalf("state after cancel: %q", text)
-	}
+	waitState(t, b, ill.Cancelled)
 	// Request again, for the lender to answer.
 	run(t, b, "request again",
 		chromedp.Navigate(fmt.Sprintf("%s/records/%d", e.url, rec)),
 		chromedp.WaitVisible(chromedp.ID("ill-request")),
 		chromedp.Click(chromedp.ID("ill-request")),
-		chromedp.WaitVisible(chromedp.ID("state")),
-		into(&text, chromedp.Text(chromedp.ID("state"))),
+		chromedp.WaitVisible(chromedp.CSS("p.flash")),
 	)
-	if text != ill.Requested.Label("zh") {
-		t.Fatalf("second request: %q", text)
-	}
+	waitState(t, b, ill.Requested)
 	run(t, b, "english",
 		chromedp.Navigate(e.url+"/history?lang=en"),
 		chromedp.WaitVisible(chromedp.ID("history")),
