@@ -39,7 +39,7 @@ func newEnv(t *testing.T) *env {
 	dsn, st := testenv.DB(t, "web")
 	amqpURL, topo := testenv.AMQP(t, 3)
 	cfg := config.Config{MySQLDSN: dsn, AMQPURL: amqpURL, AMQPPrefix: topo.Prefix, Workers: 2, Prefetch: 4,
-		DeliveryLimit: 3, OutboxPoll: 50 * time.Millisecond, RotaLength: 5, PublishTimeout: 3 * time.Second,
+		DeliveryLimit: 3, OutboxPoll: 50 * time.Millisecond, RotaLength: 5, PublishTimeout: 10 * time.Second,
 		MaxBodyBytes: 1 << 20, ShutdownTimeout: 5 * time.Second}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	clock := testenv.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, ill.Shanghai))
@@ -179,7 +179,7 @@ func (e *env) addStaff(lib, user, role string) {
 func (e *env) waitState(id string, want ill.State) *ill.Request {
 	e.t.Helper()
 	var last *ill.Request
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(30 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(30 * time.Millisecond) {
 		r, err := e.st.GetRequest(context.Background(), id)
 		if err == nil {
 			last = r
@@ -201,11 +201,11 @@ func mustContain(t *testing.T, what string, p page, subs ...string) {
 	}
 }
 
-func requestIDFrom(t *testing.T, location string) string {
+func requestIDFrom(t *testing.T, p page) string {
 	t.Helper()
-	m := regexp.MustCompile(`^/history/([^?]+)`).FindStringSubmatch(location)
+	m := regexp.MustCompile(`^/history/([^?]+)`).FindStringSubmatch(p.location)
 	if m == nil {
-		t.Fatalf("redirect %q is not a request page", location)
+		t.Fatalf("answer %d, redirect %q is not a request page: %s", p.status, p.location, p.body)
 	}
 	return m[1]
 }
@@ -264,7 +264,7 @@ func TestReaderPortalFlow(t *testing.T) {
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("submit: %d %s", p.status, p.body)
 	}
-	id := requestIDFrom(t, p.location)
+	id := requestIDFrom(t, p)
 	e.waitState(id, ill.Requested)
 	p = b.get("/history")
 	mustContain(t, "history", p, "数据库系统概论", "已发送至出借馆", id)
@@ -302,7 +302,7 @@ func TestReaderPortalFlow(t *testing.T) {
 	mustContain(t, "cancelled", p, "已撤销")
 
 	// After an hour a reader's cancel is refused with a clear message.
-	id2 := requestIDFrom(t, b.post("/requests", url.Values{"record_id": {fmt.Sprint(rec)}, "token": {"tok2"}}).location)
+	id2 := requestIDFrom(t, b.post("/requests", url.Values{"record_id": {fmt.Sprint(rec)}, "token": {"tok2"}}))
 	e.waitState(id2, ill.Requested)
 	e.clock.Advance(61 * time.Minute)
 	p = b.post("/history/"+id2+"/cancel", url.Values{"token": {"c2"}})
@@ -352,7 +352,7 @@ func TestReaderRefusalMessages(t *testing.T) {
 			b := e.browser()
 			b.readerLogin(c.lib, c.card, "123456")
 			p := b.post("/requests", url.Values{"record_id": {fmt.Sprint(c.record)}, "token": {"x"}})
-			id := requestIDFrom(t, p.location)
+			id := requestIDFrom(t, p)
 			e.waitState(id, ill.Rejected)
 			mustContain(t, c.name, b.get("/history/"+id), `id="refusal"`, c.want)
 		})
@@ -364,7 +364,7 @@ func TestReaderRefusalMessages(t *testing.T) {
 		var last string
 		for i := 0; i < 4; i++ {
 			r := testenv.Record(t, e.st, "", fmt.Sprintf("测试图书%d", i), "作者", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
-			last = requestIDFrom(t, b.post("/requests", url.Values{"record_id": {fmt.Sprint(r)}, "token": {fmt.Sprint("q", i)}}).location)
+			last = requestIDFrom(t, b.post("/requests", url.Values{"record_id": {fmt.Sprint(r)}, "token": {fmt.Sprint("q", i)}}))
 			if i < 3 {
 				e.waitState(last, ill.Requested)
 			}
@@ -383,7 +383,7 @@ func TestReaderRefusalMessages(t *testing.T) {
 		}
 		mustContain(t, "manual error", p, "题名", "佚名")
 		p = b.post("/requests", url.Values{"title": {"一本目录里没有的书"}, "author": {"佚名"}, "year": {"1990"}, "token": {"m1"}})
-		e.waitState(requestIDFrom(t, p.location), ill.NeedsMediation)
+		e.waitState(requestIDFrom(t, p), ill.NeedsMediation)
 	})
 }
 
@@ -393,7 +393,7 @@ func TestConsoleActionsAndAuthorization(t *testing.T) {
 	e.addReader("THU", "T1", "123456", false)
 	reader := e.browser()
 	reader.readerLogin("THU", "T1", "123456")
-	id := requestIDFrom(t, reader.post("/requests", url.Values{"record_id": {fmt.Sprint(rec)}, "token": {"a"}}).location)
+	id := requestIDFrom(t, reader.post("/requests", url.Values{"record_id": {fmt.Sprint(rec)}, "token": {"a"}}))
 	e.waitState(id, ill.Requested)
 
 	e.addStaff("PKU", "pku", "staff")
