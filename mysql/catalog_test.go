@@ -2,7 +2,9 @@ package mysql_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -216,5 +218,68 @@ func TestSearchChinese(t *testing.T) {
 	res2, err := st.SearchFull(ctx, mysql.SearchQuery{Q: "数据"})
 	if err != nil || !slices.Equal(ids(res2.Hits), ids(res.Hits)) {
 		t.Errorf("after reindex: %v %v, want %v", ids(res2.Hits), err, ids(res.Hits))
+	}
+}
+
+// The total is exact below the caps and a lower bound (TotalCapped) beyond
+// them: 2,100 held records share the bigram 测试; the count checks at most
+// SearchScanCap postings when a filter applies, and never reports fewer
+// matches than the page shows.
+func TestSearchTotalCaps(t *testing.T) {
+	_, st := testenv.DB(t, "searchcap")
+	ctx := context.Background()
+	addLibraries(t, st, "AAA", "BBB", "CCC")
+	const n = 2100
+	var recs, holds []string
+	var rargs, hargs []any
+	now := time.Now().UTC()
+	for i := 1; i <= n; i++ {
+		recs = append(recs, "(?, ?, ?, ?, ?, 'chi', 'book', '', '')")
+		rargs = append(rargs, i, fmt.Sprintf("测试书%d", i), "某作者", "某出版社", 2000+i%20)
+		lib := "AAA"
+		switch {
+		case i%10 == 0:
+			lib = "BBB" // 210 records: one in ten postings
+		case i > 2050 && i < 2060:
+			lib = "CCC" // 9 records, all beyond SearchScanCap
+		}
+		holds = append(holds, "(?, ?, ?, 'TP/1', 1, 1, 1, ?)")
+		hargs = append(hargs, lib, fmt.Sprintf("h%d", i), i, now)
+	}
+	if _, err := st.DB.ExecContext(ctx, `INSERT INTO records (id, title, author, publisher, year, language, material, clc, match_key) VALUES `+
+		strings.Join(recs, ","), rargs...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB.ExecContext(ctx, `INSERT INTO holdings (library_code, local_id, record_id, call_number, copies, available, lendable, updated_at) VALUES `+
+		strings.Join(holds, ","), hargs...); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.RebuildSearchIndex(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if mysql.SearchScanCap > 2050 || mysql.SearchScanCap/10 >= mysql.SearchTotalCap || mysql.SearchTotalCap >= mysql.SearchScanCap {
+		t.Fatalf("the cases below assume SearchScanCap ≤ 2,050 and SearchScanCap/10 < SearchTotalCap < SearchScanCap")
+	}
+	cases := []struct {
+		name   string
+		q      mysql.SearchQuery
+		total  int
+		capped bool
+		hits   int
+	}{
+		{"no filter: the probe's count, capped", mysql.SearchQuery{Q: "测试"}, mysql.SearchTotalCap, true, 20},
+		{"3-char word: checked, capped", mysql.SearchQuery{Q: "测试书"}, mysql.SearchTotalCap, true, 20},
+		{"library filter: matches among the scanned postings", mysql.SearchQuery{Q: "测试", Library: "BBB"}, mysql.SearchScanCap / 10, true, 20},
+		{"matches beyond the scan: at least the page", mysql.SearchQuery{Q: "测试", Library: "CCC"}, 9, true, 9},
+		{"exact and small: not capped", mysql.SearchQuery{Q: "测试书2055"}, 1, false, 1},
+	}
+	for _, c := range cases {
+		res, err := st.SearchFull(ctx, c.q)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if res.Total != c.total || res.TotalCapped != c.capped || len(res.Hits) != c.hits {
+			t.Errorf("%s: total %d capped %v hits %d; want %d %v %d", c.name, res.Total, res.TotalCapped, len(res.Hits), c.total, c.capped, c.hits)
+		}
 	}
 }

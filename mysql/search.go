@@ -30,9 +30,11 @@ type SearchHit struct {
 	Available int `db:"available"`
 }
 
-// SearchResults is one page of results. Total is exact up to
-// SearchTotalCap; beyond it Total is SearchTotalCap and TotalCapped is set
-// (counting every posting of a frequent bigram is what made searches slow).
+// SearchResults is one page of results. Total is exact unless TotalCapped
+// is set, in which case there are at least Total matches: the count stops
+// at SearchTotalCap matches, and after SearchScanCap postings of the
+// driving bigram (counting every posting of a frequent bigram is what made
+// searches slow; a catalogue UI shows "1,000+" and readers refine).
 type SearchResults struct {
 	Hits        []SearchHit
 	Total       int
@@ -41,6 +43,16 @@ type SearchResults struct {
 
 // SearchTotalCap is the largest total a search counts exactly.
 const SearchTotalCap = 1000
+
+// SearchScanCap bounds the postings of the driving bigram the count reads
+// when matches must be checked (other words, filters): a rare filter such
+// as one library's holdings would otherwise read tens of thousands of
+// postings to find 1,000 matches. Beyond it the total is a lower bound
+// (TotalCapped).
+const SearchScanCap = 2000
+
+// termProbeCap bounds the probe of one bigram's posting count.
+const termProbeCap = 5000
 
 // Search runs q and returns the page's hits and the (capped) total.
 func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int, error) {
@@ -63,7 +75,9 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int, er
 // query walks the rarest bigram of the query (probed with a bounded count)
 // in rank order, checks the other words and the filters on record_search
 // by primary key, and stops at the end of the page. A query of only
-// one-character words walks record_search in rank order instead.
+// one-character words walks record_search in rank order instead. The total
+// reuses the probe's count when no check is needed, and otherwise checks at
+// most SearchScanCap postings.
 func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, error) {
 	var res SearchResults
 	if q.PerPage <= 0 {
@@ -92,18 +106,23 @@ func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, e
 	}
 
 	// The driving term: the rarest bigram among the words.
+	// Each probe stops one past the rarest count so far: a frequent
+	// bigram after a rare one costs little.
 	var drive ill.Term
-	driveWord := -1
+	driveWord, driveCount := -1, -1
 	if q.ISBN == "" {
-		best := -1
 		for i, w := range words {
 			for _, t := range ill.Bigrams(w) {
-				n, err := s.termCount(ctx, t, 5000)
+				limit := termProbeCap
+				if driveCount >= 0 {
+					limit = min(limit, driveCount+1)
+				}
+				n, err := s.termCount(ctx, t, limit)
 				if err != nil {
 					return res, err
 				}
-				if best < 0 || n < best {
-					best, drive, driveWord = n, t, i
+				if driveCount < 0 || n < driveCount {
+					driveCount, drive, driveWord = n, t, i
 				}
 			}
 		}
@@ -182,8 +201,29 @@ func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, e
 		order = " ORDER BY t.rk, t.record_id"
 	}
 	var n int
-	if err := s.DB.GetContext(ctx, &n, `SELECT COUNT(*) FROM (`+from+` LIMIT `+itoa(SearchTotalCap+1)+`) x`, args...); err != nil {
-		return res, err
+	switch {
+	case driveWord >= 0 && len(filt) == 0:
+		// The driving bigram's postings are exactly the matches (a single
+		// two-character word, no filters), and the probe counted them; the
+		// exact-title matches are among them.
+		n = driveCount - len(exact)
+		if driveCount >= termProbeCap {
+			res.TotalCapped = true
+		}
+	case driveWord >= 0:
+		// Check the first SearchScanCap postings only.
+		scan := strings.Replace(from, "FROM record_terms t JOIN", "FROM (SELECT term, record_id, rk FROM record_terms WHERE term = ? AND rk < 0 ORDER BY rk, record_id LIMIT "+itoa(SearchScanCap)+") t JOIN", 1)
+		if err := s.DB.GetContext(ctx, &n, `SELECT COUNT(*) FROM (`+scan+` LIMIT `+itoa(SearchTotalCap+1)+`) x`,
+			append([]any{uint64(drive)}, args...)...); err != nil {
+			return res, err
+		}
+		if driveCount > SearchScanCap {
+			res.TotalCapped = true
+		}
+	default:
+		if err := s.DB.GetContext(ctx, &n, `SELECT COUNT(*) FROM (`+from+` LIMIT `+itoa(SearchTotalCap+1)+`) x`, args...); err != nil {
+			return res, err
+		}
 	}
 	if n > SearchTotalCap {
 		n, res.TotalCapped = SearchTotalCap, true
@@ -207,6 +247,9 @@ func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, e
 			return res, err
 		}
 		res.Hits = append(res.Hits, ranked...)
+	}
+	if seen := off + len(res.Hits); res.TotalCapped && res.Total < seen {
+		res.Total = seen // the bounded count missed matches the walk found
 	}
 	return res, nil
 }

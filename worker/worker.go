@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -76,6 +77,25 @@ type txn struct {
 	m   ill.Message
 	cal *ill.Calendar
 	r   *ill.Request
+	// saved is the rota as stored (a copy taken when the request was
+	// locked, or after the last SaveRota); move writes the rota only when
+	// it differs, saving a statement on most actions.
+	saved []ill.RotaEntry
+}
+
+func cloneRota(rs []ill.RotaEntry) []ill.RotaEntry {
+	out := make([]ill.RotaEntry, len(rs))
+	for i, e := range rs {
+		out[i] = e
+		out[i].Reasons = slices.Clone(e.Reasons)
+	}
+	return out
+}
+
+func sameRota(a, b []ill.RotaEntry) bool {
+	return slices.EqualFunc(a, b, func(x, y ill.RotaEntry) bool {
+		return x.Library == y.Library && x.Rank == y.Rank && x.Outcome == y.Outcome && slices.Equal(x.Reasons, y.Reasons)
+	})
 }
 
 func (p *Processor) begin(ctx context.Context, m ill.Message, handler string, fn func(*txn) error) error {
@@ -312,8 +332,11 @@ func (t *txn) move(action ill.Action, to ill.State, note string) error {
 	if err := t.tx.UpdateRequest(t.ctx, t.r); err != nil {
 		return err
 	}
-	if err := t.tx.SaveRota(t.ctx, t.r, t.m.At); err != nil {
-		return err
+	if !sameRota(t.r.Rota, t.saved) {
+		if err := t.tx.SaveRota(t.ctx, t.r, t.m.At); err != nil {
+			return err
+		}
+		t.saved = cloneRota(t.r.Rota)
 	}
 	return t.isoOnMove(action, from, to) // issue 6: tell ISO 18626 members
 }
@@ -395,7 +418,7 @@ func (p *Processor) ActTx(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, 
 	if err != nil {
 		return err
 	}
-	t.r = r
+	t.r, t.saved = r, cloneRota(r.Rota)
 	if m.ISO != nil && m.Action == "" {
 		return t.isoInform() // an ISO 18626 message without a state change (issue 6)
 	}

@@ -71,8 +71,12 @@ type Options struct {
 	// Rate, when > 0, starts lifecycles at this many per second instead
 	// (open loop, at most 4×C in flight): latency at a given load.
 	Rate float64
-	// Poll is the first GET interval while waiting for a state (default
-	// 5 ms; it grows by a quarter per poll up to 5×Poll).
+	// Poll is the GET interval while waiting for a state (default 5 ms; it
+	// grows by a quarter per poll up to 5×Poll). The first GET of a step
+	// waits for half the step's recent median "applied" latency, so that
+	// the tool's own reads stay a small part of the database's work (a
+	// GET is three queries); a step slower than that is still seen
+	// within one interval.
 	Poll time.Duration
 	// StepTimeout fails a lifecycle whose state does not appear in time
 	// (default 60 s).
@@ -90,6 +94,29 @@ type StepResult struct {
 	Applied  []time.Duration // POST until the state is visible
 	Retries  int             // 429/503 answers retried
 	Failures int
+	Polls    int // GETs made while waiting for the state
+
+	recent []time.Duration // the last applied latencies (ring), for the first-poll delay
+}
+
+// firstPoll is how long to wait before the first GET: half the median of
+// the step's last 64 applied latencies (0 until 8 are known). Caller holds
+// the run's mutex.
+func (sr *StepResult) firstPoll() time.Duration {
+	if len(sr.recent) < 8 {
+		return 0
+	}
+	s := slices.Clone(sr.recent)
+	slices.Sort(s)
+	return s[len(s)/2] / 2
+}
+
+func (sr *StepResult) observe(d time.Duration) {
+	if len(sr.recent) < 64 {
+		sr.recent = append(sr.recent, d)
+		return
+	}
+	sr.recent[sr.Done%64] = d
 }
 
 // Result of a run.
@@ -229,10 +256,19 @@ func (o *Options) lifecycle(ctx context.Context, i int, p Pair, res *Result, mu 
 		// Wait for the consumers to apply it.
 		var got map[string]any
 		deadline := start.Add(o.StepTimeout)
-		// Poll quickly at first, then back off (×1.25 up to 5×Poll): the
-		// load tool's own reads stay a small part of the database's work.
+		// Wait for half the step's recent median, then poll quickly and
+		// back off (×1.25 up to 5×Poll): the load tool's own reads stay a
+		// small part of the database's work.
+		mu.Lock()
+		first := sr.firstPoll()
+		mu.Unlock()
+		if d := first - time.Since(start); d > 0 {
+			time.Sleep(d)
+		}
 		poll := o.Poll
+		polls := 0
 		for {
+			polls++
 			status, got, _, err = o.call(ctx, "GET", "/v1/requests/"+id, p.Borrower, "", nil)
 			if err != nil {
 				break
@@ -262,6 +298,8 @@ func (o *Options) lifecycle(ctx context.Context, i int, p Pair, res *Result, mu 
 			lender, _ = got["lender"].(string)
 		}
 		mu.Lock()
+		sr.Polls += polls
+		sr.observe(applied)
 		sr.Done++
 		sr.Accept = append(sr.Accept, accepted)
 		sr.Applied = append(sr.Applied, applied)

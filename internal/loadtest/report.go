@@ -77,16 +77,20 @@ func (rp *Report) Ratio() float64 {
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d)/float64(time.Millisecond)) }
 
 func writeSteps(w io.Writer, r *Result) {
-	fmt.Fprintln(w, "| step | done | steps/s | 202 p50 / p99 (ms) | applied p50 / p95 / p99 (ms) | retried 429/503 | failed |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| step | done | steps/s | 202 p50 / p99 (ms) | applied p50 / p95 / p99 (ms) | GETs per step | retried 429/503 | failed |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
 	for _, s := range r.Steps {
 		rate := 0.0
 		if r.Elapsed > 0 {
 			rate = float64(s.Done) / r.Elapsed.Seconds()
 		}
-		fmt.Fprintf(w, "| %s → %s | %d | %.1f | %s / %s | %s / %s / %s | %d | %d |\n", s.Name, s.Want, s.Done, rate,
+		polls := 0.0
+		if s.Done > 0 {
+			polls = float64(s.Polls) / float64(s.Done)
+		}
+		fmt.Fprintf(w, "| %s → %s | %d | %.1f | %s / %s | %s / %s / %s | %.1f | %d | %d |\n", s.Name, s.Want, s.Done, rate,
 			ms(Percentile(s.Accept, 50)), ms(Percentile(s.Accept, 99)),
-			ms(Percentile(s.Applied, 50)), ms(Percentile(s.Applied, 95)), ms(Percentile(s.Applied, 99)), s.Retries, s.Failures)
+			ms(Percentile(s.Applied, 50)), ms(Percentile(s.Applied, 95)), ms(Percentile(s.Applied, 99)), polls, s.Retries, s.Failures)
 	}
 }
 
