@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // OutboxRow is one follow-on message waiting to be relayed.
@@ -36,9 +38,14 @@ func (s *Store) RelayOutbox(ctx context.Context, limit int, publish func([]Outbo
 			return nil
 		}
 		sent, perr := publish(rows)
-		for _, id := range sent {
-			if _, err := t.tx.ExecContext(ctx, `UPDATE outbox SET published_at = ?, attempts = attempts + 1 WHERE id = ?`,
-				time.Now().UTC(), id); err != nil {
+		if len(sent) > 0 {
+			// One statement for the batch; the rows are ours (claimed above).
+			q, args, err := sqlx.In(`UPDATE outbox SET published_at = ?, attempts = attempts + 1 WHERE id IN (?)`,
+				time.Now().UTC(), sent)
+			if err != nil {
+				return err
+			}
+			if _, err := t.tx.ExecContext(ctx, q, args...); err != nil {
 				return err
 			}
 		}
