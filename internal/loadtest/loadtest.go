@@ -73,7 +73,7 @@ type Options struct {
 	Rate float64
 	// Poll is the GET interval while waiting for a state (default 5 ms; it
 	// grows by a quarter per poll up to 5×Poll). The first GET of a step
-	// waits for half the step's recent median "applied" latency, so that
+	// waits for 90 % of the step's recent median "applied" latency, so that
 	// the tool's own reads stay a small part of the database's work (a
 	// GET is three queries); a step slower than that is still seen
 	// within one interval.
@@ -99,7 +99,7 @@ type StepResult struct {
 	recent []time.Duration // the last applied latencies (ring), for the first-poll delay
 }
 
-// firstPoll is how long to wait before the first GET: half the median of
+// firstPoll is how long to wait before the first GET: 90 % of the median of
 // the step's last 64 applied latencies (0 until 8 are known). Caller holds
 // the run's mutex.
 func (sr *StepResult) firstPoll() time.Duration {
@@ -108,7 +108,7 @@ func (sr *StepResult) firstPoll() time.Duration {
 	}
 	s := slices.Clone(sr.recent)
 	slices.Sort(s)
-	return s[len(s)/2] / 2
+	return s[len(s)/2] * 9 / 10
 }
 
 func (sr *StepResult) observe(d time.Duration) {
@@ -256,7 +256,7 @@ func (o *Options) lifecycle(ctx context.Context, i int, p Pair, res *Result, mu 
 		// Wait for the consumers to apply it.
 		var got map[string]any
 		deadline := start.Add(o.StepTimeout)
-		// Wait for half the step's recent median, then poll quickly and
+		// Wait for 90 % of the step's recent median, then poll quickly and
 		// back off (×1.25 up to 5×Poll): the load tool's own reads stay a
 		// small part of the database's work.
 		mu.Lock()
