@@ -170,6 +170,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	before := acked(regs)
+	stBefore := serverStatus(ctx, st)
 	logf("main run: %d lifecycles, concurrency %d", o.n, o.c)
 	rp.Main, err = loadtest.Run(ctx, loadtest.Options{BaseURL: base, Pairs: pairs, N: o.n, C: o.c, RunID: suffix + "m"})
 	if err != nil {
@@ -180,6 +181,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	time.Sleep(500 * time.Millisecond)
 	rp.Deliveries = int(acked(regs) - before)
 	rp.Notes = append(rp.Notes, handlerTimes(regs))
+	if n := rp.Main.Completed; n > 0 && stBefore != nil {
+		// The whole server's statements (the load tool's reads included),
+		// per completed lifecycle: where the database's work goes.
+		after := serverStatus(ctx, st)
+		per := func(k string) float64 { return float64(after[k]-stBefore[k]) / float64(n) }
+		rp.Notes = append(rp.Notes, fmt.Sprintf("database statements per lifecycle (server counters, everything included): "+
+			"%.0f in all; %.0f SELECT, %.0f INSERT, %.0f UPDATE, %.0f DELETE, %.1f COMMIT",
+			per("Questions"), per("Com_select"), per("Com_insert"), per("Com_update"), per("Com_delete"), per("Com_commit")))
+	}
 	logf("main run: %.1f lifecycles/s, %.1f deliveries/s", rp.Main.LifecyclesPerSecond(), rp.DeliveriesPerSecond())
 	if o.half > 0 && rp.Main.LifecyclesPerSecond() > 0 {
 		rate := rp.Main.LifecyclesPerSecond() / 2
@@ -215,6 +225,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%d of %d lifecycles failed (see the report)", rp.Main.Failed, rp.Main.N)
 	}
 	return nil
+}
+
+// serverStatus reads the server's statement counters (nil if it cannot).
+func serverStatus(ctx context.Context, st *mysql.Store) map[string]int64 {
+	var rows []struct {
+		Name  string `db:"Variable_name"`
+		Value int64  `db:"Value"`
+	}
+	if err := st.DB.SelectContext(ctx, &rows, `SHOW GLOBAL STATUS WHERE Variable_name IN
+		('Questions', 'Com_select', 'Com_insert', 'Com_update', 'Com_delete', 'Com_commit')`); err != nil {
+		return nil
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.Name] = r.Value
+	}
+	return out
 }
 
 // workPairs lists (borrower, record) pairs where the borrower holds no
