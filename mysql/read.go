@@ -142,14 +142,17 @@ func (s *Store) ListRequests(ctx context.Context, f ListFilter) ([]*ill.Request,
 // RequestForAccess loads what the API needs to authorise a read or an
 // action: the request and its rota (no events).
 func (s *Store) RequestForAccess(ctx context.Context, id string) (*ill.Request, error) {
-	var row requestRotaRow
-	if err := s.DB.GetContext(ctx, &row, `SELECT `+requestColumns+`, `+rotaJSONColumn+` FROM requests WHERE id = ?`, id); err != nil {
+	var row requestRow
+	if err := s.DB.GetContext(ctx, &row, `SELECT `+requestColumns+` FROM requests WHERE id = ?`, id); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, notFound("request", id)
 		}
 		return nil, err
 	}
-	return row.domain()
+	r := row.domain()
+	var err error
+	r.Rota, err = loadRota(ctx, s.DB, id)
+	return r, err
 }
 
 // Due is a request whose deadline has passed.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -52,36 +51,6 @@ func (r requestRow) domain() *ill.Request {
 		SubmittedAt: r.SubmittedAt, RespondBy: r.RespondBy.Time, ShipBy: r.ShipBy.Time,
 		DueAt: r.DueAt.Time, Provisional: r.Provisional, UpdatedAt: r.UpdatedAt,
 	}
-}
-
-// rotaJSONColumn reads a request's rota in the same round trip as its row:
-// a correlated, non-locking subquery over rota's primary key (request_id,
-// rank_no). Every writer of a request's rota holds the request row lock,
-// so with LockRequest's FOR UPDATE the rota read is the current one.
-const rotaJSONColumn = `(SELECT JSON_ARRAYAGG(JSON_OBJECT('rank', rota.rank_no, 'library', rota.library_code,
-	'outcome', rota.outcome, 'reasons', rota.reasons)) FROM rota WHERE rota.request_id = requests.id) AS rota_json`
-
-// requestRotaRow is a request row with its rota as JSON (rotaJSONColumn).
-type requestRotaRow struct {
-	requestRow
-	RotaJSON sql.NullString `db:"rota_json"`
-}
-
-func (r requestRotaRow) domain() (*ill.Request, error) {
-	out := r.requestRow.domain()
-	if !r.RotaJSON.Valid {
-		return out, nil
-	}
-	var rows []rotaRow
-	if err := json.Unmarshal([]byte(r.RotaJSON.String), &rows); err != nil {
-		return nil, fmt.Errorf("mysql: rota of %s: %w", r.ID, err)
-	}
-	slices.SortFunc(rows, func(a, b rotaRow) int { return a.Rank - b.Rank })
-	out.Rota = make([]ill.RotaEntry, len(rows))
-	for i, e := range rows {
-		out.Rota[i] = e.entry()
-	}
-	return out, nil
 }
 
 // ErrNotFound is returned (wrapped in *ill.Error) when a row does not exist.
@@ -183,19 +152,24 @@ func (t *Tx) InsertRequest(ctx context.Context, r *ill.Request) error {
 // lockRequestSQL reads a request and takes its row lock until commit: every
 // transition of one request is serialised here, whichever consumer process
 // or scheduler instance applies it.
-const lockRequestSQL = `SELECT ` + requestColumns + `, ` + rotaJSONColumn + ` FROM requests WHERE id = ? FOR UPDATE`
+const lockRequestSQL = `SELECT ` + requestColumns + ` FROM requests WHERE id = ? FOR UPDATE`
 
-// LockRequest loads a request with its rota (one round trip), holding the
-// request row lock.
+// LockRequest loads a request with its rota, holding the request row lock.
 func (t *Tx) LockRequest(ctx context.Context, id string) (*ill.Request, error) {
-	var row requestRotaRow
+	var row requestRow
 	if err := t.tx.GetContext(ctx, &row, lockRequestSQL, id); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, notFound("request", id)
 		}
 		return nil, err
 	}
-	return row.domain()
+	r := row.domain()
+	rota, err := loadRota(ctx, t.tx, id)
+	if err != nil {
+		return nil, err
+	}
+	r.Rota = rota
+	return r, nil
 }
 
 const updateRequestSQL = `UPDATE requests SET record_id = ?, title = ?, author = ?, isbn = ?, publisher = ?,
@@ -223,10 +197,23 @@ func (t *Tx) AddEvent(ctx context.Context, requestID, messageID string, e ill.Ev
 }
 
 type rotaRow struct {
-	Rank    int    `db:"rank_no" json:"rank"`
-	Library string `db:"library_code" json:"library"`
-	Outcome string `db:"outcome" json:"outcome"`
-	Reasons string `db:"reasons" json:"reasons"`
+	Rank    int    `db:"rank_no"`
+	Library string `db:"library_code"`
+	Outcome string `db:"outcome"`
+	Reasons string `db:"reasons"`
+}
+
+func loadRota(ctx context.Context, q sqlx.QueryerContext, id string) ([]ill.RotaEntry, error) {
+	var rows []rotaRow
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT rank_no, library_code, outcome, reasons FROM rota
+		WHERE request_id = ? ORDER BY rank_no`, id); err != nil {
+		return nil, err
+	}
+	out := make([]ill.RotaEntry, len(rows))
+	for i, r := range rows {
+		out[i] = r.entry()
+	}
+	return out, nil
 }
 
 func (r rotaRow) entry() ill.RotaEntry {
