@@ -64,6 +64,14 @@ const migration4CourierDays = `ALTER TABLE libraries ADD COLUMN courier_days VAR
 // ... --iso18626-secret`.
 const migration10ISOSecret = `ALTER TABLE libraries ADD COLUMN iso_secret_hash CHAR(64) NOT NULL DEFAULT ''`
 
+// migration16ReportSLA splits the daily roll-up's figures for the SLA and
+// turnaround reports (issue 8): the lender's answers and respond timeouts,
+// and the shipped → received time of the items received.
+const migration16ReportSLA = `ALTER TABLE stats_daily
+	ADD COLUMN answered      INT    NOT NULL DEFAULT 0,
+	ADD COLUMN no_response   INT    NOT NULL DEFAULT 0,
+	ADD COLUMN transit_sum_s BIGINT NOT NULL DEFAULT 0`
+
 // migration is one numbered statement. Versions are explicit (not the slice
 // index) so that work on separate branches reserves its numbers up front and
 // merges without renumbering; a gap is allowed, a reuse is not (TestMigrationVersions).
@@ -82,6 +90,7 @@ var migrations = []migration{
 	{4, migration4CourierDays},      // issue 5
 	{5, migration5ReaderPIN},        // issue 8
 	{10, migration10ISOSecret},      // issue 6: ISO 18626
+	{16, migration16ReportSLA},      // issue 8: SLA and turnaround split in the roll-ups
 }
 
 // MigrationVersions lists the declared migration versions, in order.

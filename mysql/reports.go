@@ -24,6 +24,13 @@ type DayStats struct {
 	Missed         int       `db:"missed_deadlines"`
 	Received       int       `db:"received"`
 	TurnaroundSumS int64     `db:"turnaround_sum_s"`
+	// Answered counts the lender's answers (will supply or unfilled) of the
+	// day, NoResponse its respond timeouts (part of Missed; the rest of
+	// Missed are ship timeouts), TransitSumS Σ (received - shipped)
+	// seconds of the items counted in Received.
+	Answered    int   `db:"answered"`
+	NoResponse  int   `db:"no_response"`
+	TransitSumS int64 `db:"transit_sum_s"`
 }
 
 // liveStatsSQL is the roll-up's own query (rollupSQL's FROM ... GROUP BY)
@@ -32,7 +39,7 @@ type DayStats struct {
 // then (from, to) six times.
 var liveStatsSQL = `SELECT CAST(? AS DATE) AS day, lib AS library_code, SUM(borrowed) AS borrowed, SUM(lent) AS lent,
 	SUM(filled) AS filled, SUM(unfilled) AS unfilled, SUM(missed) AS missed_deadlines, SUM(received) AS received,
-	SUM(turn) AS turnaround_sum_s
+	SUM(turn) AS turnaround_sum_s, SUM(answered) AS answered, SUM(no_resp) AS no_response, SUM(transit) AS transit_sum_s
 ` + rollupSQL[strings.Index(rollupSQL, "\nFROM (")+1:]
 
 // StatsRange returns the daily figures from from to to (inclusive,
@@ -47,8 +54,8 @@ func (s *Store) StatsRange(ctx context.Context, from, to, today ill.Date, librar
 		stored = today.AddDays(-1)
 	}
 	if !stored.Before(from) {
-		q := `SELECT day, library_code, borrowed, lent, filled, unfilled, missed_deadlines, received, turnaround_sum_s
-			FROM stats_daily WHERE day >= ? AND day <= ?`
+		q := `SELECT day, library_code, borrowed, lent, filled, unfilled, missed_deadlines, received, turnaround_sum_s,
+			answered, no_response, transit_sum_s FROM stats_daily WHERE day >= ? AND day <= ?`
 		args := []any{from.String(), stored.String()}
 		if library != "" {
 			q += ` AND library_code = ?`

@@ -254,25 +254,29 @@ func (s *Store) Rollup(ctx context.Context, day ill.Date, at time.Time) (int, er
 // rollupSQL computes one day's figures per library; libraries with no
 // activity get no row. Reads only (no locks beyond the DELETE above).
 const rollupSQL = `INSERT INTO stats_daily (day, library_code, borrowed, lent, filled, unfilled, missed_deadlines,
-	received, turnaround_sum_s, computed_at)
-SELECT ?, lib, SUM(borrowed), SUM(lent), SUM(filled), SUM(unfilled), SUM(missed), SUM(received), SUM(turn), ?
+	received, turnaround_sum_s, answered, no_response, transit_sum_s, computed_at)
+SELECT ?, lib, SUM(borrowed), SUM(lent), SUM(filled), SUM(unfilled), SUM(missed), SUM(received), SUM(turn),
+	SUM(answered), SUM(no_resp), SUM(transit), ?
 FROM (
-	SELECT borrower AS lib, 1 AS borrowed, 0 AS lent, 0 AS filled, 0 AS unfilled, 0 AS missed, 0 AS received, 0 AS turn
+	SELECT borrower AS lib, 1 AS borrowed, 0 AS lent, 0 AS filled, 0 AS unfilled, 0 AS missed, 0 AS received, 0 AS turn,
+		0 AS answered, 0 AS no_resp, 0 AS transit
 	FROM requests WHERE submitted_at >= ? AND submitted_at < ?
 	UNION ALL
-	SELECT library_code, 0, 1, 0, 0, 0, 0, 0 FROM rota
-	WHERE outcome = 'will_supply' AND answered_at >= ? AND answered_at < ?
+	SELECT library_code, 0, IF(outcome = 'will_supply', 1, 0), 0, 0, 0, 0, 0, 1, 0, 0 FROM rota
+	WHERE outcome IN ('will_supply', 'unfilled') AND answered_at >= ? AND answered_at < ?
 	UNION ALL
-	SELECT q.lender, 0, 0, 1, 0, 0, 0, 0 FROM events e JOIN requests q ON q.id = e.request_id
+	SELECT q.lender, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0 FROM events e JOIN requests q ON q.id = e.request_id
 	WHERE e.action = 'ship' AND e.to_state = 'SHIPPED' AND e.at >= ? AND e.at < ?
 	UNION ALL
-	SELECT q.borrower, 0, 0, 0, 1, 0, 0, 0 FROM events e JOIN requests q ON q.id = e.request_id
+	SELECT q.borrower, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 FROM events e JOIN requests q ON q.id = e.request_id
 	WHERE e.to_state = 'UNFILLED' AND e.from_state <> 'UNFILLED' AND e.at >= ? AND e.at < ?
 	UNION ALL
-	SELECT library_code, 0, 0, 0, 0, 1, 0, 0 FROM rota
+	SELECT library_code, 0, 0, 0, 0, 1, 0, 0, 0, IF(outcome = 'no_response', 1, 0), 0 FROM rota
 	WHERE outcome IN ('no_response', 'not_shipped') AND answered_at >= ? AND answered_at < ?
 	UNION ALL
-	SELECT q.borrower, 0, 0, 0, 0, 0, 1, TIMESTAMPDIFF(SECOND, q.submitted_at, e.at)
+	SELECT q.borrower, 0, 0, 0, 0, 0, 1, TIMESTAMPDIFF(SECOND, q.submitted_at, e.at), 0, 0,
+		COALESCE(TIMESTAMPDIFF(SECOND, (SELECT MAX(s.at) FROM events s WHERE s.request_id = q.id
+			AND s.action = 'ship' AND s.to_state = 'SHIPPED' AND s.at <= e.at), e.at), 0)
 	FROM events e JOIN requests q ON q.id = e.request_id
 	WHERE e.action = 'receive' AND e.to_state = 'RECEIVED' AND e.at >= ? AND e.at < ?
 ) x GROUP BY lib`

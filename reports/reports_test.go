@@ -22,15 +22,16 @@ import (
 type fixture struct {
 	st   *mysql.Store
 	libs []string
-	// want[library] = borrowed, lent, filled, unfilled, missed, received, turnaround seconds
-	want map[string]*[7]int64
+	// want[library] = borrowed, lent, filled, unfilled, missed, received, turnaround seconds,
+	// answered, no_response, transit (shipped → received) seconds
+	want map[string]*[10]int64
 	flow map[[2]string]int
 }
 
 func (f *fixture) add(lib string, i int, n int64) {
 	w := f.want[lib]
 	if w == nil {
-		w = &[7]int64{}
+		w = &[10]int64{}
 		f.want[lib] = w
 	}
 	w[i] += n
@@ -44,7 +45,7 @@ func (f *fixture) exec(t *testing.T, q string, args ...any) {
 }
 
 func build(t *testing.T, st *mysql.Store, days []ill.Date) *fixture {
-	f := &fixture{st: st, libs: []string{"THU", "PKU", "RUC", "BNU"}, want: map[string]*[7]int64{}, flow: map[[2]string]int{}}
+	f := &fixture{st: st, libs: []string{"THU", "PKU", "RUC", "BNU"}, want: map[string]*[10]int64{}, flow: map[[2]string]int{}}
 	rng := rand.New(rand.NewPCG(8, 8))
 	n := 0
 	for _, day := range days {
@@ -54,8 +55,8 @@ func build(t *testing.T, st *mysql.Store, days []ill.Date) *fixture {
 			l := f.libs[(f.libs0(b)+1+rng.IntN(3))%4]
 			sub := day.Start().Add(time.Duration(8+rng.IntN(8)) * time.Hour)
 			id := fmt.Sprintf("R%03d", n)
-			outcome := rng.IntN(4) // 0 asked only, 1 will_supply+ship+receive, 2 unfilled, 3 no_response
-			state := map[int]string{0: "REQUESTED", 1: "RECEIVED", 2: "UNFILLED", 3: "REQUESTED"}[outcome]
+			outcome := rng.IntN(5) // 0 asked only, 1 will_supply+ship+receive, 2 unfilled, 3 no_response, 4 not_shipped
+			state := map[int]string{0: "REQUESTED", 1: "RECEIVED", 2: "UNFILLED", 3: "REQUESTED", 4: "REQUESTED"}[outcome]
 			f.exec(t, `INSERT INTO requests (id, borrower, client_request_id, patron_id, title, state, lender, submitted_at, updated_at)
 				VALUES (?, ?, ?, 'P1', ?, ?, ?, ?, ?)`, id, b, id, fmt.Sprintf("书%d", n%5), state, l, sub, sub)
 			f.add(b, 0, 1)
@@ -66,6 +67,7 @@ func build(t *testing.T, st *mysql.Store, days []ill.Date) *fixture {
 			case 1:
 				f.exec(t, `INSERT INTO rota (request_id, rank_no, library_code, outcome, asked_at, answered_at) VALUES (?, 1, ?, 'will_supply', ?, ?)`, id, l, sub, ans)
 				f.add(l, 1, 1)
+				f.add(l, 7, 1)
 				ship := ans.Add(time.Hour)
 				f.exec(t, `INSERT INTO events (request_id, at, actor, action, from_state, to_state) VALUES (?, ?, ?, 'ship', 'WILL_SUPPLY', 'SHIPPED')`, id, ship, l)
 				f.add(l, 2, 1)
@@ -74,12 +76,18 @@ func build(t *testing.T, st *mysql.Store, days []ill.Date) *fixture {
 				f.exec(t, `INSERT INTO events (request_id, at, actor, action, from_state, to_state) VALUES (?, ?, ?, 'receive', 'SHIPPED', 'RECEIVED')`, id, recv, b)
 				f.add(b, 5, 1)
 				f.add(b, 6, int64(recv.Sub(sub).Seconds()))
+				f.add(b, 9, int64(recv.Sub(ship).Seconds()))
 			case 2:
 				f.exec(t, `INSERT INTO rota (request_id, rank_no, library_code, outcome, asked_at, answered_at) VALUES (?, 1, ?, 'unfilled', ?, ?)`, id, l, sub, ans)
 				f.exec(t, `INSERT INTO events (request_id, at, actor, action, from_state, to_state) VALUES (?, ?, ?, 'respond', 'REQUESTED', 'UNFILLED')`, id, ans, l)
 				f.add(b, 3, 1)
+				f.add(l, 7, 1)
 			case 3:
 				f.exec(t, `INSERT INTO rota (request_id, rank_no, library_code, outcome, asked_at, answered_at) VALUES (?, 1, ?, 'no_response', ?, ?)`, id, l, sub, ans)
+				f.add(l, 4, 1)
+				f.add(l, 8, 1)
+			case 4: // accepted, then the ship timer fired
+				f.exec(t, `INSERT INTO rota (request_id, rank_no, library_code, outcome, asked_at, answered_at) VALUES (?, 1, ?, 'not_shipped', ?, ?)`, id, l, sub, ans)
 				f.add(l, 4, 1)
 			}
 		}
@@ -130,6 +138,23 @@ func TestReportsAgreeWithADirectCount(t *testing.T) {
 			want := float64(w[6]) / float64(w[5]) / 3600
 			if got := row[rep.Column("turnaround_h")].(float64); got != want {
 				t.Errorf("%s turnaround %v, want %v", lib, got, want)
+			}
+			// The fixture ships 3 h after submission and receives 1.5 h later.
+			if got := row[rep.Column("submit_to_ship_h")].(float64); got != float64(w[6]-w[9])/float64(w[5])/3600 || got != 3 {
+				t.Errorf("%s submit → ship %v h, want 3", lib, got)
+			}
+			if got := row[rep.Column("ship_to_receive_h")].(float64); got != float64(w[9])/float64(w[5])/3600 || got != 1.5 {
+				t.Errorf("%s ship → receive %v h, want 1.5", lib, got)
+			}
+		}
+		if w[7]+w[8] > 0 {
+			if got, want := row[rep.Column("answered_on_time")], float64(w[7])/float64(w[7]+w[8]); got != want {
+				t.Errorf("%s answered on time %v, want %v (answered %d, no response %d)", lib, got, want, w[7], w[8])
+			}
+		}
+		if notShipped := w[4] - w[8]; w[2]+notShipped > 0 {
+			if got, want := row[rep.Column("shipped_on_time")], float64(w[2])/float64(w[2]+notShipped); got != want {
+				t.Errorf("%s shipped on time %v, want %v (shipped %d, not shipped %d)", lib, got, want, w[2], notShipped)
 			}
 		}
 	}

@@ -287,6 +287,6 @@ func init() {
 	messages["lender_borrower"] = [2]string{"出借馆 ＼ 借入馆", "Lender \\ borrower"}
 	messages["no_data"] = [2]string{"该期间没有数据。", "No data for this period."}
 	messages["courier_api"] = [2]string{"物流线路运量见 GET /v1/reports/courier?date=YYYY-MM-DD（CSV: &format=csv）。", "Courier volume per route: GET /v1/reports/courier?date=YYYY-MM-DD (CSV: &format=csv)."}
-	messages["report_notes"] = [2]string{"满足率 = 已收到 ÷（已收到 + 未满足）；时限达标率 = 同意出借 ÷（同意出借 + 逾期）；周转 = 提交至收到。过去各日取自调度器的每日汇总，当日为实时数据。",
-		"Fill rate = received ÷ (received + unfilled); SLA compliance = accepted ÷ (accepted + missed deadlines); turnaround = submitted → received. Past days come from the scheduler's daily roll-ups, today is live."}
+	messages["report_notes"] = [2]string{"满足率 = 已收到 ÷（已收到 + 未满足）；时限达标率 = 同意出借 ÷（同意出借 + 逾期）；1个工作日内答复率 = 答复 ÷（答复 + 超时未答复）；3个工作日内寄出率 = 已寄出 ÷（已寄出 + 超时未寄出）；周转 = 提交至收到，分为申请→寄出与寄出→收到。过去各日取自调度器的每日汇总，当日为实时数据。",
+		"Fill rate = received ÷ (received + unfilled); SLA compliance = accepted ÷ (accepted + missed deadlines); answered within 1 working day = answers ÷ (answers + respond timeouts); shipped within 3 working days = shipped ÷ (shipped + ship timeouts); turnaround = submitted → received, split into submit → ship and ship → receive. Past days come from the scheduler's daily roll-ups, today is live."}
 }
