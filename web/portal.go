@@ -10,15 +10,21 @@ import (
 	"github.com/balis/illhub/mysql"
 )
 
-// pager is the paging of a list page.
+// pager is the paging of a list page. More means Total is a lower bound
+// (a catalogue search stopped counting, mysql.SearchResults.TotalCapped):
+// the page shows "N+" and offers the next page while pages come back full.
 type pager struct {
 	Page, Pages, Total int
+	More               bool
 	Prev, Next         string // URLs, "" when none
 }
 
-func newPager(r *http.Request, page, perPage, total int) pager {
+func newPager(r *http.Request, page, perPage, total int, more bool) pager {
 	pages := max(1, (total+perPage-1)/perPage)
-	pg := pager{Page: page, Pages: pages, Total: total}
+	if more {
+		pages = max(pages, page+1)
+	}
+	pg := pager{Page: page, Pages: pages, Total: total, More: more}
 	link := func(n int) string {
 		q := r.URL.Query()
 		q.Set("page", strconv.Itoa(n))
@@ -83,7 +89,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, p *Page) error 
 			}
 			*y.dst = n
 		}
-		hits, total, err := h.cfg.Store.Search(r.Context(), sq)
+		res, err := h.cfg.Store.SearchFull(r.Context(), sq)
 		if err != nil {
 			if ill.ErrorCode(err) == ill.CodeBadRequest {
 				_, p.Error = ErrorText(p.Lang, err)
@@ -92,7 +98,9 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, p *Page) error 
 			}
 			return err
 		}
-		d.Hits, d.Pager = hits, newPager(r, page, per, total)
+		// A capped total may be short of the matches: keep offering the
+		// next page while this one is full.
+		d.Hits, d.Pager = res.Hits, newPager(r, page, per, res.Total, res.TotalCapped && len(res.Hits) == per)
 	}
 	return h.render(w, p, "search", d)
 }
@@ -233,7 +241,7 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request, p *Page) error
 	if err != nil {
 		return err
 	}
-	d.Requests, d.Pager = reqs, newPager(r, page, per, total)
+	d.Requests, d.Pager = reqs, newPager(r, page, per, total, false)
 	return h.render(w, p, "history", d)
 }
 

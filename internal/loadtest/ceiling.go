@@ -61,6 +61,17 @@ func BrokerCeiling(ctx context.Context, url string, n, c int) (Ceiling, error) {
 	for i := range body {
 		body[i] = 'x'
 	}
+	elapsed, err := spread(ctx, n, c, func(i int64) error {
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		return pub.Publish(pctx, ill.MsgSubmit, fmt.Sprintf("ceiling-%d", i), body)
+	})
+	return Ceiling{What: "broker: publish with confirm", N: n, C: c, Elapsed: elapsed}, err
+}
+
+// spread runs do(1) … do(n) on c goroutines and returns how long that
+// took; the first error stops the workers and is returned.
+func spread(ctx context.Context, n, c int, do func(i int64) error) (time.Duration, error) {
 	var next atomic.Int64
 	var firstErr error
 	var once sync.Once
@@ -75,10 +86,7 @@ func BrokerCeiling(ctx context.Context, url string, n, c int) (Ceiling, error) {
 				if i > int64(n) {
 					return
 				}
-				pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				err := pub.Publish(pctx, ill.MsgSubmit, fmt.Sprintf("ceiling-%d", i), body)
-				cancel()
-				if err != nil {
+				if err := do(i); err != nil {
 					once.Do(func() { firstErr = err })
 					return
 				}
@@ -86,7 +94,7 @@ func BrokerCeiling(ctx context.Context, url string, n, c int) (Ceiling, error) {
 		}()
 	}
 	wg.Wait()
-	return Ceiling{What: "broker: publish with confirm", N: n, C: c, Elapsed: time.Since(start)}, firstErr
+	return time.Since(start), firstErr
 }
 
 // DBCeiling runs n transactions from c goroutines in a scratch database
@@ -146,30 +154,11 @@ func DBCeiling(ctx context.Context, dsn string, n, c int) (Ceiling, error) {
 			return Ceiling{}, err
 		}
 	}
-	var next atomic.Int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
 	run := randHex(4)
-	start := time.Now()
-	for w := 0; w < c; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				i := next.Add(1)
-				if i > int64(n) {
-					return
-				}
-				if err := ceilingTx(ctx, db, fmt.Sprintf("%s-%d", run, i), int(i%10000)+1); err != nil {
-					once.Do(func() { firstErr = err })
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return Ceiling{What: "database: one transaction per message", N: n, C: c, Elapsed: time.Since(start)}, firstErr
+	elapsed, err := spread(ctx, n, c, func(i int64) error {
+		return ceilingTx(ctx, db, fmt.Sprintf("%s-%d", run, i), int(i%10000)+1)
+	})
+	return Ceiling{What: "database: one transaction per message", N: n, C: c, Elapsed: elapsed}, err
 }
 
 func fillRequests(ctx context.Context, db *sqlx.DB) error {
