@@ -28,6 +28,11 @@ type Config struct {
 	DeliveryLimit int           `envconfig:"ILL_DELIVERY_LIMIT" default:"5"` // attempts before the dead-letter queue
 	OutboxPoll    time.Duration `envconfig:"ILL_OUTBOX_POLL" default:"200ms"`
 	RotaLength    int           `envconfig:"ILL_ROTA_LENGTH" default:"5"`
+	// DirectoryTTL is how long a process keeps the member directory
+	// (libraries' settings, ISO 18626 registrations, closures) in memory
+	// (mysql.Directory): a change made with illctl or the console reaches
+	// running processes within it. 0: read the database every time.
+	DirectoryTTL time.Duration `envconfig:"ILL_DIRECTORY_TTL" default:"30s"`
 	// RotaWeights weigh the soft routing criteria, e.g. "load=1,fill_rate=2,response=0.5"
 	// (issue 4, ill.ParseRotaWeights); empty: strict order (load, fill rate, response time).
 	RotaWeights string `envconfig:"ILL_ROTA_WEIGHTS" default:""`

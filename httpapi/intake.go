@@ -50,14 +50,17 @@ func (s *Server) SubmitFor(ctx context.Context, p mysql.Principal, b ill.SubmitB
 	return SubmitResult{RequestID: id, State: ill.Submitted}, nil
 }
 
-// RequestFor loads request id (with its timeline when full) if principal p
-// may read it; forbidden otherwise.
+// RequestFor loads request id (with its rota and timeline when full;
+// otherwise as much as an action's check needs, mysql.RequestForAction) if
+// principal p may read it; forbidden otherwise.
 func (s *Server) RequestFor(ctx context.Context, p mysql.Principal, id string, full bool) (*ill.Request, error) {
-	load := s.Store.RequestForAccess
+	var req *ill.Request
+	var err error
 	if full {
-		load = s.Store.GetRequest
+		req, err = s.Store.GetRequest(ctx, id)
+	} else {
+		req, err = s.Store.RequestForAction(ctx, id, p.Library, p.Centre)
 	}
-	req, err := load(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -180,6 +180,17 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
 	if f.State != "" && !f.State.Valid() {
 		return ill.FieldError("state", "unknown state %q", q.Get("state"))
 	}
+	if v := q.Get("ids"); v != "" {
+		for _, id := range strings.Split(v, ",") {
+			if id = strings.TrimSpace(id); id == "" || len(id) > 64 {
+				return ill.FieldError("ids", "ids is a comma-separated list of request ids")
+			}
+			f.IDs = append(f.IDs, id)
+		}
+		if len(f.IDs) > mysql.MaxListIDs {
+			return ill.FieldError("ids", "at most %d ids per call", mysql.MaxListIDs)
+		}
+	}
 	for _, d := range []struct {
 		name string
 		dst  **ill.Date

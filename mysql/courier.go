@@ -25,11 +25,30 @@ type CourierStopRow struct {
 	Days   string `db:"courier_days"`
 }
 
-// CourierStops reads the courier settings of the given libraries.
+// CourierStops reads the courier settings of the given libraries (from the
+// Directory when attached).
 func (t *Tx) CourierStops(ctx context.Context, codes ...string) (map[string]CourierStopRow, error) {
 	out := map[string]CourierStopRow{}
 	if len(codes) == 0 {
 		return out, nil
+	}
+	if t.dir != nil {
+		cached := true
+		for _, c := range codes {
+			l, ok, err := t.dir.library(ctx, c)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				cached = false
+				break
+			}
+			out[c] = CourierStopRow{Code: l.Code, NameZH: l.NameZH, Cutoff: l.CourierCutoff, Days: l.CourierDays}
+		}
+		if cached {
+			return out, nil
+		}
+		clear(out)
 	}
 	q, args, err := sqlx.In(`SELECT code, name_zh, courier_cutoff, courier_days FROM libraries WHERE code IN (?)`, codes)
 	if err != nil {
@@ -47,6 +66,7 @@ func (t *Tx) CourierStops(ctx context.Context, codes ...string) (map[string]Cour
 
 // SetCourierDays sets a library's courier days and (when not "") cut-off.
 func (s *Store) SetCourierDays(ctx context.Context, code string, days ill.CourierDays, cutoff string) error {
+	defer s.dir.Forget()
 	res, err := s.DB.ExecContext(ctx, `UPDATE libraries SET courier_days = ?,
 		courier_cutoff = IF(? = '', courier_cutoff, ?) WHERE code = ?`, days.String(), cutoff, cutoff, code)
 	if err != nil {

@@ -42,14 +42,29 @@ func (s *Store) ISOMemberBySymbol(ctx context.Context, symbol string) (*ISOMembe
 	return isoMember(ctx, s.DB, `WHERE iso_symbol = ?`, symbol)
 }
 
-// ISOMember reads a member's ISO 18626 registration by library code.
+// ISOMember reads a member's ISO 18626 registration by library code (from
+// the Directory when attached).
 func (s *Store) ISOMember(ctx context.Context, code string) (*ISOMember, error) {
+	if l, ok, err := s.dir.library(ctx, code); ok || err != nil {
+		return l.isoMember(), err
+	}
 	return isoMember(ctx, s.DB, `WHERE code = ?`, code)
 }
 
-// ISOMember reads a member's ISO 18626 registration inside the transaction.
+// ISOMember reads a member's ISO 18626 registration inside the transaction
+// (from the Directory when attached).
 func (t *Tx) ISOMember(ctx context.Context, code string) (*ISOMember, error) {
+	if l, ok, err := t.dir.library(ctx, code); ok || err != nil {
+		return l.isoMember(), err
+	}
 	return isoMember(ctx, t.tx, `WHERE code = ?`, code)
+}
+
+func (l *Library) isoMember() *ISOMember {
+	if l == nil {
+		return nil
+	}
+	return &ISOMember{Code: l.Code, Symbol: l.ISOSymbol, Endpoint: l.ISOEndpoint, SecretHash: l.ISOSecretHash}
 }
 
 // SetISO registers a library's ISO 18626 symbol, endpoint and secret (each
@@ -59,6 +74,7 @@ func (s *Store) SetISO(ctx context.Context, code, symbol, endpoint, secret strin
 	if secret != "" {
 		hash = ill.HashKey(secret)
 	}
+	defer s.dir.Forget()
 	r, err := s.DB.ExecContext(ctx, `UPDATE libraries SET iso_symbol = IF(? = '', iso_symbol, ?),
 		iso_endpoint = IF(? = '', iso_endpoint, ?), iso_secret_hash = IF(? = '', iso_secret_hash, ?) WHERE code = ?`,
 		symbol, symbol, endpoint, endpoint, hash, hash, code)

@@ -32,11 +32,12 @@ type Library struct {
 	ISOEndpoint     string    `db:"iso_endpoint" json:"-"`
 	CourierCutoff   string    `db:"courier_cutoff" json:"courier_cutoff"`
 	CourierDays     string    `db:"courier_days" json:"courier_days"` // issue 5 (migration 4); set with illctl courier days
+	ISOSecretHash   string    `db:"iso_secret_hash" json:"-"`         // issue 6 (migration 10)
 	CreatedAt       time.Time `db:"created_at" json:"-"`
 }
 
 const libraryColumns = `code, name_zh, name_en, iso_symbol, lending, deposit_required, loan_months, recall_days,
-	fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email, webhook_url, webhook_secret, iso_endpoint, courier_cutoff, courier_days, created_at`
+	fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email, webhook_url, webhook_secret, iso_endpoint, courier_cutoff, courier_days, iso_secret_hash, created_at`
 
 func getLibrary(ctx context.Context, q sqlx.QueryerContext, code string) (*Library, error) {
 	var l Library
@@ -47,13 +48,20 @@ func getLibrary(ctx context.Context, q sqlx.QueryerContext, code string) (*Libra
 	return &l, err
 }
 
-// Library reads one member library.
+// Library reads one member library (from the Directory when attached).
 func (s *Store) Library(ctx context.Context, code string) (*Library, error) {
+	if l, ok, err := s.dir.library(ctx, code); ok || err != nil {
+		return l, err
+	}
 	return getLibrary(ctx, s.DB, code)
 }
 
-// Library reads one member library inside the transaction.
+// Library reads one member library inside the transaction (from the
+// Directory when attached: reference data, not locked).
 func (t *Tx) Library(ctx context.Context, code string) (*Library, error) {
+	if l, ok, err := t.dir.library(ctx, code); ok || err != nil {
+		return l, err
+	}
 	return getLibrary(ctx, t.tx, code)
 }
 
@@ -81,6 +89,7 @@ func (s *Store) AddLibrary(ctx context.Context, l Library) error {
 	if l.ISOSymbol == "" {
 		l.ISOSymbol = l.Code
 	}
+	defer s.dir.Forget()
 	_, err := s.DB.NamedExecContext(ctx, `INSERT INTO libraries (code, name_zh, name_en, iso_symbol, lending,
 		deposit_required, loan_months, recall_days, fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email,
 		webhook_url, webhook_secret, iso_endpoint, courier_cutoff)
@@ -137,8 +146,12 @@ func toRange(c closureRow) ill.DateRange {
 		To: ill.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}}
 }
 
-// Closures returns a library's closures (inside the transaction).
+// Closures returns a library's closures (inside the transaction; from the
+// Directory when attached).
 func (t *Tx) Closures(ctx context.Context, library string) ([]ill.DateRange, error) {
+	if m, ok, err := t.dir.closures(ctx, library); ok || err != nil {
+		return m[library], err
+	}
 	var rows []closureRow
 	if err := t.tx.SelectContext(ctx, &rows, `SELECT library_code, from_day, to_day FROM closures
 		WHERE library_code = ? ORDER BY from_day`, library); err != nil {
@@ -151,11 +164,15 @@ func (t *Tx) Closures(ctx context.Context, library string) ([]ill.DateRange, err
 	return out, nil
 }
 
-// ClosuresOf returns the closures of several libraries in one query.
+// ClosuresOf returns the closures of several libraries in one query (none
+// with the Directory attached).
 func (t *Tx) ClosuresOf(ctx context.Context, libraries []string) (map[string][]ill.DateRange, error) {
 	out := map[string][]ill.DateRange{}
 	if len(libraries) == 0 {
 		return out, nil
+	}
+	if m, ok, err := t.dir.closures(ctx, libraries...); ok || err != nil {
+		return m, err
 	}
 	q, args, err := sqlx.In(`SELECT library_code, from_day, to_day FROM closures WHERE library_code IN (?)
 		ORDER BY library_code, from_day`, libraries)
@@ -174,6 +191,7 @@ func (t *Tx) ClosuresOf(ctx context.Context, libraries []string) (map[string][]i
 
 // AddClosure records a library closure (illctl closures add).
 func (s *Store) AddClosure(ctx context.Context, library string, r ill.DateRange, note string) error {
+	defer s.dir.Forget()
 	_, err := s.DB.ExecContext(ctx, `INSERT INTO closures (library_code, from_day, to_day, note) VALUES (?, ?, ?, ?)`,
 		library, r.From.String(), r.To.String(), note)
 	return err
@@ -207,6 +225,7 @@ func (s *Store) ClosuresByLibrary(ctx context.Context) (map[string][]Closure, er
 // RemoveClosure deletes a closure by id. Deadlines already computed are
 // not moved; new ones use the remaining closures.
 func (s *Store) RemoveClosure(ctx context.Context, id int64) error {
+	defer s.dir.Forget()
 	r, err := s.DB.ExecContext(ctx, `DELETE FROM closures WHERE id = ?`, id)
 	if err != nil {
 		return err

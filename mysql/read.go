@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,6 +51,9 @@ func (s *Store) RequestIDByClientID(ctx context.Context, borrower, clientID stri
 	return row.ID, ill.State(row.State), err
 }
 
+// MaxListIDs bounds ListFilter.IDs (GET /v1/requests?ids=).
+const MaxListIDs = 100
+
 // ListFilter is the history query of R13 / GET /v1/requests.
 type ListFilter struct {
 	Caller   string // library code of the caller
@@ -58,8 +62,12 @@ type ListFilter struct {
 	State    ill.State
 	From, To *ill.Date // Asia/Shanghai dates, inclusive
 	Q        string    // words that must all occur in the title
-	Page     int
-	PerPage  int
+	// IDs, when not empty, restricts the list to these requests (at most
+	// MaxListIDs; those the caller may not see are simply absent): a
+	// member system refreshes the states of many requests in one call.
+	IDs     []string
+	Page    int
+	PerPage int
 }
 
 // ListRequests returns the requests the caller is a party to, newest first,
@@ -98,18 +106,28 @@ func (s *Store) ListRequests(ctx context.Context, f ListFilter) ([]*ill.Request,
 		where = append(where, "q.title LIKE ?")
 		args = append(args, "%"+escapeLike(w)+"%")
 	}
+	if len(f.IDs) > 0 {
+		where = append(where, "q.id IN (?"+strings.Repeat(", ?", len(f.IDs)-1)+")")
+		for _, id := range f.IDs {
+			args = append(args, id)
+		}
+	}
 	cond := "1=1"
 	if len(where) > 0 {
 		cond = strings.Join(where, " AND ")
 	}
-	var total int
-	if err := s.DB.GetContext(ctx, &total, `SELECT COUNT(*) FROM requests q WHERE `+cond, args...); err != nil {
-		return nil, 0, err
-	}
 	var rows []requestRow
 	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+requestColumns+` FROM requests q WHERE `+cond+`
-		ORDER BY q.submitted_at DESC, q.id DESC LIMIT ? OFFSET ?`, append(args, f.PerPage, (f.Page-1)*f.PerPage)...); err != nil {
+		ORDER BY q.submitted_at DESC, q.id DESC LIMIT ? OFFSET ?`, append(slices.Clip(args), f.PerPage, (f.Page-1)*f.PerPage)...); err != nil {
 		return nil, 0, err
+	}
+	// A page that is not full is the last one: the total follows without
+	// counting (a member system's refresh by ids is one query, not two).
+	total := (f.Page-1)*f.PerPage + len(rows)
+	if len(rows) == f.PerPage || (len(rows) == 0 && f.Page > 1) {
+		if err := s.DB.GetContext(ctx, &total, `SELECT COUNT(*) FROM requests q WHERE `+cond, args...); err != nil {
+			return nil, 0, err
+		}
 	}
 	out := make([]*ill.Request, len(rows))
 	byID := make(map[string]*ill.Request, len(rows))
@@ -142,6 +160,29 @@ func (s *Store) ListRequests(ctx context.Context, f ListFilter) ([]*ill.Request,
 // RequestForAccess loads what the API needs to authorise a read or an
 // action: the request and its rota (no events).
 func (s *Store) RequestForAccess(ctx context.Context, id string) (*ill.Request, error) {
+	r, err := s.requestOnly(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	r.Rota, err = loadRota(ctx, s.DB, id)
+	return r, err
+}
+
+// RequestForAction loads what the API needs to check an action by library
+// (centre: a centre key): the request, and its rota only when the caller
+// is neither its borrower, its current lender nor the centre, the one case
+// where the rota decides whether the caller may see it (ill.VisibleTo).
+// One query for the parties' own actions.
+func (s *Store) RequestForAction(ctx context.Context, id, library string, centre bool) (*ill.Request, error) {
+	r, err := s.requestOnly(ctx, id)
+	if err != nil || centre || library == r.Borrower || (r.Lender != "" && library == r.Lender) {
+		return r, err
+	}
+	r.Rota, err = loadRota(ctx, s.DB, id)
+	return r, err
+}
+
+func (s *Store) requestOnly(ctx context.Context, id string) (*ill.Request, error) {
 	var row requestRow
 	if err := s.DB.GetContext(ctx, &row, `SELECT `+requestColumns+` FROM requests WHERE id = ?`, id); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -149,10 +190,7 @@ func (s *Store) RequestForAccess(ctx context.Context, id string) (*ill.Request, 
 		}
 		return nil, err
 	}
-	r := row.domain()
-	var err error
-	r.Rota, err = loadRota(ctx, s.DB, id)
-	return r, err
+	return row.domain(), nil
 }
 
 // Due is a request whose deadline has passed.

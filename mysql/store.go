@@ -30,6 +30,8 @@ type Store struct {
 	DB *sqlx.DB
 	// MaxAttempts bounds InTx's retries of a closure on deadlock/lock wait.
 	MaxAttempts int
+
+	dir *Directory // nil: libraries and closures are read from the database (UseDirectory)
 }
 
 // normalizeDSN forces the session settings the code relies on: UTC times,
@@ -117,7 +119,8 @@ func Migrate(ctx context.Context, dsn string) error {
 // Tx is one database transaction. Methods on Tx are the repository's
 // write-side operations; they must only be called inside InTx's closure.
 type Tx struct {
-	tx *sqlx.Tx
+	tx  *sqlx.Tx
+	dir *Directory
 }
 
 // InTx runs fn in a transaction and commits when it returns nil. On MySQL
@@ -163,7 +166,7 @@ func (s *Store) once(ctx context.Context, fn func(*Tx) error) (err error) {
 			panic(p)
 		}
 	}()
-	if err := fn(&Tx{tx: tx}); err != nil {
+	if err := fn(&Tx{tx: tx, dir: s.dir}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

@@ -39,6 +39,8 @@ func TestBadInputGetsStableCodes(t *testing.T) {
 		{"per_page too big", "GET", "/v1/requests?per_page=101", "THU", nil, 400, "bad_request", "per_page"},
 		{"bad state filter", "GET", "/v1/requests?state=LOST_IN_SPACE", "THU", nil, 400, "bad_request", "state"},
 		{"bad date filter", "GET", "/v1/requests?from=2026-13-01", "THU", nil, 400, "bad_request", "from"},
+		{"empty id in ids", "GET", "/v1/requests?ids=a,,b", "THU", nil, 400, "bad_request", "ids"},
+		{"too many ids", "GET", "/v1/requests?ids=" + strings.Repeat("x,", 100) + "x", "THU", nil, 400, "bad_request", "ids"},
 		{"bad isbn", "GET", "/v1/catalog/search?isbn=9787040406640", "THU", nil, 400, "bad_request", "isbn"},
 		{"empty search", "GET", "/v1/catalog/search", "THU", nil, 400, "bad_request", "q"},
 		{"empty holdings batch", "POST", "/v1/holdings", "THU", `{}`, 400, "bad_request", "upserts"},
@@ -226,6 +228,19 @@ func TestHistoryQuery(t *testing.T) {
 	check("patron_id=H1&from=2026-03-03", b)
 	check("patron_id=H1&to=2026-03-02", a)
 	checkTotal("patron_id=H1&per_page=1&page=2", 2, a)
+	checkTotal("patron_id=H1&per_page=1&page=3", 2) // past the end: counted, nothing listed
+	// A member system refreshes several requests at once (one query when
+	// the page is not full); unknown ids are simply absent.
+	check("ids="+a+","+b+",nonexistent", b, a)
+	check("ids="+b+"&state=CANCELLED")
+	checkTotal("ids="+a+","+b+"&per_page=1", 2, b) // a full page: the total is counted
+	// Another library's ids filter does not reveal THU's requests to it.
+	if _, body := h.call("GET", "/v1/requests?ids="+a+","+b, "RUC", nil); body["total"].(float64) != 0 {
+		t.Errorf("RUC sees THU's requests by id: %v", body)
+	}
+	if _, body := h.call("GET", "/v1/requests?ids="+a+","+b, ill.CentreCode, nil); body["total"].(float64) != 2 {
+		t.Errorf("the centre by ids: %v", body)
+	}
 	// The lender sees both (it was asked), but not by THU's reader id.
 	_, body := h.call("GET", "/v1/requests", "PKU", nil)
 	if body["total"].(float64) != 2 {

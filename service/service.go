@@ -32,6 +32,7 @@ func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*mysql
 	if err != nil {
 		return nil, err
 	}
+	st.UseDirectory(cfg.DirectoryTTL)
 	for delay := 200 * time.Millisecond; ; delay = min(delay*2, 5*time.Second) {
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		err = st.Ping(pctx)

@@ -72,33 +72,24 @@ func (p *Processor) HandleNotice(ctx context.Context, d rabbitmq.Delivery) error
 	}
 	id := ref.NoticeID
 
-	// 1. Claim.
-	var stored *mysql.StoredNotice
-	var x notify.Notice
-	err = p.Store.InTx(ctx, func(tx *mysql.Tx) error {
-		n, err := tx.LockNotice(ctx, id)
-		if err != nil {
-			return err
-		}
-		stored = n
-		if settled(n.Status) {
-			return nil
-		}
-		lib, err := tx.Library(ctx, n.Library)
-		if err != nil {
-			return err
-		}
-		x = notify.Notice{ID: n.ID, RequestID: n.RequestID, Kind: n.Kind, Step: n.Step, Library: n.Library,
-			PatronID: n.PatronID, Locale: n.Locale, Subject: n.Subject, Body: n.Body, CreatedAt: n.CreatedAt,
-			Recipient: n.Recipient, WebhookURL: lib.WebhookURL, WebhookSecret: lib.WebhookSecret}
-		return nil
-	})
+	// 1. Read the notice and its library's channels: plain reads, no
+	// transaction (nothing is held while sending; step 3 re-reads the row
+	// under its lock before recording the outcome).
+	stored, err := p.Store.Notice(ctx, id)
 	if err != nil {
 		return err
 	}
 	if settled(stored.Status) {
 		return nil // a duplicate or a replay of a settled notice
 	}
+	lib, err := p.Store.Library(ctx, stored.Library)
+	if err != nil {
+		return err
+	}
+	n := stored
+	x := notify.Notice{ID: n.ID, RequestID: n.RequestID, Kind: n.Kind, Step: n.Step, Library: n.Library,
+		PatronID: n.PatronID, Locale: n.Locale, Subject: n.Subject, Body: n.Body, CreatedAt: n.CreatedAt,
+		Recipient: n.Recipient, WebhookURL: lib.WebhookURL, WebhookSecret: lib.WebhookSecret}
 	log := p.Log.With("notice_id", id, "request_id", stored.RequestID, "kind", stored.Kind, "message_id", m.ID)
 	delivered := splitChannels(stored.DeliveredVia)
 	var channels []notify.Channel

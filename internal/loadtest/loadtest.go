@@ -4,13 +4,15 @@
 // end-to-end result can be stated as a ratio.
 //
 // One lifecycle is the whole life of a request, each step an API call
-// followed by polling GET /v1/requests/{id} until the consumers applied it:
+// followed by waiting until the consumers applied it, seen through the
+// public API: one watcher polls GET /v1/requests?ids=… (the centre's key)
+// for all requests in flight at once (watch.go):
 //
 //	submit → REQUESTED → respond → WILL_SUPPLY → ship → SHIPPED → receive →
 //	RECEIVED → checkout → ON_LOAN → return → RETURNED → ship_return →
 //	RETURN_SHIPPED → checkin → COMPLETED
 //
-// A step's latency runs from sending the POST to the first GET that shows
+// A step's latency runs from sending the POST to the first poll that shows
 // the new state: it includes the publisher confirm, the queue, the
 // consumer's transaction and up to one polling interval (Options.Poll).
 package loadtest
@@ -71,12 +73,10 @@ type Options struct {
 	// Rate, when > 0, starts lifecycles at this many per second instead
 	// (open loop, at most 4×C in flight): latency at a given load.
 	Rate float64
-	// Poll is the GET interval while waiting for a state (default 5 ms; it
-	// grows by a quarter per poll up to 5×Poll). The first GET of a step
-	// waits for 90 % of the step's recent median "applied" latency, so that
-	// the tool's own reads stay a small part of the database's work (a
-	// GET is three queries); a step slower than that is still seen
-	// within one interval.
+	// Poll is the watcher's interval (default 5 ms): every Poll one
+	// batched GET reads the states of the requests waited for. A request
+	// is first included after 90 % of its step's recent median "applied"
+	// latency, so that most requests are read once or twice per step.
 	Poll time.Duration
 	// StepTimeout fails a lifecycle whose state does not appear in time
 	// (default 60 s).
@@ -94,12 +94,12 @@ type StepResult struct {
 	Applied  []time.Duration // POST until the state is visible
 	Retries  int             // 429/503 answers retried
 	Failures int
-	Polls    int // GETs made while waiting for the state
+	Polls    int // batched GETs that included the request while waiting for the state
 
 	recent []time.Duration // the last applied latencies (ring), for the first-poll delay
 }
 
-// firstPoll is how long to wait before the first GET: 90 % of the median of
+// firstPoll is how long to wait before the first poll: 90 % of the median of
 // the step's last 64 applied latencies (0 until 8 are known). Caller holds
 // the run's mutex.
 func (sr *StepResult) firstPoll() time.Duration {
@@ -129,6 +129,7 @@ type Result struct {
 	// error: the router found no lender); they are not continued.
 	NotRouted int
 	Failed    int
+	Polls     int      // batched GETs the watcher made
 	Errors    []string // the first few failures
 	Steps     []*StepResult
 }
@@ -160,12 +161,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		res.Steps = append(res.Steps, &StepResult{Name: s.Name, Want: s.Want})
 	}
 	var mu sync.Mutex
+	w := newWatcher(&o)
+	wctx, stopWatch := context.WithCancel(ctx)
+	watching := make(chan struct{})
+	go func() { defer close(watching); w.run(wctx) }()
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	one := func(i int) {
 		mu.Lock()
 		p := o.Pairs[rng.IntN(len(o.Pairs))]
 		mu.Unlock()
-		outcome, err := o.lifecycle(ctx, i, p, res, &mu)
+		outcome, err := o.lifecycle(ctx, w, i, p, res, &mu)
 		mu.Lock()
 		defer mu.Unlock()
 		switch {
@@ -211,12 +216,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	wg.Wait()
 	res.Elapsed = time.Since(start)
+	stopWatch()
+	<-watching
+	res.Polls = int(w.calls.Load())
 	return res, ctx.Err()
 }
 
 // lifecycle runs one request through every step; it returns the final
 // state (COMPLETED, or UNFILLED/REJECTED when routing found no lender).
-func (o *Options) lifecycle(ctx context.Context, i int, p Pair, res *Result, mu *sync.Mutex) (ill.State, error) {
+func (o *Options) lifecycle(ctx context.Context, w *watcher, i int, p Pair, res *Result, mu *sync.Mutex) (ill.State, error) {
 	var id, lender string
 	for si, s := range Lifecycle {
 		caller := p.Borrower
@@ -253,52 +261,32 @@ func (o *Options) lifecycle(ctx context.Context, i int, p Pair, res *Result, mu 
 			mu.Unlock()
 			return "", err
 		}
-		// Wait for the consumers to apply it.
-		var got map[string]any
-		deadline := start.Add(o.StepTimeout)
-		// Wait for 90 % of the step's recent median, then poll quickly and
-		// back off (×1.25 up to 5×Poll): the load tool's own reads stay a
-		// small part of the database's work.
+		// Wait for the consumers to apply it: first look after 90 % of the
+		// step's recent median, then at every batched poll.
 		mu.Lock()
 		first := sr.firstPoll()
 		mu.Unlock()
-		if d := first - time.Since(start); d > 0 {
-			time.Sleep(d)
-		}
-		poll := o.Poll
-		polls := 0
-		for {
-			polls++
-			status, got, _, err = o.call(ctx, "GET", "/v1/requests/"+id, p.Borrower, "", nil)
-			if err != nil {
-				break
-			}
-			st := ill.State(fmt.Sprint(got["state"]))
-			if status == http.StatusOK && st == s.Want {
-				break
-			}
-			if s.Name == "submit" && (st == ill.Unfilled || st == ill.Rejected) {
-				return st, nil
-			}
-			if time.Now().After(deadline) {
-				err = fmt.Errorf("%s %s: state %s after %v, want %s", id, s.Name, st, o.StepTimeout, s.Want)
-				break
-			}
-			time.Sleep(poll)
-			poll = min(poll*5/4, 5*o.Poll)
-		}
-		if err != nil {
+		want, submit := s.Want, s.Name == "submit"
+		got := w.wait(ctx, id, start.Add(first), start.Add(o.StepTimeout), func(st ill.State) bool {
+			return st == want || (submit && (st == ill.Unfilled || st == ill.Rejected))
+		})
+		mu.Lock()
+		sr.Polls += got.Polls
+		mu.Unlock()
+		if got.Err != nil {
 			mu.Lock()
 			sr.Failures++
 			mu.Unlock()
-			return "", err
+			return "", fmt.Errorf("%s %s: %w", id, s.Name, got.Err)
+		}
+		if got.State != s.Want {
+			return got.State, nil // not routed: UNFILLED or REJECTED
 		}
 		applied := time.Since(start)
-		if s.Name == "submit" {
-			lender, _ = got["lender"].(string)
+		if submit {
+			lender = got.Lender
 		}
 		mu.Lock()
-		sr.Polls += polls
 		sr.observe(applied)
 		sr.Done++
 		sr.Accept = append(sr.Accept, accepted)

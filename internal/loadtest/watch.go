@@ -1,0 +1,140 @@
+package loadtest
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/mysql"
+)
+
+// watcher observes the states of every request a run is waiting for with
+// one batched read per polling interval, GET /v1/requests?ids=… under the
+// centre's key (which may see every request), instead of one GET per
+// request: the tool's own reads stay a small part of the server's work
+// however many lifecycles are in flight.
+type watcher struct {
+	o     *Options
+	mu    sync.Mutex
+	waits map[string]*waiter
+	calls atomic.Int64 // batched GETs made
+}
+
+type waiter struct {
+	due   time.Time            // not polled before
+	done  func(ill.State) bool // the states that end the wait
+	polls int                  // batched GETs that included this request
+	ch    chan seen            // receives once
+}
+
+// seen is what ended a wait.
+type seen struct {
+	State  ill.State
+	Lender string
+	Polls  int
+	Err    error
+}
+
+func newWatcher(o *Options) *watcher { return &watcher{o: o, waits: map[string]*waiter{}} }
+
+// run polls every o.Poll until ctx ends.
+func (w *watcher) run(ctx context.Context) {
+	t := time.NewTicker(w.o.Poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			w.poll(ctx)
+		}
+	}
+}
+
+// poll reads the due requests' states, at most mysql.MaxListIDs per call,
+// and ends the waits whose state has come.
+func (w *watcher) poll(ctx context.Context) {
+	now := time.Now()
+	var ids []string
+	w.mu.Lock()
+	for id, wt := range w.waits {
+		if !now.Before(wt.due) {
+			ids = append(ids, id)
+			wt.polls++
+		}
+	}
+	w.mu.Unlock()
+	for len(ids) > 0 {
+		n := min(len(ids), mysql.MaxListIDs)
+		batch := ids[:n]
+		ids = ids[n:]
+		w.calls.Add(1)
+		status, body, _, err := w.o.call(ctx, "GET", fmt.Sprintf("/v1/requests?per_page=%d&ids=%s",
+			mysql.MaxListIDs, strings.Join(batch, ",")), ill.CentreCode, "", nil)
+		if err == nil && status != http.StatusOK {
+			err = fmt.Errorf("GET /v1/requests?ids=: status %d %v", status, body)
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				w.fail(batch, err)
+			}
+			continue
+		}
+		results, _ := body["results"].([]any)
+		for _, r := range results {
+			m, _ := r.(map[string]any)
+			id, _ := m["request_id"].(string)
+			st := ill.State(fmt.Sprint(m["state"]))
+			lender, _ := m["lender"].(string)
+			w.mu.Lock()
+			if wt := w.waits[id]; wt != nil && wt.done(st) {
+				delete(w.waits, id)
+				wt.ch <- seen{State: st, Lender: lender, Polls: wt.polls}
+			}
+			w.mu.Unlock()
+		}
+	}
+}
+
+func (w *watcher) fail(ids []string, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, id := range ids {
+		if wt := w.waits[id]; wt != nil {
+			delete(w.waits, id)
+			wt.ch <- seen{Polls: wt.polls, Err: err}
+		}
+	}
+}
+
+// wait blocks until request id reaches a state done accepts (first looked
+// at from due on), or until deadline.
+func (w *watcher) wait(ctx context.Context, id string, due, deadline time.Time, done func(ill.State) bool) seen {
+	wt := &waiter{due: due, done: done, ch: make(chan seen, 1)}
+	w.mu.Lock()
+	w.waits[id] = wt
+	w.mu.Unlock()
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	select {
+	case s := <-wt.ch:
+		return s
+	case <-ctx.Done():
+	case <-timer.C:
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.waits[id] == wt {
+		delete(w.waits, id)
+		if ctx.Err() != nil {
+			return seen{Polls: wt.polls, Err: ctx.Err()}
+		}
+		return seen{Polls: wt.polls, Err: fmt.Errorf("%s: not applied after %v", id, w.o.StepTimeout)}
+	}
+	return <-wt.ch // delivered while timing out
+}

@@ -1,0 +1,141 @@
+package mysql
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/balis/illhub/ill"
+	"github.com/jmoiron/sqlx"
+)
+
+// Directory serves the member directory from memory: every library's row
+// (settings, contact points, ISO 18626 registration, courier days) and
+// every closure, read from the database in two queries and kept for TTL.
+//
+// The consumers read these several times per message (the lender's
+// closures for a deadline, the borrower's locale for a notice, both
+// libraries' ISO 18626 registration after every move); they change a few
+// times a year through illctl or the console. With a directory attached
+// (Store.UseDirectory), a change reaches a running process within TTL,
+// like the national calendar (CalendarCache). Reads inside a transaction
+// are not part of its snapshot; that is harmless here: the rows are
+// reference data, and the transactions run at READ COMMITTED anyway.
+//
+// A library missing from the snapshot (added since it was loaded) is read
+// from the database directly. When a reload fails the previous snapshot is
+// served. Safe for concurrent use.
+type Directory struct {
+	DB  *sqlx.DB
+	TTL time.Duration
+
+	mu     sync.Mutex
+	snap   *directorySnapshot
+	loaded time.Time
+}
+
+type directorySnapshot struct {
+	libs     map[string]*Library
+	closures map[string][]ill.DateRange
+}
+
+func (d *Directory) get(ctx context.Context) (*directorySnapshot, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.snap != nil && time.Since(d.loaded) < d.TTL {
+		return d.snap, nil
+	}
+	snap, err := loadDirectory(ctx, d.DB)
+	if err != nil {
+		if d.snap != nil {
+			return d.snap, nil
+		}
+		return nil, err
+	}
+	d.snap, d.loaded = snap, time.Now()
+	return snap, nil
+}
+
+// Forget drops the snapshot: the next read reloads it. The Store's own
+// writes to libraries and closures call it, so a process sees its own
+// changes at once; other processes see them within TTL.
+func (d *Directory) Forget() {
+	if d == nil {
+		return
+	}
+	d.mu.Lock()
+	d.snap = nil
+	d.mu.Unlock()
+}
+
+func loadDirectory(ctx context.Context, db *sqlx.DB) (*directorySnapshot, error) {
+	var ls []Library
+	if err := db.SelectContext(ctx, &ls, `SELECT `+libraryColumns+` FROM libraries`); err != nil {
+		return nil, err
+	}
+	var cs []closureRow
+	if err := db.SelectContext(ctx, &cs, `SELECT library_code, from_day, to_day FROM closures
+		ORDER BY library_code, from_day`); err != nil {
+		return nil, err
+	}
+	snap := &directorySnapshot{libs: make(map[string]*Library, len(ls)), closures: map[string][]ill.DateRange{}}
+	for i := range ls {
+		snap.libs[ls[i].Code] = &ls[i]
+	}
+	for _, c := range cs {
+		snap.closures[c.Library] = append(snap.closures[c.Library], toRange(c))
+	}
+	return snap, nil
+}
+
+// UseDirectory makes the store's reads of libraries and closures (Library,
+// Closures, ClosuresOf, ISOMember, CourierStops, on Store and on Tx) serve
+// from a Directory refreshed every ttl. ttl ≤ 0 leaves every read to the
+// database. Call it once, before the store is shared.
+func (s *Store) UseDirectory(ttl time.Duration) {
+	if ttl <= 0 {
+		s.dir = nil
+		return
+	}
+	s.dir = &Directory{DB: s.DB, TTL: ttl}
+}
+
+// library returns a copy of the cached row of code; ok is false when there
+// is no directory or the library is not in its snapshot.
+func (d *Directory) library(ctx context.Context, code string) (*Library, bool, error) {
+	if d == nil {
+		return nil, false, nil
+	}
+	snap, err := d.get(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	l, ok := snap.libs[code]
+	if !ok {
+		return nil, false, nil
+	}
+	c := *l
+	return &c, true, nil
+}
+
+// closures returns the cached closures of the given libraries; ok is false
+// without a directory or when one of them is not in the snapshot.
+func (d *Directory) closures(ctx context.Context, codes ...string) (map[string][]ill.DateRange, bool, error) {
+	if d == nil {
+		return nil, false, nil
+	}
+	snap, err := d.get(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	out := make(map[string][]ill.DateRange, len(codes))
+	for _, c := range codes {
+		if _, ok := snap.libs[c]; !ok {
+			return nil, false, nil
+		}
+		if cl := snap.closures[c]; len(cl) > 0 {
+			out[c] = cl // shared, read-only
+		}
+	}
+	return out, true, nil
+}
