@@ -27,7 +27,11 @@ type Config struct {
 	Prefetch      int           `envconfig:"ILL_PREFETCH" default:"16"`      // AMQP QoS per channel
 	DeliveryLimit int           `envconfig:"ILL_DELIVERY_LIMIT" default:"5"` // attempts before the dead-letter queue
 	OutboxPoll    time.Duration `envconfig:"ILL_OUTBOX_POLL" default:"200ms"`
-	RotaLength    int           `envconfig:"ILL_ROTA_LENGTH" default:"5"`
+	// GroupMax is how many prefetched deliveries a requests or courier
+	// worker may apply in one transaction (rabbitmq.Consumer.Group); 1:
+	// one transaction per delivery.
+	GroupMax   int `envconfig:"ILL_GROUP_MAX" default:"8"`
+	RotaLength int `envconfig:"ILL_ROTA_LENGTH" default:"5"`
 	// DirectoryTTL is how long a process keeps the member directory
 	// (libraries' settings, ISO 18626 registrations, closures) in memory
 	// (mysql.Directory): a change made with illctl or the console reaches

@@ -97,7 +97,7 @@ func (t *Tx) ApplyHoldings(ctx context.Context, library string, b ill.HoldingsBa
 	return applyHoldings(ctx, t.tx, library, b, at)
 }
 
-func applyHoldings(ctx context.Context, tx *sqlx.Tx, library string, b ill.HoldingsBatch, at time.Time) (HoldingsResult, error) {
+func applyHoldings(ctx context.Context, tx *txConn, library string, b ill.HoldingsBatch, at time.Time) (HoldingsResult, error) {
 	var res HoldingsResult
 	at = at.UTC()
 	// Current record of every local id the batch names.
@@ -241,7 +241,7 @@ type conflict struct {
 }
 
 // matchHolding finds or creates the union record of one holding.
-func matchHolding(ctx context.Context, tx *sqlx.Tx, h ill.Holding, byISBN map[string]recRef) (int64, []conflict, error) {
+func matchHolding(ctx context.Context, tx *txConn, h ill.Holding, byISBN map[string]recRef) (int64, []conflict, error) {
 	var cs []conflict
 	isbn, isbnOK := ill.NormalizeISBN(h.ISBN)
 	if strings.TrimSpace(h.ISBN) != "" && !isbnOK {

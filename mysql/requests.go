@@ -172,28 +172,81 @@ func (t *Tx) LockRequest(ctx context.Context, id string) (*ill.Request, error) {
 	return r, nil
 }
 
+// claimRequestSQL records a message in the inbox and, in the same round
+// trip, locks and reads its request (ROW_COUNT() is the INSERT IGNORE's: 1
+// the first time, 0 for a message seen before) and reads the rota.
+const claimRequestSQL = `INSERT IGNORE INTO inbox (message_id, handler, processed_at) VALUES (?, ?, ?);
+SELECT ROW_COUNT() AS first_time, ` + requestColumns + ` FROM requests WHERE id = ? FOR UPDATE;
+SELECT rank_no, library_code, outcome, reasons FROM rota WHERE request_id = ? ORDER BY rank_no`
+
+// ClaimRequest is MarkProcessed followed by LockRequest in one round trip:
+// first is false for a message seen before (then r is still read and
+// locked, and the caller does nothing more). not_found when there is no
+// such request.
+func (t *Tx) ClaimRequest(ctx context.Context, handler, messageID string, at time.Time, id string) (first bool, r *ill.Request, err error) {
+	rows, err := t.tx.QueryxContext(ctx, claimRequestSQL, messageID, handler, at.UTC(), id, id)
+	if err != nil {
+		return false, nil, err
+	}
+	defer rows.Close()
+	var row struct {
+		First int64 `db:"first_time"`
+		requestRow
+	}
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return false, nil, err
+		}
+		return false, nil, notFound("request", id)
+	}
+	if err := rows.StructScan(&row); err != nil {
+		return false, nil, err
+	}
+	r = row.requestRow.domain()
+	r.Rota = []ill.RotaEntry{}
+	if !rows.NextResultSet() {
+		if err := rows.Err(); err != nil {
+			return false, nil, err
+		}
+		return false, nil, fmt.Errorf("mysql: claim of %s: no rota result", id)
+	}
+	for rows.Next() {
+		var rr rotaRow // plain Scan: sqlx keeps the first result set's field map
+		if err := rows.Scan(&rr.Rank, &rr.Library, &rr.Outcome, &rr.Reasons); err != nil {
+			return false, nil, err
+		}
+		r.Rota = append(r.Rota, rr.entry())
+	}
+	if err := rows.Err(); err != nil {
+		return false, nil, err
+	}
+	return row.First == 1, r, nil
+}
+
 const updateRequestSQL = `UPDATE requests SET record_id = ?, title = ?, author = ?, isbn = ?, publisher = ?,
 	year = ?, state = ?, reason = ?, lender = ?, item_barcode = ?, respond_by = ?, ship_by = ?, due_at = ?,
 	provisional = ?, updated_at = ? WHERE id = ?`
 
-// UpdateRequest writes back a request loaded with LockRequest.
+// UpdateRequest writes back a request loaded with LockRequest (queued: sent
+// with the transaction's next statement or its commit, see txConn).
 func (t *Tx) UpdateRequest(ctx context.Context, r *ill.Request) error {
-	_, err := t.tx.ExecContext(ctx, updateRequestSQL, nullInt(r.RecordID), r.Title, r.Author, r.ISBN,
+	t.tx.later(updateRequestSQL, nullInt(r.RecordID), r.Title, r.Author, r.ISBN,
 		r.Publisher, r.Year, string(r.State), string(r.Reason), nullStr(r.Lender), r.ItemBarcode,
 		nullTime(r.RespondBy), nullTime(r.ShipBy), nullTime(r.DueAt), r.Provisional, r.UpdatedAt.UTC(), r.ID)
-	return err
+	return nil
 }
 
-// AddEvent appends to the request's immutable timeline.
+// AddEvent appends to the request's immutable timeline (queued, see
+// txConn).
 func (t *Tx) AddEvent(ctx context.Context, requestID, messageID string, e ill.Event) error {
 	note := e.Note
 	if r := []rune(note); len(r) > 2000 {
 		note = string(r[:2000])
 	}
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO events (request_id, at, actor, action, from_state, to_state, note, message_id)
+	t.tx.later(`INSERT INTO events (request_id, at, actor, action, from_state, to_state, note, message_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, requestID, e.At.UTC(), e.Actor, string(e.Action), string(e.From),
 		string(e.To), note, messageID)
-	return err
+	return nil
 }
 
 type rotaRow struct {
@@ -250,8 +303,8 @@ func (t *Tx) SaveRota(ctx context.Context, r *ill.Request, at time.Time) error {
 	}
 	sb.WriteString(` ON DUPLICATE KEY UPDATE outcome = VALUES(outcome),
 		asked_at = COALESCE(asked_at, VALUES(asked_at)), answered_at = COALESCE(answered_at, VALUES(answered_at))`)
-	_, err := t.tx.ExecContext(ctx, sb.String(), args...)
-	return err
+	t.tx.later(sb.String(), args...) // queued, see txConn
+	return nil
 }
 
 // Enqueue writes a follow-on message to the outbox, to be relayed after
@@ -261,9 +314,9 @@ func (t *Tx) Enqueue(ctx context.Context, m ill.Message) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT IGNORE INTO outbox (message_id, routing_key, body, created_at)
-		VALUES (?, ?, ?, ?)`, m.ID, m.Type, body, m.At.UTC())
-	return err
+	t.tx.later(`INSERT IGNORE INTO outbox (message_id, routing_key, body, created_at)
+		VALUES (?, ?, ?, ?)`, m.ID, m.Type, body, m.At.UTC()) // queued, see txConn
+	return nil
 }
 
 // Notice is a message to a reader or library.

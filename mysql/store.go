@@ -55,6 +55,11 @@ func normalizeDSN(dsn string) (*gomysql.Config, error) {
 	// round trip per statement instead of prepare + execute + close, which
 	// halves the round trips of a consumer's transaction (issue 7 profile).
 	cfg.InterpolateParams = true
+	// Several statements per round trip: a transaction's queued writes are
+	// sent together (txConn.later). Every statement is built from
+	// constants with ? placeholders, and arguments are escaped by the
+	// driver, never concatenated.
+	cfg.MultiStatements = true
 	return cfg, nil
 }
 
@@ -119,7 +124,7 @@ func Migrate(ctx context.Context, dsn string) error {
 // Tx is one database transaction. Methods on Tx are the repository's
 // write-side operations; they must only be called inside InTx's closure.
 type Tx struct {
-	tx  *sqlx.Tx
+	tx  *txConn
 	dir *Directory
 }
 
@@ -129,6 +134,16 @@ type Tx struct {
 // fn must therefore have no effects outside the transaction. Errors that
 // survive the retries are returned wrapped as ill transient errors.
 func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
+	if g, ok := ctx.Value(groupKey{}).(*group); ok && g.store == s {
+		// Inside Group: join its transaction. No retry here: an error
+		// rolls the whole group back and its messages are applied again
+		// one by one, each in an InTx of its own.
+		if err := fn(&Tx{tx: g.tx, dir: s.dir}); err != nil {
+			g.failed = true // even if the caller swallows it: its writes are in the group
+			return Classify(err)
+		}
+		return nil
+	}
 	attempts := s.MaxAttempts
 	if attempts < 1 {
 		attempts = 1
@@ -155,6 +170,50 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 	return &ill.Error{Code: ill.CodeTransient, Message: fmt.Sprintf("database busy after %d attempts: %v", attempts, err)}
 }
 
+type groupKey struct{}
+
+type group struct {
+	store  *Store
+	tx     *txConn // shared by the joined closures: queued writes flush in order
+	failed bool    // a joined closure failed: the group must not commit
+}
+
+// Group runs apply with a context in which every InTx of this store joins
+// one transaction, and commits it when apply returns nil; on any error
+// nothing is committed. The consumers use it to apply several prefetched
+// messages (each with its inbox row, state changes and outbox rows) in one
+// transaction (rabbitmq.Consumer.Group): one BEGIN and one durable COMMIT
+// for the lot. apply's InTx closures are not retried inside the group (a
+// deadlock fails the group; the caller then applies its messages one by
+// one). The joined transaction holds every lock taken until the end of
+// apply, so groups are kept small.
+func (s *Store) Group(ctx context.Context, apply func(ctx context.Context) error) (err error) {
+	defer func() { err = Classify(err) }()
+	tx, err := s.DB.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	g := &group{store: s, tx: &txConn{tx: tx}}
+	if err := apply(context.WithValue(ctx, groupKey{}, g)); err != nil || g.failed {
+		_ = tx.Rollback()
+		if err == nil {
+			err = errors.New("mysql: a closure of the group failed")
+		}
+		return err
+	}
+	if err := g.tx.finish(ctx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
 func (s *Store) once(ctx context.Context, fn func(*Tx) error) (err error) {
 	tx, err := s.DB.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	if err != nil {
@@ -166,7 +225,12 @@ func (s *Store) once(ctx context.Context, fn func(*Tx) error) (err error) {
 			panic(p)
 		}
 	}()
-	if err := fn(&Tx{tx: tx, dir: s.dir}); err != nil {
+	t := &Tx{tx: &txConn{tx: tx}, dir: s.dir}
+	if err := fn(t); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := t.tx.finish(ctx); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -46,6 +47,22 @@ type Consumer struct {
 	// the worker drops its channel after the handler succeeded and before
 	// acking, as a process killed at that instant would.
 	CrashAfterHandle func(Delivery) bool
+
+	// Group, when set, lets a worker apply the deliveries it already holds
+	// (prefetched, up to MaxGroup) as one unit: Group must run apply, in
+	// which Handle is called for each delivery in turn, and make
+	// everything apply did durable, or nothing (mysql.Store.Group: one
+	// database transaction). After Group returns nil every delivery of
+	// the group is acked (one multiple ack). When apply or the commit
+	// fails, nothing of the group happened and the worker handles its
+	// deliveries one at a time as usual, so failures, retries and
+	// dead-lettering stay per message. A worker only groups what is
+	// already waiting: at low load every group is one delivery.
+	Group    func(ctx context.Context, apply func(ctx context.Context) error) error
+	MaxGroup int // deliveries per group (default 8; 1: no grouping)
+	// ObserveGroup, when set, is told each group's size and whether it
+	// was committed as one unit (metrics).
+	ObserveGroup func(queue string, size int, committed bool)
 }
 
 // Run consumes until ctx is cancelled. On cancellation it stops taking new
@@ -153,11 +170,103 @@ func (c *Consumer) worker(ctx context.Context, conn *amqp.Connection, n int) err
 			if !ok {
 				return fmt.Errorf("delivery channel closed")
 			}
-			if crashed := c.deliver(ctx, ch, d); crashed {
+			group := c.gather(d, deliveries)
+			crashed := false
+			if len(group) == 1 {
+				crashed = c.deliver(ctx, ch, d)
+			} else {
+				crashed = c.deliverGroup(ctx, ch, group)
+			}
+			if crashed {
 				return fmt.Errorf("simulated crash before ack")
 			}
 		}
 	}
+}
+
+// gather returns d and the deliveries already waiting behind it, at most
+// MaxGroup in all (only d without a Group). It never waits.
+func (c *Consumer) gather(d amqp.Delivery, deliveries <-chan amqp.Delivery) []amqp.Delivery {
+	group := []amqp.Delivery{d}
+	limit := c.MaxGroup
+	if limit == 0 {
+		limit = 8
+	}
+	if c.Group == nil {
+		return group
+	}
+	for len(group) < limit {
+		// amqp091-go hands deliveries over an unbuffered channel from a
+		// goroutine that holds the prefetched ones: let it run before
+		// looking, or a waiting delivery is missed.
+		runtime.Gosched()
+		select {
+		case next, ok := <-deliveries:
+			if !ok {
+				return group // the caller sees the closed channel next
+			}
+			group = append(group, next)
+		default:
+			return group
+		}
+	}
+	return group
+}
+
+// deliverGroup applies ds as one unit through Group and acks them all, or,
+// when that fails, delivers them one at a time.
+func (c *Consumer) deliverGroup(ctx context.Context, ch *amqp.Channel, ds []amqp.Delivery) (crashed bool) {
+	start := time.Now()
+	dels := make([]Delivery, len(ds))
+	for i, d := range ds {
+		dels[i] = Delivery{MessageID: d.MessageId, RoutingKey: d.RoutingKey, Body: d.Body, Attempt: attempt(d)}
+	}
+	timeout := c.HandlerTimeout
+	if timeout == 0 {
+		timeout = 60 * time.Second
+	}
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	err := c.Group(hctx, func(gctx context.Context) error {
+		for _, del := range dels {
+			if err := c.safeHandle(gctx, del); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	cancel()
+	if c.ObserveGroup != nil {
+		c.ObserveGroup(c.Queue, len(ds), err == nil)
+	}
+	if err != nil {
+		// Nothing of the group was applied: one at a time, each with its
+		// own outcome (a poison message no longer holds the others back).
+		c.Log.Debug("group not applied; delivering one at a time", "queue", c.Queue, "size", len(ds), "err", err)
+		for _, d := range ds {
+			if c.deliver(ctx, ch, d) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, del := range dels {
+		if c.CrashAfterHandle != nil && c.CrashAfterHandle(del) {
+			return true
+		}
+	}
+	// Every earlier delivery on this channel is settled already (the
+	// worker handles its deliveries in order), so a multiple ack of the
+	// last one acks exactly this group.
+	if err := ch.Ack(ds[len(ds)-1].DeliveryTag, true); err != nil {
+		c.Log.Warn("ack failed; the group will be redelivered and deduplicated", "queue", c.Queue, "size", len(ds), "err", err)
+	}
+	if c.Observe != nil {
+		per := time.Since(start) / time.Duration(len(ds))
+		for range ds {
+			c.Observe(c.Queue, ill.Ack, per)
+		}
+	}
+	return false
 }
 
 // deliver runs the handler and acks, requeues or dead-letters. The handler

@@ -149,16 +149,36 @@ func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 		handled.WithLabelValues(q, [...]string{"ack", "requeue", "dead_letter"}[d]).Inc()
 		took.WithLabelValues(q).Observe(dur.Seconds())
 	}
+	groups := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "illhub_delivery_groups_total",
+		Help: "Groups of prefetched deliveries applied in one transaction, by queue and outcome (committed, split: applied one by one after a failure)."},
+		[]string{"queue", "outcome"})
+	groupSize := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "illhub_delivery_group_size",
+		Help: "Deliveries per group.", Buckets: []float64{2, 3, 4, 6, 8, 12, 16}}, []string{"queue"})
+	reg.MustRegister(groups, groupSize)
+	observeGroup := func(q string, size int, committed bool) {
+		groups.WithLabelValues(q, map[bool]string{true: "committed", false: "split"}[committed]).Inc()
+		groupSize.WithLabelValues(q).Observe(float64(size))
+	}
 	topo := topology(cfg)
 	pool := func(queue string, h rabbitmq.Handler, workers int) *rabbitmq.Consumer {
 		return &rabbitmq.Consumer{URL: cfg.AMQPURL, Topo: topo, Queue: queue, Workers: workers,
 			Prefetch: cfg.Prefetch, Handle: h, Log: log, Observe: observe}
 	}
+	// The requests and courier pools apply what they have prefetched in
+	// groups (one transaction per group, rabbitmq.Consumer.Group); the
+	// notices and ISO 18626 pools call other systems and take one message
+	// at a time.
+	grouped := func(c *rabbitmq.Consumer) *rabbitmq.Consumer {
+		if cfg.GroupMax > 1 {
+			c.Group, c.MaxGroup, c.ObserveGroup = st.Group, cfg.GroupMax, observeGroup
+		}
+		return c
+	}
 	c := &Consumers{Processor: p, Pools: []*rabbitmq.Consumer{
-		pool(rabbitmq.QueueRequests, p.HandleRequests, cfg.Workers),
+		grouped(pool(rabbitmq.QueueRequests, p.HandleRequests, cfg.Workers)),
 		pool(rabbitmq.QueueHoldings, p.HandleHoldings, max(1, cfg.Workers/4)),
 		pool(rabbitmq.QueueNotices, p.HandleNotice, max(1, cfg.Workers/4)),
-		pool(rabbitmq.QueueCourier, p.HandleShipment, max(1, cfg.Workers/4)),
+		grouped(pool(rabbitmq.QueueCourier, p.HandleShipment, max(1, cfg.Workers/4))),
 		pool(rabbitmq.QueueISO, p.HandleISO, max(1, cfg.Workers/4)), // issue 6
 	}}
 	c.Relay = &Relay{Store: st, Pub: &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topo, Log: log},

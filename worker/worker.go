@@ -409,15 +409,12 @@ func (p *Processor) ActTx(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, 
 			return ill.Errorf(ill.CodeBadRequest, "action body: %v", err)
 		}
 	}
-	first, err := tx.MarkProcessed(ctx, "requests", m.ID, m.At)
+	// The inbox row, the request's row lock and its rota in one round trip.
+	first, r, err := tx.ClaimRequest(ctx, "requests", m.ID, m.At, m.RequestID)
 	if err != nil || !first {
 		return err // a redelivery: already applied, ack without effect
 	}
 	t := &txn{p: p, ctx: ctx, tx: tx, m: m, cal: cal}
-	r, err := t.tx.LockRequest(ctx, m.RequestID)
-	if err != nil {
-		return err
-	}
 	t.r, t.saved = r, cloneRota(r.Rota)
 	if m.ISO != nil && m.Action == "" {
 		return t.isoInform() // an ISO 18626 message without a state change (issue 6)

@@ -181,7 +181,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// count those that belong to the main run's lifecycles.
 	time.Sleep(500 * time.Millisecond)
 	rp.Deliveries = int(acked(regs) - before)
-	rp.Notes = append(rp.Notes, handlerTimes(regs))
+	rp.Notes = append(rp.Notes, handlerTimes(regs), groupStats(regs))
 	if n := rp.Main.Completed; n > 0 && stBefore != nil {
 		// The whole server's statements (the load tool's reads included),
 		// per completed lifecycle: where the database's work goes.
@@ -353,4 +353,33 @@ func handlerTimes(regs []*prometheus.Registry) string {
 		parts = append(parts, fmt.Sprintf("%s %d deliveries, mean %.1f ms", q, a.n, a.sum/float64(max(a.n, 1))*1000))
 	}
 	return "consumer handler time per queue (all runs): " + strings.Join(parts, "; ")
+}
+
+// groupStats summarises illhub_delivery_group_size and
+// illhub_delivery_groups_total: how many deliveries were applied in groups
+// of more than one (rabbitmq.Consumer.Group) and how large they were.
+func groupStats(regs []*prometheus.Registry) string {
+	var groups uint64
+	var grouped float64
+	split := 0.0
+	for _, reg := range regs {
+		mfs, _ := reg.Gather()
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				switch mf.GetName() {
+				case "illhub_delivery_group_size":
+					groups += m.GetHistogram().GetSampleCount()
+					grouped += m.GetHistogram().GetSampleSum()
+				case "illhub_delivery_groups_total":
+					for _, l := range m.GetLabel() {
+						if l.GetName() == "outcome" && l.GetValue() == "split" {
+							split += m.GetCounter().GetValue()
+						}
+					}
+				}
+			}
+		}
+	}
+	return fmt.Sprintf("groups (all runs): %d groups of 2 or more deliveries, %.0f deliveries in them (mean %.1f per group), %.0f split after a failure",
+		groups, grouped, grouped/float64(max(groups, 1)), split)
 }
