@@ -232,7 +232,7 @@ func TestHistoryQuery(t *testing.T) {
 	// A member system refreshes several requests at once (one query when
 	// the page is not full); unknown ids are simply absent.
 	check("ids="+a+","+b+",nonexistent", b, a)
-	check("ids="+b+"&state=CANCELLED")
+	check("ids=" + b + "&state=CANCELLED")
 	checkTotal("ids="+a+","+b+"&per_page=1", 2, b) // a full page: the total is counted
 	// Another library's ids filter does not reveal THU's requests to it.
 	if _, body := h.call("GET", "/v1/requests?ids="+a+","+b, "RUC", nil); body["total"].(float64) != 0 {
