@@ -90,51 +90,92 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// candidatesSQL aggregates, per member holding the record, its copies and
-// its last-90-days lending history (plain reads, no locks: routing facts
-// may be a moment stale, which is harmless).
+// candidatesSQL lists, per member holding the record, its copies (plain
+// reads, no locks: routing facts may be a moment stale, which is harmless).
 const candidatesSQL = `SELECT h.library_code AS library,
-	SUM(h.available) AS available, MAX(h.lendable) AS lendable,
-	(SELECT COUNT(*) FROM rota r WHERE r.library_code = h.library_code AND r.outcome = 'will_supply'
-		AND r.asked_at >= ?) AS lent,
-	(SELECT COUNT(*) FROM rota r WHERE r.library_code = h.library_code
-		AND r.outcome IN ('will_supply','unfilled','no_response','not_shipped') AND r.asked_at >= ?) AS answered,
-	(SELECT COUNT(*) FROM requests q WHERE q.borrower = h.library_code AND q.submitted_at >= ?) AS borrowed
+	SUM(h.available) AS available, MAX(h.lendable) AS lendable
 FROM holdings h JOIN libraries l ON l.code = h.library_code AND l.lending = 1
 WHERE h.record_id = ?
 GROUP BY h.library_code`
 
+// lenderFactsSQL is a library's last-90-days lending history (one row per
+// library code in the IN list, which is appended).
+const lenderFactsSQL = `SELECT l.code AS library,
+	(SELECT COUNT(*) FROM rota r WHERE r.library_code = l.code AND r.outcome = 'will_supply'
+		AND r.asked_at >= ?) AS lent,
+	(SELECT COUNT(*) FROM rota r WHERE r.library_code = l.code
+		AND r.outcome IN ('will_supply','unfilled','no_response','not_shipped') AND r.asked_at >= ?) AS answered,
+	(SELECT COUNT(*) FROM requests q WHERE q.borrower = l.code AND q.submitted_at >= ?) AS borrowed
+FROM libraries l WHERE l.code IN `
+
+// lenderFacts is one library's routing history (ill.Candidate's Lent,
+// Borrowed, FillRate and MedianResponseHours).
+type lenderFacts struct {
+	Lent, Answered, Borrowed int
+	MedianHours              float64
+}
+
 // Candidates returns the lenders holding a record with their routing facts.
-// OpenToday is left for the caller, who knows the calendar.
+// OpenToday is left for the caller, who knows the calendar. The copies are
+// read live; the lenders' 90-day history comes from the Directory when one
+// is attached (refreshed per library every TTL: it changes slowly, and
+// reading it costs a range scan per lender that grows with the history).
 func (t *Tx) Candidates(ctx context.Context, recordID int64, at time.Time) ([]ill.Candidate, error) {
-	since := at.Add(-90 * 24 * time.Hour).UTC()
 	var rows []struct {
 		Library   string `db:"library"`
 		Available int    `db:"available"`
 		Lendable  bool   `db:"lendable"`
-		Lent      int    `db:"lent"`
-		Answered  int    `db:"answered"`
-		Borrowed  int    `db:"borrowed"`
 	}
-	if err := t.tx.SelectContext(ctx, &rows, candidatesSQL, since, since, since, recordID); err != nil {
+	if err := t.tx.SelectContext(ctx, &rows, candidatesSQL, recordID); err != nil {
 		return nil, err
 	}
 	libs := make([]string, len(rows))
 	for i, r := range rows {
 		libs[i] = r.Library
 	}
-	med, err := medianResponseHours(ctx, t.tx, libs, since)
+	facts, err := t.dir.lenderFacts(ctx, t.tx, libs, at)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]ill.Candidate, len(rows))
 	for i, r := range rows {
+		f := facts[r.Library]
 		fill := -1.0
-		if r.Answered > 0 {
-			fill = float64(r.Lent) / float64(r.Answered)
+		if f.Answered > 0 {
+			fill = float64(f.Lent) / float64(f.Answered)
 		}
 		out[i] = ill.Candidate{Library: r.Library, Available: r.Available, Lendable: r.Lendable,
-			Lent: r.Lent, Borrowed: r.Borrowed, FillRate: fill, MedianResponseHours: med[r.Library]}
+			Lent: f.Lent, Borrowed: f.Borrowed, FillRate: fill, MedianResponseHours: f.MedianHours}
+	}
+	return out, nil
+}
+
+// loadLenderFacts reads the 90-day history before at of the given libraries.
+func loadLenderFacts(ctx context.Context, q sqlx.QueryerContext, libs []string, at time.Time) (map[string]lenderFacts, error) {
+	out := make(map[string]lenderFacts, len(libs))
+	if len(libs) == 0 {
+		return out, nil
+	}
+	since := at.Add(-90 * 24 * time.Hour).UTC()
+	args := []any{since, since, since}
+	for _, l := range libs {
+		args = append(args, l)
+	}
+	var rows []struct {
+		Library  string `db:"library"`
+		Lent     int    `db:"lent"`
+		Answered int    `db:"answered"`
+		Borrowed int    `db:"borrowed"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &rows, lenderFactsSQL+"(?"+strings.Repeat(", ?", len(libs)-1)+")", args...); err != nil {
+		return nil, err
+	}
+	med, err := medianResponseHours(ctx, q, libs, since)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.Library] = lenderFacts{Lent: r.Lent, Answered: r.Answered, Borrowed: r.Borrowed, MedianHours: med[r.Library]}
 	}
 	return out, nil
 }

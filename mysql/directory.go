@@ -11,7 +11,9 @@ import (
 
 // Directory serves the member directory from memory: every library's row
 // (settings, contact points, ISO 18626 registration, courier days) and
-// every closure, read from the database in two queries and kept for TTL.
+// every closure, read from the database in two queries and kept for TTL;
+// and each lender's 90-day routing history (loans, answers, median
+// response time), read per library when first needed and kept for TTL.
 //
 // The consumers read these several times per message (the lender's
 // closures for a deadline, the borrower's locale for a notice, both
@@ -32,6 +34,12 @@ type Directory struct {
 	mu     sync.Mutex
 	snap   *directorySnapshot
 	loaded time.Time
+	facts  map[string]cachedFacts // lenders' routing history, per library
+}
+
+type cachedFacts struct {
+	lenderFacts
+	at time.Time
 }
 
 type directorySnapshot struct {
@@ -138,4 +146,42 @@ func (d *Directory) closures(ctx context.Context, codes ...string) (map[string][
 		}
 	}
 	return out, true, nil
+}
+
+// lenderFacts returns the routing history of libs as of at: from memory
+// for libraries read less than TTL ago, the others in one query through q
+// (the caller's transaction). Without a directory every call reads.
+func (d *Directory) lenderFacts(ctx context.Context, q sqlx.QueryerContext, libs []string, at time.Time) (map[string]lenderFacts, error) {
+	if d == nil {
+		return loadLenderFacts(ctx, q, libs, at)
+	}
+	out := make(map[string]lenderFacts, len(libs))
+	var missing []string
+	now := time.Now()
+	d.mu.Lock()
+	for _, l := range libs {
+		if f, ok := d.facts[l]; ok && now.Sub(f.at) < d.TTL {
+			out[l] = f.lenderFacts
+		} else {
+			missing = append(missing, l)
+		}
+	}
+	d.mu.Unlock()
+	if len(missing) == 0 {
+		return out, nil
+	}
+	fresh, err := loadLenderFacts(ctx, q, missing, at)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	if d.facts == nil {
+		d.facts = map[string]cachedFacts{}
+	}
+	for _, l := range missing {
+		out[l] = fresh[l]
+		d.facts[l] = cachedFacts{lenderFacts: fresh[l], at: now}
+	}
+	d.mu.Unlock()
+	return out, nil
 }

@@ -103,8 +103,41 @@ func TestDirectoryServesFromMemoryUntilTTL(t *testing.T) {
 		t.Fatalf("THU's new closure: %+v", got)
 	}
 
+	// A lender's routing history is kept too: a loan recorded since is
+	// not counted until TTL (the copies on the shelf are always live).
+	rec := testenv.Record(t, st, "", "数据结构", "严蔚敏", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	lent := func() (lent, available int) {
+		t.Helper()
+		if err := st.InTx(ctx, func(tx *mysql.Tx) error {
+			cs, err := tx.Candidates(ctx, rec, time.Now())
+			if err != nil || len(cs) != 1 {
+				t.Fatalf("candidates %+v, %v", cs, err)
+			}
+			lent, available = cs[0].Lent, cs[0].Available
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return lent, available
+	}
+	if l, a := lent(); l != 0 || a != 1 {
+		t.Fatalf("PKU before: lent %d, available %d", l, a)
+	}
+	if _, err := st.DB.Exec(`INSERT INTO rota (request_id, rank_no, library_code, outcome, asked_at) VALUES ('ILL-X', 1, 'PKU', 'will_supply', UTC_TIMESTAMP())`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB.Exec(`UPDATE holdings SET available = 0 WHERE library_code = 'PKU'`); err != nil {
+		t.Fatal(err)
+	}
+	if l, a := lent(); l != 0 || a != 0 {
+		t.Fatalf("PKU within TTL: lent %d (want the cached 0), available %d (want the live 0)", l, a)
+	}
+
 	// Without a directory every read goes to the database.
 	st.UseDirectory(0)
+	if l, _ := lent(); l != 1 {
+		t.Fatalf("PKU without a directory: lent %d, want 1", l)
+	}
 	if _, err := st.DB.Exec(`UPDATE libraries SET locale = 'zh' WHERE code = 'PKU'`); err != nil {
 		t.Fatal(err)
 	}

@@ -189,52 +189,43 @@ type group struct {
 // apply, so groups are kept small.
 func (s *Store) Group(ctx context.Context, apply func(ctx context.Context) error) (err error) {
 	defer func() { err = Classify(err) }()
-	tx, err := s.DB.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	c, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			_ = tx.Rollback()
+			c.rollback()
 			panic(p)
 		}
 	}()
-	g := &group{store: s, tx: &txConn{tx: tx}}
+	g := &group{store: s, tx: c}
 	if err := apply(context.WithValue(ctx, groupKey{}, g)); err != nil || g.failed {
-		_ = tx.Rollback()
+		c.rollback()
 		if err == nil {
 			err = errors.New("mysql: a closure of the group failed")
 		}
 		return err
 	}
-	if err := g.tx.finish(ctx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return c.commit(ctx)
 }
 
 func (s *Store) once(ctx context.Context, fn func(*Tx) error) (err error) {
-	tx, err := s.DB.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	c, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			_ = tx.Rollback()
+			c.rollback()
 			panic(p)
 		}
 	}()
-	t := &Tx{tx: &txConn{tx: tx}, dir: s.dir}
-	if err := fn(t); err != nil {
-		_ = tx.Rollback()
+	if err := fn(&Tx{tx: c, dir: s.dir}); err != nil {
+		c.rollback()
 		return err
 	}
-	if err := t.tx.finish(ctx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return c.commit(ctx)
 }
 
 // IsUnavailable reports whether err means the database cannot be reached

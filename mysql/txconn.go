@@ -3,29 +3,96 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 )
 
-// txConn is a transaction as the repository's methods use it. Writes whose
-// result nobody reads (an event, the request row, the rota, an outbox row)
-// are queued with later and travel in front of the transaction's next
-// statement, in the same round trip (a multi-statement query; the driver
-// skips their OK packets, and LastInsertId/RowsAffected describe the last
-// statement), or are sent at commit. The server runs the statements in
-// the order of the calls, so reads see every earlier write; a consumer's
-// state change costs fewer round trips.
+// txConn is a transaction as the repository's methods use it, run on a
+// connection of its own with the transaction statements written out, so
+// that they can share round trips with the work:
 //
-// A queued write that fails makes the statement it travelled with fail,
-// and the error sticks: the transaction cannot commit. One goroutine at a
-// time.
+//   - Begin only queues SET TRANSACTION ISOLATION LEVEL READ COMMITTED and
+//     START TRANSACTION; they travel with the transaction's first statement.
+//   - Writes whose result nobody reads (an event, the request row, the rota,
+//     an outbox row) are queued with later and travel in front of the next
+//     statement (a multi-statement query; the driver skips their OK
+//     packets, and LastInsertId/RowsAffected describe the last statement).
+//   - Commit sends what is still queued and COMMIT in one round trip.
+//
+// The server runs the statements in the order of the calls, so reads see
+// every earlier write. A statement that fails stops the rest of its round
+// trip (COMMIT included); a failed queued write sticks: the transaction
+// cannot commit. Every path ends in commit or rollback, which give the
+// connection back to the pool (or close it when its state is unknown).
+// One goroutine at a time.
 type txConn struct {
-	tx   *sqlx.Tx
+	conn *sqlx.Conn
 	q    strings.Builder
 	args []any
 	err  error // a failed write: every later use and the commit fail
+	sent bool  // START TRANSACTION has reached the server
+	done bool  // committed or rolled back; conn released
+}
+
+// begin takes a connection from the pool for a transaction.
+func (s *Store) begin(ctx context.Context) (*txConn, error) {
+	conn, err := s.DB.Connx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &txConn{conn: conn}
+	c.later("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+	c.later("START TRANSACTION")
+	return c, nil
+}
+
+// commit sends the queued writes and COMMIT together. On failure the
+// transaction is rolled back.
+func (c *txConn) commit(ctx context.Context) error {
+	if c.err != nil {
+		c.rollback()
+		return c.err
+	}
+	c.later("COMMIT")
+	q, args := c.q.String(), c.args
+	c.q.Reset()
+	c.args = nil
+	if _, err := c.conn.ExecContext(ctx, q, args...); err != nil {
+		c.sent = true // whatever ran of it, the server may hold a transaction
+		c.rollback()
+		return err
+	}
+	c.release(nil)
+	return nil
+}
+
+// rollback ends the transaction without its effects. When the server's
+// state is unknown afterwards (ROLLBACK failed), the connection is closed
+// instead of going back to the pool.
+func (c *txConn) rollback() {
+	if c.done {
+		return
+	}
+	if !c.sent {
+		c.release(nil) // nothing reached the server
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := c.conn.ExecContext(ctx, "ROLLBACK")
+	c.release(err)
+}
+
+func (c *txConn) release(failed error) {
+	c.done = true
+	if failed != nil {
+		_ = c.conn.Raw(func(any) error { return driver.ErrBadConn }) // close it, do not reuse
+	}
+	_ = c.conn.Close()
 }
 
 // later queues a write (one statement, no trailing semicolon).
@@ -48,6 +115,7 @@ func (c *txConn) with(query string, args []any) (string, []any, bool) {
 	q, all := c.q.String(), append(c.args, args...)
 	c.q.Reset()
 	c.args = nil
+	c.sent = true
 	return q, all, true
 }
 
@@ -68,21 +136,19 @@ func (c *txConn) flush(ctx context.Context) error {
 	q, args := c.q.String(), c.args
 	c.q.Reset()
 	c.args = nil
-	if _, err := c.tx.ExecContext(ctx, q, args...); err != nil {
+	c.sent = true
+	if _, err := c.conn.ExecContext(ctx, q, args...); err != nil {
 		c.err = err
 	}
 	return c.err
 }
-
-// finish sends what is still queued, before commit.
-func (c *txConn) finish(ctx context.Context) error { return c.flush(ctx) }
 
 func (c *txConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
 	q, a, carried := c.with(query, args)
-	res, err := c.tx.ExecContext(ctx, q, a...)
+	res, err := c.conn.ExecContext(ctx, q, a...)
 	return res, c.failed(err, carried)
 }
 
@@ -91,7 +157,7 @@ func (c *txConn) QueryContext(ctx context.Context, query string, args ...any) (*
 		return nil, c.err
 	}
 	q, a, carried := c.with(query, args)
-	rows, err := c.tx.QueryContext(ctx, q, a...)
+	rows, err := c.conn.QueryContext(ctx, q, a...)
 	return rows, c.failed(err, carried)
 }
 
@@ -100,7 +166,7 @@ func (c *txConn) QueryxContext(ctx context.Context, query string, args ...any) (
 		return nil, c.err
 	}
 	q, a, carried := c.with(query, args)
-	rows, err := c.tx.QueryxContext(ctx, q, a...)
+	rows, err := c.conn.QueryxContext(ctx, q, a...)
 	return rows, c.failed(err, carried)
 }
 
@@ -109,7 +175,7 @@ func (c *txConn) QueryxContext(ctx context.Context, query string, args ...any) (
 // write fails the transaction's next statement and its commit.
 func (c *txConn) QueryRowxContext(ctx context.Context, query string, args ...any) *sqlx.Row {
 	_ = c.flush(ctx)
-	return c.tx.QueryRowxContext(ctx, query, args...)
+	return c.conn.QueryRowxContext(ctx, query, args...)
 }
 
 func (c *txConn) GetContext(ctx context.Context, dest any, query string, args ...any) error {
@@ -117,7 +183,7 @@ func (c *txConn) GetContext(ctx context.Context, dest any, query string, args ..
 		return c.err
 	}
 	q, a, carried := c.with(query, args)
-	return c.failed(c.tx.GetContext(ctx, dest, q, a...), carried)
+	return c.failed(c.conn.GetContext(ctx, dest, q, a...), carried)
 }
 
 func (c *txConn) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
@@ -125,12 +191,12 @@ func (c *txConn) SelectContext(ctx context.Context, dest any, query string, args
 		return c.err
 	}
 	q, a, carried := c.with(query, args)
-	return c.failed(c.tx.SelectContext(ctx, dest, q, a...), carried)
+	return c.failed(c.conn.SelectContext(ctx, dest, q, a...), carried)
 }
 
 // DriverName, Rebind and BindNamed make txConn an sqlx.ExtContext.
-func (c *txConn) DriverName() string         { return c.tx.DriverName() }
-func (c *txConn) Rebind(query string) string { return c.tx.Rebind(query) }
+func (c *txConn) DriverName() string         { return "mysql" }
+func (c *txConn) Rebind(query string) string { return query } // MySQL uses ? already
 func (c *txConn) BindNamed(query string, arg any) (string, []any, error) {
-	return c.tx.BindNamed(query, arg)
+	return sqlx.BindNamed(sqlx.QUESTION, query, arg)
 }

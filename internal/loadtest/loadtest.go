@@ -233,7 +233,7 @@ func (o *Options) lifecycle(ctx context.Context, w *watcher, i int, p Pair, res 
 		}
 		start := time.Now()
 		var status, retries int
-		var body map[string]any
+		var body *answer
 		var err error
 		if s.Name == "submit" {
 			status, body, retries, err = o.call(ctx, "POST", "/v1/requests", caller, "", map[string]any{
@@ -241,7 +241,7 @@ func (o *Options) lifecycle(ctx context.Context, w *watcher, i int, p Pair, res 
 				"patron":            map[string]any{"id": fmt.Sprintf("L%s-%d", o.RunID, i), "name": "负载测试"},
 				"record_id":         strconv.FormatInt(p.RecordID, 10)})
 			if err == nil && status == http.StatusAccepted {
-				id, _ = body["request_id"].(string)
+				id = body.RequestID
 			}
 		} else {
 			status, body, retries, err = o.call(ctx, "POST", "/v1/requests/"+id+"/"+s.Name, caller,
@@ -253,7 +253,7 @@ func (o *Options) lifecycle(ctx context.Context, w *watcher, i int, p Pair, res 
 		sr.Retries += retries
 		mu.Unlock()
 		if err == nil && (status != http.StatusAccepted || id == "") {
-			err = fmt.Errorf("%s: status %d %v", s.Name, status, body)
+			err = fmt.Errorf("%s: status %d %s", s.Name, status, body.raw)
 		}
 		if err != nil {
 			mu.Lock()
@@ -296,9 +296,21 @@ func (o *Options) lifecycle(ctx context.Context, w *watcher, i int, p Pair, res 
 	return ill.Completed, nil
 }
 
+// answer is what the tool reads of the API's answers: a submit's or an
+// action's request id, a request list's states and lenders.
+type answer struct {
+	RequestID string `json:"request_id"`
+	Results   []struct {
+		RequestID string  `json:"request_id"`
+		State     string  `json:"state"`
+		Lender    *string `json:"lender"`
+	} `json:"results"`
+	raw []byte
+}
+
 // call makes one API call; 429 and 503 are retried (after Retry-After, at
 // most 1 s) with the same idempotency key, and counted.
-func (o *Options) call(ctx context.Context, method, path, library, idemKey string, body any) (int, map[string]any, int, error) {
+func (o *Options) call(ctx context.Context, method, path, library, idemKey string, body any) (int, *answer, int, error) {
 	var raw []byte
 	if body != nil {
 		raw, _ = json.Marshal(body)
@@ -335,9 +347,9 @@ func (o *Options) call(ctx context.Context, method, path, library, idemKey strin
 			}
 			continue
 		}
-		var out map[string]any
+		out := &answer{raw: b}
 		if len(b) > 0 {
-			if err := json.Unmarshal(b, &out); err != nil {
+			if err := json.Unmarshal(b, out); err != nil {
 				return res.StatusCode, nil, retries, fmt.Errorf("%s %s: non-JSON answer %d", method, path, res.StatusCode)
 			}
 		}

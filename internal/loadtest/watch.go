@@ -77,7 +77,7 @@ func (w *watcher) poll(ctx context.Context) {
 		status, body, _, err := w.o.call(ctx, "GET", fmt.Sprintf("/v1/requests?per_page=%d&ids=%s",
 			mysql.MaxListIDs, strings.Join(batch, ",")), ill.CentreCode, "", nil)
 		if err == nil && status != http.StatusOK {
-			err = fmt.Errorf("GET /v1/requests?ids=: status %d %v", status, body)
+			err = fmt.Errorf("GET /v1/requests?ids=: status %d %s", status, body.raw)
 		}
 		if err != nil {
 			if ctx.Err() == nil {
@@ -85,12 +85,11 @@ func (w *watcher) poll(ctx context.Context) {
 			}
 			continue
 		}
-		results, _ := body["results"].([]any)
-		for _, r := range results {
-			m, _ := r.(map[string]any)
-			id, _ := m["request_id"].(string)
-			st := ill.State(fmt.Sprint(m["state"]))
-			lender, _ := m["lender"].(string)
+		for _, r := range body.Results {
+			id, st, lender := r.RequestID, ill.State(r.State), ""
+			if r.Lender != nil {
+				lender = *r.Lender
+			}
 			w.mu.Lock()
 			if wt := w.waits[id]; wt != nil && wt.done(st) {
 				delete(w.waits, id)
