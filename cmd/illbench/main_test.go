@@ -22,7 +22,8 @@ func TestSmallRun(t *testing.T) {
 	}
 	rep := out.String()
 	for _, want := range []string{"N=24, concurrency C=8 (closed loop); 24 completed", "| submit → REQUESTED | 24 |",
-		"| checkin → COMPLETED | 24 |", "ceiling: broker: publish with confirm (N=200", "ceiling: database: one transaction per message (N=100",
+		"| checkin → COMPLETED | 24 |", "ceiling: broker: publish with confirm (N=200", "ceiling: database: one transaction per message, illhub's transaction path (2 round trips) (N=100, C=16)",
+		"ceiling: database: one transaction per message, plain database/sql (8 round trips) (N=100, C=8)", "← the ratio's",
 		"**ratio**", "p99 submit → REQUESTED at half load", "## Per step, half load: 8 lifecycles"} {
 		if !strings.Contains(rep, want) {
 			t.Errorf("report lacks %q:\n%s", want, rep)
