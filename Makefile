@@ -21,7 +21,7 @@ bench: ## intake → REQUESTED throughput with the demo data (see docs/benchmark
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./bench/
 
 N ?= 20000
-C ?= 16
+C ?= 64
 loadtest: ## N full lifecycles with concurrency C through the API, with the broker and database ceilings → loadtest-report.md
 	bash scripts/services.sh
 	$(GO) run ./cmd/illbench -n $(N) -c $(C) -report loadtest-report.md
