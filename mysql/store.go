@@ -189,28 +189,25 @@ type group struct {
 // apply, so groups are kept small.
 func (s *Store) Group(ctx context.Context, apply func(ctx context.Context) error) (err error) {
 	defer func() { err = Classify(err) }()
-	c, err := s.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			c.rollback()
-			panic(p)
+	return s.transact(ctx, func(c *txConn) error {
+		g := &group{store: s, tx: c}
+		if err := apply(context.WithValue(ctx, groupKey{}, g)); err != nil {
+			return err
 		}
-	}()
-	g := &group{store: s, tx: c}
-	if err := apply(context.WithValue(ctx, groupKey{}, g)); err != nil || g.failed {
-		c.rollback()
-		if err == nil {
-			err = errors.New("mysql: a closure of the group failed")
+		if g.failed {
+			return errors.New("mysql: a closure of the group failed")
 		}
-		return err
-	}
-	return c.commit(ctx)
+		return nil
+	})
 }
 
-func (s *Store) once(ctx context.Context, fn func(*Tx) error) (err error) {
+func (s *Store) once(ctx context.Context, fn func(*Tx) error) error {
+	return s.transact(ctx, func(c *txConn) error { return fn(&Tx{tx: c, dir: s.dir}) })
+}
+
+// transact runs body in a transaction of its own connection and commits
+// when body returns nil; on an error or a panic it rolls back.
+func (s *Store) transact(ctx context.Context, body func(*txConn) error) error {
 	c, err := s.begin(ctx)
 	if err != nil {
 		return err
@@ -221,7 +218,7 @@ func (s *Store) once(ctx context.Context, fn func(*Tx) error) (err error) {
 			panic(p)
 		}
 	}()
-	if err := fn(&Tx{tx: c, dir: s.dir}); err != nil {
+	if err := body(c); err != nil {
 		c.rollback()
 		return err
 	}
