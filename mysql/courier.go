@@ -122,6 +122,24 @@ func (t *Tx) LockCourierShipment(ctx context.Context, id int64) (*CourierShipmen
 	return &s, err
 }
 
+// ClaimCourierShipment is MarkProcessed followed by LockCourierShipment,
+// in one round trip: first is false for a message seen before.
+func (t *Tx) ClaimCourierShipment(ctx context.Context, handler, messageID string, at time.Time, id int64) (first bool, s *CourierShipment, err error) {
+	var row struct {
+		First int64 `db:"first_time"`
+		CourierShipment
+	}
+	err = t.claimRow(ctx, handler, messageID, at, &row, strings.Replace(courierShipmentCols, "r.title", "NULL AS title", 1)+`
+		FROM shipments s WHERE s.id = ? FOR UPDATE`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil, notFound("shipment", fmt.Sprint(id))
+	}
+	if err != nil {
+		return false, nil, err
+	}
+	return row.First == 1, &row.CourierShipment, nil
+}
+
 // ShipmentsForScan lists the shipments a courier's scan of barcode may
 // refer to: those not yet delivered, newest first (barcodes are local to
 // each library, so several lenders' items may share one). delivered
@@ -162,39 +180,36 @@ func (r CourierRun) Date() ill.Date {
 // takes the exclusive lock), so a shipment assigned to an open run is on
 // its manifest.
 func (t *Tx) RunForDay(ctx context.Context, day ill.Date, now time.Time) (*CourierRun, error) {
-	if _, err := t.tx.ExecContext(ctx, `INSERT IGNORE INTO courier_runs (run_date, status, created_at) VALUES (?, 'open', ?)`,
-		day.String(), now.UTC()); err != nil {
-		return nil, err
-	}
+	// Queued: the INSERT travels with the SELECT below (txConn).
+	t.tx.later(`INSERT IGNORE INTO courier_runs (run_date, status, created_at) VALUES (?, 'open', ?)`,
+		day.String(), now.UTC())
 	var r CourierRun
 	err := t.tx.GetContext(ctx, &r, `SELECT id, run_date, status, closed_at, shipments, NULL AS manifest
 		FROM courier_runs WHERE run_date = ? LOCK IN SHARE MODE`, day.String())
 	return &r, err
 }
 
-// AssignToRun puts an unassigned shipment on a run and copies the
-// lender's call number (for the manifest). The call number is read first
-// with a plain (non-locking) read, so the request row is not locked here:
-// the requests consumer locks request then shipment, never the reverse.
-func (t *Tx) AssignToRun(ctx context.Context, shipmentID int64, run *CourierRun) (bool, error) {
+// AssignToRun puts a shipment on a run and copies the lender's call
+// number (for the manifest). The caller holds the shipment's row lock
+// (LockCourierShipment) and has seen it unassigned; the UPDATE is queued
+// (it travels with the COMMIT). The call number is read first with a plain
+// (non-locking) read, so the request row is not locked here: the requests
+// consumer locks request then shipment, never the reverse.
+func (t *Tx) AssignToRun(ctx context.Context, shipmentID int64, run *CourierRun) error {
 	var call []string
 	if err := t.tx.SelectContext(ctx, &call, `SELECT h.call_number FROM shipments s
 		JOIN requests r ON r.id = s.request_id
 		JOIN holdings h ON h.library_code = r.lender AND h.record_id = r.record_id
 		WHERE s.id = ? ORDER BY h.available DESC, h.local_id LIMIT 1`, shipmentID); err != nil {
-		return false, err
+		return err
 	}
 	cn := ""
 	if len(call) > 0 {
 		cn = call[0]
 	}
-	res, err := t.tx.ExecContext(ctx, `UPDATE shipments SET run_id = ?, run_date = ?, call_number = ?
+	t.tx.later(`UPDATE shipments SET run_id = ?, run_date = ?, call_number = ?
 		WHERE id = ? AND run_id IS NULL`, run.ID, run.Date().String(), cn, shipmentID)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return nil
 }
 
 // ClaimRunsToClose locks open runs of day today or earlier (SKIP LOCKED:

@@ -49,6 +49,23 @@ func (t *Tx) LockNotice(ctx context.Context, id int64) (*StoredNotice, error) {
 	return &n, err
 }
 
+// ClaimNotice is MarkProcessed followed by LockNotice, in one round trip:
+// first is false for a message seen before.
+func (t *Tx) ClaimNotice(ctx context.Context, handler, messageID string, at time.Time, id int64) (first bool, n *StoredNotice, err error) {
+	var row struct {
+		First int64 `db:"first_time"`
+		StoredNotice
+	}
+	err = t.claimRow(ctx, handler, messageID, at, &row, noticeColumns+` FROM notices WHERE id = ? FOR UPDATE`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil, notFound("notice", fmt.Sprint(id))
+	}
+	if err != nil {
+		return false, nil, err
+	}
+	return row.First == 1, &row.StoredNotice, nil
+}
+
 // Notice reads one notice (staff views, tests).
 func (s *Store) Notice(ctx context.Context, id int64) (*StoredNotice, error) {
 	var n StoredNotice
@@ -81,9 +98,9 @@ func (t *Tx) RecordNoticeOutcome(ctx context.Context, id int64, o NoticeOutcome,
 	if len(o.LastError) > 400 {
 		o.LastError = truncateUTF8(o.LastError, 400)
 	}
-	_, err := t.tx.ExecContext(ctx, `UPDATE notices SET status = ?, attempts = attempts + ?, delivered_via = ?,
+	t.tx.later(`UPDATE notices SET status = ?, attempts = attempts + ?, delivered_via = ?,
 		last_error = ?, sent_at = COALESCE(?, sent_at) WHERE id = ?`, o.Status, inc, o.DeliveredVia, o.LastError, sent, id)
-	return err
+	return nil // queued: sent with the COMMIT (txConn)
 }
 
 // truncateUTF8 cuts s to at most n characters.

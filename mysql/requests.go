@@ -172,6 +172,19 @@ func (t *Tx) LockRequest(ctx context.Context, id string) (*ill.Request, error) {
 	return r, nil
 }
 
+// claimRowSQL records a message in the inbox and, in the same round trip,
+// reads the row it is about with a locking read that the caller appends
+// (from the column list on): ROW_COUNT() is the INSERT IGNORE's, 1 the
+// first time, 0 for a message seen before.
+const claimRowSQL = `INSERT IGNORE INTO inbox (message_id, handler, processed_at) VALUES (?, ?, ?);
+SELECT ROW_COUNT() AS first_time, `
+
+// claimRow is MarkProcessed and a one-row locking read in one round trip;
+// dest embeds the row's struct beside First. sql.ErrNoRows when no row.
+func (t *Tx) claimRow(ctx context.Context, handler, messageID string, at time.Time, dest any, rest string, args ...any) error {
+	return t.tx.GetContext(ctx, dest, claimRowSQL+rest, append([]any{messageID, handler, at.UTC()}, args...)...)
+}
+
 // claimRequestSQL records a message in the inbox and, in the same round
 // trip, locks and reads its request (ROW_COUNT() is the INSERT IGNORE's: 1
 // the first time, 0 for a message seen before) and reads the rota.

@@ -60,10 +60,14 @@ func (p *Processor) AssignShipment(ctx context.Context, m ill.Message) error {
 	if err := json.Unmarshal(m.Body, &ref); err != nil || ref.ShipmentID == 0 {
 		return ill.Errorf(ill.CodeBadRequest, "shipment message lacks shipment_id")
 	}
-	return p.begin(ctx, m, "courier", func(t *txn) error {
-		s, err := t.tx.LockCourierShipment(ctx, ref.ShipmentID)
-		if err != nil || s.RunID.Valid {
-			return err
+	var s *mysql.CourierShipment
+	claim := func(tx *mysql.Tx) (first bool, err error) {
+		first, s, err = tx.ClaimCourierShipment(ctx, "courier", m.ID, m.At, ref.ShipmentID) // inbox + row lock, one round trip
+		return first, err
+	}
+	return p.beginClaim(ctx, m, claim, func(t *txn) error {
+		if s.RunID.Valid {
+			return nil
 		}
 		rows, err := t.tx.CourierStops(ctx, s.From, s.To)
 		if err != nil {
@@ -94,8 +98,7 @@ func (p *Processor) AssignShipment(ctx context.Context, m ill.Message) error {
 				return err
 			}
 			if run.Status == "open" {
-				_, err = t.tx.AssignToRun(ctx, s.ID, run)
-				return err
+				return t.tx.AssignToRun(ctx, s.ID, run)
 			}
 			after = day.AddDays(1).Start() // closed already: the next day's run
 		}

@@ -167,11 +167,12 @@ func (p *Processor) HandleNotice(ctx context.Context, d rabbitmq.Delivery) error
 // settleNotice records a final sent or not_configured outcome and the
 // message in the inbox, in one transaction.
 func (p *Processor) settleNotice(ctx context.Context, m ill.Message, id int64, o mysql.NoticeOutcome) error {
-	return p.begin(ctx, m, "notices", func(t *txn) error {
-		n, err := t.tx.LockNotice(ctx, id)
-		if err != nil {
-			return err
-		}
+	var n *mysql.StoredNotice
+	claim := func(tx *mysql.Tx) (first bool, err error) {
+		first, n, err = tx.ClaimNotice(ctx, "notices", m.ID, m.At, id) // inbox + row lock, one round trip
+		return first, err
+	}
+	return p.beginClaim(ctx, m, claim, func(t *txn) error {
 		if settled(n.Status) {
 			return nil
 		}

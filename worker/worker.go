@@ -99,12 +99,18 @@ func sameRota(a, b []ill.RotaEntry) bool {
 }
 
 func (p *Processor) begin(ctx context.Context, m ill.Message, handler string, fn func(*txn) error) error {
+	return p.beginClaim(ctx, m, func(tx *mysql.Tx) (bool, error) { return tx.MarkProcessed(ctx, handler, m.ID, m.At) }, fn)
+}
+
+// beginClaim is begin with the inbox insert done by claim (which may read
+// and lock the message's row in the same round trip, e.g. ClaimNotice).
+func (p *Processor) beginClaim(ctx context.Context, m ill.Message, claim func(*mysql.Tx) (first bool, err error), fn func(*txn) error) error {
 	cal, err := p.Calendar.Get(ctx)
 	if err != nil {
 		return err
 	}
 	return p.Store.InTx(ctx, func(tx *mysql.Tx) error {
-		first, err := tx.MarkProcessed(ctx, handler, m.ID, m.At)
+		first, err := claim(tx)
 		if err != nil || !first {
 			return err // a redelivery: already applied, ack without effect
 		}
