@@ -40,8 +40,14 @@ func TestConsumerGroupsPrefetchedDeliveries(t *testing.T) {
 	applied := map[string]int{} // committed effects per message
 	var sizes []int
 	split := 0
+	poisonGrouped := false // the poison message was handled inside a group at least once
 	handle := func(ctx context.Context, d rabbitmq.Delivery) error {
 		if d.MessageID == poison {
+			if _, ok := ctx.Value(stagedKey{}).(*[]string); ok {
+				mu.Lock()
+				poisonGrouped = true
+				mu.Unlock()
+			}
 			return ill.Errorf(ill.CodeBadRequest, "poison")
 		}
 		if st, ok := ctx.Value(stagedKey{}).(*[]string); ok {
@@ -113,8 +119,8 @@ func TestConsumerGroupsPrefetchedDeliveries(t *testing.T) {
 	if len(sizes) == 0 || slices.Max(sizes) < 2 || slices.Max(sizes) > 8 {
 		t.Errorf("group sizes %v: want groups of 2..8 from 40 waiting deliveries", sizes)
 	}
-	if split == 0 {
-		t.Errorf("no group split, yet the poison message was grouped with others (sizes %v)", sizes)
+	if poisonGrouped && split == 0 {
+		t.Errorf("the poison message was grouped with others, yet no group split (sizes %v)", sizes)
 	}
-	t.Logf("groups %v, %d split", sizes, split)
+	t.Logf("groups %v, %d split, poison grouped %v", sizes, split, poisonGrouped)
 }
