@@ -191,7 +191,7 @@ func (t *Tx) RunForDay(ctx context.Context, day ill.Date, now time.Time) (*Couri
 
 // AssignToRun puts a shipment on a run and copies the lender's call
 // number (for the manifest). The caller holds the shipment's row lock
-// (LockCourierShipment) and has seen it unassigned; the UPDATE is queued
+// (ClaimCourierShipment) and has seen it unassigned; the UPDATE is queued
 // (it travels with the COMMIT). The call number is read first with a plain
 // (non-locking) read, so the request row is not locked here: the requests
 // consumer locks request then shipment, never the reverse.

@@ -31,10 +31,10 @@ type Directory struct {
 	DB  *sqlx.DB
 	TTL time.Duration
 
-	mu     sync.Mutex
-	snap   *directorySnapshot
-	loaded time.Time
-	facts  map[string]cachedFacts // lenders' routing history, per library
+	snap reloading[*directorySnapshot]
+
+	mu    sync.Mutex
+	facts map[string]cachedFacts // lenders' routing history, per library
 }
 
 type cachedFacts struct {
@@ -48,32 +48,16 @@ type directorySnapshot struct {
 }
 
 func (d *Directory) get(ctx context.Context) (*directorySnapshot, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.snap != nil && time.Since(d.loaded) < d.TTL {
-		return d.snap, nil
-	}
-	snap, err := loadDirectory(ctx, d.DB)
-	if err != nil {
-		if d.snap != nil {
-			return d.snap, nil
-		}
-		return nil, err
-	}
-	d.snap, d.loaded = snap, time.Now()
-	return snap, nil
+	return d.snap.get(d.TTL, func() (*directorySnapshot, error) { return loadDirectory(ctx, d.DB) })
 }
 
 // Forget drops the snapshot: the next read reloads it. The Store's own
 // writes to libraries and closures call it, so a process sees its own
 // changes at once; other processes see them within TTL.
 func (d *Directory) Forget() {
-	if d == nil {
-		return
+	if d != nil {
+		d.snap.forget()
 	}
-	d.mu.Lock()
-	d.snap = nil
-	d.mu.Unlock()
 }
 
 func loadDirectory(ctx context.Context, db *sqlx.DB) (*directorySnapshot, error) {

@@ -297,35 +297,56 @@ func (s *Store) ImportCalendar(ctx context.Context, cy ill.CalendarYear, at time
 }
 
 // CalendarCache serves the national calendar, reloading it from the
-// database at most once per TTL. Safe for concurrent use.
+// database at most once per TTL (default 1 minute). Safe for concurrent
+// use.
 type CalendarCache struct {
 	Store *Store
 	TTL   time.Duration
 
-	mu     sync.Mutex
-	cal    *ill.Calendar
-	loaded time.Time
+	cached reloading[*ill.Calendar]
 }
 
 // Get returns the cached calendar, reloading when stale. When the reload
 // fails and a calendar was loaded before, the old one is served.
 func (c *CalendarCache) Get(ctx context.Context) (*ill.Calendar, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	ttl := c.TTL
 	if ttl == 0 {
 		ttl = time.Minute
 	}
-	if c.cal != nil && time.Since(c.loaded) < ttl {
-		return c.cal, nil
+	return c.cached.get(ttl, func() (*ill.Calendar, error) { return c.Store.LoadCalendar(ctx) })
+}
+
+// reloading holds a value read from the database and reloads it when it is
+// older than the caller's TTL; when a reload fails the previous value is
+// served (a brief database outage does not take reference data away).
+// Safe for concurrent use; loads are serialised.
+type reloading[T any] struct {
+	mu     sync.Mutex
+	v      T
+	ok     bool
+	loaded time.Time
+}
+
+func (r *reloading[T]) get(ttl time.Duration, load func() (T, error)) (T, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ok && time.Since(r.loaded) < ttl {
+		return r.v, nil
 	}
-	cal, err := c.Store.LoadCalendar(ctx)
+	v, err := load()
 	if err != nil {
-		if c.cal != nil {
-			return c.cal, nil
+		if r.ok {
+			return r.v, nil
 		}
-		return nil, err
+		return v, err
 	}
-	c.cal, c.loaded = cal, time.Now()
-	return cal, nil
+	r.v, r.ok, r.loaded = v, true, time.Now()
+	return v, nil
+}
+
+// forget makes the next get load.
+func (r *reloading[T]) forget() {
+	r.mu.Lock()
+	r.ok = false
+	r.mu.Unlock()
 }

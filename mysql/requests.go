@@ -64,8 +64,7 @@ func notFound(what, id string) error {
 // when the message was applied before (a redelivery): the caller must then
 // do nothing else and let the transaction commit (or roll back) harmlessly.
 func (t *Tx) MarkProcessed(ctx context.Context, handler, id string, at time.Time) (bool, error) {
-	res, err := t.tx.ExecContext(ctx,
-		`INSERT IGNORE INTO inbox (message_id, handler, processed_at) VALUES (?, ?, ?)`, id, handler, at.UTC())
+	res, err := t.tx.ExecContext(ctx, inboxSQL, id, handler, at.UTC())
 	if err != nil {
 		return false, err
 	}
@@ -172,12 +171,14 @@ func (t *Tx) LockRequest(ctx context.Context, id string) (*ill.Request, error) {
 	return r, nil
 }
 
+// inboxSQL records a message as applied by a handler (0 rows: seen before).
+const inboxSQL = `INSERT IGNORE INTO inbox (message_id, handler, processed_at) VALUES (?, ?, ?)`
+
 // claimRowSQL records a message in the inbox and, in the same round trip,
 // reads the row it is about with a locking read that the caller appends
 // (from the column list on): ROW_COUNT() is the INSERT IGNORE's, 1 the
 // first time, 0 for a message seen before.
-const claimRowSQL = `INSERT IGNORE INTO inbox (message_id, handler, processed_at) VALUES (?, ?, ?);
-SELECT ROW_COUNT() AS first_time, `
+const claimRowSQL = inboxSQL + ";\nSELECT ROW_COUNT() AS first_time, "
 
 // claimRow is MarkProcessed and a one-row locking read in one round trip;
 // dest embeds the row's struct beside First. sql.ErrNoRows when no row.
@@ -185,11 +186,8 @@ func (t *Tx) claimRow(ctx context.Context, handler, messageID string, at time.Ti
 	return t.tx.GetContext(ctx, dest, claimRowSQL+rest, append([]any{messageID, handler, at.UTC()}, args...)...)
 }
 
-// claimRequestSQL records a message in the inbox and, in the same round
-// trip, locks and reads its request (ROW_COUNT() is the INSERT IGNORE's: 1
-// the first time, 0 for a message seen before) and reads the rota.
-const claimRequestSQL = `INSERT IGNORE INTO inbox (message_id, handler, processed_at) VALUES (?, ?, ?);
-SELECT ROW_COUNT() AS first_time, ` + requestColumns + ` FROM requests WHERE id = ? FOR UPDATE;
+// claimRequestSQL is claimRowSQL for a request, followed by its rota.
+const claimRequestSQL = claimRowSQL + requestColumns + ` FROM requests WHERE id = ? FOR UPDATE;
 SELECT rank_no, library_code, outcome, reasons FROM rota WHERE request_id = ? ORDER BY rank_no`
 
 // ClaimRequest is MarkProcessed followed by LockRequest in one round trip:

@@ -143,31 +143,29 @@ func (c *txConn) flush(ctx context.Context) error {
 	return c.err
 }
 
-func (c *txConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+// send runs do with the queued writes in front of query (see with and
+// failed).
+func (c *txConn) send(query string, args []any, do func(q string, a []any) error) error {
 	if c.err != nil {
-		return nil, c.err
+		return c.err
 	}
 	q, a, carried := c.with(query, args)
-	res, err := c.conn.ExecContext(ctx, q, a...)
-	return res, c.failed(err, carried)
+	return c.failed(do(q, a), carried)
 }
 
-func (c *txConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if c.err != nil {
-		return nil, c.err
-	}
-	q, a, carried := c.with(query, args)
-	rows, err := c.conn.QueryContext(ctx, q, a...)
-	return rows, c.failed(err, carried)
+func (c *txConn) ExecContext(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
+	err = c.send(query, args, func(q string, a []any) (err error) { res, err = c.conn.ExecContext(ctx, q, a...); return err })
+	return res, err
 }
 
-func (c *txConn) QueryxContext(ctx context.Context, query string, args ...any) (*sqlx.Rows, error) {
-	if c.err != nil {
-		return nil, c.err
-	}
-	q, a, carried := c.with(query, args)
-	rows, err := c.conn.QueryxContext(ctx, q, a...)
-	return rows, c.failed(err, carried)
+func (c *txConn) QueryContext(ctx context.Context, query string, args ...any) (rows *sql.Rows, err error) {
+	err = c.send(query, args, func(q string, a []any) (err error) { rows, err = c.conn.QueryContext(ctx, q, a...); return err })
+	return rows, err
+}
+
+func (c *txConn) QueryxContext(ctx context.Context, query string, args ...any) (rows *sqlx.Rows, err error) {
+	err = c.send(query, args, func(q string, a []any) (err error) { rows, err = c.conn.QueryxContext(ctx, q, a...); return err })
+	return rows, err
 }
 
 // QueryRowxContext sends the queued writes on their own first: *sqlx.Row
@@ -179,19 +177,11 @@ func (c *txConn) QueryRowxContext(ctx context.Context, query string, args ...any
 }
 
 func (c *txConn) GetContext(ctx context.Context, dest any, query string, args ...any) error {
-	if c.err != nil {
-		return c.err
-	}
-	q, a, carried := c.with(query, args)
-	return c.failed(c.conn.GetContext(ctx, dest, q, a...), carried)
+	return c.send(query, args, func(q string, a []any) error { return c.conn.GetContext(ctx, dest, q, a...) })
 }
 
 func (c *txConn) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
-	if c.err != nil {
-		return c.err
-	}
-	q, a, carried := c.with(query, args)
-	return c.failed(c.conn.SelectContext(ctx, dest, q, a...), carried)
+	return c.send(query, args, func(q string, a []any) error { return c.conn.SelectContext(ctx, dest, q, a...) })
 }
 
 // DriverName, Rebind and BindNamed make txConn an sqlx.ExtContext.

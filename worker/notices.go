@@ -86,10 +86,10 @@ func (p *Processor) HandleNotice(ctx context.Context, d rabbitmq.Delivery) error
 	if err != nil {
 		return err
 	}
-	n := stored
-	x := notify.Notice{ID: n.ID, RequestID: n.RequestID, Kind: n.Kind, Step: n.Step, Library: n.Library,
-		PatronID: n.PatronID, Locale: n.Locale, Subject: n.Subject, Body: n.Body, CreatedAt: n.CreatedAt,
-		Recipient: n.Recipient, WebhookURL: lib.WebhookURL, WebhookSecret: lib.WebhookSecret}
+	x := notify.Notice{ID: stored.ID, RequestID: stored.RequestID, Kind: stored.Kind, Step: stored.Step,
+		Library: stored.Library, PatronID: stored.PatronID, Locale: stored.Locale, Subject: stored.Subject,
+		Body: stored.Body, CreatedAt: stored.CreatedAt, Recipient: stored.Recipient,
+		WebhookURL: lib.WebhookURL, WebhookSecret: lib.WebhookSecret}
 	log := p.Log.With("notice_id", id, "request_id", stored.RequestID, "kind", stored.Kind, "message_id", m.ID)
 	delivered := splitChannels(stored.DeliveredVia)
 	var channels []notify.Channel
