@@ -43,7 +43,7 @@ type Config struct {
 	// ConsumersMetricsAddr serves /metrics and /healthz of a consumers
 	// process ("" disables; a second process on the same host finds the
 	// port taken and runs without it).
-	ConsumersMetricsAddr string `envconfig:"ILL_CONSUMERS_METRICS_ADDR" default:":9101"`
+	ConsumersMetricsAddr string `envconfig:"ILL_CONSUMERS_METRICS_ADDR" default:"127.0.0.1:9101"`
 	PolicyFile           string `envconfig:"ILL_POLICY_FILE" default:""` // R2 eligibility; built-in default when empty
 
 	// Producer.
@@ -75,7 +75,7 @@ type Config struct {
 	SchedBatch            int    `envconfig:"ILL_SCHED_BATCH" default:"1000"`       // rows claimed per transaction
 	OverdueNoticeFirst    int    `envconfig:"ILL_OVERDUE_NOTICE_FIRST" default:"1"` // first overdue notice: day N after due
 	OverdueNoticeEvery    int    `envconfig:"ILL_OVERDUE_NOTICE_EVERY" default:"7"` // then every N days
-	SchedulerMetricsAddr  string `envconfig:"ILL_SCHEDULER_METRICS_ADDR" default:":9102"`
+	SchedulerMetricsAddr  string `envconfig:"ILL_SCHEDULER_METRICS_ADDR" default:"127.0.0.1:9102"`
 
 	// Scheduler, courier jobs (issue 5).
 	SchedCourierCutoff     string `envconfig:"ILL_SCHED_COURIER_CUTOFF" default:""`
@@ -84,6 +84,22 @@ type Config struct {
 	// ISO 18626 (issue 6): delivery of outbound messages to member systems.
 	ISOBackoff time.Duration `envconfig:"ILL_ISO_BACKOFF" default:"2s"`  // first retry delay, doubled per attempt (max 1 min)
 	ISOTimeout time.Duration `envconfig:"ILL_ISO_TIMEOUT" default:"10s"` // per HTTP post to a member
+
+	// ISORetention is how long inbound and outbound ISO 18626 messages are
+	// kept in iso18626_messages before the iso18626-retention job deletes
+	// them (the request's own events stay).
+	ISORetention      time.Duration `envconfig:"ILL_ISO_RETENTION" default:"2160h"`
+	SchedISORetention string        `envconfig:"ILL_SCHED_ISO_RETENTION" default:""`
+
+	// Demo enables the demo dataset's well-known credentials: `illctl seed
+	// demo` refuses to run without it, demo-key-* keys authenticate only
+	// with it, and the producer refuses to start without it while the
+	// database holds active demo keys. Set by `make demo` and the tests.
+	Demo bool `envconfig:"ILL_DEMO" default:"false"`
+	// MetricsToken, when set, lets a scraper that is not on this host read
+	// the producer's /metrics with Authorization: Bearer <token>; loopback
+	// clients need none, others without it get 404.
+	MetricsToken string `envconfig:"ILL_METRICS_TOKEN" default:""`
 
 	DrainDelay      time.Duration `envconfig:"ILL_DRAIN_DELAY" default:"0s"` // producer: /readyz 503 this long before the listener closes
 	ShutdownTimeout time.Duration `envconfig:"ILL_SHUTDOWN_TIMEOUT" default:"20s"`
