@@ -8,4 +8,7 @@ package demo
 const (
 	ISOMember    = "CNU"
 	ISOMemberURL = "http://127.0.0.1:9180/iso18626"
+	// ISOMemberSecret is the demo member's requestingAgencyAuthentication/
+	// securityCode: public, like the demo's API keys.
+	ISOMemberSecret = "demo-iso-CNU"
 )

@@ -164,10 +164,12 @@ func seed(ctx context.Context, cfg config.Config, args []string, out io.Writer) 
 	}
 	fmt.Fprintf(out, "demo dataset loaded: %v\n", sum)
 	// issue 6: one member whose own system speaks ISO 18626 (illctl iso18626 simulate).
-	if err := st.SetISO(ctx, demo.ISOMember, demo.ISOMember, demo.ISOMemberURL, ""); err != nil {
+	if err := st.SetISO(ctx, mysql.ISORegistration{Code: demo.ISOMember, Symbol: demo.ISOMember,
+		Endpoint: demo.ISOMemberURL, Secret: demo.ISOMemberSecret}); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "ISO 18626 member: %s at %s (simulated by `illctl iso18626 simulate`)\n", demo.ISOMember, demo.ISOMemberURL)
+	fmt.Fprintf(out, "ISO 18626 member: %s at %s, securityCode %s (simulated by `illctl iso18626 simulate`)\n",
+		demo.ISOMember, demo.ISOMemberURL, demo.ISOMemberSecret)
 	fmt.Fprintln(out, "API keys: demo-key-CODE (e.g. demo-key-THU), centre: demo-key-CENTRE")
 	readers, staff, err := demo.LoadWebAccounts(ctx, st, time.Now())
 	if err != nil {
@@ -210,6 +212,7 @@ func library(ctx context.Context, cfg config.Config, sub string, args []string, 
 		isoURL := fs.String("iso18626-url", "", "endpoint of the library's own ISO 18626 system: the hub sends it ISO messages (docs/iso18626.md)")
 		isoSymbol := fs.String("iso18626-symbol", "", "ISO 18626 agency id value (default: CODE)")
 		isoSecret := fs.String("iso18626-secret", "", "secret the library's system must send in requestingAgencyAuthentication/securityCode (stored hashed)")
+		isoClosed := fs.Bool("iso18626-closed-network", false, "accept the member's ISO 18626 messages without a secret: only for a system reached over a closed network (docs/iso18626.md)")
 		pos, err := parseInterleaved(fs, args[1:])
 		if err != nil {
 			return err
@@ -232,8 +235,19 @@ func library(ctx context.Context, cfg config.Config, sub string, args []string, 
 			Lending: !*noLend, DepositRequired: *deposit, RecallDays: *recall, Email: *email, Locale: *locale}); err != nil {
 			return err
 		}
-		if err := st.SetISO(ctx, code, symbol, *isoURL, *isoSecret); err != nil { // issue 6
+		reg := mysql.ISORegistration{Code: code, Symbol: symbol, Endpoint: *isoURL, Secret: *isoSecret}
+		if flagSet(fs, "iso18626-closed-network") {
+			reg.ClosedNetwork = isoClosed
+		}
+		if err := st.SetISO(ctx, reg); err != nil {
 			return err
+		}
+		// A member that speaks ISO 18626 must be able to authenticate: a
+		// secret, or the explicit closed-network mark.
+		if m, err := st.ISOMember(ctx, code); err == nil && m.Speaks() && m.SecretHash == "" && !m.ClosedNetwork {
+			return fmt.Errorf("library add: %s has an ISO 18626 endpoint but no secret: give --iso18626-secret S "+
+				"(sent by its system in requestingAgencyAuthentication/securityCode), or --iso18626-closed-network "+
+				"when it is reached over a closed network only; until then the hub refuses its messages", code)
 		}
 		fmt.Fprintf(out, "library %s saved\n", code)
 		return nil
@@ -299,6 +313,13 @@ func library(ctx context.Context, cfg config.Config, sub string, args []string, 
 }
 
 // parseInterleaved parses flags that may follow positional arguments.
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {

@@ -13,19 +13,21 @@ import (
 
 // ISOMember is a library as an ISO 18626 peer: its symbol, the endpoint
 // its own ILL system listens on ("" for members that use the JSON API
-// only) and the hash of the secret it must send (empty: none).
+// only), the hash of the secret it must send, and whether it may post
+// without one (ClosedNetwork: reached over a closed network only).
 type ISOMember struct {
-	Code       string `db:"code"`
-	Symbol     string `db:"iso_symbol"`
-	Endpoint   string `db:"iso_endpoint"`
-	SecretHash string `db:"iso_secret_hash"`
+	Code          string `db:"code"`
+	Symbol        string `db:"iso_symbol"`
+	Endpoint      string `db:"iso_endpoint"`
+	SecretHash    string `db:"iso_secret_hash"`
+	ClosedNetwork bool   `db:"iso_closed_network"`
 }
 
 // Speaks reports whether the member's own system speaks ISO 18626 (an
 // endpoint is registered): the hub then sends it ISO messages.
 func (m *ISOMember) Speaks() bool { return m != nil && m.Endpoint != "" }
 
-const isoMemberSQL = `SELECT code, iso_symbol, iso_endpoint, iso_secret_hash FROM libraries `
+const isoMemberSQL = `SELECT code, iso_symbol, iso_endpoint, iso_secret_hash, iso_closed_network FROM libraries `
 
 func isoMember(ctx context.Context, q sqlx.QueryerContext, where string, arg any) (*ISOMember, error) {
 	var m ISOMember
@@ -64,20 +66,38 @@ func (l *Library) isoMember() *ISOMember {
 	if l == nil {
 		return nil
 	}
-	return &ISOMember{Code: l.Code, Symbol: l.ISOSymbol, Endpoint: l.ISOEndpoint, SecretHash: l.ISOSecretHash}
+	return &ISOMember{Code: l.Code, Symbol: l.ISOSymbol, Endpoint: l.ISOEndpoint, SecretHash: l.ISOSecretHash, ClosedNetwork: l.ISOClosedNetwork}
 }
 
-// SetISO registers a library's ISO 18626 symbol, endpoint and secret (each
-// kept when empty; secret is stored hashed). illctl library add.
-func (s *Store) SetISO(ctx context.Context, code, symbol, endpoint, secret string) error {
+// ISORegistration is what `illctl library add` sets of a member's ISO
+// 18626 registration. Empty strings and a nil ClosedNetwork keep the
+// stored value; the secret is stored hashed.
+type ISORegistration struct {
+	Code, Symbol, Endpoint, Secret string
+	ClosedNetwork                  *bool
+}
+
+// SetISO registers a library's ISO 18626 symbol, endpoint, secret and
+// closed-network mark. It does not check that a member with an endpoint
+// can authenticate: the caller (illctl) refuses that.
+func (s *Store) SetISO(ctx context.Context, reg ISORegistration) error {
 	hash := ""
-	if secret != "" {
-		hash = ill.HashKey(secret)
+	if reg.Secret != "" {
+		hash = ill.HashKey(reg.Secret)
 	}
+	closed := -1
+	if reg.ClosedNetwork != nil {
+		closed = 0
+		if *reg.ClosedNetwork {
+			closed = 1
+		}
+	}
+	code, symbol, endpoint := reg.Code, reg.Symbol, reg.Endpoint
 	defer s.dir.Forget()
 	r, err := s.DB.ExecContext(ctx, `UPDATE libraries SET iso_symbol = IF(? = '', iso_symbol, ?),
-		iso_endpoint = IF(? = '', iso_endpoint, ?), iso_secret_hash = IF(? = '', iso_secret_hash, ?) WHERE code = ?`,
-		symbol, symbol, endpoint, endpoint, hash, hash, code)
+		iso_endpoint = IF(? = '', iso_endpoint, ?), iso_secret_hash = IF(? = '', iso_secret_hash, ?),
+		iso_closed_network = IF(? < 0, iso_closed_network, ?) WHERE code = ?`,
+		symbol, symbol, endpoint, endpoint, hash, hash, closed, closed, code)
 	if err != nil {
 		return err
 	}

@@ -14,30 +14,31 @@ import (
 
 // Library is a member library and its policies.
 type Library struct {
-	Code            string    `db:"code" json:"code"`
-	NameZH          string    `db:"name_zh" json:"name_zh"`
-	NameEN          string    `db:"name_en" json:"name_en"`
-	ISOSymbol       string    `db:"iso_symbol" json:"iso18626_symbol"`
-	Lending         bool      `db:"lending" json:"lending"`
-	DepositRequired bool      `db:"deposit_required" json:"deposit_required"`
-	LoanMonths      int       `db:"loan_months" json:"loan_months"`
-	RecallDays      int       `db:"recall_days" json:"recall_days"`
-	FinePerDayFen   int       `db:"fine_per_day_fen" json:"fine_per_day_fen"`
-	DamageFeeFen    int       `db:"damage_fee_fen" json:"damage_fee_fen"`
-	LossFeeFen      int       `db:"loss_fee_fen" json:"loss_fee_fen"`
-	Locale          string    `db:"locale" json:"locale"`
-	Email           string    `db:"email" json:"-"`
-	WebhookURL      string    `db:"webhook_url" json:"-"`
-	WebhookSecret   string    `db:"webhook_secret" json:"-"` // signs webhook notices (docs/notices.md)
-	ISOEndpoint     string    `db:"iso_endpoint" json:"-"`
-	CourierCutoff   string    `db:"courier_cutoff" json:"courier_cutoff"`
-	CourierDays     string    `db:"courier_days" json:"courier_days"` // issue 5 (migration 4); set with illctl courier days
-	ISOSecretHash   string    `db:"iso_secret_hash" json:"-"`         // issue 6 (migration 10)
-	CreatedAt       time.Time `db:"created_at" json:"-"`
+	Code             string    `db:"code" json:"code"`
+	NameZH           string    `db:"name_zh" json:"name_zh"`
+	NameEN           string    `db:"name_en" json:"name_en"`
+	ISOSymbol        string    `db:"iso_symbol" json:"iso18626_symbol"`
+	Lending          bool      `db:"lending" json:"lending"`
+	DepositRequired  bool      `db:"deposit_required" json:"deposit_required"`
+	LoanMonths       int       `db:"loan_months" json:"loan_months"`
+	RecallDays       int       `db:"recall_days" json:"recall_days"`
+	FinePerDayFen    int       `db:"fine_per_day_fen" json:"fine_per_day_fen"`
+	DamageFeeFen     int       `db:"damage_fee_fen" json:"damage_fee_fen"`
+	LossFeeFen       int       `db:"loss_fee_fen" json:"loss_fee_fen"`
+	Locale           string    `db:"locale" json:"locale"`
+	Email            string    `db:"email" json:"-"`
+	WebhookURL       string    `db:"webhook_url" json:"-"`
+	WebhookSecret    string    `db:"webhook_secret" json:"-"` // signs webhook notices (docs/notices.md)
+	ISOEndpoint      string    `db:"iso_endpoint" json:"-"`
+	CourierCutoff    string    `db:"courier_cutoff" json:"courier_cutoff"`
+	CourierDays      string    `db:"courier_days" json:"courier_days"` // issue 5 (migration 4); set with illctl courier days
+	ISOSecretHash    string    `db:"iso_secret_hash" json:"-"`         // issue 6 (migration 10)
+	ISOClosedNetwork bool      `db:"iso_closed_network" json:"-"`      // accepted without a secret (migration 17)
+	CreatedAt        time.Time `db:"created_at" json:"-"`
 }
 
 const libraryColumns = `code, name_zh, name_en, iso_symbol, lending, deposit_required, loan_months, recall_days,
-	fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email, webhook_url, webhook_secret, iso_endpoint, courier_cutoff, courier_days, iso_secret_hash, created_at`
+	fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email, webhook_url, webhook_secret, iso_endpoint, courier_cutoff, courier_days, iso_secret_hash, iso_closed_network, created_at`
 
 func getLibrary(ctx context.Context, q sqlx.QueryerContext, code string) (*Library, error) {
 	var l Library

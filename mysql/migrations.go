@@ -64,6 +64,14 @@ const migration4CourierDays = `ALTER TABLE libraries ADD COLUMN courier_days VAR
 // ... --iso18626-secret`.
 const migration10ISOSecret = `ALTER TABLE libraries ADD COLUMN iso_secret_hash CHAR(64) NOT NULL DEFAULT ''`
 
+// migration17ISOClosedNetwork marks an ISO 18626 member whose system
+// cannot send a secret and is reached over a closed network only (a VPN,
+// an ingress allow-list or mutual TLS in front of the producer): it is the
+// one case in which the intake accepts a member's messages without
+// requestingAgencyAuthentication. Set with `illctl library add ...
+// --iso18626-closed-network`.
+const migration17ISOClosedNetwork = `ALTER TABLE libraries ADD COLUMN iso_closed_network TINYINT(1) NOT NULL DEFAULT 0`
+
 // migration16ReportSLA splits the daily roll-up's figures for the SLA and
 // turnaround reports (issue 8): the lender's answers and respond timeouts,
 // and the shipped → received time of the items received.
@@ -91,6 +99,7 @@ var migrations = []migration{
 	{5, migration5ReaderPIN},        // issue 8
 	{10, migration10ISOSecret},      // issue 6: ISO 18626
 	{16, migration16ReportSLA},      // issue 8: SLA and turnaround split in the roll-ups
+	{17, migration17ISOClosedNetwork},
 }
 
 // MigrationVersions lists the declared migration versions, in order.

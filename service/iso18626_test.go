@@ -121,10 +121,13 @@ func sam(reason iso18626.ReasonForMessage, status iso18626.Status) func(*iso1862
 	}
 }
 
-// registerISO makes a library an ISO 18626 member with the double's endpoint.
+// registerISO makes a library an ISO 18626 member with the double's
+// endpoint; without a secret it is marked as reached over a closed network.
 func registerISO(t *testing.T, st *mysql.Store, code, endpoint, secret string) {
 	t.Helper()
-	if err := st.SetISO(context.Background(), code, code, endpoint, secret); err != nil {
+	closed := secret == ""
+	if err := st.SetISO(context.Background(), mysql.ISORegistration{Code: code, Symbol: code, Endpoint: endpoint,
+		Secret: secret, ClosedNetwork: &closed}); err != nil {
 		t.Fatal(err)
 	}
 }
