@@ -48,6 +48,9 @@ type Server struct {
 	// HubSymbol is the hub's own ISO 18626 agency id (ILL_HUB_SYMBOL): a
 	// request addressed to it is routed by the hub (issue 6).
 	HubSymbol string
+	// Demo lets the demo dataset's well-known keys (ill.IsDemoKey)
+	// authenticate (ILL_DEMO); without it they are refused like unknown keys.
+	Demo bool
 
 	mux      *http.ServeMux
 	keys     sync.Map // key hash → cachedPrincipal

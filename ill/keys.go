@@ -3,6 +3,7 @@ package ill
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 )
 
 // HashKey is how API keys are stored: the hex SHA-256 of the key. Keys are
@@ -16,3 +17,7 @@ func HashKey(key string) string {
 // DemoKey is the well-known development key of a library in the demo
 // dataset (SPEC §7). Only `illctl seed demo` creates these.
 func DemoKey(code string) string { return "demo-key-" + code }
+
+// IsDemoKey reports whether key has the form of a demo dataset key: such
+// keys are public, so they authenticate only in a demo (ILL_DEMO=1).
+func IsDemoKey(key string) bool { return strings.HasPrefix(key, "demo-key-") }
