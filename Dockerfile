@@ -49,6 +49,9 @@ WORKDIR /app
 ENV ILL_TZ=Asia/Shanghai \
     TZ=Asia/Shanghai
 USER 10001:10001
-# 8080: producer API; 9101: consumers /metrics and /healthz; 9102: scheduler /metrics.
+# 8080: producer API (its /metrics: loopback or ILL_METRICS_TOKEN); 9101, 9102:
+# consumers' and scheduler's /metrics, /healthz and /readyz, loopback unless
+# ILL_CONSUMERS_METRICS_ADDR / ILL_SCHEDULER_METRICS_ADDR say :9101 / :9102.
+# ILL_DEMO is off: the demo dataset's keys work only with ILL_DEMO=1.
 EXPOSE 8080 9101 9102
 CMD ["producer"]

@@ -13,8 +13,8 @@ build: ## the four programs in bin/
 test: ## every test (starts MariaDB/RabbitMQ if needed)
 	bash scripts/test.sh
 
-demo: ## services + schema + demo data + producer/consumers/scheduler in the foreground
-	bash scripts/demo.sh
+demo: ## services + schema + demo data + producer/consumers/scheduler in the foreground (ILL_DEMO=1, API on :8080)
+	ILL_DEMO=1 bash scripts/demo.sh
 
 bench: ## intake → REQUESTED throughput with the demo data (see docs/benchmarks.md)
 	bash scripts/services.sh
@@ -35,6 +35,11 @@ fuzz: ## a short fuzzing run of every parser
 	$(GO) test -run '^$$' -fuzz FuzzActionBody -fuzztime 30s ./ill/
 	$(GO) test -run '^$$' -fuzz FuzzSubmitBody -fuzztime 30s ./httpapi/
 	$(GO) test -run '^$$' -fuzz FuzzParseMessage -fuzztime 30s ./iso18626/
+	$(GO) test -run '^$$' -fuzz FuzzReadHeader -fuzztime 30s ./iso18626/
+	$(GO) test -run '^$$' -fuzz FuzzCanonicalCard -fuzztime 30s ./ill/
+	$(GO) test -run '^$$' -fuzz FuzzSignInForm -fuzztime 30s ./web/
+	$(GO) test -run '^$$' -fuzz FuzzSafeNext -fuzztime 30s ./web/
+	$(GO) test -run '^$$' -fuzz FuzzSafeCell -fuzztime 30s ./reports/
 
 clean:
 	rm -rf $(BIN)

@@ -432,3 +432,17 @@ CREATE TABLE IF NOT EXISTS iso18626_messages (
   KEY ix_iso_request (request_id, library_code, id),
   KEY ix_iso_status (direction, status, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Administrative actions on credentials (illctl key issue/revoke/rotate,
+-- library key, courier key, seed demo): who (the OS user running illctl),
+-- what and for which owner (a library code, CENTRE or COURIER). Never a key
+-- or a key hash. Append-only.
+CREATE TABLE IF NOT EXISTS audit_log (
+  id           BIGINT        NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  at           DATETIME(3)   NOT NULL,
+  actor        VARCHAR(100)  NOT NULL,
+  action       VARCHAR(40)   NOT NULL,   -- key.issue, key.revoke, key.rotate, demo.seed
+  library_code VARCHAR(16)   NOT NULL DEFAULT '',
+  detail       VARCHAR(1000) NOT NULL DEFAULT '',
+  KEY ix_audit_library (library_code, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -44,6 +44,7 @@ func BenchmarkSubmitToRequested(b *testing.B) {
 		b.Fatal(err)
 	}
 	cfg.MySQLDSN, cfg.AMQPURL, cfg.AMQPPrefix, cfg.DeliveryLimit = dsn, url, topo.Prefix, 5
+	cfg.Demo = true // the demo dataset's keys
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cons, err := service.NewConsumers(cfg, st, log, prometheus.NewRegistry())
 	if err != nil {

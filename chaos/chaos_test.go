@@ -72,6 +72,7 @@ func newRig(t *testing.T) *rig {
 	}
 	cfg.MySQLDSN, cfg.AMQPURL, cfg.AMQPPrefix, cfg.DeliveryLimit = dsn, url, topo.Prefix, 5
 	cfg.RateLimit = 0 // the load comes from two keys only
+	cfg.Demo = true   // testenv's keys are demo keys
 	r := &rig{t: t, st: st, cfg: cfg}
 	for i := 0; i < 50; i++ {
 		r.recs = append(r.recs, testenv.Record(t, st, "", fmt.Sprintf("故障测试图书%02d", i), "作者",
@@ -92,7 +93,7 @@ func newRig(t *testing.T) *rig {
 func (r *rig) start() {
 	cmd := exec.Command(r.bin)
 	cmd.Env = append(os.Environ(), "ILL_MYSQL_DSN="+r.cfg.MySQLDSN, "ILL_AMQP_URL="+r.cfg.AMQPURL,
-		"ILL_AMQP_PREFIX="+r.cfg.AMQPPrefix, "ILL_DELIVERY_LIMIT=5", "ILL_CONSUMERS_METRICS_ADDR=", "ILL_LOG_LEVEL=error")
+		"ILL_AMQP_PREFIX="+r.cfg.AMQPPrefix, "ILL_DELIVERY_LIMIT=5", "ILL_CONSUMERS_METRICS_ADDR=", "ILL_LOG_LEVEL=error", "ILL_DEMO=1")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		r.t.Fatal(err)

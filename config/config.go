@@ -52,6 +52,14 @@ type Config struct {
 	HubSymbol      string        `envconfig:"ILL_HUB_SYMBOL" default:"BALIS"`
 	RateLimit      float64       `envconfig:"ILL_RATE_LIMIT" default:"50"`  // requests per second per API key (0: no limit)
 	RateBurst      int           `envconfig:"ILL_RATE_BURST" default:"100"` // burst allowance per API key
+	// KeyCacheTTL is how long the producer remembers a resolved API key or
+	// courier credential, and a failed lookup: a revoked key is refused at
+	// most this long after `illctl key revoke` (at most 1 minute).
+	KeyCacheTTL time.Duration `envconfig:"ILL_KEY_CACHE_TTL" default:"2s"`
+	// AuthFailLimit is how many lookups of unknown or revoked keys one
+	// client address may cause within a minute; beyond it the producer
+	// answers 429 with Retry-After without asking the database.
+	AuthFailLimit int `envconfig:"ILL_AUTH_FAIL_LIMIT" default:"20"`
 
 	// Notices (notifier pool). With ILL_SMTP_ADDR empty no e-mail is sent
 	// and notices without another channel are stored as not_configured.
@@ -122,6 +130,12 @@ func Load() (Config, error) {
 	if c.Workers < 1 || c.Prefetch < 1 || c.DeliveryLimit < 1 {
 		return c, fmt.Errorf("config: ILL_WORKERS, ILL_PREFETCH and ILL_DELIVERY_LIMIT must be at least 1")
 	}
+	if c.KeyCacheTTL <= 0 || c.KeyCacheTTL > time.Minute {
+		return c, fmt.Errorf("config: ILL_KEY_CACHE_TTL=%s: between 1ms and 1m (how long a revoked key may still work)", c.KeyCacheTTL)
+	}
+	if c.AuthFailLimit < 1 {
+		return c, fmt.Errorf("config: ILL_AUTH_FAIL_LIMIT must be at least 1")
+	}
 	if _, err := ill.ParseRotaWeights(c.RotaWeights); err != nil { // issue 4
 		return c, fmt.Errorf("config: ILL_ROTA_WEIGHTS: %w", err)
 	}
@@ -141,6 +155,7 @@ func (c Config) SchedSpecs() map[string]string {
 		"overdue": c.SchedOverdue, "recall-expiry": c.SchedRecallExpiry, "courtesy": c.SchedCourtesy,
 		"calendar-coverage": c.SchedCalendarCoverage, "rollup": c.SchedRollup,
 		"courier-cutoff": c.SchedCourierCutoff, "courier-exceptions": c.SchedCourierExceptions, // issue 5
+		"iso18626-retention": c.SchedISORetention,
 	}
 }
 

@@ -56,7 +56,10 @@ func (s Summary) String() string {
 // Load is idempotent: it upserts by natural key (library code, key hash,
 // library + patron id, ISBN-13 or, for records without ISBN, match key,
 // library + local id) so running it again adds no rows and restores the demo
-// values (including availability, deposit flags and revoked demo keys). It
+// values (including availability, deposit flags and revoked demo keys:
+// resetting a demo is the point; `illctl seed demo`, its only caller outside
+// tests, runs only with ILL_DEMO=1, and programs without ILL_DEMO refuse to
+// start while demo keys are active). It
 // leaves rows it did not create alone, and keeps a library's email, webhook
 // and ISO 18626 endpoint once set. A smaller Books after a larger one keeps
 // the extra records. The catalogue is written in transactions of

@@ -28,13 +28,20 @@ func resultOf(r mysql.Record, holdings, available int) searchResult {
 }
 
 // search: GET /v1/catalog/search?q=&isbn=&library=&available=&page=&per_page=
+// The work is bounded by mysql.SearchTerms: at most 32 distinct words of q
+// are used (query_truncated tells the caller when more were given).
 func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	page, perPage, err := pageParams(r)
 	if err != nil {
 		return err
 	}
-	sq := mysql.SearchQuery{Q: q.Get("q"), ISBN: q.Get("isbn"), Library: q.Get("library"), Page: page, PerPage: perPage}
+	sq := mysql.SearchQuery{Q: q.Get("q"), ISBN: q.Get("isbn"), Page: page, PerPage: perPage}
+	if v := q.Get("library"); v != "" {
+		if sq.Library, err = ill.CanonicalCode("library", v); err != nil {
+			return err
+		}
+	}
 	if strings.TrimSpace(sq.Q) == "" && strings.TrimSpace(sq.ISBN) == "" {
 		return ill.FieldError("q", "give q (title/author words) or isbn")
 	}
@@ -65,8 +72,10 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	for i, h := range res.Hits {
 		out[i] = resultOf(h.Record, h.Holdings, h.Available)
 	}
+	// query_truncated: the search used only the first mysql.MaxSearchWords
+	// distinct words of q (see mysql.SearchTerms).
 	writeJSON(w, http.StatusOK, map[string]any{"total": res.Total, "total_capped": res.TotalCapped,
-		"page": page, "per_page": perPage, "results": out})
+		"query_truncated": res.QueryTruncated, "page": page, "per_page": perPage, "results": out})
 	return nil
 }
 
@@ -172,8 +181,12 @@ func (s *Server) conflicts(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	lib := p.Library
-	if p.Centre {
-		lib = r.URL.Query().Get("library")
+	if v := r.URL.Query().Get("library"); p.Centre && v != "" {
+		if lib, err = ill.CanonicalCode("library", v); err != nil {
+			return err
+		}
+	} else if p.Centre {
+		lib = ""
 	}
 	cs, total, err := s.Store.Conflicts(r.Context(), lib, page, perPage)
 	if err != nil {

@@ -6,8 +6,9 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
-	"encoding/csv"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/mysql"
+	"github.com/balis/illhub/reports"
 )
 
 // CourierActor is the principal (and message actor) of a courier credential.
@@ -69,6 +71,7 @@ func (s *Server) routeFor(m *http.ServeMux, pattern string, who callers, h func(
 			err = h(rec, r)
 		}
 		if err != nil {
+			SetRetryAfter(rec, err)
 			s.writeError(rec, r, err)
 		}
 		s.reqs.WithLabelValues(name, itoa(rec.status)).Inc()
@@ -78,15 +81,19 @@ func (s *Server) routeFor(m *http.ServeMux, pattern string, who callers, h func(
 
 // authenticateCourier accepts a courier credential, and a library or centre
 // key when who allows it. A library key on a courier-only endpoint is 403.
+// The credential check is s.courierKeyOK (cached, charged to the client's
+// address like an API key lookup); outside a demo (!s.Demo) it refuses the
+// demo dataset's public courier credential (ill.IsDemoKey) without a
+// lookup, and s.authenticate then answers that key with the same 401 as
+// every demo key (and as an unknown key: unauthorized).
 func (s *Server) authenticateCourier(r *http.Request, who callers) (mysql.Principal, bool, error) {
-	key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	key = strings.TrimSpace(key)
-	if !ok || key == "" {
+	key, ok := bearerKey(r)
+	if !ok {
 		return mysql.Principal{}, false, ill.Errorf(ill.CodeUnauthorized, "a key is required: Authorization: Bearer <key>")
 	}
-	valid, err := s.Store.CourierKeyValid(r.Context(), ill.HashKey(key))
+	valid, err := s.courierKeyOK(r, key)
 	if err != nil {
-		return mysql.Principal{}, false, &ill.Error{Code: ill.CodeUnavailable, Message: "database unavailable"}
+		return mysql.Principal{}, false, err
 	}
 	if valid {
 		return mysql.Principal{Library: CourierActor}, true, nil
@@ -124,27 +131,50 @@ func formatOf(r *http.Request, allowed ...string) (string, error) {
 	return "", ill.FieldError("format", "format must be one of %s", strings.Join(allowed, ", "))
 }
 
-// writeCSV answers CSV with a UTF-8 byte order mark, so that Excel opens
-// the Chinese text correctly.
-func writeCSV(w http.ResponseWriter, filename string, header []string, rows [][]string) error {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+// writeCSV answers CSV through reports.CSVWriter: a UTF-8 byte order
+// mark, so that Excel opens the Chinese text correctly, and cells safe
+// from formula injection (string cells are text and neutralised; int
+// cells and reports.Numeral are numbers). filename must be built from
+// validated parts (dates, canonical library codes).
+func writeCSV(w http.ResponseWriter, filename string, header []string, rows [][]any) error {
+	downloadHeaders(w, "text/csv; charset=utf-8", filename)
 	w.WriteHeader(http.StatusOK)
-	if _, err := w.Write([]byte("\ufeff")); err != nil {
-		return nil
+	cw := reports.NewCSVWriter(w)
+	_ = cw.WriteStrings(header)
+	for _, row := range rows {
+		if cw.Write(row...) != nil {
+			break // the client went away: nothing more can be answered
+		}
 	}
-	cw := csv.NewWriter(w)
-	_ = cw.Write(header)
-	_ = cw.WriteAll(rows)
+	_ = cw.Flush()
 	return nil
 }
 
+// htmlCSP is the Content-Security-Policy of the printable pages: nothing
+// may load or run but the page's own inline style sheet, allowed by its
+// hash (both pages embed printCSS verbatim); no framing, no base, no form.
+var htmlCSP = "default-src 'none'; style-src '" + styleHash(printCSS) +
+	"'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+// styleHash is the CSP source of an inline <style> element's content.
+func styleHash(css string) string {
+	sum := sha256.Sum256([]byte(css))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// writeHTML answers a printable page with the headers every HTML answer
+// of the API carries: the CSP above, nosniff, no referrer, no framing.
 func writeHTML(w http.ResponseWriter, render func(*strings.Builder) error) error {
 	var b strings.Builder
 	if err := render(&b); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", htmlCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(b.String()))
 	return nil
@@ -303,15 +333,15 @@ var manifestHeader = []string{"stop", "stop_name", "task", "request_id", "item_b
 	"from", "to", "route_code", "direction", "status"}
 
 // manifestRows flattens a manifest for CSV: per stop, pickups then deliveries.
-func manifestRows(m mysql.Manifest) [][]string {
-	var rows [][]string
+func manifestRows(m mysql.Manifest) [][]any {
+	var rows [][]any
 	for _, st := range m.Stops {
 		for _, task := range []struct {
 			name  string
 			items []mysql.ManifestItem
 		}{{"pickup", st.Pickups}, {"delivery", st.Deliveries}} {
 			for _, it := range task.items {
-				rows = append(rows, []string{st.Library, st.Name, task.name, it.RequestID, it.ItemBarcode, it.CallNumber,
+				rows = append(rows, []any{st.Library, st.Name, task.name, it.RequestID, it.ItemBarcode, it.CallNumber,
 					it.Title, it.From, it.To, it.RouteCode, it.Direction, it.Status})
 			}
 		}
@@ -386,9 +416,9 @@ func (s *Server) courierExceptions(w http.ResponseWriter, r *http.Request) error
 			WorkingDays: ill.ExceptionWorkingDays, Status: ill.ShipException})
 	}
 	if format == "csv" {
-		rows := make([][]string, 0, len(out))
+		rows := make([][]any, 0, len(out))
 		for _, e := range out {
-			rows = append(rows, []string{strconv.FormatInt(e.ShipmentID, 10), e.RequestID, e.Direction, e.ItemBarcode,
+			rows = append(rows, []any{e.ShipmentID, e.RequestID, e.Direction, e.ItemBarcode,
 				e.From, e.To, e.RouteCode, e.Title, deref(e.PickedUpAt), deref(e.DeliverBy), deref(e.ExceptionAt)})
 		}
 		return writeCSV(w, "courier-exceptions.csv", []string{"shipment_id", "request_id", "direction", "item_barcode",
@@ -497,11 +527,17 @@ type pullSlipItemView struct {
 func (s *Server) pullSlip(w http.ResponseWriter, r *http.Request) error {
 	p := principalOf(r)
 	lib := p.Library
-	if q := strings.ToUpper(r.URL.Query().Get("library")); q != "" && q != lib {
-		if !p.Centre {
-			return ill.Errorf(ill.CodeForbidden, "a library sees only its own pull slip")
+	if v := r.URL.Query().Get("library"); v != "" {
+		q, err := ill.CanonicalCode("library", v)
+		if err != nil {
+			return err
 		}
-		lib = q
+		if q != lib {
+			if !p.Centre {
+				return ill.Errorf(ill.CodeForbidden, "a library sees only its own pull slip")
+			}
+			lib = q
+		}
 	}
 	if p.Centre && lib == ill.CentreCode {
 		return ill.FieldError("library", "library is required with a centre key")
@@ -514,6 +550,7 @@ func (s *Server) pullSlip(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	lib = l.Code // the member's code as stored: it names the download
 	items, err := s.Store.PullSlip(r.Context(), lib)
 	if err != nil {
 		return err
@@ -529,9 +566,9 @@ func (s *Server) pullSlip(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch format {
 	case "csv":
-		rows := make([][]string, 0, len(v.Items))
+		rows := make([][]any, 0, len(v.Items))
 		for _, it := range v.Items {
-			rows = append(rows, []string{strconv.Itoa(it.Seq), it.CallNumber, it.Title, it.Author, it.ISBN, it.LocalID,
+			rows = append(rows, []any{it.Seq, it.CallNumber, it.Title, it.Author, it.ISBN, it.LocalID,
 				it.RequestID, it.Borrower, deref(it.ShipBy)})
 		}
 		return writeCSV(w, "pull-slip-"+lib+"-"+v.Date+".csv", []string{"seq", "call_number", "title", "author", "isbn",
@@ -566,10 +603,10 @@ func (s *Server) reportCourier(w http.ResponseWriter, r *http.Request) error {
 		rows = []mysql.RouteVolume{}
 	}
 	if format == "csv" {
-		out := make([][]string, 0, len(rows))
+		out := make([][]any, 0, len(rows))
 		for _, v := range rows {
-			out = append(out, []string{day.String(), v.RouteCode, v.From, v.To, strconv.Itoa(v.Forward), strconv.Itoa(v.Return),
-				strconv.Itoa(v.Total), strconv.Itoa(v.Delivered), strconv.Itoa(v.Exceptions)})
+			out = append(out, []any{day.String(), v.RouteCode, v.From, v.To, v.Forward, v.Return,
+				v.Total, v.Delivered, v.Exceptions})
 		}
 		return writeCSV(w, "courier-"+day.String()+".csv", []string{"date", "route_code", "from", "to", "forward", "return",
 			"total", "delivered", "exceptions"}, out)
@@ -611,7 +648,14 @@ type violationTotal struct {
 func (s *Server) reportViolations(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	today := ill.DateOf(s.Clock.Now())
-	f := mysql.ViolationFilter{Library: scopeOf(r), Lender: strings.ToUpper(q.Get("lender")), From: today.AddDays(-30), To: today}
+	f := mysql.ViolationFilter{Library: scopeOf(r), From: today.AddDays(-30), To: today}
+	if v := q.Get("lender"); v != "" {
+		lender, err := ill.CanonicalCode("lender", v)
+		if err != nil {
+			return err
+		}
+		f.Lender = lender
+	}
 	for _, d := range []struct {
 		name string
 		dst  *ill.Date
@@ -652,10 +696,10 @@ func (s *Server) reportViolations(w http.ResponseWriter, r *http.Request) error 
 		totals[i].AmountCNY = ill.FormatCNY(totals[i].AmountFen)
 	}
 	if format == "csv" {
-		recs := make([][]string, 0, len(out))
+		recs := make([][]any, 0, len(out))
 		for _, v := range out {
-			recs = append(recs, []string{v.CreatedAt, v.RequestID, v.Title, v.Kind, v.Lender, v.Borrower, v.PatronID,
-				strconv.Itoa(v.Days), v.AmountCNY, v.Note})
+			recs = append(recs, []any{v.CreatedAt, v.RequestID, v.Title, v.Kind, v.Lender, v.Borrower, v.PatronID,
+				v.Days, reports.Numeral(v.AmountCNY), v.Note})
 		}
 		return writeCSV(w, "violations-"+f.From.String()+"-"+f.To.String()+".csv", []string{"created_at", "request_id", "title",
 			"kind", "lender", "borrower", "patron_id", "days", "amount_cny", "note"}, recs)

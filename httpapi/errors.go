@@ -78,8 +78,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 func (s *Server) retryAfterSeconds() int { return 2 }
 
+// writeJSON answers v as JSON. nosniff: a browser must never read an
+// answer (which may quote stored text) as HTML or script.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)

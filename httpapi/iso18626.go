@@ -1,6 +1,6 @@
 package httpapi
 
-// issue 6: ISO 18626 intake (SPEC 5.2, docs/iso18626.md).
+// ISO 18626 intake (SPEC 5.2, docs/iso18626.md).
 
 import (
 	"context"
@@ -13,10 +13,12 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
 	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/internal/throttle"
 	"github.com/balis/illhub/iso18626"
 	"github.com/balis/illhub/mysql"
 	"golang.org/x/time/rate"
@@ -35,12 +37,17 @@ func isoProblem(t iso18626.ErrorType, format string, args ...any) *iso18626.Prob
 // 429 with Retry-After above ILL_RATE_LIMIT messages per second from one
 // member.
 //
-// Senders are authenticated by their ISO 18626 symbol: the agency sending
-// (requestingAgencyId of a request or requestingAgencyMessage,
+// Senders authenticate before anything else happens (docs/iso18626.md):
+// only the message's header is read (iso18626.ReadHeader), the sending
+// agency (requestingAgencyId of a request or requestingAgencyMessage,
 // supplyingAgencyId of a supplyingAgencyMessage) must be a member
-// registered with an ISO 18626 endpoint, and when the member has a secret
-// its requestingAgencyAuthentication/securityCode must match it (stored
-// hashed, compared in constant time).
+// registered with an ISO 18626 endpoint, and its secret must arrive in
+// header/requestingAgencyAuthentication/securityCode (the standard's
+// field) or as HTTP Basic credentials (user: the agency's symbol). A
+// member without a secret is accepted only when registered as reached
+// over a closed network. A sender that fails gets 401 with an ERROR
+// confirmation; nothing of its message is parsed beyond the header or
+// stored, and an address that keeps failing gets 429.
 func (s *Server) iso18626(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	received := s.Clock.Now()
@@ -51,6 +58,7 @@ func (s *Server) iso18626(w http.ResponseWriter, r *http.Request) {
 		status = rec.status
 	} else {
 		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.WriteHeader(status)
 		_, _ = w.Write(out)
 	}
@@ -58,25 +66,76 @@ func (s *Server) iso18626(w http.ResponseWriter, r *http.Request) {
 	s.latency.WithLabelValues("/iso18626").Observe(time.Since(start).Seconds())
 }
 
+// isoIntake is the ISO 18626 intake's own state.
+type isoIntake struct {
+	once  sync.Once
+	fails *throttle.Lockout
+}
+
+// failures counts failed authentications per client address: 10 are free
+// within 10 minutes (a member's misconfigured system shows up in the log
+// well before), then the address is refused for 1 minute, doubling to 15.
+// Bounded at 50,000 addresses.
+func (i *isoIntake) failures() *throttle.Lockout {
+	i.once.Do(func() { i.fails = throttle.NewLockout(10, 10*time.Minute, time.Minute, 15*time.Minute, 50000) })
+	return i.fails
+}
+
 // isoHandle returns the HTTP status and the confirmation, or an error for
 // a transport-level failure (broker or database unavailable).
 func (s *Server) isoHandle(w http.ResponseWriter, r *http.Request, received time.Time) (int, []byte, error) {
+	addr := throttle.ClientAddr(r)
+	if locked, wait := s.iso.failures().Locked(addr, received); locked {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		s.Log.Warn("iso18626: refused: too many failed authentications from this address", "addr", addr, "request_id", requestIDOf(r))
+		return s.isoRefuse(nil, http.StatusTooManyRequests, isoProblem(iso18626.ErrUnrecognisedDataValue,
+			"too many messages that failed authentication from this address; retry later"), received)
+	}
+	if r.ContentLength > s.MaxBody {
+		return s.isoUnauthenticated(r, addr, nil, http.StatusRequestEntityTooLarge,
+			isoProblem(iso18626.ErrBadlyFormedMessage, "message is larger than %d bytes", s.MaxBody), received)
+	}
+	body := http.MaxBytesReader(w, r.Body, s.MaxBody)
+	env, prefix, p := iso18626.ReadHeader(body)
+	var mbe *http.MaxBytesError
+	if p != nil {
+		// Answered like any badly formed message (200 with an ERROR
+		// confirmation, as peers expect), but nothing is stored and the
+		// address is charged with a failure.
+		return s.isoUnauthenticated(r, addr, nil, http.StatusOK, p, received)
+	}
+	sender, p, err := s.isoAuthenticate(r.Context(), r, env)
+	if err != nil {
+		return 0, nil, err
+	}
+	if p != nil {
+		return s.isoUnauthenticated(r, addr, env, http.StatusUnauthorized, p, received)
+	}
+	if s.RateLimit > 0 { // the per-key rate limit of the JSON API, per authenticated member
+		l, _ := s.limiters.LoadOrStore("iso18626:"+sender.Code, rate.NewLimiter(rate.Limit(s.RateLimit), max(s.RateBurst, 1)))
+		if res := l.(*rate.Limiter).Reserve(); res.Delay() > 0 {
+			res.Cancel()
+			return 0, nil, ill.Errorf(ill.CodeRateLimited, "more than %.0f ISO 18626 messages per second from %s; retry later", s.RateLimit, sender.Code)
+		}
+	}
+	// Authenticated: read and parse the whole message.
 	status := http.StatusOK
 	var m *iso18626.Message
-	var p *iso18626.Problem
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBody))
-	var mbe *http.MaxBytesError
+	rest, err := io.ReadAll(body)
+	full := append(prefix, rest...)
 	switch {
 	case errors.As(err, &mbe):
 		status, p = http.StatusRequestEntityTooLarge, isoProblem(iso18626.ErrBadlyFormedMessage, "message is larger than %d bytes", s.MaxBody)
+		m = env.Message()
 	case err != nil:
 		status, p = http.StatusBadRequest, isoProblem(iso18626.ErrBadlyFormedMessage, "message could not be read: %v", err)
+		m = env.Message()
 	default:
-		m, p = iso18626.Parse(body)
+		m, p = iso18626.Parse(full)
 	}
-	in := &isoIn{}
+	in := &isoIn{library: sender.Code}
 	if p == nil {
-		in, p, err = s.isoAccept(r.Context(), m, received)
+		in, p, err = s.isoAccept(r.Context(), m, sender, received)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -85,8 +144,100 @@ func (s *Server) isoHandle(w http.ResponseWriter, r *http.Request, received time
 	if err != nil {
 		return 0, nil, err
 	}
-	s.isoLog(r, m, in, p, body, received)
+	s.isoLog(r, m, in, p, full, received)
 	return status, out, nil
+}
+
+// isoUnauthenticated answers a message whose sender could not be
+// authenticated (or whose header could not be read): an ERROR
+// confirmation, counted against the client's address, logged without its
+// body and not stored.
+func (s *Server) isoUnauthenticated(r *http.Request, addr string, env *iso18626.Envelope, status int, p *iso18626.Problem, received time.Time) (int, []byte, error) {
+	s.iso.failures().Fail(addr, received)
+	kind, agency := "unreadable", ""
+	var m *iso18626.Message
+	if env != nil {
+		kind, agency, m = env.Kind, truncateRunes(env.Sender().Value, 32), env.Message()
+	}
+	s.Log.Warn("iso18626 in: refused before authentication", "addr", addr, "kind", kind, "agency", agency,
+		"status", status, "error", string(p.Type)+": "+p.Value, "request_id", requestIDOf(r))
+	return s.isoRefuse(m, status, p, received)
+}
+
+func (s *Server) isoRefuse(m *iso18626.Message, status int, p *iso18626.Problem, received time.Time) (int, []byte, error) {
+	out, err := iso18626.Marshal(iso18626.Confirm(m, p, received, s.Clock.Now()))
+	return status, out, err
+}
+
+// isoAuthenticate authenticates the envelope's sender. A nil Problem
+// means authenticated; the error is for an unavailable database.
+func (s *Server) isoAuthenticate(ctx context.Context, r *http.Request, env *iso18626.Envelope) (*mysql.ISOMember, *iso18626.Problem, error) {
+	at := env.Kind + "/header/requestingAgencyId"
+	if env.Kind == "supplyingAgencyMessage" {
+		at = env.Kind + "/header/supplyingAgencyId"
+	}
+	switch env.Kind {
+	case "request", "requestingAgencyMessage", "supplyingAgencyMessage":
+	default:
+		return nil, isoProblem(iso18626.ErrBadlyFormedMessage, "%s: confirmations answer messages in the same HTTP exchange; they are not posted to /iso18626", env.Kind), nil
+	}
+	symbol, err := ill.CanonicalCode("agencyIdValue", env.Sender().Value)
+	if err != nil {
+		return nil, isoProblem(iso18626.ErrUnrecognisedDataValue, "%s/agencyIdValue: %q is not a BALIS member symbol", at, truncateRunes(env.Sender().Value, 32)), nil
+	}
+	mem, err := s.Store.ISOMemberBySymbol(ctx, symbol)
+	if ill.ErrorCode(err) == ill.CodeNotFound {
+		return nil, isoProblem(iso18626.ErrUnrecognisedDataValue, "%s/agencyIdValue: unknown agency %q: not a BALIS member symbol", at, symbol), nil
+	}
+	if err != nil {
+		return nil, nil, mysql.Classify(err)
+	}
+	if !mem.Speaks() {
+		return nil, isoProblem(iso18626.ErrUnrecognisedDataValue, "%s/agencyIdValue: %s is not registered as an ISO 18626 member (no endpoint); it uses the JSON API", at, symbol), nil
+	}
+	if mem.SecretHash == "" {
+		if mem.ClosedNetwork {
+			return mem, nil, nil
+		}
+		return nil, isoProblem(iso18626.ErrUnrecognisedDataValue, "%s: no secret is registered for agency %s, so its messages cannot be authenticated; the centre registers one (illctl library add %s --iso18626-secret ...)", at, symbol, mem.Code), nil
+	}
+	codes := []string{}
+	if a := env.Header.RequestingAgencyAuthentication; a != nil && a.SecurityCode != "" {
+		codes = append(codes, a.SecurityCode)
+	}
+	if user, pass, ok := r.BasicAuth(); ok && strings.EqualFold(user, mem.Symbol) {
+		codes = append(codes, pass)
+	}
+	for _, c := range codes {
+		if subtle.ConstantTimeCompare([]byte(ill.HashKey(c)), []byte(mem.SecretHash)) == 1 {
+			return mem, nil, nil
+		}
+	}
+	return nil, isoProblem(iso18626.ErrUnrecognisedDataValue, "requestingAgencyAuthentication/securityCode: missing or wrong for agency %s", symbol), nil
+}
+
+// isoAccept validates an authenticated message against the hub's state
+// and publishes it.
+func (s *Server) isoAccept(ctx context.Context, m *iso18626.Message, sender *mysql.ISOMember, at time.Time) (*isoIn, *iso18626.Problem, error) {
+	switch {
+	case m.Request != nil:
+		return s.isoRequest(ctx, m.Request, sender, at)
+	case m.RequestingAgencyMessage != nil:
+		return s.isoRAM(ctx, m.RequestingAgencyMessage, sender, at)
+	case m.SupplyingAgencyMessage != nil:
+		return s.isoSAM(ctx, m.SupplyingAgencyMessage, sender, at)
+	}
+	return &isoIn{library: sender.Code}, isoProblem(iso18626.ErrBadlyFormedMessage, "%s: confirmations answer messages in the same HTTP exchange; they are not posted to /iso18626", m.Kind()), nil
+}
+
+// isoSender checks that the parsed message names the agency that
+// authenticated with its header (the two are read from the same bytes, so
+// they differ only for a message that repeats its header elements).
+func isoSender(authed *mysql.ISOMember, id iso18626.AgencyID, at string) (*mysql.ISOMember, *iso18626.Problem) {
+	if symbol, err := ill.CanonicalCode("agencyIdValue", id.Value); err != nil || !strings.EqualFold(symbol, authed.Symbol) {
+		return nil, isoProblem(iso18626.ErrUnrecognisedDataValue, "%s/agencyIdValue: %q is not the agency that authenticated (%s)", at, truncateRunes(id.Value, 32), authed.Symbol)
+	}
+	return authed, nil
 }
 
 // isoIn is what the intake learned of an accepted message (for the log).
@@ -95,24 +246,16 @@ type isoIn struct {
 	requestID string
 }
 
-// isoLog keeps the incoming message and its confirmation status in
-// iso18626_messages (best effort: the message itself is already safe in
-// the broker).
+// isoLog keeps an authenticated sender's message and its confirmation
+// status in iso18626_messages (best effort: the message itself is already
+// safe in the broker). Unauthenticated messages never get here.
 func (s *Server) isoLog(r *http.Request, m *iso18626.Message, in *isoIn, p *iso18626.Problem, body []byte, at time.Time) {
 	st, summary, kind := "OK", "", "unreadable"
 	if m != nil {
 		kind = m.Kind()
 		summary = isoSummary(m)
 	}
-	lib := in.library
-	if lib == "" && m != nil {
-		if h := m.Header(); h != nil {
-			lib = h.RequestingAgencyID.Value
-			if m.SupplyingAgencyMessage != nil {
-				lib = h.SupplyingAgencyID.Value
-			}
-		}
-	}
+	lib := in.library // authenticated: the sender's library code
 	last := ""
 	if p != nil {
 		st, last = "ERROR", string(p.Type)+": "+p.Value
@@ -144,51 +287,6 @@ func isoSummary(m *iso18626.Message) string {
 	return m.Kind()
 }
 
-// isoAccept authenticates, validates against the hub's state and publishes.
-func (s *Server) isoAccept(ctx context.Context, m *iso18626.Message, at time.Time) (*isoIn, *iso18626.Problem, error) {
-	switch {
-	case m.Request != nil:
-		return s.isoRequest(ctx, m.Request, at)
-	case m.RequestingAgencyMessage != nil:
-		return s.isoRAM(ctx, m.RequestingAgencyMessage, at)
-	case m.SupplyingAgencyMessage != nil:
-		return s.isoSAM(ctx, m.SupplyingAgencyMessage, at)
-	}
-	return &isoIn{}, isoProblem(iso18626.ErrBadlyFormedMessage, "%s: confirmations answer messages in the same HTTP exchange; they are not posted to /iso18626", m.Kind()), nil
-}
-
-// isoSender authenticates the sending agency.
-func (s *Server) isoSender(ctx context.Context, id iso18626.AgencyID, auth *iso18626.Authentication, at string) (*mysql.ISOMember, *iso18626.Problem, error) {
-	mem, err := s.Store.ISOMemberBySymbol(ctx, id.Value)
-	if ill.ErrorCode(err) == ill.CodeNotFound {
-		return nil, isoProblem(iso18626.ErrUnrecognisedDataValue, "%s/agencyIdValue: unknown agency %q: not a BALIS member symbol", at, id.Value), nil
-	}
-	if err != nil {
-		return nil, nil, mysql.Classify(err)
-	}
-	if !mem.Speaks() {
-		return nil, isoProblem(iso18626.ErrUnrecognisedDataValue, "%s/agencyIdValue: %s is not registered as an ISO 18626 member (no endpoint); it uses the JSON API", at, id.Value), nil
-	}
-	if mem.SecretHash != "" {
-		code := ""
-		if auth != nil {
-			code = auth.SecurityCode
-		}
-		if subtle.ConstantTimeCompare([]byte(ill.HashKey(code)), []byte(mem.SecretHash)) != 1 {
-			return nil, isoProblem(iso18626.ErrUnrecognisedDataValue, "requestingAgencyAuthentication/securityCode: missing or wrong for agency %s", id.Value), nil
-		}
-	}
-	// The per-key rate limit of the JSON API, per authenticated member.
-	if s.RateLimit > 0 {
-		l, _ := s.limiters.LoadOrStore("iso18626:"+mem.Code, rate.NewLimiter(rate.Limit(s.RateLimit), max(s.RateBurst, 1)))
-		if res := l.(*rate.Limiter).Reserve(); res.Delay() > 0 {
-			res.Cancel()
-			return nil, nil, ill.Errorf(ill.CodeRateLimited, "more than %.0f ISO 18626 messages per second from %s; retry later", s.RateLimit, mem.Code)
-		}
-	}
-	return mem, nil, nil
-}
-
 // isoFind finds the request a message is about: ISO 18626 keys a
 // transaction by requestingAgencyId + requestingAgencyRequestId, which is
 // the borrower's client_request_id in the hub.
@@ -210,12 +308,12 @@ func (s *Server) isoFind(ctx context.Context, borrower, rid, at string) (*ill.Re
 // isoRequest turns a request into a submit (SPEC 5.2): addressed to the
 // hub's symbol it is routed; addressed to a member it goes to that member
 // first.
-func (s *Server) isoRequest(ctx context.Context, req *iso18626.Request, at time.Time) (*isoIn, *iso18626.Problem, error) {
+func (s *Server) isoRequest(ctx context.Context, req *iso18626.Request, sender *mysql.ISOMember, at time.Time) (*isoIn, *iso18626.Problem, error) {
 	h := req.Header
-	in := &isoIn{}
-	borrower, p, err := s.isoSender(ctx, h.RequestingAgencyID, h.RequestingAgencyAuthentication, "request/header/requestingAgencyId")
-	if p != nil || err != nil {
-		return in, p, err
+	in := &isoIn{library: sender.Code}
+	borrower, p := isoSender(sender, h.RequestingAgencyID, "request/header/requestingAgencyId")
+	if p != nil {
+		return in, p, nil
 	}
 	in.library = borrower.Code
 	var lenders []string
@@ -247,8 +345,12 @@ func (s *Server) isoRequest(ctx context.Context, req *iso18626.Request, at time.
 		in.requestID = id
 		return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "request/header/requestingAgencyRequestId: duplicate request id %q (request %s, %s)", rid, id, st), nil
 	}
+	patron, err := ill.CanonicalCard("patronId", pi.PatronID)
+	if err != nil {
+		return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "request/patronInfo/patronId: %s", isoFieldMessage(err)), nil
+	}
 	b := ill.SubmitBody{ClientRequestID: rid, Lenders: lenders,
-		Patron: ill.Patron{ID: pi.PatronID, Name: personName(pi.Surname, pi.GivenName)}}
+		Patron: ill.Patron{ID: patron, Name: personName(pi.Surname, pi.GivenName)}}
 	if e := pi.Email(); e != "" {
 		if _, err := mail.ParseAddress(e); err == nil {
 			b.Patron.Email = e
@@ -321,12 +423,12 @@ func isoFieldMessage(err error) string {
 }
 
 // isoRAM takes a requestingAgencyMessage from an ISO borrower.
-func (s *Server) isoRAM(ctx context.Context, ram *iso18626.RequestingAgencyMessage, at time.Time) (*isoIn, *iso18626.Problem, error) {
+func (s *Server) isoRAM(ctx context.Context, ram *iso18626.RequestingAgencyMessage, sender *mysql.ISOMember, at time.Time) (*isoIn, *iso18626.Problem, error) {
 	h := ram.Header
-	in := &isoIn{}
-	borrower, p, err := s.isoSender(ctx, h.RequestingAgencyID, h.RequestingAgencyAuthentication, "requestingAgencyMessage/header/requestingAgencyId")
-	if p != nil || err != nil {
-		return in, p, err
+	in := &isoIn{library: sender.Code}
+	borrower, p := isoSender(sender, h.RequestingAgencyID, "requestingAgencyMessage/header/requestingAgencyId")
+	if p != nil {
+		return in, p, nil
 	}
 	in.library = borrower.Code
 	req, p, err := s.isoFind(ctx, borrower.Code, h.RequestingAgencyRequestID, "requestingAgencyMessage/header")
@@ -364,12 +466,12 @@ func (s *Server) isoRAM(ctx context.Context, ram *iso18626.RequestingAgencyMessa
 }
 
 // isoSAM takes a supplyingAgencyMessage from an ISO lender.
-func (s *Server) isoSAM(ctx context.Context, sam *iso18626.SupplyingAgencyMessage, at time.Time) (*isoIn, *iso18626.Problem, error) {
+func (s *Server) isoSAM(ctx context.Context, sam *iso18626.SupplyingAgencyMessage, sender *mysql.ISOMember, at time.Time) (*isoIn, *iso18626.Problem, error) {
 	h := sam.Header
-	in := &isoIn{}
-	lender, p, err := s.isoSender(ctx, h.SupplyingAgencyID, h.RequestingAgencyAuthentication, "supplyingAgencyMessage/header/supplyingAgencyId")
-	if p != nil || err != nil {
-		return in, p, err
+	in := &isoIn{library: sender.Code}
+	lender, p := isoSender(sender, h.SupplyingAgencyID, "supplyingAgencyMessage/header/supplyingAgencyId")
+	if p != nil {
+		return in, p, nil
 	}
 	in.library = lender.Code
 	bm, err := s.Store.ISOMemberBySymbol(ctx, h.RequestingAgencyID.Value)

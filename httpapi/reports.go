@@ -29,7 +29,17 @@ func ReportQuery(p mysql.Principal, name string, get func(string) string, now fu
 			*d.dst = day
 		}
 	}
-	lib := strings.ToUpper(strings.TrimSpace(get("library")))
+	lib := ""
+	if v := get("library"); strings.TrimSpace(v) != "" {
+		// Canonical once, here: the code reaches the query, the report and
+		// the download's file name; a value that is not a library code is
+		// refused, never echoed.
+		c, err := ill.CanonicalCode("library", v)
+		if err != nil {
+			return q, err
+		}
+		lib = c
+	}
 	switch {
 	case p.Centre:
 		q.Library = lib
@@ -67,16 +77,15 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) error {
 	return WriteReport(w, rep, format, lang)
 }
 
-// WriteReport answers with a built report as JSON, CSV or XLSX.
+// WriteReport answers with a built report as JSON, CSV or XLSX (text
+// cells neutralised against formula injection: reports.SafeCell).
 func WriteReport(w http.ResponseWriter, rep *reports.Report, format, lang string) error {
 	switch format {
 	case "csv":
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+rep.FileName("csv")+`"`)
+		downloadHeaders(w, "text/csv; charset=utf-8", rep.FileName("csv"))
 		return rep.WriteCSV(w, lang)
 	case "xlsx":
-		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+rep.FileName("xlsx")+`"`)
+		downloadHeaders(w, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", rep.FileName("xlsx"))
 		return rep.WriteXLSX(w, lang)
 	}
 	body := map[string]any{"report": rep.Name, "from": rep.From.String(), "to": rep.To.String(),
@@ -86,4 +95,15 @@ func WriteReport(w http.ResponseWriter, rep *reports.Report, format, lang string
 	}
 	writeJSON(w, http.StatusOK, body)
 	return nil
+}
+
+// downloadHeaders sets the headers of a file download: its type, nosniff
+// (a browser must not reinterpret a CSV as HTML or script) and a
+// Content-Disposition built by reports.ContentDisposition from a name the
+// caller made of validated parts.
+func downloadHeaders(w http.ResponseWriter, contentType, filename string) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Disposition", reports.ContentDisposition(filename))
 }

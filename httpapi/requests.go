@@ -47,11 +47,22 @@ func checkLen(field, v string, max int, required bool) error {
 	return nil
 }
 
-// validateSubmit checks a submit body field by field.
+// validateSubmit checks a submit body field by field. The patron's card
+// number is replaced by its canonical form (ill.CanonicalCard): it keeps the
+// case sent, loses invisible characters and compatibility forms, and is
+// refused (bad_request, field patron.id) when it still falls outside the
+// card alphabet, so a reader's requests are counted (the per-reader limit) and listed
+// under one identity whatever spelling the borrower's system sends.
 func validateSubmit(b *ill.SubmitBody) error {
+	if err := checkLen("client_request_id", b.ClientRequestID, 100, true); err != nil {
+		return err
+	}
+	id, err := ill.CanonicalCard("patron.id", b.Patron.ID)
+	if err != nil {
+		return err
+	}
+	b.Patron.ID = id
 	checks := []error{
-		checkLen("client_request_id", b.ClientRequestID, 100, true),
-		checkLen("patron.id", b.Patron.ID, 64, true),
 		checkLen("patron.name", b.Patron.Name, 128, false),
 		checkLen("patron.email", b.Patron.Email, 160, false),
 		checkLen("note", b.Note, 2000, false),
@@ -175,8 +186,14 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := mysql.ListFilter{Caller: p.Library, Centre: p.Centre, PatronID: q.Get("patron_id"),
+	f := mysql.ListFilter{Caller: p.Library, Centre: p.Centre,
 		State: ill.State(strings.ToUpper(q.Get("state"))), Q: q.Get("q"), Page: page, PerPage: perPage}
+	if v := q.Get("patron_id"); v != "" {
+		// the same canonical card number the submit stored
+		if f.PatronID, err = ill.CanonicalCard("patron_id", v); err != nil {
+			return err
+		}
+	}
 	if f.State != "" && !f.State.Valid() {
 		return ill.FieldError("state", "unknown state %q", q.Get("state"))
 	}

@@ -6,8 +6,13 @@ package httpapi
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"log/slog"
+	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,10 +21,11 @@ import (
 	"time"
 
 	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/internal/throttle"
 	"github.com/balis/illhub/mysql"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"golang.org/x/time/rate"
 )
 
 // Publisher is the broker as the API needs it (rabbitmq.Publisher).
@@ -49,23 +55,47 @@ type Server struct {
 	// request addressed to it is routed by the hub (issue 6).
 	HubSymbol string
 	// Demo lets the demo dataset's well-known keys (ill.IsDemoKey)
-	// authenticate (ILL_DEMO); without it they are refused like unknown keys.
+	// authenticate (ILL_DEMO); without it they are refused without a
+	// database lookup.
 	Demo bool
+	// KeyCacheTTL is how long a resolved key, courier credential or failed
+	// lookup is remembered (ILL_KEY_CACHE_TTL, default 2 s): a revoked key
+	// is refused at most this long after the revocation.
+	KeyCacheTTL time.Duration
+	// KeyCacheSize bounds each of those caches (default 10000 entries,
+	// least recently used evicted first).
+	KeyCacheSize int
+	// AuthFailLimit is how many lookups of unknown or revoked keys one
+	// client address (throttle.ClientAddr) may cause within a minute
+	// (ILL_AUTH_FAIL_LIMIT, default 20). Beyond it the address gets 429
+	// with Retry-After and no database lookup, for 1 minute doubling to 15
+	// with each further failure. Valid keys never count, so many libraries
+	// behind one proxy are not slowed by a restart's cold cache.
+	AuthFailLimit int
+	// MetricsToken lets a client that is not on this host read /metrics
+	// with Authorization: Bearer <token> (ILL_METRICS_TOKEN). Loopback
+	// clients need none; others get 404.
+	MetricsToken string
 
-	mux      *http.ServeMux
-	keys     sync.Map // key hash → cachedPrincipal
-	limiters sync.Map // key hash → *rate.Limiter
-	registry *prometheus.Registry
-	reqs     *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
-	pubs     *prometheus.CounterVec
-	pubTime  *prometheus.HistogramVec
-	draining atomic.Bool
+	mux       *http.ServeMux
+	keys      *expirable.LRU[string, keyLookup] // key hash → principal, or unknown
+	couriers  *expirable.LRU[string, bool]      // key hash → is a live courier credential
+	authFails *throttle.Lockout                 // client address → failed key lookups
+	keyLimits *throttle.Limiter                 // key hash → requests (RateLimit, RateBurst)
+	limiters  sync.Map                          // ISO 18626 sender → *rate.Limiter (iso18626.go)
+	iso       isoIntake
+	registry  *prometheus.Registry
+	reqs      *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	pubs      *prometheus.CounterVec
+	pubTime   *prometheus.HistogramVec
+	draining  atomic.Bool
 }
 
-type cachedPrincipal struct {
-	p       mysql.Principal
-	expires time.Time
+// keyLookup is a cached answer of the database for one key hash.
+type keyLookup struct {
+	p     mysql.Principal
+	known bool // false: unknown or revoked
 }
 
 // New wires the routes. Registry may be nil (a private one is used).
@@ -82,6 +112,22 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 	if s.HubSymbol == "" {
 		s.HubSymbol = "BALIS"
 	}
+	if s.KeyCacheTTL <= 0 {
+		s.KeyCacheTTL = 2 * time.Second
+	}
+	if s.KeyCacheSize <= 0 {
+		s.KeyCacheSize = 10000
+	}
+	if s.AuthFailLimit <= 0 {
+		s.AuthFailLimit = 20
+	}
+	s.keys = expirable.NewLRU[string, keyLookup](s.KeyCacheSize, nil, s.KeyCacheTTL)
+	s.couriers = expirable.NewLRU[string, bool](s.KeyCacheSize, nil, s.KeyCacheTTL)
+	s.authFails = throttle.NewLockout(s.AuthFailLimit, time.Minute, time.Minute, 15*time.Minute, s.KeyCacheSize)
+	if s.RateLimit > 0 {
+		refill := time.Duration(float64(max(s.RateBurst, 1)) / s.RateLimit * float64(time.Second))
+		s.keyLimits = throttle.NewLimiter(s.RateLimit, s.RateBurst, s.KeyCacheSize, max(2*refill, time.Minute))
+	}
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
@@ -96,11 +142,30 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 		Help:    "Time from publish to the broker's confirm (or failure), by routing key.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}}, []string{"routing_key"})
 	reg.MustRegister(s.reqs, s.latency, s.pubs, s.pubTime)
+	authCache := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "illhub_auth_cache_entries",
+		Help: "Entries in the producer's bounded key caches, by kind (keys: resolved and failed API key lookups; couriers: courier credential lookups; addresses: client addresses with counted lookups)."},
+		[]string{"kind"})
+	reg.MustRegister(newCollectorFunc(func(ch chan<- prometheus.Metric) {
+		c := s.AuthCacheSizes()
+		authCache.WithLabelValues("keys").Set(float64(c.Keys))
+		authCache.WithLabelValues("couriers").Set(float64(c.Couriers))
+		authCache.WithLabelValues("addresses").Set(float64(c.Addresses))
+		authCache.Collect(ch)
+	}, authCache))
 
 	m := http.NewServeMux()
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.HandleFunc("GET /readyz", s.readyz)
-	m.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	m.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		if !MetricsAllowed(r, s.MetricsToken) {
+			// The same answer as an unknown path: nothing tells a stranger
+			// that metrics are here.
+			s.writeError(w, r, ill.Errorf(ill.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
+			return
+		}
+		metrics.ServeHTTP(w, r)
+	})
 	s.route(m, "POST /v1/requests", s.submit)
 	s.route(m, "GET /v1/requests", s.listRequests)
 	s.route(m, "GET /v1/requests/{id}", s.getRequest)
@@ -180,6 +245,7 @@ func (s *Server) route(m *http.ServeMux, pattern string, h func(http.ResponseWri
 			err = h(rec, r)
 		}
 		if err != nil {
+			SetRetryAfter(rec, err)
 			s.writeError(rec, r, err)
 		}
 		s.reqs.WithLabelValues(name, itoa(rec.status)).Inc()
@@ -189,46 +255,192 @@ func (s *Server) route(m *http.ServeMux, pattern string, h func(http.ResponseWri
 	})
 }
 
-// authenticate resolves the Bearer key (hashed; never logged). Principals
-// are cached for 30 s so a revoked key stops working within that time.
-func (s *Server) authenticate(r *http.Request) (mysql.Principal, error) {
-	h := r.Header.Get("Authorization")
-	key, ok := strings.CutPrefix(h, "Bearer ")
+// bearerKey is the trimmed key of an Authorization: Bearer header.
+func bearerKey(r *http.Request) (string, bool) {
+	key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	key = strings.TrimSpace(key)
-	if !ok || key == "" {
-		return mysql.Principal{}, ill.Errorf(ill.CodeUnauthorized, "an API key is required: Authorization: Bearer <key>")
-	}
-	hash := ill.HashKey(key)
-	if c, ok := s.keys.Load(hash); ok && time.Now().Before(c.(cachedPrincipal).expires) {
-		return c.(cachedPrincipal).p, nil
-	}
-	p, err := s.Store.PrincipalByKeyHash(r.Context(), hash)
-	if err != nil {
-		if ill.ErrorCode(err) == ill.CodeNotFound {
-			return p, ill.Errorf(ill.CodeUnauthorized, "unknown or revoked API key")
-		}
-		return p, &ill.Error{Code: ill.CodeUnavailable, Message: "database unavailable"}
-	}
-	s.keys.Store(hash, cachedPrincipal{p: p, expires: time.Now().Add(30 * time.Second)})
-	return p, nil
+	return key, ok && key != ""
 }
 
-// limit applies the caller's per-key token bucket (after authentication,
-// so unknown keys cannot fill the table). Over the limit: 429 with the
-// seconds until a request would be allowed in Retry-After.
-func (s *Server) limit(w http.ResponseWriter, r *http.Request) error {
-	if s.RateLimit <= 0 {
+// throttledError is a 429 with the time to wait; route (and the courier
+// routes, with SetRetryAfter) copy it into Retry-After.
+type throttledError struct {
+	err   *ill.Error
+	after time.Duration
+}
+
+func (e *throttledError) Error() string { return e.err.Error() }
+func (e *throttledError) Unwrap() error { return e.err }
+
+// SetRetryAfter sets Retry-After (whole seconds, rounded up) from a
+// throttled authentication error; a no-op for any other error. Call it
+// before writeError.
+func SetRetryAfter(w http.ResponseWriter, err error) {
+	var t *throttledError
+	if errors.As(err, &t) {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(t.after.Seconds())))))
+	}
+}
+
+var errDemoKey = ill.Errorf(ill.CodeUnauthorized,
+	"demo keys (demo-key-…) work only in a demo (ILL_DEMO=1); ask the BALIS centre for your library's key")
+
+// lookupAllowed reports whether the client's address may make a key
+// lookup: not when its failed lookups passed AuthFailLimit (a 429; the
+// caller must not ask the database). resolve charges the failures.
+func (s *Server) lookupAllowed(r *http.Request) error {
+	locked, wait := s.authFails.Locked(throttle.ClientAddr(r), time.Now())
+	if !locked {
 		return nil
 	}
-	hash := ill.HashKey(strings.TrimSpace(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")))
-	l, _ := s.limiters.LoadOrStore(hash, rate.NewLimiter(rate.Limit(s.RateLimit), max(s.RateBurst, 1)))
-	res := l.(*rate.Limiter).Reserve()
-	if d := res.Delay(); d > 0 {
-		res.Cancel()
+	return &throttledError{after: wait, err: ill.Errorf(ill.CodeRateLimited,
+		"too many unknown keys from this address (more than %d a minute); retry later", s.AuthFailLimit)}
+}
+
+// resolve looks a key hash up in api_keys and caches the answer, a miss
+// included, for KeyCacheTTL. Database errors are not cached.
+func (s *Server) resolve(r *http.Request, hash string) (keyLookup, error) {
+	p, err := s.Store.PrincipalByKeyHash(r.Context(), hash)
+	switch {
+	case err == nil:
+		k := keyLookup{p: p, known: true}
+		s.keys.Add(hash, k)
+		return k, nil
+	case ill.ErrorCode(err) == ill.CodeNotFound:
+		s.keys.Add(hash, keyLookup{})
+		s.authFails.Fail(throttle.ClientAddr(r), time.Now())
+		return keyLookup{}, nil
+	}
+	return keyLookup{}, &ill.Error{Code: ill.CodeUnavailable, Message: "database unavailable"}
+}
+
+// authenticate resolves the Bearer key (hashed; never logged). Answers are
+// cached for KeyCacheTTL, so a revoked key stops working within it; demo
+// keys are refused outside a demo without a lookup, and lookups of
+// unknown keys are limited per client address (lookupAllowed).
+func (s *Server) authenticate(r *http.Request) (mysql.Principal, error) {
+	key, ok := bearerKey(r)
+	if !ok {
+		return mysql.Principal{}, ill.Errorf(ill.CodeUnauthorized, "an API key is required: Authorization: Bearer <key>")
+	}
+	if !s.Demo && ill.IsDemoKey(key) {
+		return mysql.Principal{}, errDemoKey
+	}
+	hash := ill.HashKey(key)
+	k, cached := s.keys.Get(hash)
+	if !cached {
+		if err := s.lookupAllowed(r); err != nil {
+			return mysql.Principal{}, err
+		}
+		var err error
+		if k, err = s.resolve(r, hash); err != nil {
+			return mysql.Principal{}, err
+		}
+	}
+	if !k.known {
+		return mysql.Principal{}, ill.Errorf(ill.CodeUnauthorized, "unknown or revoked API key")
+	}
+	return k.p, nil
+}
+
+// courierKeyOK reports whether key is a live courier credential, with the
+// same cache (KeyCacheTTL), demo gating and per-address limit as
+// authenticate. When it is not, the key's API key lookup is done and
+// cached as well, so the authenticate call that follows asks the database
+// nothing and charges the address nothing more. Errors are *ill.Error
+// values: rate_limited (call SetRetryAfter) or unavailable.
+func (s *Server) courierKeyOK(r *http.Request, key string) (bool, error) {
+	if key == "" || (!s.Demo && ill.IsDemoKey(key)) {
+		return false, nil
+	}
+	hash := ill.HashKey(key)
+	if ok, cached := s.couriers.Get(hash); cached {
+		return ok, nil
+	}
+	if k, cached := s.keys.Get(hash); cached && k.known {
+		return false, nil // a live API key moments ago: not a courier credential
+	}
+	if err := s.lookupAllowed(r); err != nil {
+		return false, err
+	}
+	valid, err := s.Store.CourierKeyValid(r.Context(), hash)
+	if err != nil {
+		return false, &ill.Error{Code: ill.CodeUnavailable, Message: "database unavailable"}
+	}
+	s.couriers.Add(hash, valid)
+	if valid {
+		return true, nil
+	}
+	if _, err := s.resolve(r, hash); err != nil {
+		return false, err
+	}
+	return false, nil
+}
+
+// AuthCacheSizes are the entries held by the bounded authentication
+// tables; each is at most KeyCacheSize.
+type AuthCacheSizes struct{ Keys, Couriers, Addresses int }
+
+// AuthCacheSizes returns the current sizes (metric
+// illhub_auth_cache_entries).
+func (s *Server) AuthCacheSizes() AuthCacheSizes {
+	return AuthCacheSizes{Keys: s.keys.Len(), Couriers: s.couriers.Len(), Addresses: s.authFails.Len()}
+}
+
+// collectorFunc collects by calling collect; desc describes it.
+type collectorFunc struct {
+	collect func(chan<- prometheus.Metric)
+	desc    prometheus.Collector
+}
+
+func newCollectorFunc(collect func(chan<- prometheus.Metric), desc prometheus.Collector) collectorFunc {
+	return collectorFunc{collect: collect, desc: desc}
+}
+
+func (c collectorFunc) Describe(ch chan<- *prometheus.Desc) { c.desc.Describe(ch) }
+func (c collectorFunc) Collect(ch chan<- prometheus.Metric) { c.collect(ch) }
+
+// limit applies the caller's per-key token bucket (after authentication,
+// so unknown keys cannot fill the table, which is bounded anyway). Over
+// the limit: 429 with the seconds until a request would be allowed in
+// Retry-After.
+func (s *Server) limit(w http.ResponseWriter, r *http.Request) error {
+	if s.RateLimit <= 0 || s.keyLimits == nil {
+		return nil
+	}
+	key, _ := bearerKey(r)
+	if ok, d := s.keyLimits.Allow(ill.HashKey(key), time.Now()); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(d.Seconds())+1))
 		return ill.Errorf(ill.CodeRateLimited, "more than %.0f requests per second for this API key; retry later", s.RateLimit)
 	}
 	return nil
+}
+
+// MetricsAllowed reports whether r may read /metrics: a client presenting
+// Authorization: Bearer <token> (when token is set; compared in constant
+// time), or a loopback client whose request did not come through a proxy
+// (a proxy on the same host makes every client look local, so a request
+// carrying a forwarding header is not taken as local).
+func MetricsAllowed(r *http.Request, token string) bool {
+	if token != "" {
+		if got, ok := bearerKey(r); ok {
+			a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(token))
+			if subtle.ConstantTimeCompare(a[:], b[:]) == 1 {
+				return true
+			}
+		}
+	}
+	for _, h := range []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip"} {
+		if r.Header.Get(h) != "" {
+			return false
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -252,7 +464,10 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		checks["shutdown"], ok = "shutting down", false
 	}
 	if err := s.Store.Ping(ctx); err != nil {
-		checks["mysql"], ok = "down: "+err.Error(), false
+		// The driver's text may name hosts, users or schemas: it goes to
+		// the log (with the request id), never into the answer.
+		s.Log.Warn("readiness: database unreachable", "err", err, "request_id", requestIDOf(r))
+		checks["mysql"], ok = "down", false
 	} else {
 		checks["mysql"] = "ok"
 	}

@@ -4,14 +4,12 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/balis/illhub/config"
 	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/mysql"
 )
 
 func courier(ctx context.Context, cfg config.Config, sub string, args []string, out io.Writer) error {
@@ -33,12 +31,8 @@ func courier(ctx context.Context, cfg config.Config, sub string, args []string, 
 			fs.Usage()
 			return fmt.Errorf("courier key takes no arguments")
 		}
-		var b [24]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return err
-		}
-		key := "courier_" + base64.RawURLEncoding.EncodeToString(b[:])
-		if err := st.AddCourierKey(ctx, key, *label); err != nil {
+		key, _, err := issueKey(ctx, st, mysql.CourierOwner, *label)
+		if err != nil {
 			return err
 		}
 		fmt.Fprintln(out, key)
@@ -69,7 +63,10 @@ func courier(ctx context.Context, cfg config.Config, sub string, args []string, 
 			}
 			*cutoff = fmt.Sprintf("%02d:%02d", m/60, m%60)
 		}
-		code := strings.ToUpper(pos[0])
+		code, err := ill.CanonicalCode("CODE", pos[0])
+		if err != nil {
+			return err
+		}
 		if err := st.SetCourierDays(ctx, code, days, *cutoff); err != nil {
 			return err
 		}

@@ -1,6 +1,6 @@
 package main
 
-// issue 6: illctl iso18626 simulate|post.
+// illctl iso18626 simulate|post.
 
 import (
 	"context"
@@ -26,13 +26,14 @@ func iso18626Cmd(ctx context.Context, cfg config.Config, sub string, args []stri
 		listen := fs.String("listen", "127.0.0.1:9180", "address of its endpoint (path /iso18626)")
 		hub := fs.String("hub", hubURL(cfg), "the hub's ISO 18626 endpoint")
 		symbol := fs.String("symbol", demo.ISOMember, "the member's symbol")
+		code := fs.String("security-code", demo.ISOMemberSecret, "the member's secret, sent in requestingAgencyAuthentication/securityCode")
 		delay := fs.Duration("delay", 2*time.Second, "pause before each answer")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
 		log := cfg.Logger("iso18626-simulate")
 		mux := http.NewServeMux()
-		mux.Handle("POST /iso18626", &member.Sim{Symbol: *symbol, Hub: *hub, Delay: *delay, Log: log})
+		mux.Handle("POST /iso18626", &member.Sim{Symbol: *symbol, SecurityCode: *code, Hub: *hub, Delay: *delay, Log: log})
 		srv := &http.Server{Addr: *listen, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() { <-ctx.Done(); _ = srv.Close() }()
 		log.Info("simulated ISO 18626 member system listening", "symbol", *symbol, "endpoint", "http://"+*listen+"/iso18626", "hub", *hub)
@@ -41,8 +42,11 @@ func iso18626Cmd(ctx context.Context, cfg config.Config, sub string, args []stri
 		}
 		return nil
 	case "post":
-		fs := flags("iso18626 post FILE [--hub URL]", "Posts an ISO 18626 XML file (- for stdin) to the hub and prints the confirmation.\n", args, out)
+		fs := flags("iso18626 post FILE [--hub URL] [--symbol S --secret X]", "Posts an ISO 18626 XML file (- for stdin) to the hub and prints the confirmation. The sender\n"+
+			"authenticates with the file's requestingAgencyAuthentication/securityCode, or with --symbol and --secret\n(sent as HTTP Basic credentials).\n", args, out)
 		hub := fs.String("hub", hubURL(cfg), "the hub's ISO 18626 endpoint")
+		symbol := fs.String("symbol", "", "the sending agency's symbol (HTTP Basic user)")
+		secret := fs.String("secret", "", "the sending agency's secret (HTTP Basic password)")
 		pos, err := parseInterleaved(fs, args[1:])
 		if err != nil {
 			return err
@@ -60,7 +64,7 @@ func iso18626Cmd(ctx context.Context, cfg config.Config, sub string, args []stri
 		if err != nil {
 			return err
 		}
-		c, err := member.Post(ctx, nil, *hub, doc)
+		c, err := member.PostAs(ctx, nil, *hub, doc, *symbol, *secret)
 		if err != nil {
 			return err
 		}

@@ -45,11 +45,12 @@ const usage = `illctl — illhub administration
 
 Commands:
   migrate                          create the database if needed and apply schema.sql (idempotent)
-  seed demo [--books N]            load the demo dataset (members, demo-key-CODE keys, catalogue, 2026 calendar)
+  seed demo [--books N]            load the demo dataset (members, demo-key-CODE keys, catalogue, 2026 calendar);
+                                   only with ILL_DEMO=1, never on a real installation
   library list                     list member libraries
   library add CODE NAME_ZH [flags] add or update a member library (--iso18626-url for a member
                                    whose own system speaks ISO 18626)
-  library key CODE [--centre]      issue a new API key for a library (printed once; stored hashed)
+  library key CODE [--centre]      issue a new API key for a library (printed once; stored hashed; audited)
   library webhook CODE URL         set a library's notice webhook; prints its new signing secret (once)
   calendar import FILE             load one year of the national calendar (JSON, see configs/calendar/2026.json)
   calendar show                    show loaded years and coverage
@@ -60,7 +61,7 @@ Commands:
   staff add LIBRARY USER --password PW [--role staff|centre_admin]
                                    create a web console account (LIBRARY CENTRE for the centre admin)
   dlq list [--limit N]             show dead-lettered messages
-  courier key [--label L]          issue a courier credential for POST /v1/courier/scans (printed once; stored hashed)
+  courier key [--label L]          issue a courier credential for POST /v1/courier/scans (printed once; stored hashed; audited)
   courier days CODE DAYS [--cutoff HH:MM]
                                    set a library's courier days (e.g. mon,tue,wed,thu,fri) and daily cut-off
   iso18626 simulate [--listen ADDR] [--hub URL]
@@ -71,6 +72,15 @@ Commands:
   catalog reindex                  rebuild the catalogue search index
   dlq replay [--id MESSAGE_ID] [--limit N]
                                    republish dead letters to their queues
+  key list [OWNER]                 list keys (id, owner, kind, label, created, revoked); never the keys
+  key issue OWNER [--label L]      issue a key (printed once)
+  key revoke OWNER [--id N]        revoke OWNER's active keys, or only key N
+  key revoke --demo                revoke every demo dataset credential (demo-key-*)
+  key rotate OWNER [--label L]     issue a new key (printed once) and revoke OWNER's other keys
+  key log [OWNER] [--limit N]      the audit log of key changes (who, when, what)
+                                   OWNER: a library code, CENTRE (centre keys) or COURIER (courier
+                                   credentials). Every issue, revoke and rotate is audited; a running
+                                   producer refuses a revoked key within ILL_KEY_CACHE_TTL (2 s)
 
 Configuration comes from ILL_* environment variables (configs/illhub.env).
 `
@@ -118,6 +128,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return courier(ctx, cfg, sub, rest, out)
 	case "iso18626": // issue 6
 		return iso18626Cmd(ctx, cfg, sub, rest, out)
+	case "key":
+		return keyCmd(ctx, cfg, sub, rest, out)
 	case "import": // issue 4
 		return importCmd(ctx, cfg, sub, rest, out)
 	case "catalog": // issue 4
@@ -139,7 +151,10 @@ func flags(name, help string, _ []string, out io.Writer) *flag.FlagSet {
 func open(cfg config.Config) (*mysql.Store, error) { return mysql.Open(cfg.MySQLDSN) }
 
 func seed(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
-	fs := flags("seed demo [--books N]", "Loads the demo dataset (idempotent). Development keys demo-key-CODE are created: never run this on production.\n", args, out)
+	fs := flags("seed demo [--books N]", "Loads the demo dataset (idempotent). Its credentials are public (API keys demo-key-CODE,\n"+
+		"demo-key-CENTRE, demo-key-COURIER, known PINs and passwords): it runs only with ILL_DEMO=1, and\n"+
+		"programs started without ILL_DEMO=1 refuse to run while those keys are active.\n"+
+		"Running it again restores the demo values, revoked demo keys included.\n", args, out)
 	books := fs.Int("books", 12000, "number of synthetic catalogue records")
 	if len(args) == 0 || args[0] != "demo" {
 		fs.Usage()
@@ -147,6 +162,11 @@ func seed(ctx context.Context, cfg config.Config, args []string, out io.Writer) 
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if !cfg.Demo {
+		return fmt.Errorf("seed demo: refused without ILL_DEMO=1. The demo dataset's keys and passwords are public: " +
+			"load it only on a demo installation (`make demo` sets ILL_DEMO=1; by hand: ILL_DEMO=1 illctl seed demo), " +
+			"and run the programs there with ILL_DEMO=1 too")
 	}
 	st, err := open(cfg)
 	if err != nil {
@@ -163,6 +183,9 @@ func seed(ctx context.Context, cfg config.Config, args []string, out io.Writer) 
 		return err
 	}
 	fmt.Fprintf(out, "demo dataset loaded: %v\n", sum)
+	if err := st.Audit(ctx, actorNow(), mysql.AuditDemoSeed, "", "demo dataset loaded; demo keys active"); err != nil {
+		return err
+	}
 	// issue 6: one member whose own system speaks ISO 18626 (illctl iso18626 simulate).
 	if err := st.SetISO(ctx, mysql.ISORegistration{Code: demo.ISOMember, Symbol: demo.ISOMember,
 		Endpoint: demo.ISOMemberURL, Secret: demo.ISOMemberSecret}); err != nil {
@@ -221,7 +244,13 @@ func library(ctx context.Context, cfg config.Config, sub string, args []string, 
 			fs.Usage()
 			return fmt.Errorf("library add needs CODE and NAME_ZH")
 		}
-		code := strings.ToUpper(pos[0])
+		code, err := ill.CanonicalCode("CODE", pos[0])
+		if err != nil {
+			return err
+		}
+		if code == ill.CentreCode || code == mysql.CourierOwner {
+			return fmt.Errorf("library add: %s is reserved (centre keys and courier credentials: illctl key ... %s)", code, code)
+		}
 		if *isoURL != "" {
 			if u, err := url.Parse(*isoURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 				return fmt.Errorf("library add: --iso18626-url %q is not an http(s) URL", *isoURL)
@@ -265,17 +294,15 @@ func library(ctx context.Context, cfg config.Config, sub string, args []string, 
 				fs.Usage()
 				return fmt.Errorf("library key needs CODE")
 			}
-			code = strings.ToUpper(pos[0])
-			if _, err := st.Library(ctx, code); err != nil {
+			if code, err = keyOwner(ctx, st, pos[0], true); err != nil {
 				return err
 			}
+			if code == ill.CentreCode || code == mysql.CourierOwner {
+				return fmt.Errorf("library key: use --centre for a centre key, illctl courier key for a courier credential")
+			}
 		}
-		var b [24]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return err
-		}
-		key := "ill_" + base64.RawURLEncoding.EncodeToString(b[:])
-		if err := st.AddKey(ctx, code, *centre, key, *label); err != nil {
+		key, _, err := issueKey(ctx, st, code, *label)
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "%s\n", key)
@@ -294,7 +321,11 @@ func library(ctx context.Context, cfg config.Config, sub string, args []string, 
 		if u, err := url.Parse(pos[1]); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return fmt.Errorf("library webhook: %q is not an http(s) URL", pos[1])
 		}
-		l, err := st.Library(ctx, strings.ToUpper(pos[0]))
+		code, err := ill.CanonicalCode("CODE", pos[0])
+		if err != nil {
+			return err
+		}
+		l, err := st.Library(ctx, code)
 		if err != nil {
 			return err
 		}
@@ -409,7 +440,10 @@ func closures(ctx context.Context, cfg config.Config, sub string, args []string,
 		if to.Before(from) {
 			return fmt.Errorf("TO %s is before FROM %s", to, from)
 		}
-		code := strings.ToUpper(pos[0])
+		code, err := ill.CanonicalCode("CODE", pos[0])
+		if err != nil {
+			return err
+		}
 		if _, err := st.Library(ctx, code); err != nil {
 			return err
 		}
@@ -444,7 +478,9 @@ func closures(ctx context.Context, cfg config.Config, sub string, args []string,
 		}
 		want := ""
 		if len(args) > 1 {
-			want = strings.ToUpper(args[1])
+			if want, err = ill.CanonicalCode("CODE", args[1]); err != nil {
+				return err
+			}
 		}
 		libs := make([]string, 0, len(all))
 		for lib := range all {

@@ -34,7 +34,7 @@ func reader(ctx context.Context, cfg config.Config, sub string, args []string, o
 		return fmt.Errorf("usage: illctl reader add LIBRARY CARD --pin PIN [--name NAME] [--email E] [--deposit-paid]")
 	}
 	fs := flags("reader add LIBRARY CARD --pin PIN", "Registers a reader for the web portal (or sets a new PIN). The PIN is stored bcrypt-hashed;\n--pin - reads it from standard input.\n", args, out)
-	pin := fs.String("pin", "", "the reader's PIN (4–32 characters), or - to read it from stdin")
+	pin := fs.String("pin", "", "the reader's PIN (4–32 characters, at most 72 bytes), or - to read it from stdin")
 	name := fs.String("name", "", "reader's name")
 	email := fs.String("email", "", "reader's e-mail for notices")
 	deposit := fs.Bool("deposit-paid", false, "the reader has paid the deposit (R7)")
@@ -50,6 +50,15 @@ func reader(ctx context.Context, cfg config.Config, sub string, args []string, o
 	if err != nil {
 		return err
 	}
+	// canonical identities, as the API and the portal store them
+	lib, err := ill.CanonicalCode("library", pos[0])
+	if err != nil {
+		return err
+	}
+	card, err := ill.CanonicalCard("card", pos[1])
+	if err != nil {
+		return err
+	}
 	hash, err := httpapi.HashPIN(p)
 	if err != nil {
 		return err
@@ -59,15 +68,14 @@ func reader(ctx context.Context, cfg config.Config, sub string, args []string, o
 		return err
 	}
 	defer st.Close()
-	lib := strings.ToUpper(pos[0])
 	if _, err := st.Library(ctx, lib); err != nil {
 		return err
 	}
-	if err := st.PutReader(ctx, mysql.Reader{Library: lib, ID: pos[1], Name: *name, Email: *email, DepositPaid: *deposit,
+	if err := st.PutReader(ctx, mysql.Reader{Library: lib, ID: card, Name: *name, Email: *email, DepositPaid: *deposit,
 		PINHash: hash}, time.Now()); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "reader %s/%s saved\n", lib, pos[1])
+	fmt.Fprintf(out, "reader %s/%s saved\n", lib, card)
 	return nil
 }
 
@@ -77,10 +85,10 @@ func staff(ctx context.Context, cfg config.Config, sub string, args []string, ou
 		return fmt.Errorf("usage: illctl staff add LIBRARY USERNAME --password PW [--role staff|centre_admin]")
 	}
 	fs := flags("staff add LIBRARY USERNAME --password PW", "Creates or updates a console account. LIBRARY is a member code (role staff) or CENTRE\n(role centre_admin). The password is stored bcrypt-hashed; --password - reads it from stdin.\n", args, out)
-	pw := fs.String("password", "", "password (4–32 characters), or - to read it from stdin; empty keeps the current one")
+	pw := fs.String("password", "", "password (4–32 characters, at most 72 bytes), or - to read it from stdin; empty keeps the current one")
 	role := fs.String("role", "", "staff or centre_admin (default: centre_admin for CENTRE, staff otherwise)")
 	name := fs.String("name", "", "display name")
-	disable := fs.Bool("disable", false, "disable the account (it can no longer sign in)")
+	disable := fs.Bool("disable", false, "disable the account (it can no longer sign in; its open sessions end)")
 	pos, err := parseInterleaved(fs, args[1:])
 	if err != nil {
 		return err
@@ -89,7 +97,14 @@ func staff(ctx context.Context, cfg config.Config, sub string, args []string, ou
 		fs.Usage()
 		return fmt.Errorf("staff add needs LIBRARY and USERNAME")
 	}
-	lib := strings.ToUpper(pos[0])
+	lib, err := ill.CanonicalCode("library", pos[0])
+	if err != nil {
+		return err
+	}
+	user, err := ill.CanonicalUser("username", pos[1])
+	if err != nil {
+		return err
+	}
 	r := *role
 	if r == "" {
 		r = mysql.RoleStaff
@@ -121,14 +136,24 @@ func staff(ctx context.Context, cfg config.Config, sub string, args []string, ou
 		}
 	}
 	if hash == "" {
-		if _, err := st.StaffUser(ctx, lib, pos[1]); err != nil {
+		if _, err := st.StaffUser(ctx, lib, user); err != nil {
 			return fmt.Errorf("staff add: a new account needs --password")
 		}
 	}
-	if err := st.PutStaff(ctx, mysql.Staff{Library: lib, Username: pos[1], Name: *name, Role: r, PasswordHash: hash,
+	if err := st.PutStaff(ctx, mysql.Staff{Library: lib, Username: user, Name: *name, Role: r, PasswordHash: hash,
 		Disabled: *disable}); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "staff account %s/%s (%s) saved\n", lib, pos[1], r)
+	if *disable {
+		// The session lookup refuses a disabled account's sessions anyway;
+		// deleting them here makes that visible at once.
+		n, err := st.DeleteSessionsOf(ctx, "staff", lib, user)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "staff account %s/%s disabled, %d open sessions ended\n", lib, user, n)
+		return nil
+	}
+	fmt.Fprintf(out, "staff account %s/%s (%s) saved\n", lib, user, r)
 	return nil
 }

@@ -504,20 +504,6 @@ func (s *Store) ResolveReview(ctx context.Context, id int64, library, by, note s
 	return err
 }
 
-// AddCourierKey stores a courier credential's hash.
-func (s *Store) AddCourierKey(ctx context.Context, key, label string) error {
-	_, err := s.DB.ExecContext(ctx, `INSERT INTO courier_keys (key_hash, label) VALUES (?, ?)
-		ON DUPLICATE KEY UPDATE revoked_at = NULL, label = VALUES(label)`, ill.HashKey(key), label)
-	return err
-}
-
-// CourierKeyValid reports whether hash is a live courier credential.
-func (s *Store) CourierKeyValid(ctx context.Context, hash string) (bool, error) {
-	var n int
-	err := s.DB.GetContext(ctx, &n, `SELECT COUNT(*) FROM courier_keys WHERE key_hash = ? AND revoked_at IS NULL`, hash)
-	return n > 0, err
-}
-
 // ReturnCheck is a loan's return facts (table return_checks).
 type ReturnCheck struct {
 	RequestID        string       `db:"request_id"`

@@ -200,6 +200,32 @@ func (s *Store) LogISOMessage(ctx context.Context, m ISOMessage) error {
 	return err
 }
 
+// purgeISOMessagesSQL deletes one batch of messages created before the
+// cut-off, oldest first, leaving outbound messages that still wait for
+// delivery. It walks the primary key (ids grow with created_at), so each
+// batch locks only the rows it deletes.
+const purgeISOMessagesSQL = `DELETE FROM iso18626_messages
+	WHERE created_at < ? AND NOT (direction = 'out' AND status = 'pending')
+	ORDER BY id LIMIT ?`
+
+// PurgeISOMessages deletes the stored ISO 18626 messages older than
+// before, in batches of batch rows (one short transaction each), and
+// returns how many it deleted. Safe to run concurrently and repeatedly.
+func (s *Store) PurgeISOMessages(ctx context.Context, before time.Time, batch int) (int, error) {
+	total := 0
+	for {
+		r, err := s.DB.ExecContext(ctx, purgeISOMessagesSQL, before.UTC(), batch)
+		if err != nil {
+			return total, err
+		}
+		n, _ := r.RowsAffected()
+		total += int(n)
+		if int(n) < batch {
+			return total, nil
+		}
+	}
+}
+
 // ISOMessages lists a request's ISO messages in order (tests, console).
 func (s *Store) ISOMessages(ctx context.Context, requestID string) ([]ISOMessage, error) {
 	var out []ISOMessage

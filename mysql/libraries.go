@@ -109,32 +109,6 @@ func (s *Store) AddLibrary(ctx context.Context, l Library) error {
 	return err
 }
 
-// Principal is who an API key belongs to.
-type Principal struct {
-	Library string `db:"library_code"`
-	Centre  bool   `db:"is_centre"`
-}
-
-// PrincipalByKeyHash resolves a hashed API key; not_found when unknown or
-// revoked.
-func (s *Store) PrincipalByKeyHash(ctx context.Context, hash string) (Principal, error) {
-	var p Principal
-	err := s.DB.GetContext(ctx, &p, `SELECT library_code, is_centre FROM api_keys
-		WHERE key_hash = ? AND revoked_at IS NULL`, hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return p, notFound("api key", "")
-	}
-	return p, err
-}
-
-// AddKey stores a key's hash for a library (or the centre).
-func (s *Store) AddKey(ctx context.Context, library string, centre bool, key, label string) error {
-	_, err := s.DB.ExecContext(ctx, `INSERT INTO api_keys (key_hash, library_code, is_centre, label) VALUES (?, ?, ?, ?)
-		ON DUPLICATE KEY UPDATE library_code = VALUES(library_code), is_centre = VALUES(is_centre), revoked_at = NULL`,
-		ill.HashKey(key), library, centre, label)
-	return err
-}
-
 type closureRow struct {
 	Library string    `db:"library_code"`
 	From    time.Time `db:"from_day"`

@@ -39,6 +39,11 @@ type SearchResults struct {
 	Hits        []SearchHit
 	Total       int
 	TotalCapped bool
+	// Words and Probes are the number of query words the search used and
+	// of bigrams it probed (at most MaxSearchWords and MaxSearchProbes);
+	// QueryTruncated is set when words of Q were left out or cut.
+	Words, Probes  int
+	QueryTruncated bool
 }
 
 // SearchTotalCap is the largest total a search counts exactly.
@@ -53,6 +58,66 @@ const SearchScanCap = 2000
 
 // termProbeCap bounds the probe of one bigram's posting count.
 const termProbeCap = 5000
+
+// The cost of a search grows with its words (one LIKE check each) and
+// their bigrams (one probe query each): a query of 2,000 distinct words
+// cost 0.38 s. The search therefore uses the first MaxSearchWords
+// distinct words of Q, each cut to MaxSearchWordRunes, and probes at most
+// MaxSearchProbes distinct bigrams (the rarest of those drives the walk;
+// every kept word is still checked, so the answer stays exact for the
+// kept words). Later words are ignored, as web search engines ignore
+// words past their limit, and the results say so (QueryTruncated): more
+// words only narrow a search that already has 32, and no reader types
+// them, so refusing the query would help nobody.
+const (
+	MaxSearchWords     = 32
+	MaxSearchProbes    = 32
+	MaxSearchWordRunes = 400 // record_search.title_fold is VARCHAR(400)
+)
+
+// SearchTerms returns what a search uses of q: its folded words
+// (ill.QueryWords) without repeats, at most MaxSearchWords, each at most
+// MaxSearchWordRunes; the distinct bigrams it probes, at most
+// MaxSearchProbes, with the index of the word each comes from; and
+// whether anything of q was left out. It reads q one field at a time and
+// stops at the limit, so its own cost is bounded by the words kept.
+func SearchTerms(q string) (words []string, probes []ill.Term, probeWord []int, truncated bool) {
+	seen := map[string]bool{}
+fields:
+	for field := range strings.FieldsSeq(q) {
+		for _, w := range ill.QueryWords(field) {
+			if seen[w] {
+				continue
+			}
+			if len(words) == MaxSearchWords {
+				truncated = true
+				break fields
+			}
+			if utf8.RuneCountInString(w) > MaxSearchWordRunes {
+				w, truncated = string([]rune(w)[:MaxSearchWordRunes]), true
+				if seen[w] {
+					continue
+				}
+			}
+			seen[w] = true
+			words = append(words, w)
+		}
+	}
+	probed := map[ill.Term]bool{}
+	for i, w := range words {
+		for _, t := range ill.Bigrams(w) {
+			if probed[t] {
+				continue
+			}
+			if len(probes) == MaxSearchProbes {
+				return words, probes, probeWord, truncated
+			}
+			probed[t] = true
+			probes, probeWord = append(probes, t), append(probeWord, i)
+		}
+	}
+	return words, probes, probeWord, truncated
+}
 
 // Search runs q and returns the page's hits and the (capped) total.
 func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int, error) {
@@ -86,7 +151,8 @@ func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, e
 	if q.Page <= 0 {
 		q.Page = 1
 	}
-	words := ill.QueryWords(q.Q)
+	words, probes, probeWord, truncated := SearchTerms(q.Q)
+	res.Words, res.Probes, res.QueryTruncated = len(words), len(probes), truncated
 
 	// Filters on record_search s, shared by every plan.
 	var filt []string
@@ -111,21 +177,21 @@ func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, e
 	var drive ill.Term
 	driveWord, driveCount := -1, -1
 	if q.ISBN == "" {
-		for i, w := range words {
-			for _, t := range ill.Bigrams(w) {
-				limit := termProbeCap
-				if driveCount >= 0 {
-					limit = min(limit, driveCount+1)
-				}
-				n, err := s.termCount(ctx, t, limit)
-				if err != nil {
-					return res, err
-				}
-				if driveCount < 0 || n < driveCount {
-					driveCount, drive, driveWord = n, t, i
-				}
+		for k, t := range probes {
+			limit := termProbeCap
+			if driveCount >= 0 {
+				limit = min(limit, driveCount+1)
+			}
+			n, err := s.termCount(ctx, t, limit)
+			if err != nil {
+				return res, err
+			}
+			if driveCount < 0 || n < driveCount {
+				driveCount, drive, driveWord = n, t, probeWord[k]
 			}
 		}
+	} else {
+		res.Probes = 0
 	}
 	// Word checks: a two-character word that is the driving term itself
 	// needs none; every other word is checked on the folded text.

@@ -114,11 +114,16 @@ func (s *Store) AddSession(ctx context.Context, ss Session) error {
 }
 
 // SessionByHash returns a session that has not expired at now; not_found
-// otherwise.
+// otherwise. A staff session also needs its account to exist and not be
+// disabled at the time of the lookup: disabling an account (illctl staff
+// add --disable) ends its open sessions at their next request, not when
+// they expire.
 func (s *Store) SessionByHash(ctx context.Context, hash string, now time.Time) (Session, error) {
 	var ss Session
-	err := s.DB.GetContext(ctx, &ss, `SELECT id_hash, kind, library_code, subject, role, csrf, created_at, expires_at
-		FROM web_sessions WHERE id_hash = ? AND expires_at > ?`, hash, now.UTC())
+	err := s.DB.GetContext(ctx, &ss, `SELECT w.id_hash, w.kind, w.library_code, w.subject, w.role, w.csrf, w.created_at, w.expires_at
+		FROM web_sessions w WHERE w.id_hash = ? AND w.expires_at > ?
+		AND (w.kind <> 'staff' OR EXISTS (SELECT 1 FROM staff_users u
+			WHERE u.library_code = w.library_code AND u.username = w.subject AND u.disabled = 0))`, hash, now.UTC())
 	if errors.Is(err, sql.ErrNoRows) {
 		return ss, notFound("session", "")
 	}
@@ -129,6 +134,18 @@ func (s *Store) SessionByHash(ctx context.Context, hash string, now time.Time) (
 func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 	_, err := s.DB.ExecContext(ctx, `DELETE FROM web_sessions WHERE id_hash = ?`, hash)
 	return err
+}
+
+// DeleteSessionsOf ends every session of one account (kind reader or
+// staff; library and subject compared as the collation does) and returns
+// how many there were.
+func (s *Store) DeleteSessionsOf(ctx context.Context, kind, library, subject string) (int64, error) {
+	res, err := s.DB.ExecContext(ctx, `DELETE FROM web_sessions WHERE kind = ? AND library_code = ? AND subject = ?`,
+		kind, library, subject)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // Queue is a console work queue: requests in some states where the

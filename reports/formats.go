@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
@@ -28,7 +27,9 @@ func Cell(k Kind, v any) string {
 	return fmt.Sprint(v)
 }
 
-// FileName is the download name of a report, e.g. summary_2026-03-01_2026-03-31.csv.
+// FileName is the download name of a report, e.g.
+// summary_2026-03-01_2026-03-31.csv: built from the report's name (one of
+// Names, checked by Build), its dates and its canonical library code only.
 func (r *Report) FileName(ext string) string {
 	name := r.Name + "_" + r.From.String() + "_" + r.To.String()
 	if r.Library != "" {
@@ -37,36 +38,49 @@ func (r *Report) FileName(ext string) string {
 	return name + "." + ext
 }
 
-// WriteCSV writes the report as CSV: a UTF-8 byte order mark (so Excel
-// reads the Chinese text), a header row of labels in lang, then the rows.
+// WriteCSV writes the report as CSV (CSVWriter: a UTF-8 byte order mark,
+// so Excel reads the Chinese text, and formula-safe text cells): a header
+// row of labels in lang, then the rows. Numeric columns are written as
+// numbers; text values are neutralised (SafeCell).
 func (r *Report) WriteCSV(w io.Writer, lang string) error {
-	if _, err := w.Write([]byte("\xEF\xBB\xBF")); err != nil {
-		return err
-	}
-	cw := csv.NewWriter(w)
+	cw := NewCSVWriter(w)
 	head := make([]string, len(r.Columns))
 	for i, c := range r.Columns {
 		head[i] = c.Label(lang)
 	}
-	if err := cw.Write(head); err != nil {
+	if err := cw.WriteStrings(head); err != nil {
 		return err
 	}
+	rec := make([]any, 0, len(r.Columns))
 	for _, row := range r.Rows {
-		rec := make([]string, len(row))
+		rec = rec[:0]
 		for i, v := range row {
-			rec[i] = Cell(r.Columns[i].Kind, v)
+			rec = append(rec, csvValue(r.Columns[i].Kind, v))
 		}
-		if err := cw.Write(rec); err != nil {
+		if err := cw.Write(rec...); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
+}
+
+// csvValue types a report value for CSVWriter: strings stay text (and are
+// neutralised), numbers become Numerals formatted by Cell.
+func csvValue(k Kind, v any) any {
+	switch v.(type) {
+	case nil, string:
+		return v
+	case int, int64, float64:
+		return Numeral(Cell(k, v))
+	}
+	return Cell(k, v)
 }
 
 // WriteXLSX writes the report as an Excel workbook: one sheet named after
 // the report, a bold header row, numbers as numbers (percentages as
-// fractions formatted 0.0%).
+// fractions formatted 0.0%), text as string cells (never formulas) that
+// are neutralised like CSV text (SafeCell), so that the workbook stays
+// safe when it is edited or saved as CSV.
 func (r *Report) WriteXLSX(w io.Writer, lang string) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -88,7 +102,7 @@ func (r *Report) WriteXLSX(w io.Writer, lang string) error {
 	}
 	for i, c := range r.Columns {
 		cell, _ := excelize.CoordinatesToCellName(i+1, 1)
-		if err := f.SetCellValue(sheet, cell, c.Label(lang)); err != nil {
+		if err := f.SetCellStr(sheet, cell, SafeCell(c.Label(lang))); err != nil {
 			return err
 		}
 		if err := f.SetCellStyle(sheet, cell, cell, bold); err != nil {
@@ -101,7 +115,7 @@ func (r *Report) WriteXLSX(w io.Writer, lang string) error {
 			if v == nil {
 				continue
 			}
-			if err := f.SetCellValue(sheet, cell, v); err != nil {
+			if err := setXLSXCell(f, sheet, cell, v); err != nil {
 				return err
 			}
 			switch r.Columns[ci].Kind {
@@ -117,6 +131,18 @@ func (r *Report) WriteXLSX(w io.Writer, lang string) error {
 	}
 	_, err = f.WriteTo(w)
 	return err
+}
+
+// setXLSXCell writes a report value: Go numbers as numeric cells, anything
+// else as a string cell through SafeCell.
+func setXLSXCell(f *excelize.File, sheet, cell string, v any) error {
+	switch x := v.(type) {
+	case int, int64, float64:
+		return f.SetCellValue(sheet, cell, x)
+	case string:
+		return f.SetCellStr(sheet, cell, SafeCell(x))
+	}
+	return f.SetCellStr(sheet, cell, SafeCell(fmt.Sprint(v)))
 }
 
 func strPtr(s string) *string { return &s }

@@ -10,6 +10,7 @@ package reports
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -84,14 +85,27 @@ func DefaultPeriod(now time.Time) (ill.Date, ill.Date) {
 
 func col(key, zh, en string, k Kind) Column { return Column{Key: key, ZH: zh, EN: en, Kind: k} }
 
-// Build runs a report. Errors: not_found for an unknown name, bad_request
-// for a period that is reversed or longer than MaxDays.
+// Build runs a report. Errors: not_found for an unknown name or a library
+// that is not a member, bad_request for a period that is reversed or
+// longer than MaxDays.
 func (s *Service) Build(ctx context.Context, q Query) (*Report, error) {
 	if q.To.Before(q.From) {
 		return nil, ill.FieldError("to", "to is before from")
 	}
 	if q.From.AddDays(MaxDays).Before(q.To) {
 		return nil, ill.FieldError("from", "a report covers at most %d days", MaxDays)
+	}
+	if !slices.Contains(Names, q.Name) {
+		return nil, ill.Errorf(ill.CodeNotFound, "no report %q; reports are %s", q.Name, strings.Join(Names, ", "))
+	}
+	// The library must be a member: its code, as stored, is what the
+	// report and its download name carry (never the caller's spelling).
+	if q.Library != "" {
+		l, err := s.Store.Library(ctx, q.Library)
+		if err != nil {
+			return nil, err
+		}
+		q.Library = l.Code
 	}
 	rep := &Report{Name: q.Name, From: q.From, To: q.To, Library: q.Library}
 	today := ill.DateOf(s.Clock.Now())

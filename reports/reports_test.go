@@ -106,6 +106,7 @@ func (f *fixture) libs0(b string) int {
 
 func TestReportsAgreeWithADirectCount(t *testing.T) {
 	_, st := testenv.DB(t, "reports")
+	testenv.Libraries(t, st, "THU", "PKU", "RUC", "BNU") // a report names a member library
 	ctx := context.Background()
 	d0 := ill.Date{Year: 2026, Month: 3, Day: 2}
 	days := []ill.Date{d0, d0.AddDays(1), d0.AddDays(2)}
@@ -165,6 +166,10 @@ func TestReportsAgreeWithADirectCount(t *testing.T) {
 	}
 	if len(own.Rows) != 1 || own.Rows[0][0] != "THU" || int64(own.Rows[0][1].(int)) != f.want["THU"][0] {
 		t.Fatalf("THU's summary: %v", own.Rows)
+	}
+	// A library that is not a member is not_found (its code never names a download).
+	if _, err := svc.Build(ctx, reports.Query{Name: "summary", From: days[0], To: days[2], Library: "NOPE"}); ill.ErrorCode(err) != ill.CodeNotFound {
+		t.Errorf("report for a non-member: %v", err)
 	}
 	// The daily report sums to the same totals; one row per day.
 	daily, err := svc.Build(ctx, reports.Query{Name: "daily", From: days[0], To: days[2]})

@@ -48,6 +48,8 @@ var DefaultSpecs = Specs{
 	// exceptions fall due at 23:59:59, swept hourly.
 	"courier-cutoff":     "*/10 * * * *",
 	"courier-exceptions": "5 * * * *",
+	// Stored ISO 18626 messages past their retention, nightly.
+	"iso18626-retention": "40 1 * * *",
 }
 
 // Jobs builds the scheduler's jobs.
@@ -65,6 +67,9 @@ type Jobs struct {
 	// respond (lender did not answer), ship (not shipped in the grace
 	// period), due (loan marked overdue).
 	MissedDeadlines *prometheus.CounterVec
+	// ISORetention is how long stored ISO 18626 messages are kept
+	// (default 90 days).
+	ISORetention time.Duration
 }
 
 // counts is what one batch of a sweep did.
@@ -320,6 +325,16 @@ func (j *Jobs) Rollup(ctx context.Context, now time.Time) (int, error) {
 	return n + m, err
 }
 
+// ISORetentionSweep deletes stored ISO 18626 messages older than the
+// retention (the requests' events keep what happened).
+func (j *Jobs) ISORetentionSweep(ctx context.Context, now time.Time) (int, error) {
+	keep := j.ISORetention
+	if keep <= 0 {
+		keep = 90 * 24 * time.Hour
+	}
+	return j.Store.PurgeISOMessages(ctx, now.Add(-keep), j.batch())
+}
+
 // All returns every job with its schedule (DefaultSpecs overridden by specs).
 func (j *Jobs) All(specs Specs) []Job {
 	spec := func(name string) string {
@@ -338,6 +353,7 @@ func (j *Jobs) All(specs Specs) []Job {
 		{"rollup", spec("rollup"), j.Rollup},
 		{"courier-cutoff", spec("courier-cutoff"), j.CourierCutoff},             // issue 5
 		{"courier-exceptions", spec("courier-exceptions"), j.CourierExceptions}, // issue 5
+		{"iso18626-retention", spec("iso18626-retention"), j.ISORetentionSweep},
 	}
 }
 

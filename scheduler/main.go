@@ -93,6 +93,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 
+	// The daemon, like the producer and the consumers, refuses to run on a
+	// database with active demo credentials outside a demo; run-once is an
+	// operator's catch-up command and is left alone.
+	if err := service.RefuseDemoKeys(ctx, cfg, st); err != nil {
+		return err
+	}
 	c, err := sched.NewCron(jobs, ill.SystemClock{}, log, m)
 	if err != nil {
 		return err
@@ -104,7 +110,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			checks["shutdown"], ok = "shutting down", false
 		}
 		if err := st.Ping(ctx); err != nil {
-			checks["mysql"], ok = "down: "+err.Error(), false
+			log.Warn("readiness: database unreachable", "err", err) // the text stays out of the answer
+			checks["mysql"], ok = "down", false
 		}
 		if days := gaugeValue(daysAhead); days < sched.MinCalendarDays {
 			checks["calendar"] = fmt.Sprintf("warning: national calendar covers only %.0f days ahead; import next year's", days)

@@ -2,6 +2,11 @@
 # Makes MariaDB (127.0.0.1:3306, root with an empty password) and RabbitMQ
 # (127.0.0.1:5672, guest/guest) available: starts them when installed but
 # stopped, installs them from Debian's packages when missing. Idempotent.
+# For development, tests and `make demo` only: the empty root password and
+# the guest user are reachable from this host only (Debian's MariaDB binds
+# 127.0.0.1; RabbitMQ's guest may log in from localhost only). A real
+# installation uses its own accounts (compose.yaml generates passwords with
+# scripts/compose-env.sh; deploy/k8s takes them from Secrets).
 set -euo pipefail
 
 log() { printf '[services] %s\n' "$*" >&2; }

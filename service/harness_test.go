@@ -57,7 +57,7 @@ func newHarness(t *testing.T, deliveryLimit int) *harness {
 	cfg := config.Config{MySQLDSN: dsn, AMQPURL: url, AMQPPrefix: topo.Prefix, Workers: 4, Prefetch: 4,
 		DeliveryLimit: deliveryLimit, OutboxPoll: 50 * time.Millisecond, RotaLength: 5,
 		PublishTimeout: 3 * time.Second, MaxBodyBytes: 1 << 20, ShutdownTimeout: 5 * time.Second,
-		GroupMax: 8} // grouping on, as in production (it engages when deliveries wait)
+		GroupMax: 8, Demo: true} // grouping on, as in production (it engages when deliveries wait); the test keys are demo keys
 	h := &harness{t: t, st: st, cfg: cfg, clock: testenv.NewClock(shanghai(2026, 3, 2, 10, 0)), log: logger()}
 	testenv.LoadCalendar2026(t, st)
 	testenv.Libraries(t, st, "THU", "PKU", "RUC", "BNU", "BFSU*", "BUAA")

@@ -260,9 +260,9 @@ func TestISOIntake(t *testing.T) {
 			iso18626.ErrUnrecognisedDataElement, "colour"},
 		{"unknown request id", strings.Replace(ram, "thu-iso-1", "thu-nope", 1), 200, iso18626.ErrUnrecognisedDataValue,
 			"request with a given ID not found"},
-		{"unknown agency", strings.Replace(ram, "<ill:agencyIdValue>THU</ill:agencyIdValue>", "<ill:agencyIdValue>NOPE</ill:agencyIdValue>", 1), 200,
+		{"unknown agency", strings.Replace(ram, "<ill:agencyIdValue>THU</ill:agencyIdValue>", "<ill:agencyIdValue>NOPE</ill:agencyIdValue>", 1), 401,
 			iso18626.ErrUnrecognisedDataValue, "unknown agency \"NOPE\""},
-		{"member without ISO endpoint", strings.Replace(ram, "<ill:agencyIdValue>THU</ill:agencyIdValue>", "<ill:agencyIdValue>RUC</ill:agencyIdValue>", 1), 200,
+		{"member without ISO endpoint", strings.Replace(ram, "<ill:agencyIdValue>THU</ill:agencyIdValue>", "<ill:agencyIdValue>RUC</ill:agencyIdValue>", 1), 401,
 			iso18626.ErrUnrecognisedDataValue, "not registered as an ISO 18626 member"},
 		{"oversize", "<ISO18626Message>" + strings.Repeat(" ", 1<<20) + "</ISO18626Message>", 413, iso18626.ErrBadlyFormedMessage, "larger than"},
 	}
@@ -276,7 +276,8 @@ func TestISOIntake(t *testing.T) {
 		})
 	}
 	t.Run("unsupported reasonForMessage", func(t *testing.T) {
-		doc, _ := iso18626.Marshal(isoSAM("PKU", "THU", "thu-iso-1", iso18626.ReasonStatusChange, iso18626.StatusLoaned, now))
+		// From an authenticated supplier (THU): the reason is checked once the sender is known.
+		doc, _ := iso18626.Marshal(isoSAM("THU", "PKU", "thu-iso-1", iso18626.ReasonStatusChange, iso18626.StatusLoaned, now))
 		status, c := h.postISO(bytes.Replace(doc, []byte(">StatusChange<"), []byte(">Gossip<"), 1))
 		wantConfirm(t, status, c, iso18626.ErrUnsupportedReasonForMessageType, "Gossip")
 	})
@@ -303,9 +304,15 @@ func TestISOIntake(t *testing.T) {
 		registerISO(t, h.st, "THU", "", "s3cret")
 		m := isoRAM("THU", "PKU", "thu-iso-1", iso18626.ActionNotification, "hello", now)
 		status, c := h.postISOMessage(m)
+		if status != http.StatusUnauthorized {
+			t.Fatalf("without the secret: HTTP %d, want 401", status)
+		}
 		wantConfirm(t, status, c, iso18626.ErrUnrecognisedDataValue, "securityCode")
 		m.RequestingAgencyMessage.Header.RequestingAgencyAuthentication = &iso18626.Authentication{AccountID: "THU", SecurityCode: "wrong"}
 		status, c = h.postISOMessage(m)
+		if status != http.StatusUnauthorized {
+			t.Fatalf("with a wrong secret: HTTP %d, want 401", status)
+		}
 		wantConfirm(t, status, c, iso18626.ErrUnrecognisedDataValue, "securityCode")
 		m.RequestingAgencyMessage.Header.RequestingAgencyAuthentication.SecurityCode = "s3cret"
 		status, c = h.postISOMessage(m)

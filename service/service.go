@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -71,7 +72,8 @@ func NewProducer(cfg config.Config, st *mysql.Store, clock ill.Clock, log *slog.
 	pub := &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topology(cfg), Log: log}
 	srv := httpapi.New(&httpapi.Server{Store: st, Pub: pub, Clock: clock, Log: log, MaxBody: cfg.MaxBodyBytes,
 		PublishTimeout: cfg.PublishTimeout, Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute},
-		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, HubSymbol: cfg.HubSymbol}, reg)
+		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, HubSymbol: cfg.HubSymbol,
+		Demo: cfg.Demo, KeyCacheTTL: cfg.KeyCacheTTL, AuthFailLimit: cfg.AuthFailLimit, MetricsToken: cfg.MetricsToken}, reg)
 	// issue 8: the reader portal and staff console on the same listener.
 	dlq := rabbitmq.DLQ{URL: cfg.AMQPURL, Topo: topology(cfg)}
 	srv.UI = web.New(web.Config{API: srv, Store: st, Clock: clock, Calendar: srv.Calendar, Log: log,
@@ -86,6 +88,9 @@ func RunProducer(ctx context.Context, cfg config.Config, log *slog.Logger) error
 		return err
 	}
 	defer st.Close()
+	if err := RefuseDemoKeys(ctx, cfg, st); err != nil {
+		return err
+	}
 	reg := NewRegistry()
 	srv, pub := NewProducer(cfg, st, ill.SystemClock{}, log, reg)
 	defer pub.Close()
@@ -106,6 +111,41 @@ func RunProducer(ctx context.Context, cfg config.Config, log *slog.Logger) error
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	return hs.Shutdown(sctx)
+}
+
+// RefuseDemoKeys returns an error, saying how to fix it, when the
+// database holds active demo dataset credentials (mysql.ActiveDemoKeys:
+// demo-key-CODE for a library or the centre, demo-key-COURIER) and
+// cfg.Demo is off. Their keys are public: a production installation that
+// ever ran `illctl seed demo` must revoke them before the programs start.
+// In a demo (ILL_DEMO=1) it returns nil.
+func RefuseDemoKeys(ctx context.Context, cfg config.Config, st *mysql.Store) error {
+	if cfg.Demo {
+		return nil
+	}
+	creds, err := st.ActiveDemoKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("checking for demo credentials: %w", err)
+	}
+	if len(creds) == 0 {
+		return nil
+	}
+	owners := make([]string, 0, len(creds))
+	seen := map[string]bool{}
+	for _, c := range creds {
+		if !seen[c.Owner] {
+			seen[c.Owner] = true
+			owners = append(owners, c.Owner)
+		}
+	}
+	shown := owners
+	if len(shown) > 5 {
+		shown = append(shown[:5:5], "…")
+	}
+	return fmt.Errorf("the database holds %d active demo credential(s) (public keys demo-key-CODE of %s): "+
+		"this is not a demo (ILL_DEMO is off). Revoke them with `illctl key revoke --demo` "+
+		"(or one owner at a time: `illctl key revoke CODE`), or set ILL_DEMO=1 to run the demo",
+		len(creds), strings.Join(shown, ", "))
 }
 
 // NewRegistry is a Prometheus registry with the Go and process collectors.
@@ -263,7 +303,9 @@ func (c *Consumers) Ready(ctx context.Context) (bool, map[string]string) {
 		checks["shutdown"], ok = "shutting down", false
 	}
 	if err := c.Relay.Store.Ping(ctx); err != nil {
-		checks["mysql"], ok = "down: "+err.Error(), false
+		// The driver's text stays in the log, out of the answer.
+		c.Relay.Log.Warn("readiness: database unreachable", "err", err)
+		checks["mysql"], ok = "down", false
 	} else {
 		checks["mysql"] = "ok"
 	}
@@ -282,6 +324,9 @@ func RunConsumers(ctx context.Context, cfg config.Config, log *slog.Logger, metr
 		return err
 	}
 	defer st.Close()
+	if err := RefuseDemoKeys(ctx, cfg, st); err != nil {
+		return err
+	}
 	reg := NewRegistry()
 	c, err := NewConsumers(cfg, st, log, reg)
 	if err != nil {

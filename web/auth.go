@@ -1,13 +1,13 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/balis/illhub/httpapi"
-	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/internal/throttle"
 	"github.com/balis/illhub/mysql"
 )
 
@@ -39,7 +39,7 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request, p *Page, d l
 	}
 	d.Libraries = libs
 	if d.Next == "" {
-		d.Next = r.URL.Query().Get("next")
+		d.Next = safeNext(r.URL.Query().Get("next"), "") // only a same-site path is carried on
 	}
 	if d.Staff {
 		p.Title = p.T("staff_login")
@@ -57,94 +57,80 @@ func (h *Handler) staffLoginForm(w http.ResponseWriter, r *http.Request, p *Page
 	return h.loginPage(w, r, p, loginData{Staff: true})
 }
 
-// throttle limits sign-in attempts per account: after 5 failures in 15
-// minutes the account is refused for the rest of the window.
-type throttle struct {
-	mu   sync.Mutex
-	fail map[string][]time.Time
-}
-
-var logins = &throttle{fail: map[string][]time.Time{}}
-
-func (t *throttle) blocked(key string, now time.Time) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var keep []time.Time
-	for _, at := range t.fail[key] {
-		if now.Sub(at) < 15*time.Minute {
-			keep = append(keep, at)
-		}
-	}
-	t.fail[key] = keep
-	if len(keep) == 0 {
-		delete(t.fail, key)
-	}
-	return len(keep) >= 5
-}
-
-func (t *throttle) failed(key string, now time.Time) {
-	t.mu.Lock()
-	t.fail[key] = append(t.fail[key], now)
-	t.mu.Unlock()
-}
-
-func (t *throttle) reset(key string) { t.mu.Lock(); delete(t.fail, key); t.mu.Unlock() }
-
+// readerLogin signs a reader in with library, card number and PIN. Library
+// and card are canonicalised first (ill.CanonicalCode, ill.CanonicalCard):
+// the throttle keys and the session see one identity for every spelling
+// the database matches. A spelling canonicalisation refuses, an unknown
+// card, a reader without a PIN and a wrong PIN all get the same 401.
 func (h *Handler) readerLogin(w http.ResponseWriter, r *http.Request, p *Page) error {
-	lib := strings.TrimSpace(r.PostFormValue("library"))
-	card := strings.TrimSpace(r.PostFormValue("card"))
-	pin := r.PostFormValue("pin")
-	d := loginData{Library: lib, User: card, Next: r.PostFormValue("next")}
-	key := "reader/" + lib + "/" + card
-	now := h.cfg.Clock.Now()
-	if logins.blocked(key, now) {
-		p.Status, p.Error = http.StatusTooManyRequests, p.T("err.rate_limited")
-		return h.loginPage(w, r, p, d)
-	}
-	rd, err := h.cfg.Store.Reader(r.Context(), lib, card)
-	if err != nil && ill.ErrorCode(err) != ill.CodeNotFound {
+	lib, card, pin := r.PostFormValue("library"), r.PostFormValue("card"), r.PostFormValue("pin")
+	d := loginData{Library: echo(lib), User: echo(card), Next: safeNext(r.PostFormValue("next"), "")}
+	res, err := h.guard.signIn(r.Context(), h.cfg.Clock.Now(), throttle.ClientAddr(r), kindReader, lib, card, pin,
+		func(ctx context.Context, lib, card string) (storedAccount, error) {
+			rd, err := h.cfg.Store.Reader(ctx, lib, card)
+			return storedAccount{Found: err == nil, Subject: rd.ID, Hash: rd.PINHash}, err
+		})
+	if err != nil {
 		return err
 	}
-	if err != nil || !httpapi.CheckPIN(rd.PINHash, pin) {
-		logins.failed(key, now)
-		p.Status, p.Error = http.StatusUnauthorized, p.T("bad_login")
-		if err == nil && rd.PINHash == "" {
-			p.Error = p.T("no_portal")
-		}
-		return h.loginPage(w, r, p, d)
+	if !res.OK {
+		return h.loginRefused(w, r, p, d, res, "bad_login", "signin_locked_reader")
 	}
-	logins.reset(key)
-	if err := h.startSession(r.Context(), w, r, "reader", lib, card, ""); err != nil {
+	if err := h.startSession(r.Context(), w, r, kindReader, res.Library, res.Subject, ""); err != nil {
 		return err
 	}
 	http.Redirect(w, r, safeNext(d.Next, "/search"), http.StatusSeeOther)
 	return nil
 }
 
+// staffLogin signs a staff member in with library, user name and password
+// (canonicalised like the reader's; a disabled account is a wrong one).
 func (h *Handler) staffLogin(w http.ResponseWriter, r *http.Request, p *Page) error {
-	lib := strings.TrimSpace(r.PostFormValue("library"))
-	user := strings.TrimSpace(r.PostFormValue("username"))
-	pw := r.PostFormValue("password")
-	d := loginData{Library: lib, User: user, Next: r.PostFormValue("next"), Staff: true}
-	key := "staff/" + lib + "/" + user
-	now := h.cfg.Clock.Now()
-	if logins.blocked(key, now) {
-		p.Status, p.Error = http.StatusTooManyRequests, p.T("err.rate_limited")
-		return h.loginPage(w, r, p, d)
-	}
-	u, err := h.cfg.Store.StaffUser(r.Context(), lib, user)
-	if err != nil && ill.ErrorCode(err) != ill.CodeNotFound {
+	lib, user, pw := r.PostFormValue("library"), r.PostFormValue("username"), r.PostFormValue("password")
+	d := loginData{Library: echo(lib), User: echo(user), Next: safeNext(r.PostFormValue("next"), ""), Staff: true}
+	res, err := h.guard.signIn(r.Context(), h.cfg.Clock.Now(), throttle.ClientAddr(r), kindStaff, lib, user, pw,
+		func(ctx context.Context, lib, user string) (storedAccount, error) {
+			u, err := h.cfg.Store.StaffUser(ctx, lib, user)
+			return storedAccount{Found: err == nil, Subject: u.Username, Hash: u.PasswordHash, Role: u.Role,
+				Disabled: u.Disabled}, err
+		})
+	if err != nil {
 		return err
 	}
-	if err != nil || u.Disabled || !httpapi.CheckPIN(u.PasswordHash, pw) {
-		logins.failed(key, now)
-		p.Status, p.Error = http.StatusUnauthorized, p.T("bad_staff_login")
-		return h.loginPage(w, r, p, d)
+	if !res.OK {
+		return h.loginRefused(w, r, p, d, res, "bad_staff_login", "signin_locked")
 	}
-	logins.reset(key)
-	if err := h.startSession(r.Context(), w, r, "staff", lib, user, u.Role); err != nil {
+	if err := h.startSession(r.Context(), w, r, kindStaff, res.Library, res.Subject, res.Role); err != nil {
 		return err
 	}
 	http.Redirect(w, r, safeNext(d.Next, "/console"), http.StatusSeeOther)
 	return nil
+}
+
+// loginRefused shows the sign-in form again: 429 with Retry-After and the
+// minutes to wait when throttled, 401 with the one "wrong" message
+// otherwise.
+func (h *Handler) loginRefused(w http.ResponseWriter, r *http.Request, p *Page, d loginData, res signInResult, wrong, locked string) error {
+	if res.Retry > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(res.Retry)))
+		p.Status = http.StatusTooManyRequests
+		p.Error = strings.ReplaceAll(p.T(locked), "{n}", strconv.Itoa((retrySeconds(res.Retry)+59)/60))
+	} else {
+		p.Status, p.Error = http.StatusUnauthorized, p.T(wrong)
+	}
+	return h.loginPage(w, r, p, d)
+}
+
+// echo is a typed value shown again in the refused form: trimmed, and
+// dropped when longer than any identity could be (a refusal stays small).
+func echo(s string) string {
+	if s = strings.TrimSpace(s); len(s) > 256 {
+		return ""
+	}
+	return s
+}
+
+// retrySeconds is a Retry-After value: whole seconds, rounded up, at least 1.
+func retrySeconds(d time.Duration) int {
+	return max(1, int((d+time.Second-1)/time.Second))
 }

@@ -52,7 +52,8 @@ type queueView struct {
 type consoleData struct {
 	Queues    []queueView
 	Shipments []mysql.ShipmentRow
-	Calendar  string // non-empty: coverage warning date
+	Calendar  string          // non-empty: coverage warning date
+	Libraries []mysql.Library // the centre admin's choice in the unlock form
 }
 
 func (h *Handler) console(w http.ResponseWriter, r *http.Request, p *Page) error {
@@ -71,8 +72,47 @@ func (h *Handler) console(w http.ResponseWriter, r *http.Request, p *Page) error
 	}
 	d.Shipments = ships
 	d.Calendar = h.calendarWarning(r)
+	if p.IsCentre() {
+		if d.Libraries, err = h.cfg.Store.Libraries(r.Context()); err != nil {
+			return err
+		}
+	}
 	p.Title = p.T("console")
 	return h.render(w, p, "console", d)
+}
+
+// unlock: POST /console/unlock. A library's staff lift the sign-in
+// throttle of one of their own readers, from every address at once (a
+// reader a stranger has locked out, once the staff know who is asking);
+// the centre admin may do it for any library's readers and for staff
+// accounts. The answer is the same whether the account was throttled or
+// exists at all; the log keeps who unlocked what.
+func (h *Handler) unlock(w http.ResponseWriter, r *http.Request, p *Page) error {
+	kind := r.PostFormValue("kind")
+	if kind == "" {
+		kind = kindReader
+	}
+	if kind != kindReader && kind != kindStaff {
+		return ill.FieldError("kind", "reader or staff")
+	}
+	lib := p.Sess.Library
+	if p.IsCentre() {
+		lib = r.PostFormValue("library")
+	} else if kind != kindReader {
+		return errForbiddenPage
+	}
+	lib, name, err := canonicalAccount(kind, lib, r.PostFormValue("account"))
+	if err != nil {
+		return err
+	}
+	if !p.IsCentre() && lib != p.Sess.Library {
+		return errForbiddenPage
+	}
+	was := h.guard.unlock(kind, lib, name)
+	h.cfg.Log.Info("sign-in unlocked", "kind", kind, "library", lib, "account", name,
+		"by_library", p.Sess.Library, "by", p.Sess.Subject, "was_throttled", was)
+	http.Redirect(w, r, "/console?msg=unlocked#unlock", http.StatusSeeOther)
+	return nil
 }
 
 // calendarWarning is the covered-until date when the national calendar

@@ -46,7 +46,6 @@ var messages = map[string][2]string{
 	"signed_out":        {"您已安全退出。", "You have signed out."},
 	"bad_login":         {"图书馆、证号或密码不正确。", "Library, card number or PIN is not correct."},
 	"bad_staff_login":   {"图书馆、用户名或密码不正确。", "Library, user name or password is not correct."},
-	"no_portal":         {"该读者尚未开通馆际互借门户，请联系本馆馆际互借员。", "This reader has no portal access yet; ask your library's ILL staff."},
 	"staff_link":        {"馆员请由此登录", "Library staff sign in here"},
 	"reader_link":       {"读者登录", "Reader sign-in"},
 	"nav_search":        {"联合检索", "Union search"},
@@ -277,6 +276,26 @@ var messages = map[string][2]string{
 
 func init() {
 	messages["open_shipments"] = [2]string{"在途物流", "Shipments in transit"}
+	// sign-in throttles, unlock, intake limit
+	messages["signin_locked"] = [2]string{"登录尝试过多，请 {n} 分钟后再试。", "Too many sign-in attempts; try again in {n} min."}
+	messages["signin_locked_reader"] = [2]string{"登录尝试过多，请 {n} 分钟后再试；如有急需，可请本馆馆际互借员解除限制。",
+		"Too many sign-in attempts; try again in {n} min, or ask your library's ILL staff to unlock your card."}
+	messages["intake_limited"] = [2]string{"提交申请过于频繁，请稍后再试。", "You are submitting requests too quickly; please wait a moment and try again."}
+	messages["unlock_title"] = [2]string{"解除登录限制", "Unlock sign-in"}
+	messages["unlock_intro"] = [2]string{"读者多次输错密码后会被暂时禁止登录。核实读者身份后，可在此为本馆读者解除限制。",
+		"After repeated wrong PINs a reader's sign-in is paused for a while. Once you have checked who the reader is, you can lift the pause here."}
+	messages["unlock_intro_centre"] = [2]string{"读者或馆员多次输错密码后会被暂时禁止登录。核实身份后，可在此解除限制。",
+		"Readers and staff who enter a wrong PIN or password repeatedly are paused for a while. Once you have checked who they are, you can lift the pause here."}
+	messages["unlock_button"] = [2]string{"解除限制", "Unlock"}
+	messages["unlocked"] = [2]string{"已解除该账号的登录限制。", "Sign-in unlocked for that account."}
+	messages["account_kind"] = [2]string{"账号类型", "Account type"}
+	messages["kind_reader"] = [2]string{"读者", "Reader"}
+	messages["kind_staff"] = [2]string{"馆员", "Staff"}
+	messages["unlock_account"] = [2]string{"读者证号或用户名", "Card number or user name"}
+	messages["field.card"] = [2]string{"读者证号", "card number"}
+	messages["field.username"] = [2]string{"用户名", "user name"}
+	messages["field.library"] = [2]string{"图书馆", "library"}
+	messages["field.kind"] = [2]string{"账号类型", "account type"}
 	messages["year_from"] = [2]string{"出版年自", "Year from"}
 	messages["year_to"] = [2]string{"至", "Year to"}
 	messages["field.year_from"] = [2]string{"出版年", "year"}

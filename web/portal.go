@@ -148,7 +148,16 @@ func (h *Handler) manualForm(w http.ResponseWriter, r *http.Request, p *Page) er
 // (record_id) or the manual form (a citation). It goes through the API's
 // intake as the reader's library, then waits briefly for the consumers'
 // decision so the reader sees it (or the refusal) at once.
+//
+// Each reader has a small submit budget (Limits.IntakeBurst at once, then
+// IntakePerMinute): a reader never needs more, and a script holding a
+// session cannot flood the intake; over it the answer is 429 with
+// Retry-After.
 func (h *Handler) submit(w http.ResponseWriter, r *http.Request, p *Page) error {
+	if ok, wait := h.guard.submitAllowed(p.Sess.Library, p.Sess.Subject, h.cfg.Clock.Now()); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(wait)))
+		return errIntakeLimited
+	}
 	rd, err := h.cfg.Store.Reader(r.Context(), p.Sess.Library, p.Sess.Subject)
 	if err != nil {
 		return err
@@ -245,11 +254,15 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request, p *Page) error
 	return h.render(w, p, "history", d)
 }
 
+var errIntakeLimited = &webError{http.StatusTooManyRequests, "intake_limited"}
+
 // ownRequest refuses a reader access to another reader's request (the
-// library may see it; the reader may not).
+// library may see it; the reader may not). Card numbers are compared as
+// the database compares them (ill.IdentityKey): the library's system may
+// have sent the reader's card in another case.
 func ownRequest(s *mysql.Session) func(*ill.Request) error {
 	return func(req *ill.Request) error {
-		if req.Borrower != s.Library || req.PatronID != s.Subject {
+		if req.Borrower != s.Library || ill.IdentityKey(req.PatronID) != ill.IdentityKey(s.Subject) {
 			return ill.Errorf(ill.CodeForbidden, "not your request")
 		}
 		return nil

@@ -115,9 +115,24 @@ func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, p *Page, e
 
 func urlEscape(s string) string { return url.QueryEscape(s) }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext returns next when it is a path on this site, def otherwise: a
+// post-login "next" or a form's "back" must never send the browser
+// elsewhere. Accepted: printable ASCII only (browsers drop tab, CR and LF
+// from URLs, so "/\t/evil.example/" would become "//evil.example/", and
+// they read "\" as "/"), a single leading "/", and nothing url.Parse
+// takes for a scheme, user or host. Paths from RequestURI are
+// percent-encoded, so a real page never fails this.
 func safeNext(next, def string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || len(next) > 2048 || next[0] != '/' || strings.HasPrefix(next, "//") {
+		return def
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return def
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return def
 	}
 	return next

@@ -10,7 +10,10 @@
 // name + password; sessions are server-side (web_sessions, only the
 // SHA-256 of the cookie stored), cookies are HttpOnly, SameSite=Lax and
 // Secure wherever the browser honours it, and every POST carries the
-// session's CSRF token.
+// session's CSRF token. Sign-in takes canonical identities only and is
+// throttled per account, per account and address, and per address
+// (signin.go); a library's staff can lift a reader's throttle from the
+// console.
 package web
 
 import (
@@ -53,6 +56,9 @@ type Config struct {
 	// decide (REQUESTED, REJECTED, ...) before showing the request page
 	// (default 3 s; the page shows SUBMITTED if they are slower).
 	SubmitWait time.Duration
+	// Limits are the sign-in throttles and the portal intake limit (zero
+	// fields: DefaultLimits).
+	Limits Limits
 }
 
 // Handler serves the portal and the console.
@@ -60,6 +66,7 @@ type Handler struct {
 	cfg   Config
 	mux   *http.ServeMux
 	pages map[string]*template.Template
+	guard *guard
 }
 
 const (
@@ -82,10 +89,10 @@ func New(c Config) *Handler {
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
-	h := &Handler{cfg: c, pages: parsePages()}
+	h := &Handler{cfg: c, pages: parsePages(), guard: newGuard(c.Limits)}
 	m := http.NewServeMux()
-	static, _ := fs.Sub(assets, "static")
-	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServer(http.FS(static))))
+	notFound := h.page(func(w http.ResponseWriter, r *http.Request, p *Page) error { return errNotFound })
+	m.Handle("GET /static/", staticFiles(notFound))
 	m.HandleFunc("GET /{$}", h.home)
 	m.HandleFunc("GET /login", h.page(h.readerLoginForm))
 	m.HandleFunc("POST /login", h.page(h.readerLogin))
@@ -106,13 +113,27 @@ func New(c Config) *Handler {
 	m.HandleFunc("GET /console/requests/{id}", h.staff(h.consoleRequest))
 	m.HandleFunc("POST /console/requests/{id}/{action}", h.staff(h.consoleAct))
 	m.HandleFunc("GET /console/admin", h.staff(h.admin))
+	m.HandleFunc("POST /console/unlock", h.staff(h.unlock))
 	h.routeReports(m)
 	h.routeCourier(m)
-	m.HandleFunc("/", h.page(func(w http.ResponseWriter, r *http.Request, p *Page) error {
-		return errNotFound
-	}))
+	m.HandleFunc("/", notFound)
 	h.mux = m
 	return h
+}
+
+// staticFiles serves the embedded files under /static/; a directory (and
+// anything that is not a file) is the 404 page, never a listing.
+func staticFiles(notFound http.Handler) http.Handler {
+	static, _ := fs.Sub(assets, "static")
+	files := http.StripPrefix("/static/", http.FileServer(http.FS(static)))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/static/")
+		if fi, err := fs.Stat(static, name); name == "" || strings.HasSuffix(name, "/") || err != nil || !fi.Mode().IsRegular() {
+			notFound.ServeHTTP(w, r)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
 }
 
 // ServeHTTP sets the security headers and serves the page.
@@ -234,7 +255,7 @@ func (p *Page) LangURL(lang string) string {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // flashKeys are the messages a redirect may ask a page to show (?msg=).
-var flashKeys = map[string]bool{"submitted": true, "cancelled_msg": true, "done": true, "signed_out": true}
+var flashKeys = map[string]bool{"submitted": true, "cancelled_msg": true, "done": true, "signed_out": true, "unlocked": true}
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, p *Page) error
 

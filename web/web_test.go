@@ -40,7 +40,7 @@ func newEnv(t *testing.T) *env {
 	amqpURL, topo := testenv.AMQP(t, 3)
 	cfg := config.Config{MySQLDSN: dsn, AMQPURL: amqpURL, AMQPPrefix: topo.Prefix, Workers: 2, Prefetch: 4,
 		DeliveryLimit: 3, OutboxPoll: 50 * time.Millisecond, RotaLength: 5, PublishTimeout: 10 * time.Second,
-		MaxBodyBytes: 1 << 20, ShutdownTimeout: 5 * time.Second, GroupMax: 8}
+		MaxBodyBytes: 1 << 20, ShutdownTimeout: 5 * time.Second, GroupMax: 8, Demo: true} // the test keys are demo keys
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	clock := testenv.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, ill.Shanghai))
 	testenv.LoadCalendar2026(t, st)

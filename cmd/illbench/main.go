@@ -120,6 +120,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cfg.MySQLDSN, cfg.AMQPURL, cfg.AMQPPrefix = dsn, o.amqpURL, "illbench-"+suffix+"."
 	cfg.RateLimit = 0                 // the load generator is one client with 40 libraries' keys
+	cfg.Demo = true                   // ... the demo dataset's keys
 	st.UseDirectory(cfg.DirectoryTTL) // as service.OpenStore does for the real programs
 	if o.workers > 0 {
 		cfg.Workers = o.workers

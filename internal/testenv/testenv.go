@@ -119,7 +119,9 @@ func LoadCalendar2026(t testing.TB, st *mysql.Store) {
 }
 
 // Libraries adds members with demo keys ("demo-key-CODE"); a code ending
-// in "*" requires a deposit. Also adds the centre key.
+// in "*" requires a deposit. Also adds the centre key. Demo keys
+// authenticate only in a demo: a producer serving these tests needs
+// config.Config.Demo (httpapi.Server.Demo) set.
 func Libraries(t testing.TB, st *mysql.Store, codes ...string) {
 	t.Helper()
 	ctx := context.Background()

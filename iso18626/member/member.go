@@ -26,11 +26,14 @@ import (
 // Sim is the simulated member system. Construct it with its fields set;
 // it is an http.Handler for the member's ISO 18626 endpoint.
 type Sim struct {
-	Symbol string        // the member's agency id value (e.g. CNU)
-	Hub    string        // the hub's ISO 18626 endpoint; "" answers nothing
-	Delay  time.Duration // pause before each answer (a librarian at work)
-	Log    *slog.Logger
-	Client *http.Client // nil: 10 s timeout
+	Symbol string // the member's agency id value (e.g. CNU)
+	// SecurityCode is the member's secret, sent in every message's
+	// requestingAgencyAuthentication (the hub refuses messages without it).
+	SecurityCode string
+	Hub          string        // the hub's ISO 18626 endpoint; "" answers nothing
+	Delay        time.Duration // pause before each answer (a librarian at work)
+	Log          *slog.Logger
+	Client       *http.Client // nil: 10 s timeout
 }
 
 // ServeHTTP confirms one message and reacts to it in the background.
@@ -104,7 +107,8 @@ func (s *Sim) script(m *iso18626.Message) []*iso18626.Message {
 func (s *Sim) answer(h iso18626.Header, reason iso18626.ReasonForMessage, status iso18626.Status, yn iso18626.YesNo) *iso18626.Message {
 	out := &iso18626.SupplyingAgencyMessage{
 		Header: iso18626.Header{SupplyingAgencyID: iso18626.Agency(s.Symbol), RequestingAgencyID: h.RequestingAgencyID,
-			RequestingAgencyRequestID: h.RequestingAgencyRequestID, SupplyingAgencyRequestID: s.Symbol + "-" + h.RequestingAgencyRequestID},
+			RequestingAgencyRequestID: h.RequestingAgencyRequestID, SupplyingAgencyRequestID: s.Symbol + "-" + h.RequestingAgencyRequestID,
+			RequestingAgencyAuthentication: s.auth()},
 		MessageInfo: iso18626.MessageInfo{ReasonForMessage: reason, AnswerYesNo: yn},
 		StatusInfo:  iso18626.StatusInfo{Status: status},
 	}
@@ -113,6 +117,13 @@ func (s *Sim) answer(h iso18626.Header, reason iso18626.ReasonForMessage, status
 			SentVia: &iso18626.SchemeValue{Value: "Courier"}}
 	}
 	return &iso18626.Message{SupplyingAgencyMessage: out}
+}
+
+func (s *Sim) auth() *iso18626.Authentication {
+	if s.SecurityCode == "" {
+		return nil
+	}
+	return &iso18626.Authentication{SecurityCode: s.SecurityCode}
 }
 
 func (s *Sim) play(msgs []*iso18626.Message) {
@@ -148,6 +159,13 @@ func (s *Sim) Send(ctx context.Context, m *iso18626.Message) (*iso18626.Confirma
 
 // Post sends an ISO 18626 document to endpoint and reads the confirmation.
 func Post(ctx context.Context, c *http.Client, endpoint string, doc []byte) (*iso18626.Confirmation, error) {
+	return PostAs(ctx, c, endpoint, doc, "", "")
+}
+
+// PostAs is Post with HTTP Basic credentials (the agency's symbol and its
+// secret), the hub's alternative to a securityCode in the document. A
+// refusal that carries a confirmation (401, 429 from the hub) returns it.
+func PostAs(ctx context.Context, c *http.Client, endpoint string, doc []byte, symbol, secret string) (*iso18626.Confirmation, error) {
 	if c == nil {
 		c = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -156,17 +174,20 @@ func Post(ctx context.Context, c *http.Client, endpoint string, doc []byte) (*is
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/xml; charset=utf-8")
+	if symbol != "" {
+		req.SetBasicAuth(symbol, secret)
+	}
 	res, err := c.Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	if res.StatusCode/100 != 2 && res.StatusCode != http.StatusRequestEntityTooLarge {
-		return nil, fmt.Errorf("HTTP %d: %s", res.StatusCode, bytes.TrimSpace(body))
-	}
 	m, p := iso18626.Parse(body)
 	if p != nil || m.Confirmation() == nil {
+		if res.StatusCode/100 != 2 {
+			return nil, fmt.Errorf("HTTP %d: %s", res.StatusCode, bytes.TrimSpace(body))
+		}
 		return nil, fmt.Errorf("the answer is not an ISO 18626 confirmation: %s", body)
 	}
 	return m.Confirmation(), nil
