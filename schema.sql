@@ -239,7 +239,7 @@ CREATE TABLE IF NOT EXISTS stats_daily (
   PRIMARY KEY (day, library_code)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- >>> issue 4: union catalogue search index and match conflicts (docs/catalog.md)
+-- Union catalogue search index and match conflicts (docs/catalog.md)
 -- record_search: one row per record with what search filters and ranks on,
 -- kept in step with holdings by the holdings consumer (mysql.refreshRecords).
 -- rk = -holdings, so ascending key order is "most holdings first".
@@ -284,7 +284,7 @@ CREATE TABLE IF NOT EXISTS catalog_conflicts (
   KEY ix_catalog_conflicts_time (created_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- >>> issue 8: web portal and staff console
+-- Web portal and staff console
 -- Staff accounts of the web console: per member library (role staff) or the
 -- centre (library_code 'CENTRE', role centre_admin). Passwords bcrypt-hashed.
 CREATE TABLE IF NOT EXISTS staff_users (
@@ -311,9 +311,8 @@ CREATE TABLE IF NOT EXISTS web_sessions (
   expires_at   DATETIME(3)  NOT NULL,
   KEY ix_web_sessions_expiry (expires_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
--- <<< issue 8
 
--- >>> issue 5: courier runs, courier credentials and scans, return checks,
+-- Courier runs, courier credentials and scans, return checks,
 -- violations (R11; amounts in fen, never a courier fee: R10) and the staff
 -- review list. Columns added to shipments and libraries are migrations 3 and 4.
 
@@ -410,7 +409,7 @@ CREATE TABLE IF NOT EXISTS courier_review (
   KEY ix_courier_review_open (resolved_at, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- >>> issue 6: ISO 18626
+-- ISO 18626
 -- Every ISO 18626 message the hub received or sent, per request. Outbound
 -- rows are the delivery queue of the iso pool (outbox message iso.outbound
 -- {"iso_message_id": id}): pending → sent, or failed after

@@ -16,7 +16,7 @@ import (
 	"github.com/balis/illhub/worker"
 )
 
-// BenchmarkCourierRunClose (issue 5): one courier run with 5,000 shipments
+// BenchmarkCourierRunClose: one courier run with 5,000 shipments
 // between 40 libraries (requests, titles and call numbers in place); the
 // courier-cutoff job closes it: claims the run, reads its manifest (joined
 // with requests and both libraries), groups it per stop and stores the JSON

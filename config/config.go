@@ -38,7 +38,7 @@ type Config struct {
 	// running processes within it. 0: read the database every time.
 	DirectoryTTL time.Duration `envconfig:"ILL_DIRECTORY_TTL" default:"30s"`
 	// RotaWeights weigh the soft routing criteria, e.g. "load=1,fill_rate=2,response=0.5"
-	// (issue 4, ill.ParseRotaWeights); empty: strict order (load, fill rate, response time).
+	// (ill.ParseRotaWeights); empty: strict order (load, fill rate, response time).
 	RotaWeights string `envconfig:"ILL_ROTA_WEIGHTS" default:""`
 	// ConsumersMetricsAddr serves /metrics and /healthz of a consumers
 	// process ("" disables; a second process on the same host finds the
@@ -85,11 +85,11 @@ type Config struct {
 	OverdueNoticeEvery    int    `envconfig:"ILL_OVERDUE_NOTICE_EVERY" default:"7"` // then every N days
 	SchedulerMetricsAddr  string `envconfig:"ILL_SCHEDULER_METRICS_ADDR" default:"127.0.0.1:9102"`
 
-	// Scheduler, courier jobs (issue 5).
+	// Scheduler, courier jobs.
 	SchedCourierCutoff     string `envconfig:"ILL_SCHED_COURIER_CUTOFF" default:""`
 	SchedCourierExceptions string `envconfig:"ILL_SCHED_COURIER_EXCEPTIONS" default:""`
 
-	// ISO 18626 (issue 6): delivery of outbound messages to member systems.
+	// ISO 18626: delivery of outbound messages to member systems.
 	ISOBackoff time.Duration `envconfig:"ILL_ISO_BACKOFF" default:"2s"`  // first retry delay, doubled per attempt (max 1 min)
 	ISOTimeout time.Duration `envconfig:"ILL_ISO_TIMEOUT" default:"10s"` // per HTTP post to a member
 
@@ -136,7 +136,7 @@ func Load() (Config, error) {
 	if c.AuthFailLimit < 1 {
 		return c, fmt.Errorf("config: ILL_AUTH_FAIL_LIMIT must be at least 1")
 	}
-	if _, err := ill.ParseRotaWeights(c.RotaWeights); err != nil { // issue 4
+	if _, err := ill.ParseRotaWeights(c.RotaWeights); err != nil {
 		return c, fmt.Errorf("config: ILL_ROTA_WEIGHTS: %w", err)
 	}
 	return c, nil
@@ -154,7 +154,7 @@ func (c Config) SchedSpecs() map[string]string {
 		"respond-deadline": c.SchedRespondDeadline, "ship-deadline": c.SchedShipDeadline,
 		"overdue": c.SchedOverdue, "recall-expiry": c.SchedRecallExpiry, "courtesy": c.SchedCourtesy,
 		"calendar-coverage": c.SchedCalendarCoverage, "rollup": c.SchedRollup,
-		"courier-cutoff": c.SchedCourierCutoff, "courier-exceptions": c.SchedCourierExceptions, // issue 5
+		"courier-cutoff": c.SchedCourierCutoff, "courier-exceptions": c.SchedCourierExceptions,
 		"iso18626-retention": c.SchedISORetention,
 	}
 }

@@ -287,7 +287,7 @@ func TestLoad(t *testing.T) {
 			{"libraries", want.Libraries}, {"api_keys", want.APIKeys}, {"patrons", want.Patrons},
 			{"records", want.Records}, {"holdings", want.Holdings}, {"calendar_days", want.CalendarDays},
 			{"calendar_years", want.CalendarYears},
-			{"courier_keys", 1}, // issue 5: demo-key-COURIER
+			{"courier_keys", 1}, // demo-key-COURIER
 		}
 		for _, tc := range tables {
 			if n := count("SELECT COUNT(*) FROM " + tc.table); n != tc.want {

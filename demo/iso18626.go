@@ -1,6 +1,6 @@
 package demo
 
-// issue 6: the demo's ISO 18626 member.
+// The demo's ISO 18626 member.
 
 // ISOMember is the demo library whose own ILL system speaks ISO 18626 (its
 // system is simulated by `illctl iso18626 simulate`, which scripts/demo.sh

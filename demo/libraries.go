@@ -124,7 +124,7 @@ func Libraries() []Library {
 			l.FinePerDayFen, l.DamageFeeFen, l.LossFeeFen = 50, 5000, 30000
 		}
 		// Every member: courier Monday–Friday (the courier_days column's
-		// default) with the 14:00 cut-off (issue 5).
+		// default) with the 14:00 cut-off.
 	}
 	for i := range ls {
 		if ls[i].Code == DepositLibrary {

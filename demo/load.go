@@ -92,7 +92,7 @@ func Load(ctx context.Context, db *sqlx.DB, opts Options) (Summary, error) {
 		if err := upsertKeys(ctx, tx, libs); err != nil {
 			return fmt.Errorf("api keys: %w", err)
 		}
-		if err := upsertCourierKey(ctx, tx); err != nil { // issue 5
+		if err := upsertCourierKey(ctx, tx); err != nil {
 			return fmt.Errorf("courier key: %w", err)
 		}
 		if err := upsertPatrons(ctx, tx, Patrons(), now, opts.BatchSize); err != nil {
@@ -304,7 +304,7 @@ func loadBooks(ctx context.Context, tx *sqlx.Tx, books []Book, now time.Time, ch
 	if err != nil {
 		return 0, err
 	}
-	// issue 4: keep the catalogue search index (record_search, record_terms) in step.
+	// Keep the catalogue search index (record_search, record_terms) in step.
 	return len(holdings), mysql.RefreshSearchIndex(ctx, tx, ids)
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 // Well-known development credentials of the web portal and console that
-// only `illctl seed demo` creates (issue 8). Never use them in production.
+// only `illctl seed demo` creates. Never use them in production.
 const (
 	// DemoReaderPIN is every demo reader's PIN (cards CODE2024001–005).
 	DemoReaderPIN = "123456"

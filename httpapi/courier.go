@@ -1,6 +1,6 @@
 package httpapi
 
-// Courier endpoints (issue 5): courier scans with a courier credential,
+// Courier endpoints: courier scans with a courier credential,
 // runs and manifests (JSON, CSV, printable A4 HTML), exceptions, the staff
 // review list, the lender's pull slip and the courier reports.
 
@@ -36,7 +36,7 @@ type ctxCourier struct{}
 
 func isCourier(r *http.Request) bool { v, _ := r.Context().Value(ctxCourier{}).(bool); return v }
 
-// courierRoutes registers the issue 5 routes.
+// courierRoutes registers the courier routes.
 func (s *Server) courierRoutes(m *http.ServeMux) {
 	s.routeFor(m, "POST /v1/courier/scans", courierOnly, s.courierScan)
 	s.routeFor(m, "GET /v1/courier/runs", anyCaller, s.courierRuns)

@@ -7,7 +7,7 @@ import (
 	"github.com/balis/illhub/mysql"
 )
 
-// Printable pages (issue 5): A4, Chinese, one section per courier stop,
+// Printable pages: A4, Chinese, one section per courier stop,
 // printed from the browser. html/template escapes every value.
 
 const printCSS = `@page { size: A4; margin: 12mm 10mm; }

@@ -108,7 +108,7 @@ func (s *Server) ActFor(ctx context.Context, p mysql.Principal, id string, actio
 		Roles: req.RolesOf(p.Library, p.Centre), At: now, SubmittedAt: req.SubmittedAt}); err != nil {
 		return ActResult{}, err
 	}
-	// issue 5's barcode check reads the principal from an *http.Request.
+	// The courier barcode check reads the principal from an *http.Request.
 	hr, err := http.NewRequestWithContext(context.WithValue(ctx, ctxPrincipal{}, p), http.MethodPost, "/", nil)
 	if err != nil {
 		return ActResult{}, err

@@ -118,7 +118,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &b, false); err != nil {
 		return err
 	}
-	b.Lenders = nil // ISO 18626 requests only (issue 6)
+	b.Lenders = nil // ISO 18626 requests only
 	res, err := s.SubmitFor(r.Context(), p, b)
 	if err != nil {
 		return err
@@ -266,7 +266,7 @@ type rotaView struct {
 	Rank    int         `json:"rank"`
 	Outcome ill.Outcome `json:"outcome"`
 	Reasons []string    `json:"reasons"`
-	// issue 4: the reasons for staff, {"zh": [...], "en": [...]}.
+	// The reasons for staff, {"zh": [...], "en": [...]}.
 	ReasonLabels map[string][]string `json:"reason_labels"`
 }
 

@@ -52,7 +52,7 @@ type Server struct {
 	// metrics): the reader portal and staff console (package web). Nil: 404.
 	UI http.Handler
 	// HubSymbol is the hub's own ISO 18626 agency id (ILL_HUB_SYMBOL): a
-	// request addressed to it is routed by the hub (issue 6).
+	// request addressed to it is routed by the hub.
 	HubSymbol string
 	// Demo lets the demo dataset's well-known keys (ill.IsDemoKey)
 	// authenticate (ILL_DEMO); without it they are refused without a
@@ -175,17 +175,17 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 	s.route(m, "POST /v1/holdings", s.holdings)
 	s.route(m, "GET /v1/libraries", s.libraries)
 	s.route(m, "GET /v1/libraries/{code}", s.library)
-	// issue 4: union catalogue — matching conflicts
+	// Union catalogue — matching conflicts
 	s.route(m, "GET /v1/catalog/conflicts", s.conflicts)
-	// issue 8: readers for the web portal, reports
+	// Readers for the web portal, reports
 	s.route(m, "POST /v1/readers", s.putReader)
 	s.route(m, "GET /v1/reports/{name}", s.report)
-	// issue 5: courier scans, runs and manifests, exceptions, review list, pull slip, courier reports
+	// Courier scans, runs and manifests, exceptions, review list, pull slip, courier reports
 	s.courierRoutes(m)
-	// issue 6: ISO 18626 intake; senders authenticate by symbol (+ secret), not by API key.
+	// ISO 18626 intake; senders authenticate by symbol (+ secret), not by API key.
 	m.HandleFunc("POST /iso18626", s.iso18626)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if s.UI != nil && !isAPIPath(r.URL.Path) { // issue 8: web portal and console
+		if s.UI != nil && !isAPIPath(r.URL.Path) { // web portal and console
 			s.UI.ServeHTTP(w, r)
 			return
 		}

@@ -279,23 +279,3 @@ func (s Schedule) RecallDue(current, recalledAt time.Time, periodDays int) (time
 	}
 	return due, prov
 }
-
-// CourierRunDay is the courier run a shipment created at t goes on: today's
-// run when t is before the sender's cut-off ("HH:MM", Asia/Shanghai) and
-// both ends work today, else the next day both ends work.
-func CourierRunDay(t time.Time, cutoff string, from, to Schedule) Date {
-	d := DateOf(t)
-	if c, err := time.ParseInLocation("15:04", cutoff, Shanghai); err == nil {
-		local := t.In(Shanghai)
-		if local.Hour()*60+local.Minute() >= c.Hour()*60+c.Minute() {
-			d = d.AddDays(1)
-		}
-	}
-	for i := 0; i < maxScan; i++ {
-		if from.Open(d) && to.Open(d) {
-			return d
-		}
-		d = d.AddDays(1)
-	}
-	return d
-}

@@ -10,9 +10,3 @@ type SystemClock struct{}
 
 // Now returns the current time in UTC.
 func (SystemClock) Now() time.Time { return time.Now().UTC() }
-
-// FixedClock always returns T (tests).
-type FixedClock struct{ T time.Time }
-
-// Now returns T.
-func (c *FixedClock) Now() time.Time { return c.T }

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Courier (SPEC R10, R11; issue 5): the consortium's free courier runs once
+// Courier (SPEC R10, R11): the consortium's free courier runs once
 // a day on each library's courier days; a shipment goes on the first run
 // after its creation that both ends are served on, before the sender's
 // daily cut-off. No fee is ever computed for transport (R10): the only

@@ -29,7 +29,7 @@ const (
 	CodeUndeliverable     Code = "undeliverable" // a notice failed for good (consumers: dead-letter)
 )
 
-// Courier codes (issue 5).
+// Courier codes.
 const (
 	CodeUnknownBarcode  Code = "unknown_barcode"  // no shipment or loan carries this barcode (404); listed for review
 	CodeBarcodeMismatch Code = "barcode_mismatch" // the barcode is not the one this request shipped (409); listed for review

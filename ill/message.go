@@ -12,7 +12,7 @@ const (
 	MsgHoldings = "holdings.batch"   // intake → holdings pool
 	MsgNotice   = "notice.deliver"   // outbox → notifier pool
 	MsgShipment = "shipment.created" // outbox → courier pool
-	MsgISO      = "iso.outbound"     // outbox → iso pool: deliver one stored ISO 18626 message (issue 6)
+	MsgISO      = "iso.outbound"     // outbox → iso pool: deliver one stored ISO 18626 message
 )
 
 // Message is the envelope of every message on the broker. ID is unique per

@@ -105,12 +105,12 @@ func NoticeText(kind, locale string, d NoticeData) (subject, body string) {
 			return "Manual request needs a lender", fmt.Sprintf("Manual request %s for 《%s》 was not found in the union catalogue. Please identify a lender by %s.", d.RequestID, d.Title, when)
 		}
 		return "手工申请待处理", fmt.Sprintf("手工申请 %s（《%s》）未在联合目录中找到，请于 %s 前确定出借馆。", d.RequestID, d.Title, when)
-	case NoticeCourierDelivered: // issue 5
+	case NoticeCourierDelivered:
 		if en {
 			return "Courier delivery: " + d.RequestID, fmt.Sprintf("The courier delivered 《%s》 (request %s) to your library at %s. Please check it in.", d.Title, d.RequestID, when)
 		}
 		return "物流已送达 " + d.RequestID, fmt.Sprintf("物流已于 %s 将《%s》（申请号 %s）送达贵馆，请及时签收。", when, d.Title, d.RequestID)
-	case NoticeCourierException: // issue 5
+	case NoticeCourierException:
 		if en {
 			return "Courier exception: " + d.RequestID, fmt.Sprintf("《%s》 (request %s, %s → %s) was picked up but not delivered within 3 working days (due %s). The BALIS centre has been informed.", d.Title, d.RequestID, d.Lender, d.Borrower, when)
 		}

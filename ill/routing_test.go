@@ -261,7 +261,7 @@ func TestBuildRotaProperties(t *testing.T) {
 	}
 }
 
-// issue 4: configurable weights for the soft criteria; the hard tiers
+// Configurable weights for the soft criteria; the hard tiers
 // (closed library last, no copy on the shelf after) hold whatever the weights.
 func TestBuildRotaWeighted(t *testing.T) {
 	cases := []struct {

@@ -1,6 +1,6 @@
 package main
 
-// issue 4: union catalogue commands — import holdings, catalog reindex.
+// Union catalogue commands — import holdings, catalog reindex.
 
 import (
 	"context"

@@ -1,6 +1,6 @@
 package main
 
-// illctl courier (issue 5): courier credentials and courier days.
+// illctl courier: courier credentials and courier days.
 
 import (
 	"context"

@@ -120,19 +120,19 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return closures(ctx, cfg, sub, rest, out)
 	case "dlq":
 		return dlq(ctx, cfg, sub, rest, out)
-	case "reader": // issue 8
+	case "reader":
 		return reader(ctx, cfg, sub, rest, out)
-	case "staff": // issue 8
+	case "staff":
 		return staff(ctx, cfg, sub, rest, out)
-	case "courier": // issue 5
+	case "courier":
 		return courier(ctx, cfg, sub, rest, out)
-	case "iso18626": // issue 6
+	case "iso18626":
 		return iso18626Cmd(ctx, cfg, sub, rest, out)
 	case "key":
 		return keyCmd(ctx, cfg, sub, rest, out)
-	case "import": // issue 4
+	case "import":
 		return importCmd(ctx, cfg, sub, rest, out)
-	case "catalog": // issue 4
+	case "catalog":
 		return catalogCmd(ctx, cfg, sub, rest, out)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
@@ -186,7 +186,7 @@ func seed(ctx context.Context, cfg config.Config, args []string, out io.Writer) 
 	if err := st.Audit(ctx, actorNow(), mysql.AuditDemoSeed, "", "demo dataset loaded; demo keys active"); err != nil {
 		return err
 	}
-	// issue 6: one member whose own system speaks ISO 18626 (illctl iso18626 simulate).
+	// One member whose own system speaks ISO 18626 (illctl iso18626 simulate).
 	if err := st.SetISO(ctx, mysql.ISORegistration{Code: demo.ISOMember, Symbol: demo.ISOMember,
 		Endpoint: demo.ISOMemberURL, Secret: demo.ISOMemberSecret}); err != nil {
 		return err

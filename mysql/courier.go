@@ -1,8 +1,8 @@
 package mysql
 
-// Courier storage (issue 5): runs, shipments on runs, scans, exceptions,
+// Courier storage: runs, shipments on runs, scans, exceptions,
 // return checks, violations, the staff review list, courier credentials
-// and the courier reports. Tables: schema.sql (issue 5 block), columns on
+// and the courier reports. Tables: schema.sql, columns on
 // shipments and libraries: migrations 3 and 4.
 
 import (

@@ -31,9 +31,9 @@ type Library struct {
 	WebhookSecret    string    `db:"webhook_secret" json:"-"` // signs webhook notices (docs/notices.md)
 	ISOEndpoint      string    `db:"iso_endpoint" json:"-"`
 	CourierCutoff    string    `db:"courier_cutoff" json:"courier_cutoff"`
-	CourierDays      string    `db:"courier_days" json:"courier_days"` // issue 5 (migration 4); set with illctl courier days
-	ISOSecretHash    string    `db:"iso_secret_hash" json:"-"`         // issue 6 (migration 10)
-	ISOClosedNetwork bool      `db:"iso_closed_network" json:"-"`      // accepted without a secret (migration 17)
+	CourierDays      string    `db:"courier_days" json:"courier_days"` // set with illctl courier days
+	ISOSecretHash    string    `db:"iso_secret_hash" json:"-"`
+	ISOClosedNetwork bool      `db:"iso_closed_network" json:"-"` // accepted without a secret (migration 17)
 	CreatedAt        time.Time `db:"created_at" json:"-"`
 }
 

@@ -36,10 +36,10 @@ const migration2NoticeDelivery = `ALTER TABLE notices
 
 // migration5ReaderPIN adds the hashed PIN (bcrypt) a reader signs in to the
 // web portal with; an empty string means the reader has no portal access yet. Set by
-// POST /v1/readers or `illctl reader add` (issue 8).
+// POST /v1/readers or `illctl reader add`.
 const migration5ReaderPIN = `ALTER TABLE patrons ADD COLUMN pin_hash VARCHAR(100) NOT NULL DEFAULT ''`
 
-// migration3CourierShipments (issue 5) gives shipments their courier run,
+// migration3CourierShipments gives shipments their courier run,
 // the lender's call number for the manifest, the scan times and the
 // exception deadline (3 working days after pickup), with the indexes the
 // manifest, the scans and the courier-exceptions job use.
@@ -54,7 +54,7 @@ const migration3CourierShipments = `ALTER TABLE shipments
 	ADD KEY ix_shipments_status_due (status, exception_due),
 	ADD KEY ix_shipments_barcode (item_barcode, status)`
 
-// migration4CourierDays (issue 5) records the weekdays each library's
+// migration4CourierDays records the weekdays each library's
 // courier stop is served ("mon,tue,wed,thu,fri"; `illctl courier days`).
 const migration4CourierDays = `ALTER TABLE libraries ADD COLUMN courier_days VARCHAR(40) NOT NULL DEFAULT 'mon,tue,wed,thu,fri'`
 
@@ -73,7 +73,7 @@ const migration10ISOSecret = `ALTER TABLE libraries ADD COLUMN iso_secret_hash C
 const migration17ISOClosedNetwork = `ALTER TABLE libraries ADD COLUMN iso_closed_network TINYINT(1) NOT NULL DEFAULT 0`
 
 // migration16ReportSLA splits the daily roll-up's figures for the SLA and
-// turnaround reports (issue 8): the lender's answers and respond timeouts,
+// turnaround reports: the lender's answers and respond timeouts,
 // and the shipped → received time of the items received.
 const migration16ReportSLA = `ALTER TABLE stats_daily
 	ADD COLUMN answered      INT    NOT NULL DEFAULT 0,
@@ -94,11 +94,11 @@ type migration struct {
 var migrations = []migration{
 	{1, migration1WebhookSecret},
 	{2, migration2NoticeDelivery},
-	{3, migration3CourierShipments}, // issue 5
-	{4, migration4CourierDays},      // issue 5
-	{5, migration5ReaderPIN},        // issue 8
-	{10, migration10ISOSecret},      // issue 6: ISO 18626
-	{16, migration16ReportSLA},      // issue 8: SLA and turnaround split in the roll-ups
+	{3, migration3CourierShipments},
+	{4, migration4CourierDays},
+	{5, migration5ReaderPIN},
+	{10, migration10ISOSecret}, // ISO 18626
+	{16, migration16ReportSLA}, // SLA and turnaround split in the roll-ups
 	{17, migration17ISOClosedNetwork},
 }
 

@@ -1,6 +1,6 @@
 package mysql
 
-// Issue 8: report queries. Daily figures come from stats_daily (the
+// Report queries. Daily figures come from stats_daily (the
 // scheduler's roll-up) for past days and from the same roll-up query run
 // live for today.
 

@@ -53,7 +53,7 @@ func normalizeDSN(dsn string) (*gomysql.Config, error) {
 	}
 	// Arguments are interpolated client-side (safe with utf8mb4): one
 	// round trip per statement instead of prepare + execute + close, which
-	// halves the round trips of a consumer's transaction (issue 7 profile).
+	// halves the round trips of a consumer's transaction.
 	cfg.InterpolateParams = true
 	// Several statements per round trip: a transaction's queued writes are
 	// sent together (txConn.later). Every statement is built from

@@ -1,6 +1,6 @@
 package mysql
 
-// Issue 8: readers' portal PINs, staff accounts, web sessions and the
+// Readers' portal PINs, staff accounts, web sessions and the
 // console's work queues.
 
 import (

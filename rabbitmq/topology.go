@@ -25,7 +25,7 @@ const (
 	QueueHoldings = "ill.holdings" // holdings batches
 	QueueNotices  = "ill.notices"  // notice delivery
 	QueueCourier  = "ill.courier"  // shipment dispatch to courier runs
-	QueueISO      = "ill.iso"      // outbound ISO 18626 messages to member systems (issue 6)
+	QueueISO      = "ill.iso"      // outbound ISO 18626 messages to member systems
 	QueueDead     = "ill.dead"     // dead letters
 )
 
@@ -50,20 +50,8 @@ var bindings = map[string][]string{
 	QueueRequests: {ill.MsgSubmit, ill.MsgAction},
 	QueueHoldings: {ill.MsgHoldings},
 	QueueNotices:  {ill.MsgNotice},
-	QueueCourier:  {ill.MsgShipment, ill.MsgCourierScan, ill.MsgReturnCheck}, // issue 5: scans and return checks
-	QueueISO:      {ill.MsgISO},                                              // issue 6
-}
-
-// QueueFor returns the queue (unprefixed) that takes routing key rk.
-func QueueFor(rk string) string {
-	for q, keys := range bindings {
-		for _, k := range keys {
-			if k == rk {
-				return q
-			}
-		}
-	}
-	return ""
+	QueueCourier:  {ill.MsgShipment, ill.MsgCourierScan, ill.MsgReturnCheck}, // scans and return checks
+	QueueISO:      {ill.MsgISO},
 }
 
 // Declare creates the topology (idempotent). Called by every process on

@@ -1,4 +1,4 @@
-// Package reports builds the staff reports of issue 8 (per library and
+// Package reports builds the staff reports (per library and
 // period): a summary per library (requests borrowed and lent, fill rate,
 // turnaround, SLA compliance), daily figures, the lender → borrower
 // balance, the overdue list and the most requested titles. The daily
@@ -13,7 +13,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/mysql"
@@ -76,12 +75,6 @@ type Service struct {
 
 // MaxDays bounds a report's period.
 const MaxDays = 366
-
-// DefaultPeriod is the current month up to today.
-func DefaultPeriod(now time.Time) (ill.Date, ill.Date) {
-	today := ill.DateOf(now)
-	return ill.Date{Year: today.Year, Month: today.Month, Day: 1}, today
-}
 
 func col(key, zh, en string, k Kind) Column { return Column{Key: key, ZH: zh, EN: en, Kind: k} }
 
@@ -319,7 +312,7 @@ func (r *Report) Objects() []map[string]any {
 	return out
 }
 
-// courierVolume sums issue 5's per-run route volumes over the period: one
+// courierVolume sums the per-run route volumes over the period: one
 // row per route (from → to), forward and return shipments.
 func (s *Service) courierVolume(ctx context.Context, rep *Report) error {
 	rep.Columns = []Column{col("route_code", "线路", "Route", Text), col("from", "发出馆", "From", Text),

@@ -1,6 +1,6 @@
 package sched
 
-// Courier jobs (issue 5).
+// Courier jobs.
 
 import (
 	"context"

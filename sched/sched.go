@@ -44,7 +44,7 @@ var DefaultSpecs = Specs{
 	"courtesy":          "0 8 * * *",
 	"calendar-coverage": "0 7 * * *",
 	"rollup":            "30 1 * * *",
-	// issue 5: runs close at the latest cut-off (checked every 10 minutes);
+	// Runs close at the latest cut-off (checked every 10 minutes);
 	// exceptions fall due at 23:59:59, swept hourly.
 	"courier-cutoff":     "*/10 * * * *",
 	"courier-exceptions": "5 * * * *",
@@ -243,7 +243,7 @@ func (j *Jobs) overdue(ctx context.Context, now time.Time, states []ill.State) (
 			if err != nil {
 				return counts{}, err
 			}
-			if err := j.Processor.OverdueISOTx(ctx, t, rows, now); err != nil { // issue 6: ISO 18626 borrowers hear Overdue
+			if err := j.Processor.OverdueISOTx(ctx, t, rows, now); err != nil { // ISO 18626 borrowers hear Overdue
 				return counts{}, err
 			}
 			ns := make([]mysql.Notice, 0, 2*len(rows))
@@ -351,8 +351,8 @@ func (j *Jobs) All(specs Specs) []Job {
 		{"courtesy", spec("courtesy"), j.Courtesy},
 		{"calendar-coverage", spec("calendar-coverage"), j.CalendarCoverage},
 		{"rollup", spec("rollup"), j.Rollup},
-		{"courier-cutoff", spec("courier-cutoff"), j.CourierCutoff},             // issue 5
-		{"courier-exceptions", spec("courier-exceptions"), j.CourierExceptions}, // issue 5
+		{"courier-cutoff", spec("courier-cutoff"), j.CourierCutoff},
+		{"courier-exceptions", spec("courier-exceptions"), j.CourierExceptions},
 		{"iso18626-retention", spec("iso18626-retention"), j.ISORetentionSweep},
 	}
 }

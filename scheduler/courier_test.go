@@ -9,7 +9,7 @@ import (
 	"github.com/balis/illhub/internal/testenv"
 )
 
-// issue 5: `scheduler run-once courier-cutoff --now` closes the due runs
+// `scheduler run-once courier-cutoff --now` closes the due runs
 // once and stores their manifests; a rerun closes nothing.
 func TestRunOnceCourierCutoff(t *testing.T) {
 	dsn, st := testenv.DB(t, "schedcour")

@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	j := &sched.Jobs{Store: st, Log: log, BatchSize: cfg.SchedBatch, OverdueFirst: cfg.OverdueNoticeFirst,
 		OverdueEvery: cfg.OverdueNoticeEvery, CalendarDaysAhead: daysAhead, MissedDeadlines: missed,
 		Processor: &worker.Processor{Store: st, Log: log, Eligibility: elig, RotaLength: cfg.RotaLength, RotaWeights: cfg.Weights(),
-			ISO:      worker.ISOConfig{HubSymbol: cfg.HubSymbol}, // issue 6
+			ISO:      worker.ISOConfig{HubSymbol: cfg.HubSymbol},
 			Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute}}}
 	jobs := j.All(cfg.SchedSpecs())
 

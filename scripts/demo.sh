@@ -30,7 +30,7 @@ trap stop INT TERM
 bin/consumers & pids+=($!)
 bin/scheduler & pids+=($!)
 bin/producer & pids+=($!)
-bin/illctl iso18626 simulate & pids+=($!)   # issue 6: CNU's own ISO 18626 system (docs/iso18626.md)
+bin/illctl iso18626 simulate & pids+=($!)   # CNU's own ISO 18626 system (docs/iso18626.md)
 echo "[demo] illhub is running (ILL_DEMO=1): API on ${url}  (keys: demo-key-THU, demo-key-PKU, ..., demo-key-CENTRE)"
 echo "[demo] web portal: ${url}/  reader: library THU, card THU2024001, PIN 123456"
 echo "[demo] staff console: ${url}/staff/login  library PKU (any member), user staff, password staff123; centre admin: CENTRE / admin / admin123"

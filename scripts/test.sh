@@ -14,4 +14,7 @@ dpkg -s fonts-noto-cjk >/dev/null 2>&1 || (apt-get update -qq && apt-get install
 export ILL_REQUIRE_BROWSER="${ILL_REQUIRE_BROWSER:-1}"
 go vet ./...
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+# Exported functions nothing reaches (tests included) are dead code too.
+dead=$(go run golang.org/x/tools/cmd/deadcode@v0.52.0 -test ./...)
+if [ -n "$dead" ]; then echo "unreachable code:"; echo "$dead"; exit 1; fi
 go test -race -count=1 -timeout 8m ./... "$@"

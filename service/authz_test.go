@@ -48,14 +48,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"one library", "GET", "/v1/libraries/PKU", nil, []int{200, 200, 200, 200, 200, 401}},
 		{"holdings batch", "POST", "/v1/holdings", map[string]any{"deletes": []string{"nothing"}}, []int{202, 202, 202, 202, 403, 401}},
 		{"submit", "POST", "/v1/requests", nil, []int{202, 202, 202, 202, 403, 401}},
-		{"register a reader (issue 8)", "POST", "/v1/readers", map[string]any{"id": "R-authz", "pin": "123456"}, []int{200, 200, 200, 200, 403, 401}},
-		{"reports (issue 8)", "GET", "/v1/reports/summary", nil, []int{200, 200, 200, 200, 200, 401}},
-		{"another library's report (issue 8)", "GET", "/v1/reports/summary?library=PKU", nil, []int{403, 200, 403, 403, 200, 401}},
+		{"register a reader", "POST", "/v1/readers", map[string]any{"id": "R-authz", "pin": "123456"}, []int{200, 200, 200, 200, 403, 401}},
+		{"reports", "GET", "/v1/reports/summary", nil, []int{200, 200, 200, 200, 200, 401}},
+		{"another library's report", "GET", "/v1/reports/summary?library=PKU", nil, []int{403, 200, 403, 403, 200, 401}},
 		{"health (no key needed)", "GET", "/healthz", nil, []int{200, 200, 200, 200, 200, 200}},
 		{"readiness (no key needed)", "GET", "/readyz", nil, []int{200, 200, 200, 200, 200, 200}},
-		// issue 8: portal readers belong to a member library.
+		// Portal readers belong to a member library.
 		{"reader account", "POST", "/v1/readers", map[string]any{"id": "R1", "name": "读者", "pin": "246810"}, []int{200, 200, 200, 200, 403, 401}},
-		// issue 5: courier endpoints.
+		// Courier endpoints.
 		{"courier scan (courier credentials only)", "POST", "/v1/courier/scans", map[string]any{}, []int{403, 403, 403, 403, 403, 401}},
 		{"courier runs", "GET", "/v1/courier/runs", nil, []int{200, 200, 200, 200, 200, 401}},
 		{"courier review list", "GET", "/v1/courier/review", nil, []int{200, 200, 200, 200, 200, 401}},

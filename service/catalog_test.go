@@ -11,7 +11,7 @@ import (
 	"github.com/balis/illhub/internal/testenv"
 )
 
-// issue 4: a holdings batch larger than the 1 MiB API limit goes through
+// A holdings batch larger than the 1 MiB API limit goes through
 // the queue; its records are found by a 2-character Chinese query and by
 // their author; conflicts are listed per library.
 func TestCatalogueSearchThroughHoldingsQueue(t *testing.T) {
@@ -68,7 +68,7 @@ func TestCatalogueSearchThroughHoldingsQueue(t *testing.T) {
 	}
 }
 
-// issue 4: a manual request without ISBN is matched by title and author;
+// A manual request without ISBN is matched by title and author;
 // one that matches nothing waits in NEEDS_MEDIATION, is listed for the
 // borrowing library and the centre (not for others), and `mediate` with a
 // record id resumes routing. The rota carries reason labels.

@@ -1,6 +1,6 @@
 package service_test
 
-// Issue 5: courier runs, manifests, scans, exceptions, return checks and
+// Courier runs, manifests, scans, exceptions, return checks and
 // violations, pull slip and courier reports, against the real MariaDB and
 // RabbitMQ.
 

@@ -1,6 +1,6 @@
 package service_test
 
-// issue 6: ISO 18626 flows end to end with member-system doubles, as
+// ISO 18626 flows end to end with member-system doubles, as
 // borrower (ISO borrower, JSON lender) and as lender (JSON borrower, ISO
 // lender), and delivery failures.
 

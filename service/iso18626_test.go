@@ -1,6 +1,6 @@
 package service_test
 
-// issue 6: ISO 18626 end to end, with a Go test double of a member's own
+// ISO 18626 end to end, with a Go test double of a member's own
 // ILL system (memberDouble) on the other side of the hub.
 
 import (

@@ -1,6 +1,6 @@
 package service_test
 
-// Issue 4: routing order computed from the facts stored in MariaDB (holdings,
+// Routing order computed from the facts stored in MariaDB (holdings,
 // closures, the last 90 days of rota answers), end to end through the
 // consumers: the rota a request gets and each lender's rank reasons.
 

@@ -74,7 +74,7 @@ func NewProducer(cfg config.Config, st *mysql.Store, clock ill.Clock, log *slog.
 		PublishTimeout: cfg.PublishTimeout, Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute},
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, HubSymbol: cfg.HubSymbol,
 		Demo: cfg.Demo, KeyCacheTTL: cfg.KeyCacheTTL, AuthFailLimit: cfg.AuthFailLimit, MetricsToken: cfg.MetricsToken}, reg)
-	// issue 8: the reader portal and staff console on the same listener.
+	// The reader portal and staff console on the same listener.
 	dlq := rabbitmq.DLQ{URL: cfg.AMQPURL, Topo: topology(cfg)}
 	srv.UI = web.New(web.Config{API: srv, Store: st, Clock: clock, Calendar: srv.Calendar, Log: log,
 		DeadLetters: dlq.List})
@@ -219,7 +219,7 @@ func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 		pool(rabbitmq.QueueHoldings, p.HandleHoldings, max(1, cfg.Workers/4)),
 		pool(rabbitmq.QueueNotices, p.HandleNotice, max(1, cfg.Workers/4)),
 		grouped(pool(rabbitmq.QueueCourier, p.HandleShipment, max(1, cfg.Workers/4))),
-		pool(rabbitmq.QueueISO, p.HandleISO, max(1, cfg.Workers/4)), // issue 6
+		pool(rabbitmq.QueueISO, p.HandleISO, max(1, cfg.Workers/4)),
 	}}
 	c.Relay = &Relay{Store: st, Pub: &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topo, Log: log},
 		Poll: cfg.OutboxPoll, Log: log}

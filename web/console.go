@@ -356,7 +356,7 @@ func (p *Page) Buttons(key string, r *ill.Request, token string) []actButton {
 	return out
 }
 
-// RotaReasons explains why a lender has its place in the rota (issue 4's
+// RotaReasons explains why a lender has its place in the rota (the routing
 // reason labels), in the page's language.
 func (p *Page) RotaReasons(e ill.RotaEntry) string {
 	zh, en := ill.ReasonLabels(e.Reasons)

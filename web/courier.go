@@ -1,6 +1,6 @@
 package web
 
-// Console pages over issue 5's courier data: the lender's pull slip and
+// Console pages over the courier data: the lender's pull slip and
 // the courier runs with their manifests.
 
 import (

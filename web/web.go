@@ -1,4 +1,4 @@
-// Package web is the reader portal and the staff console (issue 8):
+// Package web is the reader portal and the staff console:
 // server-rendered pages (html/template, embedded templates and CSS, no
 // JavaScript), Chinese by default with an English switch (?lang=en, kept
 // in the "lang" cookie), served by the producer next to the JSON API.

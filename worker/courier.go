@@ -1,6 +1,6 @@
 package worker
 
-// The courier pool (issue 5): shipments onto courier runs, courier scans,
+// The courier pool: shipments onto courier runs, courier scans,
 // and return checks (R11 violations from the lender's policy; never a
 // courier fee, R10). Every handler is one transaction with the inbox, so a
 // redelivered or duplicated message changes nothing twice.

@@ -1,6 +1,6 @@
 package worker
 
-// issue 6: ISO 18626 (docs/iso18626.md). The hub is a transparent broker:
+// ISO 18626 (docs/iso18626.md). The hub is a transparent broker:
 // every state change of a request is told to the ISO 18626 members taking
 // part in it (supplyingAgencyMessages to an ISO borrower, requests and
 // requestingAgencyMessages to an ISO lender), whichever side (JSON or ISO)

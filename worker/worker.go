@@ -35,10 +35,10 @@ type Processor struct {
 	Calendar    CalendarSource
 	Eligibility ill.Eligibility
 	RotaLength  int
-	RotaWeights ill.RotaWeights // issue 4: ILL_ROTA_WEIGHTS; zero: strict order
+	RotaWeights ill.RotaWeights // ILL_ROTA_WEIGHTS; zero: strict order
 	Log         *slog.Logger
 	Notifier    Notifier  // delivers notices (worker/notices.go); nil: every notice is stored not_configured
-	ISO         ISOConfig // ISO 18626 members (worker/iso18626.go, issue 6)
+	ISO         ISOConfig // ISO 18626 members (worker/iso18626.go)
 }
 
 // decode reads a delivery's envelope; undecodable input can never succeed
@@ -64,7 +64,7 @@ func (p *Processor) HandleRequests(ctx context.Context, d rabbitmq.Delivery) err
 	case ill.MsgSubmit:
 		return p.Submit(ctx, m)
 	case ill.MsgAction:
-		return p.isoLater(ctx, p.Act(withAttempt(ctx, d.Attempt), m)) // issue 6: withAttempt, isoLater
+		return p.isoLater(ctx, p.Act(withAttempt(ctx, d.Attempt), m)) // withAttempt, isoLater
 	}
 	return ill.Errorf(ill.CodeBadRequest, "requests queue cannot handle %q", m.Type)
 }
@@ -344,7 +344,7 @@ func (t *txn) move(action ill.Action, to ill.State, note string) error {
 		}
 		t.saved = cloneRota(t.r.Rota)
 	}
-	return t.isoOnMove(action, from, to) // issue 6: tell ISO 18626 members
+	return t.isoOnMove(action, from, to) // tell ISO 18626 members
 }
 
 func (t *txn) event(action ill.Action, from, to ill.State, note string) error {
@@ -365,7 +365,7 @@ func (t *txn) refuse(action ill.Action, err error) error {
 	if e := t.event(action, t.r.State, t.r.State, "refused: "+err.Error()); e != nil {
 		return e
 	}
-	return t.isoOnRefuse(action, err) // issue 6: RenewResponse N, CancelResponse N
+	return t.isoOnRefuse(action, err) // RenewResponse N, CancelResponse N
 }
 
 // notice stores a notice once per (request, kind, step) and queues its
@@ -423,7 +423,7 @@ func (p *Processor) ActTx(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, 
 	t := &txn{p: p, ctx: ctx, tx: tx, m: m, cal: cal}
 	t.r, t.saved = r, cloneRota(r.Rota)
 	if m.ISO != nil && m.Action == "" {
-		return t.isoInform() // an ISO 18626 message without a state change (issue 6)
+		return t.isoInform() // an ISO 18626 message without a state change
 	}
 	variant, err := b.Variant(m.Action)
 	if err != nil {
@@ -440,7 +440,7 @@ func (p *Processor) ActTx(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, 
 			return nil // a timer that lost the race to a person: nothing to do
 		}
 		if later := t.isoAhead(variant, err); later != nil {
-			return later // issue 6: an ISO message ahead of the state: retried, not refused
+			return later // an ISO message ahead of the state: retried, not refused
 		}
 		return t.refuse(m.Action, err)
 	}
@@ -450,7 +450,7 @@ func (p *Processor) ActTx(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, 
 	if err := t.apply(rule, b); err != nil {
 		return err
 	}
-	return t.isoThen() // issue 6: the second half of one ISO 18626 step
+	return t.isoThen() // the second half of one ISO 18626 step
 }
 
 // NoticeTx stores a notice for request r (once per kind and step) and
@@ -506,7 +506,7 @@ func (t *txn) apply(rule ill.Rule, b ill.ActionBody) error {
 		}
 		return t.move(ill.ActShip, ill.Shipped, note("item "+b.ItemBarcode, b.Note))
 	case ill.ActReceive:
-		if err := t.courierArrived("forward"); err != nil { // issue 5
+		if err := t.courierArrived("forward"); err != nil {
 			return err
 		}
 		if err := t.move(ill.ActReceive, ill.Received, b.Note); err != nil {
@@ -542,7 +542,7 @@ func (t *txn) apply(rule ill.Rule, b ill.ActionBody) error {
 		}
 		return t.notice(ill.NoticeRecalled, 1, r.Borrower, "", r.DueAt)
 	case ill.ActReturn:
-		if err := t.courierReturn(b); err != nil { // issue 5: return facts for the return check
+		if err := t.courierReturn(b); err != nil { // return facts for the return check
 			return err
 		}
 		return t.move(ill.ActReturn, ill.Returned, note("condition "+b.Condition, b.Note))
@@ -557,10 +557,10 @@ func (t *txn) apply(rule ill.Rule, b ill.ActionBody) error {
 			days := int(at.Sub(r.DueAt).Hours()/24) + 1
 			n += fmt.Sprintf("; returned %d day(s) late", days)
 		}
-		if err := t.courierArrived("return"); err != nil { // issue 5
+		if err := t.courierArrived("return"); err != nil {
 			return err
 		}
-		if err := t.courierCheckin(b); err != nil { // issue 5: queues the return check (R11)
+		if err := t.courierCheckin(b); err != nil { // queues the return check (R11)
 			return err
 		}
 		return t.move(ill.ActCheckin, ill.Completed, note(n, b.Note))
@@ -584,7 +584,7 @@ func (t *txn) apply(rule ill.Rule, b ill.ActionBody) error {
 		return t.move(ill.ActCancelResponse, ill.WillSupply, note("lender declined to cancel", b.Note))
 	case ill.ActReportLost:
 		r.Reason = ill.ReasonReportedLost
-		if err := t.courierLost(); err != nil { // issue 5: the lender's loss fee
+		if err := t.courierLost(); err != nil { // the lender's loss fee
 			return err
 		}
 		return t.move(ill.ActReportLost, ill.Lost, b.Note)
