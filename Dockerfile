@@ -27,7 +27,7 @@ COPY . .
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     mkdir -p /out && \
-    go build -trimpath -buildvcs=false -ldflags="-s -w" -o /out/ ./producer ./consumers ./scheduler ./illctl
+    go build -trimpath -buildvcs=false -ldflags="-s -w" -o /out/ ./cmd/producer ./cmd/consumers ./cmd/scheduler ./cmd/illctl
 
 # ---- runtime ---------------------------------------------------------------
 FROM debian:bookworm-slim

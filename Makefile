@@ -7,7 +7,7 @@ GO ?= go
 
 build: ## the four programs in bin/
 	@mkdir -p $(BIN)
-	@for p in $(PROGRAMS); do $(GO) build -o $(BIN)/$$p ./$$p || exit 1; done
+	@for p in $(PROGRAMS); do $(GO) build -o $(BIN)/$$p ./cmd/$$p || exit 1; done
 	@echo "built: $(addprefix $(BIN)/,$(PROGRAMS))"
 
 test: ## every test (starts MariaDB/RabbitMQ if needed)

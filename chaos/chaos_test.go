@@ -83,7 +83,7 @@ func newRig(t *testing.T) *rig {
 	r.api = httptest.NewServer(srv)
 	t.Cleanup(func() { r.api.Close(); pub.Close(); r.stop(syscall.SIGTERM) })
 	r.bin = filepath.Join(t.TempDir(), "consumers")
-	if out, err := exec.Command("go", "build", "-o", r.bin, "../consumers").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", r.bin, "../cmd/consumers").CombinedOutput(); err != nil {
 		t.Fatalf("build consumers: %v\n%s", err, out)
 	}
 	return r

@@ -5,12 +5,12 @@ package config
 
 import (
 	"fmt"
-	"github.com/balis/illhub/ill"
+	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
+	"github.com/balis/illhub/ill"
 	"github.com/kelseyhightower/envconfig"
 )
 
@@ -115,7 +115,11 @@ type Config struct {
 	LogFormat       string        `envconfig:"ILL_LOG_FORMAT" default:"text"` // text or json
 }
 
-// Load reads ILL_* variables.
+// Load reads the ILL_* variables of the process environment with
+// envconfig: each field's `envconfig` tag names its variable and `default`
+// its value when the variable is unset. A variable set to the empty string
+// is taken as given, not as unset: ILL_CONSUMERS_METRICS_ADDR= disables the
+// consumers' metrics port, and ILL_WORKERS= is an error.
 func Load() (Config, error) {
 	var c Config
 	// Full names and an empty prefix: envconfig would otherwise fall back
@@ -159,16 +163,17 @@ func (c Config) SchedSpecs() map[string]string {
 	}
 }
 
-// Logger builds the process logger; program names every line.
-func (c Config) Logger(program string) *slog.Logger {
+// Logger builds the process logger writing to w (the program's standard
+// error); program names every line.
+func (c Config) Logger(w io.Writer, program string) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(c.LogLevel))
 	opts := &slog.HandlerOptions{Level: lvl}
 	var h slog.Handler
 	if strings.EqualFold(c.LogFormat, "json") {
-		h = slog.NewJSONHandler(os.Stderr, opts)
+		h = slog.NewJSONHandler(w, opts)
 	} else {
-		h = slog.NewTextHandler(os.Stderr, opts)
+		h = slog.NewTextHandler(w, opts)
 	}
 	return slog.New(h).With("program", program)
 }

@@ -452,7 +452,7 @@ func (s *Server) isoRAM(ctx context.Context, ram *iso18626.RequestingAgencyMessa
 	// the state does not allow are refused at once, unless the request may
 	// just not have caught up yet (iso18626.Ahead).
 	if mapped.Action != "" && mapped.Action != ill.ActCancel && mapped.Action != ill.ActRenew {
-		if _, err := ill.Decide(ill.Attempt{Action: mapped.Action, Variant: mapped.Variant, From: req.State,
+		if _, err := ill.Allow(ill.Attempt{Action: mapped.Action, Variant: mapped.Variant, From: req.State,
 			Roles: req.RolesOf(borrower.Code, false), At: at.UTC(), SubmittedAt: req.SubmittedAt}); err != nil &&
 			!(ill.ErrorCode(err) == ill.CodeInvalidTransition && iso18626.Ahead(mapped.Action, mapped.Variant, req.State)) {
 			return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "requestingAgencyMessage/action: %s is not possible now: %s", ram.Action, isoFieldMessage(err)), nil
@@ -529,7 +529,7 @@ func (s *Server) isoSAM(ctx context.Context, sam *iso18626.SupplyingAgencyMessag
 		if err != nil {
 			return in, isoProblem(iso18626.ErrUnrecognisedDataValue, "supplyingAgencyMessage: %s", isoFieldMessage(err)), nil
 		}
-		if _, err := ill.Decide(ill.Attempt{Action: mapped.Action, Variant: variant, From: req.State,
+		if _, err := ill.Allow(ill.Attempt{Action: mapped.Action, Variant: variant, From: req.State,
 			Roles: req.RolesOf(lender.Code, false), At: at.UTC(), SubmittedAt: req.SubmittedAt}); err != nil {
 			switch {
 			case ill.ErrorCode(err) == ill.CodeForbidden:

@@ -29,7 +29,16 @@ type Message struct {
 	At        time.Time       `json:"at"` // when the intake accepted it: the time rules are judged at
 	Body      json.RawMessage `json:"body,omitempty"`
 	ISO       *ISOContext     `json:"iso,omitempty"` // set when the message came in as ISO 18626
+	// Attempt is the delivery attempt the consumer is on (1 on first
+	// delivery), set from the broker's delivery; it is not part of the
+	// message (never marshalled) and 0 outside a consumer.
+	Attempt int `json:"-"`
 }
+
+// Informs reports whether m carries no action, only information another
+// system sent (an ISO 18626 status request or notification): it changes
+// nothing, and the subscriber of that system records and answers it.
+func (m Message) Informs() bool { return m.Action == "" && m.ISO != nil }
 
 // ISOContext is what the hub keeps of an incoming ISO 18626 message that
 // became a hub message: the worker answers ISO members from it (e.g.

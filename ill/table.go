@@ -95,9 +95,11 @@ var (
 )
 
 // Table is the whole request life cycle of SPEC §3 as data. The HTTP API (to
-// answer 403/409 synchronously), the consumers (authoritatively, under a row
-// lock), the scheduler, the ISO 18626 adapter and the console all consult it
-// through Decide.
+// answer 403/409 synchronously), the ISO 18626 adapter and the console
+// consult it through Decide (or Allow) to check an attempt; the consumers,
+// authoritatively under a row lock, get from Decide the transition they
+// carry out, and the scheduler from Expire, which decides its system
+// actions through Decide too.
 var Table = []Rule{
 	// A mediated request (NEEDS_MEDIATION, given a record) is checked and
 	// routed like a new one: it may be rejected or routed from there too.
@@ -127,7 +129,9 @@ var Table = []Rule{
 	{Action: ActMarkOverdue, From: []State{OnLoan, Recalled}, By: system, To: Overdue},
 }
 
-// Attempt is one party's try at an action, as Decide sees it.
+// Attempt is one party's try at an action, as Allow and Decide see it.
+// The first six fields are the check (who may do what from where); the
+// rest are what Decide computes the effects from.
 type Attempt struct {
 	Action      Action
 	Variant     Variant
@@ -135,16 +139,28 @@ type Attempt struct {
 	Roles       []Role    // every capacity the caller holds on this request
 	At          time.Time // when the action was taken (the intake's clock)
 	SubmittedAt time.Time // the request's submission time, for R12
+
+	// Actor is who acts, as the timeline names it: a library code,
+	// CentreCode or SystemActor.
+	Actor string
+	// Request is the request as the consumer locked it (Decide reads it,
+	// never writes it). Nil: Decide only checks the attempt, as the API
+	// does to answer 403/409 at once, and the transition has no effects.
+	Request *Request
+	Body    ActionBody // the action's body (respond's reason, ship's barcode, …)
+	Facts   Facts      // what only the consumer can look up (Rule.Needs says which)
 }
 
-// Decide finds the rule that allows the attempt, or explains the refusal
+// Allow finds the rule that allows the attempt, or explains the refusal
 // with a stable code, checked in this order:
 //   - bad_request: no such action or variant;
 //   - forbidden: the caller holds none of the roles the action needs;
 //   - renewal_not_allowed: R5;
 //   - invalid_transition: not allowed from the current state (names it);
 //   - cancel_window_passed: a reader's cancel after 1 hour (R12).
-func Decide(at Attempt) (Rule, error) {
+//
+// Allow reads only the first six fields of the attempt.
+func Allow(at Attempt) (Rule, error) {
 	var known, permitted []Rule
 	for _, r := range Table {
 		if r.Action != at.Action || r.Variant != at.Variant {

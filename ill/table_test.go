@@ -237,8 +237,9 @@ func TestDecideMatrix(t *testing.T) {
 				for _, w := range windows {
 					n++
 					name := fmt.Sprintf("%s/%s/%s/%v/%s", s, col.action, col.variant, roles, w.name)
-					rule, err := ill.Decide(ill.Attempt{Action: col.action, Variant: col.variant, From: s,
+					tr, err := ill.Decide(ill.Attempt{Action: col.action, Variant: col.variant, From: s,
 						Roles: roles, At: w.at, SubmittedAt: sub})
+					rule := tr.Rule
 					permitted := false
 					for _, r := range roles {
 						if slices.Contains(col.by, r) {
@@ -326,7 +327,8 @@ func TestDecideSystemActions(t *testing.T) {
 		for _, s := range ill.States {
 			for _, roles := range roleSets {
 				name := fmt.Sprintf("%s/%s/%v", sa.action, s, roles)
-				rule, err := ill.Decide(ill.Attempt{Action: sa.action, From: s, Roles: roles})
+				tr, err := ill.Decide(ill.Attempt{Action: sa.action, From: s, Roles: roles})
+				rule := tr.Rule
 				switch to, ok := sa.from[s]; {
 				case !slices.Contains(roles, ill.RoleSystem):
 					if codeOf(err) != ill.CodeForbidden {
@@ -430,8 +432,9 @@ func TestReaderCancelWindow(t *testing.T) {
 		{ill.CancelPending, 5 * time.Hour, "staff", "", ill.CodeInvalidTransition},
 	}
 	for _, c := range cases {
-		rule, err := ill.Decide(ill.Attempt{Action: ill.ActCancel, Variant: c.variant, From: c.from,
+		tr, err := ill.Decide(ill.Attempt{Action: ill.ActCancel, Variant: c.variant, From: c.from,
 			Roles: []ill.Role{ill.RoleBorrower}, At: sub.Add(c.after), SubmittedAt: sub})
+		rule := tr.Rule
 		name := fmt.Sprintf("%s cancel from %s after %v", c.variant, c.from, c.after)
 		if c.code != "" {
 			if codeOf(err) != c.code {
@@ -453,8 +456,9 @@ func TestCancelResponse(t *testing.T) {
 		v    ill.Variant
 		want ill.State
 	}{{"yes", ill.Cancelled}, {"no", ill.WillSupply}} {
-		rule, err := ill.Decide(ill.Attempt{Action: ill.ActCancelResponse, Variant: c.v, From: ill.CancelPending,
+		tr, err := ill.Decide(ill.Attempt{Action: ill.ActCancelResponse, Variant: c.v, From: ill.CancelPending,
 			Roles: []ill.Role{ill.RoleLender}})
+		rule := tr.Rule
 		if err != nil || rule.To != c.want {
 			t.Errorf("cancel_response %s: → %s %v, want %s", c.v, rule.To, err, c.want)
 		}

@@ -60,14 +60,21 @@ func (d *Directory) Forget() {
 	}
 }
 
+// directoryLibrariesSQL and directoryClosuresSQL read the whole directory:
+// every library, every closure. Locks: none.
+const (
+	directoryLibrariesSQL = `SELECT ` + libraryColumns + ` FROM libraries`
+	directoryClosuresSQL  = `SELECT library_code, from_day, to_day FROM closures
+	ORDER BY library_code, from_day`
+)
+
 func loadDirectory(ctx context.Context, db *sqlx.DB) (*directorySnapshot, error) {
 	var ls []Library
-	if err := db.SelectContext(ctx, &ls, `SELECT `+libraryColumns+` FROM libraries`); err != nil {
+	if err := db.SelectContext(ctx, &ls, directoryLibrariesSQL); err != nil {
 		return nil, err
 	}
 	var cs []closureRow
-	if err := db.SelectContext(ctx, &cs, `SELECT library_code, from_day, to_day FROM closures
-		ORDER BY library_code, from_day`); err != nil {
+	if err := db.SelectContext(ctx, &cs, directoryClosuresSQL); err != nil {
 		return nil, err
 	}
 	snap := &directorySnapshot{libs: make(map[string]*Library, len(ls)), closures: map[string][]ill.DateRange{}}

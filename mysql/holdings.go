@@ -1,8 +1,14 @@
 package mysql
 
+// Holdings (table holdings): each member's copies of union records, as
+// imported in batches (ApplyHoldings), the records they create or match
+// (table records) and the matching conflicts reported for staff (table
+// catalog_conflicts); and the reads of a member's copies.
+
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -97,6 +103,29 @@ func (t *Tx) ApplyHoldings(ctx context.Context, library string, b ill.HoldingsBa
 	return applyHoldings(ctx, t.tx, library, b, at)
 }
 
+// The statements of a holdings batch, in one transaction. Plain reads
+// (no locks): holdingsByLocalIDSQL, the current record of local ids, and
+// recordsByISBNsSQL, records by ISBN (IN lists, expanded by sqlx.In).
+// Writes, each locking its rows until commit: the holdings upsert
+// (upsertHoldingsSQL, the value rows insertMany appends,
+// upsertHoldingsUpdateSQL) and deleteHoldingsSQL lock the holding rows by
+// primary key; upsertConflictSQL locks the conflict's row, with an
+// exclusive next-key lock on uq_catalog_conflict when it exists (a gap
+// lock even at READ COMMITTED).
+const (
+	holdingsByLocalIDSQL = `SELECT local_id, record_id FROM holdings WHERE library_code = ? AND local_id IN (?)`
+	recordsByISBNsSQL    = `SELECT id, title, isbn13 FROM records WHERE isbn13 IN (?)`
+	upsertConflictSQL    = `INSERT INTO catalog_conflicts (kind, library_code, local_id, record_id,
+	other_id, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE record_id = VALUES(record_id),
+	other_id = VALUES(other_id), detail = VALUES(detail), created_at = VALUES(created_at)`
+	upsertHoldingsSQL = `INSERT INTO holdings (library_code, local_id, record_id, call_number, copies,
+	available, lendable, updated_at) VALUES `
+	upsertHoldingsUpdateSQL = ` ON DUPLICATE KEY UPDATE record_id = VALUES(record_id),
+	call_number = VALUES(call_number), copies = VALUES(copies), available = VALUES(available),
+	lendable = VALUES(lendable), updated_at = VALUES(updated_at)`
+	deleteHoldingsSQL = `DELETE FROM holdings WHERE library_code = ? AND local_id IN (?)`
+)
+
 func applyHoldings(ctx context.Context, tx *txConn, library string, b ill.HoldingsBatch, at time.Time) (HoldingsResult, error) {
 	var res HoldingsResult
 	at = at.UTC()
@@ -108,8 +137,7 @@ func applyHoldings(ctx context.Context, tx *txConn, library string, b ill.Holdin
 	locals = append(locals, b.Deletes...)
 	before := map[string]int64{}
 	for lo := 0; lo < len(locals); lo += 1000 {
-		q, args, err := sqlx.In(`SELECT local_id, record_id FROM holdings WHERE library_code = ? AND local_id IN (?)`,
-			library, locals[lo:min(lo+1000, len(locals))])
+		q, args, err := sqlx.In(holdingsByLocalIDSQL, library, locals[lo:min(lo+1000, len(locals))])
 		if err != nil {
 			return res, err
 		}
@@ -133,7 +161,7 @@ func applyHoldings(ctx context.Context, tx *txConn, library string, b ill.Holdin
 		}
 	}
 	for lo := 0; lo < len(isbns); lo += 1000 {
-		q, args, err := sqlx.In(`SELECT id, title, isbn13 FROM records WHERE isbn13 IN (?)`, isbns[lo:min(lo+1000, len(isbns))])
+		q, args, err := sqlx.In(recordsByISBNsSQL, isbns[lo:min(lo+1000, len(isbns))])
 		if err != nil {
 			return res, err
 		}
@@ -168,10 +196,8 @@ func applyHoldings(ctx context.Context, tx *txConn, library string, b ill.Holdin
 		}
 		for _, c := range conflicts {
 			res.Conflicts++
-			if _, err := tx.ExecContext(ctx, `INSERT INTO catalog_conflicts (kind, library_code, local_id, record_id,
-				other_id, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE record_id = VALUES(record_id),
-				other_id = VALUES(other_id), detail = VALUES(detail), created_at = VALUES(created_at)`,
-				c.kind, library, h.LocalID, nullID(id), nullID(c.other), truncRunes(c.detail, 600), at); err != nil {
+			if _, err := tx.ExecContext(ctx, upsertConflictSQL,
+				c.kind, library, h.LocalID, nullID(id), nullID(c.other), truncate(c.detail, 600), at); err != nil {
 				return res, err
 			}
 		}
@@ -191,15 +217,11 @@ func applyHoldings(ctx context.Context, tx *txConn, library string, b ill.Holdin
 		}
 		res.Upserted++
 	}
-	if err := insertMany(ctx, tx, `INSERT INTO holdings (library_code, local_id, record_id, call_number, copies,
-		available, lendable, updated_at) VALUES `, 8, hrows, 500, ` ON DUPLICATE KEY UPDATE record_id = VALUES(record_id),
-		call_number = VALUES(call_number), copies = VALUES(copies), available = VALUES(available),
-		lendable = VALUES(lendable), updated_at = VALUES(updated_at)`); err != nil {
+	if err := insertMany(ctx, tx, upsertHoldingsSQL, 8, hrows, 500, upsertHoldingsUpdateSQL); err != nil {
 		return res, err
 	}
 	for lo := 0; lo < len(b.Deletes); lo += 1000 {
-		q, args, err := sqlx.In(`DELETE FROM holdings WHERE library_code = ? AND local_id IN (?)`,
-			library, b.Deletes[lo:min(lo+1000, len(b.Deletes))])
+		q, args, err := sqlx.In(deleteHoldingsSQL, library, b.Deletes[lo:min(lo+1000, len(b.Deletes))])
 		if err != nil {
 			return res, err
 		}
@@ -240,6 +262,18 @@ type conflict struct {
 	detail string
 }
 
+// The statements of matchHolding: recordsByMatchKeySQL, the records with
+// a title key (plain read, no locks); adoptISBNSQL, an ISBN for a record
+// that has none (locks the record row until commit; uq_records_isbn
+// refuses a second record with it); insertRecordSQL, a new record (locks
+// the new row until commit).
+const (
+	recordsByMatchKeySQL = `SELECT id, isbn13, title FROM records WHERE match_key = ? ORDER BY id LIMIT 5`
+	adoptISBNSQL         = `UPDATE records SET isbn13 = ? WHERE id = ? AND isbn13 IS NULL`
+	insertRecordSQL      = `INSERT INTO records (isbn13, title, author, publisher, year, language,
+	material, match_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+)
+
 // matchHolding finds or creates the union record of one holding.
 func matchHolding(ctx context.Context, tx *txConn, h ill.Holding, byISBN map[string]recRef) (int64, []conflict, error) {
 	var cs []conflict
@@ -262,7 +296,7 @@ func matchHolding(ctx context.Context, tx *txConn, h ill.Holding, byISBN map[str
 		ISBN  sql.NullString `db:"isbn13"`
 		Title string         `db:"title"`
 	}
-	if err := tx.SelectContext(ctx, &cands, `SELECT id, isbn13, title FROM records WHERE match_key = ? ORDER BY id LIMIT 5`, key); err != nil {
+	if err := tx.SelectContext(ctx, &cands, recordsByMatchKeySQL, key); err != nil {
 		return 0, nil, err
 	}
 	var id int64
@@ -271,7 +305,7 @@ func matchHolding(ctx context.Context, tx *txConn, h ill.Holding, byISBN map[str
 		for _, c := range cands {
 			if !c.ISBN.Valid {
 				// Same work without an ISBN so far: it gets this one.
-				if _, err := tx.ExecContext(ctx, `UPDATE records SET isbn13 = ? WHERE id = ? AND isbn13 IS NULL`, isbn, c.ID); err != nil {
+				if _, err := tx.ExecContext(ctx, adoptISBNSQL, isbn, c.ID); err != nil {
 					return 0, nil, err
 				}
 				byISBN[isbn] = recRef{c.ID, c.Title, sql.NullString{String: isbn, Valid: true}}
@@ -302,9 +336,8 @@ func matchHolding(ctx context.Context, tx *txConn, h ill.Holding, byISBN map[str
 	if mat == "" {
 		mat = "book"
 	}
-	r, err := tx.ExecContext(ctx, `INSERT INTO records (isbn13, title, author, publisher, year, language,
-		material, match_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, isbnCol, h.Title, h.Author, h.Publisher, h.Year,
-		truncRunes(lang, 8), truncRunes(mat, 16), key)
+	r, err := tx.ExecContext(ctx, insertRecordSQL, isbnCol, h.Title, h.Author, h.Publisher, h.Year,
+		truncate(lang, 8), truncate(mat, 16), key)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -329,6 +362,16 @@ type Conflict struct {
 	CreatedAt time.Time `db:"created_at" json:"created_at"`
 }
 
+// countConflictsSQL and conflictsSQL are the conflicts list's total and
+// page, each followed by Conflicts' library condition and the page by
+// conflictsOrderSQL. Locks: none.
+const (
+	countConflictsSQL = `SELECT COUNT(*) FROM catalog_conflicts WHERE `
+	conflictsSQL      = `SELECT id, kind, library_code, local_id, record_id, other_id, detail, created_at
+	FROM catalog_conflicts WHERE `
+	conflictsOrderSQL = ` ORDER BY id DESC LIMIT ? OFFSET ?`
+)
+
 // Conflicts lists matching conflicts, newest first; library "" lists every
 // library's (centre).
 func (s *Store) Conflicts(ctx context.Context, library string, page, perPage int) ([]Conflict, int, error) {
@@ -337,14 +380,19 @@ func (s *Store) Conflicts(ctx context.Context, library string, page, perPage int
 		where, args = "library_code = ?", append(args, library)
 	}
 	var total int
-	if err := s.DB.GetContext(ctx, &total, `SELECT COUNT(*) FROM catalog_conflicts WHERE `+where, args...); err != nil {
+	if err := s.DB.GetContext(ctx, &total, countConflictsSQL+where, args...); err != nil {
 		return nil, 0, err
 	}
 	var out []Conflict
-	err := s.DB.SelectContext(ctx, &out, `SELECT id, kind, library_code, local_id, record_id, other_id, detail, created_at
-		FROM catalog_conflicts WHERE `+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, perPage, (page-1)*perPage)...)
+	err := s.DB.SelectContext(ctx, &out, conflictsSQL+where+conflictsOrderSQL, append(args, perPage, (page-1)*perPage)...)
 	return out, total, err
 }
+
+// staleHoldingsSQL pages through a library's holdings not written since
+// a time. Locks: none (each page is deleted in a transaction of its own,
+// applyHoldings).
+const staleHoldingsSQL = `SELECT local_id FROM holdings WHERE library_code = ? AND updated_at < ?
+	ORDER BY local_id LIMIT 5000`
 
 // ReplaceHoldings removes a library's holdings not written since
 // `since` (a full re-import: every row of the export was upserted with
@@ -353,8 +401,7 @@ func (s *Store) ReplaceHoldings(ctx context.Context, library string, since time.
 	deleted := 0
 	for {
 		var locals []string
-		if err := s.DB.SelectContext(ctx, &locals, `SELECT local_id FROM holdings WHERE library_code = ? AND updated_at < ?
-			ORDER BY local_id LIMIT 5000`, library, since.UTC()); err != nil {
+		if err := s.DB.SelectContext(ctx, &locals, staleHoldingsSQL, library, since.UTC()); err != nil {
 			return deleted, err
 		}
 		if len(locals) == 0 {
@@ -384,4 +431,56 @@ func (s *Store) ApplyHoldingsBatch(ctx context.Context, library string, b ill.Ho
 		return err
 	})
 	return res, err
+}
+
+// Reads of one member's copies of a record: the available count, its
+// first local id, its best local id (available copies first), and the
+// record of a local id. Locks: none.
+const (
+	availableCopiesSQL = `SELECT COALESCE(SUM(available), 0) FROM holdings
+	WHERE library_code = ? AND record_id = ?`
+	firstLocalIDSQL = `SELECT local_id FROM holdings WHERE library_code = ? AND record_id = ?
+	ORDER BY local_id LIMIT 1`
+	bestLocalIDSQL = `SELECT local_id FROM holdings WHERE library_code = ? AND record_id = ?
+	ORDER BY available DESC, local_id LIMIT 1`
+	recordByLocalIDSQL = `SELECT record_id FROM holdings WHERE library_code = ? AND local_id = ?`
+)
+
+// HoldsAvailable reports whether library has an available copy of record.
+func (t *Tx) HoldsAvailable(ctx context.Context, library string, recordID int64) (bool, error) {
+	var n int
+	err := t.tx.GetContext(ctx, &n, availableCopiesSQL, library, recordID)
+	return n > 0, err
+}
+
+// LocalID returns a library's own record id for a union record ("" if none).
+func (t *Tx) LocalID(ctx context.Context, library string, recordID int64) (string, error) {
+	var id string
+	err := t.tx.GetContext(ctx, &id, firstLocalIDSQL, library, recordID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
+}
+
+// LocalIDOf returns a lender's own id for a union record ("" when it has
+// no holding of it): supplierUniqueRecordId in the request sent to it.
+func (t *Tx) LocalIDOf(ctx context.Context, library string, recordID int64) (string, error) {
+	var id string
+	err := t.tx.GetContext(ctx, &id, bestLocalIDSQL, library, recordID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
+}
+
+// RecordByLocalID maps a member's own record id (supplierUniqueRecordId)
+// to the union record; 0 when unknown.
+func (s *Store) RecordByLocalID(ctx context.Context, library, localID string) (int64, error) {
+	var id int64
+	err := s.DB.GetContext(ctx, &id, recordByLocalIDSQL, library, localID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
 }

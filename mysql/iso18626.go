@@ -1,9 +1,12 @@
 package mysql
 
+// ISO 18626: the members' registration (the iso_* columns of libraries)
+// and the messages exchanged with their systems (table
+// iso18626_messages, inbound as logged, outbound until delivered).
+
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"time"
 
@@ -27,11 +30,18 @@ type ISOMember struct {
 // endpoint is registered): the hub then sends it ISO messages.
 func (m *ISOMember) Speaks() bool { return m != nil && m.Endpoint != "" }
 
-const isoMemberSQL = `SELECT code, iso_symbol, iso_endpoint, iso_secret_hash, iso_closed_network FROM libraries `
+// isoMemberBySymbolSQL and isoMemberByCodeSQL read a member's ISO 18626
+// registration by symbol or by code (isoMemberSQL: the columns). Locks:
+// none.
+const (
+	isoMemberSQL         = `SELECT code, iso_symbol, iso_endpoint, iso_secret_hash, iso_closed_network FROM libraries `
+	isoMemberBySymbolSQL = isoMemberSQL + `WHERE iso_symbol = ? LIMIT 1`
+	isoMemberByCodeSQL   = isoMemberSQL + `WHERE code = ? LIMIT 1`
+)
 
-func isoMember(ctx context.Context, q sqlx.QueryerContext, where string, arg any) (*ISOMember, error) {
+func isoMember(ctx context.Context, q sqlx.QueryerContext, query string, arg any) (*ISOMember, error) {
 	var m ISOMember
-	err := sqlx.GetContext(ctx, q, &m, isoMemberSQL+where+` LIMIT 1`, arg)
+	err := sqlx.GetContext(ctx, q, &m, query, arg)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("library", "")
 	}
@@ -41,7 +51,7 @@ func isoMember(ctx context.Context, q sqlx.QueryerContext, where string, arg any
 // ISOMemberBySymbol finds the member whose ISO 18626 symbol is symbol
 // (agencyIdValue; case-insensitive); not_found when none.
 func (s *Store) ISOMemberBySymbol(ctx context.Context, symbol string) (*ISOMember, error) {
-	return isoMember(ctx, s.DB, `WHERE iso_symbol = ?`, symbol)
+	return isoMember(ctx, s.DB, isoMemberBySymbolSQL, symbol)
 }
 
 // ISOMember reads a member's ISO 18626 registration by library code (from
@@ -50,7 +60,7 @@ func (s *Store) ISOMember(ctx context.Context, code string) (*ISOMember, error) 
 	if l, ok, err := s.dir.library(ctx, code); ok || err != nil {
 		return l.isoMember(), err
 	}
-	return isoMember(ctx, s.DB, `WHERE code = ?`, code)
+	return isoMember(ctx, s.DB, isoMemberByCodeSQL, code)
 }
 
 // ISOMember reads a member's ISO 18626 registration inside the transaction
@@ -59,7 +69,7 @@ func (t *Tx) ISOMember(ctx context.Context, code string) (*ISOMember, error) {
 	if l, ok, err := t.dir.library(ctx, code); ok || err != nil {
 		return l.isoMember(), err
 	}
-	return isoMember(ctx, t.tx, `WHERE code = ?`, code)
+	return isoMember(ctx, t.tx, isoMemberByCodeSQL, code)
 }
 
 func (l *Library) isoMember() *ISOMember {
@@ -76,6 +86,13 @@ type ISORegistration struct {
 	Code, Symbol, Endpoint, Secret string
 	ClosedNetwork                  *bool
 }
+
+// setISOSQL sets a library's ISO 18626 registration; each value given
+// empty (the closed-network mark: negative) keeps the stored one. Locks:
+// the library row, for the statement only (autocommit).
+const setISOSQL = `UPDATE libraries SET iso_symbol = IF(? = '', iso_symbol, ?),
+	iso_endpoint = IF(? = '', iso_endpoint, ?), iso_secret_hash = IF(? = '', iso_secret_hash, ?),
+	iso_closed_network = IF(? < 0, iso_closed_network, ?) WHERE code = ?`
 
 // SetISO registers a library's ISO 18626 symbol, endpoint, secret and
 // closed-network mark. It does not check that a member with an endpoint
@@ -94,10 +111,7 @@ func (s *Store) SetISO(ctx context.Context, reg ISORegistration) error {
 	}
 	code, symbol, endpoint := reg.Code, reg.Symbol, reg.Endpoint
 	defer s.dir.Forget()
-	r, err := s.DB.ExecContext(ctx, `UPDATE libraries SET iso_symbol = IF(? = '', iso_symbol, ?),
-		iso_endpoint = IF(? = '', iso_endpoint, ?), iso_secret_hash = IF(? = '', iso_secret_hash, ?),
-		iso_closed_network = IF(? < 0, iso_closed_network, ?) WHERE code = ?`,
-		symbol, symbol, endpoint, endpoint, hash, hash, closed, closed, code)
+	r, err := s.DB.ExecContext(ctx, setISOSQL, symbol, symbol, endpoint, endpoint, hash, hash, closed, closed, code)
 	if err != nil {
 		return err
 	}
@@ -109,10 +123,14 @@ func (s *Store) SetISO(ctx context.Context, reg ISORegistration) error {
 	return nil
 }
 
+// isoSpeakersSQL lists the members with an ISO 18626 endpoint. Locks:
+// none.
+const isoSpeakersSQL = `SELECT code FROM libraries WHERE iso_endpoint <> ''`
+
 // ISOSpeakers lists the codes of members with an ISO 18626 endpoint.
 func (t *Tx) ISOSpeakers(ctx context.Context) (map[string]bool, error) {
 	var codes []string
-	if err := t.tx.SelectContext(ctx, &codes, `SELECT code FROM libraries WHERE iso_endpoint <> ''`); err != nil {
+	if err := t.tx.SelectContext(ctx, &codes, isoSpeakersSQL); err != nil {
 		return nil, err
 	}
 	out := make(map[string]bool, len(codes))
@@ -120,35 +138,6 @@ func (t *Tx) ISOSpeakers(ctx context.Context) (map[string]bool, error) {
 		out[c] = true
 	}
 	return out, nil
-}
-
-// RecordByLocalID maps a member's own record id (supplierUniqueRecordId)
-// to the union record; 0 when unknown.
-func (s *Store) RecordByLocalID(ctx context.Context, library, localID string) (int64, error) {
-	var id int64
-	err := s.DB.GetContext(ctx, &id, `SELECT record_id FROM holdings WHERE library_code = ? AND local_id = ?`, library, localID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	return id, err
-}
-
-// MatchCitation finds the union record of a citation (ISBN, then
-// title/author/publisher/year); 0 when none.
-func (s *Store) MatchCitation(ctx context.Context, c ill.Citation) (int64, error) {
-	return matchRecord(ctx, s.DB, c)
-}
-
-// LocalIDOf returns a lender's own id for a union record ("" when it has
-// no holding of it): supplierUniqueRecordId in the request sent to it.
-func (t *Tx) LocalIDOf(ctx context.Context, library string, recordID int64) (string, error) {
-	var id string
-	err := t.tx.GetContext(ctx, &id, `SELECT local_id FROM holdings WHERE library_code = ? AND record_id = ?
-		ORDER BY available DESC, local_id LIMIT 1`, library, recordID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	return id, err
 }
 
 // ISOMessage is one row of iso18626_messages.
@@ -174,14 +163,19 @@ const (
 	ISOFailed  = "failed"
 )
 
+// isoMessageColumns is the iso18626_messages row as ISOMessage scans it.
 const isoMessageColumns = `id, request_id, direction, library_code, kind, summary, body, status, attempts, last_error, created_at, sent_at`
+
+// insertISOMessageSQL stores a message. Locks: the new row (until commit
+// inside a transaction, for the statement only outside one).
+const insertISOMessageSQL = `INSERT INTO iso18626_messages (request_id, direction, library_code, kind, summary, body,
+	status, last_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func insertISOMessage(ctx context.Context, e sqlx.ExecerContext, m ISOMessage) (int64, error) {
 	if len(m.Summary) > 200 {
 		m.Summary = m.Summary[:200]
 	}
-	r, err := e.ExecContext(ctx, `INSERT INTO iso18626_messages (request_id, direction, library_code, kind, summary, body,
-		status, last_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.RequestID, m.Direction, m.LibraryCode, m.Kind,
+	r, err := e.ExecContext(ctx, insertISOMessageSQL, m.RequestID, m.Direction, m.LibraryCode, m.Kind,
 		m.Summary, m.Body, m.Status, truncate(m.LastError, 1000), m.CreatedAt.UTC())
 	if err != nil {
 		return 0, err
@@ -226,70 +220,48 @@ func (s *Store) PurgeISOMessages(ctx context.Context, before time.Time, batch in
 	}
 }
 
+// isoMessagesSQL lists a request's messages in order. Locks: none.
+const isoMessagesSQL = `SELECT ` + isoMessageColumns + ` FROM iso18626_messages WHERE request_id = ? ORDER BY id`
+
 // ISOMessages lists a request's ISO messages in order (tests, console).
 func (s *Store) ISOMessages(ctx context.Context, requestID string) ([]ISOMessage, error) {
 	var out []ISOMessage
-	err := s.DB.SelectContext(ctx, &out, `SELECT `+isoMessageColumns+` FROM iso18626_messages WHERE request_id = ? ORDER BY id`, requestID)
+	err := s.DB.SelectContext(ctx, &out, isoMessagesSQL, requestID)
 	return out, err
 }
+
+// lockISOMessageSQL reads a message. Locks: its row (FOR UPDATE) until
+// commit.
+const lockISOMessageSQL = `SELECT ` + isoMessageColumns + ` FROM iso18626_messages WHERE id = ? FOR UPDATE`
 
 // LockISOMessage reads and locks one message row.
 func (t *Tx) LockISOMessage(ctx context.Context, id int64) (*ISOMessage, error) {
 	var m ISOMessage
-	err := t.tx.GetContext(ctx, &m, `SELECT `+isoMessageColumns+` FROM iso18626_messages WHERE id = ? FOR UPDATE`, id)
+	err := t.tx.GetContext(ctx, &m, lockISOMessageSQL, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("iso18626 message", "")
 	}
 	return &m, err
 }
 
+// pendingISOSQL lists the outbound messages to a member for a request
+// still pending, oldest first. Locks: none (plain read; the caller holds
+// the named lock of that request and member, see Store.NamedLock).
+const pendingISOSQL = `SELECT ` + isoMessageColumns + ` FROM iso18626_messages
+	WHERE request_id = ? AND library_code = ? AND direction = 'out' AND status = 'pending' ORDER BY id`
+
 // PendingISO lists the outbound messages to one member for one request
 // still pending, oldest first (they are delivered in this order).
 func (t *Tx) PendingISO(ctx context.Context, requestID, library string) ([]ISOMessage, error) {
 	var out []ISOMessage
-	err := t.tx.SelectContext(ctx, &out, `SELECT `+isoMessageColumns+` FROM iso18626_messages
-		WHERE request_id = ? AND library_code = ? AND direction = 'out' AND status = 'pending' ORDER BY id`,
-		requestID, library)
+	err := t.tx.SelectContext(ctx, &out, pendingISOSQL, requestID, library)
 	return out, err
 }
 
-// RequestState reads a request's state (no lock).
-func (t *Tx) RequestState(ctx context.Context, id string) (ill.State, error) {
-	var st string
-	err := t.tx.GetContext(ctx, &st, `SELECT state FROM requests WHERE id = ?`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", notFound("request", id)
-	}
-	return ill.State(st), err
-}
-
-// NamedLock takes a server-wide named lock (GET_LOCK, scoped to this
-// database) on a connection of its own, waiting at most wait. release
-// frees it; the lock also ends if the connection is lost.
-func (s *Store) NamedLock(ctx context.Context, name string, wait time.Duration) (release func(), err error) {
-	conn, err := s.DB.Connx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	const key = `SHA2(CONCAT(DATABASE(), '/', ?), 256)`
-	var got sql.NullInt64
-	if err := conn.GetContext(ctx, &got, `SELECT GET_LOCK(`+key+`, ?)`, name, int(wait.Seconds())); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	if !got.Valid || got.Int64 != 1 {
-		conn.Close()
-		return nil, errors.New("mysql: lock " + name + " is busy")
-	}
-	return func() {
-		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if _, err := conn.ExecContext(rctx, `SELECT RELEASE_LOCK(`+key+`)`, name); err != nil {
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn }) // drop the session, and its lock, from the pool
-		}
-		conn.Close()
-	}, nil
-}
+// recordISOOutcomeSQL stores a delivery attempt's result; an empty error
+// keeps the last one. Locks: the message row until commit.
+const recordISOOutcomeSQL = `UPDATE iso18626_messages SET status = ?, attempts = attempts + 1,
+	last_error = IF(? = '', last_error, ?), sent_at = COALESCE(?, sent_at) WHERE id = ?`
 
 // RecordISOOutcome stores a delivery attempt's result.
 func (t *Tx) RecordISOOutcome(ctx context.Context, id int64, status, lastError string, at time.Time) error {
@@ -297,15 +269,6 @@ func (t *Tx) RecordISOOutcome(ctx context.Context, id int64, status, lastError s
 	if status == ISOSent {
 		sent = at.UTC()
 	}
-	_, err := t.tx.ExecContext(ctx, `UPDATE iso18626_messages SET status = ?, attempts = attempts + 1,
-		last_error = IF(? = '', last_error, ?), sent_at = COALESCE(?, sent_at) WHERE id = ?`,
-		status, lastError, truncate(lastError, 1000), sent, id)
+	_, err := t.tx.ExecContext(ctx, recordISOOutcomeSQL, status, lastError, truncate(lastError, 1000), sent, id)
 	return err
-}
-
-func truncate(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n])
-	}
-	return s
 }

@@ -2,9 +2,10 @@ package mysql
 
 // Credentials: API keys of member libraries and the centre (api_keys),
 // courier credentials (courier_keys), their lifecycle (issue, revoke,
-// rotate; illctl key) and the audit_log rows that record each change.
-// Only ill.HashKey of a key is ever stored; nothing here returns a hash or
-// a key to a caller that lists keys.
+// rotate; illctl key), each change audited (audit.go). Only ill.HashKey
+// of a key is ever stored; nothing here returns a hash or a key to a
+// caller that lists keys. The key changes run in transactions of their own
+// (inKeyTx) at the server's default isolation, REPEATABLE READ.
 
 import (
 	"context"
@@ -30,40 +31,58 @@ type Principal struct {
 	Centre  bool   `db:"is_centre"`
 }
 
+// principalSQL resolves an active API key by hash (uq_key_hash). Locks:
+// none.
+const principalSQL = `SELECT library_code, is_centre FROM api_keys
+	WHERE key_hash = ? AND revoked_at IS NULL`
+
 // PrincipalByKeyHash resolves a hashed API key; not_found when unknown or
 // revoked.
 func (s *Store) PrincipalByKeyHash(ctx context.Context, hash string) (Principal, error) {
 	var p Principal
-	err := s.DB.GetContext(ctx, &p, `SELECT library_code, is_centre FROM api_keys
-		WHERE key_hash = ? AND revoked_at IS NULL`, hash)
+	err := s.DB.GetContext(ctx, &p, principalSQL, hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, notFound("api key", "")
 	}
 	return p, err
 }
 
+// addKeySQL stores an API key's hash, or makes an existing one active for
+// the given owner. Locks: the key's row, exclusively (a next-key lock on
+// uq_key_hash when it exists), for the statement only (autocommit).
+const addKeySQL = `INSERT INTO api_keys (key_hash, library_code, is_centre, label) VALUES (?, ?, ?, ?)
+	ON DUPLICATE KEY UPDATE library_code = VALUES(library_code), is_centre = VALUES(is_centre), revoked_at = NULL`
+
 // AddKey stores a key's hash for a library (or the centre). Adding a hash
 // that exists makes it active again: the demo and test loaders rely on it;
 // operators issue keys with IssueKey, which audits.
 func (s *Store) AddKey(ctx context.Context, library string, centre bool, key, label string) error {
-	_, err := s.DB.ExecContext(ctx, `INSERT INTO api_keys (key_hash, library_code, is_centre, label) VALUES (?, ?, ?, ?)
-		ON DUPLICATE KEY UPDATE library_code = VALUES(library_code), is_centre = VALUES(is_centre), revoked_at = NULL`,
-		ill.HashKey(key), library, centre, label)
+	_, err := s.DB.ExecContext(ctx, addKeySQL, ill.HashKey(key), library, centre, label)
 	return err
 }
+
+// addCourierKeySQL stores a courier credential's hash, or makes an
+// existing one active. Locks: the key's row, exclusively (a next-key lock
+// on uq_courier_key_hash when it exists), for the statement only
+// (autocommit).
+const addCourierKeySQL = `INSERT INTO courier_keys (key_hash, label) VALUES (?, ?)
+	ON DUPLICATE KEY UPDATE revoked_at = NULL, label = VALUES(label)`
 
 // AddCourierKey stores a courier credential's hash (active again when it
 // existed, like AddKey).
 func (s *Store) AddCourierKey(ctx context.Context, key, label string) error {
-	_, err := s.DB.ExecContext(ctx, `INSERT INTO courier_keys (key_hash, label) VALUES (?, ?)
-		ON DUPLICATE KEY UPDATE revoked_at = NULL, label = VALUES(label)`, ill.HashKey(key), label)
+	_, err := s.DB.ExecContext(ctx, addCourierKeySQL, ill.HashKey(key), label)
 	return err
 }
+
+// courierKeyValidSQL counts the active courier credentials with a hash.
+// Locks: none.
+const courierKeyValidSQL = `SELECT COUNT(*) FROM courier_keys WHERE key_hash = ? AND revoked_at IS NULL`
 
 // CourierKeyValid reports whether hash is a live courier credential.
 func (s *Store) CourierKeyValid(ctx context.Context, hash string) (bool, error) {
 	var n int
-	err := s.DB.GetContext(ctx, &n, `SELECT COUNT(*) FROM courier_keys WHERE key_hash = ? AND revoked_at IS NULL`, hash)
+	err := s.DB.GetContext(ctx, &n, courierKeyValidSQL, hash)
 	return n > 0, err
 }
 
@@ -77,36 +96,38 @@ type KeyInfo struct {
 	RevokedAt sql.NullTime `db:"revoked_at"`
 }
 
+// apiKeysSQL lists API keys (followed by an optional owner condition and
+// apiKeysOrderSQL); courierKeysSQL lists the courier credentials under the
+// owner name given as its argument. Locks: none.
+const (
+	apiKeysSQL      = `SELECT id, library_code AS owner, is_centre, label, created_at, revoked_at FROM api_keys`
+	apiKeysOrderSQL = ` ORDER BY library_code, id`
+	courierKeysSQL  = `SELECT id, ? AS owner, 0 AS is_centre, label, created_at, revoked_at
+	FROM courier_keys ORDER BY id`
+)
+
 // Keys lists the keys of owner (a library code, ill.CentreCode or
 // CourierOwner), or every key when owner is "": library and centre keys
 // by owner, then courier credentials, each by id.
 func (s *Store) Keys(ctx context.Context, owner string) ([]KeyInfo, error) {
 	var out []KeyInfo
 	if owner != CourierOwner {
-		q, args := `SELECT id, library_code AS owner, is_centre, label, created_at, revoked_at FROM api_keys`, []any{}
+		q, args := apiKeysSQL, []any{}
 		if owner != "" {
 			q, args = q+` WHERE library_code = ?`, append(args, owner)
 		}
-		if err := s.DB.SelectContext(ctx, &out, q+` ORDER BY library_code, id`, args...); err != nil {
+		if err := s.DB.SelectContext(ctx, &out, q+apiKeysOrderSQL, args...); err != nil {
 			return nil, err
 		}
 	}
 	if owner == "" || owner == CourierOwner {
 		var cs []KeyInfo
-		if err := s.DB.SelectContext(ctx, &cs, `SELECT id, ? AS owner, 0 AS is_centre, label, created_at, revoked_at
-			FROM courier_keys ORDER BY id`, CourierOwner); err != nil {
+		if err := s.DB.SelectContext(ctx, &cs, courierKeysSQL, CourierOwner); err != nil {
 			return nil, err
 		}
 		out = append(out, cs...)
 	}
 	return out, nil
-}
-
-// Actor is who changes credentials, and when; every change writes an
-// audit_log row with it.
-type Actor struct {
-	Name string // the OS user running illctl
-	At   time.Time
 }
 
 // KeyGrant is a key to store: for a library, the centre (Owner
@@ -118,49 +139,8 @@ type KeyGrant struct {
 }
 
 func (g KeyGrant) courier() bool { return g.Owner == CourierOwner }
-func (g KeyGrant) centre() bool  { return g.Owner == ill.CentreCode }
 
-// Audit actions (audit_log.action).
-const (
-	AuditKeyIssue  = "key.issue"
-	AuditKeyRevoke = "key.revoke"
-	AuditKeyRotate = "key.rotate"
-	AuditDemoSeed  = "demo.seed"
-)
-
-// AuditEntry is one audit_log row.
-type AuditEntry struct {
-	ID      int64     `db:"id"`
-	At      time.Time `db:"at"`
-	Actor   string    `db:"actor"`
-	Action  string    `db:"action"`
-	Library string    `db:"library_code"`
-	Detail  string    `db:"detail"`
-}
-
-// Audit records an administrative action outside a key change (e.g.
-// AuditDemoSeed).
-func (s *Store) Audit(ctx context.Context, a Actor, action, library, detail string) error {
-	return audit(ctx, s.DB, a, action, library, detail)
-}
-
-func audit(ctx context.Context, db sqlx.ExecerContext, a Actor, action, library, detail string) error {
-	_, err := db.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, library_code, detail) VALUES (?, ?, ?, ?, ?)`,
-		a.At.UTC(), clipRunes(a.Name, 100), action, library, clipRunes(detail, 1000))
-	return err
-}
-
-// AuditLog returns the newest audit rows (of library when not ""), newest
-// first, at most limit.
-func (s *Store) AuditLog(ctx context.Context, library string, limit int) ([]AuditEntry, error) {
-	q, args := `SELECT id, at, actor, action, library_code, detail FROM audit_log`, []any{}
-	if library != "" {
-		q, args = q+` WHERE library_code = ?`, append(args, library)
-	}
-	var out []AuditEntry
-	err := s.DB.SelectContext(ctx, &out, q+` ORDER BY id DESC LIMIT ?`, append(args, max(limit, 1))...)
-	return out, err
-}
+func (g KeyGrant) centre() bool { return g.Owner == ill.CentreCode }
 
 // inKeyTx runs fn in a transaction of its own (credential changes are
 // rare and small: no retry).
@@ -176,14 +156,20 @@ func (s *Store) inKeyTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return tx.Commit()
 }
 
+// insertCourierKeySQL and insertAPIKeySQL store a new key (a duplicate
+// hash fails). Locks: the new row until commit.
+const (
+	insertCourierKeySQL = `INSERT INTO courier_keys (key_hash, label) VALUES (?, ?)`
+	insertAPIKeySQL     = `INSERT INTO api_keys (key_hash, library_code, is_centre, label) VALUES (?, ?, ?, ?)`
+)
+
 func insertKey(ctx context.Context, tx *sqlx.Tx, g KeyGrant) (int64, error) {
 	var res sql.Result
 	var err error
 	if g.courier() {
-		res, err = tx.ExecContext(ctx, `INSERT INTO courier_keys (key_hash, label) VALUES (?, ?)`, ill.HashKey(g.Key), g.Label)
+		res, err = tx.ExecContext(ctx, insertCourierKeySQL, ill.HashKey(g.Key), g.Label)
 	} else {
-		res, err = tx.ExecContext(ctx, `INSERT INTO api_keys (key_hash, library_code, is_centre, label) VALUES (?, ?, ?, ?)`,
-			ill.HashKey(g.Key), g.Owner, g.centre(), g.Label)
+		res, err = tx.ExecContext(ctx, insertAPIKeySQL, ill.HashKey(g.Key), g.Owner, g.centre(), g.Label)
 	}
 	if err != nil {
 		return 0, err
@@ -246,16 +232,23 @@ func (s *Store) RotateKey(ctx context.Context, g KeyGrant, a Actor) (int64, []in
 	return id, ids, err
 }
 
+// lockCourierKeySQL and lockAPIKeySQL read one key of an owner. Locks:
+// its row (FOR UPDATE, by primary key) until commit.
+const (
+	lockCourierKeySQL = `SELECT id, ? AS owner, 0 AS is_centre, label, created_at, revoked_at
+	FROM courier_keys WHERE id = ? FOR UPDATE`
+	lockAPIKeySQL = `SELECT id, library_code AS owner, is_centre, label, created_at, revoked_at
+	FROM api_keys WHERE id = ? AND library_code = ? FOR UPDATE`
+)
+
 // checkKeyID makes sure key id exists, is owner's and is active.
 func checkKeyID(ctx context.Context, tx *sqlx.Tx, owner string, id int64) error {
 	var k KeyInfo
 	var err error
 	if owner == CourierOwner {
-		err = tx.GetContext(ctx, &k, `SELECT id, ? AS owner, 0 AS is_centre, label, created_at, revoked_at
-			FROM courier_keys WHERE id = ? FOR UPDATE`, CourierOwner, id)
+		err = tx.GetContext(ctx, &k, lockCourierKeySQL, CourierOwner, id)
 	} else {
-		err = tx.GetContext(ctx, &k, `SELECT id, library_code AS owner, is_centre, label, created_at, revoked_at
-			FROM api_keys WHERE id = ? AND library_code = ? FOR UPDATE`, id, owner)
+		err = tx.GetContext(ctx, &k, lockAPIKeySQL, id, owner)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return ill.Errorf(ill.CodeNotFound, "%s has no key %d (illctl key list %s)", owner, id, owner)
@@ -270,6 +263,18 @@ func checkKeyID(ctx context.Context, tx *sqlx.Tx, owner string, id int64) error 
 	return nil
 }
 
+// lockActiveKeysSQL reads the ids of active keys and revokeKeysSQL revokes
+// them (an IN list, expanded by sqlx.In); %[1]s is the table (api_keys or
+// courier_keys), %[2]s revokeActive's condition with ? arguments. Locks:
+// lockActiveKeysSQL the rows it scans until commit, next-key locks at
+// REPEATABLE READ: with an id, that key's row; without one, every row of
+// the table (no index on the owner or revoked_at), so such key changes are
+// serialised (they are rare).
+const (
+	lockActiveKeysSQL = `SELECT id FROM %[1]s WHERE %[2]s ORDER BY id FOR UPDATE`
+	revokeKeysSQL     = `UPDATE %[1]s SET revoked_at = ? WHERE id IN (?)`
+)
+
 // revokeActive revokes owner's active keys (only id when id > 0) and
 // returns their ids.
 func revokeActive(ctx context.Context, tx *sqlx.Tx, owner string, id int64, at time.Time) ([]int64, error) {
@@ -281,13 +286,13 @@ func revokeActive(ctx context.Context, tx *sqlx.Tx, owner string, id int64, at t
 		where, args = where+" AND id = ?", append(args, id)
 	}
 	var ids []int64
-	if err := tx.SelectContext(ctx, &ids, `SELECT id FROM `+table+` WHERE `+where+` ORDER BY id FOR UPDATE`, args...); err != nil {
+	if err := tx.SelectContext(ctx, &ids, fmt.Sprintf(lockActiveKeysSQL, table, where), args...); err != nil {
 		return nil, err
 	}
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	q, qargs, err := sqlx.In(`UPDATE `+table+` SET revoked_at = ? WHERE id IN (?)`, at.UTC(), ids)
+	q, qargs, err := sqlx.In(fmt.Sprintf(revokeKeysSQL, table), at.UTC(), ids)
 	if err != nil {
 		return nil, err
 	}
@@ -304,13 +309,23 @@ type DemoCredential struct {
 	ID    int64
 }
 
+// The reads of ActiveDemoKeys: the owners with an active API key, the
+// active API keys with given hashes (an IN list, expanded by sqlx.In), the
+// active courier credentials with a hash. Locks: none.
+const (
+	activeKeyOwnersSQL  = `SELECT DISTINCT library_code FROM api_keys WHERE revoked_at IS NULL`
+	activeKeysByHashSQL = `SELECT library_code AS owner, id FROM api_keys WHERE revoked_at IS NULL AND key_hash IN (?)
+	ORDER BY library_code, id`
+	activeCourierKeysByHashSQL = `SELECT id FROM courier_keys WHERE revoked_at IS NULL AND key_hash = ? ORDER BY id`
+)
+
 // ActiveDemoKeys lists the active credentials that are demo dataset keys:
 // ill.DemoKey(code) for every code that holds an active API key, and the
 // demo courier credential ill.DemoKey(CourierOwner). Their keys are public,
 // so outside a demo none may be active.
 func (s *Store) ActiveDemoKeys(ctx context.Context) ([]DemoCredential, error) {
 	var codes []string
-	if err := s.DB.SelectContext(ctx, &codes, `SELECT DISTINCT library_code FROM api_keys WHERE revoked_at IS NULL`); err != nil {
+	if err := s.DB.SelectContext(ctx, &codes, activeKeyOwnersSQL); err != nil {
 		return nil, err
 	}
 	var out []DemoCredential
@@ -319,8 +334,7 @@ func (s *Store) ActiveDemoKeys(ctx context.Context) ([]DemoCredential, error) {
 		for i, c := range codes {
 			hashes[i] = ill.HashKey(ill.DemoKey(c))
 		}
-		q, args, err := sqlx.In(`SELECT library_code AS owner, id FROM api_keys WHERE revoked_at IS NULL AND key_hash IN (?)
-			ORDER BY library_code, id`, hashes)
+		q, args, err := sqlx.In(activeKeysByHashSQL, hashes)
 		if err != nil {
 			return nil, err
 		}
@@ -336,7 +350,7 @@ func (s *Store) ActiveDemoKeys(ctx context.Context) ([]DemoCredential, error) {
 		}
 	}
 	var ids []int64
-	if err := s.DB.SelectContext(ctx, &ids, `SELECT id FROM courier_keys WHERE revoked_at IS NULL AND key_hash = ? ORDER BY id`,
+	if err := s.DB.SelectContext(ctx, &ids, activeCourierKeysByHashSQL,
 		ill.HashKey(ill.DemoKey(CourierOwner))); err != nil {
 		return nil, err
 	}
@@ -384,13 +398,4 @@ func labelDetail(label string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (label %q)", label)
-}
-
-// clipRunes cuts s to at most n characters (the audit columns' widths).
-func clipRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n])
 }

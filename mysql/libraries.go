@@ -1,11 +1,16 @@
 package mysql
 
+// Member libraries (table libraries: settings, contact points) and their
+// closures (table closures). Reads go through the Directory when one is
+// attached (directory.go); the writes here make it forget its snapshot.
+// The ISO 18626 columns: iso18626.go; the courier columns: courier_runs.go.
+
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
+	"strings"
 	"time"
 
 	"github.com/balis/illhub/ill"
@@ -37,12 +42,16 @@ type Library struct {
 	CreatedAt        time.Time `db:"created_at" json:"-"`
 }
 
+// libraryColumns is the libraries row as Library scans it.
 const libraryColumns = `code, name_zh, name_en, iso_symbol, lending, deposit_required, loan_months, recall_days,
 	fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email, webhook_url, webhook_secret, iso_endpoint, courier_cutoff, courier_days, iso_secret_hash, iso_closed_network, created_at`
 
+// librarySQL reads one library. Locks: none.
+const librarySQL = `SELECT ` + libraryColumns + ` FROM libraries WHERE code = ?`
+
 func getLibrary(ctx context.Context, q sqlx.QueryerContext, code string) (*Library, error) {
 	var l Library
-	err := sqlx.GetContext(ctx, q, &l, `SELECT `+libraryColumns+` FROM libraries WHERE code = ?`, code)
+	err := sqlx.GetContext(ctx, q, &l, librarySQL, code)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("library", code)
 	}
@@ -66,12 +75,34 @@ func (t *Tx) Library(ctx context.Context, code string) (*Library, error) {
 	return getLibrary(ctx, t.tx, code)
 }
 
+// librariesSQL lists every library by code. Locks: none.
+const librariesSQL = `SELECT ` + libraryColumns + ` FROM libraries ORDER BY code`
+
 // Libraries lists every member.
 func (s *Store) Libraries(ctx context.Context) ([]Library, error) {
 	var ls []Library
-	err := s.DB.SelectContext(ctx, &ls, `SELECT `+libraryColumns+` FROM libraries ORDER BY code`)
+	err := s.DB.SelectContext(ctx, &ls, librariesSQL)
 	return ls, err
 }
+
+// addLibrarySQL inserts or updates a member from Library's fields (named
+// parameters); contact points given empty keep the stored ones. Locks: the
+// library row (by primary key), for the statement only (autocommit).
+const addLibrarySQL = `INSERT INTO libraries (code, name_zh, name_en, iso_symbol, lending,
+	deposit_required, loan_months, recall_days, fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email,
+	webhook_url, webhook_secret, iso_endpoint, courier_cutoff)
+	VALUES (:code, :name_zh, :name_en, :iso_symbol, :lending, :deposit_required, :loan_months, :recall_days,
+	:fine_per_day_fen, :damage_fee_fen, :loss_fee_fen, :locale, :email, :webhook_url, :webhook_secret, :iso_endpoint, :courier_cutoff)
+	ON DUPLICATE KEY UPDATE name_zh = VALUES(name_zh), name_en = VALUES(name_en), iso_symbol = VALUES(iso_symbol),
+	lending = VALUES(lending), deposit_required = VALUES(deposit_required), loan_months = VALUES(loan_months),
+	recall_days = VALUES(recall_days), fine_per_day_fen = VALUES(fine_per_day_fen),
+	damage_fee_fen = VALUES(damage_fee_fen), loss_fee_fen = VALUES(loss_fee_fen), locale = VALUES(locale),
+	courier_cutoff = VALUES(courier_cutoff),
+	-- contact points are kept unless a new value is given
+	email = IF(VALUES(email) = '', email, VALUES(email)),
+	webhook_url = IF(VALUES(webhook_url) = '', webhook_url, VALUES(webhook_url)),
+	webhook_secret = IF(VALUES(webhook_secret) = '', webhook_secret, VALUES(webhook_secret)),
+	iso_endpoint = IF(VALUES(iso_endpoint) = '', iso_endpoint, VALUES(iso_endpoint))`
 
 // AddLibrary inserts or updates a member (illctl library add).
 func (s *Store) AddLibrary(ctx context.Context, l Library) error {
@@ -91,22 +122,28 @@ func (s *Store) AddLibrary(ctx context.Context, l Library) error {
 		l.ISOSymbol = l.Code
 	}
 	defer s.dir.Forget()
-	_, err := s.DB.NamedExecContext(ctx, `INSERT INTO libraries (code, name_zh, name_en, iso_symbol, lending,
-		deposit_required, loan_months, recall_days, fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email,
-		webhook_url, webhook_secret, iso_endpoint, courier_cutoff)
-		VALUES (:code, :name_zh, :name_en, :iso_symbol, :lending, :deposit_required, :loan_months, :recall_days,
-		:fine_per_day_fen, :damage_fee_fen, :loss_fee_fen, :locale, :email, :webhook_url, :webhook_secret, :iso_endpoint, :courier_cutoff)
-		ON DUPLICATE KEY UPDATE name_zh = VALUES(name_zh), name_en = VALUES(name_en), iso_symbol = VALUES(iso_symbol),
-		lending = VALUES(lending), deposit_required = VALUES(deposit_required), loan_months = VALUES(loan_months),
-		recall_days = VALUES(recall_days), fine_per_day_fen = VALUES(fine_per_day_fen),
-		damage_fee_fen = VALUES(damage_fee_fen), loss_fee_fen = VALUES(loss_fee_fen), locale = VALUES(locale),
-		courier_cutoff = VALUES(courier_cutoff),
-		-- contact points are kept unless a new value is given
-		email = IF(VALUES(email) = '', email, VALUES(email)),
-		webhook_url = IF(VALUES(webhook_url) = '', webhook_url, VALUES(webhook_url)),
-		webhook_secret = IF(VALUES(webhook_secret) = '', webhook_secret, VALUES(webhook_secret)),
-		iso_endpoint = IF(VALUES(iso_endpoint) = '', iso_endpoint, VALUES(iso_endpoint))`, l)
+	_, err := s.DB.NamedExecContext(ctx, addLibrarySQL, l)
 	return err
+}
+
+// libraryNamesSQL lists every library's names. Locks: none.
+const libraryNamesSQL = `SELECT code, name_zh, name_en FROM libraries ORDER BY code`
+
+// LibraryNames maps every library code to its Chinese and English names.
+func (s *Store) LibraryNames(ctx context.Context) (map[string][2]string, error) {
+	var rows []struct {
+		Code string `db:"code"`
+		ZH   string `db:"name_zh"`
+		EN   string `db:"name_en"`
+	}
+	if err := s.DB.SelectContext(ctx, &rows, libraryNamesSQL); err != nil {
+		return nil, err
+	}
+	out := make(map[string][2]string, len(rows))
+	for _, r := range rows {
+		out[r.Code] = [2]string{r.ZH, strings.TrimSpace(r.EN)}
+	}
+	return out, nil
 }
 
 type closureRow struct {
@@ -121,6 +158,15 @@ func toRange(c closureRow) ill.DateRange {
 		To: ill.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}}
 }
 
+// closuresSQL reads one library's closures; closuresOfSQL those of
+// several (an IN list, expanded by sqlx.In). Locks: none.
+const (
+	closuresSQL = `SELECT library_code, from_day, to_day FROM closures
+	WHERE library_code = ? ORDER BY from_day`
+	closuresOfSQL = `SELECT library_code, from_day, to_day FROM closures WHERE library_code IN (?)
+	ORDER BY library_code, from_day`
+)
+
 // Closures returns a library's closures (inside the transaction; from the
 // Directory when attached).
 func (t *Tx) Closures(ctx context.Context, library string) ([]ill.DateRange, error) {
@@ -128,8 +174,7 @@ func (t *Tx) Closures(ctx context.Context, library string) ([]ill.DateRange, err
 		return m[library], err
 	}
 	var rows []closureRow
-	if err := t.tx.SelectContext(ctx, &rows, `SELECT library_code, from_day, to_day FROM closures
-		WHERE library_code = ? ORDER BY from_day`, library); err != nil {
+	if err := t.tx.SelectContext(ctx, &rows, closuresSQL, library); err != nil {
 		return nil, err
 	}
 	out := make([]ill.DateRange, len(rows))
@@ -149,8 +194,7 @@ func (t *Tx) ClosuresOf(ctx context.Context, libraries []string) (map[string][]i
 	if m, ok, err := t.dir.closures(ctx, libraries...); ok || err != nil {
 		return m, err
 	}
-	q, args, err := sqlx.In(`SELECT library_code, from_day, to_day FROM closures WHERE library_code IN (?)
-		ORDER BY library_code, from_day`, libraries)
+	q, args, err := sqlx.In(closuresOfSQL, libraries)
 	if err != nil {
 		return nil, err
 	}
@@ -164,11 +208,14 @@ func (t *Tx) ClosuresOf(ctx context.Context, libraries []string) (map[string][]i
 	return out, nil
 }
 
+// addClosureSQL records a closure. Locks: the new row, for the statement
+// only (autocommit).
+const addClosureSQL = `INSERT INTO closures (library_code, from_day, to_day, note) VALUES (?, ?, ?, ?)`
+
 // AddClosure records a library closure (illctl closures add).
 func (s *Store) AddClosure(ctx context.Context, library string, r ill.DateRange, note string) error {
 	defer s.dir.Forget()
-	_, err := s.DB.ExecContext(ctx, `INSERT INTO closures (library_code, from_day, to_day, note) VALUES (?, ?, ?, ?)`,
-		library, r.From.String(), r.To.String(), note)
+	_, err := s.DB.ExecContext(ctx, addClosureSQL, library, r.From.String(), r.To.String(), note)
 	return err
 }
 
@@ -179,6 +226,10 @@ type Closure struct {
 	Note  string
 }
 
+// allClosuresSQL lists every closure with its id and note. Locks: none.
+const allClosuresSQL = `SELECT id, library_code, from_day, to_day, note FROM closures
+	ORDER BY library_code, from_day`
+
 // ClosuresByLibrary returns every library's closures (illctl).
 func (s *Store) ClosuresByLibrary(ctx context.Context) (map[string][]Closure, error) {
 	var rows []struct {
@@ -186,8 +237,7 @@ func (s *Store) ClosuresByLibrary(ctx context.Context) (map[string][]Closure, er
 		closureRow
 		Note string `db:"note"`
 	}
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT id, library_code, from_day, to_day, note FROM closures
-		ORDER BY library_code, from_day`); err != nil {
+	if err := s.DB.SelectContext(ctx, &rows, allClosuresSQL); err != nil {
 		return nil, err
 	}
 	out := map[string][]Closure{}
@@ -197,11 +247,15 @@ func (s *Store) ClosuresByLibrary(ctx context.Context) (map[string][]Closure, er
 	return out, nil
 }
 
+// removeClosureSQL deletes a closure by id. Locks: its row, for the
+// statement only (autocommit).
+const removeClosureSQL = `DELETE FROM closures WHERE id = ?`
+
 // RemoveClosure deletes a closure by id. Deadlines already computed are
 // not moved; new ones use the remaining closures.
 func (s *Store) RemoveClosure(ctx context.Context, id int64) error {
 	defer s.dir.Forget()
-	r, err := s.DB.ExecContext(ctx, `DELETE FROM closures WHERE id = ?`, id)
+	r, err := s.DB.ExecContext(ctx, removeClosureSQL, id)
 	if err != nil {
 		return err
 	}
@@ -209,119 +263,4 @@ func (s *Store) RemoveClosure(ctx context.Context, id int64) error {
 		return notFound("closure", fmt.Sprint(id))
 	}
 	return nil
-}
-
-// LoadCalendar reads the national calendar from calendar_days/calendar_years.
-func (s *Store) LoadCalendar(ctx context.Context) (*ill.Calendar, error) {
-	var years []struct {
-		Year   int    `db:"year"`
-		Source string `db:"source"`
-	}
-	if err := s.DB.SelectContext(ctx, &years, `SELECT year, source FROM calendar_years`); err != nil {
-		return nil, err
-	}
-	var days []struct {
-		Day  time.Time `db:"day"`
-		Kind string    `db:"kind"`
-		Name string    `db:"name"`
-	}
-	if err := s.DB.SelectContext(ctx, &days, `SELECT day, kind, name FROM calendar_days`); err != nil {
-		return nil, err
-	}
-	byYear := map[int]*ill.CalendarYear{}
-	var cys []ill.CalendarYear
-	for _, y := range years {
-		byYear[y.Year] = &ill.CalendarYear{Year: y.Year, Source: y.Source}
-	}
-	for _, d := range days {
-		cy, ok := byYear[d.Day.Year()]
-		if !ok {
-			continue
-		}
-		cy.Days = append(cy.Days, ill.CalendarDay{
-			Date: ill.Date{Year: d.Day.Year(), Month: d.Day.Month(), Day: d.Day.Day()},
-			Kind: ill.DayKind(d.Kind), Name: d.Name})
-	}
-	for _, cy := range byYear {
-		cys = append(cys, *cy)
-	}
-	return ill.NewCalendar(cys...), nil
-}
-
-// ImportCalendar validates and replaces one year of the national calendar
-// (illctl calendar import, the demo loader).
-func (s *Store) ImportCalendar(ctx context.Context, cy ill.CalendarYear, at time.Time) error {
-	if err := cy.Validate(); err != nil {
-		return err
-	}
-	return s.InTx(ctx, func(t *Tx) error {
-		if _, err := t.tx.ExecContext(ctx, `DELETE FROM calendar_days WHERE day BETWEEN ? AND ?`,
-			ill.Date{Year: cy.Year, Month: 1, Day: 1}.String(), ill.Date{Year: cy.Year, Month: 12, Day: 31}.String()); err != nil {
-			return err
-		}
-		for _, d := range cy.Days {
-			if _, err := t.tx.ExecContext(ctx, `INSERT INTO calendar_days (day, kind, name) VALUES (?, ?, ?)`,
-				d.Date.String(), string(d.Kind), d.Name); err != nil {
-				return err
-			}
-		}
-		_, err := t.tx.ExecContext(ctx, `INSERT INTO calendar_years (year, source, loaded_at) VALUES (?, ?, ?)
-			ON DUPLICATE KEY UPDATE source = VALUES(source), loaded_at = VALUES(loaded_at)`, cy.Year, cy.Source, at.UTC())
-		return err
-	})
-}
-
-// CalendarCache serves the national calendar, reloading it from the
-// database at most once per TTL (default 1 minute). Safe for concurrent
-// use.
-type CalendarCache struct {
-	Store *Store
-	TTL   time.Duration
-
-	cached reloading[*ill.Calendar]
-}
-
-// Get returns the cached calendar, reloading when stale. When the reload
-// fails and a calendar was loaded before, the old one is served.
-func (c *CalendarCache) Get(ctx context.Context) (*ill.Calendar, error) {
-	ttl := c.TTL
-	if ttl == 0 {
-		ttl = time.Minute
-	}
-	return c.cached.get(ttl, func() (*ill.Calendar, error) { return c.Store.LoadCalendar(ctx) })
-}
-
-// reloading holds a value read from the database and reloads it when it is
-// older than the caller's TTL; when a reload fails the previous value is
-// served (a brief database outage does not take reference data away).
-// Safe for concurrent use; loads are serialised.
-type reloading[T any] struct {
-	mu     sync.Mutex
-	v      T
-	ok     bool
-	loaded time.Time
-}
-
-func (r *reloading[T]) get(ttl time.Duration, load func() (T, error)) (T, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ok && time.Since(r.loaded) < ttl {
-		return r.v, nil
-	}
-	v, err := load()
-	if err != nil {
-		if r.ok {
-			return r.v, nil
-		}
-		return v, err
-	}
-	r.v, r.ok, r.loaded = v, true, time.Now()
-	return v, nil
-}
-
-// forget makes the next get load.
-func (r *reloading[T]) forget() {
-	r.mu.Lock()
-	r.ok = false
-	r.mu.Unlock()
 }

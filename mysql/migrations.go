@@ -1,14 +1,5 @@
 package mysql
 
-import (
-	"context"
-	"errors"
-	"fmt"
-
-	gomysql "github.com/go-sql-driver/mysql"
-	"github.com/jmoiron/sqlx"
-)
-
 // Additive schema migrations.
 //
 // schema.sql only creates missing tables (CREATE TABLE IF NOT EXISTS), so a
@@ -21,6 +12,56 @@ import (
 // Rules: append only (never edit or reorder an applied migration), one
 // statement each, additive (new columns with defaults, new indexes), and
 // valid on MySQL 8 and MariaDB 10.11+.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	illhub "github.com/balis/illhub"
+	gomysql "github.com/go-sql-driver/mysql"
+	"github.com/jmoiron/sqlx"
+)
+
+// The statements of Migrate, on a connection without a default database:
+// createDatabaseSQL (%s: the database name, checked to hold no backquote
+// or semicolon) and applySchemaSQL (the name, then schema.sql, which only
+// creates missing tables). Locks: metadata locks of the DDL, statement by
+// statement; concurrent migrators serialise on the migration lock
+// (applyMigrations).
+const (
+	createDatabaseSQL = "CREATE DATABASE IF NOT EXISTS `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+	applySchemaSQL    = "USE `%s`;\n%s"
+)
+
+// Migrate creates the database named in dsn when missing and applies
+// schema.sql, then the additive migrations (below). It is
+// idempotent.
+func Migrate(ctx context.Context, dsn string) error {
+	cfg, err := normalizeDSN(dsn)
+	if err != nil {
+		return err
+	}
+	name := cfg.DBName
+	if name == "" || strings.ContainsAny(name, "`;") {
+		return fmt.Errorf("mysql: ILL_MYSQL_DSN must name a database")
+	}
+	cfg.DBName = ""
+	cfg.MultiStatements = true
+	root, err := sqlx.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	if _, err := root.ExecContext(ctx, fmt.Sprintf(createDatabaseSQL, name)); err != nil {
+		return fmt.Errorf("mysql: create database %s: %w", name, err)
+	}
+	if _, err := root.ExecContext(ctx, fmt.Sprintf(applySchemaSQL, name, illhub.Schema)); err != nil {
+		return fmt.Errorf("mysql: apply schema.sql: %w", err)
+	}
+	return applyMigrations(ctx, root, name)
+}
 
 // migration1WebhookSecret adds the per-library secret that signs webhook
 // notices (X-Illhub-Signature, see docs/notices.md). Set with
@@ -111,6 +152,19 @@ func MigrationVersions() []int {
 	return v
 }
 
+// The statements of applyMigrations, on one connection: useDatabaseSQL
+// (%s: the database), the migration lock (a named lock held by the session
+// until released: one migrator at a time per database), the version table
+// and its rows (autocommit, no other locks), then each pending migration's
+// DDL.
+const (
+	useDatabaseSQL       = "USE `%s`"
+	migrationLockSQL     = `SELECT GET_LOCK(?, 60)`
+	migrationUnlockSQL   = `SELECT RELEASE_LOCK(?)`
+	appliedMigrationsSQL = `SELECT version FROM schema_migrations`
+	recordMigrationSQL   = `INSERT IGNORE INTO schema_migrations (version) VALUES (?)`
+)
+
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version    INT         NOT NULL PRIMARY KEY,
   applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
@@ -127,7 +181,7 @@ func applyMigrations(ctx context.Context, db *sqlx.DB, name string) error {
 		return err
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "USE `"+name+"`"); err != nil {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(useDatabaseSQL, name)); err != nil {
 		return err
 	}
 	lock := "illhub.migrate." + name
@@ -135,18 +189,18 @@ func applyMigrations(ctx context.Context, db *sqlx.DB, name string) error {
 		lock = lock[:64]
 	}
 	var got *int
-	if err := conn.GetContext(ctx, &got, `SELECT GET_LOCK(?, 60)`, lock); err != nil {
+	if err := conn.GetContext(ctx, &got, migrationLockSQL, lock); err != nil {
 		return fmt.Errorf("mysql: migration lock: %w", err)
 	}
 	if got == nil || *got != 1 {
 		return fmt.Errorf("mysql: another process holds the migration lock %q", lock)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT RELEASE_LOCK(?)`, lock) //nolint:errcheck
+	defer conn.ExecContext(context.WithoutCancel(ctx), migrationUnlockSQL, lock) //nolint:errcheck
 	if _, err := conn.ExecContext(ctx, createMigrationsTable); err != nil {
 		return fmt.Errorf("mysql: create schema_migrations: %w", err)
 	}
 	var applied []int
-	if err := conn.SelectContext(ctx, &applied, `SELECT version FROM schema_migrations`); err != nil {
+	if err := conn.SelectContext(ctx, &applied, appliedMigrationsSQL); err != nil {
 		return err
 	}
 	done := map[int]bool{}
@@ -161,7 +215,7 @@ func applyMigrations(ctx context.Context, db *sqlx.DB, name string) error {
 		if _, err := conn.ExecContext(ctx, m.SQL); err != nil && !alreadyApplied(err) {
 			return fmt.Errorf("mysql: migration %d: %w", v, err)
 		}
-		if _, err := conn.ExecContext(ctx, `INSERT IGNORE INTO schema_migrations (version) VALUES (?)`, v); err != nil {
+		if _, err := conn.ExecContext(ctx, recordMigrationSQL, v); err != nil {
 			return fmt.Errorf("mysql: record migration %d: %w", v, err)
 		}
 	}

@@ -1,5 +1,10 @@
 package mysql
 
+// Notices to readers and libraries (table notices): stored once per
+// (request, kind, step) in the transaction that causes them, then
+// delivered by the notices consumer. The scheduler's batch insert of many
+// notices is AddNotices (sched.go).
+
 import (
 	"context"
 	"database/sql"
@@ -15,6 +20,57 @@ const (
 	NoticeNotConfigured = "not_configured" // no channel configured: stored for staff, not delivered
 	NoticeFailed        = "failed"         // gave up after ILL_NOTICE_ATTEMPTS (or a permanent error)
 )
+
+// Notice is a message to a reader or library.
+type Notice struct {
+	ID        int64
+	RequestID string
+	Kind      string
+	Step      int
+	Library   string
+	PatronID  string
+	Recipient string
+	Locale    string
+	Subject   string
+	Body      string
+	At        time.Time
+}
+
+// addNoticeSQL stores a pending notice unless one exists for its
+// (request, kind, step) (uq_notice). Locks: the new row until commit; on a
+// duplicate, a shared lock on the existing row.
+const addNoticeSQL = `INSERT IGNORE INTO notices (request_id, kind, step, library_code,
+	patron_id, recipient, locale, subject, body, status, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`
+
+// AddNotice stores a notice once per (request, kind, step). It returns the
+// new id and true, or 0 and false when that notice already exists.
+func (t *Tx) AddNotice(ctx context.Context, n Notice) (int64, bool, error) {
+	res, err := t.tx.ExecContext(ctx, addNoticeSQL, n.RequestID, n.Kind, n.Step, n.Library, n.PatronID,
+		n.Recipient, n.Locale, n.Subject, n.Body, n.At.UTC())
+	if err != nil {
+		return 0, false, err
+	}
+	if k, _ := res.RowsAffected(); k == 0 {
+		return 0, false, nil
+	}
+	id, err := res.LastInsertId()
+	return id, true, err
+}
+
+// setNoticeStatusSQL records one delivery attempt of a notice. Locks: the
+// notice row until commit.
+const setNoticeStatusSQL = `UPDATE notices SET status = ?, attempts = attempts + 1, sent_at = ? WHERE id = ?`
+
+// SetNoticeStatus records a delivery attempt's outcome.
+func (t *Tx) SetNoticeStatus(ctx context.Context, id int64, status string, at time.Time) error {
+	var sent sql.NullTime
+	if status == "sent" {
+		sent = nullTime(at)
+	}
+	_, err := t.tx.ExecContext(ctx, setNoticeStatusSQL, status, sent, id)
+	return err
+}
 
 // StoredNotice is a notices row as the notifier reads it.
 type StoredNotice struct {
@@ -36,13 +92,23 @@ type StoredNotice struct {
 	SentAt       sql.NullTime `db:"sent_at"`
 }
 
+// noticeColumns is the notices row as StoredNotice scans it.
 const noticeColumns = `id, request_id, kind, step, library_code, patron_id, recipient, locale, subject, body,
 	status, attempts, delivered_via, last_error, created_at, sent_at`
+
+// lockNoticeSQL reads a notice and locks its row until commit;
+// lockNoticeRowSQL is the same read from its column list on, for
+// claimRowSQL. Locks: the notice row (FOR UPDATE): one delivery of a
+// notice at a time.
+const (
+	lockNoticeRowSQL = noticeColumns + ` FROM notices WHERE id = ? FOR UPDATE`
+	lockNoticeSQL    = `SELECT ` + lockNoticeRowSQL
+)
 
 // LockNotice reads a notice and locks its row until the transaction ends.
 func (t *Tx) LockNotice(ctx context.Context, id int64) (*StoredNotice, error) {
 	var n StoredNotice
-	err := t.tx.GetContext(ctx, &n, `SELECT `+noticeColumns+` FROM notices WHERE id = ? FOR UPDATE`, id)
+	err := t.tx.GetContext(ctx, &n, lockNoticeSQL, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("notice", fmt.Sprint(id))
 	}
@@ -56,7 +122,7 @@ func (t *Tx) ClaimNotice(ctx context.Context, handler, messageID string, at time
 		First int64 `db:"first_time"`
 		StoredNotice
 	}
-	err = t.claimRow(ctx, handler, messageID, at, &row, noticeColumns+` FROM notices WHERE id = ? FOR UPDATE`, id)
+	err = t.claimRow(ctx, handler, messageID, at, &row, lockNoticeRowSQL, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil, notFound("notice", fmt.Sprint(id))
 	}
@@ -66,10 +132,13 @@ func (t *Tx) ClaimNotice(ctx context.Context, handler, messageID string, at time
 	return row.First == 1, &row.StoredNotice, nil
 }
 
+// noticeSQL reads one notice. Locks: none.
+const noticeSQL = `SELECT ` + noticeColumns + ` FROM notices WHERE id = ?`
+
 // Notice reads one notice (staff views, tests).
 func (s *Store) Notice(ctx context.Context, id int64) (*StoredNotice, error) {
 	var n StoredNotice
-	err := s.DB.GetContext(ctx, &n, `SELECT `+noticeColumns+` FROM notices WHERE id = ?`, id)
+	err := s.DB.GetContext(ctx, &n, noticeSQL, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("notice", fmt.Sprint(id))
 	}
@@ -84,6 +153,11 @@ type NoticeOutcome struct {
 	LastError    string // "" clears it
 }
 
+// recordNoticeOutcomeSQL stores a delivery round's outcome. Locks: the
+// notice row, already held (lockNoticeSQL).
+const recordNoticeOutcomeSQL = `UPDATE notices SET status = ?, attempts = attempts + ?, delivered_via = ?,
+	last_error = ?, sent_at = COALESCE(?, sent_at) WHERE id = ?`
+
 // RecordNoticeOutcome stores a delivery round's outcome; sent_at is set
 // when the status is sent.
 func (t *Tx) RecordNoticeOutcome(ctx context.Context, id int64, o NoticeOutcome, at time.Time) error {
@@ -96,18 +170,8 @@ func (t *Tx) RecordNoticeOutcome(ctx context.Context, id int64, o NoticeOutcome,
 		inc = 1
 	}
 	if len(o.LastError) > 400 {
-		o.LastError = truncateUTF8(o.LastError, 400)
+		o.LastError = truncate(o.LastError, 400)
 	}
-	t.tx.later(`UPDATE notices SET status = ?, attempts = attempts + ?, delivered_via = ?,
-		last_error = ?, sent_at = COALESCE(?, sent_at) WHERE id = ?`, o.Status, inc, o.DeliveredVia, o.LastError, sent, id)
+	t.tx.later(recordNoticeOutcomeSQL, o.Status, inc, o.DeliveredVia, o.LastError, sent, id)
 	return nil // queued: sent with the COMMIT (txConn)
-}
-
-// truncateUTF8 cuts s to at most n characters.
-func truncateUTF8(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n])
 }

@@ -1,12 +1,34 @@
 package mysql
 
+// The outbox: follow-on messages written in the transaction that caused
+// them and relayed to the broker after commit.
+
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"time"
 
+	"github.com/balis/illhub/ill"
 	"github.com/jmoiron/sqlx"
 )
+
+// enqueueSQL adds one outbox row; a message id already there is ignored
+// (uq_outbox_message). Locks: the new row until commit; on a duplicate, a
+// shared lock on the existing row.
+const enqueueSQL = `INSERT IGNORE INTO outbox (message_id, routing_key, body, created_at)
+	VALUES (?, ?, ?, ?)`
+
+// Enqueue writes a follow-on message to the outbox, to be relayed after
+// commit. A message id already in the outbox is ignored (idempotent).
+func (t *Tx) Enqueue(ctx context.Context, m ill.Message) error {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	t.tx.later(enqueueSQL, m.ID, m.Type, body, m.At.UTC()) // queued, see txConn
+	return nil
+}
 
 // OutboxRow is one follow-on message waiting to be relayed.
 type OutboxRow struct {
@@ -21,6 +43,11 @@ type OutboxRow struct {
 // row stays claimed until the claiming transaction ends.
 const claimOutboxSQL = `SELECT id, message_id, routing_key, body FROM outbox
 WHERE published_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`
+
+// markPublishedSQL marks the rows the broker confirmed (an IN list of ids,
+// expanded by sqlx.In). Locks: none new; the rows are claimed already
+// (claimOutboxSQL).
+const markPublishedSQL = `UPDATE outbox SET published_at = ?, attempts = attempts + 1 WHERE id IN (?)`
 
 // RelayOutbox claims a batch of unpublished outbox rows, hands them to
 // publish (which must return only after the broker confirmed each one it
@@ -40,8 +67,7 @@ func (s *Store) RelayOutbox(ctx context.Context, limit int, publish func([]Outbo
 		sent, perr := publish(rows)
 		if len(sent) > 0 {
 			// One statement for the batch; the rows are ours (claimed above).
-			q, args, err := sqlx.In(`UPDATE outbox SET published_at = ?, attempts = attempts + 1 WHERE id IN (?)`,
-				time.Now().UTC(), sent)
+			q, args, err := sqlx.In(markPublishedSQL, time.Now().UTC(), sent)
 			if err != nil {
 				return err
 			}
@@ -58,38 +84,39 @@ func (s *Store) RelayOutbox(ctx context.Context, limit int, publish func([]Outbo
 	return n, err
 }
 
+// purgeOutboxSQL deletes up to 10,000 rows published before a time.
+// Locks: the range of ix_outbox_pending it deletes from, for the statement
+// only (autocommit).
+const purgeOutboxSQL = `DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < ? LIMIT 10000`
+
 // PurgeOutbox deletes rows published before cutoff.
 func (s *Store) PurgeOutbox(ctx context.Context, before time.Time) (int64, error) {
-	r, err := s.DB.ExecContext(ctx, `DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < ? LIMIT 10000`, before.UTC())
+	r, err := s.DB.ExecContext(ctx, purgeOutboxSQL, before.UTC())
 	if err != nil {
 		return 0, err
 	}
 	return r.RowsAffected()
 }
 
-// PurgeInbox deletes inbox rows older than before (at most 10,000 a call).
-// Keep them longer than any message can stay in a queue or dead-letter
-// queue: a redelivery older than that would be applied again.
-func (s *Store) PurgeInbox(ctx context.Context, before time.Time) (int64, error) {
-	r, err := s.DB.ExecContext(ctx, `DELETE FROM inbox WHERE processed_at < ? LIMIT 10000`, before.UTC())
-	if err != nil {
-		return 0, err
-	}
-	return r.RowsAffected()
-}
+// oldestPendingOutboxSQL reads the creation time of the oldest unpublished
+// row. Locks: none (plain read).
+const oldestPendingOutboxSQL = `SELECT MIN(created_at) FROM outbox WHERE published_at IS NULL`
 
 // OldestOutboxAge is how long the oldest unrelayed outbox row has waited.
 func (s *Store) OldestOutboxAge(ctx context.Context) (time.Duration, error) {
 	var oldest sql.NullTime
-	if err := s.DB.GetContext(ctx, &oldest, `SELECT MIN(created_at) FROM outbox WHERE published_at IS NULL`); err != nil || !oldest.Valid {
+	if err := s.DB.GetContext(ctx, &oldest, oldestPendingOutboxSQL); err != nil || !oldest.Valid {
 		return 0, err
 	}
 	return max(time.Since(oldest.Time), 0), nil
 }
 
+// countPendingOutboxSQL counts unpublished rows. Locks: none (plain read).
+const countPendingOutboxSQL = `SELECT COUNT(*) FROM outbox WHERE published_at IS NULL`
+
 // PendingOutbox counts rows not yet relayed (readiness detail, metrics).
 func (s *Store) PendingOutbox(ctx context.Context) (int, error) {
 	var n int
-	err := s.DB.GetContext(ctx, &n, `SELECT COUNT(*) FROM outbox WHERE published_at IS NULL`)
+	err := s.DB.GetContext(ctx, &n, countPendingOutboxSQL)
 	return n, err
 }

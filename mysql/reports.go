@@ -2,10 +2,13 @@ package mysql
 
 // Report queries. Daily figures come from stats_daily (the
 // scheduler's roll-up) for past days and from the same roll-up query run
-// live for today.
+// live for today. Every statement here is a plain read (locks: none); the
+// optional library conditions are built in code with ? arguments, between
+// each statement's constant and its ordering constant.
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -42,6 +45,18 @@ var liveStatsSQL = `SELECT CAST(? AS DATE) AS day, lib AS library_code, SUM(borr
 	SUM(turn) AS turnaround_sum_s, SUM(answered) AS answered, SUM(no_resp) AS no_response, SUM(transit) AS transit_sum_s
 ` + rollupSQL[strings.Index(rollupSQL, "\nFROM (")+1:]
 
+// storedStatsSQL reads stored daily figures (then an optional library
+// condition, then storedStatsOrderSQL); liveStatsQuerySQL wraps today's
+// live roll-up (%s: liveStatsSQL) so that it can be filtered by library
+// and ordered by liveStatsOrderSQL.
+const (
+	storedStatsSQL = `SELECT day, library_code, borrowed, lent, filled, unfilled, missed_deadlines, received, turnaround_sum_s,
+	answered, no_response, transit_sum_s FROM stats_daily WHERE day >= ? AND day <= ?`
+	storedStatsOrderSQL = ` ORDER BY day, library_code`
+	liveStatsQuerySQL   = `SELECT * FROM (%s) live`
+	liveStatsOrderSQL   = ` ORDER BY library_code`
+)
+
 // StatsRange returns the daily figures from from to to (inclusive,
 // Asia/Shanghai days): stored roll-ups for days before today, live figures
 // for today. library "" means every library. The scheduler's rollup job
@@ -54,27 +69,26 @@ func (s *Store) StatsRange(ctx context.Context, from, to, today ill.Date, librar
 		stored = today.AddDays(-1)
 	}
 	if !stored.Before(from) {
-		q := `SELECT day, library_code, borrowed, lent, filled, unfilled, missed_deadlines, received, turnaround_sum_s,
-			answered, no_response, transit_sum_s FROM stats_daily WHERE day >= ? AND day <= ?`
+		q := storedStatsSQL
 		args := []any{from.String(), stored.String()}
 		if library != "" {
 			q += ` AND library_code = ?`
 			args = append(args, library)
 		}
-		if err := s.DB.SelectContext(ctx, &out, q+` ORDER BY day, library_code`, args...); err != nil {
+		if err := s.DB.SelectContext(ctx, &out, q+storedStatsOrderSQL, args...); err != nil {
 			return nil, err
 		}
 	}
 	if !today.Before(from) && !to.Before(today) {
 		f, t := today.Start().UTC(), today.AddDays(1).Start().UTC()
 		args := []any{today.String(), f, t, f, t, f, t, f, t, f, t, f, t}
-		q := `SELECT * FROM (` + liveStatsSQL + `) live`
+		q := fmt.Sprintf(liveStatsQuerySQL, liveStatsSQL)
 		if library != "" {
 			q += ` WHERE library_code = ?`
 			args = append(args, library)
 		}
 		var live []DayStats
-		if err := s.DB.SelectContext(ctx, &live, q+` ORDER BY library_code`, args...); err != nil {
+		if err := s.DB.SelectContext(ctx, &live, q+liveStatsOrderSQL, args...); err != nil {
 			return nil, err
 		}
 		out = append(out, live...)
@@ -89,19 +103,26 @@ type Flow struct {
 	Items    int    `db:"items"`
 }
 
+// flowsSQL counts the items shipped per lender and borrower in a time
+// range (then an optional library condition, then flowsOrderSQL).
+const (
+	flowsSQL = `SELECT q.lender, q.borrower, COUNT(*) AS items FROM events e JOIN requests q ON q.id = e.request_id
+	WHERE e.action = 'ship' AND e.to_state = 'SHIPPED' AND e.at >= ? AND e.at < ?`
+	flowsOrderSQL = ` GROUP BY q.lender, q.borrower ORDER BY items DESC, q.lender, q.borrower`
+)
+
 // Flows counts items shipped (forward) per lender → borrower pair in
 // [from, to) (live from the timeline). library "" = every pair; otherwise
 // the pairs where library is lender or borrower.
 func (s *Store) Flows(ctx context.Context, from, to time.Time, library string) ([]Flow, error) {
-	q := `SELECT q.lender, q.borrower, COUNT(*) AS items FROM events e JOIN requests q ON q.id = e.request_id
-		WHERE e.action = 'ship' AND e.to_state = 'SHIPPED' AND e.at >= ? AND e.at < ?`
+	q := flowsSQL
 	args := []any{from.UTC(), to.UTC()}
 	if library != "" {
 		q += ` AND (q.lender = ? OR q.borrower = ?)`
 		args = append(args, library, library)
 	}
 	var out []Flow
-	err := s.DB.SelectContext(ctx, &out, q+` GROUP BY q.lender, q.borrower ORDER BY items DESC, q.lender, q.borrower`, args...)
+	err := s.DB.SelectContext(ctx, &out, q+flowsOrderSQL, args...)
 	return out, err
 }
 
@@ -115,18 +136,25 @@ type OverdueRow struct {
 	DueAt    time.Time `db:"due_at"`
 }
 
+// overdueLoansSQL lists the loans in state OVERDUE (then an optional
+// library condition, then overdueLoansOrderSQL).
+const (
+	overdueLoansSQL = `SELECT id, borrower, COALESCE(lender, '') AS lender, patron_id, title, due_at FROM requests
+	WHERE state = 'OVERDUE' AND due_at IS NOT NULL`
+	overdueLoansOrderSQL = ` ORDER BY due_at, id LIMIT ?`
+)
+
 // OverdueLoans lists requests in state OVERDUE (library "" = all; else as
 // borrower or lender), longest overdue first.
 func (s *Store) OverdueLoans(ctx context.Context, library string, limit int) ([]OverdueRow, error) {
-	q := `SELECT id, borrower, COALESCE(lender, '') AS lender, patron_id, title, due_at FROM requests
-		WHERE state = 'OVERDUE' AND due_at IS NOT NULL`
+	q := overdueLoansSQL
 	args := []any{}
 	if library != "" {
 		q += ` AND (borrower = ? OR lender = ?)`
 		args = append(args, library, library)
 	}
 	var out []OverdueRow
-	err := s.DB.SelectContext(ctx, &out, q+` ORDER BY due_at, id LIMIT ?`, append(args, limit)...)
+	err := s.DB.SelectContext(ctx, &out, q+overdueLoansOrderSQL, append(args, limit)...)
 	return out, err
 }
 
@@ -138,18 +166,24 @@ type TitleCount struct {
 	Requests int    `db:"requests"`
 }
 
+// topTitlesSQL counts the requests submitted in a time range per title
+// (then an optional borrower condition, then topTitlesOrderSQL).
+const (
+	topTitlesSQL = `SELECT COALESCE(MAX(record_id), 0) AS record_id, title, MAX(author) AS author, COUNT(*) AS requests FROM requests
+	WHERE submitted_at >= ? AND submitted_at < ?`
+	topTitlesOrderSQL = ` GROUP BY COALESCE(record_id, 0), title ORDER BY requests DESC, title LIMIT ?`
+)
+
 // TopTitles counts requests submitted in [from, to) per title (catalogue
 // record, or title for manual requests), most requested first.
 func (s *Store) TopTitles(ctx context.Context, from, to time.Time, library string, limit int) ([]TitleCount, error) {
-	q := `SELECT COALESCE(MAX(record_id), 0) AS record_id, title, MAX(author) AS author, COUNT(*) AS requests FROM requests
-		WHERE submitted_at >= ? AND submitted_at < ?`
+	q := topTitlesSQL
 	args := []any{from.UTC(), to.UTC()}
 	if library != "" {
 		q += ` AND borrower = ?`
 		args = append(args, library)
 	}
 	var out []TitleCount
-	err := s.DB.SelectContext(ctx, &out, q+` GROUP BY COALESCE(record_id, 0), title ORDER BY requests DESC, title LIMIT ?`,
-		append(args, limit)...)
+	err := s.DB.SelectContext(ctx, &out, q+topTitlesOrderSQL, append(args, limit)...)
 	return out, err
 }

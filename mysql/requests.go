@@ -1,9 +1,12 @@
 package mysql
 
+// The requests aggregate: the requests row, its rota and its timeline
+// (events), as the consumers lock, read and write them in their
+// transactions. Reads outside a transaction: requests_read.go.
+
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -38,6 +41,7 @@ type requestRow struct {
 	UpdatedAt       time.Time      `db:"updated_at"`
 }
 
+// requestColumns is the requests row as requestRow scans it.
 const requestColumns = `id, borrower, client_request_id, patron_id, record_id, title, author, isbn,
 	publisher, year, note, state, reason, lender, item_barcode, submitted_at, respond_by, ship_by,
 	due_at, provisional, updated_at`
@@ -53,84 +57,9 @@ func (r requestRow) domain() *ill.Request {
 	}
 }
 
-// ErrNotFound is returned (wrapped in *ill.Error) when a row does not exist.
-var ErrNotFound = errors.New("not found")
-
-func notFound(what, id string) error {
-	return &ill.Error{Code: ill.CodeNotFound, Message: fmt.Sprintf("%s %q not found", what, id)}
-}
-
-// MarkProcessed records that handler applied message id. It returns false
-// when the message was applied before (a redelivery): the caller must then
-// do nothing else and let the transaction commit (or roll back) harmlessly.
-func (t *Tx) MarkProcessed(ctx context.Context, handler, id string, at time.Time) (bool, error) {
-	res, err := t.tx.ExecContext(ctx, inboxSQL, id, handler, at.UTC())
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
-}
-
-// upsertPatronSQL registers or updates the reader a library vouches for. The
-// INSERT ... ON DUPLICATE KEY UPDATE takes an exclusive lock on the patron
-// row that is held until commit: concurrent submits for one reader queue
-// here, which is what makes the R3 count below race-free.
-const upsertPatronSQL = `INSERT INTO patrons (library_code, patron_id, name, email, deposit_paid, updated_at)
-VALUES (?, ?, ?, ?, ?, ?)
-ON DUPLICATE KEY UPDATE name = VALUES(name), email = VALUES(email),
-	deposit_paid = VALUES(deposit_paid), updated_at = VALUES(updated_at)`
-
-// LockPatron registers/updates the patron and holds its row lock until the
-// transaction ends.
-func (t *Tx) LockPatron(ctx context.Context, library string, p ill.Patron, at time.Time) error {
-	_, err := t.tx.ExecContext(ctx, upsertPatronSQL, library, p.ID, p.Name, p.Email, p.DepositPaid, at.UTC())
-	return err
-}
-
-// CountActive counts the reader's requests in states that count for R3.
-// Call it after LockPatron in the same transaction.
-func (t *Tx) CountActive(ctx context.Context, library, patronID string) (int, error) {
-	states := ill.ActiveStates()
-	q, args, err := sqlx.In(`SELECT COUNT(*) FROM requests WHERE borrower = ? AND patron_id = ? AND state IN (?)`,
-		library, patronID, states)
-	if err != nil {
-		return 0, err
-	}
-	var n int
-	err = t.tx.GetContext(ctx, &n, q, args...)
-	return n, err
-}
-
-// ActiveDuplicate returns the id of another active request by the same
-// reader for the same record, or "".
-func (t *Tx) ActiveDuplicate(ctx context.Context, r *ill.Request) (string, error) {
-	if r.RecordID == 0 {
-		return "", nil
-	}
-	q, args, err := sqlx.In(`SELECT id FROM requests WHERE borrower = ? AND patron_id = ? AND record_id = ?
-		AND id <> ? AND state IN (?) LIMIT 1`, r.Borrower, r.PatronID, r.RecordID, r.ID, ill.ActiveStates())
-	if err != nil {
-		return "", err
-	}
-	var id string
-	err = t.tx.GetContext(ctx, &id, q, args...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	return id, err
-}
-
-// RequestIDByClientID finds an earlier submit with the same client id.
-func (t *Tx) RequestIDByClientID(ctx context.Context, borrower, clientID string) (string, error) {
-	var id string
-	err := t.tx.GetContext(ctx, &id, `SELECT id FROM requests WHERE borrower = ? AND client_request_id = ?`, borrower, clientID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	return id, err
-}
-
+// insertRequestSQL stores a new request. Locks: the new row until commit;
+// uq_requests_client is checked with a shared lock on a duplicate (a
+// concurrent twin of the same client id waits, then fails as duplicate).
 const insertRequestSQL = `INSERT INTO requests (id, borrower, client_request_id, patron_id, record_id, title,
 	author, isbn, publisher, year, note, state, reason, lender, item_barcode, submitted_at, respond_by,
 	ship_by, due_at, provisional, updated_at)
@@ -146,6 +75,64 @@ func (t *Tx) InsertRequest(ctx context.Context, r *ill.Request) error {
 		return &ill.Error{Code: ill.CodeConflict, Message: "request already exists"}
 	}
 	return err
+}
+
+// requestIDByClientTxSQL finds a request by the borrower's own id
+// (uq_requests_client). Locks: none (plain read; insertRequestSQL's unique
+// key catches a twin submitted concurrently).
+const requestIDByClientTxSQL = `SELECT id FROM requests WHERE borrower = ? AND client_request_id = ?`
+
+// RequestIDByClientID finds an earlier submit with the same client id.
+func (t *Tx) RequestIDByClientID(ctx context.Context, borrower, clientID string) (string, error) {
+	var id string
+	err := t.tx.GetContext(ctx, &id, requestIDByClientTxSQL, borrower, clientID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
+}
+
+// countActiveSQL counts a reader's requests in the given states (an IN
+// list, expanded by sqlx.In). Locks: none (plain read); it is race-free
+// because the caller holds the reader's patrons row lock
+// (upsertPatronSQL), which every submit for that reader takes first.
+const countActiveSQL = `SELECT COUNT(*) FROM requests WHERE borrower = ? AND patron_id = ? AND state IN (?)`
+
+// CountActive counts the reader's requests in states that count for R3.
+// Call it after LockPatron in the same transaction.
+func (t *Tx) CountActive(ctx context.Context, library, patronID string) (int, error) {
+	states := ill.ActiveStates()
+	q, args, err := sqlx.In(countActiveSQL, library, patronID, states)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = t.tx.GetContext(ctx, &n, q, args...)
+	return n, err
+}
+
+// activeDuplicateSQL finds another request of the reader for the same
+// record in the given states (an IN list, expanded by sqlx.In). Locks:
+// none (plain read; serialised like countActiveSQL by the patrons row lock).
+const activeDuplicateSQL = `SELECT id FROM requests WHERE borrower = ? AND patron_id = ? AND record_id = ?
+	AND id <> ? AND state IN (?) LIMIT 1`
+
+// ActiveDuplicate returns the id of another active request by the same
+// reader for the same record, or "".
+func (t *Tx) ActiveDuplicate(ctx context.Context, r *ill.Request) (string, error) {
+	if r.RecordID == 0 {
+		return "", nil
+	}
+	q, args, err := sqlx.In(activeDuplicateSQL, r.Borrower, r.PatronID, r.RecordID, r.ID, ill.ActiveStates())
+	if err != nil {
+		return "", err
+	}
+	var id string
+	err = t.tx.GetContext(ctx, &id, q, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
 }
 
 // lockRequestSQL reads a request and takes its row lock until commit: every
@@ -171,22 +158,10 @@ func (t *Tx) LockRequest(ctx context.Context, id string) (*ill.Request, error) {
 	return r, nil
 }
 
-// inboxSQL records a message as applied by a handler (0 rows: seen before).
-const inboxSQL = `INSERT IGNORE INTO inbox (message_id, handler, processed_at) VALUES (?, ?, ?)`
-
-// claimRowSQL records a message in the inbox and, in the same round trip,
-// reads the row it is about with a locking read that the caller appends
-// (from the column list on): ROW_COUNT() is the INSERT IGNORE's, 1 the
-// first time, 0 for a message seen before.
-const claimRowSQL = inboxSQL + ";\nSELECT ROW_COUNT() AS first_time, "
-
-// claimRow is MarkProcessed and a one-row locking read in one round trip;
-// dest embeds the row's struct beside First. sql.ErrNoRows when no row.
-func (t *Tx) claimRow(ctx context.Context, handler, messageID string, at time.Time, dest any, rest string, args ...any) error {
-	return t.tx.GetContext(ctx, dest, claimRowSQL+rest, append([]any{messageID, handler, at.UTC()}, args...)...)
-}
-
 // claimRequestSQL is claimRowSQL for a request, followed by its rota.
+// Locks: the inbox row and the request row (FOR UPDATE) until commit; the
+// rota is read plainly, guarded by the request row lock (every rota write
+// holds it).
 const claimRequestSQL = claimRowSQL + requestColumns + ` FROM requests WHERE id = ? FOR UPDATE;
 SELECT rank_no, library_code, outcome, reasons FROM rota WHERE request_id = ? ORDER BY rank_no`
 
@@ -234,6 +209,8 @@ func (t *Tx) ClaimRequest(ctx context.Context, handler, messageID string, at tim
 	return row.First == 1, r, nil
 }
 
+// updateRequestSQL writes back a locked request (by primary key). Locks:
+// the request row, already held (lockRequestSQL or claimRequestSQL).
 const updateRequestSQL = `UPDATE requests SET record_id = ?, title = ?, author = ?, isbn = ?, publisher = ?,
 	year = ?, state = ?, reason = ?, lender = ?, item_barcode = ?, respond_by = ?, ship_by = ?, due_at = ?,
 	provisional = ?, updated_at = ? WHERE id = ?`
@@ -247,6 +224,61 @@ func (t *Tx) UpdateRequest(ctx context.Context, r *ill.Request) error {
 	return nil
 }
 
+// requestStateSQL reads a request's state. Locks: none (plain read).
+const requestStateSQL = `SELECT state FROM requests WHERE id = ?`
+
+// RequestState reads a request's state (no lock).
+func (t *Tx) RequestState(ctx context.Context, id string) (ill.State, error) {
+	var st string
+	err := t.tx.GetContext(ctx, &st, requestStateSQL, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", notFound("request", id)
+	}
+	return ill.State(st), err
+}
+
+// RequestBrief is what courier notices need of a request.
+type RequestBrief struct {
+	ID       string         `db:"id"`
+	Borrower string         `db:"borrower"`
+	Lender   sql.NullString `db:"lender"`
+	PatronID string         `db:"patron_id"`
+	Title    string         `db:"title"`
+	DueAt    sql.NullTime   `db:"due_at"`
+	State    string         `db:"state"`
+}
+
+// requestBriefSQL reads RequestBrief's columns of a request. Locks: none
+// (plain read).
+const requestBriefSQL = `SELECT id, borrower, lender, patron_id, title, due_at, state FROM requests WHERE id = ?`
+
+// RequestBrief reads a request without locking it.
+func (t *Tx) RequestBrief(ctx context.Context, id string) (*RequestBrief, error) {
+	var r RequestBrief
+	err := t.tx.GetContext(ctx, &r, requestBriefSQL, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("request", id)
+	}
+	return &r, err
+}
+
+// loansByBarcodeSQL lists the newest requests of a lender with an item
+// barcode. Locks: none (plain read).
+const loansByBarcodeSQL = `SELECT id FROM requests WHERE lender = ? AND item_barcode = ?
+	ORDER BY updated_at DESC LIMIT 10`
+
+// LoansByBarcode lists the requests lender shipped with barcode, newest first.
+func (t *Tx) LoansByBarcode(ctx context.Context, lender, barcode string) ([]string, error) {
+	var ids []string
+	err := t.tx.SelectContext(ctx, &ids, loansByBarcodeSQL, lender, barcode)
+	return ids, err
+}
+
+// insertEventSQL appends one event to a request's timeline. Locks: the
+// new row until commit (the request row lock orders a request's events).
+const insertEventSQL = `INSERT INTO events (request_id, at, actor, action, from_state, to_state, note, message_id)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
 // AddEvent appends to the request's immutable timeline (queued, see
 // txConn).
 func (t *Tx) AddEvent(ctx context.Context, requestID, messageID string, e ill.Event) error {
@@ -254,8 +286,7 @@ func (t *Tx) AddEvent(ctx context.Context, requestID, messageID string, e ill.Ev
 	if r := []rune(note); len(r) > 2000 {
 		note = string(r[:2000])
 	}
-	t.tx.later(`INSERT INTO events (request_id, at, actor, action, from_state, to_state, note, message_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, requestID, e.At.UTC(), e.Actor, string(e.Action), string(e.From),
+	t.tx.later(insertEventSQL, requestID, e.At.UTC(), e.Actor, string(e.Action), string(e.From),
 		string(e.To), note, messageID)
 	return nil
 }
@@ -267,10 +298,14 @@ type rotaRow struct {
 	Reasons string `db:"reasons"`
 }
 
+// rotaSQL reads a request's rota in rank order. Locks: none (plain read;
+// inside a transaction the request row lock, taken first, guards it).
+const rotaSQL = `SELECT rank_no, library_code, outcome, reasons FROM rota
+	WHERE request_id = ? ORDER BY rank_no`
+
 func loadRota(ctx context.Context, q sqlx.QueryerContext, id string) ([]ill.RotaEntry, error) {
 	var rows []rotaRow
-	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT rank_no, library_code, outcome, reasons FROM rota
-		WHERE request_id = ? ORDER BY rank_no`, id); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &rows, rotaSQL, id); err != nil {
 		return nil, err
 	}
 	out := make([]ill.RotaEntry, len(rows))
@@ -288,6 +323,17 @@ func (r rotaRow) entry() ill.RotaEntry {
 	return ill.RotaEntry{Library: r.Library, Rank: r.Rank, Outcome: ill.Outcome(r.Outcome), Reasons: reasons}
 }
 
+// saveRotaSQL upserts rota entries by (request_id, rank_no): saveRotaSQL,
+// then one saveRotaRowSQL per entry (comma-separated), then
+// saveRotaUpdateSQL. Locks: each entry's row (by primary key) until
+// commit, all under the request row lock the caller holds.
+const (
+	saveRotaSQL       = `INSERT INTO rota (request_id, rank_no, library_code, outcome, reasons, asked_at, answered_at) VALUES `
+	saveRotaRowSQL    = "(?, ?, ?, ?, ?, ?, ?)"
+	saveRotaUpdateSQL = ` ON DUPLICATE KEY UPDATE outcome = VALUES(outcome),
+	asked_at = COALESCE(asked_at, VALUES(asked_at)), answered_at = COALESCE(answered_at, VALUES(answered_at))`
+)
+
 // SaveRota writes r.Rota (the request row lock must be held). Entries are
 // upserted by rank: outcomes change, entries are never removed, and the
 // times a lender was asked and answered are kept for lender history.
@@ -297,12 +343,12 @@ func (t *Tx) SaveRota(ctx context.Context, r *ill.Request, at time.Time) error {
 	}
 	var sb strings.Builder
 	args := make([]any, 0, len(r.Rota)*7)
-	sb.WriteString(`INSERT INTO rota (request_id, rank_no, library_code, outcome, reasons, asked_at, answered_at) VALUES `)
+	sb.WriteString(saveRotaSQL)
 	for i, e := range r.Rota {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+		sb.WriteString(saveRotaRowSQL)
 		var asked, answered sql.NullTime
 		if e.Outcome != ill.OutcomePending && e.Outcome != ill.OutcomeSkipped {
 			asked = nullTime(at)
@@ -312,126 +358,7 @@ func (t *Tx) SaveRota(ctx context.Context, r *ill.Request, at time.Time) error {
 		}
 		args = append(args, r.ID, e.Rank, e.Library, string(e.Outcome), strings.Join(e.Reasons, ";"), asked, answered)
 	}
-	sb.WriteString(` ON DUPLICATE KEY UPDATE outcome = VALUES(outcome),
-		asked_at = COALESCE(asked_at, VALUES(asked_at)), answered_at = COALESCE(answered_at, VALUES(answered_at))`)
+	sb.WriteString(saveRotaUpdateSQL)
 	t.tx.later(sb.String(), args...) // queued, see txConn
 	return nil
-}
-
-// Enqueue writes a follow-on message to the outbox, to be relayed after
-// commit. A message id already in the outbox is ignored (idempotent).
-func (t *Tx) Enqueue(ctx context.Context, m ill.Message) error {
-	body, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	t.tx.later(`INSERT IGNORE INTO outbox (message_id, routing_key, body, created_at)
-		VALUES (?, ?, ?, ?)`, m.ID, m.Type, body, m.At.UTC()) // queued, see txConn
-	return nil
-}
-
-// Notice is a message to a reader or library.
-type Notice struct {
-	ID        int64
-	RequestID string
-	Kind      string
-	Step      int
-	Library   string
-	PatronID  string
-	Recipient string
-	Locale    string
-	Subject   string
-	Body      string
-	At        time.Time
-}
-
-// AddNotice stores a notice once per (request, kind, step). It returns the
-// new id and true, or 0 and false when that notice already exists.
-func (t *Tx) AddNotice(ctx context.Context, n Notice) (int64, bool, error) {
-	res, err := t.tx.ExecContext(ctx, `INSERT IGNORE INTO notices (request_id, kind, step, library_code,
-		patron_id, recipient, locale, subject, body, status, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`, n.RequestID, n.Kind, n.Step, n.Library, n.PatronID,
-		n.Recipient, n.Locale, n.Subject, n.Body, n.At.UTC())
-	if err != nil {
-		return 0, false, err
-	}
-	if k, _ := res.RowsAffected(); k == 0 {
-		return 0, false, nil
-	}
-	id, err := res.LastInsertId()
-	return id, true, err
-}
-
-// SetNoticeStatus records a delivery attempt's outcome.
-func (t *Tx) SetNoticeStatus(ctx context.Context, id int64, status string, at time.Time) error {
-	var sent sql.NullTime
-	if status == "sent" {
-		sent = nullTime(at)
-	}
-	_, err := t.tx.ExecContext(ctx, `UPDATE notices SET status = ?, attempts = attempts + 1, sent_at = ? WHERE id = ?`,
-		status, sent, id)
-	return err
-}
-
-// Patron reads a registered reader.
-func (t *Tx) Patron(ctx context.Context, library, id string) (ill.Patron, error) {
-	var p struct {
-		ID          string `db:"patron_id"`
-		Name        string `db:"name"`
-		Email       string `db:"email"`
-		DepositPaid bool   `db:"deposit_paid"`
-	}
-	err := t.tx.GetContext(ctx, &p, `SELECT patron_id, name, email, deposit_paid FROM patrons
-		WHERE library_code = ? AND patron_id = ?`, library, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ill.Patron{ID: id}, nil
-	}
-	return ill.Patron{ID: p.ID, Name: p.Name, Email: p.Email, DepositPaid: p.DepositPaid}, err
-}
-
-// Shipment is a courier movement of one item.
-type Shipment struct {
-	ID          int64        `db:"id"`
-	RequestID   string       `db:"request_id"`
-	Direction   string       `db:"direction"`
-	ItemBarcode string       `db:"item_barcode"`
-	From        string       `db:"from_lib"`
-	To          string       `db:"to_lib"`
-	RouteCode   string       `db:"route_code"`
-	Status      string       `db:"status"`
-	RunDate     sql.NullTime `db:"run_date"`
-	CreatedAt   time.Time    `db:"created_at"`
-}
-
-// AddShipment creates the request's shipment in one direction, once.
-func (t *Tx) AddShipment(ctx context.Context, s Shipment) (int64, error) {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO shipments (request_id, direction, item_barcode, from_lib, to_lib,
-		route_code, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'awaiting_pickup', ?)
-		ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)`, s.RequestID, s.Direction, s.ItemBarcode, s.From, s.To,
-		s.RouteCode, s.CreatedAt.UTC())
-	if err != nil {
-		return 0, err
-	}
-	return res.LastInsertId()
-}
-
-// AssignShipmentRun puts a shipment on the courier run of day (once).
-func (t *Tx) AssignShipmentRun(ctx context.Context, id int64, day ill.Date) (bool, error) {
-	res, err := t.tx.ExecContext(ctx, `UPDATE shipments SET run_date = ? WHERE id = ? AND run_date IS NULL`, day.String(), id)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
-}
-
-// ShipmentByID reads a shipment with its row lock.
-func (t *Tx) ShipmentByID(ctx context.Context, id int64) (*Shipment, error) {
-	var s Shipment
-	err := t.tx.GetContext(ctx, &s, `SELECT id, request_id, direction, item_barcode, from_lib, to_lib, route_code,
-		status, run_date, created_at FROM shipments WHERE id = ? FOR UPDATE`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("shipment", fmt.Sprint(id))
-	}
-	return &s, err
 }

@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -12,147 +13,260 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// Claimed is a request a scheduler job claimed, with what its notices need.
-type Claimed struct {
-	ID          string    `db:"id"`
-	Borrower    string    `db:"borrower"`
-	Lender      string    `db:"lender"`
-	PatronID    string    `db:"patron_id"`
-	Title       string    `db:"title"`
-	State       string    `db:"state"`
-	Deadline    time.Time `db:"deadline"`
-	PatronEmail string    `db:"patron_email"`
-	Locale      string    `db:"locale"`
-	LibEmail    string    `db:"lib_email"`
+// deadlineColumn maps the deadlines a sweep may name to their columns
+// (an allow-list: the column is written into claimSQL and
+// oldestDeadlineSQL).
+var deadlineColumn = map[ill.DeadlineField]string{
+	ill.DeadlineRespond: "respond_by", ill.DeadlineShip: "ship_by", ill.DeadlineDue: "due_at"}
+
+// Claim describes one batch claim of a sweep: requests in State whose
+// Deadline lies in [From, Before) (From zero: no lower bound), after the
+// keyset position (AfterAt, AfterID) when AfterID is set, and, with
+// Without, that have no notice of that kind and step yet.
+type Claim struct {
+	State        ill.State
+	Deadline     ill.DeadlineField
+	From, Before time.Time
+	AfterAt      time.Time
+	AfterID      string
+	Without      *ill.NoticeKey
+	Limit        int
 }
 
-// claimSQL selects requests in some states whose deadline column is before
-// a time, oldest first. FOR UPDATE SKIP LOCKED: rows another scheduler
+// claimSQL selects requests in one state whose deadline column is before a
+// time, oldest first. FOR UPDATE SKIP LOCKED: rows another scheduler
 // instance has claimed (and holds until its transaction ends) are skipped,
-// so concurrent instances work on disjoint batches. Only requests rows are
-// locked (no joins: patrons and libraries are read afterwards without
-// locks, so a claim never blocks a submit). %[1]s: the deadline column
-// (from dueColumns); %[2]s: an extra condition.
+// so concurrent instances work on disjoint batches. It locks the requests
+// rows it returns and, through the anti-join, the notice rows it reads
+// (skipping locked ones: see NoticesSent); patrons and libraries are read
+// afterwards without locks, so a claim never blocks a submit. Each claim
+// is a range scan of the (state, deadline) index that stops at the limit:
+// no sort. %[1]s: the deadline column (deadlineColumn); %[2]s: the
+// anti-join claimWithoutNoticeSQL or nothing; %[3]s: the further
+// conditions (claimFromSQL, claimAfterSQL, claimNoNoticeSQL).
 const claimSQL = `SELECT r.id, r.borrower, COALESCE(r.lender, '') AS lender, r.patron_id, r.title, r.state,
 	r.%[1]s AS deadline
-FROM requests r %[3]s
-WHERE r.state IN (?) AND r.%[1]s < ? %[2]s
+FROM requests r %[2]s
+WHERE r.state = ? AND r.%[1]s < ? %[3]s
 ORDER BY r.%[1]s, r.id LIMIT ?
 FOR UPDATE SKIP LOCKED`
 
-// Claim describes one batch claim.
-type Claim struct {
-	States   []ill.State
-	Column   string    // deadline column: respond_by, ship_by or due_at
-	Before   time.Time // deadline earlier than this
-	Join     string    // optional LEFT JOIN (e.g. "no notice yet" as an anti-join: a correlated eq_ref lookup, where NOT EXISTS would be materialised per batch)
-	JoinArgs []any
-	Where    string // optional extra condition over r (and the join)
-	Args     []any
-	Limit    int
-}
-
-// contactsSQL reads what notices need for claimed requests (plain read).
-// STRAIGHT_JOIN keeps the optimizer from starting at the (small)
-// libraries table and scanning every request of a borrower.
-const contactsSQL = `SELECT STRAIGHT_JOIN r.id, COALESCE(p.email, '') AS patron_email, l.locale, l.email AS lib_email
-FROM requests r
-JOIN libraries l ON l.code = r.borrower
-LEFT JOIN patrons p ON p.library_code = r.borrower AND p.patron_id = r.patron_id
-WHERE r.id IN (?)`
+// claimWithoutNoticeSQL: "no such notice yet" as a LEFT JOIN anti-join (a
+// correlated eq_ref lookup on uq_notice, where NOT EXISTS would be
+// materialised per batch); claimNoNoticeSQL completes it.
+const (
+	claimWithoutNoticeSQL = `LEFT JOIN notices n ON n.request_id = r.id AND n.kind = ? AND n.step = ?`
+	claimNoNoticeSQL      = ` AND n.id IS NULL`
+	// claimFromSQL bounds the deadline from below (%s: the column).
+	claimFromSQL = ` AND r.%s >= ?`
+	// claimAfterSQL continues after the keyset position, spelled out
+	// rather than as a row comparison so that the optimizer uses a range
+	// on the (state, deadline) index (%[1]s: the column).
+	claimAfterSQL = ` AND (r.%[1]s > ? OR (r.%[1]s = ? AND r.id > ?))`
+)
 
 // ClaimDue claims up to c.Limit requests, holding their row locks until
-// the transaction ends.
-func (t *Tx) ClaimDue(ctx context.Context, c Claim) ([]Claimed, error) {
-	if !dueColumns[c.Column] {
-		return nil, errors.New("mysql: unknown deadline column " + c.Column)
+// the transaction ends. It returns what the claim read of each: id,
+// parties, patron, title, state and the deadline (in its field).
+func (t *Tx) ClaimDue(ctx context.Context, c Claim) ([]ill.Request, error) {
+	col, ok := deadlineColumn[c.Deadline]
+	if !ok {
+		return nil, errors.New("mysql: unknown deadline " + string(c.Deadline))
 	}
-	extra := ""
-	if c.Where != "" {
-		extra = "AND " + c.Where
+	var join string
+	var args []any
+	if c.Without != nil {
+		join = claimWithoutNoticeSQL
+		args = append(args, c.Without.Kind, c.Without.Step)
 	}
-	args := append([]any{}, c.JoinArgs...)
-	args = append(args, c.States, c.Before.UTC())
-	args = append(args, c.Args...)
+	args = append(args, string(c.State), c.Before.UTC())
+	var extra strings.Builder
+	if !c.From.IsZero() {
+		fmt.Fprintf(&extra, claimFromSQL, col)
+		args = append(args, c.From.UTC())
+	}
+	if c.AfterID != "" {
+		fmt.Fprintf(&extra, claimAfterSQL, col)
+		args = append(args, c.AfterAt.UTC(), c.AfterAt.UTC(), c.AfterID)
+	}
+	if c.Without != nil {
+		extra.WriteString(claimNoNoticeSQL)
+	}
 	args = append(args, c.Limit)
-	q, qargs, err := sqlx.In(fmt.Sprintf(claimSQL, c.Column, extra, c.Join), args...)
-	if err != nil {
+	var rows []struct {
+		ID       string    `db:"id"`
+		Borrower string    `db:"borrower"`
+		Lender   string    `db:"lender"`
+		PatronID string    `db:"patron_id"`
+		Title    string    `db:"title"`
+		State    string    `db:"state"`
+		Deadline time.Time `db:"deadline"`
+	}
+	if err := t.tx.SelectContext(ctx, &rows, fmt.Sprintf(claimSQL, col, join, extra.String()), args...); err != nil {
 		return nil, err
 	}
-	var out []Claimed
-	if err := t.tx.SelectContext(ctx, &out, q, qargs...); err != nil || len(out) == 0 {
-		return out, err
-	}
-	ids := make([]string, len(out))
-	for i, c := range out {
-		ids[i] = c.ID
-	}
-	q, qargs, err = sqlx.In(contactsSQL, ids)
-	if err != nil {
-		return nil, err
-	}
-	var contacts []struct {
-		ID          string `db:"id"`
-		PatronEmail string `db:"patron_email"`
-		Locale      string `db:"locale"`
-		LibEmail    string `db:"lib_email"`
-	}
-	if err := t.tx.SelectContext(ctx, &contacts, q, qargs...); err != nil {
-		return nil, err
-	}
-	byID := make(map[string]int, len(out))
-	for i, c := range out {
-		byID[c.ID] = i
-	}
-	for _, c := range contacts {
-		o := &out[byID[c.ID]]
-		o.PatronEmail, o.Locale, o.LibEmail = c.PatronEmail, c.Locale, c.LibEmail
+	out := make([]ill.Request, len(rows))
+	for i, r := range rows {
+		out[i] = ill.Request{ID: r.ID, Borrower: r.Borrower, Lender: r.Lender, PatronID: r.PatronID, Title: r.Title,
+			State: ill.State(r.State)}
+		switch c.Deadline {
+		case ill.DeadlineRespond:
+			out[i].RespondBy = r.Deadline
+		case ill.DeadlineShip:
+			out[i].ShipBy = r.Deadline
+		default:
+			out[i].DueAt = r.Deadline
+		}
 	}
 	return out, nil
 }
 
-// MarkOverdue moves claimed loans to OVERDUE with one UPDATE and one
-// multi-row event INSERT (the rows must be claimed in this transaction).
-func (t *Tx) MarkOverdue(ctx context.Context, rows []Claimed, at time.Time) (int, error) {
-	var ids []string
-	var sb strings.Builder
-	var args []any
-	for _, r := range rows {
-		if r.State == string(ill.Overdue) {
-			continue
-		}
-		ids = append(ids, r.ID)
-		if sb.Len() > 0 {
-			sb.WriteString(",")
-		}
-		sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, r.ID, at.UTC(), ill.SystemActor, string(ill.ActMarkOverdue), r.State, string(ill.Overdue),
-			"past due "+r.Deadline.In(ill.Shanghai).Format(time.RFC3339), "timer:overdue:"+r.ID)
+// oldestDeadlineSQL reads the earliest deadline in a state from the
+// (state, deadline) index; a plain read, no locks (%s: the column).
+const oldestDeadlineSQL = `SELECT MIN(%s) FROM requests WHERE state = ?`
+
+// OldestDeadline is the earliest deadline of requests in state (zero when
+// there is none): where a sweep's windows end.
+func (s *Store) OldestDeadline(ctx context.Context, state ill.State, d ill.DeadlineField) (time.Time, error) {
+	col, ok := deadlineColumn[d]
+	if !ok {
+		return time.Time{}, errors.New("mysql: unknown deadline " + string(d))
 	}
-	if len(ids) == 0 {
-		return 0, nil
-	}
-	q, qargs, err := sqlx.In(`UPDATE requests SET state = ?, updated_at = ? WHERE id IN (?)`, string(ill.Overdue), at.UTC(), ids)
-	if err != nil {
-		return 0, err
-	}
-	if _, err := t.tx.ExecContext(ctx, q, qargs...); err != nil {
-		return 0, err
-	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO events (request_id, at, actor, action, from_state, to_state, note, message_id)
-		VALUES `+sb.String(), args...)
-	return len(ids), err
+	var oldest sql.NullTime
+	err := s.DB.GetContext(ctx, &oldest, fmt.Sprintf(oldestDeadlineSQL, col), string(state))
+	return oldest.Time, err
 }
+
+// noticesSentSQL reads the notices of some kinds of some requests (IN
+// lists expanded by sqlx.In). A plain read: it takes no locks and sees a
+// notice row another transaction holds locked (the notices pool recording
+// a delivery), which the claim's locking anti-join skips.
+const noticesSentSQL = `SELECT request_id, kind, step FROM notices WHERE request_id IN (?) AND kind IN (?)`
+
+// NoticesSent returns, per request, the notices of the given kinds it has.
+func (t *Tx) NoticesSent(ctx context.Context, ids []string, kinds []string) (map[string][]ill.NoticeKey, error) {
+	out := map[string][]ill.NoticeKey{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	q, args, err := sqlx.In(noticesSentSQL, ids, kinds)
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		RequestID string `db:"request_id"`
+		Kind      string `db:"kind"`
+		Step      int    `db:"step"`
+	}
+	if err := t.tx.SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.RequestID] = append(out[r.RequestID], ill.NoticeKey{Kind: r.Kind, Step: r.Step})
+	}
+	return out, nil
+}
+
+// setStatesSQL moves requests (the IN list expanded by sqlx.In) to one
+// state; it writes and locks their rows, which the sweep holds locked
+// already.
+const setStatesSQL = `UPDATE requests SET state = ?, updated_at = ? WHERE id IN (?)`
+
+// SetStates moves the claimed requests ids (locked in this transaction) to
+// state to with one UPDATE; their timeline lines are AddEvents'.
+func (t *Tx) SetStates(ctx context.Context, ids []string, to ill.State, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	q, args, err := sqlx.In(setStatesSQL, string(to), at.UTC(), ids)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.ExecContext(ctx, q, args...)
+	return err
+}
+
+// EventLine is a timeline line of a request, caused by message MessageID.
+type EventLine struct {
+	RequestID string
+	MessageID string
+	Event     ill.Event
+}
+
+// insertEventsSQL is insertEventSQL for many rows: the prefix of a
+// multi-row INSERT (values appended per row); it writes new rows only.
+const insertEventsSQL = `INSERT INTO events (request_id, at, actor, action, from_state, to_state, note, message_id) VALUES `
+
+// eventsPerStatement bounds a multi-row event INSERT.
+const eventsPerStatement = 1000
+
+// AddEvents writes many timeline lines with multi-row INSERTs.
+func (t *Tx) AddEvents(ctx context.Context, lines []EventLine) error {
+	rows := make([][]any, len(lines))
+	for i, l := range lines {
+		e := l.Event
+		note := e.Note
+		if r := []rune(note); len(r) > 2000 {
+			note = string(r[:2000])
+		}
+		rows[i] = []any{l.RequestID, e.At.UTC(), e.Actor, string(e.Action), string(e.From), string(e.To), note, l.MessageID}
+	}
+	return insertMany(ctx, t.tx, insertEventsSQL, 8, rows, eventsPerStatement)
+}
+
+// patronEmailsSQL reads some of a library's patrons (the IN list expanded
+// by sqlx.In) by primary key; a plain read, no locks.
+const patronEmailsSQL = `SELECT patron_id, email FROM patrons WHERE library_code = ? AND patron_id IN (?)`
+
+// PatronEmails returns the e-mail address of each of library's patrons
+// ids that exists.
+func (t *Tx) PatronEmails(ctx context.Context, library string, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	q, args, err := sqlx.In(patronEmailsSQL, library, ids)
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		ID    string `db:"patron_id"`
+		Email string `db:"email"`
+	}
+	if err := t.tx.SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = r.Email
+	}
+	return out, nil
+}
+
+// The statements of AddNotices. maxNoticeIDSQL reads the highest notice id
+// (a plain read); insertNoticesSQL is the prefix of a multi-row INSERT
+// IGNORE (one row per notice, a duplicate (request, kind, step) is skipped
+// with a shared lock on the existing row); createdNoticesSQL reads the
+// notices created since (IN lists expanded by sqlx.In; a plain read);
+// insertNoticeOutboxSQL is the prefix of the multi-row outbox INSERT
+// IGNORE of their deliveries.
+const (
+	maxNoticeIDSQL   = `SELECT COALESCE(MAX(id), 0) FROM notices`
+	insertNoticesSQL = `INSERT IGNORE INTO notices (request_id, kind, step, library_code, patron_id,
+		recipient, locale, subject, body, status, created_at) VALUES `
+	createdNoticesSQL     = `SELECT id, request_id, kind, step FROM notices WHERE id > ? AND request_id IN (?) AND kind IN (?)`
+	insertNoticeOutboxSQL = `INSERT IGNORE INTO outbox (message_id, routing_key, body, created_at) VALUES `
+)
 
 // AddNotices stores many notices (each once per request, kind and step)
 // and queues delivery of the new ones through the outbox, with three
-// multi-row statements. It returns how many were new.
+// multi-row statements (all the notices are written at the time of the
+// first). It returns how many were new.
 func (t *Tx) AddNotices(ctx context.Context, ns []Notice) (int, error) {
 	if len(ns) == 0 {
 		return 0, nil
 	}
 	var before int64
-	if err := t.tx.GetContext(ctx, &before, `SELECT COALESCE(MAX(id), 0) FROM notices`); err != nil {
+	if err := t.tx.GetContext(ctx, &before, maxNoticeIDSQL); err != nil {
 		return 0, err
 	}
 	var sb strings.Builder
@@ -164,8 +278,7 @@ func (t *Tx) AddNotices(ctx context.Context, ns []Notice) (int, error) {
 		sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)")
 		args = append(args, n.RequestID, n.Kind, n.Step, n.Library, n.PatronID, n.Recipient, n.Locale, n.Subject, n.Body, n.At.UTC())
 	}
-	if _, err := t.tx.ExecContext(ctx, `INSERT IGNORE INTO notices (request_id, kind, step, library_code, patron_id,
-		recipient, locale, subject, body, status, created_at) VALUES `+sb.String(), args...); err != nil {
+	if _, err := t.tx.ExecContext(ctx, insertNoticesSQL+sb.String(), args...); err != nil {
 		return 0, err
 	}
 	// Rows with our keys and a higher id than before were created by this
@@ -178,8 +291,7 @@ func (t *Tx) AddNotices(ctx context.Context, ns []Notice) (int, error) {
 		reqIDs = append(reqIDs, n.RequestID)
 		kinds = append(kinds, n.Kind)
 	}
-	q, qargs, err := sqlx.In(`SELECT id, request_id, kind, step FROM notices WHERE id > ? AND request_id IN (?) AND kind IN (?)`,
-		before, reqIDs, kinds)
+	q, qargs, err := sqlx.In(createdNoticesSQL, before, reqIDs, kinds)
 	if err != nil {
 		return 0, err
 	}
@@ -220,9 +332,13 @@ func (t *Tx) AddNotices(ctx context.Context, ns []Notice) (int, error) {
 		ob.WriteString("(?, ?, ?, ?)")
 		oargs = append(oargs, id, ill.MsgNotice, body, at)
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT IGNORE INTO outbox (message_id, routing_key, body, created_at) VALUES `+ob.String(), oargs...)
+	_, err = t.tx.ExecContext(ctx, insertNoticeOutboxSQL+ob.String(), oargs...)
 	return len(created), err
 }
+
+// deleteDaySQL removes one day's statistics before Rollup recomputes
+// them; it locks the day's rows.
+const deleteDaySQL = `DELETE FROM stats_daily WHERE day = ?`
 
 // Rollup replaces one day's statistics for every library (Asia/Shanghai
 // day). The whole day is recomputed from requests, rota and events in one
@@ -231,7 +347,7 @@ func (s *Store) Rollup(ctx context.Context, day ill.Date, at time.Time) (int, er
 	from, to := day.Start().UTC(), day.AddDays(1).Start().UTC()
 	n := 0
 	err := s.InTx(ctx, func(t *Tx) error {
-		if _, err := t.tx.ExecContext(ctx, `DELETE FROM stats_daily WHERE day = ?`, day.String()); err != nil {
+		if _, err := t.tx.ExecContext(ctx, deleteDaySQL, day.String()); err != nil {
 			return err
 		}
 		res, err := t.tx.ExecContext(ctx, rollupSQL, day.String(), at.UTC(),

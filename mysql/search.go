@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -125,6 +126,45 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int, er
 	return r.Hits, r.Total, err
 }
 
+// The statements of a search (plain reads of record_search, record_terms
+// and records; locks: none). Filters and word checks are built by
+// SearchFull as conditions with ? arguments; %s marks where a built part
+// goes.
+const (
+	// heldBySQL is the filter "a given library holds the record".
+	heldBySQL = "EXISTS (SELECT 1 FROM holdings h WHERE h.record_id = s.record_id AND h.library_code = ?)"
+	// isbnSearchSQL lists the held records with an ISBN, in rank order.
+	isbnSearchSQL = `SELECT s.record_id FROM records r JOIN record_search s ON s.record_id = r.id
+	WHERE %s ORDER BY s.rk, s.record_id`
+	// exactTitleSQL lists the records whose folded title is the query.
+	exactTitleSQL = `SELECT ` + hitColumns + ` FROM record_search s
+	JOIN records r ON r.id = s.record_id
+	WHERE %s ORDER BY s.rk, s.record_id LIMIT 100`
+	// walkTermsSQL walks the driving bigram's postings in rank order;
+	// walkRankSQL walks every held record in rank order (no bigram to
+	// drive). Each is followed by the filters and walkTermsOrderSQL or
+	// walkRankOrderSQL.
+	walkTermsSQL = `SELECT STRAIGHT_JOIN t.record_id FROM record_terms t JOIN record_search s ON s.record_id = t.record_id
+	WHERE t.term = ? AND t.rk < 0 AND `
+	walkRankSQL = `SELECT s.record_id FROM record_search s FORCE INDEX (ix_record_search_rank)
+	WHERE s.rk < 0 AND `
+	walkRankOrderSQL  = " ORDER BY s.rk, s.record_id"
+	walkTermsOrderSQL = " ORDER BY t.rk, t.record_id"
+	// The bounded count reads the first postings of the driving bigram
+	// only: walkTermsFromSQL becomes boundedTermsFromSQL (%s: the bound).
+	walkTermsFromSQL    = "FROM record_terms t JOIN"
+	boundedTermsFromSQL = "FROM (SELECT term, record_id, rk FROM record_terms WHERE term = ? AND rk < 0 ORDER BY rk, record_id LIMIT %s) t JOIN"
+	// countCappedSQL counts a walk's first rows (%s: the walk, the cap).
+	countCappedSQL = `SELECT COUNT(*) FROM (%s LIMIT %s) x`
+	// A page of hits is the walk with the hit columns: each ...IDsSQL
+	// part becomes its ...HitsSQL, then the order and pageSQL.
+	walkTermsIDsSQL  = "t.record_id FROM record_terms t JOIN record_search s ON s.record_id = t.record_id"
+	walkTermsHitsSQL = hitColumns + " FROM record_terms t JOIN record_search s ON s.record_id = t.record_id JOIN records r ON r.id = t.record_id"
+	walkRankIDsSQL   = "SELECT s.record_id FROM record_search s FORCE INDEX (ix_record_search_rank)"
+	walkRankHitsSQL  = "SELECT " + hitColumns + " FROM record_search s FORCE INDEX (ix_record_search_rank) JOIN records r ON r.id = s.record_id"
+	pageSQL          = ` LIMIT ? OFFSET ?`
+)
+
 // SearchFull is the union catalogue search (SPEC 5.1, docs/catalog.md).
 //
 // Matching: every word of Q (folded like the index: width, traditional →
@@ -167,7 +207,7 @@ func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, e
 		filt = append(filt, "s.available > 0")
 	}
 	if q.Library != "" {
-		filt = append(filt, "EXISTS (SELECT 1 FROM holdings h WHERE h.record_id = s.record_id AND h.library_code = ?)")
+		filt = append(filt, heldBySQL)
 		fargs = append(fargs, q.Library)
 	}
 
@@ -216,8 +256,7 @@ func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, e
 			return res, ill.FieldError("isbn", "not a valid ISBN-10 or ISBN-13")
 		}
 		var ids []int64
-		err := s.DB.SelectContext(ctx, &ids, `SELECT s.record_id FROM records r JOIN record_search s ON s.record_id = r.id
-			WHERE `+where("r.isbn13 = ?", "s.rk < 0")+` ORDER BY s.rk, s.record_id`, append([]any{n}, fargs...)...)
+		err := s.DB.SelectContext(ctx, &ids, fmt.Sprintf(isbnSearchSQL, where("r.isbn13 = ?", "s.rk < 0")), append([]any{n}, fargs...)...)
 		if err != nil {
 			return res, err
 		}
@@ -232,9 +271,7 @@ func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, e
 
 	// Exact title matches first.
 	var exactHits []SearchHit
-	if err := s.DB.SelectContext(ctx, &exactHits, `SELECT `+hitColumns+` FROM record_search s
-		JOIN records r ON r.id = s.record_id
-		WHERE `+where("s.title_fold = ?", "s.rk < 0")+` ORDER BY s.rk, s.record_id LIMIT 100`,
+	if err := s.DB.SelectContext(ctx, &exactHits, fmt.Sprintf(exactTitleSQL, where("s.title_fold = ?", "s.rk < 0")),
 		append([]any{strings.Join(words, "")}, fargs...)...); err != nil {
 		return res, err
 	}
@@ -251,20 +288,18 @@ func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, e
 		notExact = " AND s.record_id NOT IN (" + strings.TrimSuffix(strings.Repeat("?,", len(exact)), ",") + ")"
 	}
 	if driveWord >= 0 {
-		from = `SELECT STRAIGHT_JOIN t.record_id FROM record_terms t JOIN record_search s ON s.record_id = t.record_id
-			WHERE t.term = ? AND t.rk < 0 AND ` + where() + notExact
+		from = walkTermsSQL + where() + notExact
 		args = append([]any{uint64(drive)}, fargs...)
 	} else {
-		from = `SELECT s.record_id FROM record_search s FORCE INDEX (ix_record_search_rank)
-			WHERE s.rk < 0 AND ` + where() + notExact
+		from = walkRankSQL + where() + notExact
 		args = append([]any{}, fargs...)
 	}
 	for _, id := range exact {
 		args = append(args, id)
 	}
-	order := " ORDER BY s.rk, s.record_id"
+	order := walkRankOrderSQL
 	if driveWord >= 0 {
-		order = " ORDER BY t.rk, t.record_id"
+		order = walkTermsOrderSQL
 	}
 	var n int
 	switch {
@@ -278,8 +313,8 @@ func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, e
 		}
 	case driveWord >= 0:
 		// Check the first SearchScanCap postings only.
-		scan := strings.Replace(from, "FROM record_terms t JOIN", "FROM (SELECT term, record_id, rk FROM record_terms WHERE term = ? AND rk < 0 ORDER BY rk, record_id LIMIT "+itoa(SearchScanCap)+") t JOIN", 1)
-		if err := s.DB.GetContext(ctx, &n, `SELECT COUNT(*) FROM (`+scan+` LIMIT `+itoa(SearchTotalCap+1)+`) x`,
+		scan := strings.Replace(from, walkTermsFromSQL, fmt.Sprintf(boundedTermsFromSQL, itoa(SearchScanCap)), 1)
+		if err := s.DB.GetContext(ctx, &n, fmt.Sprintf(countCappedSQL, scan, itoa(SearchTotalCap+1)),
 			append([]any{uint64(drive)}, args...)...); err != nil {
 			return res, err
 		}
@@ -287,7 +322,7 @@ func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, e
 			res.TotalCapped = true
 		}
 	default:
-		if err := s.DB.GetContext(ctx, &n, `SELECT COUNT(*) FROM (`+from+` LIMIT `+itoa(SearchTotalCap+1)+`) x`, args...); err != nil {
+		if err := s.DB.GetContext(ctx, &n, fmt.Sprintf(countCappedSQL, from, itoa(SearchTotalCap+1)), args...); err != nil {
 			return res, err
 		}
 	}
@@ -303,12 +338,10 @@ func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, e
 	if need := q.PerPage - len(res.Hits); need > 0 {
 		// The same walk, selecting the hit columns (records joined last,
 		// by primary key).
-		sel := strings.Replace(from, "t.record_id FROM record_terms t JOIN record_search s ON s.record_id = t.record_id",
-			hitColumns+" FROM record_terms t JOIN record_search s ON s.record_id = t.record_id JOIN records r ON r.id = t.record_id", 1)
-		sel = strings.Replace(sel, "SELECT s.record_id FROM record_search s FORCE INDEX (ix_record_search_rank)",
-			"SELECT "+hitColumns+" FROM record_search s FORCE INDEX (ix_record_search_rank) JOIN records r ON r.id = s.record_id", 1)
+		sel := strings.Replace(from, walkTermsIDsSQL, walkTermsHitsSQL, 1)
+		sel = strings.Replace(sel, walkRankIDsSQL, walkRankHitsSQL, 1)
 		var ranked []SearchHit
-		if err := s.DB.SelectContext(ctx, &ranked, sel+order+` LIMIT ? OFFSET ?`,
+		if err := s.DB.SelectContext(ctx, &ranked, sel+order+pageSQL,
 			append(args, need, max(0, off-len(exact)))...); err != nil {
 			return res, err
 		}
@@ -320,24 +353,33 @@ func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, e
 	return res, nil
 }
 
+// hitColumns is a SearchHit's columns (records r, record_search s).
 const hitColumns = `r.id, r.isbn13, r.title, r.author, r.publisher, r.year, r.language, r.material, r.clc,
 	s.holdings, s.available`
+
+// termCountSQL counts a term's postings of held records up to a bound
+// (%s). Locks: none.
+const termCountSQL = `SELECT COUNT(*) FROM (SELECT 1 FROM record_terms WHERE term = ? AND rk < 0
+	LIMIT %s) x`
 
 // termCount counts a term's postings (of held records), stopping at limit.
 func (s *Store) termCount(ctx context.Context, t ill.Term, limit int) (int, error) {
 	var n int
-	err := s.DB.GetContext(ctx, &n, `SELECT COUNT(*) FROM (SELECT 1 FROM record_terms WHERE term = ? AND rk < 0
-		LIMIT `+itoa(limit)+`) x`, uint64(t))
+	err := s.DB.GetContext(ctx, &n, fmt.Sprintf(termCountSQL, itoa(limit)), uint64(t))
 	return n, err
 }
+
+// hitsSQL reads the hit columns of records (an IN list, expanded by
+// sqlx.In). Locks: none.
+const hitsSQL = `SELECT r.id, r.isbn13, r.title, r.author, r.publisher, r.year, r.language, r.material,
+	r.clc, s.holdings, s.available FROM records r JOIN record_search s ON s.record_id = r.id WHERE r.id IN (?)`
 
 // hits reads the records of ids, in that order.
 func (s *Store) hits(ctx context.Context, ids []int64) ([]SearchHit, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	q, args, err := sqlx.In(`SELECT r.id, r.isbn13, r.title, r.author, r.publisher, r.year, r.language, r.material,
-		r.clc, s.holdings, s.available FROM records r JOIN record_search s ON s.record_id = r.id WHERE r.id IN (?)`, ids)
+	q, args, err := sqlx.In(hitsSQL, ids)
 	if err != nil {
 		return nil, err
 	}

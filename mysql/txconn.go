@@ -38,6 +38,18 @@ type txConn struct {
 	done bool  // committed or rolled back; conn released
 }
 
+// The transaction statements, written out so that they travel with the
+// work (see txConn). Every transaction runs at READ COMMITTED: a plain read
+// takes no locks and sees what committed before it ran, and a locking read
+// or a write locks only the rows it matches (no gap locks, except where an
+// INSERT checks a unique key).
+const (
+	readCommittedSQL    = `SET TRANSACTION ISOLATION LEVEL READ COMMITTED`
+	startTransactionSQL = `START TRANSACTION`
+	commitSQL           = `COMMIT`
+	rollbackSQL         = `ROLLBACK`
+)
+
 // begin takes a connection from the pool for a transaction.
 func (s *Store) begin(ctx context.Context) (*txConn, error) {
 	conn, err := s.DB.Connx(ctx)
@@ -45,8 +57,8 @@ func (s *Store) begin(ctx context.Context) (*txConn, error) {
 		return nil, err
 	}
 	c := &txConn{conn: conn}
-	c.later("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-	c.later("START TRANSACTION")
+	c.later(readCommittedSQL)
+	c.later(startTransactionSQL)
 	return c, nil
 }
 
@@ -57,7 +69,7 @@ func (c *txConn) commit(ctx context.Context) error {
 		c.rollback()
 		return c.err
 	}
-	c.later("COMMIT")
+	c.later(commitSQL)
 	q, args := c.q.String(), c.args
 	c.q.Reset()
 	c.args = nil
@@ -83,7 +95,7 @@ func (c *txConn) rollback() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err := c.conn.ExecContext(ctx, "ROLLBACK")
+	_, err := c.conn.ExecContext(ctx, rollbackSQL)
 	c.release(err)
 }
 

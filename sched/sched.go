@@ -1,8 +1,11 @@
-// Package sched holds the scheduler's jobs. Each job sweeps the requests
-// whose deadline has passed in batches: one transaction claims up to
-// BatchSize rows with FOR UPDATE SKIP LOCKED and applies the system action
-// or notices to all of them, so several scheduler instances share the work
-// without waiting on each other, and each row is handled once.
+// Package sched holds the scheduler's jobs. Each deadline job sweeps the
+// requests whose deadline has passed in batches: one transaction claims up
+// to BatchSize rows with FOR UPDATE SKIP LOCKED (mysql.Tx.ClaimDue) and
+// hands them to the processor, which asks the state table what the
+// deadline does to each (ill.Expire: the system action through ill.Decide,
+// the notices) and carries it out (worker.Processor.Expire). Several
+// scheduler instances share the work without waiting on each other, and
+// each row is handled once.
 //
 // Safe to run twice: system actions carry message ids derived from the
 // request and the deadline they enforce (the inbox applies each once), and
@@ -72,12 +75,6 @@ type Jobs struct {
 	ISORetention time.Duration
 }
 
-// counts is what one batch of a sweep did.
-type counts struct {
-	changed int // requests changed or notified
-	missed  int // of which a deadline was enforced (no answer, not shipped, overdue)
-}
-
 func (j *Jobs) batch() int {
 	if j.BatchSize <= 0 {
 		return 1000
@@ -85,134 +82,97 @@ func (j *Jobs) batch() int {
 	return j.BatchSize
 }
 
-// keyset continues a sweep after the last (deadline, id) handled, so rows a
-// batch chose to leave alone are not claimed again in the same run.
-func keyset(column string, last *mysql.Claimed) (string, []any) {
-	if last == nil {
-		return "", nil
-	}
-	// Spelled out rather than as a row comparison so that the optimizer
-	// uses a range on the (state, deadline) index.
-	return "(r." + column + " > ? OR (r." + column + " = ? AND r.id > ?))", []any{last.Deadline.UTC(), last.Deadline.UTC(), last.ID}
-}
-
-func and(a, b string) string {
-	switch {
-	case a == "":
-		return b
-	case b == "":
-		return a
-	}
-	return a + " AND " + b
-}
-
-// sweep claims batches of requests in states with column < before (plus
-// extra) and hands each batch to apply inside the claiming transaction.
-// States are swept one at a time, in (deadline, id) order with a keyset,
-// so each claim is a range scan of the (state, deadline) index that stops
-// at the batch size: no sort, and no row is looked at twice in a run.
+// sweep claims batches of requests as c describes and hands each batch to
+// the processor's Expire for timer inside the claiming transaction. It
+// goes in (deadline, id) order with a keyset, so each claim is a range
+// scan of the (state, deadline) index that stops at the batch size: no
+// sort, and no row is looked at twice in a run.
 //
-// apply returns how many requests it changed or notified and how many of
-// them missed a deadline (metrics: counted once the batch committed, under
-// missedKind).
-func (j *Jobs) sweep(ctx context.Context, c mysql.Claim, missedKind string, apply func(t *mysql.Tx, cal *ill.Calendar, rows []mysql.Claimed) (counts, error)) (int, error) {
+// It returns how many requests the batches changed or notified (per
+// count) and counts the missed deadlines (moved requests) under
+// missedKind once each batch committed.
+func (j *Jobs) sweep(ctx context.Context, c mysql.Claim, timer ill.Timer, now time.Time, missedKind string, count func(worker.Expired) int) (int, error) {
 	cal, err := j.Processor.Calendar.Get(ctx)
 	if err != nil {
 		return 0, err
 	}
+	base := ill.Facts{OverdueFirst: j.OverdueFirst, OverdueEvery: j.OverdueEvery}
+	c.Limit = j.batch()
 	total := 0
-	for _, state := range c.States {
-		var last *mysql.Claimed
-		for {
-			var rows []mysql.Claimed
-			var batch counts
-			err := j.Store.InTx(ctx, func(t *mysql.Tx) error {
-				batch = counts{} // set by the attempt that commits: InTx may retry the closure after a deadlock
-				ks, ksArgs := keyset(c.Column, last)
-				one := c
-				one.States, one.Where, one.Args, one.Limit = []ill.State{state}, and(c.Where, ks), append(append([]any{}, c.Args...), ksArgs...), j.batch()
-				var err error
-				rows, err = t.ClaimDue(ctx, one)
-				if err != nil || len(rows) == 0 {
-					return err
-				}
-				batch, err = apply(t, cal, rows)
+	for {
+		var rows []ill.Request
+		var done worker.Expired
+		err := j.Store.InTx(ctx, func(t *mysql.Tx) error {
+			done = worker.Expired{} // set by the attempt that commits: InTx may retry the closure after a deadlock
+			var err error
+			if rows, err = t.ClaimDue(ctx, c); err != nil || len(rows) == 0 {
 				return err
-			})
-			if err != nil {
-				return total, err
 			}
-			total += batch.changed
-			if j.MissedDeadlines != nil && missedKind != "" && batch.missed > 0 {
-				j.MissedDeadlines.WithLabelValues(missedKind).Add(float64(batch.missed))
-			}
-			if len(rows) < j.batch() {
-				break
-			}
-			last = &rows[len(rows)-1]
+			done, err = j.Processor.Expire(ctx, t, cal, timer, rows, now, base)
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		total += count(done)
+		if j.MissedDeadlines != nil && missedKind != "" && done.Moved > 0 {
+			j.MissedDeadlines.WithLabelValues(missedKind).Add(float64(done.Moved))
+		}
+		if len(rows) < c.Limit {
+			return total, nil
+		}
+		last := rows[len(rows)-1]
+		c.AfterID, c.AfterAt = last.ID, deadlineOf(last, c.Deadline)
+	}
+}
+
+func deadlineOf(r ill.Request, d ill.DeadlineField) time.Time {
+	switch d {
+	case ill.DeadlineRespond:
+		return r.RespondBy
+	case ill.DeadlineShip:
+		return r.ShipBy
+	}
+	return r.DueAt
+}
+
+// sweepStates sweeps the requests of each of states whose deadline for
+// timer has passed.
+func (j *Jobs) sweepStates(ctx context.Context, timer ill.Timer, states []ill.State, now time.Time, missedKind string, count func(worker.Expired) int) (int, error) {
+	total := 0
+	for _, state := range states {
+		n, err := j.sweep(ctx, mysql.Claim{State: state, Deadline: timer.Deadline(), Before: now}, timer, now, missedKind, count)
+		total += n
+		if err != nil {
+			return total, err
 		}
 	}
 	return total, nil
 }
 
-func timerMessage(action ill.Action, c mysql.Claimed, now time.Time) ill.Message {
-	return ill.Message{ID: fmt.Sprintf("timer:%s:%s:%d", action, c.ID, c.Deadline.Unix()), Type: ill.MsgAction,
-		Actor: ill.SystemActor, RequestID: c.ID, Action: action, At: now.UTC()}
-}
+func moved(e worker.Expired) int    { return e.Moved }
+func changed(e worker.Expired) int  { return e.Changed }
+func notified(e worker.Expired) int { return e.Notified }
 
 // RespondDeadline is R9's first half: a lender that let respond_by pass is
 // recorded as no_response and the request moves to the next lender (with a
 // fresh 1-working-day window) or ends UNFILLED.
 func (j *Jobs) RespondDeadline(ctx context.Context, now time.Time) (int, error) {
-	return j.sweep(ctx, mysql.Claim{States: []ill.State{ill.Requested}, Column: "respond_by", Before: now}, "respond",
-		func(t *mysql.Tx, cal *ill.Calendar, rows []mysql.Claimed) (counts, error) {
-			for _, c := range rows {
-				if err := j.Processor.ActTx(ctx, t, cal, timerMessage(ill.ActRespondTimeout, c, now)); err != nil {
-					return counts{}, fmt.Errorf("request %s: %w", c.ID, err)
-				}
-			}
-			return counts{len(rows), len(rows)}, nil
-		})
+	return j.sweepStates(ctx, ill.TimerRespond, ill.TimerRespond.States(), now, "respond", moved)
 }
 
 // ShipDeadline is R9's second half: past ship_by the lender gets a notice;
 // 2 further working days (its own calendar) later the request moves on as
-// not_shipped.
+// not_shipped. It counts the requests moved on.
 func (j *Jobs) ShipDeadline(ctx context.Context, now time.Time) (int, error) {
-	return j.sweep(ctx, mysql.Claim{States: []ill.State{ill.WillSupply}, Column: "ship_by", Before: now}, "ship",
-		func(t *mysql.Tx, cal *ill.Calendar, rows []mysql.Claimed) (counts, error) {
-			n := 0
-			for _, c := range rows {
-				closures, err := t.Closures(ctx, c.Lender)
-				if err != nil {
-					return counts{}, err
-				}
-				grace, _ := cal.ScheduleFor(closures).AddWorkingDays(c.Deadline, 2)
-				if now.After(grace) {
-					if err := j.Processor.ActTx(ctx, t, cal, timerMessage(ill.ActShipTimeout, c, now)); err != nil {
-						return counts{}, fmt.Errorf("request %s: %w", c.ID, err)
-					}
-					n++
-					continue
-				}
-				r := &ill.Request{ID: c.ID, Title: c.Title, Borrower: c.Borrower, Lender: c.Lender, PatronID: c.PatronID}
-				if err := j.Processor.NoticeTx(ctx, t, r, now, ill.NoticeShipLate, 0, c.Lender, "", c.Deadline); err != nil {
-					return counts{}, err
-				}
-			}
-			return counts{n, n}, nil
-		})
+	return j.sweepStates(ctx, ill.TimerShip, ill.TimerShip.States(), now, "ship", moved)
 }
-
-// overdueStepSQL is ill.OverdueStep in SQL: due_at is stored in UTC and
-// Asia/Shanghai is UTC+8 all year, so the due day is DATE(due_at + 8 h).
-const overdueStepSQL = `(? + ? * FLOOR((DATEDIFF(?, DATE(r.due_at + INTERVAL 8 HOUR)) - ?) / ?))`
 
 // Overdue marks loans past due_at OVERDUE and sends the overdue notices
 // (reader and borrowing library) of the step reached: day 1, 8, 15, … A
 // loan already notified for the current step is not claimed at all.
 func (j *Jobs) Overdue(ctx context.Context, now time.Time) (int, error) {
-	return j.overdue(ctx, now, []ill.State{ill.OnLoan, ill.Recalled, ill.Overdue})
+	return j.overdue(ctx, now, ill.TimerOverdue.States())
 }
 
 // RecallExpiry applies the overdue rule to recalled loans only, more often
@@ -222,72 +182,42 @@ func (j *Jobs) RecallExpiry(ctx context.Context, now time.Time) (int, error) {
 	return j.overdue(ctx, now, []ill.State{ill.Recalled})
 }
 
+// overdue sweeps the loans of each state one notice step at a time
+// (ill.OverdueWindows): the loans due in the step's window of due dates
+// that have no overdue notice of that step yet. The database compares due
+// dates with the window's bounds; the steps are computed in Go only.
 func (j *Jobs) overdue(ctx context.Context, now time.Time, states []ill.State) (int, error) {
-	first, every := j.OverdueFirst, j.OverdueEvery
-	if first < 1 {
-		first = 1
-	}
-	if every < 1 {
-		every = 7
-	}
-	today := ill.DateOf(now).String()
-	c := mysql.Claim{States: states, Column: "due_at", Before: now,
-		// Loans without the current step's notice (anti-join).
-		Join:     `LEFT JOIN notices n ON n.request_id = r.id AND n.kind = 'overdue' AND n.step = ` + overdueStepSQL,
-		JoinArgs: []any{first, every, today, first, every},
-		Where:    `n.id IS NULL AND DATEDIFF(?, DATE(r.due_at + INTERVAL 8 HOUR)) >= ?`,
-		Args:     []any{today, first}}
-	return j.sweep(ctx, c, "due",
-		func(t *mysql.Tx, _ *ill.Calendar, rows []mysql.Claimed) (counts, error) {
-			marked, err := t.MarkOverdue(ctx, rows, now)
+	total := 0
+	for _, state := range states {
+		oldest, err := j.Store.OldestDeadline(ctx, state, ill.TimerOverdue.Deadline())
+		if err != nil {
+			return total, err
+		}
+		for _, w := range ill.OverdueWindows(now, oldest, j.OverdueFirst, j.OverdueEvery) {
+			n, err := j.sweep(ctx, mysql.Claim{State: state, Deadline: ill.TimerOverdue.Deadline(), From: w.From, Before: w.To,
+				Without: &ill.NoticeKey{Kind: ill.NoticeOverdue, Step: w.Step}}, ill.TimerOverdue, now, "due", changed)
+			total += n
 			if err != nil {
-				return counts{}, err
+				return total, err
 			}
-			if err := j.Processor.OverdueISOTx(ctx, t, rows, now); err != nil { // ISO 18626 borrowers hear Overdue
-				return counts{}, err
-			}
-			ns := make([]mysql.Notice, 0, 2*len(rows))
-			for _, c := range rows {
-				step := ill.OverdueStep(c.Deadline, now, first, every)
-				d := ill.NoticeData{RequestID: c.ID, Title: c.Title, Borrower: c.Borrower, Lender: c.Lender, Deadline: c.Deadline}
-				subj, body := ill.NoticeText(ill.NoticeOverdue, c.Locale, d)
-				ns = append(ns, mysql.Notice{RequestID: c.ID, Kind: ill.NoticeOverdue, Step: step, Library: c.Borrower,
-					PatronID: c.PatronID, Recipient: c.PatronEmail, Locale: c.Locale, Subject: subj, Body: body, At: now},
-					mysql.Notice{RequestID: c.ID, Kind: ill.NoticeOverdueLibrary, Step: step, Library: c.Borrower,
-						Recipient: c.LibEmail, Locale: c.Locale, Subject: subj, Body: body, At: now})
-			}
-			added, err := t.AddNotices(ctx, ns)
-			if err != nil {
-				return counts{}, err
-			}
-			// Changed or notified: every marked loan, or (already OVERDUE)
-			// a loan that got its next step's pair of notices. Not simply
-			// len(rows): the anti-join's locking read skips a notice row
-			// another transaction holds locked (the notices consumer
-			// updating its status), so a loan already notified for this
-			// step can be claimed again; INSERT IGNORE then adds nothing.
-			return counts{max(marked, (added+1)/2), marked}, nil
-		})
+		}
+	}
+	return total, nil
 }
 
 // Courtesy reminds readers 3 days before due_at (once per loan).
 func (j *Jobs) Courtesy(ctx context.Context, now time.Time) (int, error) {
-	c := mysql.Claim{States: []ill.State{ill.OnLoan, ill.Recalled}, Column: "due_at",
-		Before: ill.DateOf(now).AddDays(4).Start(), // due on or before today+3
-		Join:   `LEFT JOIN notices n ON n.request_id = r.id AND n.kind = 'courtesy' AND n.step = 0`,
-		Where:  `n.id IS NULL AND r.due_at >= ?`, Args: []any{now.UTC()}}
-	return j.sweep(ctx, c, "",
-		func(t *mysql.Tx, _ *ill.Calendar, rows []mysql.Claimed) (counts, error) {
-			ns := make([]mysql.Notice, 0, len(rows))
-			for _, c := range rows {
-				subj, body := ill.NoticeText(ill.NoticeCourtesy, c.Locale, ill.NoticeData{RequestID: c.ID, Title: c.Title,
-					Borrower: c.Borrower, Deadline: c.Deadline})
-				ns = append(ns, mysql.Notice{RequestID: c.ID, Kind: ill.NoticeCourtesy, Library: c.Borrower,
-					PatronID: c.PatronID, Recipient: c.PatronEmail, Locale: c.Locale, Subject: subj, Body: body, At: now})
-			}
-			added, err := t.AddNotices(ctx, ns)
-			return counts{changed: added}, err
-		})
+	total := 0
+	from, to := ill.CourtesyWindow(now)
+	for _, state := range ill.TimerCourtesy.States() {
+		n, err := j.sweep(ctx, mysql.Claim{State: state, Deadline: ill.TimerCourtesy.Deadline(), From: from, Before: to,
+			Without: &ill.NoticeKey{Kind: ill.NoticeCourtesy}}, ill.TimerCourtesy, now, "", notified)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
 }
 
 // MinCalendarDays is how far ahead the national calendar must be loaded.

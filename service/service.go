@@ -1,6 +1,8 @@
-// Package service wires the adapters into the three deployables. The main
-// packages only parse configuration and signals and call these functions,
-// which the integration tests call too.
+// Package service wires the adapters into the three daemons (producer,
+// consumers, scheduler): one place builds the store, the calendar cache,
+// the request processor and the metrics for every program. The main
+// packages under cmd/ only parse arguments, configuration and signals and
+// call these functions, which the integration tests call too.
 package service
 
 import (
@@ -63,6 +65,38 @@ func Eligibility(cfg config.Config) (ill.Eligibility, error) {
 	return ill.ParseEligibility(b)
 }
 
+// CalendarTTL is how long a process keeps the national calendar before
+// reloading it: a year imported with illctl reaches running processes
+// within it.
+const CalendarTTL = time.Minute
+
+// NewCalendar is the national calendar cache every program reads
+// deadlines from.
+func NewCalendar(st *mysql.Store) *mysql.CalendarCache {
+	return &mysql.CalendarCache{Store: st, TTL: CalendarTTL}
+}
+
+// NewProcessor builds the request processor every program that applies
+// messages shares (the consumers' pools and the scheduler's jobs), from
+// cfg: the eligibility policy, rota length and weights, the national
+// calendar, notice delivery and ISO 18626 delivery to member systems.
+// The scheduler never delivers notices or ISO messages itself (it writes
+// outbox rows), so the delivery settings matter only to the consumers.
+func NewProcessor(cfg config.Config, st *mysql.Store, log *slog.Logger) (*worker.Processor, error) {
+	elig, err := Eligibility(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &worker.Processor{Store: st, Calendar: NewCalendar(st),
+		Eligibility: elig, RotaLength: cfg.RotaLength, RotaWeights: cfg.Weights(), Log: log, Notifier: notify.New(cfg),
+		ISO: worker.ISOConfig{HubSymbol: cfg.HubSymbol, Client: &http.Client{Timeout: max(cfg.ISOTimeout, time.Second)},
+			Backoff: cfg.ISOBackoff, Attempts: cfg.DeliveryLimit},
+		// The follow-on effects of every transition: notices, courier
+		// dispatch, ISO 18626 messages to members. A new integration is
+		// one more subscriber here.
+		Subscribers: worker.DefaultSubscribers(cfg.HubSymbol)}, nil
+}
+
 func topology(cfg config.Config) rabbitmq.Topology {
 	return rabbitmq.Topology{Prefix: cfg.AMQPPrefix, DeliveryLimit: cfg.DeliveryLimit}
 }
@@ -71,7 +105,7 @@ func topology(cfg config.Config) rabbitmq.Topology {
 func NewProducer(cfg config.Config, st *mysql.Store, clock ill.Clock, log *slog.Logger, reg *prometheus.Registry) (*httpapi.Server, *rabbitmq.Publisher) {
 	pub := &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topology(cfg), Log: log}
 	srv := httpapi.New(&httpapi.Server{Store: st, Pub: pub, Clock: clock, Log: log, MaxBody: cfg.MaxBodyBytes,
-		PublishTimeout: cfg.PublishTimeout, Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute},
+		PublishTimeout: cfg.PublishTimeout, Calendar: NewCalendar(st),
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, HubSymbol: cfg.HubSymbol,
 		Demo: cfg.Demo, KeyCacheTTL: cfg.KeyCacheTTL, AuthFailLimit: cfg.AuthFailLimit, MetricsToken: cfg.MetricsToken}, reg)
 	// The reader portal and staff console on the same listener.
@@ -172,14 +206,10 @@ type Consumers struct {
 
 // NewConsumers builds the pools. Observe may be nil.
 func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *prometheus.Registry) (*Consumers, error) {
-	elig, err := Eligibility(cfg)
+	p, err := NewProcessor(cfg, st, log)
 	if err != nil {
 		return nil, err
 	}
-	p := &worker.Processor{Store: st, Calendar: &mysql.CalendarCache{Store: st, TTL: time.Minute},
-		Eligibility: elig, RotaLength: cfg.RotaLength, RotaWeights: cfg.Weights(), Log: log, Notifier: notify.New(cfg),
-		ISO: worker.ISOConfig{HubSymbol: cfg.HubSymbol, Client: &http.Client{Timeout: max(cfg.ISOTimeout, time.Second)},
-			Backoff: cfg.ISOBackoff, Attempts: cfg.DeliveryLimit}}
 	handled := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "illhub_deliveries_total",
 		Help: "Deliveries by queue and outcome (ack, requeue, dead_letter)."}, []string{"queue", "outcome"})
 	took := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "illhub_delivery_seconds",

@@ -171,7 +171,7 @@ func allowedActions(req *ill.Request, pr mysql.Principal, now time.Time) []actio
 			if a == ill.ActCancel && v != "staff" {
 				continue
 			}
-			if _, err := ill.Decide(ill.Attempt{Action: a, Variant: v, From: req.State,
+			if _, err := ill.Allow(ill.Attempt{Action: a, Variant: v, From: req.State,
 				Roles: req.RolesOf(pr.Library, pr.Centre), At: now, SubmittedAt: req.SubmittedAt}); err == nil {
 				key := "act." + string(a)
 				switch {

@@ -285,7 +285,7 @@ func (h *Handler) readerRequest(w http.ResponseWriter, r *http.Request, p *Page)
 		return err
 	}
 	d := readerRequestData{Req: req, CancelUntil: req.SubmittedAt.Add(ill.ReaderCancelWindow), Token: randomToken()[:16]}
-	_, err = ill.Decide(ill.Attempt{Action: ill.ActCancel, Variant: "reader", From: req.State,
+	_, err = ill.Allow(ill.Attempt{Action: ill.ActCancel, Variant: "reader", From: req.State,
 		Roles: req.RolesOf(p.Sess.Library, false), At: h.cfg.Clock.Now(), SubmittedAt: req.SubmittedAt})
 	d.CanCancel = err == nil
 	p.Title = req.Title

@@ -35,6 +35,16 @@ func (p *Processor) HandleCourier(ctx context.Context, d rabbitmq.Delivery) erro
 	return ill.Errorf(ill.CodeBadRequest, "courier queue cannot handle %q", m.Type)
 }
 
+// schedule is library's working days: the national calendar and its
+// closures.
+func (t *txn) schedule(library string) (ill.Schedule, error) {
+	cl, err := t.tx.Closures(t.ctx, library)
+	if err != nil {
+		return ill.Schedule{}, err
+	}
+	return t.cal.ScheduleFor(cl), nil
+}
+
 // courierStop builds a library's courier view (schedule, days, cut-off).
 func (t *txn) courierStop(row mysql.CourierStopRow) (ill.CourierStop, error) {
 	sched, err := t.schedule(row.Code)
@@ -152,17 +162,20 @@ func (p *Processor) ApplyScan(ctx context.Context, m ill.Message) error {
 // (once per request, kind and step: forward shipments use steps 0/1,
 // return shipments 2/3).
 func (t *txn) shipmentNotice(s *mysql.CourierShipment, kind, library string, step int, at time.Time) error {
-	if s.Direction == "return" {
+	if s.Direction == string(ill.DirReturn) {
 		step += 2
 	}
 	rb, err := t.tx.RequestBrief(t.ctx, s.RequestID)
 	if err != nil {
 		return err
 	}
-	// The notice text names the movement: "Lender" is the sender and
-	// "Borrower" the receiver of this shipment.
-	r := &ill.Request{ID: rb.ID, Title: rb.Title, Borrower: s.To, Lender: s.From}
-	return t.p.NoticeTx(t.ctx, t.tx, r, at, kind, step, library, "", at)
+	return addNotice(t.ctx, t.tx, shipmentRequest(rb, s), at, ill.NoticeOrder{Kind: kind, Step: step, Library: library, Deadline: at})
+}
+
+// shipmentRequest is the request as a courier notice names it: "Lender"
+// is the sender and "Borrower" the receiver of this shipment.
+func shipmentRequest(rb *mysql.RequestBrief, s *mysql.CourierShipment) *ill.Request {
+	return &ill.Request{ID: rb.ID, Title: rb.Title, Borrower: s.To, Lender: s.From}
 }
 
 // CourierExceptionTx marks a late shipment (claimed by the
@@ -171,7 +184,6 @@ func (p *Processor) CourierExceptionTx(ctx context.Context, tx *mysql.Tx, s *mys
 	if err := tx.MarkException(ctx, s.ID, now); err != nil {
 		return err
 	}
-	t := &txn{p: p, ctx: ctx, tx: tx, m: ill.Message{Actor: ill.SystemActor, At: now}}
 	due := s.ExceptionDue.Time
 	for i, lib := range []string{s.From, s.To} {
 		rb, err := tx.RequestBrief(ctx, s.RequestID)
@@ -179,71 +191,15 @@ func (p *Processor) CourierExceptionTx(ctx context.Context, tx *mysql.Tx, s *mys
 			return err
 		}
 		step := i
-		if s.Direction == "return" {
+		if s.Direction == string(ill.DirReturn) {
 			step += 2
 		}
-		r := &ill.Request{ID: rb.ID, Title: rb.Title, Borrower: s.To, Lender: s.From}
-		if err := p.NoticeTx(ctx, t.tx, r, now, ill.NoticeCourierException, step, lib, "", due); err != nil {
+		o := ill.NoticeOrder{Kind: ill.NoticeCourierException, Step: step, Library: lib, Deadline: due}
+		if err := addNotice(ctx, tx, shipmentRequest(rb, s), now, o); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// courierArrived marks the request's shipment in direction delivered when
-// the receiving library confirms it has the item (receive, checkin) and
-// the courier's delivery scan is missing: a book in the library's hands
-// is not a courier exception.
-func (t *txn) courierArrived(direction string) error {
-	return t.tx.ShipmentArrived(t.ctx, t.r.ID, direction, t.m.At)
-}
-
-// returnCheckMessage queues the loan's return check (one per request).
-func (t *txn) returnCheckMessage() error {
-	return t.tx.Enqueue(t.ctx, ill.Message{ID: "return-check:" + t.r.ID, Type: ill.MsgReturnCheck,
-		Actor: ill.SystemActor, RequestID: t.r.ID, At: t.m.At})
-}
-
-func cut(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
-}
-
-// courierReturn records the borrowing library's return and inspection
-// (called by apply for ActReturn).
-func (t *txn) courierReturn(b ill.ActionBody) error {
-	r := t.r
-	return t.tx.RecordReturn(t.ctx, mysql.ReturnCheck{RequestID: r.ID, Borrower: r.Borrower, Lender: r.Lender,
-		ItemBarcode: r.ItemBarcode, ScannedBarcode: cut(b.ItemBarcode, 64), DueAt: nullTimeOf(r.DueAt),
-		ReturnedAt: nullTimeOf(t.m.At), ReturnCondition: b.Condition})
-}
-
-// courierCheckin records the lender's check-in and queues the return
-// check (called by apply for ActCheckin).
-func (t *txn) courierCheckin(b ill.ActionBody) error {
-	r := t.r
-	if err := t.tx.RecordCheckin(t.ctx, mysql.ReturnCheck{RequestID: r.ID, Borrower: r.Borrower, Lender: r.Lender,
-		ItemBarcode: r.ItemBarcode, DueAt: nullTimeOf(r.DueAt), CheckinCondition: b.Condition,
-		CheckedInAt: nullTimeOf(t.m.At)}); err != nil {
-		return err
-	}
-	return t.returnCheckMessage()
-}
-
-// courierLost records report_lost and queues the return check, which
-// charges the lender's loss fee (called by apply for ActReportLost).
-func (t *txn) courierLost() error {
-	r := t.r
-	if r.Lender == "" {
-		return nil
-	}
-	if err := t.tx.RecordLost(t.ctx, mysql.ReturnCheck{RequestID: r.ID, Borrower: r.Borrower, Lender: r.Lender,
-		ItemBarcode: r.ItemBarcode, DueAt: nullTimeOf(r.DueAt)}); err != nil {
-		return err
-	}
-	return t.returnCheckMessage()
 }
 
 // CheckReturn settles a returned (checked-in) or lost loan: the barcode

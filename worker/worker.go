@@ -1,8 +1,11 @@
 // Package worker is the consumers' application logic: it applies messages
-// to the store under the rules of package ill. Each handler runs one
-// transaction that records the message in the inbox, locks what it changes,
-// writes state, events, notices and outbox rows, and commits; the consumer
-// acks only after that commit (see rabbitmq.Consumer).
+// to the store under the rules of package ill. The state table decides
+// what an action does (ill.Decide returns the transition); the worker only
+// carries it out (apply.go), and the follow-on effects are subscribers
+// (notices, courier, ISO 18626). Each handler runs one transaction that
+// records the message in the inbox, locks what it changes, writes state,
+// events, notices and outbox rows, and commits; the consumer acks only
+// after that commit (see rabbitmq.Consumer).
 //
 // Handlers are idempotent (inbox) and safe to run concurrently in any
 // number of processes (row locks: the patron row for R3, the request row
@@ -14,10 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/mysql"
@@ -39,6 +39,9 @@ type Processor struct {
 	Log         *slog.Logger
 	Notifier    Notifier  // delivers notices (worker/notices.go); nil: every notice is stored not_configured
 	ISO         ISOConfig // ISO 18626 members (worker/iso18626.go)
+	// Subscribers carry out the follow-on effects of every transition, in
+	// order; nil: DefaultSubscribers(ISO.HubSymbol).
+	Subscribers []Subscriber
 }
 
 // decode reads a delivery's envelope; undecodable input can never succeed
@@ -60,11 +63,12 @@ func (p *Processor) HandleRequests(ctx context.Context, d rabbitmq.Delivery) err
 	if err != nil {
 		return err
 	}
+	m.Attempt = d.Attempt
 	switch m.Type {
 	case ill.MsgSubmit:
 		return p.Submit(ctx, m)
 	case ill.MsgAction:
-		return p.isoLater(ctx, p.Act(withAttempt(ctx, d.Attempt), m)) // withAttempt, isoLater
+		return pauseBeforeRetry(ctx, m, p.Act(ctx, m))
 	}
 	return ill.Errorf(ill.CodeBadRequest, "requests queue cannot handle %q", m.Type)
 }
@@ -78,24 +82,8 @@ type txn struct {
 	cal *ill.Calendar
 	r   *ill.Request
 	// saved is the rota as stored (a copy taken when the request was
-	// locked, or after the last SaveRota); move writes the rota only when
-	// it differs, saving a statement on most actions.
+	// locked, or after the last SaveRota).
 	saved []ill.RotaEntry
-}
-
-func cloneRota(rs []ill.RotaEntry) []ill.RotaEntry {
-	out := make([]ill.RotaEntry, len(rs))
-	for i, e := range rs {
-		out[i] = e
-		out[i].Reasons = slices.Clone(e.Reasons)
-	}
-	return out
-}
-
-func sameRota(a, b []ill.RotaEntry) bool {
-	return slices.EqualFunc(a, b, func(x, y ill.RotaEntry) bool {
-		return x.Library == y.Library && x.Rank == y.Rank && x.Outcome == y.Outcome && slices.Equal(x.Reasons, y.Reasons)
-	})
 }
 
 func (p *Processor) begin(ctx context.Context, m ill.Message, handler string, fn func(*txn) error) error {
@@ -164,7 +152,7 @@ func (p *Processor) Submit(ctx context.Context, m ill.Message) error {
 			return err
 		}
 		t.r = r
-		if err := t.event(ill.ActSubmit, "", ill.Submitted, b.Note); err != nil {
+		if err := t.line(ill.Event{At: m.At, Actor: m.Actor, Action: ill.ActSubmit, To: ill.Submitted, Note: b.Note}); err != nil {
 			return err
 		}
 		switch {
@@ -186,7 +174,7 @@ func (p *Processor) Submit(ctx context.Context, m ill.Message) error {
 				if !p.Eligibility.Eligible(lang, material) {
 					return t.reject(ill.ReasonNotEligible, "material is not lendable under BALIS policy")
 				}
-				return t.hold()
+				return t.system(ill.ActHold, ill.ActionBody{}) // staff to identify a lender
 			}
 			rec, err := t.tx.Record(ctx, id)
 			if err != nil {
@@ -245,7 +233,7 @@ func (t *txn) routeRecord(lang, material string, lenders []string) error {
 	if len(lenders) > 0 {
 		ill.KeepOrder(r.Rota, lenders)
 	}
-	return t.advance(ill.ActRoute, "")
+	return t.system(ill.ActRoute, ill.ActionBody{})
 }
 
 // explicitLenders keeps the mediator's list: holders keep their facts,
@@ -266,134 +254,9 @@ func explicitLenders(cands []ill.Candidate, lenders []string) []ill.Candidate {
 	return out
 }
 
-// advance asks the next pending lender in the rota, or ends UNFILLED.
-func (t *txn) advance(action ill.Action, lastReason ill.Reason) error {
-	r := t.r
-	i := ill.NextPending(r.Rota)
-	if i < 0 {
-		reason := lastReason
-		if reason == "" {
-			reason = ill.ReasonNotHeld
-		}
-		r.Lender, r.RespondBy, r.ShipBy = "", time.Time{}, time.Time{}
-		r.Reason = reason
-		note := "no lender left in the rota"
-		if len(r.Rota) == 0 {
-			note = "no other member library holds a lendable copy"
-		}
-		if err := t.move(action, ill.Unfilled, note); err != nil {
-			return err
-		}
-		return t.notice(ill.NoticeUnfilled, 0, r.Borrower, "", time.Time{})
-	}
-	e := &r.Rota[i]
-	e.Outcome = ill.OutcomeAsked
-	sched, err := t.schedule(e.Library)
-	if err != nil {
-		return err
-	}
-	r.Lender = e.Library
-	r.RespondBy, r.Provisional = sched.AddWorkingDays(t.m.At, 1)
-	r.ShipBy = time.Time{}
-	if err := t.move(action, ill.Requested, "asked "+e.Library+" (rank "+strconv.Itoa(e.Rank)+")"); err != nil {
-		return err
-	}
-	return t.notice(ill.NoticeNewRequest, e.Rank, e.Library, "", r.RespondBy)
-}
-
-func (t *txn) schedule(library string) (ill.Schedule, error) {
-	cl, err := t.tx.Closures(t.ctx, library)
-	if err != nil {
-		return ill.Schedule{}, err
-	}
-	return t.cal.ScheduleFor(cl), nil
-}
-
+// reject ends the request REJECTED for reason (note: the details).
 func (t *txn) reject(reason ill.Reason, note string) error {
-	t.r.Reason = reason
-	return t.move(ill.ActReject, ill.Rejected, string(reason)+": "+note)
-}
-
-// hold parks a manual request no record matched (NEEDS_MEDIATION, 1
-// working day for the borrowing library's staff).
-func (t *txn) hold() error {
-	sched, err := t.schedule(t.r.Borrower)
-	if err != nil {
-		return err
-	}
-	t.r.RespondBy, t.r.Provisional = sched.AddWorkingDays(t.m.At, 1)
-	if err := t.move(ill.ActHold, ill.NeedsMediation, "not found in the union catalogue; staff to identify a lender"); err != nil {
-		return err
-	}
-	return t.notice(ill.NoticeNeedsMediation, 0, t.r.Borrower, "", t.r.RespondBy)
-}
-
-// move changes state, writes the event and saves the request and rota.
-func (t *txn) move(action ill.Action, to ill.State, note string) error {
-	from := t.r.State
-	t.r.State, t.r.UpdatedAt = to, t.m.At
-	if err := t.event(action, from, to, note); err != nil {
-		return err
-	}
-	if err := t.tx.UpdateRequest(t.ctx, t.r); err != nil {
-		return err
-	}
-	if !sameRota(t.r.Rota, t.saved) {
-		if err := t.tx.SaveRota(t.ctx, t.r, t.m.At); err != nil {
-			return err
-		}
-		t.saved = cloneRota(t.r.Rota)
-	}
-	return t.isoOnMove(action, from, to) // tell ISO 18626 members
-}
-
-func (t *txn) event(action ill.Action, from, to ill.State, note string) error {
-	actor := t.m.Actor
-	switch action {
-	case ill.ActRoute, ill.ActReject, ill.ActHold:
-		actor = ill.SystemActor // decided by the hub, not by the caller
-	}
-	if len(actor) > 16 {
-		actor = actor[:16]
-	}
-	return t.tx.AddEvent(t.ctx, t.r.ID, t.m.ID, ill.Event{At: t.m.At, Actor: actor, Action: action, From: from, To: to, Note: note})
-}
-
-// refuse records an action the state table refused at processing time (the
-// state moved between the API's check and now). The message is consumed.
-func (t *txn) refuse(action ill.Action, err error) error {
-	if e := t.event(action, t.r.State, t.r.State, "refused: "+err.Error()); e != nil {
-		return e
-	}
-	return t.isoOnRefuse(action, err) // RenewResponse N, CancelResponse N
-}
-
-// notice stores a notice once per (request, kind, step) and queues its
-// delivery through the outbox.
-func (t *txn) notice(kind string, step int, library, patronID string, deadline time.Time) error {
-	lib, err := t.tx.Library(t.ctx, library)
-	if err != nil {
-		return err
-	}
-	recipient := lib.Email
-	if patronID != "" {
-		p, err := t.tx.Patron(t.ctx, t.r.Borrower, patronID)
-		if err != nil {
-			return err
-		}
-		recipient = p.Email
-	}
-	subject, body := ill.NoticeText(kind, lib.Locale, ill.NoticeData{RequestID: t.r.ID, Title: t.r.Title,
-		Borrower: t.r.Borrower, Lender: t.r.Lender, Deadline: deadline})
-	id, created, err := t.tx.AddNotice(t.ctx, mysql.Notice{RequestID: t.r.ID, Kind: kind, Step: step,
-		Library: library, PatronID: patronID, Recipient: recipient, Locale: lib.Locale, Subject: subject,
-		Body: body, At: t.m.At})
-	if err != nil || !created {
-		return err
-	}
-	ref, _ := json.Marshal(map[string]int64{"notice_id": id})
-	return t.tx.Enqueue(t.ctx, ill.Message{ID: "notice:" + strconv.FormatInt(id, 10), Type: ill.MsgNotice,
-		Actor: ill.SystemActor, RequestID: t.r.ID, At: t.m.At, Body: ref})
+	return t.system(ill.ActReject, ill.ActionBody{Reason: reason, Note: note})
 }
 
 // Act applies one action to a request through the state table.
@@ -402,13 +265,14 @@ func (p *Processor) Act(ctx context.Context, m ill.Message) error {
 	if err != nil {
 		return err
 	}
-	return p.Store.InTx(ctx, func(tx *mysql.Tx) error { return p.ActTx(ctx, tx, cal, m) })
+	return p.Store.InTx(ctx, func(tx *mysql.Tx) error { return p.act(ctx, tx, cal, m) })
 }
 
-// ActTx applies an action inside the caller's transaction (the scheduler
-// applies a claimed batch in one transaction). Like Act it records the
-// message in the inbox first and does nothing for a message seen before.
-func (p *Processor) ActTx(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, m ill.Message) error {
+// act records the message in the inbox (nothing happens for a message
+// seen before), locks the request, and carries out what the state table
+// decides: the action's transition, or its refusal (the state moved since
+// the API's check, or the body is invalid), which consumes the message.
+func (p *Processor) act(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, m ill.Message) error {
 	var b ill.ActionBody
 	if len(m.Body) > 0 {
 		if err := json.Unmarshal(m.Body, &b); err != nil {
@@ -420,228 +284,39 @@ func (p *Processor) ActTx(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, 
 	if err != nil || !first {
 		return err // a redelivery: already applied, ack without effect
 	}
-	t := &txn{p: p, ctx: ctx, tx: tx, m: m, cal: cal}
-	t.r, t.saved = r, cloneRota(r.Rota)
-	if m.ISO != nil && m.Action == "" {
-		return t.isoInform() // an ISO 18626 message without a state change
+	t := &txn{p: p, ctx: ctx, tx: tx, m: m, cal: cal, r: r, saved: cloneRota(r.Rota)}
+	at := ill.Attempt{Action: m.Action, From: r.State, Roles: r.RolesOf(m.Actor, m.IsCentre), At: m.At,
+		SubmittedAt: r.SubmittedAt, Actor: m.Actor, Request: r, Body: b}
+	if m.Informs() {
+		return t.carry(ill.Inform(at))
 	}
-	variant, err := b.Variant(m.Action)
+	if at.Variant, err = b.Variant(m.Action); err != nil {
+		return t.carry(ill.Refuse(at, err))
+	}
+	rule, err := ill.Allow(at)
 	if err != nil {
-		return t.refuse(m.Action, err)
+		return t.carry(ill.Refuse(at, err))
 	}
-	roles := r.RolesOf(m.Actor, m.IsCentre)
-	if m.Actor == ill.SystemActor {
-		roles = []ill.Role{ill.RoleSystem}
+	if rule.Action == ill.ActMediate {
+		return t.mediate(at, rule)
 	}
-	rule, err := ill.Decide(ill.Attempt{Action: m.Action, Variant: variant, From: r.State, Roles: roles,
-		At: m.At, SubmittedAt: r.SubmittedAt})
-	if err != nil {
-		if m.Actor == ill.SystemActor {
-			return nil // a timer that lost the race to a person: nothing to do
-		}
-		if later := t.isoAhead(variant, err); later != nil {
-			return later // an ISO message ahead of the state: retried, not refused
-		}
-		return t.refuse(m.Action, err)
-	}
-	if m.Actor == ill.SystemActor && !timerDue(r, rule.Action, m.At) {
-		return nil // the deadline moved (e.g. a new lender) since the job looked
-	}
-	if err := t.apply(rule, b); err != nil {
-		return err
-	}
-	return t.isoThen() // the second half of one ISO 18626 step
+	return t.decide(at, rule)
 }
 
-// NoticeTx stores a notice for request r (once per kind and step) and
-// queues its delivery, inside the caller's transaction (scheduler jobs).
-func (p *Processor) NoticeTx(ctx context.Context, tx *mysql.Tx, r *ill.Request, at time.Time, kind string, step int, library, patronID string, deadline time.Time) error {
-	t := &txn{p: p, ctx: ctx, tx: tx, m: ill.Message{Actor: ill.SystemActor, At: at}, r: r}
-	return t.notice(kind, step, library, patronID, deadline)
-}
-
-// apply carries out an allowed rule's effects.
-func (t *txn) apply(rule ill.Rule, b ill.ActionBody) error {
-	r, at := t.r, t.m.At
-	switch rule.Action {
-	case ill.ActMediate:
-		return t.mediate(b)
-	case ill.ActRespond:
-		cur := t.currentEntry()
-		if rule.Variant == "will_supply" {
-			if cur != nil {
-				cur.Outcome = ill.OutcomeWillSupply
-			}
-			sched, err := t.schedule(r.Lender)
-			if err != nil {
-				return err
-			}
-			r.ShipBy, r.Provisional = sched.AddWorkingDays(at, 3)
-			return t.move(ill.ActRespond, ill.WillSupply, note("will supply", b.Note))
-		}
-		if cur != nil {
-			cur.Outcome = ill.OutcomeUnfilled
-		}
-		if err := t.event(ill.ActRespond, r.State, r.State, note(r.Lender+" unfilled: "+string(b.Reason), b.Note)); err != nil {
-			return err
-		}
-		return t.advance(ill.ActRespond, b.Reason)
-	case ill.ActRespondTimeout, ill.ActShipTimeout:
-		cur := t.currentEntry()
-		reason, outcome := ill.ReasonNoResponse, ill.OutcomeNoResponse
-		if rule.Action == ill.ActShipTimeout {
-			reason, outcome = ill.ReasonNotShipped, ill.OutcomeNotShipped
-		}
-		if cur != nil {
-			cur.Outcome = outcome
-		}
-		if err := t.event(rule.Action, r.State, r.State, r.Lender+" unfilled: "+string(reason)); err != nil {
-			return err
-		}
-		return t.advance(rule.Action, reason)
-	case ill.ActShip:
-		r.ItemBarcode = b.ItemBarcode
-		if err := t.shipment("forward", r.Lender, r.Borrower); err != nil {
-			return err
-		}
-		return t.move(ill.ActShip, ill.Shipped, note("item "+b.ItemBarcode, b.Note))
-	case ill.ActReceive:
-		if err := t.courierArrived("forward"); err != nil {
-			return err
-		}
-		if err := t.move(ill.ActReceive, ill.Received, b.Note); err != nil {
-			return err
-		}
-		return t.notice(ill.NoticeArrived, 0, r.Borrower, r.PatronID, time.Time{})
-	case ill.ActCheckout:
-		lender, err := t.tx.Library(t.ctx, r.Lender)
-		if err != nil {
-			return err
-		}
-		sched, err := t.schedule(r.Borrower)
-		if err != nil {
-			return err
-		}
-		r.DueAt, r.Provisional = sched.LoanDue(at, lender.LoanMonths)
-		return t.move(ill.ActCheckout, ill.OnLoan, note("due "+r.DueAt.In(ill.Shanghai).Format(time.RFC3339), b.Note))
-	case ill.ActRecall:
-		lender, err := t.tx.Library(t.ctx, r.Lender)
-		if err != nil {
-			return err
-		}
-		sched, err := t.schedule(r.Borrower)
-		if err != nil {
-			return err
-		}
-		r.DueAt, r.Provisional = sched.RecallDue(r.DueAt, at, lender.RecallDays)
-		if err := t.move(ill.ActRecall, ill.Recalled, note("due "+r.DueAt.In(ill.Shanghai).Format(time.RFC3339), b.Note)); err != nil {
-			return err
-		}
-		if err := t.notice(ill.NoticeRecalled, 0, r.Borrower, r.PatronID, r.DueAt); err != nil {
-			return err
-		}
-		return t.notice(ill.NoticeRecalled, 1, r.Borrower, "", r.DueAt)
-	case ill.ActReturn:
-		if err := t.courierReturn(b); err != nil { // return facts for the return check
-			return err
-		}
-		return t.move(ill.ActReturn, ill.Returned, note("condition "+b.Condition, b.Note))
-	case ill.ActShipReturn:
-		if err := t.shipment("return", r.Borrower, r.Lender); err != nil {
-			return err
-		}
-		return t.move(ill.ActShipReturn, ill.ReturnShipped, b.Note)
-	case ill.ActCheckin:
-		n := "condition " + b.Condition
-		if !r.DueAt.IsZero() && at.After(r.DueAt) {
-			days := int(at.Sub(r.DueAt).Hours()/24) + 1
-			n += fmt.Sprintf("; returned %d day(s) late", days)
-		}
-		if err := t.courierArrived("return"); err != nil {
-			return err
-		}
-		if err := t.courierCheckin(b); err != nil { // queues the return check (R11)
-			return err
-		}
-		return t.move(ill.ActCheckin, ill.Completed, note(n, b.Note))
-	case ill.ActCancel:
-		if rule.To == ill.CancelPending {
-			if err := t.move(ill.ActCancel, ill.CancelPending, note("cancel requested by "+b.By, b.Note)); err != nil {
-				return err
-			}
-			return t.notice(ill.NoticeCancelRequested, 0, r.Lender, "", time.Time{})
-		}
-		r.Reason = ill.ReasonCancelledByStaff
-		if rule.Variant == "reader" {
-			r.Reason = ill.ReasonCancelledByReader
-		}
-		return t.move(ill.ActCancel, ill.Cancelled, note("cancelled by "+b.By, b.Note))
-	case ill.ActCancelResponse:
-		if rule.To == ill.Cancelled {
-			r.Reason = ill.ReasonCancelledByStaff
-			return t.move(ill.ActCancelResponse, ill.Cancelled, note("lender agreed to cancel", b.Note))
-		}
-		return t.move(ill.ActCancelResponse, ill.WillSupply, note("lender declined to cancel", b.Note))
-	case ill.ActReportLost:
-		r.Reason = ill.ReasonReportedLost
-		if err := t.courierLost(); err != nil { // the lender's loss fee
-			return err
-		}
-		return t.move(ill.ActReportLost, ill.Lost, b.Note)
-	case ill.ActMarkOverdue:
-		return t.move(ill.ActMarkOverdue, ill.Overdue, "past due "+r.DueAt.In(ill.Shanghai).Format(time.RFC3339))
-	}
-	return ill.Errorf(ill.CodeInternal, "no effect defined for action %s", rule.Action)
-}
-
-// timerDue reports whether the deadline a system action enforces has
-// really passed at the time of the message.
-func timerDue(r *ill.Request, a ill.Action, at time.Time) bool {
-	var d time.Time
-	switch a {
-	case ill.ActRespondTimeout:
-		d = r.RespondBy
-	case ill.ActShipTimeout:
-		d = r.ShipBy
-	case ill.ActMarkOverdue:
-		d = r.DueAt
-	default:
-		return true
-	}
-	return !d.IsZero() && at.After(d)
-}
-
-func note(what, extra string) string {
-	if strings.TrimSpace(extra) == "" {
-		return what
-	}
-	return what + " — " + extra
-}
-
-func (t *txn) currentEntry() *ill.RotaEntry {
-	for i := range t.r.Rota {
-		e := &t.r.Rota[i]
-		if e.Library == t.r.Lender && (e.Outcome == ill.OutcomeAsked || e.Outcome == ill.OutcomeWillSupply) {
-			return e
-		}
-	}
-	return nil
-}
-
-// mediate resumes a NEEDS_MEDIATION request with a record or a lender list.
-func (t *txn) mediate(b ill.ActionBody) error {
-	r := t.r
-	var lang, material string
+// mediate resumes a NEEDS_MEDIATION request. With a record it is checked
+// and routed like a new submission (the hub's route or reject); with a
+// lender list the mediator's lenders are asked in that order.
+func (t *txn) mediate(at ill.Attempt, rule ill.Rule) error {
+	r, b := t.r, at.Body
 	if b.RecordID != "" {
 		id, _ := strconv.ParseInt(b.RecordID, 10, 64)
 		rec, err := t.tx.Record(t.ctx, id)
 		if err != nil {
-			return t.refuse(ill.ActMediate, err)
+			return t.carry(ill.Refuse(at, err))
 		}
 		r.RecordID = rec.ID
 		fillFromRecord(r, rec)
-		lang, material = rec.Language, rec.Material
-		return t.routeRecord(lang, material, nil)
+		return t.routeRecord(rec.Language, rec.Material, nil)
 	}
 	var lenders []string
 	for _, l := range b.Lenders {
@@ -649,25 +324,11 @@ func (t *txn) mediate(b ill.ActionBody) error {
 			continue
 		}
 		if _, err := t.tx.Library(t.ctx, l); err != nil {
-			return t.refuse(ill.ActMediate, err)
+			return t.carry(ill.Refuse(at, err))
 		}
 		lenders = append(lenders, l)
 	}
-	cands := explicitLenders(nil, lenders)
-	r.Rota = ill.BuildRota(cands, r.Borrower, nil, max(t.p.RotaLength, len(lenders)))
+	r.Rota = ill.BuildRota(explicitLenders(nil, lenders), r.Borrower, nil, max(t.p.RotaLength, len(lenders)))
 	ill.KeepOrder(r.Rota, lenders)
-	return t.advance(ill.ActMediate, "")
-}
-
-// shipment creates the request's courier shipment in one direction and
-// queues its dispatch to a courier run.
-func (t *txn) shipment(direction, from, to string) error {
-	id, err := t.tx.AddShipment(t.ctx, mysql.Shipment{RequestID: t.r.ID, Direction: direction,
-		ItemBarcode: t.r.ItemBarcode, From: from, To: to, RouteCode: from + "-" + to, CreatedAt: t.m.At})
-	if err != nil {
-		return err
-	}
-	ref, _ := json.Marshal(map[string]int64{"shipment_id": id})
-	return t.tx.Enqueue(t.ctx, ill.Message{ID: "shipment:" + strconv.FormatInt(id, 10), Type: ill.MsgShipment,
-		Actor: ill.SystemActor, RequestID: t.r.ID, At: t.m.At, Body: ref})
+	return t.decide(at, rule)
 }

@@ -23,6 +23,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -50,12 +51,21 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the tool; it returns the exit status (a -h is not a failure).
+// The ILL_* variables (config.Load) configure the system under test;
+// stdout receives the report, stderr progress and errors. SIGINT and
+// SIGTERM end the run early, still cleaning up.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "illbench:", err)
-		os.Exit(1)
+	if err := bench(ctx, args, stdout, stderr); err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(stderr, "illbench:", err)
+		return 1
 	}
+	return 0
 }
 
 type options struct {
@@ -64,7 +74,8 @@ type options struct {
 	keep                                                          bool
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// bench is the load tool; its error is what run prints.
+func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o options
 	fs := flag.NewFlagSet("illbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -91,6 +102,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.half < 0 {
 		o.half = max(o.n/10, 200)
 	}
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "illbench: "+format+"\n", a...) }
 	if o.pprof != "" {
 		go func() { logf("pprof: %v", http.ListenAndServe(o.pprof, nil)) }()
@@ -112,10 +127,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer func() { _, _ = st.DB.Exec("DROP DATABASE IF EXISTS `illbench_" + suffix + "`") }()
 	}
 	if _, err := demo.Load(ctx, st.DB, demo.Options{Books: o.books}); err != nil {
-		return err
-	}
-	cfg, err := config.Load()
-	if err != nil {
 		return err
 	}
 	cfg.MySQLDSN, cfg.AMQPURL, cfg.AMQPPrefix = dsn, o.amqpURL, "illbench-"+suffix+"."

@@ -15,10 +15,10 @@ func TestSmallRun(t *testing.T) {
 		t.Skip("drives lifecycles against MariaDB and RabbitMQ")
 	}
 	var out, errs bytes.Buffer
-	err := run(context.Background(), []string{"-n", "24", "-c", "8", "-books", "300", "-half", "8",
+	code := run(context.Background(), []string{"-n", "24", "-c", "8", "-books", "300", "-half", "8",
 		"-broker-n", "200", "-db-n", "100"}, &out, &errs)
-	if err != nil {
-		t.Fatalf("%v\n%s\n%s", err, out.String(), errs.String())
+	if code != 0 {
+		t.Fatalf("status %d\n%s\n%s", code, out.String(), errs.String())
 	}
 	rep := out.String()
 	for _, want := range []string{"N=24, concurrency C=8 (closed loop); 24 completed", "| submit → REQUESTED | 24 |",
@@ -31,9 +31,27 @@ func TestSmallRun(t *testing.T) {
 	}
 }
 
+// Flags and configuration are checked before anything is created.
 func TestFlags(t *testing.T) {
-	var out, errs bytes.Buffer
-	if err := run(context.Background(), []string{"-n", "0"}, &out, &errs); err == nil || !strings.Contains(err.Error(), "at least 1") {
-		t.Fatalf("-n 0: %v", err)
+	for _, c := range []struct {
+		args     []string
+		prefetch string // ILL_PREFETCH, "" for the default
+		code     int
+		errs     string
+	}{
+		{[]string{"-n", "0"}, "", 1, "illbench: -n, -c and -consumers must be at least 1\n"},
+		{[]string{"-x"}, "", 1, "flag provided but not defined: -x"},
+		{[]string{"-h"}, "", 0, "Usage of illbench:"},
+		{nil, "0", 1, "illbench: config: ILL_WORKERS, ILL_PREFETCH"},
+	} {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			if c.prefetch != "" {
+				t.Setenv("ILL_PREFETCH", c.prefetch)
+			}
+			var out, errs bytes.Buffer
+			if code := run(context.Background(), c.args, &out, &errs); code != c.code || !strings.HasPrefix(errs.String(), c.errs) {
+				t.Errorf("%v: status %d, stderr %q", c.args, code, errs.String())
+			}
+		})
 	}
 }

@@ -1,0 +1,289 @@
+package main
+
+// illctl key: the lifecycle of API keys and courier credentials (SPEC
+// 5.4). One namespace of owners: a member library's code, CENTRE (the
+// centre's admin keys) or COURIER (courier credentials). Every issue,
+// revocation and rotation writes an audit_log row naming the OS user who
+// ran illctl. Keys are printed once, when issued, and stored only hashed.
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/balis/illhub/config"
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/mysql"
+)
+
+const keyUsage = `usage:
+  illctl key list [OWNER]                 keys (id, owner, label, created, revoked); never the keys
+  illctl key issue OWNER [--label L]      a new key, printed once (same as library key / courier key)
+  illctl key revoke OWNER [--id N]        revoke OWNER's active keys, or only key N
+  illctl key revoke --demo                revoke every demo dataset credential (demo-key-*)
+  illctl key rotate OWNER [--label L]     issue a new key (printed once) and revoke OWNER's other keys
+  illctl key log [OWNER] [--limit N]      the audit log of these changes
+
+OWNER: a member library's code (e.g. THU), CENTRE for the centre's admin keys,
+or COURIER for courier credentials (POST /v1/courier/scans).
+A running producer refuses a revoked key within ILL_KEY_CACHE_TTL (2 s by default).
+`
+
+// newKey returns a random key with prefix (24 random bytes, URL-safe).
+func newKey(prefix string) (string, error) {
+	var b [24]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return prefix + base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// keyPrefix is the visible prefix of a new key of owner.
+func keyPrefix(owner string) string {
+	if owner == mysql.CourierOwner {
+		return "courier_"
+	}
+	return "ill_"
+}
+
+// actorNow is the audit actor: the OS user running illctl (and who used
+// sudo to become it), at the current time.
+func actorNow() mysql.Actor {
+	name := ""
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	if name == "" {
+		name = os.Getenv("USER")
+	}
+	if name == "" {
+		name = "uid " + strconv.Itoa(os.Getuid())
+	}
+	if su := os.Getenv("SUDO_USER"); su != "" && su != name {
+		name += " (sudo by " + su + ")"
+	}
+	return mysql.Actor{Name: name, At: time.Now()}
+}
+
+// keyOwner canonicalises an owner given on the command line. A library
+// code must be a member when mustExist (issuing); revoking and listing
+// also work for a library that was removed.
+func keyOwner(ctx context.Context, st *mysql.Store, arg string, mustExist bool) (string, error) {
+	code, err := ill.CanonicalCode("OWNER", arg)
+	if err != nil {
+		return "", err
+	}
+	if code == ill.CentreCode || code == mysql.CourierOwner || !mustExist {
+		return code, nil
+	}
+	if _, err := st.Library(ctx, code); err != nil {
+		return "", err
+	}
+	return code, nil
+}
+
+// issueKey issues, stores (audited) and returns a new key of owner.
+func issueKey(ctx context.Context, st *mysql.Store, owner, label string) (string, int64, error) {
+	key, err := newKey(keyPrefix(owner))
+	if err != nil {
+		return "", 0, err
+	}
+	id, err := st.IssueKey(ctx, mysql.KeyGrant{Owner: owner, Key: key, Label: label}, actorNow())
+	return key, id, err
+}
+
+func keyCmd(ctx context.Context, cfg config.Config, sub string, args []string, out, stderr io.Writer) error {
+	if sub == "" || sub == "help" {
+		fmt.Fprint(out, keyUsage)
+		if sub == "" && !(len(args) > 0 && (args[0] == "-h" || args[0] == "--help")) {
+			return fmt.Errorf("illctl key needs a subcommand")
+		}
+		return nil
+	}
+	st, err := open(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch sub {
+	case "list":
+		fs := flags("key list [OWNER]", "Lists keys: id, owner, kind, label, created, revoked. Keys themselves are never shown.\n", args, out)
+		pos, err := parseInterleaved(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if len(pos) > 1 {
+			fs.Usage()
+			return fmt.Errorf("key list takes at most one OWNER")
+		}
+		owner := ""
+		if len(pos) == 1 {
+			if owner, err = keyOwner(ctx, st, pos[0], false); err != nil {
+				return err
+			}
+		}
+		keys, err := st.Keys(ctx, owner)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tOWNER\tKIND\tLABEL\tCREATED\tREVOKED")
+		for _, k := range keys {
+			kind := "library"
+			switch {
+			case k.Owner == mysql.CourierOwner:
+				kind = "courier"
+			case k.Centre:
+				kind = "centre"
+			}
+			revoked := "-"
+			if k.RevokedAt.Valid {
+				revoked = shanghai(k.RevokedAt.Time)
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Owner, kind, k.Label, shanghai(k.CreatedAt), revoked)
+		}
+		return tw.Flush()
+	case "issue":
+		fs := flags("key issue OWNER [--label L]", "Issues a new key for OWNER. It is printed once and stored only as a hash.\n", args, out)
+		label := fs.String("label", "", "what (or whose system) the key is for")
+		pos, err := parseInterleaved(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 {
+			fs.Usage()
+			return fmt.Errorf("key issue needs OWNER")
+		}
+		owner, err := keyOwner(ctx, st, pos[0], true)
+		if err != nil {
+			return err
+		}
+		key, _, err := issueKey(ctx, st, owner, *label)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, key)
+		return nil
+	case "revoke":
+		fs := flags("key revoke OWNER [--id N] | key revoke --demo", "Revokes OWNER's active keys (or only key N, see `illctl key list OWNER`);\n"+
+			"--demo revokes every demo dataset credential. Running producers refuse them within ILL_KEY_CACHE_TTL.\n", args, out)
+		id := fs.Int64("id", 0, "revoke only key `N` (the ID shown by illctl key list)")
+		demoKeys := fs.Bool("demo", false, "revoke every active demo credential (demo-key-CODE, demo-key-CENTRE, demo-key-COURIER)")
+		pos, err := parseInterleaved(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if *demoKeys {
+			if len(pos) != 0 || *id != 0 {
+				fs.Usage()
+				return fmt.Errorf("key revoke --demo takes no OWNER and no --id")
+			}
+			creds, err := st.RevokeDemoKeys(ctx, actorNow())
+			if err != nil {
+				return err
+			}
+			for _, c := range creds {
+				fmt.Fprintf(out, "revoked demo key %d of %s\n", c.ID, c.Owner)
+			}
+			fmt.Fprintf(out, "%d demo credential(s) revoked\n", len(creds))
+			return nil
+		}
+		if len(pos) != 1 {
+			fs.Usage()
+			return fmt.Errorf("key revoke needs OWNER (a library code, CENTRE or COURIER) or --demo")
+		}
+		if *id < 0 {
+			return fmt.Errorf("key revoke: --id must be a key ID from `illctl key list`")
+		}
+		owner, err := keyOwner(ctx, st, pos[0], false)
+		if err != nil {
+			return err
+		}
+		ids, err := st.RevokeKeys(ctx, owner, *id, actorNow())
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			fmt.Fprintf(out, "%s has no active key: nothing revoked\n", owner)
+			return nil
+		}
+		fmt.Fprintf(out, "%s: revoked key %s\n", owner, joinInts(ids))
+		return nil
+	case "rotate":
+		fs := flags("key rotate OWNER [--label L]", "Issues a new key for OWNER (printed once, on standard output) and revokes OWNER's\n"+
+			"other active keys in the same transaction. Running producers refuse the old keys within ILL_KEY_CACHE_TTL.\n", args, out)
+		label := fs.String("label", "", "what (or whose system) the new key is for")
+		pos, err := parseInterleaved(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 {
+			fs.Usage()
+			return fmt.Errorf("key rotate needs OWNER")
+		}
+		owner, err := keyOwner(ctx, st, pos[0], true)
+		if err != nil {
+			return err
+		}
+		key, err := newKey(keyPrefix(owner))
+		if err != nil {
+			return err
+		}
+		id, revoked, err := st.RotateKey(ctx, mysql.KeyGrant{Owner: owner, Key: key, Label: *label}, actorNow())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, key)
+		msg := fmt.Sprintf("%s: new key %d; revoked key %s", owner, id, joinInts(revoked))
+		if len(revoked) == 0 {
+			msg = fmt.Sprintf("%s: new key %d; there was no other active key", owner, id)
+		}
+		fmt.Fprintln(stderr, msg) // stdout carries only the key, for scripts
+		return nil
+	case "log":
+		fs := flags("key log [OWNER] [--limit N]", "Shows the audit log of credential changes, newest first.\n", args, out)
+		limit := fs.Int("limit", 50, "at most this many rows")
+		pos, err := parseInterleaved(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		owner := ""
+		if len(pos) == 1 {
+			if owner, err = keyOwner(ctx, st, pos[0], false); err != nil {
+				return err
+			}
+		} else if len(pos) > 1 {
+			fs.Usage()
+			return fmt.Errorf("key log takes at most one OWNER")
+		}
+		rows, err := st.AuditLog(ctx, owner, *limit)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "AT\tACTOR\tACTION\tOWNER\tDETAIL")
+		for _, a := range rows {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", shanghai(a.At), a.Actor, a.Action, a.Library, a.Detail)
+		}
+		return tw.Flush()
+	}
+	return fmt.Errorf("unknown subcommand %q\n\n%s", sub, keyUsage)
+}
+
+func shanghai(t time.Time) string { return t.In(ill.Shanghai).Format("2006-01-02 15:04:05") }
+
+func joinInts(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,298 @@
+package mysql
+
+// Courier runs (table courier_runs): one run a day, closed at the
+// cut-off with a manifest snapshot; the libraries' courier stops (their
+// courier_days and courier_cutoff columns) and the per-route volume.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/balis/illhub/ill"
+	"github.com/jmoiron/sqlx"
+)
+
+// CourierStopRow is a library's courier settings.
+type CourierStopRow struct {
+	Code   string `db:"code"`
+	NameZH string `db:"name_zh"`
+	Cutoff string `db:"courier_cutoff"`
+	Days   string `db:"courier_days"`
+}
+
+// courierStopsSQL reads the courier settings of libraries (an IN list,
+// expanded by sqlx.In). Locks: none.
+const courierStopsSQL = `SELECT code, name_zh, courier_cutoff, courier_days FROM libraries WHERE code IN (?)`
+
+// CourierStops reads the courier settings of the given libraries (from the
+// Directory when attached).
+func (t *Tx) CourierStops(ctx context.Context, codes ...string) (map[string]CourierStopRow, error) {
+	out := map[string]CourierStopRow{}
+	if len(codes) == 0 {
+		return out, nil
+	}
+	if t.dir != nil {
+		cached := true
+		for _, c := range codes {
+			l, ok, err := t.dir.library(ctx, c)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				cached = false
+				break
+			}
+			out[c] = CourierStopRow{Code: l.Code, NameZH: l.NameZH, Cutoff: l.CourierCutoff, Days: l.CourierDays}
+		}
+		if cached {
+			return out, nil
+		}
+		clear(out)
+	}
+	q, args, err := sqlx.In(courierStopsSQL, codes)
+	if err != nil {
+		return nil, err
+	}
+	var rows []CourierStopRow
+	if err := t.tx.SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.Code] = r
+	}
+	return out, nil
+}
+
+// setCourierDaysSQL sets a library's courier days and, unless the cut-off
+// given is empty, its cut-off. Locks: the library row, for the statement only
+// (autocommit).
+const setCourierDaysSQL = `UPDATE libraries SET courier_days = ?,
+	courier_cutoff = IF(? = '', courier_cutoff, ?) WHERE code = ?`
+
+// SetCourierDays sets a library's courier days and (when not "") cut-off.
+func (s *Store) SetCourierDays(ctx context.Context, code string, days ill.CourierDays, cutoff string) error {
+	defer s.dir.Forget()
+	res, err := s.DB.ExecContext(ctx, setCourierDaysSQL, days.String(), cutoff, cutoff, code)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := s.Library(ctx, code); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// allCutoffsSQL lists the distinct cut-offs. Locks: none.
+const allCutoffsSQL = `SELECT DISTINCT courier_cutoff FROM libraries`
+
+// AllCutoffs lists the distinct cut-offs of every library.
+func (t *Tx) AllCutoffs(ctx context.Context) ([]string, error) {
+	var out []string
+	err := t.tx.SelectContext(ctx, &out, allCutoffsSQL)
+	return out, err
+}
+
+// CourierRun is one day's run.
+type CourierRun struct {
+	ID        int64          `db:"id" json:"run_id"`
+	RunDate   time.Time      `db:"run_date" json:"-"`
+	Status    string         `db:"status" json:"status"`
+	ClosedAt  sql.NullTime   `db:"closed_at" json:"-"`
+	Shipments int            `db:"shipments" json:"shipments"`
+	Manifest  sql.NullString `db:"manifest" json:"-"`
+}
+
+// Date is the run's Asia/Shanghai day.
+func (r CourierRun) Date() ill.Date {
+	return ill.Date{Year: r.RunDate.Year(), Month: r.RunDate.Month(), Day: r.RunDate.Day()}
+}
+
+// createRunSQL creates a day's open run unless it exists
+// (uq_courier_runs_date); runForDaySQL then reads it. Locks: createRunSQL
+// the new row (or a shared lock on the existing one); runForDaySQL a
+// shared lock on the run row (LOCK IN SHARE MODE) until commit, which
+// keeps the cut-off job (claimRunsToCloseSQL) from closing it meanwhile.
+const (
+	createRunSQL = `INSERT IGNORE INTO courier_runs (run_date, status, created_at) VALUES (?, 'open', ?)`
+	runForDaySQL = `SELECT id, run_date, status, closed_at, shipments, NULL AS manifest
+	FROM courier_runs WHERE run_date = ? LOCK IN SHARE MODE`
+)
+
+// RunForDay returns day's run, creating it, with a shared lock: the run
+// cannot be closed before this transaction commits (the courier-cutoff job
+// takes the exclusive lock), so a shipment assigned to an open run is on
+// its manifest.
+func (t *Tx) RunForDay(ctx context.Context, day ill.Date, now time.Time) (*CourierRun, error) {
+	// Queued: the INSERT travels with the SELECT below (txConn).
+	t.tx.later(createRunSQL, day.String(), now.UTC())
+	var r CourierRun
+	err := t.tx.GetContext(ctx, &r, runForDaySQL, day.String())
+	return &r, err
+}
+
+// lenderCallNumberSQL reads the call number of the lender's copy of a
+// shipment's record (available copies first). Locks: none (plain read:
+// the request row is not locked, see AssignToRun).
+const lenderCallNumberSQL = `SELECT h.call_number FROM shipments s
+	JOIN requests r ON r.id = s.request_id
+	JOIN holdings h ON h.library_code = r.lender AND h.record_id = r.record_id
+	WHERE s.id = ? ORDER BY h.available DESC, h.local_id LIMIT 1`
+
+// assignToRunSQL puts an unassigned shipment on a run. Locks: the
+// shipment row, already held (lockCourierShipmentSQL).
+const assignToRunSQL = `UPDATE shipments SET run_id = ?, run_date = ?, call_number = ?
+	WHERE id = ? AND run_id IS NULL`
+
+// AssignToRun puts a shipment on a run and copies the lender's call
+// number (for the manifest). The caller holds the shipment's row lock
+// (ClaimCourierShipment) and has seen it unassigned; the UPDATE is queued
+// (it travels with the COMMIT). The call number is read first with a plain
+// (non-locking) read, so the request row is not locked here: the requests
+// consumer locks request then shipment, never the reverse.
+func (t *Tx) AssignToRun(ctx context.Context, shipmentID int64, run *CourierRun) error {
+	var call []string
+	if err := t.tx.SelectContext(ctx, &call, lenderCallNumberSQL, shipmentID); err != nil {
+		return err
+	}
+	cn := ""
+	if len(call) > 0 {
+		cn = call[0]
+	}
+	t.tx.later(assignToRunSQL, run.ID, run.Date().String(), cn, shipmentID)
+	return nil
+}
+
+// claimRunsToCloseSQL claims open runs of a day or earlier. Locks: the
+// runs returned, exclusively, until commit; SKIP LOCKED leaves out runs
+// another transaction holds (another scheduler instance closing them, or
+// a consumer assigning a shipment with runForDaySQL's shared lock), to be
+// closed on a later pass.
+const claimRunsToCloseSQL = `SELECT id, run_date, status, closed_at, shipments, NULL AS manifest
+	FROM courier_runs WHERE status = 'open' AND run_date <= ? ORDER BY run_date LIMIT 50 FOR UPDATE SKIP LOCKED`
+
+// ClaimRunsToClose locks open runs of day today or earlier (SKIP LOCKED:
+// another scheduler instance closing one is left alone).
+func (t *Tx) ClaimRunsToClose(ctx context.Context, today ill.Date) ([]CourierRun, error) {
+	var rs []CourierRun
+	err := t.tx.SelectContext(ctx, &rs, claimRunsToCloseSQL, today.String())
+	return rs, err
+}
+
+// closeRunSQL closes a run with its manifest. Locks: the run row, already
+// held (claimRunsToCloseSQL).
+const closeRunSQL = `UPDATE courier_runs SET status = 'closed', closed_at = ?, shipments = ?, manifest = ?
+	WHERE id = ?`
+
+// CloseRun marks a run closed with its manifest snapshot.
+func (t *Tx) CloseRun(ctx context.Context, id int64, at time.Time, shipments int, manifest []byte) error {
+	_, err := t.tx.ExecContext(ctx, closeRunSQL, at.UTC(), shipments, string(manifest), id)
+	return err
+}
+
+// ManifestItem is one shipment as a manifest lists it.
+type ManifestItem struct {
+	ShipmentID  int64  `db:"id" json:"shipment_id"`
+	RequestID   string `db:"request_id" json:"request_id"`
+	Direction   string `db:"direction" json:"direction"`
+	ItemBarcode string `db:"item_barcode" json:"item_barcode"`
+	CallNumber  string `db:"call_number" json:"call_number"`
+	Title       string `db:"title" json:"title"`
+	From        string `db:"from_lib" json:"from"`
+	To          string `db:"to_lib" json:"to"`
+	FromName    string `db:"from_name" json:"from_name"`
+	ToName      string `db:"to_name" json:"to_name"`
+	RouteCode   string `db:"route_code" json:"route_code"`
+	Status      string `db:"status" json:"status"`
+}
+
+// manifestSQL lists the shipments on a run with titles and library names.
+// Locks: none.
+const manifestSQL = `SELECT s.id, s.request_id, s.direction, s.item_barcode, s.call_number, COALESCE(r.title, '') AS title,
+	s.from_lib, s.to_lib, COALESCE(lf.name_zh, '') AS from_name, COALESCE(lt.name_zh, '') AS to_name, s.route_code, s.status
+	FROM shipments s
+	LEFT JOIN requests r ON r.id = s.request_id
+	LEFT JOIN libraries lf ON lf.code = s.from_lib
+	LEFT JOIN libraries lt ON lt.code = s.to_lib
+	WHERE s.run_id = ? ORDER BY s.id`
+
+func manifestItems(ctx context.Context, q sqlx.QueryerContext, runID int64) ([]ManifestItem, error) {
+	var items []ManifestItem
+	err := sqlx.SelectContext(ctx, q, &items, manifestSQL, runID)
+	return items, err
+}
+
+// ManifestItems lists the shipments on a run (inside the transaction).
+func (t *Tx) ManifestItems(ctx context.Context, runID int64) ([]ManifestItem, error) {
+	return manifestItems(ctx, t.tx, runID)
+}
+
+// ManifestItems lists the shipments on a run.
+func (s *Store) ManifestItems(ctx context.Context, runID int64) ([]ManifestItem, error) {
+	return manifestItems(ctx, s.DB, runID)
+}
+
+// courierRunSQL reads a run with its manifest snapshot. Locks: none.
+const courierRunSQL = `SELECT id, run_date, status, closed_at, shipments, manifest FROM courier_runs WHERE id = ?`
+
+// CourierRunByID reads a run (with its manifest snapshot).
+func (s *Store) CourierRunByID(ctx context.Context, id int64) (*CourierRun, error) {
+	var r CourierRun
+	err := s.DB.GetContext(ctx, &r, courierRunSQL, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("courier run", fmt.Sprint(id))
+	}
+	return &r, err
+}
+
+// RunSummary is a run in GET /v1/courier/runs.
+type RunSummary struct {
+	CourierRun
+	Items int `db:"items"`
+}
+
+// courierRunsSQL lists the runs between two days with their number of
+// shipments touching a library ("": all). Locks: none.
+const courierRunsSQL = `SELECT c.id, c.run_date, c.status, c.closed_at, c.shipments, NULL AS manifest,
+	(SELECT COUNT(*) FROM shipments s WHERE s.run_id = c.id AND (? = '' OR s.from_lib = ? OR s.to_lib = ?)) AS items
+	FROM courier_runs c WHERE c.run_date BETWEEN ? AND ? ORDER BY c.run_date DESC LIMIT 400`
+
+// CourierRuns lists runs between two days (inclusive), newest first, with
+// the number of shipments on each (only those touching library, unless
+// library is "").
+func (s *Store) CourierRuns(ctx context.Context, from, to ill.Date, library string) ([]RunSummary, error) {
+	var out []RunSummary
+	err := s.DB.SelectContext(ctx, &out, courierRunsSQL, library, library, library, from.String(), to.String())
+	return out, err
+}
+
+// RouteVolume is one route's shipments on a day's run.
+type RouteVolume struct {
+	RouteCode  string `db:"route_code" json:"route_code"`
+	From       string `db:"from_lib" json:"from"`
+	To         string `db:"to_lib" json:"to"`
+	Forward    int    `db:"forward" json:"forward"`
+	Return     int    `db:"returns" json:"return"`
+	Total      int    `db:"total" json:"total"`
+	Delivered  int    `db:"delivered" json:"delivered"`
+	Exceptions int    `db:"exceptions" json:"exceptions"`
+}
+
+// courierVolumeSQL counts a day's shipments per route, touching a library
+// ("": all). Locks: none.
+const courierVolumeSQL = `SELECT route_code, from_lib, to_lib,
+	SUM(direction = 'forward') AS forward, SUM(direction = 'return') AS returns, COUNT(*) AS total,
+	SUM(status = 'delivered') AS delivered, SUM(status = 'exception') AS exceptions
+	FROM shipments WHERE run_date = ? AND (? = '' OR from_lib = ? OR to_lib = ?)
+	GROUP BY route_code, from_lib, to_lib ORDER BY route_code`
+
+// CourierVolume is the volume per route of day's run.
+func (s *Store) CourierVolume(ctx context.Context, day ill.Date, library string) ([]RouteVolume, error) {
+	var out []RouteVolume
+	err := s.DB.SelectContext(ctx, &out, courierVolumeSQL, day.String(), library, library, library)
+	return out, err
+}

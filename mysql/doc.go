@@ -1,0 +1,101 @@
+// Package mysql is illhub's storage adapter for MySQL 8 and MariaDB 10.11+.
+//
+// The repository owns the transaction: callers pass a closure to InTx, which
+// runs it in one transaction and retries the whole closure on deadlock (1213)
+// and lock wait timeout (1205) with bounded backoff. Inbox, state changes,
+// events and outbox rows are written through the same *Tx, so they commit or
+// roll back together.
+//
+// # Statements and locks
+//
+// Every statement is a package-level constant named for what it does
+// (claimRequestSQL, purgeInboxSQL), next to the method that runs it, with
+// a comment saying what it reads or writes and what it locks. Where a
+// statement is completed in code (an IN list expanded by sqlx.In, a
+// condition that applies only when a filter is given, a column chosen from
+// an allow-list), the fixed parts are constants and the conditions built
+// in code carry their values as ? arguments; %s in a constant marks where
+// a built part goes (fmt.Sprintf).
+//
+// The lock comments assume the isolation the statement runs at:
+//
+//   - Statements run through a Tx (the methods on Tx, and the Store
+//     methods that open one with InTx, such as RelayOutbox or Rollup) run
+//     at READ COMMITTED (txConn): a plain read takes no locks and sees
+//     what committed before it ran; FOR UPDATE and writes lock the rows
+//     they match until commit, with no gap locks except where an INSERT
+//     checks a unique key. On a duplicate key INSERT IGNORE takes a shared
+//     lock on the existing row and INSERT ... ON DUPLICATE KEY UPDATE an
+//     exclusive one: a record lock for a primary key, a next-key lock (gap
+//     included) for a unique secondary key.
+//   - Statements run on Store.DB directly run on their own (autocommit)
+//     at the server's default isolation (REPEATABLE READ): a plain read
+//     takes no locks, a write holds its row and gap locks for the
+//     statement only. The credential changes (keys.go) run in short
+//     transactions of their own at that isolation.
+//
+// # Files
+//
+// Files are named for what they store, not for who calls them:
+//
+//   - doc.go: this comment.
+//   - store.go: the Store, opening it (session settings of the DSN).
+//   - tx.go: InTx and Group, the transactions and their retries.
+//   - txconn.go: txConn, a transaction's connection, which queues writes
+//     into the round trip of the next statement.
+//   - errors.go: not_found, unavailable and retryable errors.
+//   - values.go: column value conversions and multi-row statements.
+//   - migrations.go: Migrate, schema.sql and the numbered migrations
+//     (schema_migrations).
+//   - inbox.go: messages applied, per handler (inbox).
+//   - outbox.go: follow-on messages and their relay (outbox).
+//   - requests.go: the requests aggregate as the consumers lock and write
+//     it: requests, rota, events.
+//   - requests_read.go: reads of requests outside a transaction: the
+//     history list, the console's queues and pull slip, missed deadlines,
+//     the sweeps' paging, counts.
+//   - sched.go: the scheduler's claims of due requests (per state and due-date
+//     window, with the 'no such notice yet' anti-join), the notices they have,
+//     set-based state changes and timeline lines, batched notices and the
+//     daily roll-up (stats_daily).
+//   - readers.go: readers and their portal PINs (patrons).
+//   - staff.go: console accounts (staff_users).
+//   - sessions.go: web sessions (web_sessions).
+//   - notices.go: notices to readers and libraries (notices).
+//   - shipments.go: courier movements of items and their scans
+//     (shipments, courier_scans).
+//   - courier_runs.go: daily courier runs and their manifests
+//     (courier_runs), the libraries' courier stops.
+//   - courier_manifest.go: a run's manifest grouped by stop (no SQL).
+//   - review.go: the staff review list (courier_review).
+//   - returns.go: a loan's return facts (return_checks).
+//   - violations.go: overdue, damage and loss records (violations).
+//   - libraries.go: member libraries and their closures (libraries,
+//     closures).
+//   - directory.go: the Directory, libraries and closures served from
+//     memory.
+//   - reloading.go: a value reloaded from the database every TTL (the
+//     calendar, the directory).
+//   - calendar.go: the national calendar (calendar_years, calendar_days).
+//   - keys.go: API keys and courier credentials (api_keys, courier_keys).
+//   - audit.go: administrative actions (audit_log).
+//   - catalog.go: union catalogue records as read for a citation or a
+//     record page (records).
+//   - holdings.go: members' holdings, their import and the matching
+//     conflicts (holdings, records, catalog_conflicts).
+//   - lenders.go: a record's lenders and their 90-day lending history, as
+//     routing ranks them (holdings, rota, requests).
+//   - search.go: the catalogue search (record_search, record_terms).
+//   - search_index.go: maintaining and rebuilding the search index
+//     (record_search, record_terms).
+//   - iso18626.go: members' ISO 18626 registration and the messages
+//     exchanged (iso18626_messages).
+//   - locks.go: server-wide named locks (GET_LOCK).
+//   - reports.go: report queries (stats_daily, live figures).
+//   - benchmark.go: the load tool's database-only ceiling transaction.
+//
+// Tests sit beside what they test: holdings_test.go, search_test.go,
+// notices_test.go, tx_test.go (Group and queued writes), directory_test.go,
+// reloading_test.go, migrations_test.go; doc_test.go keeps this map true
+// and every statement a named constant.
+package mysql

@@ -1,0 +1,69 @@
+package mysql
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net"
+	"syscall"
+
+	"github.com/balis/illhub/ill"
+	gomysql "github.com/go-sql-driver/mysql"
+)
+
+// ErrNotFound is returned (wrapped in *ill.Error) when a row does not exist.
+var ErrNotFound = errors.New("not found")
+
+func notFound(what, id string) error {
+	return &ill.Error{Code: ill.CodeNotFound, Message: fmt.Sprintf("%s %q not found", what, id)}
+}
+
+// IsUnavailable reports whether err means the database cannot be reached
+// (connection refused or lost, server gone away), as opposed to a query
+// that failed.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return false // a slow or abandoned query, not a lost server
+	}
+	var oe *net.OpError
+	var me *gomysql.MySQLError
+	if errors.As(err, &me) {
+		// too many connections, server shutdown in progress
+		return me.Number == 1040 || me.Number == 1053
+	}
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, gomysql.ErrInvalidConn) ||
+		errors.As(err, &oe) || errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// Classify turns database connectivity failures into *ill.Error with code
+// unavailable (HTTP 503; consumers hold the delivery and retry instead of
+// spending its attempts); other errors pass unchanged.
+func Classify(err error) error {
+	if err == nil || !IsUnavailable(err) {
+		return err
+	}
+	var e *ill.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return &ill.Error{Code: ill.CodeUnavailable, Message: "database unavailable: " + err.Error()}
+}
+
+// Retryable reports whether err is a deadlock, lock wait timeout or lost
+// connection, after which the whole transaction may be retried.
+func Retryable(err error) bool {
+	var me *gomysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1213 || me.Number == 1205
+	}
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, gomysql.ErrInvalidConn)
+}
+
+func isDuplicate(err error) bool {
+	var me *gomysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1062
+}

@@ -1,0 +1,94 @@
+package mysql
+
+// Readers (table patrons): the patrons a library vouches for with each
+// submit, and their portal PINs.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/balis/illhub/ill"
+)
+
+// upsertPatronSQL registers or updates the reader a library vouches for. The
+// INSERT ... ON DUPLICATE KEY UPDATE takes an exclusive lock on the patron
+// row (by primary key, new or existing) that is held until commit:
+// concurrent submits for one reader queue here, which is what makes the R3
+// count (countActiveSQL) race-free.
+const upsertPatronSQL = `INSERT INTO patrons (library_code, patron_id, name, email, deposit_paid, updated_at)
+VALUES (?, ?, ?, ?, ?, ?)
+ON DUPLICATE KEY UPDATE name = VALUES(name), email = VALUES(email),
+	deposit_paid = VALUES(deposit_paid), updated_at = VALUES(updated_at)`
+
+// LockPatron registers/updates the patron and holds its row lock until the
+// transaction ends.
+func (t *Tx) LockPatron(ctx context.Context, library string, p ill.Patron, at time.Time) error {
+	_, err := t.tx.ExecContext(ctx, upsertPatronSQL, library, p.ID, p.Name, p.Email, p.DepositPaid, at.UTC())
+	return err
+}
+
+// patronSQL reads a registered reader. Locks: none (plain read).
+const patronSQL = `SELECT patron_id, name, email, deposit_paid FROM patrons
+	WHERE library_code = ? AND patron_id = ?`
+
+// Patron reads a registered reader.
+func (t *Tx) Patron(ctx context.Context, library, id string) (ill.Patron, error) {
+	var p struct {
+		ID          string `db:"patron_id"`
+		Name        string `db:"name"`
+		Email       string `db:"email"`
+		DepositPaid bool   `db:"deposit_paid"`
+	}
+	err := t.tx.GetContext(ctx, &p, patronSQL, library, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ill.Patron{ID: id}, nil
+	}
+	return ill.Patron{ID: p.ID, Name: p.Name, Email: p.Email, DepositPaid: p.DepositPaid}, err
+}
+
+// Reader is a registered reader as the portal sees it.
+type Reader struct {
+	Library     string `db:"library_code"`
+	ID          string `db:"patron_id"`
+	Name        string `db:"name"`
+	Email       string `db:"email"`
+	DepositPaid bool   `db:"deposit_paid"`
+	PINHash     string `db:"pin_hash"`
+}
+
+// Patron returns the reader as a submit body's patron (the library
+// vouches for it again with every submit).
+func (r Reader) Patron() ill.Patron {
+	return ill.Patron{ID: r.ID, Name: r.Name, Email: r.Email, DepositPaid: r.DepositPaid}
+}
+
+// putReaderSQL registers or updates a reader; an empty pin_hash keeps the
+// stored one. Locks: the patrons row (by primary key), for the statement
+// only (autocommit); a submit for the same reader waits for it.
+const putReaderSQL = `INSERT INTO patrons (library_code, patron_id, name, email, deposit_paid, pin_hash, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?)
+	ON DUPLICATE KEY UPDATE name = VALUES(name), email = VALUES(email), deposit_paid = VALUES(deposit_paid),
+	pin_hash = IF(VALUES(pin_hash) = '', pin_hash, VALUES(pin_hash)), updated_at = VALUES(updated_at)`
+
+// PutReader registers or updates a reader with a PIN hash (POST
+// /v1/readers, illctl reader add). An empty pinHash keeps the current PIN.
+func (s *Store) PutReader(ctx context.Context, r Reader, at time.Time) error {
+	_, err := s.DB.ExecContext(ctx, putReaderSQL, r.Library, r.ID, r.Name, r.Email, r.DepositPaid, r.PINHash, at.UTC())
+	return err
+}
+
+// readerSQL reads a reader with its PIN hash. Locks: none.
+const readerSQL = `SELECT library_code, patron_id, name, email, deposit_paid, pin_hash
+	FROM patrons WHERE library_code = ? AND patron_id = ?`
+
+// Reader reads one reader; not_found when the library never registered it.
+func (s *Store) Reader(ctx context.Context, library, id string) (Reader, error) {
+	var r Reader
+	err := s.DB.GetContext(ctx, &r, readerSQL, library, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, notFound("reader", id)
+	}
+	return r, err
+}

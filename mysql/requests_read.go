@@ -1,0 +1,385 @@
+package mysql
+
+// Reads of the requests aggregate outside a transaction (the API, the
+// console, metrics, the scheduler's paging): each statement is a plain
+// read on its own and takes no locks.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/balis/illhub/ill"
+	"github.com/jmoiron/sqlx"
+)
+
+// eventsSQL reads a request's timeline in order. Locks: none.
+const eventsSQL = `SELECT at, actor, action, from_state, to_state, note FROM events
+	WHERE request_id = ? ORDER BY id`
+
+// GetRequest reads a request with its rota and timeline (no locks).
+func (s *Store) GetRequest(ctx context.Context, id string) (*ill.Request, error) {
+	r, err := s.RequestForAccess(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var evs []struct {
+		At     time.Time `db:"at"`
+		Actor  string    `db:"actor"`
+		Action string    `db:"action"`
+		From   string    `db:"from_state"`
+		To     string    `db:"to_state"`
+		Note   string    `db:"note"`
+	}
+	if err := s.DB.SelectContext(ctx, &evs, eventsSQL, id); err != nil {
+		return nil, err
+	}
+	for _, e := range evs {
+		r.Events = append(r.Events, ill.Event{At: e.At, Actor: e.Actor, Action: ill.Action(e.Action),
+			From: ill.State(e.From), To: ill.State(e.To), Note: e.Note})
+	}
+	return r, nil
+}
+
+// requestIDByClientSQL finds a request and its state by the borrower's
+// own id (uq_requests_client). Locks: none.
+const requestIDByClientSQL = `SELECT id, state FROM requests WHERE borrower = ? AND client_request_id = ?`
+
+// RequestIDByClientID finds a submitted request by the borrower's own id.
+func (s *Store) RequestIDByClientID(ctx context.Context, borrower, clientID string) (string, ill.State, error) {
+	var row struct {
+		ID    string `db:"id"`
+		State string `db:"state"`
+	}
+	err := s.DB.GetContext(ctx, &row, requestIDByClientSQL, borrower, clientID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", nil
+	}
+	return row.ID, ill.State(row.State), err
+}
+
+// MaxListIDs bounds ListFilter.IDs (GET /v1/requests?ids=).
+const MaxListIDs = 100
+
+// ListFilter is the history query of R13 / GET /v1/requests.
+type ListFilter struct {
+	Caller   string // library code of the caller
+	Centre   bool   // centre keys see every request
+	PatronID string
+	State    ill.State
+	From, To *ill.Date // Asia/Shanghai dates, inclusive
+	Q        string    // words that must all occur in the title
+	// IDs, when not empty, restricts the list to these requests (at most
+	// MaxListIDs; those the caller may not see are simply absent): a
+	// member system refreshes the states of many requests in one call.
+	IDs     []string
+	Page    int
+	PerPage int
+}
+
+// listRequestsSQL and countRequestsSQL are the history list and its total,
+// each followed by the conditions ListRequests builds (every value a ?
+// argument), and for the list by listRequestsOrderSQL. callerPartySQL is
+// the condition "the caller is the borrower or a lender the rota asked".
+// Locks: none.
+const (
+	listRequestsSQL      = `SELECT ` + requestColumns + ` FROM requests q WHERE `
+	listRequestsOrderSQL = `
+	ORDER BY q.submitted_at DESC, q.id DESC LIMIT ? OFFSET ?`
+	countRequestsSQL = `SELECT COUNT(*) FROM requests q WHERE `
+	callerPartySQL   = `(q.borrower = ? OR q.id IN (SELECT request_id FROM rota
+	WHERE library_code = ? AND outcome NOT IN ('pending','skipped')))`
+)
+
+// rotasSQL reads the rotas of several requests (an IN list, expanded by
+// sqlx.In). Locks: none.
+const rotasSQL = `SELECT request_id, rank_no, library_code, outcome, reasons FROM rota
+	WHERE request_id IN (?) ORDER BY request_id, rank_no`
+
+// ListRequests returns the requests the caller is a party to, newest first,
+// with the total count. A patron filter applies to the caller's own readers
+// only: another library filtering by your reader's id gets nothing.
+func (s *Store) ListRequests(ctx context.Context, f ListFilter) ([]*ill.Request, int, error) {
+	var where []string
+	var args []any
+	if !f.Centre {
+		if f.PatronID != "" {
+			where = append(where, "q.borrower = ?")
+			args = append(args, f.Caller)
+		} else {
+			where = append(where, callerPartySQL)
+			args = append(args, f.Caller, f.Caller)
+		}
+	}
+	if f.PatronID != "" {
+		where = append(where, "q.patron_id = ?")
+		args = append(args, f.PatronID)
+	}
+	if f.State != "" {
+		where = append(where, "q.state = ?")
+		args = append(args, string(f.State))
+	}
+	if f.From != nil {
+		where = append(where, "q.submitted_at >= ?")
+		args = append(args, f.From.Start().UTC())
+	}
+	if f.To != nil {
+		where = append(where, "q.submitted_at < ?")
+		args = append(args, f.To.AddDays(1).Start().UTC())
+	}
+	for _, w := range strings.Fields(f.Q) {
+		where = append(where, "q.title LIKE ?")
+		args = append(args, "%"+escapeLike(w)+"%")
+	}
+	if len(f.IDs) > 0 {
+		where = append(where, "q.id IN (?"+strings.Repeat(", ?", len(f.IDs)-1)+")")
+		for _, id := range f.IDs {
+			args = append(args, id)
+		}
+	}
+	cond := "1=1"
+	if len(where) > 0 {
+		cond = strings.Join(where, " AND ")
+	}
+	var rows []requestRow
+	if err := s.DB.SelectContext(ctx, &rows, listRequestsSQL+cond+listRequestsOrderSQL, append(slices.Clip(args), f.PerPage, (f.Page-1)*f.PerPage)...); err != nil {
+		return nil, 0, err
+	}
+	// A page that is not full is the last one: the total follows without
+	// counting (a member system's refresh by ids is one query, not two).
+	total := (f.Page-1)*f.PerPage + len(rows)
+	if len(rows) == f.PerPage || (len(rows) == 0 && f.Page > 1) {
+		if err := s.DB.GetContext(ctx, &total, countRequestsSQL+cond, args...); err != nil {
+			return nil, 0, err
+		}
+	}
+	out := make([]*ill.Request, len(rows))
+	byID := make(map[string]*ill.Request, len(rows))
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+		byID[r.ID], ids[i] = out[i], r.ID
+	}
+	if len(ids) > 0 { // every listed request's rota in one query
+		q, args, err := sqlx.In(rotasSQL, ids)
+		if err != nil {
+			return nil, 0, err
+		}
+		var rr []struct {
+			RequestID string `db:"request_id"`
+			rotaRow
+		}
+		if err := s.DB.SelectContext(ctx, &rr, q, args...); err != nil {
+			return nil, 0, err
+		}
+		for _, r := range rr {
+			req := byID[r.RequestID]
+			req.Rota = append(req.Rota, r.rotaRow.entry())
+		}
+	}
+	return out, total, nil
+}
+
+// RequestForAccess loads what the API needs to authorise a read or an
+// action: the request and its rota (no events).
+func (s *Store) RequestForAccess(ctx context.Context, id string) (*ill.Request, error) {
+	r, err := s.requestOnly(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	r.Rota, err = loadRota(ctx, s.DB, id)
+	return r, err
+}
+
+// RequestForAction loads what the API needs to check an action by library
+// (centre: a centre key): the request, and its rota only when the caller
+// is neither its borrower, its current lender nor the centre, the one case
+// where the rota decides whether the caller may see it (ill.VisibleTo).
+// One query for the parties' own actions.
+func (s *Store) RequestForAction(ctx context.Context, id, library string, centre bool) (*ill.Request, error) {
+	r, err := s.requestOnly(ctx, id)
+	if err != nil || centre || library == r.Borrower || (r.Lender != "" && library == r.Lender) {
+		return r, err
+	}
+	r.Rota, err = loadRota(ctx, s.DB, id)
+	return r, err
+}
+
+// requestSQL reads one request row. Locks: none.
+const requestSQL = `SELECT ` + requestColumns + ` FROM requests WHERE id = ?`
+
+func (s *Store) requestOnly(ctx context.Context, id string) (*ill.Request, error) {
+	var row requestRow
+	if err := s.DB.GetContext(ctx, &row, requestSQL, id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound("request", id)
+		}
+		return nil, err
+	}
+	return row.domain(), nil
+}
+
+// Due is a request whose deadline has passed.
+type Due struct {
+	ID       string    `db:"id"`
+	Deadline time.Time `db:"deadline"`
+}
+
+// dueColumns are the deadline columns a sweep may name (never user input).
+var dueColumns = map[string]bool{"respond_by": true, "ship_by": true, "due_at": true}
+
+// dueRequestsSQL pages through the requests in a state whose deadline
+// column (%[1]s, one of dueColumns) is before a time, by id. Locks: none
+// (the action applied to each row locks it and checks again).
+const dueRequestsSQL = `SELECT id, %[1]s AS deadline FROM requests
+	WHERE state = ? AND %[1]s < ? AND id > ? ORDER BY id LIMIT ?`
+
+// DueRequests pages through requests in state whose deadline column is
+// before now, ordered by id after the given id. Plain reads: the action
+// applied to each takes the row lock and re-checks.
+func (s *Store) DueRequests(ctx context.Context, state ill.State, column string, now time.Time, after string, limit int) ([]Due, error) {
+	if !dueColumns[column] {
+		return nil, errors.New("mysql: unknown deadline column " + column)
+	}
+	var out []Due
+	err := s.DB.SelectContext(ctx, &out, fmt.Sprintf(dueRequestsSQL, column), string(state), now.UTC(), after, limit)
+	return out, err
+}
+
+// countByStateSQL counts requests per state. Locks: none.
+const countByStateSQL = `SELECT state, COUNT(*) AS n FROM requests GROUP BY state`
+
+// CountByState counts requests per state (metrics).
+func (s *Store) CountByState(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		State string `db:"state"`
+		N     int    `db:"n"`
+	}
+	if err := s.DB.SelectContext(ctx, &rows, countByStateSQL); err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.State] = r.N
+	}
+	return out, nil
+}
+
+// Queue is a console work queue: requests in some states where the
+// library is the current lender (Side "lender") or the borrower.
+type Queue struct {
+	Key    string
+	Side   string // lender or borrower
+	States []ill.State
+	Order  string // column the queue is sorted by (ascending, nulls last)
+}
+
+// queueOrders are the columns a queue may sort by (never user input).
+var queueOrders = map[string]bool{"respond_by": true, "ship_by": true, "due_at": true, "updated_at": true, "submitted_at": true}
+
+// countQueueSQL and queueSQL are a console queue's total and page: %[1]s
+// is the condition QueueRequests builds (states as an IN list expanded by
+// sqlx.In, the library as a ? argument), %[2]s the sort column (one of
+// queueOrders). Locks: none.
+const (
+	countQueueSQL = `SELECT COUNT(*) FROM requests WHERE %[1]s`
+	queueSQL      = `SELECT ` + requestColumns + ` FROM requests WHERE %[1]s
+	ORDER BY %[2]s IS NULL, %[2]s, id LIMIT ?`
+)
+
+// QueueRequests lists a queue's requests for library (every library's when
+// library is ""), at most limit, with the total.
+func (s *Store) QueueRequests(ctx context.Context, q Queue, library string, limit int) ([]*ill.Request, int, error) {
+	if !queueOrders[q.Order] || (q.Side != "lender" && q.Side != "borrower") {
+		return nil, 0, errors.New("mysql: bad queue " + q.Key)
+	}
+	cond := "state IN (?)"
+	args := []any{q.States}
+	if library != "" {
+		cond += " AND " + q.Side + " = ?"
+		args = append(args, library)
+	}
+	query, qargs, err := sqlx.In(fmt.Sprintf(countQueueSQL, cond), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	var total int
+	if err := s.DB.GetContext(ctx, &total, query, qargs...); err != nil {
+		return nil, 0, err
+	}
+	query, qargs, err = sqlx.In(fmt.Sprintf(queueSQL, cond, q.Order), append(args, limit)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	var rows []requestRow
+	if err := s.DB.SelectContext(ctx, &rows, query, qargs...); err != nil {
+		return nil, 0, err
+	}
+	out := make([]*ill.Request, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, total, nil
+}
+
+// MissedDeadline is a lender's missed response or shipping deadline (R9).
+type MissedDeadline struct {
+	RequestID string       `db:"request_id"`
+	Library   string       `db:"library_code"`
+	Outcome   string       `db:"outcome"`
+	At        sql.NullTime `db:"answered_at"`
+	Title     string       `db:"title"`
+}
+
+// missedDeadlinesSQL lists lenders' missed deadlines (rota outcomes) with
+// the request's title, newest first; %s is "" or a library condition with
+// a ? argument. Locks: none.
+const missedDeadlinesSQL = `SELECT r.request_id, r.library_code, r.outcome, r.answered_at, q.title
+	FROM rota r JOIN requests q ON q.id = r.request_id
+	WHERE r.outcome IN ('no_response','not_shipped') %s ORDER BY r.answered_at DESC LIMIT ?`
+
+// MissedDeadlines lists the most recent missed deadlines (library "" for all).
+func (s *Store) MissedDeadlines(ctx context.Context, library string, limit int) ([]MissedDeadline, error) {
+	cond, args := "", []any{}
+	if library != "" {
+		cond, args = "AND r.library_code = ?", []any{library}
+	}
+	var out []MissedDeadline
+	err := s.DB.SelectContext(ctx, &out, fmt.Sprintf(missedDeadlinesSQL, cond), append(args, limit)...)
+	return out, err
+}
+
+// PullSlipItem is one WILL_SUPPLY request on a lender's pull slip.
+type PullSlipItem struct {
+	RequestID  string       `db:"id" json:"request_id"`
+	Borrower   string       `db:"borrower" json:"borrower"`
+	Title      string       `db:"title" json:"title"`
+	Author     string       `db:"author" json:"author"`
+	ISBN       string       `db:"isbn" json:"isbn"`
+	CallNumber string       `db:"call_number" json:"call_number"`
+	LocalID    string       `db:"local_id" json:"local_id"`
+	ShipBy     sql.NullTime `db:"ship_by" json:"-"`
+}
+
+// pullSlipSQL lists a lender's WILL_SUPPLY requests with the call number
+// and local id of its first available copy. Locks: none.
+const pullSlipSQL = `SELECT r.id, r.borrower, r.title, r.author, r.isbn, r.ship_by,
+	COALESCE(h.call_number, '') AS call_number, COALESCE(h.local_id, '') AS local_id
+	FROM requests r
+	LEFT JOIN holdings h ON h.library_code = r.lender AND h.record_id = r.record_id
+		AND h.local_id = (SELECT h2.local_id FROM holdings h2 WHERE h2.library_code = r.lender AND h2.record_id = r.record_id
+			ORDER BY h2.available DESC, h2.local_id LIMIT 1)
+	WHERE r.lender = ? AND r.state = 'WILL_SUPPLY' LIMIT 10000`
+
+// PullSlip lists the lender's WILL_SUPPLY requests with the call number
+// of its copy (the first available one). Not sorted: callers sort in shelf
+// order (ill.SortShelf).
+func (s *Store) PullSlip(ctx context.Context, lender string) ([]PullSlipItem, error) {
+	var out []PullSlipItem
+	err := s.DB.SelectContext(ctx, &out, pullSlipSQL, lender)
+	return out, err
+}

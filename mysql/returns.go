@@ -1,0 +1,87 @@
+package mysql
+
+// Return checks (table return_checks): a loan's return facts, as the
+// borrowing library returned and the lender checked the item in.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// ReturnCheck is a loan's return facts (table return_checks).
+type ReturnCheck struct {
+	RequestID        string       `db:"request_id"`
+	Borrower         string       `db:"borrower"`
+	Lender           string       `db:"lender"`
+	ItemBarcode      string       `db:"item_barcode"`
+	ScannedBarcode   string       `db:"scanned_barcode"`
+	DueAt            sql.NullTime `db:"due_at"`
+	ReturnedAt       sql.NullTime `db:"returned_at"`
+	ReturnCondition  string       `db:"return_condition"`
+	CheckinCondition string       `db:"checkin_condition"`
+	CheckedInAt      sql.NullTime `db:"checked_in_at"`
+	Lost             bool         `db:"lost"`
+	Status           string       `db:"status"`
+}
+
+// The upserts of a loan's return_checks row (by request_id): the
+// borrower's return, the lender's check-in, a loss. Locks: the row (by
+// primary key) until commit.
+const (
+	recordReturnSQL = `INSERT INTO return_checks (request_id, borrower, lender, item_barcode, scanned_barcode,
+	due_at, returned_at, return_condition) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	ON DUPLICATE KEY UPDATE scanned_barcode = VALUES(scanned_barcode), due_at = VALUES(due_at),
+	returned_at = VALUES(returned_at), return_condition = VALUES(return_condition)`
+	recordCheckinSQL = `INSERT INTO return_checks (request_id, borrower, lender, item_barcode, due_at,
+	checkin_condition, checked_in_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+	ON DUPLICATE KEY UPDATE checkin_condition = VALUES(checkin_condition), checked_in_at = VALUES(checked_in_at)`
+	recordLostSQL = `INSERT INTO return_checks (request_id, borrower, lender, item_barcode, due_at, lost)
+	VALUES (?, ?, ?, ?, ?, 1) ON DUPLICATE KEY UPDATE lost = 1`
+)
+
+// RecordReturn stores the borrowing library's return and inspection.
+func (t *Tx) RecordReturn(ctx context.Context, rc ReturnCheck) error {
+	_, err := t.tx.ExecContext(ctx, recordReturnSQL,
+		rc.RequestID, rc.Borrower, rc.Lender, rc.ItemBarcode, rc.ScannedBarcode, rc.DueAt, rc.ReturnedAt, rc.ReturnCondition)
+	return err
+}
+
+// RecordCheckin stores the lender's check-in condition.
+func (t *Tx) RecordCheckin(ctx context.Context, rc ReturnCheck) error {
+	_, err := t.tx.ExecContext(ctx, recordCheckinSQL,
+		rc.RequestID, rc.Borrower, rc.Lender, rc.ItemBarcode, rc.DueAt, rc.CheckinCondition, rc.CheckedInAt)
+	return err
+}
+
+// RecordLost marks the loan lost.
+func (t *Tx) RecordLost(ctx context.Context, rc ReturnCheck) error {
+	_, err := t.tx.ExecContext(ctx, recordLostSQL, rc.RequestID, rc.Borrower, rc.Lender, rc.ItemBarcode, rc.DueAt)
+	return err
+}
+
+// lockReturnCheckSQL reads a loan's return facts. Locks: the row (FOR
+// UPDATE) until commit.
+const lockReturnCheckSQL = `SELECT request_id, borrower, lender, item_barcode, scanned_barcode, due_at, returned_at,
+	return_condition, checkin_condition, checked_in_at, lost, status FROM return_checks WHERE request_id = ? FOR UPDATE`
+
+// LockReturnCheck reads a loan's return facts with the row lock.
+func (t *Tx) LockReturnCheck(ctx context.Context, requestID string) (*ReturnCheck, error) {
+	var rc ReturnCheck
+	err := t.tx.GetContext(ctx, &rc, lockReturnCheckSQL, requestID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("return check", requestID)
+	}
+	return &rc, err
+}
+
+// setReturnCheckStatusSQL records a check's outcome. Locks: the row,
+// already held (lockReturnCheckSQL).
+const setReturnCheckStatusSQL = `UPDATE return_checks SET status = ?, checked_at = ? WHERE request_id = ?`
+
+// SetReturnCheckStatus records the outcome of a return check.
+func (t *Tx) SetReturnCheckStatus(ctx context.Context, requestID, status string, at time.Time) error {
+	_, err := t.tx.ExecContext(ctx, setReturnCheckStatusSQL, status, at.UTC(), requestID)
+	return err
+}

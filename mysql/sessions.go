@@ -1,0 +1,90 @@
+package mysql
+
+// Web sessions of the readers' portal and the staff console (table
+// web_sessions; only a hash of the session id is stored).
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// Session is a signed-in web user.
+type Session struct {
+	IDHash    string    `db:"id_hash"`
+	Kind      string    `db:"kind"` // reader or staff
+	Library   string    `db:"library_code"`
+	Subject   string    `db:"subject"` // patron id or username
+	Role      string    `db:"role"`
+	CSRF      string    `db:"csrf"`
+	CreatedAt time.Time `db:"created_at"`
+	ExpiresAt time.Time `db:"expires_at"`
+}
+
+// purgeSessionsSQL deletes up to 1,000 sessions expired before a time.
+// Locks: the range of ix_web_sessions_expiry it deletes from, for the
+// statement only (autocommit).
+const purgeSessionsSQL = `DELETE FROM web_sessions WHERE expires_at < ? LIMIT 1000`
+
+// insertSessionSQL stores a new session. Locks: the new row, for the
+// statement only (autocommit).
+const insertSessionSQL = `INSERT INTO web_sessions (id_hash, kind, library_code, subject, role, csrf, created_at, expires_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
+// AddSession stores a new session (and drops expired ones).
+func (s *Store) AddSession(ctx context.Context, ss Session) error {
+	if _, err := s.DB.ExecContext(ctx, purgeSessionsSQL, ss.CreatedAt.UTC()); err != nil {
+		return err
+	}
+	_, err := s.DB.ExecContext(ctx, insertSessionSQL, ss.IDHash, ss.Kind, ss.Library, ss.Subject, ss.Role, ss.CSRF,
+		ss.CreatedAt.UTC(), ss.ExpiresAt.UTC())
+	return err
+}
+
+// sessionSQL reads a live session by id hash; a staff session only while
+// its account exists and is enabled. Locks: none.
+const sessionSQL = `SELECT w.id_hash, w.kind, w.library_code, w.subject, w.role, w.csrf, w.created_at, w.expires_at
+	FROM web_sessions w WHERE w.id_hash = ? AND w.expires_at > ?
+	AND (w.kind <> 'staff' OR EXISTS (SELECT 1 FROM staff_users u
+		WHERE u.library_code = w.library_code AND u.username = w.subject AND u.disabled = 0))`
+
+// SessionByHash returns a session that has not expired at now; not_found
+// otherwise. A staff session also needs its account to exist and not be
+// disabled at the time of the lookup: disabling an account (illctl staff
+// add --disable) ends its open sessions at their next request, not when
+// they expire.
+func (s *Store) SessionByHash(ctx context.Context, hash string, now time.Time) (Session, error) {
+	var ss Session
+	err := s.DB.GetContext(ctx, &ss, sessionSQL, hash, now.UTC())
+	if errors.Is(err, sql.ErrNoRows) {
+		return ss, notFound("session", "")
+	}
+	return ss, err
+}
+
+// deleteSessionSQL ends one session. Locks: its row, for the statement
+// only (autocommit).
+const deleteSessionSQL = `DELETE FROM web_sessions WHERE id_hash = ?`
+
+// DeleteSession ends a session (logout).
+func (s *Store) DeleteSession(ctx context.Context, hash string) error {
+	_, err := s.DB.ExecContext(ctx, deleteSessionSQL, hash)
+	return err
+}
+
+// deleteSessionsOfSQL ends every session of one account. Locks: the rows
+// it scans (web_sessions has no index on the account: the whole table),
+// for the statement only (autocommit).
+const deleteSessionsOfSQL = `DELETE FROM web_sessions WHERE kind = ? AND library_code = ? AND subject = ?`
+
+// DeleteSessionsOf ends every session of one account (kind reader or
+// staff; library and subject compared as the collation does) and returns
+// how many there were.
+func (s *Store) DeleteSessionsOf(ctx context.Context, kind, library, subject string) (int64, error) {
+	res, err := s.DB.ExecContext(ctx, deleteSessionsOfSQL, kind, library, subject)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,314 @@
+package mysql
+
+// Shipments (tables shipments and courier_scans): one courier movement of
+// an item per request and direction, its scans and exceptions. Lock order:
+// the requests consumer locks a request, then its shipments; the courier
+// consumer locks a shipment and never the request row.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/balis/illhub/ill"
+)
+
+// Shipment is a courier movement of one item.
+type Shipment struct {
+	ID          int64        `db:"id"`
+	RequestID   string       `db:"request_id"`
+	Direction   string       `db:"direction"`
+	ItemBarcode string       `db:"item_barcode"`
+	From        string       `db:"from_lib"`
+	To          string       `db:"to_lib"`
+	RouteCode   string       `db:"route_code"`
+	Status      string       `db:"status"`
+	RunDate     sql.NullTime `db:"run_date"`
+	CreatedAt   time.Time    `db:"created_at"`
+}
+
+// addShipmentSQL creates a request's shipment in one direction, or returns
+// the existing one's id (LAST_INSERT_ID). Locks: the shipment row until
+// commit; on uq_shipment's duplicate an exclusive next-key lock (a gap
+// lock even at READ COMMITTED).
+const addShipmentSQL = `INSERT INTO shipments (request_id, direction, item_barcode, from_lib, to_lib,
+	route_code, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'awaiting_pickup', ?)
+	ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)`
+
+// AddShipment creates the request's shipment in one direction, once.
+func (t *Tx) AddShipment(ctx context.Context, s Shipment) (int64, error) {
+	res, err := t.tx.ExecContext(ctx, addShipmentSQL, s.RequestID, s.Direction, s.ItemBarcode, s.From, s.To,
+		s.RouteCode, s.CreatedAt.UTC())
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// assignShipmentRunSQL sets a shipment's run day unless it has one.
+// Locks: the shipment row until commit.
+const assignShipmentRunSQL = `UPDATE shipments SET run_date = ? WHERE id = ? AND run_date IS NULL`
+
+// AssignShipmentRun puts a shipment on the courier run of day (once).
+func (t *Tx) AssignShipmentRun(ctx context.Context, id int64, day ill.Date) (bool, error) {
+	res, err := t.tx.ExecContext(ctx, assignShipmentRunSQL, day.String(), id)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// shipmentByIDSQL reads a shipment. Locks: its row (FOR UPDATE) until
+// commit.
+const shipmentByIDSQL = `SELECT id, request_id, direction, item_barcode, from_lib, to_lib, route_code,
+	status, run_date, created_at FROM shipments WHERE id = ? FOR UPDATE`
+
+// ShipmentByID reads a shipment with its row lock.
+func (t *Tx) ShipmentByID(ctx context.Context, id int64) (*Shipment, error) {
+	var s Shipment
+	err := t.tx.GetContext(ctx, &s, shipmentByIDSQL, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("shipment", fmt.Sprint(id))
+	}
+	return &s, err
+}
+
+// CourierShipment is a shipment with its courier columns.
+type CourierShipment struct {
+	ID           int64          `db:"id" json:"shipment_id"`
+	RequestID    string         `db:"request_id" json:"request_id"`
+	Direction    string         `db:"direction" json:"direction"`
+	ItemBarcode  string         `db:"item_barcode" json:"item_barcode"`
+	From         string         `db:"from_lib" json:"from"`
+	To           string         `db:"to_lib" json:"to"`
+	RouteCode    string         `db:"route_code" json:"route_code"`
+	Status       string         `db:"status" json:"status"`
+	RunID        sql.NullInt64  `db:"run_id" json:"-"`
+	RunDate      sql.NullTime   `db:"run_date" json:"-"`
+	CallNumber   string         `db:"call_number" json:"call_number"`
+	CreatedAt    time.Time      `db:"created_at" json:"-"`
+	PickedUpAt   sql.NullTime   `db:"picked_up_at" json:"-"`
+	DeliveredAt  sql.NullTime   `db:"delivered_at" json:"-"`
+	ExceptionDue sql.NullTime   `db:"exception_due" json:"-"`
+	ExceptionAt  sql.NullTime   `db:"exception_at" json:"-"`
+	Title        sql.NullString `db:"title" json:"-"`
+}
+
+// CourierShipment's columns: courierShipmentCols with the request's title
+// (requests r joined), lockedShipmentCols without it (a locking read of
+// shipments joins nothing, so that it locks shipments rows only).
+const (
+	shipmentCols = `s.id, s.request_id, s.direction, s.item_barcode, s.from_lib, s.to_lib, s.route_code, s.status,
+	s.run_id, s.run_date, s.call_number, s.created_at, s.picked_up_at, s.delivered_at, s.exception_due, s.exception_at, `
+	courierShipmentCols = shipmentCols + `r.title`
+	lockedShipmentCols  = shipmentCols + `NULL AS title`
+)
+
+// lockCourierShipmentSQL reads a shipment with its courier columns;
+// lockCourierShipmentRowSQL is the same read from its column list on, for
+// claimRowSQL. Locks: the shipment row (FOR UPDATE) until commit.
+const (
+	lockCourierShipmentRowSQL = lockedShipmentCols + `
+	FROM shipments s WHERE s.id = ? FOR UPDATE`
+	lockCourierShipmentSQL = `SELECT ` + lockCourierShipmentRowSQL
+)
+
+// LockCourierShipment reads a shipment with its row lock.
+func (t *Tx) LockCourierShipment(ctx context.Context, id int64) (*CourierShipment, error) {
+	var s CourierShipment
+	err := t.tx.GetContext(ctx, &s, lockCourierShipmentSQL, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("shipment", fmt.Sprint(id))
+	}
+	return &s, err
+}
+
+// ClaimCourierShipment is MarkProcessed followed by LockCourierShipment,
+// in one round trip: first is false for a message seen before.
+func (t *Tx) ClaimCourierShipment(ctx context.Context, handler, messageID string, at time.Time, id int64) (first bool, s *CourierShipment, err error) {
+	var row struct {
+		First int64 `db:"first_time"`
+		CourierShipment
+	}
+	err = t.claimRow(ctx, handler, messageID, at, &row, lockCourierShipmentRowSQL, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil, notFound("shipment", fmt.Sprint(id))
+	}
+	if err != nil {
+		return false, nil, err
+	}
+	return row.First == 1, &row.CourierShipment, nil
+}
+
+// shipmentsForScanSQL lists the newest shipments with an item barcode,
+// with their request's title. Locks: none.
+const shipmentsForScanSQL = `SELECT ` + courierShipmentCols + ` FROM shipments s
+	LEFT JOIN requests r ON r.id = s.request_id WHERE s.item_barcode = ? ORDER BY s.id DESC LIMIT 50`
+
+// ShipmentsForScan lists the shipments a courier's scan of barcode may
+// refer to: those not yet delivered, newest first (barcodes are local to
+// each library, so several lenders' items may share one). delivered
+// reports whether a delivered shipment with that barcode exists.
+func (s *Store) ShipmentsForScan(ctx context.Context, barcode string) (open []CourierShipment, delivered bool, err error) {
+	var rows []CourierShipment
+	if err := s.DB.SelectContext(ctx, &rows, shipmentsForScanSQL, barcode); err != nil {
+		return nil, false, err
+	}
+	for _, r := range rows {
+		if r.Status != ill.ShipDelivered {
+			open = append(open, r)
+		} else {
+			delivered = true
+		}
+	}
+	return open, delivered, nil
+}
+
+// Scan is an applied courier scan.
+type Scan struct {
+	ShipmentID int64
+	Barcode    string
+	Event      string
+	Stop       string
+	Outcome    string
+	MessageID  string
+	At         time.Time
+}
+
+// recordScanSQL stores an applied scan. Locks: the new row until commit.
+const recordScanSQL = `INSERT INTO courier_scans (shipment_id, barcode, event, stop, outcome, message_id, at)
+	VALUES (?, ?, ?, ?, ?, ?, ?)`
+
+// RecordScan stores an applied scan.
+func (t *Tx) RecordScan(ctx context.Context, sc Scan) error {
+	_, err := t.tx.ExecContext(ctx, recordScanSQL, sc.ShipmentID, sc.Barcode, sc.Event, sc.Stop, truncate(sc.Outcome, 200), sc.MessageID, sc.At.UTC())
+	return err
+}
+
+// shipmentPickedUpSQL records a pickup. Locks: the shipment row, already
+// held (lockCourierShipmentSQL).
+const shipmentPickedUpSQL = `UPDATE shipments SET status = 'picked_up', picked_up_at = ?, exception_due = ? WHERE id = ?`
+
+// SetShipmentPickedUp records a pickup and the exception deadline.
+func (t *Tx) SetShipmentPickedUp(ctx context.Context, id int64, at, exceptionDue time.Time) error {
+	_, err := t.tx.ExecContext(ctx, shipmentPickedUpSQL, at.UTC(), exceptionDue.UTC(), id)
+	return err
+}
+
+// shipmentDeliveredSQL records a delivery (and a pickup never scanned).
+// Locks: the shipment row, already held (lockCourierShipmentSQL).
+const shipmentDeliveredSQL = `UPDATE shipments SET status = 'delivered', delivered_at = ?,
+	picked_up_at = COALESCE(picked_up_at, ?) WHERE id = ?`
+
+// SetShipmentDelivered records a delivery.
+func (t *Tx) SetShipmentDelivered(ctx context.Context, id int64, at time.Time) error {
+	_, err := t.tx.ExecContext(ctx, shipmentDeliveredSQL, at.UTC(), at.UTC(), id)
+	return err
+}
+
+// shipmentArrivedSQL marks a request's shipment in one direction
+// delivered unless it is. Locks: that shipment row (uq_shipment) until
+// commit, taken after the request row lock the caller holds.
+const shipmentArrivedSQL = `UPDATE shipments SET status = 'delivered', delivered_at = ?
+	WHERE request_id = ? AND direction = ? AND status <> 'delivered'`
+
+// ShipmentArrived marks a request's shipment in direction delivered (the
+// receiving library has the item), unless the courier already did.
+func (t *Tx) ShipmentArrived(ctx context.Context, requestID, direction string, at time.Time) error {
+	_, err := t.tx.ExecContext(ctx, shipmentArrivedSQL, at.UTC(), requestID, direction)
+	return err
+}
+
+// claimLateShipmentsSQL claims picked-up shipments whose exception
+// deadline passed, oldest first. Locks: the rows returned (FOR UPDATE SKIP
+// LOCKED: rows another scheduler instance holds are skipped) until commit;
+// shipments only, no join.
+const claimLateShipmentsSQL = `SELECT ` + lockedShipmentCols + `
+	FROM shipments s WHERE s.status = 'picked_up' AND s.exception_due < ? ORDER BY s.exception_due, s.id LIMIT ?
+	FOR UPDATE SKIP LOCKED`
+
+// ClaimLateShipments locks picked-up shipments whose exception deadline
+// passed (SKIP LOCKED), with their request's title.
+func (t *Tx) ClaimLateShipments(ctx context.Context, now time.Time, limit int) ([]CourierShipment, error) {
+	var out []CourierShipment
+	// Only shipments rows are locked (no join): the title is read later.
+	err := t.tx.SelectContext(ctx, &out, claimLateShipmentsSQL, now.UTC(), limit)
+	return out, err
+}
+
+// markExceptionSQL moves a picked-up shipment to exception. Locks: the
+// shipment row, already held (claimLateShipmentsSQL).
+const markExceptionSQL = `UPDATE shipments SET status = 'exception', exception_at = ? WHERE id = ? AND status = 'picked_up'`
+
+// MarkException moves a shipment to exception.
+func (t *Tx) MarkException(ctx context.Context, id int64, at time.Time) error {
+	_, err := t.tx.ExecContext(ctx, markExceptionSQL, at.UTC(), id)
+	return err
+}
+
+// ExceptionRow is an open courier exception.
+type ExceptionRow struct {
+	ShipmentID   int64        `db:"id"`
+	RequestID    string       `db:"request_id"`
+	Direction    string       `db:"direction"`
+	ItemBarcode  string       `db:"item_barcode"`
+	From         string       `db:"from_lib"`
+	To           string       `db:"to_lib"`
+	RouteCode    string       `db:"route_code"`
+	Title        string       `db:"title"`
+	PickedUpAt   sql.NullTime `db:"picked_up_at"`
+	ExceptionDue sql.NullTime `db:"exception_due"`
+	ExceptionAt  sql.NullTime `db:"exception_at"`
+}
+
+// openExceptionsSQL lists shipments in exception touching a library ("":
+// all), with their request's title. Locks: none.
+const openExceptionsSQL = `SELECT s.id, s.request_id, s.direction, s.item_barcode, s.from_lib, s.to_lib,
+	s.route_code, COALESCE(r.title, '') AS title, s.picked_up_at, s.exception_due, s.exception_at
+	FROM shipments s LEFT JOIN requests r ON r.id = s.request_id
+	WHERE s.status = 'exception' AND (? = '' OR s.from_lib = ? OR s.to_lib = ?) ORDER BY s.exception_at, s.id LIMIT 5000`
+
+// OpenExceptions lists shipments in status exception touching library
+// (every one when library is "").
+func (s *Store) OpenExceptions(ctx context.Context, library string) ([]ExceptionRow, error) {
+	var out []ExceptionRow
+	err := s.DB.SelectContext(ctx, &out, openExceptionsSQL, library, library, library)
+	return out, err
+}
+
+// ShipmentRow is one courier shipment as the console lists it.
+type ShipmentRow struct {
+	ID          int64          `db:"id"`
+	RequestID   string         `db:"request_id"`
+	Direction   string         `db:"direction"`
+	ItemBarcode string         `db:"item_barcode"`
+	From        string         `db:"from_lib"`
+	To          string         `db:"to_lib"`
+	Route       string         `db:"route_code"`
+	Status      string         `db:"status"`
+	RunDate     sql.NullTime   `db:"run_date"`
+	Title       sql.NullString `db:"title"`
+}
+
+// openShipmentsSQL lists undelivered shipments, newest run first; %s is
+// OpenShipments' library condition ("1=1" or one with ? arguments).
+// Locks: none.
+const openShipmentsSQL = `SELECT s.id, s.request_id, s.direction, s.item_barcode, s.from_lib, s.to_lib,
+	s.route_code, s.status, s.run_date, q.title FROM shipments s LEFT JOIN requests q ON q.id = s.request_id
+	WHERE %s AND s.status NOT IN ('delivered','cancelled') ORDER BY s.run_date IS NULL, s.run_date DESC, s.id DESC LIMIT ?`
+
+// OpenShipments lists shipments not yet delivered that leave from or go to
+// library ("" for all), newest run first.
+func (s *Store) OpenShipments(ctx context.Context, library string, limit int) ([]ShipmentRow, error) {
+	cond, args := "1=1", []any{}
+	if library != "" {
+		cond, args = "(s.from_lib = ? OR s.to_lib = ?)", []any{library, library}
+	}
+	var out []ShipmentRow
+	err := s.DB.SelectContext(ctx, &out, fmt.Sprintf(openShipmentsSQL, cond),
+		append(args, limit)...)
+	return out, err
+}

@@ -1,0 +1,54 @@
+package mysql
+
+// Console accounts (table staff_users).
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+)
+
+// Staff is a console account.
+type Staff struct {
+	Library      string `db:"library_code"`
+	Username     string `db:"username"`
+	Name         string `db:"name"`
+	Role         string `db:"role"` // staff or centre_admin
+	PasswordHash string `db:"password_hash"`
+	Disabled     bool   `db:"disabled"`
+}
+
+// Staff roles.
+const (
+	RoleStaff       = "staff"
+	RoleCentreAdmin = "centre_admin"
+)
+
+// putStaffSQL creates or updates an account; an empty password_hash keeps
+// the stored one. Locks: the account's row (by primary key), for the
+// statement only (autocommit).
+const putStaffSQL = `INSERT INTO staff_users (library_code, username, name, role, password_hash, disabled)
+	VALUES (?, ?, ?, ?, ?, ?)
+	ON DUPLICATE KEY UPDATE name = VALUES(name), role = VALUES(role), disabled = VALUES(disabled),
+	password_hash = IF(VALUES(password_hash) = '', password_hash, VALUES(password_hash))`
+
+// PutStaff creates or updates a console account (illctl staff add). An
+// empty PasswordHash keeps the current password.
+func (s *Store) PutStaff(ctx context.Context, u Staff) error {
+	_, err := s.DB.ExecContext(ctx, putStaffSQL, u.Library, u.Username, u.Name, u.Role, u.PasswordHash, u.Disabled)
+	return err
+}
+
+// staffUserSQL reads one account with its password hash. Locks: none.
+const staffUserSQL = `SELECT library_code, username, name, role, password_hash, disabled
+	FROM staff_users WHERE library_code = ? AND username = ?`
+
+// StaffUser reads one account; not_found when missing.
+func (s *Store) StaffUser(ctx context.Context, library, username string) (Staff, error) {
+	var u Staff
+	err := s.DB.GetContext(ctx, &u, staffUserSQL, library, username)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, notFound("staff user", username)
+	}
+	return u, err
+}

@@ -1,0 +1,160 @@
+package mysql_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/internal/testenv"
+	"github.com/balis/illhub/mysql"
+)
+
+// Store.Group: the InTx closures run with its context join one
+// transaction, committed together; one failing closure (even when its
+// caller swallows the error) leaves nothing behind.
+func TestGroupCommitsAllOrNothing(t *testing.T) {
+	_, st := testenv.DB(t, "group")
+	ctx := context.Background()
+	at := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+	mark := func(ctx context.Context, id string) error {
+		return st.InTx(ctx, func(tx *mysql.Tx) error {
+			first, err := tx.MarkProcessed(ctx, "test", id, at)
+			if err == nil && !first {
+				err = errors.New("seen before")
+			}
+			return err
+		})
+	}
+	inbox := func() (n int) {
+		if err := st.DB.Get(&n, `SELECT COUNT(*) FROM inbox WHERE handler = 'test'`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	if err := st.Group(ctx, func(gctx context.Context) error {
+		for _, id := range []string{"g1", "g2", "g3"} {
+			if err := mark(gctx, id); err != nil {
+				return err
+			}
+		}
+		if n := inbox(); n != 0 { // another connection: nothing committed yet
+			t.Errorf("inside the group, %d rows visible outside it", n)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := inbox(); n != 3 {
+		t.Fatalf("after the group: %d inbox rows, want 3", n)
+	}
+
+	// g4 is new, g1 is not: the closure for g1 fails, and g4 is not kept.
+	err := st.Group(ctx, func(gctx context.Context) error {
+		if err := mark(gctx, "g4"); err != nil {
+			return err
+		}
+		return mark(gctx, "g1")
+	})
+	if err == nil || inbox() != 3 {
+		t.Fatalf("a failing member: err %v, %d rows (want an error and 3)", err, inbox())
+	}
+	// The same, with the failure swallowed by the caller.
+	err = st.Group(ctx, func(gctx context.Context) error {
+		_ = mark(gctx, "g5")
+		_ = mark(gctx, "g2")
+		return nil
+	})
+	if err == nil || inbox() != 3 {
+		t.Fatalf("a swallowed failure: err %v, %d rows (want an error and 3)", err, inbox())
+	}
+	// Outside a group InTx is its own transaction again.
+	if err := mark(ctx, "g5"); err != nil || inbox() != 4 {
+		t.Fatalf("plain InTx: %v, %d rows", err, inbox())
+	}
+}
+
+// Queued writes (events, the request row, outbox rows) reach the server in
+// call order with the transaction's next statement: the transaction reads
+// its own writes, they commit with it, and a queued write that fails fails
+// the transaction instead of vanishing.
+func TestQueuedWritesAreReadAndCommittedInOrder(t *testing.T) {
+	_, st := testenv.DB(t, "queued")
+	ctx := context.Background()
+	testenv.Libraries(t, st, "THU", "PKU")
+	at := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+	r := &ill.Request{ID: "ILL-Q1", Borrower: "THU", ClientRequestID: "q1", PatronID: "P1", Title: "书",
+		State: ill.Submitted, SubmittedAt: at, UpdatedAt: at}
+	if err := st.InTx(ctx, func(tx *mysql.Tx) error {
+		if err := tx.LockPatron(ctx, "THU", ill.Patron{ID: "P1"}, at); err != nil {
+			return err
+		}
+		return tx.InsertRequest(ctx, r)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	err := st.InTx(ctx, func(tx *mysql.Tx) error {
+		first, locked, err := tx.ClaimRequest(ctx, "requests", "m1", at, r.ID)
+		if err != nil || !first {
+			t.Fatalf("claim: first %v, err %v", first, err)
+		}
+		locked.State, locked.Lender = ill.Requested, "PKU"
+		if err := tx.AddEvent(ctx, r.ID, "m1", ill.Event{At: at, Actor: "THU", Action: ill.ActRoute, From: ill.Submitted, To: ill.Requested}); err != nil {
+			return err
+		}
+		if err := tx.UpdateRequest(ctx, locked); err != nil {
+			return err
+		}
+		// A read in the same transaction sees the queued update; the same
+		// message claimed again is recognised as seen.
+		again, seen, err := tx.ClaimRequest(ctx, "requests", "m1", at, r.ID)
+		if err != nil || again || seen.State != ill.Requested || seen.Lender != "PKU" {
+			t.Errorf("second claim of m1: first %v, read back %+v, err %v", again, seen, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.GetRequest(ctx, r.ID)
+	if err != nil || got.State != ill.Requested || got.Lender != "PKU" || len(got.Events) != 1 {
+		t.Fatalf("committed: %+v, %v", got, err)
+	}
+	if _, _, err := func() (bool, *ill.Request, error) { // not_found comes through the multi-result read
+		var first bool
+		var req *ill.Request
+		err := st.InTx(ctx, func(tx *mysql.Tx) (err error) {
+			first, req, err = tx.ClaimRequest(ctx, "requests", "m2", at, "ILL-NONE")
+			return err
+		})
+		return first, req, err
+	}(); ill.ErrorCode(err) != ill.CodeNotFound {
+		t.Fatalf("claim of an unknown request: %v, want not_found", err)
+	}
+
+	// A queued write that fails (an action name longer than its column,
+	// refused by the strict SQL mode) makes the transaction fail, also
+	// when nothing is read after it.
+	err = st.InTx(ctx, func(tx *mysql.Tx) error {
+		if _, _, err := tx.ClaimRequest(ctx, "requests", "m3", at, r.ID); err != nil {
+			return err
+		}
+		if err := tx.AddEvent(ctx, r.ID, "m3", ill.Event{At: at, Actor: "THU", Action: ill.ActRoute, Note: "must not stay"}); err != nil {
+			return err
+		}
+		return tx.AddEvent(ctx, r.ID, "m3", ill.Event{At: at, Actor: "THU", Action: ill.Action(strings.Repeat("x", 40))})
+	})
+	if err == nil {
+		t.Fatal("a failing queued write was lost: the transaction committed")
+	}
+	var n int
+	_ = st.DB.Get(&n, `SELECT COUNT(*) FROM events WHERE note = 'must not stay'`)
+	var inboxed int
+	_ = st.DB.Get(&inboxed, `SELECT COUNT(*) FROM inbox WHERE message_id = 'm3'`)
+	if n != 0 || inboxed != 0 {
+		t.Fatalf("after the failed transaction: %d events, %d inbox rows kept", n, inboxed)
+	}
+}

@@ -1,0 +1,100 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/mysql"
+)
+
+// CourierDispatch is the subscriber that tells the courier side what a
+// transition means for the item: it creates the ordered shipment and
+// queues its dispatch to a courier run (shipment.created, AssignShipment),
+// marks a shipment arrived when the receiving library has the item, and
+// records the facts of the return check (R11): the borrower's return and
+// inspection, the lender's check-in or a loss, which queue the check
+// (return.check, CheckReturn).
+type CourierDispatch struct{}
+
+// courierStore is what CourierDispatch writes through (*mysql.Tx).
+type courierStore interface {
+	AddShipment(ctx context.Context, s mysql.Shipment) (int64, error)
+	ShipmentArrived(ctx context.Context, requestID, direction string, at time.Time) error
+	RecordReturn(ctx context.Context, rc mysql.ReturnCheck) error
+	RecordCheckin(ctx context.Context, rc mysql.ReturnCheck) error
+	RecordLost(ctx context.Context, rc mysql.ReturnCheck) error
+	Enqueue(ctx context.Context, m ill.Message) error
+}
+
+var _ courierStore = (*mysql.Tx)(nil)
+
+// Handle carries out the courier effects of cs.
+func (CourierDispatch) Handle(ctx context.Context, tx *mysql.Tx, cs []Change) error {
+	return dispatch(ctx, tx, cs)
+}
+
+func dispatch(ctx context.Context, st courierStore, cs []Change) error {
+	for _, c := range cs {
+		r, at := c.Request, c.Cause.At
+		if s := c.Transition.Shipment; s != nil {
+			if err := addShipment(ctx, st, r, at, s); err != nil {
+				return err
+			}
+		}
+		for _, e := range c.Transition.Events {
+			var err error
+			switch e := e.(type) {
+			case ill.ItemArrived:
+				// A book in the library's hands is not a courier
+				// exception, whatever the courier has scanned.
+				err = st.ShipmentArrived(ctx, r.ID, string(e.Direction), at)
+			case ill.ItemReturned:
+				err = st.RecordReturn(ctx, mysql.ReturnCheck{RequestID: r.ID, Borrower: r.Borrower, Lender: r.Lender,
+					ItemBarcode: r.ItemBarcode, ScannedBarcode: e.Barcode, DueAt: nullTimeOf(r.DueAt),
+					ReturnedAt: nullTimeOf(at), ReturnCondition: e.Condition})
+			case ill.ItemCheckedIn:
+				err = st.RecordCheckin(ctx, mysql.ReturnCheck{RequestID: r.ID, Borrower: r.Borrower, Lender: r.Lender,
+					ItemBarcode: r.ItemBarcode, DueAt: nullTimeOf(r.DueAt), CheckinCondition: e.Condition,
+					CheckedInAt: nullTimeOf(at)})
+				if err == nil {
+					err = returnCheck(ctx, st, r.ID, at)
+				}
+			case ill.ItemLost:
+				if r.Lender == "" {
+					continue // never lent: no loss fee to settle
+				}
+				err = st.RecordLost(ctx, mysql.ReturnCheck{RequestID: r.ID, Borrower: r.Borrower, Lender: r.Lender,
+					ItemBarcode: r.ItemBarcode, DueAt: nullTimeOf(r.DueAt)})
+				if err == nil {
+					err = returnCheck(ctx, st, r.ID, at) // charges the lender's loss fee
+				}
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// addShipment creates the request's courier shipment and queues its
+// dispatch to a courier run.
+func addShipment(ctx context.Context, st courierStore, r *ill.Request, at time.Time, s *ill.ShipmentOrder) error {
+	id, err := st.AddShipment(ctx, mysql.Shipment{RequestID: r.ID, Direction: string(s.Direction),
+		ItemBarcode: r.ItemBarcode, From: s.From, To: s.To, RouteCode: s.From + "-" + s.To, CreatedAt: at})
+	if err != nil {
+		return err
+	}
+	ref, _ := json.Marshal(map[string]int64{"shipment_id": id})
+	return st.Enqueue(ctx, ill.Message{ID: "shipment:" + strconv.FormatInt(id, 10), Type: ill.MsgShipment,
+		Actor: ill.SystemActor, RequestID: r.ID, At: at, Body: ref})
+}
+
+// returnCheck queues the loan's return check (one per request).
+func returnCheck(ctx context.Context, st courierStore, requestID string, at time.Time) error {
+	return st.Enqueue(ctx, ill.Message{ID: "return-check:" + requestID, Type: ill.MsgReturnCheck,
+		Actor: ill.SystemActor, RequestID: requestID, At: at})
+}
