@@ -51,7 +51,7 @@ func BenchmarkCatalog(b *testing.B) {
 		_, st = testenv.DB(b, "catbench")
 	}
 	for _, l := range libs {
-		if err := st.AddLibrary(ctx, mysql.Library{Code: l.Code, NameZH: l.NameZH, Lending: true}); err != nil {
+		if err := st.AddLibrary(ctx, ill.Library{Code: l.Code, NameZH: l.NameZH, Lending: true}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -149,7 +149,7 @@ func BenchmarkCatalog(b *testing.B) {
 		batch = append(batch, h)
 	}
 	t3 := time.Now()
-	var sum mysql.HoldingsResult
+	var sum ill.HoldingsResult
 	for lo := 0; lo < len(batch); lo += ill.MaxHoldingsBatch {
 		res, err := st.ApplyHoldingsBatch(ctx, libs[0].Code, ill.HoldingsBatch{Upserts: batch[lo:min(lo+ill.MaxHoldingsBatch, len(batch))]}, time.Now())
 		if err != nil {
@@ -178,7 +178,7 @@ func BenchmarkCatalog(b *testing.B) {
 			}
 		}
 	}
-	run := func(name string, qs []mysql.SearchQuery) {
+	run := func(name string, qs []ill.SearchQuery) {
 		var lat []time.Duration
 		capped, hits := 0, 0
 		for _, q := range qs {
@@ -201,25 +201,25 @@ func BenchmarkCatalog(b *testing.B) {
 		b.ReportMetric(float64(p(0.95).Microseconds())/1000, name+"_p95_ms")
 	}
 	for n := 2; n <= 4; n++ {
-		var qs []mysql.SearchQuery
+		var qs []ill.SearchQuery
 		for _, w := range queries[n] {
-			qs = append(qs, mysql.SearchQuery{Q: w, PerPage: 20})
+			qs = append(qs, ill.SearchQuery{Q: w, PerPage: 20})
 		}
 		run(fmt.Sprintf("%d-char", n), qs)
 	}
-	var qs []mysql.SearchQuery
+	var qs []ill.SearchQuery
 	for _, w := range queries[2][:100] {
-		qs = append(qs, mysql.SearchQuery{Q: w, PerPage: 20, Available: true, YearFrom: 2010})
+		qs = append(qs, ill.SearchQuery{Q: w, PerPage: 20, Available: true, YearFrom: 2010})
 	}
 	run("2-char+filters", qs)
 	qs = qs[:0]
 	for _, w := range queries[3][:100] {
-		qs = append(qs, mysql.SearchQuery{Q: w, PerPage: 20, Library: libs[3].Code})
+		qs = append(qs, ill.SearchQuery{Q: w, PerPage: 20, Library: libs[3].Code})
 	}
 	run("3-char+library", qs)
 	qs = qs[:0]
 	for _, i := range isbns {
-		qs = append(qs, mysql.SearchQuery{ISBN: i, PerPage: 20})
+		qs = append(qs, ill.SearchQuery{ISBN: i, PerPage: 20})
 	}
 	run("isbn", qs)
 }

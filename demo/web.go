@@ -31,7 +31,7 @@ func LoadWebAccounts(ctx context.Context, st *mysql.Store, now time.Time) (reade
 		return 0, 0, err
 	}
 	for _, p := range Patrons() {
-		if err := st.PutReader(ctx, mysql.Reader{Library: p.Library, ID: p.ID, Name: p.Name, Email: p.Email,
+		if err := st.PutReader(ctx, ill.Reader{Library: p.Library, ID: p.ID, Name: p.Name, Email: p.Email,
 			DepositPaid: p.DepositPaid, PINHash: pin}, now); err != nil {
 			return readers, staff, err
 		}
@@ -42,8 +42,8 @@ func LoadWebAccounts(ctx context.Context, st *mysql.Store, now time.Time) (reade
 		return readers, staff, err
 	}
 	for _, l := range Libraries() {
-		if err := st.PutStaff(ctx, mysql.Staff{Library: l.Code, Username: DemoStaffUser, Name: l.NameZH + "馆际互借员",
-			Role: mysql.RoleStaff, PasswordHash: pw}); err != nil {
+		if err := st.PutStaff(ctx, ill.Staff{Library: l.Code, Username: DemoStaffUser, Name: l.NameZH + "馆际互借员",
+			Role: ill.StaffMember, PasswordHash: pw}); err != nil {
 			return readers, staff, err
 		}
 		staff++
@@ -52,8 +52,8 @@ func LoadWebAccounts(ctx context.Context, st *mysql.Store, now time.Time) (reade
 	if err != nil {
 		return readers, staff, err
 	}
-	if err := st.PutStaff(ctx, mysql.Staff{Library: ill.CentreCode, Username: DemoAdminUser, Name: "BALIS 管理中心",
-		Role: mysql.RoleCentreAdmin, PasswordHash: apw}); err != nil {
+	if err := st.PutStaff(ctx, ill.Staff{Library: ill.CentreCode, Username: DemoAdminUser, Name: "BALIS 管理中心",
+		Role: ill.StaffCentreAdmin, PasswordHash: apw}); err != nil {
 		return readers, staff, err
 	}
 	return readers, staff + 1, nil

@@ -8,7 +8,6 @@ import (
 	"github.com/balis/illhub/httpapi"
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/internal/testenv"
-	"github.com/balis/illhub/mysql"
 )
 
 // The demo credentials printed by `illctl seed demo` and scripts/demo.sh
@@ -38,11 +37,11 @@ func TestLoadWebAccounts(t *testing.T) {
 		t.Fatalf("BFSU reader 005 should not have paid the deposit: %+v %v", bfsu, err)
 	}
 	u, err := st.StaffUser(ctx, "PKU", DemoStaffUser)
-	if err != nil || u.Role != mysql.RoleStaff || !httpapi.CheckPIN(u.PasswordHash, DemoStaffPassword) {
+	if err != nil || u.Role != ill.StaffMember || !httpapi.CheckPIN(u.PasswordHash, DemoStaffPassword) {
 		t.Fatalf("PKU staff: %+v %v", u, err)
 	}
 	a, err := st.StaffUser(ctx, ill.CentreCode, DemoAdminUser)
-	if err != nil || a.Role != mysql.RoleCentreAdmin || !httpapi.CheckPIN(a.PasswordHash, DemoAdminPassword) {
+	if err != nil || a.Role != ill.StaffCentreAdmin || !httpapi.CheckPIN(a.PasswordHash, DemoAdminPassword) {
 		t.Fatalf("centre admin: %+v %v", a, err)
 	}
 }

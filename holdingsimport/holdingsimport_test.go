@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/balis/illhub/holdingsimport"
+	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/internal/testenv"
-	"github.com/balis/illhub/mysql"
 )
 
 const csvExport = "\ufefflocal_id,isbn,title,author,publisher,year,call_number,copies,available,lendable,extra\n" +
@@ -107,7 +107,7 @@ func TestImportReplace(t *testing.T) {
 	_, st := testenv.DB(t, "import")
 	ctx := context.Background()
 	for _, c := range []string{"AAA", "BBB"} {
-		if err := st.AddLibrary(ctx, mysql.Library{Code: c, NameZH: c, Lending: true}); err != nil {
+		if err := st.AddLibrary(ctx, ill.Library{Code: c, NameZH: c, Lending: true}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -107,7 +107,7 @@ func Import(ctx context.Context, st *mysql.Store, library string, r io.Reader, o
 			reject(row.Line, row.Holding.LocalID, row.Err)
 			return nil
 		}
-		if why := mysql.ValidateHolding(row.Holding); why != "" {
+		if why := ill.ValidateHolding(row.Holding); why != "" {
 			reject(row.Line, row.Holding.LocalID, why)
 			return nil
 		}

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/balis/illhub/ill"
-	"github.com/balis/illhub/mysql"
 )
 
 type searchResult struct {
@@ -22,13 +21,13 @@ type searchResult struct {
 	Available int    `json:"available"`
 }
 
-func resultOf(r mysql.Record, holdings, available int) searchResult {
+func resultOf(r ill.Record, holdings, available int) searchResult {
 	return searchResult{RecordID: strconv.FormatInt(r.ID, 10), Title: r.Title, Author: r.Author,
-		Publisher: r.Publisher, Year: r.Year, ISBN: r.ISBN13.String, CLC: r.CLC, Holdings: holdings, Available: available}
+		Publisher: r.Publisher, Year: r.Year, ISBN: r.ISBN13, CLC: r.CLC, Holdings: holdings, Available: available}
 }
 
 // search: GET /v1/catalog/search?q=&isbn=&library=&available=&page=&per_page=
-// The work is bounded by mysql.SearchTerms: at most 32 distinct words of q
+// The work is bounded by ill.SearchTerms: at most 32 distinct words of q
 // are used (query_truncated tells the caller when more were given).
 func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
@@ -36,7 +35,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sq := mysql.SearchQuery{Q: q.Get("q"), ISBN: q.Get("isbn"), Page: page, PerPage: perPage}
+	sq := ill.SearchQuery{Q: q.Get("q"), ISBN: q.Get("isbn"), Page: page, PerPage: perPage}
 	if v := q.Get("library"); v != "" {
 		if sq.Library, err = ill.CanonicalCode("library", v); err != nil {
 			return err
@@ -72,8 +71,8 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	for i, h := range res.Hits {
 		out[i] = resultOf(h.Record, h.Holdings, h.Available)
 	}
-	// query_truncated: the search used only the first mysql.MaxSearchWords
-	// distinct words of q (see mysql.SearchTerms).
+	// query_truncated: the search used only the first ill.MaxSearchWords
+	// distinct words of q (see ill.SearchTerms).
 	writeJSON(w, http.StatusOK, map[string]any{"total": res.Total, "total_capped": res.TotalCapped,
 		"query_truncated": res.QueryTruncated, "page": page, "per_page": perPage, "results": out})
 	return nil
@@ -94,13 +93,13 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) error {
 		avail += h.Available
 	}
 	if hs == nil {
-		hs = []mysql.HoldingView{}
+		hs = []ill.HoldingView{}
 	}
 	writeJSON(w, http.StatusOK, struct {
 		searchResult
-		Language    string              `json:"language"`
-		Material    string              `json:"material"`
-		HoldingList []mysql.HoldingView `json:"holding_libraries"`
+		Language    string            `json:"language"`
+		Material    string            `json:"material"`
+		HoldingList []ill.HoldingView `json:"holding_libraries"`
 	}{resultOf(*rec, len(hs), avail), rec.Language, rec.Material, hs})
 	return nil
 }
@@ -156,7 +155,7 @@ func (s *Server) libraries(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if ls == nil {
-		ls = []mysql.Library{}
+		ls = []ill.Library{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"total": len(ls), "results": ls})
 	return nil
@@ -193,7 +192,7 @@ func (s *Server) conflicts(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if cs == nil {
-		cs = []mysql.Conflict{}
+		cs = []ill.Conflict{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"total": total, "page": page, "per_page": perPage, "results": cs})
 	return nil

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/balis/illhub/ill"
-	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/reports"
 )
 
@@ -86,17 +85,17 @@ func (s *Server) routeFor(m *http.ServeMux, pattern string, who callers, h func(
 // demo dataset's public courier credential (ill.IsDemoKey) without a
 // lookup, and s.authenticate then answers that key with the same 401 as
 // every demo key (and as an unknown key: unauthorized).
-func (s *Server) authenticateCourier(r *http.Request, who callers) (mysql.Principal, bool, error) {
+func (s *Server) authenticateCourier(r *http.Request, who callers) (ill.Principal, bool, error) {
 	key, ok := bearerKey(r)
 	if !ok {
-		return mysql.Principal{}, false, ill.Errorf(ill.CodeUnauthorized, "a key is required: Authorization: Bearer <key>")
+		return ill.Principal{}, false, ill.Errorf(ill.CodeUnauthorized, "a key is required: Authorization: Bearer <key>")
 	}
 	valid, err := s.courierKeyOK(r, key)
 	if err != nil {
-		return mysql.Principal{}, false, err
+		return ill.Principal{}, false, err
 	}
 	if valid {
-		return mysql.Principal{Library: CourierActor}, true, nil
+		return ill.Principal{Library: CourierActor}, true, nil
 	}
 	p, err := s.authenticate(r)
 	if err != nil {
@@ -208,7 +207,7 @@ func (s *Server) courierScan(w http.ResponseWriter, r *http.Request) error {
 		if delivered {
 			return ill.Errorf(ill.CodeConflict, "item %s was already delivered; nothing is on its way with this barcode", b.Barcode)
 		}
-		id, err := s.Store.AddReview(ctx, mysql.ReviewItem{Code: string(ill.CodeUnknownBarcode), Source: "scan",
+		id, err := s.Store.AddReview(ctx, ill.ReviewItem{Code: ill.CodeUnknownBarcode, Source: "scan",
 			Barcode: b.Barcode, Library: b.Stop, Detail: "courier scan " + b.Event + ": no shipment carries this barcode",
 			CreatedAt: now})
 		if err != nil {
@@ -216,7 +215,7 @@ func (s *Server) courierScan(w http.ResponseWriter, r *http.Request) error {
 		}
 		return ill.Errorf(ill.CodeUnknownBarcode, "barcode %s matches no shipment; listed for staff review (entry %d)", b.Barcode, id)
 	}
-	side := func(c mysql.CourierShipment) string { // where this event happens for c
+	side := func(c ill.Shipment) string { // where this event happens for c
 		if b.Event == ill.ScanDelivered {
 			return c.To
 		}
@@ -231,7 +230,7 @@ func (s *Server) courierScan(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		if side(*sh) != b.Stop {
-			id, err := s.Store.AddReview(ctx, mysql.ReviewItem{Code: string(ill.CodeBarcodeMismatch), Source: "scan",
+			id, err := s.Store.AddReview(ctx, ill.ReviewItem{Code: ill.CodeBarcodeMismatch, Source: "scan",
 				Barcode: b.Barcode, RequestID: sh.RequestID, Library: sh.From, OtherLibrary: sh.To,
 				Detail: "courier scan " + b.Event + " at " + b.Stop + ", but the item travels " + sh.RouteCode, CreatedAt: now})
 			if err != nil {
@@ -295,9 +294,9 @@ func (s *Server) courierRuns(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]runView, 0, len(runs))
 	for _, run := range runs {
-		v := runView{RunID: run.ID, RunDate: run.Date().String(), Status: run.Status, Shipments: run.Items,
+		v := runView{RunID: run.ID, RunDate: run.Date().String(), Status: string(run.Status), Shipments: run.Items,
 			Manifest: "/v1/courier/runs/" + strconv.FormatInt(run.ID, 10) + "/manifest"}
-		v.ClosedAt = optNull(run.ClosedAt)
+		v.ClosedAt = optTime(run.ClosedAt)
 		out = append(out, v)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"from": from.String(), "to": to.String(), "results": out})
@@ -306,14 +305,14 @@ func (s *Server) courierRuns(w http.ResponseWriter, r *http.Request) error {
 
 // loadManifest returns a run's manifest: the snapshot stored at close, or
 // (open run) a live preview; a member sees only its own stop.
-func (s *Server) loadManifest(r *http.Request, id int64) (mysql.Manifest, error) {
+func (s *Server) loadManifest(r *http.Request, id int64) (ill.Manifest, error) {
 	run, err := s.Store.CourierRunByID(r.Context(), id)
 	if err != nil {
-		return mysql.Manifest{}, err
+		return ill.Manifest{}, err
 	}
-	var m mysql.Manifest
-	if run.Status == "closed" && run.Manifest.Valid && run.Manifest.String != "" {
-		if err := json.Unmarshal([]byte(run.Manifest.String), &m); err != nil {
+	var m ill.Manifest
+	if run.Status == ill.RunClosed && run.Manifest != "" {
+		if err := json.Unmarshal([]byte(run.Manifest), &m); err != nil {
 			return m, err
 		}
 	} else {
@@ -321,7 +320,7 @@ func (s *Server) loadManifest(r *http.Request, id int64) (mysql.Manifest, error)
 		if err != nil {
 			return m, err
 		}
-		m = mysql.BuildManifest(*run, items)
+		m = ill.BuildManifest(*run, items)
 	}
 	if lib := scopeOf(r); lib != "" {
 		m = m.ForLibrary(lib)
@@ -333,16 +332,16 @@ var manifestHeader = []string{"stop", "stop_name", "task", "request_id", "item_b
 	"from", "to", "route_code", "direction", "status"}
 
 // manifestRows flattens a manifest for CSV: per stop, pickups then deliveries.
-func manifestRows(m mysql.Manifest) [][]any {
+func manifestRows(m ill.Manifest) [][]any {
 	var rows [][]any
 	for _, st := range m.Stops {
 		for _, task := range []struct {
 			name  string
-			items []mysql.ManifestItem
+			items []ill.ManifestItem
 		}{{"pickup", st.Pickups}, {"delivery", st.Deliveries}} {
 			for _, it := range task.items {
 				rows = append(rows, []any{st.Library, st.Name, task.name, it.RequestID, it.ItemBarcode, it.CallNumber,
-					it.Title, it.From, it.To, it.RouteCode, it.Direction, it.Status})
+					it.Title, it.From, it.To, it.RouteCode, string(it.Direction), string(it.Status)})
 			}
 		}
 	}
@@ -410,9 +409,9 @@ func (s *Server) courierExceptions(w http.ResponseWriter, r *http.Request) error
 	}
 	out := make([]exceptionView, 0, len(rows))
 	for _, e := range rows {
-		out = append(out, exceptionView{ShipmentID: e.ShipmentID, RequestID: e.RequestID, Direction: e.Direction,
+		out = append(out, exceptionView{ShipmentID: e.ShipmentID, RequestID: e.RequestID, Direction: string(e.Direction),
 			ItemBarcode: e.ItemBarcode, From: e.From, To: e.To, RouteCode: e.RouteCode, Title: e.Title,
-			PickedUpAt: optNull(e.PickedUpAt), DeliverBy: optNull(e.ExceptionDue), ExceptionAt: optNull(e.ExceptionAt),
+			PickedUpAt: optTime(e.PickedUpAt), DeliverBy: optTime(e.ExceptionDue), ExceptionAt: optTime(e.ExceptionAt),
 			WorkingDays: ill.ExceptionWorkingDays, Status: ill.ShipException})
 	}
 	if format == "csv" {
@@ -462,10 +461,10 @@ func (s *Server) courierReview(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]reviewView, 0, len(items))
 	for _, it := range items {
-		v := reviewView{ID: it.ID, Code: it.Code, Source: it.Source, Barcode: it.Barcode, RequestID: it.RequestID,
+		v := reviewView{ID: it.ID, Code: string(it.Code), Source: it.Source, Barcode: it.Barcode, RequestID: it.RequestID,
 			Library: it.Library, OtherLibrary: it.OtherLibrary, Detail: it.Detail, CreatedAt: rfc3339(it.CreatedAt),
 			ResolvedBy: it.ResolvedBy, Resolution: it.Resolution}
-		v.ResolvedAt = optNull(it.ResolvedAt)
+		v.ResolvedAt = optTime(it.ResolvedAt)
 		out = append(out, v)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "results": out})
@@ -555,13 +554,13 @@ func (s *Server) pullSlip(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ill.SortShelf(items, func(it mysql.PullSlipItem) string { return it.CallNumber })
+	ill.SortShelf(items, func(it ill.PullSlipItem) string { return it.CallNumber })
 	v := pullSlipView{Library: lib, Name: l.NameZH, Date: ill.DateOf(s.Clock.Now()).String(), Total: len(items),
 		Items: make([]pullSlipItemView, 0, len(items))}
 	for i, it := range items {
 		iv := pullSlipItemView{Seq: i + 1, CallNumber: it.CallNumber, Title: it.Title, Author: it.Author, ISBN: it.ISBN,
 			LocalID: it.LocalID, RequestID: it.RequestID, Borrower: it.Borrower}
-		iv.ShipBy = optNull(it.ShipBy)
+		iv.ShipBy = optTime(it.ShipBy)
 		v.Items = append(v.Items, iv)
 	}
 	switch format {
@@ -600,7 +599,7 @@ func (s *Server) reportCourier(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if rows == nil {
-		rows = []mysql.RouteVolume{}
+		rows = []ill.RouteVolume{}
 	}
 	if format == "csv" {
 		out := make([][]any, 0, len(rows))
@@ -648,7 +647,7 @@ type violationTotal struct {
 func (s *Server) reportViolations(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	today := ill.DateOf(s.Clock.Now())
-	f := mysql.ViolationFilter{Library: scopeOf(r), From: today.AddDays(-30), To: today}
+	f := ill.ViolationFilter{Library: scopeOf(r), From: today.AddDays(-30), To: today}
 	if v := q.Get("lender"); v != "" {
 		lender, err := ill.CanonicalCode("lender", v)
 		if err != nil {
@@ -727,7 +726,7 @@ func (s *Server) checkReturnBarcode(r *http.Request, req *ill.Request, action il
 	if p.Library == req.Lender {
 		other = req.Borrower
 	}
-	id, err := s.Store.AddReview(r.Context(), mysql.ReviewItem{Code: string(ill.CodeBarcodeMismatch), Source: string(action),
+	id, err := s.Store.AddReview(r.Context(), ill.ReviewItem{Code: ill.CodeBarcodeMismatch, Source: string(action),
 		Barcode: b.ItemBarcode, RequestID: req.ID, Library: p.Library, OtherLibrary: other,
 		Detail: "scanned " + b.ItemBarcode + " but request " + req.ID + " shipped " + req.ItemBarcode, CreatedAt: s.Clock.Now()})
 	if err != nil {

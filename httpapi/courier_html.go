@@ -4,7 +4,7 @@ import (
 	"html/template"
 	"strings"
 
-	"github.com/balis/illhub/mysql"
+	"github.com/balis/illhub/ill"
 )
 
 // Printable pages: A4, Chinese, one section per courier stop,
@@ -23,8 +23,8 @@ th { background: #eee; } .meta { margin: 0 0 3mm; } .sign { margin-top: 5mm; }
 
 var manifestTmpl = template.Must(template.New("manifest").Funcs(template.FuncMap{
 	"inc": func(i int) int { return i + 1 },
-	"dir": func(d string) string {
-		if d == "return" {
+	"dir": func(d ill.Direction) string {
+		if d == ill.DirReturn {
 			return "归还"
 		}
 		return "出借"
@@ -55,7 +55,7 @@ var manifestTmpl = template.Must(template.New("manifest").Funcs(template.FuncMap
 // RenderManifestHTML writes a run's manifest as a printable A4 page in
 // Chinese: per stop, the pickups and the deliveries, each row with request
 // id, barcode, call number, title and route code.
-func RenderManifestHTML(b *strings.Builder, m mysql.Manifest) error {
+func RenderManifestHTML(b *strings.Builder, m ill.Manifest) error {
 	return manifestTmpl.Execute(b, m)
 }
 

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/balis/illhub/mysql"
+	"github.com/balis/illhub/ill"
 )
 
 // The printable pages' only inline content is their style sheet, and the
@@ -13,7 +13,7 @@ import (
 // the policy (or a policy that allowed more) fails here.
 func TestPrintablePagesCSPMatchesTheirStyle(t *testing.T) {
 	pages := map[string]func(*strings.Builder) error{
-		"manifest":  func(b *strings.Builder) error { return RenderManifestHTML(b, mysql.Manifest{RunDate: "2026-03-02"}) },
+		"manifest":  func(b *strings.Builder) error { return RenderManifestHTML(b, ill.Manifest{RunDate: "2026-03-02"}) },
 		"pull slip": func(b *strings.Builder) error { return renderPullSlipHTML(b, pullSlipView{Library: "PKU"}) },
 	}
 	for name, render := range pages {

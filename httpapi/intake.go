@@ -11,7 +11,6 @@ import (
 	"strconv"
 
 	"github.com/balis/illhub/ill"
-	"github.com/balis/illhub/mysql"
 )
 
 // SubmitResult is the outcome of an accepted submit.
@@ -28,7 +27,7 @@ type SubmitResult struct {
 // with the existing request, and otherwise publishes the submit message,
 // returning after the broker's confirm. Errors are *ill.Error with stable
 // codes (forbidden for centre principals, bad_request, unavailable).
-func (s *Server) SubmitFor(ctx context.Context, p mysql.Principal, b ill.SubmitBody) (SubmitResult, error) {
+func (s *Server) SubmitFor(ctx context.Context, p ill.Principal, b ill.SubmitBody) (SubmitResult, error) {
 	if p.Centre {
 		return SubmitResult{}, ill.Errorf(ill.CodeForbidden, "requests are submitted by a member library's key, not a centre key")
 	}
@@ -53,7 +52,7 @@ func (s *Server) SubmitFor(ctx context.Context, p mysql.Principal, b ill.SubmitB
 // RequestFor loads request id (with its rota and timeline when full;
 // otherwise as much as an action's check needs, mysql.RequestForAction) if
 // principal p may read it; forbidden otherwise.
-func (s *Server) RequestFor(ctx context.Context, p mysql.Principal, id string, full bool) (*ill.Request, error) {
+func (s *Server) RequestFor(ctx context.Context, p ill.Principal, id string, full bool) (*ill.Request, error) {
 	var req *ill.Request
 	var err error
 	if full {
@@ -85,7 +84,7 @@ type ActResult struct {
 // retries of the same action publish the same message id. check, when not
 // nil, runs on the loaded request before the state table (the portal uses
 // it to let a reader act on their own requests only).
-func (s *Server) ActFor(ctx context.Context, p mysql.Principal, id string, action ill.Action, b ill.ActionBody,
+func (s *Server) ActFor(ctx context.Context, p ill.Principal, id string, action ill.Action, b ill.ActionBody,
 	idempotencyKey string, check func(*ill.Request) error) (ActResult, error) {
 	if !ill.IsAPIAction(action) {
 		return ActResult{}, ill.Errorf(ill.CodeNotFound, "no such action %q; actions are %v", action, ill.APIActions)

@@ -171,7 +171,7 @@ func (s *Server) isoRefuse(m *iso18626.Message, status int, p *iso18626.Problem,
 
 // isoAuthenticate authenticates the envelope's sender. A nil Problem
 // means authenticated; the error is for an unavailable database.
-func (s *Server) isoAuthenticate(ctx context.Context, r *http.Request, env *iso18626.Envelope) (*mysql.ISOMember, *iso18626.Problem, error) {
+func (s *Server) isoAuthenticate(ctx context.Context, r *http.Request, env *iso18626.Envelope) (*ill.ISOMember, *iso18626.Problem, error) {
 	at := env.Kind + "/header/requestingAgencyId"
 	if env.Kind == "supplyingAgencyMessage" {
 		at = env.Kind + "/header/supplyingAgencyId"
@@ -218,7 +218,7 @@ func (s *Server) isoAuthenticate(ctx context.Context, r *http.Request, env *iso1
 
 // isoAccept validates an authenticated message against the hub's state
 // and publishes it.
-func (s *Server) isoAccept(ctx context.Context, m *iso18626.Message, sender *mysql.ISOMember, at time.Time) (*isoIn, *iso18626.Problem, error) {
+func (s *Server) isoAccept(ctx context.Context, m *iso18626.Message, sender *ill.ISOMember, at time.Time) (*isoIn, *iso18626.Problem, error) {
 	switch {
 	case m.Request != nil:
 		return s.isoRequest(ctx, m.Request, sender, at)
@@ -233,7 +233,7 @@ func (s *Server) isoAccept(ctx context.Context, m *iso18626.Message, sender *mys
 // isoSender checks that the parsed message names the agency that
 // authenticated with its header (the two are read from the same bytes, so
 // they differ only for a message that repeats its header elements).
-func isoSender(authed *mysql.ISOMember, id iso18626.AgencyID, at string) (*mysql.ISOMember, *iso18626.Problem) {
+func isoSender(authed *ill.ISOMember, id iso18626.AgencyID, at string) (*ill.ISOMember, *iso18626.Problem) {
 	if symbol, err := ill.CanonicalCode("agencyIdValue", id.Value); err != nil || !strings.EqualFold(symbol, authed.Symbol) {
 		return nil, isoProblem(iso18626.ErrUnrecognisedDataValue, "%s/agencyIdValue: %q is not the agency that authenticated (%s)", at, truncateRunes(id.Value, 32), authed.Symbol)
 	}
@@ -250,7 +250,7 @@ type isoIn struct {
 // status in iso18626_messages (best effort: the message itself is already
 // safe in the broker). Unauthenticated messages never get here.
 func (s *Server) isoLog(r *http.Request, m *iso18626.Message, in *isoIn, p *iso18626.Problem, body []byte, at time.Time) {
-	st, summary, kind := "OK", "", "unreadable"
+	st, summary, kind := ill.ISOInOK, "", "unreadable"
 	if m != nil {
 		kind = m.Kind()
 		summary = isoSummary(m)
@@ -258,7 +258,7 @@ func (s *Server) isoLog(r *http.Request, m *iso18626.Message, in *isoIn, p *iso1
 	lib := in.library // authenticated: the sender's library code
 	last := ""
 	if p != nil {
-		st, last = "ERROR", string(p.Type)+": "+p.Value
+		st, last = ill.ISOInError, string(p.Type)+": "+p.Value
 	}
 	if len(body) > 1<<20 {
 		body = body[:1<<20]
@@ -268,7 +268,7 @@ func (s *Server) isoLog(r *http.Request, m *iso18626.Message, in *isoIn, p *iso1
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 2*time.Second)
 	defer cancel()
-	if err := s.Store.LogISOMessage(ctx, mysql.ISOMessage{RequestID: in.requestID, Direction: "in", LibraryCode: lib,
+	if err := s.Store.LogISOMessage(ctx, ill.ISOMessage{RequestID: in.requestID, Direction: "in", LibraryCode: lib,
 		Kind: kind, Summary: summary, Body: string(body), Status: st, LastError: last, CreatedAt: at}); err != nil {
 		s.Log.Warn("iso18626: inbound message not logged", "err", err)
 	}
@@ -308,7 +308,7 @@ func (s *Server) isoFind(ctx context.Context, borrower, rid, at string) (*ill.Re
 // isoRequest turns a request into a submit (SPEC 5.2): addressed to the
 // hub's symbol it is routed; addressed to a member it goes to that member
 // first.
-func (s *Server) isoRequest(ctx context.Context, req *iso18626.Request, sender *mysql.ISOMember, at time.Time) (*isoIn, *iso18626.Problem, error) {
+func (s *Server) isoRequest(ctx context.Context, req *iso18626.Request, sender *ill.ISOMember, at time.Time) (*isoIn, *iso18626.Problem, error) {
 	h := req.Header
 	in := &isoIn{library: sender.Code}
 	borrower, p := isoSender(sender, h.RequestingAgencyID, "request/header/requestingAgencyId")
@@ -423,7 +423,7 @@ func isoFieldMessage(err error) string {
 }
 
 // isoRAM takes a requestingAgencyMessage from an ISO borrower.
-func (s *Server) isoRAM(ctx context.Context, ram *iso18626.RequestingAgencyMessage, sender *mysql.ISOMember, at time.Time) (*isoIn, *iso18626.Problem, error) {
+func (s *Server) isoRAM(ctx context.Context, ram *iso18626.RequestingAgencyMessage, sender *ill.ISOMember, at time.Time) (*isoIn, *iso18626.Problem, error) {
 	h := ram.Header
 	in := &isoIn{library: sender.Code}
 	borrower, p := isoSender(sender, h.RequestingAgencyID, "requestingAgencyMessage/header/requestingAgencyId")
@@ -466,7 +466,7 @@ func (s *Server) isoRAM(ctx context.Context, ram *iso18626.RequestingAgencyMessa
 }
 
 // isoSAM takes a supplyingAgencyMessage from an ISO lender.
-func (s *Server) isoSAM(ctx context.Context, sam *iso18626.SupplyingAgencyMessage, sender *mysql.ISOMember, at time.Time) (*isoIn, *iso18626.Problem, error) {
+func (s *Server) isoSAM(ctx context.Context, sam *iso18626.SupplyingAgencyMessage, sender *ill.ISOMember, at time.Time) (*isoIn, *iso18626.Problem, error) {
 	h := sam.Header
 	in := &isoIn{library: sender.Code}
 	lender, p := isoSender(sender, h.SupplyingAgencyID, "supplyingAgencyMessage/header/supplyingAgencyId")

@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/balis/illhub/ill"
-	"github.com/balis/illhub/mysql"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -96,7 +95,7 @@ func (s *Server) putReader(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Store.PutReader(r.Context(), mysql.Reader{Library: p.Library, ID: b.ID, Name: b.Name, Email: b.Email,
+	if err := s.Store.PutReader(r.Context(), ill.Reader{Library: p.Library, ID: b.ID, Name: b.Name, Email: b.Email,
 		DepositPaid: b.DepositPaid, PINHash: hash}, s.Clock.Now()); err != nil {
 		return err
 	}

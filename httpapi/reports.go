@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/balis/illhub/ill"
-	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/reports"
 )
 
@@ -14,7 +13,7 @@ import (
 // library: a member code). A member library always gets its own figures
 // (another library: forbidden); the centre gets every library's unless it
 // names one. Shared by the API and the console.
-func ReportQuery(p mysql.Principal, name string, get func(string) string, now func() ill.Date) (reports.Query, error) {
+func ReportQuery(p ill.Principal, name string, get func(string) string, now func() ill.Date) (reports.Query, error) {
 	today := now()
 	q := reports.Query{Name: name, From: ill.Date{Year: today.Year, Month: today.Month, Day: 1}, To: today}
 	for _, d := range []struct {

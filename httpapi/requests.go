@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/balis/illhub/ill"
-	"github.com/balis/illhub/mysql"
 )
 
 // publish sends a message and waits for the broker's confirm, bounded by
@@ -186,7 +185,7 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := mysql.ListFilter{Caller: p.Library, Centre: p.Centre,
+	f := ill.ListFilter{Caller: p.Library, Centre: p.Centre,
 		State: ill.State(strings.ToUpper(q.Get("state"))), Q: q.Get("q"), Page: page, PerPage: perPage}
 	if v := q.Get("patron_id"); v != "" {
 		// the same canonical card number the submit stored
@@ -204,8 +203,8 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
 			}
 			f.IDs = append(f.IDs, id)
 		}
-		if len(f.IDs) > mysql.MaxListIDs {
-			return ill.FieldError("ids", "at most %d ids per call", mysql.MaxListIDs)
+		if len(f.IDs) > ill.MaxListIDs {
+			return ill.FieldError("ids", "at most %d ids per call", ill.MaxListIDs)
 		}
 	}
 	for _, d := range []struct {

@@ -94,7 +94,7 @@ type Server struct {
 
 // keyLookup is a cached answer of the database for one key hash.
 type keyLookup struct {
-	p     mysql.Principal
+	p     ill.Principal
 	known bool // false: unknown or revoked
 }
 
@@ -215,8 +215,8 @@ func requestIDOf(r *http.Request) string {
 	return id
 }
 
-func principalOf(r *http.Request) mysql.Principal {
-	p, _ := r.Context().Value(ctxPrincipal{}).(mysql.Principal)
+func principalOf(r *http.Request) ill.Principal {
+	p, _ := r.Context().Value(ctxPrincipal{}).(ill.Principal)
 	return p
 }
 
@@ -318,27 +318,27 @@ func (s *Server) resolve(r *http.Request, hash string) (keyLookup, error) {
 // cached for KeyCacheTTL, so a revoked key stops working within it; demo
 // keys are refused outside a demo without a lookup, and lookups of
 // unknown keys are limited per client address (lookupAllowed).
-func (s *Server) authenticate(r *http.Request) (mysql.Principal, error) {
+func (s *Server) authenticate(r *http.Request) (ill.Principal, error) {
 	key, ok := bearerKey(r)
 	if !ok {
-		return mysql.Principal{}, ill.Errorf(ill.CodeUnauthorized, "an API key is required: Authorization: Bearer <key>")
+		return ill.Principal{}, ill.Errorf(ill.CodeUnauthorized, "an API key is required: Authorization: Bearer <key>")
 	}
 	if !s.Demo && ill.IsDemoKey(key) {
-		return mysql.Principal{}, errDemoKey
+		return ill.Principal{}, errDemoKey
 	}
 	hash := ill.HashKey(key)
 	k, cached := s.keys.Get(hash)
 	if !cached {
 		if err := s.lookupAllowed(r); err != nil {
-			return mysql.Principal{}, err
+			return ill.Principal{}, err
 		}
 		var err error
 		if k, err = s.resolve(r, hash); err != nil {
-			return mysql.Principal{}, err
+			return ill.Principal{}, err
 		}
 	}
 	if !k.known {
-		return mysql.Principal{}, ill.Errorf(ill.CodeUnauthorized, "unknown or revoked API key")
+		return ill.Principal{}, ill.Errorf(ill.CodeUnauthorized, "unknown or revoked API key")
 	}
 	return k.p, nil
 }

@@ -7,26 +7,12 @@ import (
 	"context"
 	"time"
 
+	"github.com/balis/illhub/ill"
 	"github.com/jmoiron/sqlx"
 )
 
-// Actor is who changes credentials, and when; every change writes an
-// audit_log row with it.
-type Actor struct {
-	Name string // the OS user running illctl
-	At   time.Time
-}
-
-// Audit actions (audit_log.action).
-const (
-	AuditKeyIssue  = "key.issue"
-	AuditKeyRevoke = "key.revoke"
-	AuditKeyRotate = "key.rotate"
-	AuditDemoSeed  = "demo.seed"
-)
-
-// AuditEntry is one audit_log row.
-type AuditEntry struct {
+// auditRow is an audit_log row as auditLogSQL reads it.
+type auditRow struct {
 	ID      int64     `db:"id"`
 	At      time.Time `db:"at"`
 	Actor   string    `db:"actor"`
@@ -35,19 +21,23 @@ type AuditEntry struct {
 	Detail  string    `db:"detail"`
 }
 
+func (r auditRow) domain() ill.AuditEntry {
+	return ill.AuditEntry{ID: r.ID, At: r.At, Actor: r.Actor, Action: ill.AuditAction(r.Action), Library: r.Library, Detail: r.Detail}
+}
+
 // Audit records an administrative action outside a key change (e.g.
-// AuditDemoSeed).
-func (s *Store) Audit(ctx context.Context, a Actor, action, library, detail string) error {
-	return audit(ctx, s.DB, a, action, library, detail)
+// ill.AuditDemoSeed).
+func (s *Store) Audit(ctx context.Context, a ill.AuditActor, action ill.AuditAction, library, detail string) error {
+	return Classify(audit(ctx, s.DB, a, action, library, detail))
 }
 
 // auditSQL appends an audit row. Locks: the new row (until commit inside a
 // key change's transaction, for the statement only outside one).
 const auditSQL = `INSERT INTO audit_log (at, actor, action, library_code, detail) VALUES (?, ?, ?, ?, ?)`
 
-func audit(ctx context.Context, db sqlx.ExecerContext, a Actor, action, library, detail string) error {
+func audit(ctx context.Context, db sqlx.ExecerContext, a ill.AuditActor, action ill.AuditAction, library, detail string) error {
 	_, err := db.ExecContext(ctx, auditSQL,
-		a.At.UTC(), truncate(a.Name, 100), action, library, truncate(detail, 1000))
+		a.At.UTC(), truncate(a.Name, 100), string(action), library, truncate(detail, 1000))
 	return err
 }
 
@@ -60,12 +50,18 @@ const (
 
 // AuditLog returns the newest audit rows (of library when not ""), newest
 // first, at most limit.
-func (s *Store) AuditLog(ctx context.Context, library string, limit int) ([]AuditEntry, error) {
+func (s *Store) AuditLog(ctx context.Context, library string, limit int) ([]ill.AuditEntry, error) {
 	q, args := auditLogSQL, []any{}
 	if library != "" {
 		q, args = q+` WHERE library_code = ?`, append(args, library)
 	}
-	var out []AuditEntry
-	err := s.DB.SelectContext(ctx, &out, q+auditLogOrderSQL, append(args, max(limit, 1))...)
-	return out, err
+	var rows []auditRow
+	if err := s.DB.SelectContext(ctx, &rows, q+auditLogOrderSQL, append(args, max(limit, 1))...); err != nil {
+		return nil, Classify(err)
+	}
+	out := make([]ill.AuditEntry, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
 }

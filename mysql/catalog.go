@@ -16,8 +16,8 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// Record is a union catalogue record.
-type Record struct {
+// recordRow is a records row as recordColumns scans it.
+type recordRow struct {
 	ID        int64          `db:"id"`
 	ISBN13    sql.NullString `db:"isbn13"`
 	Title     string         `db:"title"`
@@ -29,23 +29,33 @@ type Record struct {
 	CLC       string         `db:"clc"`
 }
 
-// recordColumns is the records row as Record scans it.
+func (r recordRow) domain() ill.Record {
+	return ill.Record{ID: r.ID, ISBN13: r.ISBN13.String, Title: r.Title, Author: r.Author, Publisher: r.Publisher,
+		Year: r.Year, Language: r.Language, Material: r.Material, CLC: r.CLC}
+}
+
+// recordColumns is the records row as recordRow scans it.
 const recordColumns = `id, isbn13, title, author, publisher, year, language, material, clc`
 
 // recordSQL reads one record. Locks: none.
 const recordSQL = `SELECT ` + recordColumns + ` FROM records WHERE id = ?`
 
-func getRecord(ctx context.Context, q sqlx.QueryerContext, id int64) (*Record, error) {
-	var r Record
-	err := sqlx.GetContext(ctx, q, &r, recordSQL, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("record", strconv.FormatInt(id, 10))
+func getRecord(ctx context.Context, q sqlx.QueryerContext, id int64) (*ill.Record, error) {
+	var r recordRow
+	if err := sqlx.GetContext(ctx, q, &r, recordSQL, id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound("record", strconv.FormatInt(id, 10))
+		}
+		return nil, err
 	}
-	return &r, err
+	rec := r.domain()
+	return &rec, nil
 }
 
 // Record reads one record inside the transaction.
-func (t *Tx) Record(ctx context.Context, id int64) (*Record, error) { return getRecord(ctx, t.tx, id) }
+func (t *Tx) Record(ctx context.Context, id int64) (*ill.Record, error) {
+	return getRecord(ctx, t.tx, id)
+}
 
 // MatchRecord finds the union record for a citation: by normalised ISBN
 // first, then by the normalised title/author/publisher/year key. 0 when
@@ -57,7 +67,8 @@ func (t *Tx) MatchRecord(ctx context.Context, c ill.Citation) (int64, error) {
 // MatchCitation finds the union record of a citation (ISBN, then
 // title/author/publisher/year); 0 when none.
 func (s *Store) MatchCitation(ctx context.Context, c ill.Citation) (int64, error) {
-	return matchRecord(ctx, s.DB, c)
+	id, err := matchRecord(ctx, s.DB, c)
+	return id, Classify(err)
 }
 
 // recordByISBNSQL finds the record of a normalised ISBN-13
@@ -106,15 +117,15 @@ func matchRecord(ctx context.Context, q sqlx.QueryerContext, c ill.Citation) (in
 	return 0, nil
 }
 
-// HoldingView is one member's holding of a record.
-type HoldingView struct {
-	Library    string `db:"library_code" json:"library"`
-	NameZH     string `db:"name_zh" json:"library_name"`
-	LocalID    string `db:"local_id" json:"local_id"`
-	CallNumber string `db:"call_number" json:"call_number"`
-	Copies     int    `db:"copies" json:"copies"`
-	Available  int    `db:"available" json:"available"`
-	Lendable   bool   `db:"lendable" json:"lendable"`
+// holdingViewRow is a row of recordHoldingsSQL (ill.HoldingView's fields).
+type holdingViewRow struct {
+	Library    string `db:"library_code"`
+	NameZH     string `db:"name_zh"`
+	LocalID    string `db:"local_id"`
+	CallNumber string `db:"call_number"`
+	Copies     int    `db:"copies"`
+	Available  int    `db:"available"`
+	Lendable   bool   `db:"lendable"`
 }
 
 // recordHoldingsSQL lists every member's holdings of a record with the
@@ -124,12 +135,14 @@ const recordHoldingsSQL = `SELECT h.library_code, l.name_zh, h.local_id, h.call_
 	WHERE h.record_id = ? ORDER BY h.library_code, h.local_id`
 
 // RecordWithHoldings reads a record and every member's holdings of it.
-func (s *Store) RecordWithHoldings(ctx context.Context, id int64) (*Record, []HoldingView, error) {
+func (s *Store) RecordWithHoldings(ctx context.Context, id int64) (*ill.Record, []ill.HoldingView, error) {
 	r, err := getRecord(ctx, s.DB, id)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, Classify(err)
 	}
-	var hs []HoldingView
-	err = s.DB.SelectContext(ctx, &hs, recordHoldingsSQL, id)
-	return r, hs, err
+	var rows []holdingViewRow
+	if err := s.DB.SelectContext(ctx, &rows, recordHoldingsSQL, id); err != nil {
+		return r, nil, Classify(err)
+	}
+	return r, domains(rows, func(h holdingViewRow) ill.HoldingView { return ill.HoldingView(h) }), nil
 }

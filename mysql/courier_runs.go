@@ -15,8 +15,8 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// CourierStopRow is a library's courier settings.
-type CourierStopRow struct {
+// courierStopRow is a library's courier columns as courierStopsSQL reads them.
+type courierStopRow struct {
 	Code   string `db:"code"`
 	NameZH string `db:"name_zh"`
 	Cutoff string `db:"courier_cutoff"`
@@ -29,8 +29,8 @@ const courierStopsSQL = `SELECT code, name_zh, courier_cutoff, courier_days FROM
 
 // CourierStops reads the courier settings of the given libraries (from the
 // Directory when attached).
-func (t *Tx) CourierStops(ctx context.Context, codes ...string) (map[string]CourierStopRow, error) {
-	out := map[string]CourierStopRow{}
+func (t *Tx) CourierStops(ctx context.Context, codes ...string) (map[string]ill.CourierStopRow, error) {
+	out := map[string]ill.CourierStopRow{}
 	if len(codes) == 0 {
 		return out, nil
 	}
@@ -45,7 +45,7 @@ func (t *Tx) CourierStops(ctx context.Context, codes ...string) (map[string]Cour
 				cached = false
 				break
 			}
-			out[c] = CourierStopRow{Code: l.Code, NameZH: l.NameZH, Cutoff: l.CourierCutoff, Days: l.CourierDays}
+			out[c] = ill.CourierStopRow{Code: l.Code, NameZH: l.NameZH, Cutoff: l.CourierCutoff, Days: l.CourierDays}
 		}
 		if cached {
 			return out, nil
@@ -56,12 +56,12 @@ func (t *Tx) CourierStops(ctx context.Context, codes ...string) (map[string]Cour
 	if err != nil {
 		return nil, err
 	}
-	var rows []CourierStopRow
+	var rows []courierStopRow
 	if err := t.tx.SelectContext(ctx, &rows, q, args...); err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
-		out[r.Code] = r
+		out[r.Code] = ill.CourierStopRow(r)
 	}
 	return out, nil
 }
@@ -77,11 +77,11 @@ func (s *Store) SetCourierDays(ctx context.Context, code string, days ill.Courie
 	defer s.dir.Forget()
 	res, err := s.DB.ExecContext(ctx, setCourierDaysSQL, days.String(), cutoff, cutoff, code)
 	if err != nil {
-		return err
+		return Classify(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		if _, err := s.Library(ctx, code); err != nil {
-			return err
+			return Classify(err) // not_found for an unknown library
 		}
 	}
 	return nil
@@ -97,19 +97,21 @@ func (t *Tx) AllCutoffs(ctx context.Context) ([]string, error) {
 	return out, err
 }
 
-// CourierRun is one day's run.
-type CourierRun struct {
-	ID        int64          `db:"id" json:"run_id"`
-	RunDate   time.Time      `db:"run_date" json:"-"`
-	Status    string         `db:"status" json:"status"`
-	ClosedAt  sql.NullTime   `db:"closed_at" json:"-"`
-	Shipments int            `db:"shipments" json:"shipments"`
-	Manifest  sql.NullString `db:"manifest" json:"-"`
+// runRow is a courier_runs row as scanned (manifest NULL where a read
+// leaves the snapshot out), with the number of shipments a listing counts.
+type runRow struct {
+	ID        int64          `db:"id"`
+	RunDate   time.Time      `db:"run_date"`
+	Status    ill.RunStatus  `db:"status"`
+	ClosedAt  sql.NullTime   `db:"closed_at"`
+	Shipments int            `db:"shipments"`
+	Manifest  sql.NullString `db:"manifest"`
+	Items     int            `db:"items"`
 }
 
-// Date is the run's Asia/Shanghai day.
-func (r CourierRun) Date() ill.Date {
-	return ill.Date{Year: r.RunDate.Year(), Month: r.RunDate.Month(), Day: r.RunDate.Day()}
+func (r runRow) domain() ill.CourierRun {
+	return ill.CourierRun{ID: r.ID, RunDate: r.RunDate, Status: r.Status, ClosedAt: r.ClosedAt.Time,
+		Shipments: r.Shipments, Manifest: r.Manifest.String}
 }
 
 // createRunSQL creates a day's open run unless it exists
@@ -127,12 +129,15 @@ const (
 // cannot be closed before this transaction commits (the courier-cutoff job
 // takes the exclusive lock), so a shipment assigned to an open run is on
 // its manifest.
-func (t *Tx) RunForDay(ctx context.Context, day ill.Date, now time.Time) (*CourierRun, error) {
+func (t *Tx) RunForDay(ctx context.Context, day ill.Date, now time.Time) (*ill.CourierRun, error) {
 	// Queued: the INSERT travels with the SELECT below (txConn).
 	t.tx.later(createRunSQL, day.String(), now.UTC())
-	var r CourierRun
-	err := t.tx.GetContext(ctx, &r, runForDaySQL, day.String())
-	return &r, err
+	var r runRow
+	if err := t.tx.GetContext(ctx, &r, runForDaySQL, day.String()); err != nil {
+		return nil, err
+	}
+	run := r.domain()
+	return &run, nil
 }
 
 // lenderCallNumberSQL reads the call number of the lender's copy of a
@@ -154,7 +159,7 @@ const assignToRunSQL = `UPDATE shipments SET run_id = ?, run_date = ?, call_numb
 // (it travels with the COMMIT). The call number is read first with a plain
 // (non-locking) read, so the request row is not locked here: the requests
 // consumer locks request then shipment, never the reverse.
-func (t *Tx) AssignToRun(ctx context.Context, shipmentID int64, run *CourierRun) error {
+func (t *Tx) AssignToRun(ctx context.Context, shipmentID int64, run *ill.CourierRun) error {
 	var call []string
 	if err := t.tx.SelectContext(ctx, &call, lenderCallNumberSQL, shipmentID); err != nil {
 		return err
@@ -177,10 +182,16 @@ const claimRunsToCloseSQL = `SELECT id, run_date, status, closed_at, shipments, 
 
 // ClaimRunsToClose locks open runs of day today or earlier (SKIP LOCKED:
 // another scheduler instance closing one is left alone).
-func (t *Tx) ClaimRunsToClose(ctx context.Context, today ill.Date) ([]CourierRun, error) {
-	var rs []CourierRun
-	err := t.tx.SelectContext(ctx, &rs, claimRunsToCloseSQL, today.String())
-	return rs, err
+func (t *Tx) ClaimRunsToClose(ctx context.Context, today ill.Date) ([]ill.CourierRun, error) {
+	var rows []runRow
+	if err := t.tx.SelectContext(ctx, &rows, claimRunsToCloseSQL, today.String()); err != nil {
+		return nil, err
+	}
+	var out []ill.CourierRun
+	for _, r := range rows {
+		out = append(out, r.domain())
+	}
+	return out, nil
 }
 
 // closeRunSQL closes a run with its manifest. Locks: the run row, already
@@ -194,20 +205,20 @@ func (t *Tx) CloseRun(ctx context.Context, id int64, at time.Time, shipments int
 	return err
 }
 
-// ManifestItem is one shipment as a manifest lists it.
-type ManifestItem struct {
-	ShipmentID  int64  `db:"id" json:"shipment_id"`
-	RequestID   string `db:"request_id" json:"request_id"`
-	Direction   string `db:"direction" json:"direction"`
-	ItemBarcode string `db:"item_barcode" json:"item_barcode"`
-	CallNumber  string `db:"call_number" json:"call_number"`
-	Title       string `db:"title" json:"title"`
-	From        string `db:"from_lib" json:"from"`
-	To          string `db:"to_lib" json:"to"`
-	FromName    string `db:"from_name" json:"from_name"`
-	ToName      string `db:"to_name" json:"to_name"`
-	RouteCode   string `db:"route_code" json:"route_code"`
-	Status      string `db:"status" json:"status"`
+// manifestItemRow is a shipment as manifestSQL reads it.
+type manifestItemRow struct {
+	ShipmentID  int64              `db:"id"`
+	RequestID   string             `db:"request_id"`
+	Direction   ill.Direction      `db:"direction"`
+	ItemBarcode string             `db:"item_barcode"`
+	CallNumber  string             `db:"call_number"`
+	Title       string             `db:"title"`
+	From        string             `db:"from_lib"`
+	To          string             `db:"to_lib"`
+	FromName    string             `db:"from_name"`
+	ToName      string             `db:"to_name"`
+	RouteCode   string             `db:"route_code"`
+	Status      ill.ShipmentStatus `db:"status"`
 }
 
 // manifestSQL lists the shipments on a run with titles and library names.
@@ -220,39 +231,46 @@ const manifestSQL = `SELECT s.id, s.request_id, s.direction, s.item_barcode, s.c
 	LEFT JOIN libraries lt ON lt.code = s.to_lib
 	WHERE s.run_id = ? ORDER BY s.id`
 
-func manifestItems(ctx context.Context, q sqlx.QueryerContext, runID int64) ([]ManifestItem, error) {
-	var items []ManifestItem
-	err := sqlx.SelectContext(ctx, q, &items, manifestSQL, runID)
-	return items, err
+// manifestItems lists the shipments on a run, by shipment id (nil when
+// none).
+func manifestItems(ctx context.Context, q sqlx.QueryerContext, runID int64) ([]ill.ManifestItem, error) {
+	var rows []manifestItemRow
+	if err := sqlx.SelectContext(ctx, q, &rows, manifestSQL, runID); err != nil {
+		return nil, err
+	}
+	var items []ill.ManifestItem
+	for _, r := range rows {
+		items = append(items, ill.ManifestItem(r))
+	}
+	return items, nil
 }
 
 // ManifestItems lists the shipments on a run (inside the transaction).
-func (t *Tx) ManifestItems(ctx context.Context, runID int64) ([]ManifestItem, error) {
+func (t *Tx) ManifestItems(ctx context.Context, runID int64) ([]ill.ManifestItem, error) {
 	return manifestItems(ctx, t.tx, runID)
 }
 
 // ManifestItems lists the shipments on a run.
-func (s *Store) ManifestItems(ctx context.Context, runID int64) ([]ManifestItem, error) {
-	return manifestItems(ctx, s.DB, runID)
+func (s *Store) ManifestItems(ctx context.Context, runID int64) ([]ill.ManifestItem, error) {
+	items, err := manifestItems(ctx, s.DB, runID)
+	return items, Classify(err)
 }
 
 // courierRunSQL reads a run with its manifest snapshot. Locks: none.
 const courierRunSQL = `SELECT id, run_date, status, closed_at, shipments, manifest FROM courier_runs WHERE id = ?`
 
 // CourierRunByID reads a run (with its manifest snapshot).
-func (s *Store) CourierRunByID(ctx context.Context, id int64) (*CourierRun, error) {
-	var r CourierRun
+func (s *Store) CourierRunByID(ctx context.Context, id int64) (*ill.CourierRun, error) {
+	var r runRow
 	err := s.DB.GetContext(ctx, &r, courierRunSQL, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("courier run", fmt.Sprint(id))
 	}
-	return &r, err
-}
-
-// RunSummary is a run in GET /v1/courier/runs.
-type RunSummary struct {
-	CourierRun
-	Items int `db:"items"`
+	if err != nil {
+		return nil, Classify(err)
+	}
+	run := r.domain()
+	return &run, nil
 }
 
 // courierRunsSQL lists the runs between two days with their number of
@@ -264,22 +282,28 @@ const courierRunsSQL = `SELECT c.id, c.run_date, c.status, c.closed_at, c.shipme
 // CourierRuns lists runs between two days (inclusive), newest first, with
 // the number of shipments on each (only those touching library, unless
 // library is "").
-func (s *Store) CourierRuns(ctx context.Context, from, to ill.Date, library string) ([]RunSummary, error) {
-	var out []RunSummary
-	err := s.DB.SelectContext(ctx, &out, courierRunsSQL, library, library, library, from.String(), to.String())
-	return out, err
+func (s *Store) CourierRuns(ctx context.Context, from, to ill.Date, library string) ([]ill.RunSummary, error) {
+	var rows []runRow
+	if err := s.DB.SelectContext(ctx, &rows, courierRunsSQL, library, library, library, from.String(), to.String()); err != nil {
+		return nil, Classify(err)
+	}
+	var out []ill.RunSummary
+	for _, r := range rows {
+		out = append(out, ill.RunSummary{CourierRun: r.domain(), Items: r.Items})
+	}
+	return out, nil
 }
 
-// RouteVolume is one route's shipments on a day's run.
-type RouteVolume struct {
-	RouteCode  string `db:"route_code" json:"route_code"`
-	From       string `db:"from_lib" json:"from"`
-	To         string `db:"to_lib" json:"to"`
-	Forward    int    `db:"forward" json:"forward"`
-	Return     int    `db:"returns" json:"return"`
-	Total      int    `db:"total" json:"total"`
-	Delivered  int    `db:"delivered" json:"delivered"`
-	Exceptions int    `db:"exceptions" json:"exceptions"`
+// routeVolumeRow is a route's counts as courierVolumeSQL reads them.
+type routeVolumeRow struct {
+	RouteCode  string `db:"route_code"`
+	From       string `db:"from_lib"`
+	To         string `db:"to_lib"`
+	Forward    int    `db:"forward"`
+	Return     int    `db:"returns"`
+	Total      int    `db:"total"`
+	Delivered  int    `db:"delivered"`
+	Exceptions int    `db:"exceptions"`
 }
 
 // courierVolumeSQL counts a day's shipments per route, touching a library
@@ -291,8 +315,14 @@ const courierVolumeSQL = `SELECT route_code, from_lib, to_lib,
 	GROUP BY route_code, from_lib, to_lib ORDER BY route_code`
 
 // CourierVolume is the volume per route of day's run.
-func (s *Store) CourierVolume(ctx context.Context, day ill.Date, library string) ([]RouteVolume, error) {
-	var out []RouteVolume
-	err := s.DB.SelectContext(ctx, &out, courierVolumeSQL, day.String(), library, library, library)
-	return out, err
+func (s *Store) CourierVolume(ctx context.Context, day ill.Date, library string) ([]ill.RouteVolume, error) {
+	var rows []routeVolumeRow
+	if err := s.DB.SelectContext(ctx, &rows, courierVolumeSQL, day.String(), library, library, library); err != nil {
+		return nil, Classify(err)
+	}
+	var out []ill.RouteVolume
+	for _, r := range rows {
+		out = append(out, ill.RouteVolume(r))
+	}
+	return out, nil
 }

@@ -43,7 +43,7 @@ type cachedFacts struct {
 }
 
 type directorySnapshot struct {
-	libs     map[string]*Library
+	libs     map[string]*ill.Library
 	closures map[string][]ill.DateRange
 }
 
@@ -69,7 +69,7 @@ const (
 )
 
 func loadDirectory(ctx context.Context, db *sqlx.DB) (*directorySnapshot, error) {
-	var ls []Library
+	var ls []libraryRow
 	if err := db.SelectContext(ctx, &ls, directoryLibrariesSQL); err != nil {
 		return nil, err
 	}
@@ -77,9 +77,10 @@ func loadDirectory(ctx context.Context, db *sqlx.DB) (*directorySnapshot, error)
 	if err := db.SelectContext(ctx, &cs, directoryClosuresSQL); err != nil {
 		return nil, err
 	}
-	snap := &directorySnapshot{libs: make(map[string]*Library, len(ls)), closures: map[string][]ill.DateRange{}}
-	for i := range ls {
-		snap.libs[ls[i].Code] = &ls[i]
+	snap := &directorySnapshot{libs: make(map[string]*ill.Library, len(ls)), closures: map[string][]ill.DateRange{}}
+	for _, r := range ls {
+		l := r.domain()
+		snap.libs[l.Code] = &l
 	}
 	for _, c := range cs {
 		snap.closures[c.Library] = append(snap.closures[c.Library], toRange(c))
@@ -101,7 +102,7 @@ func (s *Store) UseDirectory(ttl time.Duration) {
 
 // library returns a copy of the cached row of code; ok is false when there
 // is no directory or the library is not in its snapshot.
-func (d *Directory) library(ctx context.Context, code string) (*Library, bool, error) {
+func (d *Directory) library(ctx context.Context, code string) (*ill.Library, bool, error) {
 	if d == nil {
 		return nil, false, nil
 	}

@@ -2,6 +2,7 @@ package mysql_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -143,5 +144,107 @@ func TestDirectoryServesFromMemoryUntilTTL(t *testing.T) {
 	}
 	if got := look("PKU"); got.locale != "zh" {
 		t.Fatalf("no directory: %+v", got)
+	}
+}
+
+// The member rows read back as written: a new library with the defaults
+// of ill.Library.WithDefaults, its ISO 18626 registration (an empty value
+// keeps the stored one), and its ISO 18626 messages, whose SentAt stays
+// zero until a delivery succeeds.
+func TestMemberRowsRoundTrip(t *testing.T) {
+	_, st := testenv.DB(t, "members")
+	ctx := context.Background()
+	if err := st.AddLibrary(ctx, ill.Library{Code: "ZZU", NameZH: "郑大", Lending: true}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := st.Library(ctx, "ZZU")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.CreatedAt.IsZero() {
+		t.Error("created_at not read")
+	}
+	l.CreatedAt = time.Time{}
+	want := (ill.Library{Code: "ZZU", NameZH: "郑大", Lending: true}).WithDefaults()
+	want.CourierDays = "mon,tue,wed,thu,fri" // the column's default: AddLibrary does not write it
+	if *l != want {
+		t.Fatalf("read %+v, want %+v", *l, want)
+	}
+	if ls, err := st.Libraries(ctx); err != nil || len(ls) != 1 || ls[0].Code != "ZZU" || ls[0].LoanMonths != 1 {
+		t.Fatalf("Libraries: %+v, %v", ls, err)
+	}
+
+	closed := true
+	if err := st.SetISO(ctx, ill.ISORegistration{Code: "ZZU", Endpoint: "https://zzu.example/iso", Secret: "s", ClosedNetwork: &closed}); err != nil {
+		t.Fatal(err)
+	}
+	wantISO := ill.ISOMember{Code: "ZZU", Symbol: "ZZU", Endpoint: "https://zzu.example/iso", SecretHash: ill.HashKey("s"), ClosedNetwork: true}
+	for name, get := range map[string]func() (*ill.ISOMember, error){
+		"by code":   func() (*ill.ISOMember, error) { return st.ISOMember(ctx, "ZZU") },
+		"by symbol": func() (*ill.ISOMember, error) { return st.ISOMemberBySymbol(ctx, "zzu") },
+	} {
+		if m, err := get(); err != nil || *m != wantISO {
+			t.Errorf("ISO member %s: %+v, %v; want %+v", name, m, err, wantISO)
+		}
+	}
+	if err := st.SetISO(ctx, ill.ISORegistration{Code: "NOPE", Symbol: "NOPE"}); ill.ErrorCode(err) != ill.CodeNotFound {
+		t.Errorf("registering an unknown library: %v, want not_found", err)
+	}
+
+	at := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	var id int64
+	if err := st.InTx(ctx, func(tx *mysql.Tx) (err error) {
+		id, err = tx.AddISOMessage(ctx, ill.ISOMessage{RequestID: "ILL-R", Direction: "out", LibraryCode: "ZZU",
+			Kind: "request", Summary: "request", Body: "<r/>", Status: ill.ISOPending, CreatedAt: at})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.LogISOMessage(ctx, ill.ISOMessage{RequestID: "ILL-R", Direction: "in", LibraryCode: "ZZU",
+		Kind: "supplyingAgencyMessage", Body: "<s/>", Status: ill.ISOInOK, CreatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := st.ISOMessages(ctx, "ILL-R")
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("messages %+v, %v", ms, err)
+	}
+	if m := ms[0]; m.ID != id || m.Status != ill.ISOPending || !m.SentAt.IsZero() || !m.CreatedAt.Equal(at) || m.Direction != "out" {
+		t.Fatalf("pending outbound: %+v", m)
+	}
+	if m := ms[1]; m.Status != ill.ISOInOK || !m.SentAt.IsZero() || m.Direction != "in" {
+		t.Fatalf("inbound: %+v", m)
+	}
+	sent := at.Add(time.Minute)
+	if err := st.InTx(ctx, func(tx *mysql.Tx) error {
+		if p, err := tx.PendingISO(ctx, "ILL-R", "ZZU"); err != nil || len(p) != 1 || p[0].ID != id {
+			t.Fatalf("pending %+v, %v", p, err)
+		}
+		if _, err := tx.LockISOMessage(ctx, id); err != nil {
+			return err
+		}
+		return tx.RecordISOOutcome(ctx, id, ill.ISOSent, "", sent)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ms, err = st.ISOMessages(ctx, "ILL-R")
+	if err != nil || ms[0].Status != ill.ISOSent || ms[0].Attempts != 1 || !ms[0].SentAt.Equal(sent) {
+		t.Fatalf("after delivery: %+v, %v", ms[0], err)
+	}
+
+	// A key's RevokedAt stays zero while it is active.
+	by := ill.AuditActor{Name: "test", At: at}
+	var ids [2]int64
+	for i := range ids {
+		if ids[i], err = st.IssueKey(ctx, ill.KeyGrant{Owner: "ZZU", Key: fmt.Sprint("key-", i), Label: "k"}, by); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.RevokeKeys(ctx, "ZZU", ids[0], by); err != nil {
+		t.Fatal(err)
+	}
+	ks, err := st.Keys(ctx, "ZZU")
+	if err != nil || len(ks) != 2 || ks[0].ID != ids[0] || !ks[0].RevokedAt.Equal(at) || !ks[1].RevokedAt.IsZero() ||
+		ks[1].CreatedAt.IsZero() || ks[1].Owner != "ZZU" || ks[1].Label != "k" {
+		t.Fatalf("keys %+v, %v", ks, err)
 	}
 }

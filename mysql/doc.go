@@ -53,7 +53,7 @@
 //     it: requests, rota, events.
 //   - requests_read.go: reads of requests outside a transaction: the
 //     history list, the console's queues and pull slip, missed deadlines,
-//     the sweeps' paging, counts.
+//     counts.
 //   - sched.go: the scheduler's claims of due requests (per state and due-date
 //     window, with the 'no such notice yet' anti-join), the notices they have,
 //     set-based state changes and timeline lines, batched notices and the
@@ -66,7 +66,6 @@
 //     (shipments, courier_scans).
 //   - courier_runs.go: daily courier runs and their manifests
 //     (courier_runs), the libraries' courier stops.
-//   - courier_manifest.go: a run's manifest grouped by stop (no SQL).
 //   - review.go: the staff review list (courier_review).
 //   - returns.go: a loan's return facts (return_checks).
 //   - violations.go: overdue, damage and loss records (violations).
@@ -95,7 +94,10 @@
 //   - benchmark.go: the load tool's database-only ceiling transaction.
 //
 // Tests sit beside what they test: holdings_test.go, search_test.go,
-// notices_test.go, tx_test.go (Group and queued writes), directory_test.go,
+// requests_test.go (reads report an unreachable database as unavailable),
+// readers_test.go (and the Store's own statements answering a lost database
+// as unavailable), staff_test.go, sessions_test.go, notices_test.go,
+// tx_test.go (Group and queued writes), directory_test.go,
 // reloading_test.go, migrations_test.go; doc_test.go keeps this map true
 // and every statement a named constant.
 package mysql

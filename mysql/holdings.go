@@ -13,80 +13,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/balis/illhub/ill"
 	"github.com/jmoiron/sqlx"
 )
-
-// Rejection is a holdings row that was not stored, and why.
-type Rejection struct {
-	Index   int    `json:"index"` // position in the batch's upserts
-	LocalID string `json:"local_id"`
-	Reason  string `json:"reason"`
-}
-
-// Conflict kinds reported in catalog_conflicts (docs/catalog.md).
-const (
-	// The holding's ISBN found a record whose title is not the same title:
-	// attached by ISBN, reported for staff to check.
-	ConflictISBNTitle = "isbn_title_mismatch"
-	// The holding's title key matched a record carrying another ISBN: a
-	// separate record was created (another edition or printing?).
-	ConflictSameKeyOtherISBN = "same_key_other_isbn"
-	// No ISBN, and the title key matched several records: attached to the
-	// first one.
-	ConflictAmbiguousKey = "ambiguous_key"
-	// The ISBN failed normalisation or its check digit: matched by title key.
-	ConflictInvalidISBN = "invalid_isbn"
-)
-
-// HoldingsResult summarises one batch.
-type HoldingsResult struct {
-	Added, Updated int // upserts that created / replaced a holding
-	Upserted       int // Added + Updated
-	Deleted        int
-	Rejected       int
-	Conflicts      int         // matching conflicts reported (the rows were stored)
-	Rejections     []Rejection `json:"rejections,omitempty"`
-	Errors         []string    // Rejections as text
-	Records        []int64     `json:"-"` // records whose holdings changed
-}
-
-// Add accumulates another batch's counts.
-func (r *HoldingsResult) Add(o HoldingsResult) {
-	r.Added += o.Added
-	r.Updated += o.Updated
-	r.Upserted += o.Upserted
-	r.Deleted += o.Deleted
-	r.Rejected += o.Rejected
-	r.Conflicts += o.Conflicts
-	r.Rejections = append(r.Rejections, o.Rejections...)
-	r.Errors = append(r.Errors, o.Errors...)
-}
-
-// ValidateHolding returns why a holdings row cannot be stored ("" if it can).
-func ValidateHolding(h ill.Holding) string {
-	switch {
-	case strings.TrimSpace(h.LocalID) == "":
-		return "local_id is required"
-	case utf8.RuneCountInString(h.LocalID) > 64:
-		return "local_id is longer than 64 characters"
-	case strings.TrimSpace(h.Title) == "":
-		return "title is required"
-	case utf8.RuneCountInString(h.Title) > 400:
-		return "title is longer than 400 characters"
-	case utf8.RuneCountInString(h.Author) > 200 || utf8.RuneCountInString(h.Publisher) > 200:
-		return "author or publisher is longer than 200 characters"
-	case utf8.RuneCountInString(h.CallNumber) > 64:
-		return "call_number is longer than 64 characters"
-	case h.Year < 0 || h.Year > 2100:
-		return "year is out of range"
-	case h.Copies < 0 || h.Available < 0:
-		return "copies and available must not be negative"
-	}
-	return ""
-}
 
 type recRef struct {
 	id    int64
@@ -99,7 +29,7 @@ type recRef struct {
 // ill.TitleKey; conflicts are stored in catalog_conflicts, not silently
 // merged), then brings the search index of every touched record up to
 // date. Rows that cannot be stored are counted as rejected with a reason.
-func (t *Tx) ApplyHoldings(ctx context.Context, library string, b ill.HoldingsBatch, at time.Time) (HoldingsResult, error) {
+func (t *Tx) ApplyHoldings(ctx context.Context, library string, b ill.HoldingsBatch, at time.Time) (ill.HoldingsResult, error) {
 	return applyHoldings(ctx, t.tx, library, b, at)
 }
 
@@ -126,8 +56,8 @@ const (
 	deleteHoldingsSQL = `DELETE FROM holdings WHERE library_code = ? AND local_id IN (?)`
 )
 
-func applyHoldings(ctx context.Context, tx *txConn, library string, b ill.HoldingsBatch, at time.Time) (HoldingsResult, error) {
-	var res HoldingsResult
+func applyHoldings(ctx context.Context, tx *txConn, library string, b ill.HoldingsBatch, at time.Time) (ill.HoldingsResult, error) {
+	var res ill.HoldingsResult
 	at = at.UTC()
 	// Current record of every local id the batch names.
 	var locals []string
@@ -181,12 +111,12 @@ func applyHoldings(ctx context.Context, tx *txConn, library string, b ill.Holdin
 	seen := map[string]bool{}
 	var hrows [][]any
 	for i, h := range b.Upserts {
-		if why := ValidateHolding(h); why != "" {
-			res.reject(i, h.LocalID, why)
+		if why := ill.ValidateHolding(h); why != "" {
+			res.Reject(i, h.LocalID, why)
 			continue
 		}
 		if seen[h.LocalID] {
-			res.reject(i, h.LocalID, "local_id appears twice in the batch")
+			res.Reject(i, h.LocalID, "local_id appears twice in the batch")
 			continue
 		}
 		seen[h.LocalID] = true
@@ -197,7 +127,7 @@ func applyHoldings(ctx context.Context, tx *txConn, library string, b ill.Holdin
 		for _, c := range conflicts {
 			res.Conflicts++
 			if _, err := tx.ExecContext(ctx, upsertConflictSQL,
-				c.kind, library, h.LocalID, nullID(id), nullID(c.other), truncate(c.detail, 600), at); err != nil {
+				string(c.kind), library, h.LocalID, nullID(id), nullID(c.other), truncate(c.detail, 600), at); err != nil {
 				return res, err
 			}
 		}
@@ -243,12 +173,6 @@ func applyHoldings(ctx context.Context, tx *txConn, library string, b ill.Holdin
 	return res, refreshRecords(ctx, tx, res.Records)
 }
 
-func (r *HoldingsResult) reject(i int, localID, why string) {
-	r.Rejected++
-	r.Rejections = append(r.Rejections, Rejection{Index: i, LocalID: localID, Reason: why})
-	r.Errors = append(r.Errors, fmt.Sprintf("upserts[%d] (%s): %s", i, localID, why))
-}
-
 func nullID(id int64) any {
 	if id == 0 {
 		return nil
@@ -257,7 +181,7 @@ func nullID(id int64) any {
 }
 
 type conflict struct {
-	kind   string
+	kind   ill.ConflictKind
 	other  int64
 	detail string
 }
@@ -279,12 +203,12 @@ func matchHolding(ctx context.Context, tx *txConn, h ill.Holding, byISBN map[str
 	var cs []conflict
 	isbn, isbnOK := ill.NormalizeISBN(h.ISBN)
 	if strings.TrimSpace(h.ISBN) != "" && !isbnOK {
-		cs = append(cs, conflict{kind: ConflictInvalidISBN, detail: "ISBN " + strconv.Quote(h.ISBN) + " is not a valid ISBN-10/13; matched by title key"})
+		cs = append(cs, conflict{kind: ill.ConflictInvalidISBN, detail: "ISBN " + strconv.Quote(h.ISBN) + " is not a valid ISBN-10/13; matched by title key"})
 	}
 	if isbnOK {
 		if r, ok := byISBN[isbn]; ok {
 			if !ill.SameTitle(r.title, h.Title) {
-				cs = append(cs, conflict{kind: ConflictISBNTitle, other: r.id,
+				cs = append(cs, conflict{kind: ill.ConflictISBNTitle, other: r.id,
 					detail: fmt.Sprintf("ISBN %s is record %d %q; this holding says %q", isbn, r.id, r.title, h.Title)})
 			}
 			return r.id, cs, nil
@@ -313,14 +237,14 @@ func matchHolding(ctx context.Context, tx *txConn, h ill.Holding, byISBN map[str
 			}
 		}
 		if len(cands) > 0 {
-			cs = append(cs, conflict{kind: ConflictSameKeyOtherISBN, other: cands[0].ID,
+			cs = append(cs, conflict{kind: ill.ConflictSameKeyOtherISBN, other: cands[0].ID,
 				detail: fmt.Sprintf("title/author/publisher/year match record %d (ISBN %s) but this ISBN is %s: kept apart",
 					cands[0].ID, cands[0].ISBN.String, isbn)})
 		}
 	case len(cands) == 1:
 		return cands[0].ID, cs, nil
 	case len(cands) > 1:
-		cs = append(cs, conflict{kind: ConflictAmbiguousKey, other: cands[1].ID,
+		cs = append(cs, conflict{kind: ill.ConflictAmbiguousKey, other: cands[1].ID,
 			detail: fmt.Sprintf("no ISBN; title key matches records %d and %d (and maybe more): attached to %d",
 				cands[0].ID, cands[1].ID, cands[0].ID)})
 		return cands[0].ID, cs, nil
@@ -350,16 +274,21 @@ func matchHolding(ctx context.Context, tx *txConn, h ill.Holding, byISBN map[str
 	return id, cs, nil
 }
 
-// Conflict is a reported matching conflict (GET /v1/catalog/conflicts).
-type Conflict struct {
-	ID        int64     `db:"id" json:"id"`
-	Kind      string    `db:"kind" json:"kind"`
-	Library   string    `db:"library_code" json:"library"`
-	LocalID   string    `db:"local_id" json:"local_id"`
-	RecordID  *int64    `db:"record_id" json:"record_id"`
-	OtherID   *int64    `db:"other_id" json:"other_id"`
-	Detail    string    `db:"detail" json:"detail"`
-	CreatedAt time.Time `db:"created_at" json:"created_at"`
+// conflictRow is a catalog_conflicts row as conflictsSQL scans it.
+type conflictRow struct {
+	ID        int64     `db:"id"`
+	Kind      string    `db:"kind"`
+	Library   string    `db:"library_code"`
+	LocalID   string    `db:"local_id"`
+	RecordID  *int64    `db:"record_id"`
+	OtherID   *int64    `db:"other_id"`
+	Detail    string    `db:"detail"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+func (r conflictRow) domain() ill.Conflict {
+	return ill.Conflict{ID: r.ID, Kind: ill.ConflictKind(r.Kind), Library: r.Library, LocalID: r.LocalID,
+		RecordID: r.RecordID, OtherID: r.OtherID, Detail: r.Detail, CreatedAt: r.CreatedAt}
 }
 
 // countConflictsSQL and conflictsSQL are the conflicts list's total and
@@ -374,18 +303,20 @@ const (
 
 // Conflicts lists matching conflicts, newest first; library "" lists every
 // library's (centre).
-func (s *Store) Conflicts(ctx context.Context, library string, page, perPage int) ([]Conflict, int, error) {
+func (s *Store) Conflicts(ctx context.Context, library string, page, perPage int) ([]ill.Conflict, int, error) {
 	where, args := "1=1", []any{}
 	if library != "" {
 		where, args = "library_code = ?", append(args, library)
 	}
 	var total int
 	if err := s.DB.GetContext(ctx, &total, countConflictsSQL+where, args...); err != nil {
-		return nil, 0, err
+		return nil, 0, Classify(err)
 	}
-	var out []Conflict
-	err := s.DB.SelectContext(ctx, &out, conflictsSQL+where+conflictsOrderSQL, append(args, perPage, (page-1)*perPage)...)
-	return out, total, err
+	var rows []conflictRow
+	if err := s.DB.SelectContext(ctx, &rows, conflictsSQL+where+conflictsOrderSQL, append(args, perPage, (page-1)*perPage)...); err != nil {
+		return nil, total, Classify(err)
+	}
+	return domains(rows, conflictRow.domain), total, nil
 }
 
 // staleHoldingsSQL pages through a library's holdings not written since
@@ -402,12 +333,12 @@ func (s *Store) ReplaceHoldings(ctx context.Context, library string, since time.
 	for {
 		var locals []string
 		if err := s.DB.SelectContext(ctx, &locals, staleHoldingsSQL, library, since.UTC()); err != nil {
-			return deleted, err
+			return deleted, Classify(err)
 		}
 		if len(locals) == 0 {
 			return deleted, nil
 		}
-		var r HoldingsResult
+		var r ill.HoldingsResult
 		err := s.InTx(ctx, func(t *Tx) (err error) {
 			r, err = applyHoldings(ctx, t.tx, library, ill.HoldingsBatch{Deletes: locals}, since)
 			return err
@@ -421,10 +352,10 @@ func (s *Store) ReplaceHoldings(ctx context.Context, library string, since time.
 
 // ApplyHoldingsBatch applies one batch in its own transaction (illctl
 // import; the queue path goes through the holdings consumer's Tx).
-func (s *Store) ApplyHoldingsBatch(ctx context.Context, library string, b ill.HoldingsBatch, at time.Time) (HoldingsResult, error) {
-	var res HoldingsResult
+func (s *Store) ApplyHoldingsBatch(ctx context.Context, library string, b ill.HoldingsBatch, at time.Time) (ill.HoldingsResult, error) {
+	var res ill.HoldingsResult
 	if _, err := s.Library(ctx, library); err != nil {
-		return res, err
+		return res, Classify(err)
 	}
 	err := s.InTx(ctx, func(t *Tx) (err error) {
 		res, err = applyHoldings(ctx, t.tx, library, b, at)
@@ -482,5 +413,5 @@ func (s *Store) RecordByLocalID(ctx context.Context, library, localID string) (i
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
-	return id, err
+	return id, Classify(err)
 }

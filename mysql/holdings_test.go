@@ -14,13 +14,13 @@ import (
 func addLibraries(t *testing.T, st *mysql.Store, codes ...string) {
 	t.Helper()
 	for _, c := range codes {
-		if err := st.AddLibrary(context.Background(), mysql.Library{Code: c, NameZH: c + "图书馆", Lending: true}); err != nil {
+		if err := st.AddLibrary(context.Background(), ill.Library{Code: c, NameZH: c + "图书馆", Lending: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
 
-func apply(t *testing.T, st *mysql.Store, lib string, hs ...ill.Holding) mysql.HoldingsResult {
+func apply(t *testing.T, st *mysql.Store, lib string, hs ...ill.Holding) ill.HoldingsResult {
 	t.Helper()
 	res, err := st.ApplyHoldingsBatch(context.Background(), lib, ill.HoldingsBatch{Upserts: hs}, time.Now())
 	if err != nil {
@@ -85,9 +85,9 @@ func TestMatchingAcrossLibraries(t *testing.T) {
 	if err != nil || total != 2 {
 		t.Fatalf("conflicts: %d %v", total, err)
 	}
-	kinds := []string{cs[0].Kind, cs[1].Kind}
+	kinds := []ill.ConflictKind{cs[0].Kind, cs[1].Kind}
 	slices.Sort(kinds)
-	if !slices.Equal(kinds, []string{mysql.ConflictInvalidISBN, mysql.ConflictISBNTitle}) {
+	if !slices.Equal(kinds, []ill.ConflictKind{ill.ConflictInvalidISBN, ill.ConflictISBNTitle}) {
 		t.Errorf("conflict kinds %v", kinds)
 	}
 	if got := recordOf(t, st, "EEE", "e2"); got != want {

@@ -14,21 +14,15 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// ISOMember is a library as an ISO 18626 peer: its symbol, the endpoint
-// its own ILL system listens on ("" for members that use the JSON API
-// only), the hash of the secret it must send, and whether it may post
-// without one (ClosedNetwork: reached over a closed network only).
-type ISOMember struct {
+// isoMemberRow is a member's ISO 18626 registration as isoMemberSQL reads
+// it.
+type isoMemberRow struct {
 	Code          string `db:"code"`
 	Symbol        string `db:"iso_symbol"`
 	Endpoint      string `db:"iso_endpoint"`
 	SecretHash    string `db:"iso_secret_hash"`
 	ClosedNetwork bool   `db:"iso_closed_network"`
 }
-
-// Speaks reports whether the member's own system speaks ISO 18626 (an
-// endpoint is registered): the hub then sends it ISO messages.
-func (m *ISOMember) Speaks() bool { return m != nil && m.Endpoint != "" }
 
 // isoMemberBySymbolSQL and isoMemberByCodeSQL read a member's ISO 18626
 // registration by symbol or by code (isoMemberSQL: the columns). Locks:
@@ -39,52 +33,43 @@ const (
 	isoMemberByCodeSQL   = isoMemberSQL + `WHERE code = ? LIMIT 1`
 )
 
-func isoMember(ctx context.Context, q sqlx.QueryerContext, query string, arg any) (*ISOMember, error) {
-	var m ISOMember
-	err := sqlx.GetContext(ctx, q, &m, query, arg)
+func isoMember(ctx context.Context, q sqlx.QueryerContext, query string, arg any) (*ill.ISOMember, error) {
+	var r isoMemberRow
+	err := sqlx.GetContext(ctx, q, &r, query, arg)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("library", "")
 	}
-	return &m, err
+	if err != nil {
+		return nil, err
+	}
+	m := ill.ISOMember(r)
+	return &m, nil
 }
 
 // ISOMemberBySymbol finds the member whose ISO 18626 symbol is symbol
 // (agencyIdValue; case-insensitive); not_found when none.
-func (s *Store) ISOMemberBySymbol(ctx context.Context, symbol string) (*ISOMember, error) {
-	return isoMember(ctx, s.DB, isoMemberBySymbolSQL, symbol)
+func (s *Store) ISOMemberBySymbol(ctx context.Context, symbol string) (*ill.ISOMember, error) {
+	m, err := isoMember(ctx, s.DB, isoMemberBySymbolSQL, symbol)
+	return m, Classify(err)
 }
 
 // ISOMember reads a member's ISO 18626 registration by library code (from
 // the Directory when attached).
-func (s *Store) ISOMember(ctx context.Context, code string) (*ISOMember, error) {
+func (s *Store) ISOMember(ctx context.Context, code string) (*ill.ISOMember, error) {
 	if l, ok, err := s.dir.library(ctx, code); ok || err != nil {
-		return l.isoMember(), err
+		return l.ISOMember(), Classify(err)
 	}
-	return isoMember(ctx, s.DB, isoMemberByCodeSQL, code)
+	m, err := isoMember(ctx, s.DB, isoMemberByCodeSQL, code)
+	return m, Classify(err)
 }
 
 // ISOMember reads a member's ISO 18626 registration inside the transaction
 // (from the Directory when attached).
-func (t *Tx) ISOMember(ctx context.Context, code string) (*ISOMember, error) {
+func (t *Tx) ISOMember(ctx context.Context, code string) (*ill.ISOMember, error) {
 	if l, ok, err := t.dir.library(ctx, code); ok || err != nil {
-		return l.isoMember(), err
+		return l.ISOMember(), err
 	}
 	return isoMember(ctx, t.tx, isoMemberByCodeSQL, code)
-}
-
-func (l *Library) isoMember() *ISOMember {
-	if l == nil {
-		return nil
-	}
-	return &ISOMember{Code: l.Code, Symbol: l.ISOSymbol, Endpoint: l.ISOEndpoint, SecretHash: l.ISOSecretHash, ClosedNetwork: l.ISOClosedNetwork}
-}
-
-// ISORegistration is what `illctl library add` sets of a member's ISO
-// 18626 registration. Empty strings and a nil ClosedNetwork keep the
-// stored value; the secret is stored hashed.
-type ISORegistration struct {
-	Code, Symbol, Endpoint, Secret string
-	ClosedNetwork                  *bool
 }
 
 // setISOSQL sets a library's ISO 18626 registration; each value given
@@ -97,7 +82,7 @@ const setISOSQL = `UPDATE libraries SET iso_symbol = IF(? = '', iso_symbol, ?),
 // SetISO registers a library's ISO 18626 symbol, endpoint, secret and
 // closed-network mark. It does not check that a member with an endpoint
 // can authenticate: the caller (illctl) refuses that.
-func (s *Store) SetISO(ctx context.Context, reg ISORegistration) error {
+func (s *Store) SetISO(ctx context.Context, reg ill.ISORegistration) error {
 	hash := ""
 	if reg.Secret != "" {
 		hash = ill.HashKey(reg.Secret)
@@ -113,7 +98,7 @@ func (s *Store) SetISO(ctx context.Context, reg ISORegistration) error {
 	defer s.dir.Forget()
 	r, err := s.DB.ExecContext(ctx, setISOSQL, symbol, symbol, endpoint, endpoint, hash, hash, closed, closed, code)
 	if err != nil {
-		return err
+		return Classify(err)
 	}
 	if n, _ := r.RowsAffected(); n == 0 {
 		if _, err := s.Library(ctx, code); err != nil {
@@ -140,8 +125,8 @@ func (t *Tx) ISOSpeakers(ctx context.Context) (map[string]bool, error) {
 	return out, nil
 }
 
-// ISOMessage is one row of iso18626_messages.
-type ISOMessage struct {
+// isoMessageRow is an iso18626_messages row as isoMessageColumns reads it.
+type isoMessageRow struct {
 	ID          int64        `db:"id"`
 	RequestID   string       `db:"request_id"`
 	Direction   string       `db:"direction"`
@@ -156,14 +141,28 @@ type ISOMessage struct {
 	SentAt      sql.NullTime `db:"sent_at"`
 }
 
-// Outbound ISO message statuses.
-const (
-	ISOPending = "pending"
-	ISOSent    = "sent"
-	ISOFailed  = "failed"
-)
+func (r isoMessageRow) domain() ill.ISOMessage {
+	m := ill.ISOMessage{ID: r.ID, RequestID: r.RequestID, Direction: r.Direction, LibraryCode: r.LibraryCode,
+		Kind: r.Kind, Summary: r.Summary, Body: r.Body, Status: ill.ISOStatus(r.Status), Attempts: r.Attempts,
+		LastError: r.LastError, CreatedAt: r.CreatedAt}
+	if r.SentAt.Valid {
+		m.SentAt = r.SentAt.Time
+	}
+	return m
+}
 
-// isoMessageColumns is the iso18626_messages row as ISOMessage scans it.
+func isoMessages(rows []isoMessageRow) []ill.ISOMessage {
+	if rows == nil {
+		return nil
+	}
+	out := make([]ill.ISOMessage, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out
+}
+
+// isoMessageColumns is the iso18626_messages row as isoMessageRow scans it.
 const isoMessageColumns = `id, request_id, direction, library_code, kind, summary, body, status, attempts, last_error, created_at, sent_at`
 
 // insertISOMessageSQL stores a message. Locks: the new row (until commit
@@ -171,12 +170,12 @@ const isoMessageColumns = `id, request_id, direction, library_code, kind, summar
 const insertISOMessageSQL = `INSERT INTO iso18626_messages (request_id, direction, library_code, kind, summary, body,
 	status, last_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-func insertISOMessage(ctx context.Context, e sqlx.ExecerContext, m ISOMessage) (int64, error) {
+func insertISOMessage(ctx context.Context, e sqlx.ExecerContext, m ill.ISOMessage) (int64, error) {
 	if len(m.Summary) > 200 {
 		m.Summary = m.Summary[:200]
 	}
 	r, err := e.ExecContext(ctx, insertISOMessageSQL, m.RequestID, m.Direction, m.LibraryCode, m.Kind,
-		m.Summary, m.Body, m.Status, truncate(m.LastError, 1000), m.CreatedAt.UTC())
+		m.Summary, m.Body, string(m.Status), truncate(m.LastError, 1000), m.CreatedAt.UTC())
 	if err != nil {
 		return 0, err
 	}
@@ -184,14 +183,14 @@ func insertISOMessage(ctx context.Context, e sqlx.ExecerContext, m ISOMessage) (
 }
 
 // AddISOMessage stores an outbound (or inbound) message in the transaction.
-func (t *Tx) AddISOMessage(ctx context.Context, m ISOMessage) (int64, error) {
+func (t *Tx) AddISOMessage(ctx context.Context, m ill.ISOMessage) (int64, error) {
 	return insertISOMessage(ctx, t.tx, m)
 }
 
 // LogISOMessage stores an inbound message and its confirmation status.
-func (s *Store) LogISOMessage(ctx context.Context, m ISOMessage) error {
+func (s *Store) LogISOMessage(ctx context.Context, m ill.ISOMessage) error {
 	_, err := insertISOMessage(ctx, s.DB, m)
-	return err
+	return Classify(err)
 }
 
 // purgeISOMessagesSQL deletes one batch of messages created before the
@@ -210,7 +209,7 @@ func (s *Store) PurgeISOMessages(ctx context.Context, before time.Time, batch in
 	for {
 		r, err := s.DB.ExecContext(ctx, purgeISOMessagesSQL, before.UTC(), batch)
 		if err != nil {
-			return total, err
+			return total, Classify(err)
 		}
 		n, _ := r.RowsAffected()
 		total += int(n)
@@ -224,10 +223,12 @@ func (s *Store) PurgeISOMessages(ctx context.Context, before time.Time, batch in
 const isoMessagesSQL = `SELECT ` + isoMessageColumns + ` FROM iso18626_messages WHERE request_id = ? ORDER BY id`
 
 // ISOMessages lists a request's ISO messages in order (tests, console).
-func (s *Store) ISOMessages(ctx context.Context, requestID string) ([]ISOMessage, error) {
-	var out []ISOMessage
-	err := s.DB.SelectContext(ctx, &out, isoMessagesSQL, requestID)
-	return out, err
+func (s *Store) ISOMessages(ctx context.Context, requestID string) ([]ill.ISOMessage, error) {
+	var rows []isoMessageRow
+	if err := s.DB.SelectContext(ctx, &rows, isoMessagesSQL, requestID); err != nil {
+		return nil, Classify(err)
+	}
+	return isoMessages(rows), nil
 }
 
 // lockISOMessageSQL reads a message. Locks: its row (FOR UPDATE) until
@@ -235,13 +236,17 @@ func (s *Store) ISOMessages(ctx context.Context, requestID string) ([]ISOMessage
 const lockISOMessageSQL = `SELECT ` + isoMessageColumns + ` FROM iso18626_messages WHERE id = ? FOR UPDATE`
 
 // LockISOMessage reads and locks one message row.
-func (t *Tx) LockISOMessage(ctx context.Context, id int64) (*ISOMessage, error) {
-	var m ISOMessage
-	err := t.tx.GetContext(ctx, &m, lockISOMessageSQL, id)
+func (t *Tx) LockISOMessage(ctx context.Context, id int64) (*ill.ISOMessage, error) {
+	var r isoMessageRow
+	err := t.tx.GetContext(ctx, &r, lockISOMessageSQL, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("iso18626 message", "")
 	}
-	return &m, err
+	if err != nil {
+		return nil, err
+	}
+	m := r.domain()
+	return &m, nil
 }
 
 // pendingISOSQL lists the outbound messages to a member for a request
@@ -252,10 +257,12 @@ const pendingISOSQL = `SELECT ` + isoMessageColumns + ` FROM iso18626_messages
 
 // PendingISO lists the outbound messages to one member for one request
 // still pending, oldest first (they are delivered in this order).
-func (t *Tx) PendingISO(ctx context.Context, requestID, library string) ([]ISOMessage, error) {
-	var out []ISOMessage
-	err := t.tx.SelectContext(ctx, &out, pendingISOSQL, requestID, library)
-	return out, err
+func (t *Tx) PendingISO(ctx context.Context, requestID, library string) ([]ill.ISOMessage, error) {
+	var rows []isoMessageRow
+	if err := t.tx.SelectContext(ctx, &rows, pendingISOSQL, requestID, library); err != nil {
+		return nil, err
+	}
+	return isoMessages(rows), nil
 }
 
 // recordISOOutcomeSQL stores a delivery attempt's result; an empty error
@@ -263,12 +270,14 @@ func (t *Tx) PendingISO(ctx context.Context, requestID, library string) ([]ISOMe
 const recordISOOutcomeSQL = `UPDATE iso18626_messages SET status = ?, attempts = attempts + 1,
 	last_error = IF(? = '', last_error, ?), sent_at = COALESCE(?, sent_at) WHERE id = ?`
 
-// RecordISOOutcome stores a delivery attempt's result.
-func (t *Tx) RecordISOOutcome(ctx context.Context, id int64, status, lastError string, at time.Time) error {
+// RecordISOOutcome stores a delivery attempt's result: status is
+// ill.ISOSent (at is then the delivery time), ill.ISOPending (to be
+// retried) or ill.ISOFailed.
+func (t *Tx) RecordISOOutcome(ctx context.Context, id int64, status ill.ISOStatus, lastError string, at time.Time) error {
 	var sent any
-	if status == ISOSent {
+	if status == ill.ISOSent {
 		sent = at.UTC()
 	}
-	_, err := t.tx.ExecContext(ctx, recordISOOutcomeSQL, status, lastError, truncate(lastError, 1000), sent, id)
+	_, err := t.tx.ExecContext(ctx, recordISOOutcomeSQL, string(status), lastError, truncate(lastError, 1000), sent, id)
 	return err
 }

@@ -19,14 +19,8 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// CourierOwner is the owner under which courier credentials are listed,
-// revoked, rotated and audited (`illctl key revoke COURIER`); it is the
-// actor name the API gives a courier (httpapi.CourierActor). No member
-// library may use it as its code.
-const CourierOwner = "COURIER"
-
-// Principal is who an API key belongs to.
-type Principal struct {
+// principalRow is an api_keys row as principalSQL reads it.
+type principalRow struct {
 	Library string `db:"library_code"`
 	Centre  bool   `db:"is_centre"`
 }
@@ -38,13 +32,13 @@ const principalSQL = `SELECT library_code, is_centre FROM api_keys
 
 // PrincipalByKeyHash resolves a hashed API key; not_found when unknown or
 // revoked.
-func (s *Store) PrincipalByKeyHash(ctx context.Context, hash string) (Principal, error) {
-	var p Principal
-	err := s.DB.GetContext(ctx, &p, principalSQL, hash)
+func (s *Store) PrincipalByKeyHash(ctx context.Context, hash string) (ill.Principal, error) {
+	var r principalRow
+	err := s.DB.GetContext(ctx, &r, principalSQL, hash)
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, notFound("api key", "")
+		return ill.Principal{}, notFound("api key", "")
 	}
-	return p, err
+	return ill.Principal(r), Classify(err)
 }
 
 // addKeySQL stores an API key's hash, or makes an existing one active for
@@ -58,7 +52,7 @@ const addKeySQL = `INSERT INTO api_keys (key_hash, library_code, is_centre, labe
 // operators issue keys with IssueKey, which audits.
 func (s *Store) AddKey(ctx context.Context, library string, centre bool, key, label string) error {
 	_, err := s.DB.ExecContext(ctx, addKeySQL, ill.HashKey(key), library, centre, label)
-	return err
+	return Classify(err)
 }
 
 // addCourierKeySQL stores a courier credential's hash, or makes an
@@ -72,7 +66,7 @@ const addCourierKeySQL = `INSERT INTO courier_keys (key_hash, label) VALUES (?, 
 // existed, like AddKey).
 func (s *Store) AddCourierKey(ctx context.Context, key, label string) error {
 	_, err := s.DB.ExecContext(ctx, addCourierKeySQL, ill.HashKey(key), label)
-	return err
+	return Classify(err)
 }
 
 // courierKeyValidSQL counts the active courier credentials with a hash.
@@ -83,17 +77,26 @@ const courierKeyValidSQL = `SELECT COUNT(*) FROM courier_keys WHERE key_hash = ?
 func (s *Store) CourierKeyValid(ctx context.Context, hash string) (bool, error) {
 	var n int
 	err := s.DB.GetContext(ctx, &n, courierKeyValidSQL, hash)
-	return n > 0, err
+	return n > 0, Classify(err)
 }
 
-// KeyInfo describes a stored key without the key or its hash.
-type KeyInfo struct {
+// keyRow is an api_keys or courier_keys row as apiKeysSQL, courierKeysSQL
+// and the lock statements read it.
+type keyRow struct {
 	ID        int64        `db:"id"`
-	Owner     string       `db:"owner"` // library code, ill.CentreCode or CourierOwner
+	Owner     string       `db:"owner"`
 	Centre    bool         `db:"is_centre"`
 	Label     string       `db:"label"`
 	CreatedAt time.Time    `db:"created_at"`
 	RevokedAt sql.NullTime `db:"revoked_at"`
+}
+
+func (r keyRow) domain() ill.KeyInfo {
+	k := ill.KeyInfo{ID: r.ID, Owner: r.Owner, Centre: r.Centre, Label: r.Label, CreatedAt: r.CreatedAt}
+	if r.RevokedAt.Valid {
+		k.RevokedAt = r.RevokedAt.Time
+	}
+	return k
 }
 
 // apiKeysSQL lists API keys (followed by an optional owner condition and
@@ -107,53 +110,45 @@ const (
 )
 
 // Keys lists the keys of owner (a library code, ill.CentreCode or
-// CourierOwner), or every key when owner is "": library and centre keys
-// by owner, then courier credentials, each by id.
-func (s *Store) Keys(ctx context.Context, owner string) ([]KeyInfo, error) {
-	var out []KeyInfo
-	if owner != CourierOwner {
+// ill.CourierOwner), or every key when owner is "": library and centre
+// keys by owner, then courier credentials, each by id.
+func (s *Store) Keys(ctx context.Context, owner string) ([]ill.KeyInfo, error) {
+	var rows []keyRow
+	if owner != ill.CourierOwner {
 		q, args := apiKeysSQL, []any{}
 		if owner != "" {
 			q, args = q+` WHERE library_code = ?`, append(args, owner)
 		}
-		if err := s.DB.SelectContext(ctx, &out, q+apiKeysOrderSQL, args...); err != nil {
-			return nil, err
+		if err := s.DB.SelectContext(ctx, &rows, q+apiKeysOrderSQL, args...); err != nil {
+			return nil, Classify(err)
 		}
 	}
-	if owner == "" || owner == CourierOwner {
-		var cs []KeyInfo
-		if err := s.DB.SelectContext(ctx, &cs, courierKeysSQL, CourierOwner); err != nil {
-			return nil, err
+	if owner == "" || owner == ill.CourierOwner {
+		var cs []keyRow
+		if err := s.DB.SelectContext(ctx, &cs, courierKeysSQL, ill.CourierOwner); err != nil {
+			return nil, Classify(err)
 		}
-		out = append(out, cs...)
+		rows = append(rows, cs...)
+	}
+	var out []ill.KeyInfo
+	for _, r := range rows {
+		out = append(out, r.domain())
 	}
 	return out, nil
 }
 
-// KeyGrant is a key to store: for a library, the centre (Owner
-// ill.CentreCode, Centre true) or the courier (Owner CourierOwner).
-type KeyGrant struct {
-	Owner string
-	Key   string
-	Label string
-}
-
-func (g KeyGrant) courier() bool { return g.Owner == CourierOwner }
-
-func (g KeyGrant) centre() bool { return g.Owner == ill.CentreCode }
-
 // inKeyTx runs fn in a transaction of its own (credential changes are
-// rare and small: no retry).
+// rare and small: no retry); its error is classified (Classify).
 func (s *Store) inKeyTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := s.DB.BeginTxx(ctx, nil)
 	if err != nil {
-		return err
+		return Classify(err)
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return err
+		return Classify(err)
 	}
-	return tx.Commit()
+	return Classify(tx.Commit())
 }
 
 // insertCourierKeySQL and insertAPIKeySQL store a new key (a duplicate
@@ -163,13 +158,13 @@ const (
 	insertAPIKeySQL     = `INSERT INTO api_keys (key_hash, library_code, is_centre, label) VALUES (?, ?, ?, ?)`
 )
 
-func insertKey(ctx context.Context, tx *sqlx.Tx, g KeyGrant) (int64, error) {
+func insertKey(ctx context.Context, tx *sqlx.Tx, g ill.KeyGrant) (int64, error) {
 	var res sql.Result
 	var err error
-	if g.courier() {
+	if g.Courier() {
 		res, err = tx.ExecContext(ctx, insertCourierKeySQL, ill.HashKey(g.Key), g.Label)
 	} else {
-		res, err = tx.ExecContext(ctx, insertAPIKeySQL, ill.HashKey(g.Key), g.Owner, g.centre(), g.Label)
+		res, err = tx.ExecContext(ctx, insertAPIKeySQL, ill.HashKey(g.Key), g.Owner, g.Centre(), g.Label)
 	}
 	if err != nil {
 		return 0, err
@@ -179,13 +174,13 @@ func insertKey(ctx context.Context, tx *sqlx.Tx, g KeyGrant) (int64, error) {
 
 // IssueKey stores a new key for g.Owner and audits it; it returns the
 // key's id. The key must be new (a random one).
-func (s *Store) IssueKey(ctx context.Context, g KeyGrant, a Actor) (int64, error) {
+func (s *Store) IssueKey(ctx context.Context, g ill.KeyGrant, a ill.AuditActor) (int64, error) {
 	var id int64
 	err := s.inKeyTx(ctx, func(tx *sqlx.Tx) (err error) {
 		if id, err = insertKey(ctx, tx, g); err != nil {
 			return err
 		}
-		return audit(ctx, tx, a, AuditKeyIssue, g.Owner, fmt.Sprintf("issued key %d%s", id, labelDetail(g.Label)))
+		return audit(ctx, tx, a, ill.AuditKeyIssue, g.Owner, fmt.Sprintf("issued key %d%s", id, labelDetail(g.Label)))
 	})
 	return id, err
 }
@@ -194,7 +189,7 @@ func (s *Store) IssueKey(ctx context.Context, g KeyGrant, a Actor) (int64, error
 // id > 0) and audits it; it returns the ids revoked (none when owner had
 // no active key). A key id that is not owner's is not_found; one already
 // revoked is a conflict.
-func (s *Store) RevokeKeys(ctx context.Context, owner string, id int64, a Actor) ([]int64, error) {
+func (s *Store) RevokeKeys(ctx context.Context, owner string, id int64, a ill.AuditActor) ([]int64, error) {
 	var ids []int64
 	err := s.inKeyTx(ctx, func(tx *sqlx.Tx) (err error) {
 		if id > 0 {
@@ -205,7 +200,7 @@ func (s *Store) RevokeKeys(ctx context.Context, owner string, id int64, a Actor)
 		if ids, err = revokeActive(ctx, tx, owner, id, a.At); err != nil || len(ids) == 0 {
 			return err
 		}
-		return audit(ctx, tx, a, AuditKeyRevoke, owner, "revoked key "+joinIDs(ids))
+		return audit(ctx, tx, a, ill.AuditKeyRevoke, owner, "revoked key "+joinIDs(ids))
 	})
 	return ids, err
 }
@@ -213,7 +208,7 @@ func (s *Store) RevokeKeys(ctx context.Context, owner string, id int64, a Actor)
 // RotateKey issues g's new key and, in the same transaction, revokes every
 // other active key of g.Owner; it audits both and returns the new key's id
 // and the ids revoked.
-func (s *Store) RotateKey(ctx context.Context, g KeyGrant, a Actor) (int64, []int64, error) {
+func (s *Store) RotateKey(ctx context.Context, g ill.KeyGrant, a ill.AuditActor) (int64, []int64, error) {
 	var id int64
 	var ids []int64
 	err := s.inKeyTx(ctx, func(tx *sqlx.Tx) (err error) {
@@ -227,7 +222,7 @@ func (s *Store) RotateKey(ctx context.Context, g KeyGrant, a Actor) (int64, []in
 		if len(ids) == 0 {
 			detail = fmt.Sprintf("issued key %d%s; no other active key", id, labelDetail(g.Label))
 		}
-		return audit(ctx, tx, a, AuditKeyRotate, g.Owner, detail)
+		return audit(ctx, tx, a, ill.AuditKeyRotate, g.Owner, detail)
 	})
 	return id, ids, err
 }
@@ -243,10 +238,10 @@ const (
 
 // checkKeyID makes sure key id exists, is owner's and is active.
 func checkKeyID(ctx context.Context, tx *sqlx.Tx, owner string, id int64) error {
-	var k KeyInfo
+	var k keyRow
 	var err error
-	if owner == CourierOwner {
-		err = tx.GetContext(ctx, &k, lockCourierKeySQL, CourierOwner, id)
+	if owner == ill.CourierOwner {
+		err = tx.GetContext(ctx, &k, lockCourierKeySQL, ill.CourierOwner, id)
 	} else {
 		err = tx.GetContext(ctx, &k, lockAPIKeySQL, id, owner)
 	}
@@ -279,7 +274,7 @@ const (
 // returns their ids.
 func revokeActive(ctx context.Context, tx *sqlx.Tx, owner string, id int64, at time.Time) ([]int64, error) {
 	table, where, args := "api_keys", "library_code = ? AND revoked_at IS NULL", []any{owner}
-	if owner == CourierOwner {
+	if owner == ill.CourierOwner {
 		table, where, args = "courier_keys", "revoked_at IS NULL", nil
 	}
 	if id > 0 {
@@ -302,13 +297,6 @@ func revokeActive(ctx context.Context, tx *sqlx.Tx, owner string, id int64, at t
 	return ids, nil
 }
 
-// DemoCredential is an active demo dataset credential (ill.DemoKey of a
-// library code, of ill.CentreCode or of CourierOwner).
-type DemoCredential struct {
-	Owner string // library code, ill.CentreCode or CourierOwner
-	ID    int64
-}
-
 // The reads of ActiveDemoKeys: the owners with an active API key, the
 // active API keys with given hashes (an IN list, expanded by sqlx.In), the
 // active courier credentials with a hash. Locks: none.
@@ -321,14 +309,19 @@ const (
 
 // ActiveDemoKeys lists the active credentials that are demo dataset keys:
 // ill.DemoKey(code) for every code that holds an active API key, and the
-// demo courier credential ill.DemoKey(CourierOwner). Their keys are public,
-// so outside a demo none may be active.
-func (s *Store) ActiveDemoKeys(ctx context.Context) ([]DemoCredential, error) {
+// demo courier credential ill.DemoKey(ill.CourierOwner). Their keys are
+// public, so outside a demo none may be active.
+func (s *Store) ActiveDemoKeys(ctx context.Context) ([]ill.DemoCredential, error) {
+	out, err := s.activeDemoKeys(ctx)
+	return out, Classify(err)
+}
+
+func (s *Store) activeDemoKeys(ctx context.Context) ([]ill.DemoCredential, error) {
 	var codes []string
 	if err := s.DB.SelectContext(ctx, &codes, activeKeyOwnersSQL); err != nil {
 		return nil, err
 	}
-	var out []DemoCredential
+	var out []ill.DemoCredential
 	if len(codes) > 0 {
 		hashes := make([]string, len(codes))
 		for i, c := range codes {
@@ -346,23 +339,23 @@ func (s *Store) ActiveDemoKeys(ctx context.Context) ([]DemoCredential, error) {
 			return nil, err
 		}
 		for _, r := range rows {
-			out = append(out, DemoCredential{Owner: r.Owner, ID: r.ID})
+			out = append(out, ill.DemoCredential{Owner: r.Owner, ID: r.ID})
 		}
 	}
 	var ids []int64
 	if err := s.DB.SelectContext(ctx, &ids, activeCourierKeysByHashSQL,
-		ill.HashKey(ill.DemoKey(CourierOwner))); err != nil {
+		ill.HashKey(ill.DemoKey(ill.CourierOwner))); err != nil {
 		return nil, err
 	}
 	for _, id := range ids {
-		out = append(out, DemoCredential{Owner: CourierOwner, ID: id})
+		out = append(out, ill.DemoCredential{Owner: ill.CourierOwner, ID: id})
 	}
 	return out, nil
 }
 
 // RevokeDemoKeys revokes every active demo credential (ActiveDemoKeys),
 // auditing each owner's revocation, and returns them.
-func (s *Store) RevokeDemoKeys(ctx context.Context, a Actor) ([]DemoCredential, error) {
+func (s *Store) RevokeDemoKeys(ctx context.Context, a ill.AuditActor) ([]ill.DemoCredential, error) {
 	creds, err := s.ActiveDemoKeys(ctx)
 	if err != nil || len(creds) == 0 {
 		return nil, err
@@ -376,7 +369,7 @@ func (s *Store) RevokeDemoKeys(ctx context.Context, a Actor) ([]DemoCredential, 
 			if len(ids) == 0 {
 				continue
 			}
-			if err := audit(ctx, tx, a, AuditKeyRevoke, c.Owner, "revoked demo key "+joinIDs(ids)); err != nil {
+			if err := audit(ctx, tx, a, ill.AuditKeyRevoke, c.Owner, "revoked demo key "+joinIDs(ids)); err != nil {
 				return err
 			}
 		}

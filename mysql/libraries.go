@@ -17,58 +17,70 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// Library is a member library and its policies.
-type Library struct {
-	Code             string    `db:"code" json:"code"`
-	NameZH           string    `db:"name_zh" json:"name_zh"`
-	NameEN           string    `db:"name_en" json:"name_en"`
-	ISOSymbol        string    `db:"iso_symbol" json:"iso18626_symbol"`
-	Lending          bool      `db:"lending" json:"lending"`
-	DepositRequired  bool      `db:"deposit_required" json:"deposit_required"`
-	LoanMonths       int       `db:"loan_months" json:"loan_months"`
-	RecallDays       int       `db:"recall_days" json:"recall_days"`
-	FinePerDayFen    int       `db:"fine_per_day_fen" json:"fine_per_day_fen"`
-	DamageFeeFen     int       `db:"damage_fee_fen" json:"damage_fee_fen"`
-	LossFeeFen       int       `db:"loss_fee_fen" json:"loss_fee_fen"`
-	Locale           string    `db:"locale" json:"locale"`
-	Email            string    `db:"email" json:"-"`
-	WebhookURL       string    `db:"webhook_url" json:"-"`
-	WebhookSecret    string    `db:"webhook_secret" json:"-"` // signs webhook notices (docs/notices.md)
-	ISOEndpoint      string    `db:"iso_endpoint" json:"-"`
-	CourierCutoff    string    `db:"courier_cutoff" json:"courier_cutoff"`
-	CourierDays      string    `db:"courier_days" json:"courier_days"` // set with illctl courier days
-	ISOSecretHash    string    `db:"iso_secret_hash" json:"-"`
-	ISOClosedNetwork bool      `db:"iso_closed_network" json:"-"` // accepted without a secret (migration 17)
-	CreatedAt        time.Time `db:"created_at" json:"-"`
+// libraryRow is a libraries row as libraryColumns reads it (and as
+// addLibrarySQL's named parameters write it).
+type libraryRow struct {
+	Code             string    `db:"code"`
+	NameZH           string    `db:"name_zh"`
+	NameEN           string    `db:"name_en"`
+	ISOSymbol        string    `db:"iso_symbol"`
+	Lending          bool      `db:"lending"`
+	DepositRequired  bool      `db:"deposit_required"`
+	LoanMonths       int       `db:"loan_months"`
+	RecallDays       int       `db:"recall_days"`
+	FinePerDayFen    int       `db:"fine_per_day_fen"`
+	DamageFeeFen     int       `db:"damage_fee_fen"`
+	LossFeeFen       int       `db:"loss_fee_fen"`
+	Locale           string    `db:"locale"`
+	Email            string    `db:"email"`
+	WebhookURL       string    `db:"webhook_url"`
+	WebhookSecret    string    `db:"webhook_secret"`
+	ISOEndpoint      string    `db:"iso_endpoint"`
+	CourierCutoff    string    `db:"courier_cutoff"`
+	CourierDays      string    `db:"courier_days"`
+	ISOSecretHash    string    `db:"iso_secret_hash"`
+	ISOClosedNetwork bool      `db:"iso_closed_network"`
+	CreatedAt        time.Time `db:"created_at"`
 }
 
-// libraryColumns is the libraries row as Library scans it.
+// The row and the domain value have the same fields: a plain conversion
+// keeps them in step (a field added to one only fails to compile).
+func (r libraryRow) domain() ill.Library { return ill.Library(r) }
+
+func fromLibrary(l ill.Library) libraryRow { return libraryRow(l) }
+
+// libraryColumns is the libraries row as libraryRow scans it.
 const libraryColumns = `code, name_zh, name_en, iso_symbol, lending, deposit_required, loan_months, recall_days,
 	fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email, webhook_url, webhook_secret, iso_endpoint, courier_cutoff, courier_days, iso_secret_hash, iso_closed_network, created_at`
 
 // librarySQL reads one library. Locks: none.
 const librarySQL = `SELECT ` + libraryColumns + ` FROM libraries WHERE code = ?`
 
-func getLibrary(ctx context.Context, q sqlx.QueryerContext, code string) (*Library, error) {
-	var l Library
-	err := sqlx.GetContext(ctx, q, &l, librarySQL, code)
+func getLibrary(ctx context.Context, q sqlx.QueryerContext, code string) (*ill.Library, error) {
+	var r libraryRow
+	err := sqlx.GetContext(ctx, q, &r, librarySQL, code)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("library", code)
 	}
-	return &l, err
+	if err != nil {
+		return nil, err
+	}
+	l := r.domain()
+	return &l, nil
 }
 
 // Library reads one member library (from the Directory when attached).
-func (s *Store) Library(ctx context.Context, code string) (*Library, error) {
+func (s *Store) Library(ctx context.Context, code string) (*ill.Library, error) {
 	if l, ok, err := s.dir.library(ctx, code); ok || err != nil {
-		return l, err
+		return l, Classify(err)
 	}
-	return getLibrary(ctx, s.DB, code)
+	l, err := getLibrary(ctx, s.DB, code)
+	return l, Classify(err)
 }
 
 // Library reads one member library inside the transaction (from the
 // Directory when attached: reference data, not locked).
-func (t *Tx) Library(ctx context.Context, code string) (*Library, error) {
+func (t *Tx) Library(ctx context.Context, code string) (*ill.Library, error) {
 	if l, ok, err := t.dir.library(ctx, code); ok || err != nil {
 		return l, err
 	}
@@ -79,13 +91,26 @@ func (t *Tx) Library(ctx context.Context, code string) (*Library, error) {
 const librariesSQL = `SELECT ` + libraryColumns + ` FROM libraries ORDER BY code`
 
 // Libraries lists every member.
-func (s *Store) Libraries(ctx context.Context) ([]Library, error) {
-	var ls []Library
-	err := s.DB.SelectContext(ctx, &ls, librariesSQL)
-	return ls, err
+func (s *Store) Libraries(ctx context.Context) ([]ill.Library, error) {
+	var rows []libraryRow
+	if err := s.DB.SelectContext(ctx, &rows, librariesSQL); err != nil {
+		return nil, Classify(err)
+	}
+	return libraries(rows), nil
 }
 
-// addLibrarySQL inserts or updates a member from Library's fields (named
+func libraries(rows []libraryRow) []ill.Library {
+	if rows == nil {
+		return nil
+	}
+	out := make([]ill.Library, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out
+}
+
+// addLibrarySQL inserts or updates a member from libraryRow's fields (named
 // parameters); contact points given empty keep the stored ones. Locks: the
 // library row (by primary key), for the statement only (autocommit).
 const addLibrarySQL = `INSERT INTO libraries (code, name_zh, name_en, iso_symbol, lending,
@@ -104,26 +129,12 @@ const addLibrarySQL = `INSERT INTO libraries (code, name_zh, name_en, iso_symbol
 	webhook_secret = IF(VALUES(webhook_secret) = '', webhook_secret, VALUES(webhook_secret)),
 	iso_endpoint = IF(VALUES(iso_endpoint) = '', iso_endpoint, VALUES(iso_endpoint))`
 
-// AddLibrary inserts or updates a member (illctl library add).
-func (s *Store) AddLibrary(ctx context.Context, l Library) error {
-	if l.LoanMonths == 0 {
-		l.LoanMonths = 1
-	}
-	if l.RecallDays == 0 {
-		l.RecallDays = 7
-	}
-	if l.Locale == "" {
-		l.Locale = "zh"
-	}
-	if l.CourierCutoff == "" {
-		l.CourierCutoff = "14:00"
-	}
-	if l.ISOSymbol == "" {
-		l.ISOSymbol = l.Code
-	}
+// AddLibrary inserts or updates a member (illctl library add), with
+// ill.Library.WithDefaults for what l leaves unset.
+func (s *Store) AddLibrary(ctx context.Context, l ill.Library) error {
 	defer s.dir.Forget()
-	_, err := s.DB.NamedExecContext(ctx, addLibrarySQL, l)
-	return err
+	_, err := s.DB.NamedExecContext(ctx, addLibrarySQL, fromLibrary(l.WithDefaults()))
+	return Classify(err)
 }
 
 // libraryNamesSQL lists every library's names. Locks: none.
@@ -137,7 +148,7 @@ func (s *Store) LibraryNames(ctx context.Context) (map[string][2]string, error) 
 		EN   string `db:"name_en"`
 	}
 	if err := s.DB.SelectContext(ctx, &rows, libraryNamesSQL); err != nil {
-		return nil, err
+		return nil, Classify(err)
 	}
 	out := make(map[string][2]string, len(rows))
 	for _, r := range rows {
@@ -216,14 +227,7 @@ const addClosureSQL = `INSERT INTO closures (library_code, from_day, to_day, not
 func (s *Store) AddClosure(ctx context.Context, library string, r ill.DateRange, note string) error {
 	defer s.dir.Forget()
 	_, err := s.DB.ExecContext(ctx, addClosureSQL, library, r.From.String(), r.To.String(), note)
-	return err
-}
-
-// Closure is a stored library closure.
-type Closure struct {
-	ID    int64
-	Range ill.DateRange
-	Note  string
+	return Classify(err)
 }
 
 // allClosuresSQL lists every closure with its id and note. Locks: none.
@@ -231,18 +235,18 @@ const allClosuresSQL = `SELECT id, library_code, from_day, to_day, note FROM clo
 	ORDER BY library_code, from_day`
 
 // ClosuresByLibrary returns every library's closures (illctl).
-func (s *Store) ClosuresByLibrary(ctx context.Context) (map[string][]Closure, error) {
+func (s *Store) ClosuresByLibrary(ctx context.Context) (map[string][]ill.Closure, error) {
 	var rows []struct {
 		ID int64 `db:"id"`
 		closureRow
 		Note string `db:"note"`
 	}
 	if err := s.DB.SelectContext(ctx, &rows, allClosuresSQL); err != nil {
-		return nil, err
+		return nil, Classify(err)
 	}
-	out := map[string][]Closure{}
+	out := map[string][]ill.Closure{}
 	for _, r := range rows {
-		out[r.Library] = append(out[r.Library], Closure{ID: r.ID, Range: toRange(r.closureRow), Note: r.Note})
+		out[r.Library] = append(out[r.Library], ill.Closure{ID: r.ID, Range: toRange(r.closureRow), Note: r.Note})
 	}
 	return out, nil
 }
@@ -257,7 +261,7 @@ func (s *Store) RemoveClosure(ctx context.Context, id int64) error {
 	defer s.dir.Forget()
 	r, err := s.DB.ExecContext(ctx, removeClosureSQL, id)
 	if err != nil {
-		return err
+		return Classify(err)
 	}
 	if n, _ := r.RowsAffected(); n == 0 {
 		return notFound("closure", fmt.Sprint(id))

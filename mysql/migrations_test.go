@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/internal/testenv"
 	"github.com/balis/illhub/mysql"
 )
@@ -65,8 +66,8 @@ func TestMigrationsUpgradeAnOldDatabase(t *testing.T) {
 	if want := mysql.MigrationVersions(); !slices.Equal(versions, want) {
 		t.Fatalf("versions = %v, want %v", versions, want)
 	}
-	// The secret round-trips through AddLibrary and Library.
-	if err := st.AddLibrary(ctx, mysql.Library{Code: "THU", NameZH: "清华大学图书馆", WebhookURL: "https://x.example/h",
+	// The secret round-trips through AddLibrary and ill.Library.
+	if err := st.AddLibrary(ctx, ill.Library{Code: "THU", NameZH: "清华大学图书馆", WebhookURL: "https://x.example/h",
 		WebhookSecret: "whsec_1"}); err != nil {
 		t.Fatal(err)
 	}

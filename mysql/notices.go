@@ -11,30 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
-)
 
-// Notice delivery statuses (notices.status).
-const (
-	NoticePending       = "pending"        // not yet delivered on every channel; will be retried
-	NoticeSent          = "sent"           // delivered on every configured channel
-	NoticeNotConfigured = "not_configured" // no channel configured: stored for staff, not delivered
-	NoticeFailed        = "failed"         // gave up after ILL_NOTICE_ATTEMPTS (or a permanent error)
+	"github.com/balis/illhub/ill"
 )
-
-// Notice is a message to a reader or library.
-type Notice struct {
-	ID        int64
-	RequestID string
-	Kind      string
-	Step      int
-	Library   string
-	PatronID  string
-	Recipient string
-	Locale    string
-	Subject   string
-	Body      string
-	At        time.Time
-}
 
 // addNoticeSQL stores a pending notice unless one exists for its
 // (request, kind, step) (uq_notice). Locks: the new row until commit; on a
@@ -45,7 +24,7 @@ const addNoticeSQL = `INSERT IGNORE INTO notices (request_id, kind, step, librar
 
 // AddNotice stores a notice once per (request, kind, step). It returns the
 // new id and true, or 0 and false when that notice already exists.
-func (t *Tx) AddNotice(ctx context.Context, n Notice) (int64, bool, error) {
+func (t *Tx) AddNotice(ctx context.Context, n ill.Notice) (int64, bool, error) {
 	res, err := t.tx.ExecContext(ctx, addNoticeSQL, n.RequestID, n.Kind, n.Step, n.Library, n.PatronID,
 		n.Recipient, n.Locale, n.Subject, n.Body, n.At.UTC())
 	if err != nil {
@@ -58,22 +37,8 @@ func (t *Tx) AddNotice(ctx context.Context, n Notice) (int64, bool, error) {
 	return id, true, err
 }
 
-// setNoticeStatusSQL records one delivery attempt of a notice. Locks: the
-// notice row until commit.
-const setNoticeStatusSQL = `UPDATE notices SET status = ?, attempts = attempts + 1, sent_at = ? WHERE id = ?`
-
-// SetNoticeStatus records a delivery attempt's outcome.
-func (t *Tx) SetNoticeStatus(ctx context.Context, id int64, status string, at time.Time) error {
-	var sent sql.NullTime
-	if status == "sent" {
-		sent = nullTime(at)
-	}
-	_, err := t.tx.ExecContext(ctx, setNoticeStatusSQL, status, sent, id)
-	return err
-}
-
-// StoredNotice is a notices row as the notifier reads it.
-type StoredNotice struct {
+// noticeRow is a notices row as noticeColumns scans it.
+type noticeRow struct {
 	ID           int64        `db:"id"`
 	RequestID    string       `db:"request_id"`
 	Kind         string       `db:"kind"`
@@ -86,13 +51,22 @@ type StoredNotice struct {
 	Body         string       `db:"body"`
 	Status       string       `db:"status"`
 	Attempts     int          `db:"attempts"`
-	DeliveredVia string       `db:"delivered_via"` // comma-separated channels that delivered it
+	DeliveredVia string       `db:"delivered_via"`
 	LastError    string       `db:"last_error"`
 	CreatedAt    time.Time    `db:"created_at"`
 	SentAt       sql.NullTime `db:"sent_at"`
 }
 
-// noticeColumns is the notices row as StoredNotice scans it.
+// domain returns the row as the notices consumer reads it (a NULL sent_at
+// as the zero time).
+func (r noticeRow) domain() *ill.StoredNotice {
+	return &ill.StoredNotice{ID: r.ID, RequestID: r.RequestID, Kind: r.Kind, Step: r.Step, Library: r.Library,
+		PatronID: r.PatronID, Recipient: r.Recipient, Locale: r.Locale, Subject: r.Subject, Body: r.Body,
+		Status: ill.NoticeStatus(r.Status), Attempts: r.Attempts, DeliveredVia: r.DeliveredVia,
+		LastError: r.LastError, CreatedAt: r.CreatedAt, SentAt: r.SentAt.Time}
+}
+
+// noticeColumns is the notices row as noticeRow scans it.
 const noticeColumns = `id, request_id, kind, step, library_code, patron_id, recipient, locale, subject, body,
 	status, attempts, delivered_via, last_error, created_at, sent_at`
 
@@ -106,21 +80,24 @@ const (
 )
 
 // LockNotice reads a notice and locks its row until the transaction ends.
-func (t *Tx) LockNotice(ctx context.Context, id int64) (*StoredNotice, error) {
-	var n StoredNotice
+func (t *Tx) LockNotice(ctx context.Context, id int64) (*ill.StoredNotice, error) {
+	var n noticeRow
 	err := t.tx.GetContext(ctx, &n, lockNoticeSQL, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("notice", fmt.Sprint(id))
 	}
-	return &n, err
+	if err != nil {
+		return nil, err
+	}
+	return n.domain(), nil
 }
 
 // ClaimNotice is MarkProcessed followed by LockNotice, in one round trip:
 // first is false for a message seen before.
-func (t *Tx) ClaimNotice(ctx context.Context, handler, messageID string, at time.Time, id int64) (first bool, n *StoredNotice, err error) {
+func (t *Tx) ClaimNotice(ctx context.Context, handler, messageID string, at time.Time, id int64) (first bool, n *ill.StoredNotice, err error) {
 	var row struct {
 		First int64 `db:"first_time"`
-		StoredNotice
+		noticeRow
 	}
 	err = t.claimRow(ctx, handler, messageID, at, &row, lockNoticeRowSQL, id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -129,28 +106,23 @@ func (t *Tx) ClaimNotice(ctx context.Context, handler, messageID string, at time
 	if err != nil {
 		return false, nil, err
 	}
-	return row.First == 1, &row.StoredNotice, nil
+	return row.First == 1, row.domain(), nil
 }
 
 // noticeSQL reads one notice. Locks: none.
 const noticeSQL = `SELECT ` + noticeColumns + ` FROM notices WHERE id = ?`
 
 // Notice reads one notice (staff views, tests).
-func (s *Store) Notice(ctx context.Context, id int64) (*StoredNotice, error) {
-	var n StoredNotice
+func (s *Store) Notice(ctx context.Context, id int64) (*ill.StoredNotice, error) {
+	var n noticeRow
 	err := s.DB.GetContext(ctx, &n, noticeSQL, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("notice", fmt.Sprint(id))
 	}
-	return &n, err
-}
-
-// NoticeOutcome is the result of one delivery round of a notice.
-type NoticeOutcome struct {
-	Status       string // one of the Notice* statuses
-	Attempted    bool   // a delivery was tried: attempts is incremented
-	DeliveredVia string // channels delivered so far (replaces the stored list)
-	LastError    string // "" clears it
+	if err != nil {
+		return nil, Classify(err)
+	}
+	return n.domain(), nil
 }
 
 // recordNoticeOutcomeSQL stores a delivery round's outcome. Locks: the
@@ -160,9 +132,9 @@ const recordNoticeOutcomeSQL = `UPDATE notices SET status = ?, attempts = attemp
 
 // RecordNoticeOutcome stores a delivery round's outcome; sent_at is set
 // when the status is sent.
-func (t *Tx) RecordNoticeOutcome(ctx context.Context, id int64, o NoticeOutcome, at time.Time) error {
+func (t *Tx) RecordNoticeOutcome(ctx context.Context, id int64, o ill.NoticeOutcome, at time.Time) error {
 	var sent sql.NullTime
-	if o.Status == NoticeSent {
+	if o.Status == ill.NoticeSent {
 		sent = nullTime(at)
 	}
 	inc := 0
@@ -172,6 +144,6 @@ func (t *Tx) RecordNoticeOutcome(ctx context.Context, id int64, o NoticeOutcome,
 	if len(o.LastError) > 400 {
 		o.LastError = truncate(o.LastError, 400)
 	}
-	t.tx.later(recordNoticeOutcomeSQL, o.Status, inc, o.DeliveredVia, o.LastError, sent, id)
+	t.tx.later(recordNoticeOutcomeSQL, string(o.Status), inc, o.DeliveredVia, o.LastError, sent, id)
 	return nil // queued: sent with the COMMIT (txConn)
 }

@@ -18,15 +18,15 @@ func TestClaimNoticeOnceAndNotFound(t *testing.T) {
 	at := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
 	var id int64
 	if err := st.InTx(ctx, func(tx *mysql.Tx) (err error) {
-		id, _, err = tx.AddNotice(ctx, mysql.Notice{RequestID: "ILL-N1", Kind: "arrived", Library: "THU", Locale: "zh",
+		id, _, err = tx.AddNotice(ctx, ill.Notice{RequestID: "ILL-N1", Kind: "arrived", Library: "THU", Locale: "zh",
 			Subject: "到书", Body: "到书", At: at})
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	claim := func(msg string, nid int64) (bool, *mysql.StoredNotice, error) {
+	claim := func(msg string, nid int64) (bool, *ill.StoredNotice, error) {
 		var first bool
-		var n *mysql.StoredNotice
+		var n *ill.StoredNotice
 		err := st.InTx(ctx, func(tx *mysql.Tx) (err error) {
 			first, n, err = tx.ClaimNotice(ctx, "notices", msg, at, nid)
 			return err
@@ -41,5 +41,50 @@ func TestClaimNoticeOnceAndNotFound(t *testing.T) {
 	}
 	if _, _, err := claim("notice:2", id+100); ill.ErrorCode(err) != ill.CodeNotFound {
 		t.Fatalf("unknown notice: %v, want not_found", err)
+	}
+}
+
+// A delivery round's outcome reads back as the typed status; sent_at is
+// NULL (the zero time) until the status is sent, then the round's time.
+func TestNoticeOutcomeReadsBack(t *testing.T) {
+	_, st := testenv.DB(t, "noticeoutcome")
+	ctx := context.Background()
+	at := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+	var id int64
+	if err := st.InTx(ctx, func(tx *mysql.Tx) (err error) {
+		id, _, err = tx.AddNotice(ctx, ill.Notice{RequestID: "ILL-N2", Kind: ill.NoticeArrived, Library: "THU",
+			PatronID: "THU2024001", Recipient: "r@example.edu.cn", Locale: "zh", Subject: "到书", Body: "到书", At: at})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rounds := []struct {
+		o        ill.NoticeOutcome
+		at       time.Time
+		attempts int
+		sentAt   time.Time
+	}{
+		{ill.NoticeOutcome{Status: ill.NoticePending, Attempted: true, DeliveredVia: "email", LastError: "webhook: 500"},
+			at.Add(time.Minute), 1, time.Time{}},
+		{ill.NoticeOutcome{Status: ill.NoticeSent, Attempted: true, DeliveredVia: "email,webhook"},
+			at.Add(2 * time.Minute), 2, at.Add(2 * time.Minute)},
+	}
+	for _, r := range rounds {
+		if err := st.InTx(ctx, func(tx *mysql.Tx) error {
+			if _, err := tx.LockNotice(ctx, id); err != nil {
+				return err
+			}
+			return tx.RecordNoticeOutcome(ctx, id, r.o, r.at)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		n, err := st.Notice(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.Status != r.o.Status || n.Attempts != r.attempts || n.DeliveredVia != r.o.DeliveredVia ||
+			n.LastError != r.o.LastError || !n.SentAt.Equal(r.sentAt) || n.PatronID != "THU2024001" || !n.CreatedAt.Equal(at) {
+			t.Errorf("after %s: %+v", r.o.Status, n)
+		}
 	}
 }

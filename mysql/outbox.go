@@ -30,8 +30,8 @@ func (t *Tx) Enqueue(ctx context.Context, m ill.Message) error {
 	return nil
 }
 
-// OutboxRow is one follow-on message waiting to be relayed.
-type OutboxRow struct {
+// outboxRow is an outbox row as claimOutboxSQL scans it.
+type outboxRow struct {
 	ID         int64  `db:"id"`
 	MessageID  string `db:"message_id"`
 	RoutingKey string `db:"routing_key"`
@@ -53,18 +53,22 @@ const markPublishedSQL = `UPDATE outbox SET published_at = ?, attempts = attempt
 // publish (which must return only after the broker confirmed each one it
 // reports as sent) and marks the confirmed ones published, all in one
 // transaction. It returns how many rows were published.
-func (s *Store) RelayOutbox(ctx context.Context, limit int, publish func([]OutboxRow) (sent []int64, err error)) (int, error) {
+func (s *Store) RelayOutbox(ctx context.Context, limit int, publish func([]ill.OutboxRow) (sent []int64, err error)) (int, error) {
 	n := 0
 	err := s.InTx(ctx, func(t *Tx) error {
 		n = 0
-		var rows []OutboxRow
+		var rows []outboxRow
 		if err := t.tx.SelectContext(ctx, &rows, claimOutboxSQL, limit); err != nil {
 			return err
 		}
 		if len(rows) == 0 {
 			return nil
 		}
-		sent, perr := publish(rows)
+		batch := make([]ill.OutboxRow, len(rows))
+		for i, r := range rows {
+			batch[i] = ill.OutboxRow(r)
+		}
+		sent, perr := publish(batch)
 		if len(sent) > 0 {
 			// One statement for the batch; the rows are ours (claimed above).
 			q, args, err := sqlx.In(markPublishedSQL, time.Now().UTC(), sent)
@@ -93,9 +97,10 @@ const purgeOutboxSQL = `DELETE FROM outbox WHERE published_at IS NOT NULL AND pu
 func (s *Store) PurgeOutbox(ctx context.Context, before time.Time) (int64, error) {
 	r, err := s.DB.ExecContext(ctx, purgeOutboxSQL, before.UTC())
 	if err != nil {
-		return 0, err
+		return 0, Classify(err)
 	}
-	return r.RowsAffected()
+	n, err := r.RowsAffected()
+	return n, Classify(err)
 }
 
 // oldestPendingOutboxSQL reads the creation time of the oldest unpublished
@@ -106,7 +111,7 @@ const oldestPendingOutboxSQL = `SELECT MIN(created_at) FROM outbox WHERE publish
 func (s *Store) OldestOutboxAge(ctx context.Context) (time.Duration, error) {
 	var oldest sql.NullTime
 	if err := s.DB.GetContext(ctx, &oldest, oldestPendingOutboxSQL); err != nil || !oldest.Valid {
-		return 0, err
+		return 0, Classify(err)
 	}
 	return max(time.Since(oldest.Time), 0), nil
 }
@@ -118,5 +123,5 @@ const countPendingOutboxSQL = `SELECT COUNT(*) FROM outbox WHERE published_at IS
 func (s *Store) PendingOutbox(ctx context.Context) (int, error) {
 	var n int
 	err := s.DB.GetContext(ctx, &n, countPendingOutboxSQL)
-	return n, err
+	return n, Classify(err)
 }

@@ -48,8 +48,8 @@ func (t *Tx) Patron(ctx context.Context, library, id string) (ill.Patron, error)
 	return ill.Patron{ID: p.ID, Name: p.Name, Email: p.Email, DepositPaid: p.DepositPaid}, err
 }
 
-// Reader is a registered reader as the portal sees it.
-type Reader struct {
+// readerRow is a patrons row as readerSQL scans it.
+type readerRow struct {
 	Library     string `db:"library_code"`
 	ID          string `db:"patron_id"`
 	Name        string `db:"name"`
@@ -58,10 +58,9 @@ type Reader struct {
 	PINHash     string `db:"pin_hash"`
 }
 
-// Patron returns the reader as a submit body's patron (the library
-// vouches for it again with every submit).
-func (r Reader) Patron() ill.Patron {
-	return ill.Patron{ID: r.ID, Name: r.Name, Email: r.Email, DepositPaid: r.DepositPaid}
+func (r readerRow) domain() ill.Reader {
+	return ill.Reader{Library: r.Library, ID: r.ID, Name: r.Name, Email: r.Email, DepositPaid: r.DepositPaid,
+		PINHash: r.PINHash}
 }
 
 // putReaderSQL registers or updates a reader; an empty pin_hash keeps the
@@ -73,10 +72,10 @@ const putReaderSQL = `INSERT INTO patrons (library_code, patron_id, name, email,
 	pin_hash = IF(VALUES(pin_hash) = '', pin_hash, VALUES(pin_hash)), updated_at = VALUES(updated_at)`
 
 // PutReader registers or updates a reader with a PIN hash (POST
-// /v1/readers, illctl reader add). An empty pinHash keeps the current PIN.
-func (s *Store) PutReader(ctx context.Context, r Reader, at time.Time) error {
+// /v1/readers, illctl reader add). An empty PINHash keeps the current PIN.
+func (s *Store) PutReader(ctx context.Context, r ill.Reader, at time.Time) error {
 	_, err := s.DB.ExecContext(ctx, putReaderSQL, r.Library, r.ID, r.Name, r.Email, r.DepositPaid, r.PINHash, at.UTC())
-	return err
+	return Classify(err)
 }
 
 // readerSQL reads a reader with its PIN hash. Locks: none.
@@ -84,11 +83,11 @@ const readerSQL = `SELECT library_code, patron_id, name, email, deposit_paid, pi
 	FROM patrons WHERE library_code = ? AND patron_id = ?`
 
 // Reader reads one reader; not_found when the library never registered it.
-func (s *Store) Reader(ctx context.Context, library, id string) (Reader, error) {
-	var r Reader
+func (s *Store) Reader(ctx context.Context, library, id string) (ill.Reader, error) {
+	var r readerRow
 	err := s.DB.GetContext(ctx, &r, readerSQL, library, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, notFound("reader", id)
+		return ill.Reader{}, notFound("reader", id)
 	}
-	return r, err
+	return r.domain(), Classify(err)
 }

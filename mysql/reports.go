@@ -15,9 +15,9 @@ import (
 	"github.com/balis/illhub/ill"
 )
 
-// DayStats is one library's figures for one Asia/Shanghai day (a row of
-// stats_daily, or the live equivalent for today).
-type DayStats struct {
+// dayStatsRow is a row of stats_daily, or the live equivalent for today
+// (ill.DayStats's fields).
+type dayStatsRow struct {
 	Day            time.Time `db:"day"`
 	Library        string    `db:"library_code"`
 	Borrowed       int       `db:"borrowed"`
@@ -27,14 +27,12 @@ type DayStats struct {
 	Missed         int       `db:"missed_deadlines"`
 	Received       int       `db:"received"`
 	TurnaroundSumS int64     `db:"turnaround_sum_s"`
-	// Answered counts the lender's answers (will supply or unfilled) of the
-	// day, NoResponse its respond timeouts (part of Missed; the rest of
-	// Missed are ship timeouts), TransitSumS Σ (received - shipped)
-	// seconds of the items counted in Received.
-	Answered    int   `db:"answered"`
-	NoResponse  int   `db:"no_response"`
-	TransitSumS int64 `db:"transit_sum_s"`
+	Answered       int       `db:"answered"`
+	NoResponse     int       `db:"no_response"`
+	TransitSumS    int64     `db:"transit_sum_s"`
 }
+
+func (r dayStatsRow) domain() ill.DayStats { return ill.DayStats(r) }
 
 // liveStatsSQL is the roll-up's own query (rollupSQL's FROM ... GROUP BY)
 // with named columns instead of its INSERT, so today's live figures are
@@ -62,8 +60,8 @@ const (
 // for today. library "" means every library. The scheduler's rollup job
 // recomputes yesterday and today on every run, so days before today are
 // final in stats_daily once it ran after midnight.
-func (s *Store) StatsRange(ctx context.Context, from, to, today ill.Date, library string) ([]DayStats, error) {
-	var out []DayStats
+func (s *Store) StatsRange(ctx context.Context, from, to, today ill.Date, library string) ([]ill.DayStats, error) {
+	var out []dayStatsRow
 	stored := to
 	if !to.Before(today) {
 		stored = today.AddDays(-1)
@@ -76,7 +74,7 @@ func (s *Store) StatsRange(ctx context.Context, from, to, today ill.Date, librar
 			args = append(args, library)
 		}
 		if err := s.DB.SelectContext(ctx, &out, q+storedStatsOrderSQL, args...); err != nil {
-			return nil, err
+			return nil, Classify(err)
 		}
 	}
 	if !today.Before(from) && !to.Before(today) {
@@ -87,21 +85,23 @@ func (s *Store) StatsRange(ctx context.Context, from, to, today ill.Date, librar
 			q += ` WHERE library_code = ?`
 			args = append(args, library)
 		}
-		var live []DayStats
+		var live []dayStatsRow
 		if err := s.DB.SelectContext(ctx, &live, q+liveStatsOrderSQL, args...); err != nil {
-			return nil, err
+			return nil, Classify(err)
 		}
 		out = append(out, live...)
 	}
-	return out, nil
+	return domains(out, dayStatsRow.domain), nil
 }
 
-// Flow is the number of items one lender shipped to one borrower.
-type Flow struct {
+// flowRow is a row of flowsSQL (ill.Flow's fields).
+type flowRow struct {
 	Lender   string `db:"lender"`
 	Borrower string `db:"borrower"`
 	Items    int    `db:"items"`
 }
+
+func (r flowRow) domain() ill.Flow { return ill.Flow(r) }
 
 // flowsSQL counts the items shipped per lender and borrower in a time
 // range (then an optional library condition, then flowsOrderSQL).
@@ -114,20 +114,22 @@ const (
 // Flows counts items shipped (forward) per lender → borrower pair in
 // [from, to) (live from the timeline). library "" = every pair; otherwise
 // the pairs where library is lender or borrower.
-func (s *Store) Flows(ctx context.Context, from, to time.Time, library string) ([]Flow, error) {
+func (s *Store) Flows(ctx context.Context, from, to time.Time, library string) ([]ill.Flow, error) {
 	q := flowsSQL
 	args := []any{from.UTC(), to.UTC()}
 	if library != "" {
 		q += ` AND (q.lender = ? OR q.borrower = ?)`
 		args = append(args, library, library)
 	}
-	var out []Flow
-	err := s.DB.SelectContext(ctx, &out, q+flowsOrderSQL, args...)
-	return out, err
+	var rows []flowRow
+	if err := s.DB.SelectContext(ctx, &rows, q+flowsOrderSQL, args...); err != nil {
+		return nil, Classify(err)
+	}
+	return domains(rows, flowRow.domain), nil
 }
 
-// OverdueRow is a loan past its due date.
-type OverdueRow struct {
+// overdueRow is a row of overdueLoansSQL (ill.OverdueRow's fields).
+type overdueRow struct {
 	ID       string    `db:"id"`
 	Borrower string    `db:"borrower"`
 	Lender   string    `db:"lender"`
@@ -135,6 +137,8 @@ type OverdueRow struct {
 	Title    string    `db:"title"`
 	DueAt    time.Time `db:"due_at"`
 }
+
+func (r overdueRow) domain() ill.OverdueRow { return ill.OverdueRow(r) }
 
 // overdueLoansSQL lists the loans in state OVERDUE (then an optional
 // library condition, then overdueLoansOrderSQL).
@@ -146,25 +150,29 @@ const (
 
 // OverdueLoans lists requests in state OVERDUE (library "" = all; else as
 // borrower or lender), longest overdue first.
-func (s *Store) OverdueLoans(ctx context.Context, library string, limit int) ([]OverdueRow, error) {
+func (s *Store) OverdueLoans(ctx context.Context, library string, limit int) ([]ill.OverdueRow, error) {
 	q := overdueLoansSQL
 	args := []any{}
 	if library != "" {
 		q += ` AND (borrower = ? OR lender = ?)`
 		args = append(args, library, library)
 	}
-	var out []OverdueRow
-	err := s.DB.SelectContext(ctx, &out, q+overdueLoansOrderSQL, append(args, limit)...)
-	return out, err
+	var rows []overdueRow
+	if err := s.DB.SelectContext(ctx, &rows, q+overdueLoansOrderSQL, append(args, limit)...); err != nil {
+		return nil, Classify(err)
+	}
+	return domains(rows, overdueRow.domain), nil
 }
 
-// TitleCount is how often a title was requested.
-type TitleCount struct {
+// titleCountRow is a row of topTitlesSQL (ill.TitleCount's fields).
+type titleCountRow struct {
 	RecordID int64  `db:"record_id"`
 	Title    string `db:"title"`
 	Author   string `db:"author"`
 	Requests int    `db:"requests"`
 }
+
+func (r titleCountRow) domain() ill.TitleCount { return ill.TitleCount(r) }
 
 // topTitlesSQL counts the requests submitted in a time range per title
 // (then an optional borrower condition, then topTitlesOrderSQL).
@@ -176,14 +184,16 @@ const (
 
 // TopTitles counts requests submitted in [from, to) per title (catalogue
 // record, or title for manual requests), most requested first.
-func (s *Store) TopTitles(ctx context.Context, from, to time.Time, library string, limit int) ([]TitleCount, error) {
+func (s *Store) TopTitles(ctx context.Context, from, to time.Time, library string, limit int) ([]ill.TitleCount, error) {
 	q := topTitlesSQL
 	args := []any{from.UTC(), to.UTC()}
 	if library != "" {
 		q += ` AND borrower = ?`
 		args = append(args, library)
 	}
-	var out []TitleCount
-	err := s.DB.SelectContext(ctx, &out, q+topTitlesOrderSQL, append(args, limit)...)
-	return out, err
+	var rows []titleCountRow
+	if err := s.DB.SelectContext(ctx, &rows, q+topTitlesOrderSQL, append(args, limit)...); err != nil {
+		return nil, Classify(err)
+	}
+	return domains(rows, titleCountRow.domain), nil
 }

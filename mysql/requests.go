@@ -237,8 +237,8 @@ func (t *Tx) RequestState(ctx context.Context, id string) (ill.State, error) {
 	return ill.State(st), err
 }
 
-// RequestBrief is what courier notices need of a request.
-type RequestBrief struct {
+// requestBriefRow is a row of requestBriefSQL.
+type requestBriefRow struct {
 	ID       string         `db:"id"`
 	Borrower string         `db:"borrower"`
 	Lender   sql.NullString `db:"lender"`
@@ -248,18 +248,21 @@ type RequestBrief struct {
 	State    string         `db:"state"`
 }
 
-// requestBriefSQL reads RequestBrief's columns of a request. Locks: none
-// (plain read).
+// requestBriefSQL reads ill.RequestBrief's columns of a request. Locks:
+// none (plain read).
 const requestBriefSQL = `SELECT id, borrower, lender, patron_id, title, due_at, state FROM requests WHERE id = ?`
 
 // RequestBrief reads a request without locking it.
-func (t *Tx) RequestBrief(ctx context.Context, id string) (*RequestBrief, error) {
-	var r RequestBrief
-	err := t.tx.GetContext(ctx, &r, requestBriefSQL, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("request", id)
+func (t *Tx) RequestBrief(ctx context.Context, id string) (*ill.RequestBrief, error) {
+	var r requestBriefRow
+	if err := t.tx.GetContext(ctx, &r, requestBriefSQL, id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound("request", id)
+		}
+		return nil, err
 	}
-	return &r, err
+	return &ill.RequestBrief{ID: r.ID, Borrower: r.Borrower, Lender: r.Lender.String, PatronID: r.PatronID,
+		Title: r.Title, DueAt: r.DueAt.Time, State: ill.State(r.State)}, nil
 }
 
 // loansByBarcodeSQL lists the newest requests of a lender with an item

@@ -17,12 +17,27 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
+// domains converts scanned rows to their ill values. No rows stays nil,
+// as sqlx returns it: callers that write a list as JSON tell nil (null)
+// from empty ([]) and replace nil themselves.
+func domains[R, D any](rows []R, domain func(R) D) []D {
+	if rows == nil {
+		return nil
+	}
+	out := make([]D, len(rows))
+	for i, r := range rows {
+		out[i] = domain(r)
+	}
+	return out
+}
+
 // eventsSQL reads a request's timeline in order. Locks: none.
 const eventsSQL = `SELECT at, actor, action, from_state, to_state, note FROM events
 	WHERE request_id = ? ORDER BY id`
 
 // GetRequest reads a request with its rota and timeline (no locks).
-func (s *Store) GetRequest(ctx context.Context, id string) (*ill.Request, error) {
+func (s *Store) GetRequest(ctx context.Context, id string) (_ *ill.Request, err error) {
+	defer func() { err = Classify(err) }()
 	r, err := s.RequestForAccess(ctx, id)
 	if err != nil {
 		return nil, err
@@ -59,26 +74,7 @@ func (s *Store) RequestIDByClientID(ctx context.Context, borrower, clientID stri
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", nil
 	}
-	return row.ID, ill.State(row.State), err
-}
-
-// MaxListIDs bounds ListFilter.IDs (GET /v1/requests?ids=).
-const MaxListIDs = 100
-
-// ListFilter is the history query of R13 / GET /v1/requests.
-type ListFilter struct {
-	Caller   string // library code of the caller
-	Centre   bool   // centre keys see every request
-	PatronID string
-	State    ill.State
-	From, To *ill.Date // Asia/Shanghai dates, inclusive
-	Q        string    // words that must all occur in the title
-	// IDs, when not empty, restricts the list to these requests (at most
-	// MaxListIDs; those the caller may not see are simply absent): a
-	// member system refreshes the states of many requests in one call.
-	IDs     []string
-	Page    int
-	PerPage int
+	return row.ID, ill.State(row.State), Classify(err)
 }
 
 // listRequestsSQL and countRequestsSQL are the history list and its total,
@@ -103,7 +99,8 @@ const rotasSQL = `SELECT request_id, rank_no, library_code, outcome, reasons FRO
 // ListRequests returns the requests the caller is a party to, newest first,
 // with the total count. A patron filter applies to the caller's own readers
 // only: another library filtering by your reader's id gets nothing.
-func (s *Store) ListRequests(ctx context.Context, f ListFilter) ([]*ill.Request, int, error) {
+func (s *Store) ListRequests(ctx context.Context, f ill.ListFilter) (_ []*ill.Request, _ int, err error) {
+	defer func() { err = Classify(err) }()
 	var where []string
 	var args []any
 	if !f.Centre {
@@ -189,10 +186,10 @@ func (s *Store) ListRequests(ctx context.Context, f ListFilter) ([]*ill.Request,
 func (s *Store) RequestForAccess(ctx context.Context, id string) (*ill.Request, error) {
 	r, err := s.requestOnly(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, Classify(err)
 	}
 	r.Rota, err = loadRota(ctx, s.DB, id)
-	return r, err
+	return r, Classify(err)
 }
 
 // RequestForAction loads what the API needs to check an action by library
@@ -203,10 +200,10 @@ func (s *Store) RequestForAccess(ctx context.Context, id string) (*ill.Request, 
 func (s *Store) RequestForAction(ctx context.Context, id, library string, centre bool) (*ill.Request, error) {
 	r, err := s.requestOnly(ctx, id)
 	if err != nil || centre || library == r.Borrower || (r.Lender != "" && library == r.Lender) {
-		return r, err
+		return r, Classify(err)
 	}
 	r.Rota, err = loadRota(ctx, s.DB, id)
-	return r, err
+	return r, Classify(err)
 }
 
 // requestSQL reads one request row. Locks: none.
@@ -223,33 +220,6 @@ func (s *Store) requestOnly(ctx context.Context, id string) (*ill.Request, error
 	return row.domain(), nil
 }
 
-// Due is a request whose deadline has passed.
-type Due struct {
-	ID       string    `db:"id"`
-	Deadline time.Time `db:"deadline"`
-}
-
-// dueColumns are the deadline columns a sweep may name (never user input).
-var dueColumns = map[string]bool{"respond_by": true, "ship_by": true, "due_at": true}
-
-// dueRequestsSQL pages through the requests in a state whose deadline
-// column (%[1]s, one of dueColumns) is before a time, by id. Locks: none
-// (the action applied to each row locks it and checks again).
-const dueRequestsSQL = `SELECT id, %[1]s AS deadline FROM requests
-	WHERE state = ? AND %[1]s < ? AND id > ? ORDER BY id LIMIT ?`
-
-// DueRequests pages through requests in state whose deadline column is
-// before now, ordered by id after the given id. Plain reads: the action
-// applied to each takes the row lock and re-checks.
-func (s *Store) DueRequests(ctx context.Context, state ill.State, column string, now time.Time, after string, limit int) ([]Due, error) {
-	if !dueColumns[column] {
-		return nil, errors.New("mysql: unknown deadline column " + column)
-	}
-	var out []Due
-	err := s.DB.SelectContext(ctx, &out, fmt.Sprintf(dueRequestsSQL, column), string(state), now.UTC(), after, limit)
-	return out, err
-}
-
 // countByStateSQL counts requests per state. Locks: none.
 const countByStateSQL = `SELECT state, COUNT(*) AS n FROM requests GROUP BY state`
 
@@ -260,7 +230,7 @@ func (s *Store) CountByState(ctx context.Context) (map[string]int, error) {
 		N     int    `db:"n"`
 	}
 	if err := s.DB.SelectContext(ctx, &rows, countByStateSQL); err != nil {
-		return nil, err
+		return nil, Classify(err)
 	}
 	out := make(map[string]int, len(rows))
 	for _, r := range rows {
@@ -269,16 +239,8 @@ func (s *Store) CountByState(ctx context.Context) (map[string]int, error) {
 	return out, nil
 }
 
-// Queue is a console work queue: requests in some states where the
-// library is the current lender (Side "lender") or the borrower.
-type Queue struct {
-	Key    string
-	Side   string // lender or borrower
-	States []ill.State
-	Order  string // column the queue is sorted by (ascending, nulls last)
-}
-
-// queueOrders are the columns a queue may sort by (never user input).
+// queueOrders are the columns a queue may sort by (ill.Queue.Order, an
+// allow-list: the column is written into queueSQL).
 var queueOrders = map[string]bool{"respond_by": true, "ship_by": true, "due_at": true, "updated_at": true, "submitted_at": true}
 
 // countQueueSQL and queueSQL are a console queue's total and page: %[1]s
@@ -293,14 +255,15 @@ const (
 
 // QueueRequests lists a queue's requests for library (every library's when
 // library is ""), at most limit, with the total.
-func (s *Store) QueueRequests(ctx context.Context, q Queue, library string, limit int) ([]*ill.Request, int, error) {
-	if !queueOrders[q.Order] || (q.Side != "lender" && q.Side != "borrower") {
+func (s *Store) QueueRequests(ctx context.Context, q ill.Queue, library string, limit int) (_ []*ill.Request, _ int, err error) {
+	if !queueOrders[q.Order] || (q.Side != ill.RoleLender && q.Side != ill.RoleBorrower) {
 		return nil, 0, errors.New("mysql: bad queue " + q.Key)
 	}
+	defer func() { err = Classify(err) }()
 	cond := "state IN (?)"
 	args := []any{q.States}
 	if library != "" {
-		cond += " AND " + q.Side + " = ?"
+		cond += " AND " + string(q.Side) + " = ?"
 		args = append(args, library)
 	}
 	query, qargs, err := sqlx.In(fmt.Sprintf(countQueueSQL, cond), args...)
@@ -326,13 +289,18 @@ func (s *Store) QueueRequests(ctx context.Context, q Queue, library string, limi
 	return out, total, nil
 }
 
-// MissedDeadline is a lender's missed response or shipping deadline (R9).
-type MissedDeadline struct {
+// missedDeadlineRow is a row of missedDeadlinesSQL.
+type missedDeadlineRow struct {
 	RequestID string       `db:"request_id"`
 	Library   string       `db:"library_code"`
 	Outcome   string       `db:"outcome"`
 	At        sql.NullTime `db:"answered_at"`
 	Title     string       `db:"title"`
+}
+
+func (r missedDeadlineRow) domain() ill.MissedDeadline {
+	return ill.MissedDeadline{RequestID: r.RequestID, Library: r.Library, Outcome: ill.Outcome(r.Outcome),
+		At: r.At.Time, Title: r.Title}
 }
 
 // missedDeadlinesSQL lists lenders' missed deadlines (rota outcomes) with
@@ -343,26 +311,33 @@ const missedDeadlinesSQL = `SELECT r.request_id, r.library_code, r.outcome, r.an
 	WHERE r.outcome IN ('no_response','not_shipped') %s ORDER BY r.answered_at DESC LIMIT ?`
 
 // MissedDeadlines lists the most recent missed deadlines (library "" for all).
-func (s *Store) MissedDeadlines(ctx context.Context, library string, limit int) ([]MissedDeadline, error) {
+func (s *Store) MissedDeadlines(ctx context.Context, library string, limit int) ([]ill.MissedDeadline, error) {
 	cond, args := "", []any{}
 	if library != "" {
 		cond, args = "AND r.library_code = ?", []any{library}
 	}
-	var out []MissedDeadline
-	err := s.DB.SelectContext(ctx, &out, fmt.Sprintf(missedDeadlinesSQL, cond), append(args, limit)...)
-	return out, err
+	var rows []missedDeadlineRow
+	if err := s.DB.SelectContext(ctx, &rows, fmt.Sprintf(missedDeadlinesSQL, cond), append(args, limit)...); err != nil {
+		return nil, Classify(err)
+	}
+	return domains(rows, missedDeadlineRow.domain), nil
 }
 
-// PullSlipItem is one WILL_SUPPLY request on a lender's pull slip.
-type PullSlipItem struct {
-	RequestID  string       `db:"id" json:"request_id"`
-	Borrower   string       `db:"borrower" json:"borrower"`
-	Title      string       `db:"title" json:"title"`
-	Author     string       `db:"author" json:"author"`
-	ISBN       string       `db:"isbn" json:"isbn"`
-	CallNumber string       `db:"call_number" json:"call_number"`
-	LocalID    string       `db:"local_id" json:"local_id"`
-	ShipBy     sql.NullTime `db:"ship_by" json:"-"`
+// pullSlipRow is a row of pullSlipSQL.
+type pullSlipRow struct {
+	RequestID  string       `db:"id"`
+	Borrower   string       `db:"borrower"`
+	Title      string       `db:"title"`
+	Author     string       `db:"author"`
+	ISBN       string       `db:"isbn"`
+	CallNumber string       `db:"call_number"`
+	LocalID    string       `db:"local_id"`
+	ShipBy     sql.NullTime `db:"ship_by"`
+}
+
+func (r pullSlipRow) domain() ill.PullSlipItem {
+	return ill.PullSlipItem{RequestID: r.RequestID, Borrower: r.Borrower, Title: r.Title, Author: r.Author,
+		ISBN: r.ISBN, CallNumber: r.CallNumber, LocalID: r.LocalID, ShipBy: r.ShipBy.Time}
 }
 
 // pullSlipSQL lists a lender's WILL_SUPPLY requests with the call number
@@ -378,8 +353,10 @@ const pullSlipSQL = `SELECT r.id, r.borrower, r.title, r.author, r.isbn, r.ship_
 // PullSlip lists the lender's WILL_SUPPLY requests with the call number
 // of its copy (the first available one). Not sorted: callers sort in shelf
 // order (ill.SortShelf).
-func (s *Store) PullSlip(ctx context.Context, lender string) ([]PullSlipItem, error) {
-	var out []PullSlipItem
-	err := s.DB.SelectContext(ctx, &out, pullSlipSQL, lender)
-	return out, err
+func (s *Store) PullSlip(ctx context.Context, lender string) ([]ill.PullSlipItem, error) {
+	var rows []pullSlipRow
+	if err := s.DB.SelectContext(ctx, &rows, pullSlipSQL, lender); err != nil {
+		return nil, Classify(err)
+	}
+	return domains(rows, pullSlipRow.domain), nil
 }

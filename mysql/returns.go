@@ -8,22 +8,31 @@ import (
 	"database/sql"
 	"errors"
 	"time"
+
+	"github.com/balis/illhub/ill"
 )
 
-// ReturnCheck is a loan's return facts (table return_checks).
-type ReturnCheck struct {
-	RequestID        string       `db:"request_id"`
-	Borrower         string       `db:"borrower"`
-	Lender           string       `db:"lender"`
-	ItemBarcode      string       `db:"item_barcode"`
-	ScannedBarcode   string       `db:"scanned_barcode"`
-	DueAt            sql.NullTime `db:"due_at"`
-	ReturnedAt       sql.NullTime `db:"returned_at"`
-	ReturnCondition  string       `db:"return_condition"`
-	CheckinCondition string       `db:"checkin_condition"`
-	CheckedInAt      sql.NullTime `db:"checked_in_at"`
-	Lost             bool         `db:"lost"`
-	Status           string       `db:"status"`
+// returnCheckRow is a return_checks row as scanned.
+type returnCheckRow struct {
+	RequestID        string                `db:"request_id"`
+	Borrower         string                `db:"borrower"`
+	Lender           string                `db:"lender"`
+	ItemBarcode      string                `db:"item_barcode"`
+	ScannedBarcode   string                `db:"scanned_barcode"`
+	DueAt            sql.NullTime          `db:"due_at"`
+	ReturnedAt       sql.NullTime          `db:"returned_at"`
+	ReturnCondition  string                `db:"return_condition"`
+	CheckinCondition string                `db:"checkin_condition"`
+	CheckedInAt      sql.NullTime          `db:"checked_in_at"`
+	Lost             bool                  `db:"lost"`
+	Status           ill.ReturnCheckStatus `db:"status"`
+}
+
+func (r returnCheckRow) domain() ill.ReturnCheck {
+	return ill.ReturnCheck{RequestID: r.RequestID, Borrower: r.Borrower, Lender: r.Lender, ItemBarcode: r.ItemBarcode,
+		ScannedBarcode: r.ScannedBarcode, DueAt: r.DueAt.Time, ReturnedAt: r.ReturnedAt.Time,
+		ReturnCondition: r.ReturnCondition, CheckinCondition: r.CheckinCondition, CheckedInAt: r.CheckedInAt.Time,
+		Lost: r.Lost, Status: r.Status}
 }
 
 // The upserts of a loan's return_checks row (by request_id): the
@@ -41,23 +50,25 @@ const (
 	VALUES (?, ?, ?, ?, ?, 1) ON DUPLICATE KEY UPDATE lost = 1`
 )
 
-// RecordReturn stores the borrowing library's return and inspection.
-func (t *Tx) RecordReturn(ctx context.Context, rc ReturnCheck) error {
-	_, err := t.tx.ExecContext(ctx, recordReturnSQL,
-		rc.RequestID, rc.Borrower, rc.Lender, rc.ItemBarcode, rc.ScannedBarcode, rc.DueAt, rc.ReturnedAt, rc.ReturnCondition)
+// RecordReturn stores the borrowing library's return and inspection
+// (zero times as NULL); the check stays pending.
+func (t *Tx) RecordReturn(ctx context.Context, rc ill.ReturnCheck) error {
+	_, err := t.tx.ExecContext(ctx, recordReturnSQL, rc.RequestID, rc.Borrower, rc.Lender, rc.ItemBarcode,
+		rc.ScannedBarcode, nullTime(rc.DueAt), nullTime(rc.ReturnedAt), rc.ReturnCondition)
 	return err
 }
 
-// RecordCheckin stores the lender's check-in condition.
-func (t *Tx) RecordCheckin(ctx context.Context, rc ReturnCheck) error {
-	_, err := t.tx.ExecContext(ctx, recordCheckinSQL,
-		rc.RequestID, rc.Borrower, rc.Lender, rc.ItemBarcode, rc.DueAt, rc.CheckinCondition, rc.CheckedInAt)
+// RecordCheckin stores the lender's check-in condition (zero times as
+// NULL).
+func (t *Tx) RecordCheckin(ctx context.Context, rc ill.ReturnCheck) error {
+	_, err := t.tx.ExecContext(ctx, recordCheckinSQL, rc.RequestID, rc.Borrower, rc.Lender, rc.ItemBarcode,
+		nullTime(rc.DueAt), rc.CheckinCondition, nullTime(rc.CheckedInAt))
 	return err
 }
 
-// RecordLost marks the loan lost.
-func (t *Tx) RecordLost(ctx context.Context, rc ReturnCheck) error {
-	_, err := t.tx.ExecContext(ctx, recordLostSQL, rc.RequestID, rc.Borrower, rc.Lender, rc.ItemBarcode, rc.DueAt)
+// RecordLost marks the loan lost (a zero DueAt as NULL).
+func (t *Tx) RecordLost(ctx context.Context, rc ill.ReturnCheck) error {
+	_, err := t.tx.ExecContext(ctx, recordLostSQL, rc.RequestID, rc.Borrower, rc.Lender, rc.ItemBarcode, nullTime(rc.DueAt))
 	return err
 }
 
@@ -67,13 +78,17 @@ const lockReturnCheckSQL = `SELECT request_id, borrower, lender, item_barcode, s
 	return_condition, checkin_condition, checked_in_at, lost, status FROM return_checks WHERE request_id = ? FOR UPDATE`
 
 // LockReturnCheck reads a loan's return facts with the row lock.
-func (t *Tx) LockReturnCheck(ctx context.Context, requestID string) (*ReturnCheck, error) {
-	var rc ReturnCheck
-	err := t.tx.GetContext(ctx, &rc, lockReturnCheckSQL, requestID)
+func (t *Tx) LockReturnCheck(ctx context.Context, requestID string) (*ill.ReturnCheck, error) {
+	var r returnCheckRow
+	err := t.tx.GetContext(ctx, &r, lockReturnCheckSQL, requestID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("return check", requestID)
 	}
-	return &rc, err
+	if err != nil {
+		return nil, err
+	}
+	rc := r.domain()
+	return &rc, nil
 }
 
 // setReturnCheckStatusSQL records a check's outcome. Locks: the row,
@@ -81,7 +96,7 @@ func (t *Tx) LockReturnCheck(ctx context.Context, requestID string) (*ReturnChec
 const setReturnCheckStatusSQL = `UPDATE return_checks SET status = ?, checked_at = ? WHERE request_id = ?`
 
 // SetReturnCheckStatus records the outcome of a return check.
-func (t *Tx) SetReturnCheckStatus(ctx context.Context, requestID, status string, at time.Time) error {
-	_, err := t.tx.ExecContext(ctx, setReturnCheckStatusSQL, status, at.UTC(), requestID)
+func (t *Tx) SetReturnCheckStatus(ctx context.Context, requestID string, status ill.ReturnCheckStatus, at time.Time) error {
+	_, err := t.tx.ExecContext(ctx, setReturnCheckStatusSQL, string(status), at.UTC(), requestID)
 	return err
 }

@@ -13,10 +13,10 @@ import (
 	"github.com/balis/illhub/ill"
 )
 
-// ReviewItem is an entry of the staff review list.
-type ReviewItem struct {
+// reviewRow is a courier_review row as scanned.
+type reviewRow struct {
 	ID           int64        `db:"id"`
-	Code         string       `db:"code"`
+	Code         ill.Code     `db:"code"`
 	Source       string       `db:"source"`
 	Barcode      string       `db:"barcode"`
 	RequestID    string       `db:"request_id"`
@@ -29,31 +29,43 @@ type ReviewItem struct {
 	Resolution   string       `db:"resolution"`
 }
 
+func (r reviewRow) domain() ill.ReviewItem {
+	return ill.ReviewItem{ID: r.ID, Code: r.Code, Source: r.Source, Barcode: r.Barcode, RequestID: r.RequestID,
+		Library: r.Library, OtherLibrary: r.OtherLibrary, Detail: r.Detail, CreatedAt: r.CreatedAt,
+		ResolvedAt: r.ResolvedAt.Time, ResolvedBy: r.ResolvedBy, Resolution: r.Resolution}
+}
+
 // insertReviewSQL adds an entry. Locks: the new row (until commit inside a
 // transaction, for the statement only outside one).
 const insertReviewSQL = `INSERT INTO courier_review (code, source, barcode, request_id, library_code, other_library, detail, created_at)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
-func reviewArgs(it ReviewItem) []any {
-	return []any{it.Code, it.Source, truncate(it.Barcode, 64), it.RequestID, it.Library, it.OtherLibrary, truncate(it.Detail, 400), it.CreatedAt.UTC()}
+// reviewArgs are insertReviewSQL's arguments: barcode and detail cut to
+// their columns' widths (a scanner may send anything).
+func reviewArgs(it ill.ReviewItem) []any {
+	return []any{string(it.Code), it.Source, truncate(it.Barcode, 64), it.RequestID, it.Library, it.OtherLibrary, truncate(it.Detail, 400), it.CreatedAt.UTC()}
 }
 
-// AddReview puts an entry on the staff review list (API: a refused scan).
-func (s *Store) AddReview(ctx context.Context, it ReviewItem) (int64, error) {
+// AddReview puts an entry on the staff review list (API: a refused scan)
+// and returns its id. ID, ResolvedAt, ResolvedBy and Resolution of it are
+// ignored.
+func (s *Store) AddReview(ctx context.Context, it ill.ReviewItem) (int64, error) {
 	res, err := s.DB.ExecContext(ctx, insertReviewSQL, reviewArgs(it)...)
 	if err != nil {
-		return 0, err
+		return 0, Classify(err)
 	}
-	return res.LastInsertId()
+	id, err := res.LastInsertId()
+	return id, Classify(err)
 }
 
-// AddReview puts an entry on the staff review list (consumers).
-func (t *Tx) AddReview(ctx context.Context, it ReviewItem) error {
+// AddReview puts an entry on the staff review list (consumers), as
+// Store.AddReview does, inside the transaction.
+func (t *Tx) AddReview(ctx context.Context, it ill.ReviewItem) error {
 	_, err := t.tx.ExecContext(ctx, insertReviewSQL, reviewArgs(it)...)
 	return err
 }
 
-// reviewColumns is the courier_review row as ReviewItem scans it.
+// reviewColumns is the courier_review row as reviewRow scans it.
 const reviewColumns = `id, code, source, barcode, request_id, library_code, other_library, detail,
 	created_at, resolved_at, resolved_by, resolution`
 
@@ -64,10 +76,16 @@ const reviewListSQL = `SELECT ` + reviewColumns + ` FROM courier_review
 
 // ReviewList lists review entries visible to library ("" = all), open
 // ones only unless all is set, oldest first.
-func (s *Store) ReviewList(ctx context.Context, library string, all bool) ([]ReviewItem, error) {
-	var out []ReviewItem
-	err := s.DB.SelectContext(ctx, &out, reviewListSQL, all, library, library, library)
-	return out, err
+func (s *Store) ReviewList(ctx context.Context, library string, all bool) ([]ill.ReviewItem, error) {
+	var rows []reviewRow
+	if err := s.DB.SelectContext(ctx, &rows, reviewListSQL, all, library, library, library); err != nil {
+		return nil, Classify(err)
+	}
+	var out []ill.ReviewItem
+	for _, r := range rows {
+		out = append(out, r.domain())
+	}
+	return out, nil
 }
 
 // reviewItemSQL reads one entry; resolveReviewSQL closes it unless it is
@@ -83,13 +101,13 @@ const (
 // ResolveReview closes a review entry. Only the centre (library "") or a
 // library the entry names may resolve it.
 func (s *Store) ResolveReview(ctx context.Context, id int64, library, by, note string, at time.Time) error {
-	var it ReviewItem
+	var it reviewRow
 	err := s.DB.GetContext(ctx, &it, reviewItemSQL, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return notFound("review entry", fmt.Sprint(id))
 	}
 	if err != nil {
-		return err
+		return Classify(err)
 	}
 	if library != "" && it.Library != library && it.OtherLibrary != library {
 		return ill.Errorf(ill.CodeForbidden, "review entry %d does not concern %s", id, library)
@@ -98,5 +116,5 @@ func (s *Store) ResolveReview(ctx context.Context, id int64, library, by, note s
 		return ill.Errorf(ill.CodeConflict, "review entry %d was already resolved by %s", id, it.ResolvedBy)
 	}
 	_, err = s.DB.ExecContext(ctx, resolveReviewSQL, at.UTC(), by, truncate(note, 400), id)
-	return err
+	return Classify(err)
 }

@@ -134,7 +134,7 @@ func (s *Store) OldestDeadline(ctx context.Context, state ill.State, d ill.Deadl
 	}
 	var oldest sql.NullTime
 	err := s.DB.GetContext(ctx, &oldest, fmt.Sprintf(oldestDeadlineSQL, col), string(state))
-	return oldest.Time, err
+	return oldest.Time, Classify(err)
 }
 
 // noticesSentSQL reads the notices of some kinds of some requests (IN
@@ -186,13 +186,6 @@ func (t *Tx) SetStates(ctx context.Context, ids []string, to ill.State, at time.
 	return err
 }
 
-// EventLine is a timeline line of a request, caused by message MessageID.
-type EventLine struct {
-	RequestID string
-	MessageID string
-	Event     ill.Event
-}
-
 // insertEventsSQL is insertEventSQL for many rows: the prefix of a
 // multi-row INSERT (values appended per row); it writes new rows only.
 const insertEventsSQL = `INSERT INTO events (request_id, at, actor, action, from_state, to_state, note, message_id) VALUES `
@@ -201,7 +194,7 @@ const insertEventsSQL = `INSERT INTO events (request_id, at, actor, action, from
 const eventsPerStatement = 1000
 
 // AddEvents writes many timeline lines with multi-row INSERTs.
-func (t *Tx) AddEvents(ctx context.Context, lines []EventLine) error {
+func (t *Tx) AddEvents(ctx context.Context, lines []ill.EventLine) error {
 	rows := make([][]any, len(lines))
 	for i, l := range lines {
 		e := l.Event
@@ -261,7 +254,7 @@ const (
 // and queues delivery of the new ones through the outbox, with three
 // multi-row statements (all the notices are written at the time of the
 // first). It returns how many were new.
-func (t *Tx) AddNotices(ctx context.Context, ns []Notice) (int, error) {
+func (t *Tx) AddNotices(ctx context.Context, ns []ill.Notice) (int, error) {
 	if len(ns) == 0 {
 		return 0, nil
 	}

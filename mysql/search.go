@@ -10,121 +10,19 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// SearchQuery is a catalogue search. It is a plain struct so that every
-// caller (the JSON API, the web portal) builds it the same way; zero values
-// mean "no filter". Page is 1-based; PerPage defaults to 20.
-type SearchQuery struct {
-	Q         string // words, whitespace-separated; each must occur in the title or the author
-	ISBN      string // ISBN-10 or -13, with or without hyphens
-	Library   string // only records this member holds
-	Available bool   // only records with an available copy somewhere
-	YearFrom  int    // publication year range, inclusive (0: open)
-	YearTo    int
-	Page      int
-	PerPage   int
-}
-
-// SearchHit is one search result.
-type SearchHit struct {
-	Record
+// hitRow is a search hit as hitColumns scans it.
+type hitRow struct {
+	recordRow
 	Holdings  int `db:"holdings"`
 	Available int `db:"available"`
 }
 
-// SearchResults is one page of results. Total is exact unless TotalCapped
-// is set, in which case there are at least Total matches: the count stops
-// at SearchTotalCap matches, and after SearchScanCap postings of the
-// driving bigram (counting every posting of a frequent bigram is what made
-// searches slow; a catalogue UI shows "1,000+" and readers refine).
-type SearchResults struct {
-	Hits        []SearchHit
-	Total       int
-	TotalCapped bool
-	// Words and Probes are the number of query words the search used and
-	// of bigrams it probed (at most MaxSearchWords and MaxSearchProbes);
-	// QueryTruncated is set when words of Q were left out or cut.
-	Words, Probes  int
-	QueryTruncated bool
+func (h hitRow) domain() ill.SearchHit {
+	return ill.SearchHit{Record: h.recordRow.domain(), Holdings: h.Holdings, Available: h.Available}
 }
-
-// SearchTotalCap is the largest total a search counts exactly.
-const SearchTotalCap = 1000
-
-// SearchScanCap bounds the postings of the driving bigram the count reads
-// when matches must be checked (other words, filters): a rare filter such
-// as one library's holdings would otherwise read tens of thousands of
-// postings to find 1,000 matches. Beyond it the total is a lower bound
-// (TotalCapped).
-const SearchScanCap = 2000
 
 // termProbeCap bounds the probe of one bigram's posting count.
 const termProbeCap = 5000
-
-// The cost of a search grows with its words (one LIKE check each) and
-// their bigrams (one probe query each): a query of 2,000 distinct words
-// cost 0.38 s. The search therefore uses the first MaxSearchWords
-// distinct words of Q, each cut to MaxSearchWordRunes, and probes at most
-// MaxSearchProbes distinct bigrams (the rarest of those drives the walk;
-// every kept word is still checked, so the answer stays exact for the
-// kept words). Later words are ignored, as web search engines ignore
-// words past their limit, and the results say so (QueryTruncated): more
-// words only narrow a search that already has 32, and no reader types
-// them, so refusing the query would help nobody.
-const (
-	MaxSearchWords     = 32
-	MaxSearchProbes    = 32
-	MaxSearchWordRunes = 400 // record_search.title_fold is VARCHAR(400)
-)
-
-// SearchTerms returns what a search uses of q: its folded words
-// (ill.QueryWords) without repeats, at most MaxSearchWords, each at most
-// MaxSearchWordRunes; the distinct bigrams it probes, at most
-// MaxSearchProbes, with the index of the word each comes from; and
-// whether anything of q was left out. It reads q one field at a time and
-// stops at the limit, so its own cost is bounded by the words kept.
-func SearchTerms(q string) (words []string, probes []ill.Term, probeWord []int, truncated bool) {
-	seen := map[string]bool{}
-fields:
-	for field := range strings.FieldsSeq(q) {
-		for _, w := range ill.QueryWords(field) {
-			if seen[w] {
-				continue
-			}
-			if len(words) == MaxSearchWords {
-				truncated = true
-				break fields
-			}
-			if utf8.RuneCountInString(w) > MaxSearchWordRunes {
-				w, truncated = string([]rune(w)[:MaxSearchWordRunes]), true
-				if seen[w] {
-					continue
-				}
-			}
-			seen[w] = true
-			words = append(words, w)
-		}
-	}
-	probed := map[ill.Term]bool{}
-	for i, w := range words {
-		for _, t := range ill.Bigrams(w) {
-			if probed[t] {
-				continue
-			}
-			if len(probes) == MaxSearchProbes {
-				return words, probes, probeWord, truncated
-			}
-			probed[t] = true
-			probes, probeWord = append(probes, t), append(probeWord, i)
-		}
-	}
-	return words, probes, probeWord, truncated
-}
-
-// Search runs q and returns the page's hits and the (capped) total.
-func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchHit, int, error) {
-	r, err := s.SearchFull(ctx, q)
-	return r.Hits, r.Total, err
-}
 
 // The statements of a search (plain reads of record_search, record_terms
 // and records; locks: none). Filters and word checks are built by
@@ -182,16 +80,17 @@ const (
 // by primary key, and stops at the end of the page. A query of only
 // one-character words walks record_search in rank order instead. The total
 // reuses the probe's count when no check is needed, and otherwise checks at
-// most SearchScanCap postings.
-func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, error) {
-	var res SearchResults
+// most ill.SearchScanCap postings.
+func (s *Store) SearchFull(ctx context.Context, q ill.SearchQuery) (_ ill.SearchResults, err error) {
+	defer func() { err = Classify(err) }()
+	var res ill.SearchResults
 	if q.PerPage <= 0 {
 		q.PerPage = 20
 	}
 	if q.Page <= 0 {
 		q.Page = 1
 	}
-	words, probes, probeWord, truncated := SearchTerms(q.Q)
+	words, probes, probeWord, truncated := ill.SearchTerms(q.Q)
 	res.Words, res.Probes, res.QueryTruncated = len(words), len(probes), truncated
 
 	// Filters on record_search s, shared by every plan.
@@ -270,11 +169,12 @@ func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, e
 	}
 
 	// Exact title matches first.
-	var exactHits []SearchHit
-	if err := s.DB.SelectContext(ctx, &exactHits, fmt.Sprintf(exactTitleSQL, where("s.title_fold = ?", "s.rk < 0")),
+	var exactRows []hitRow
+	if err := s.DB.SelectContext(ctx, &exactRows, fmt.Sprintf(exactTitleSQL, where("s.title_fold = ?", "s.rk < 0")),
 		append([]any{strings.Join(words, "")}, fargs...)...); err != nil {
 		return res, err
 	}
+	exactHits := domains(exactRows, hitRow.domain)
 	exact := make([]int64, len(exactHits))
 	for i, h := range exactHits {
 		exact[i] = h.ID
@@ -312,22 +212,22 @@ func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, e
 			res.TotalCapped = true
 		}
 	case driveWord >= 0:
-		// Check the first SearchScanCap postings only.
-		scan := strings.Replace(from, walkTermsFromSQL, fmt.Sprintf(boundedTermsFromSQL, itoa(SearchScanCap)), 1)
-		if err := s.DB.GetContext(ctx, &n, fmt.Sprintf(countCappedSQL, scan, itoa(SearchTotalCap+1)),
+		// Check the first ill.SearchScanCap postings only.
+		scan := strings.Replace(from, walkTermsFromSQL, fmt.Sprintf(boundedTermsFromSQL, itoa(ill.SearchScanCap)), 1)
+		if err := s.DB.GetContext(ctx, &n, fmt.Sprintf(countCappedSQL, scan, itoa(ill.SearchTotalCap+1)),
 			append([]any{uint64(drive)}, args...)...); err != nil {
 			return res, err
 		}
-		if driveCount > SearchScanCap {
+		if driveCount > ill.SearchScanCap {
 			res.TotalCapped = true
 		}
 	default:
-		if err := s.DB.GetContext(ctx, &n, fmt.Sprintf(countCappedSQL, from, itoa(SearchTotalCap+1)), args...); err != nil {
+		if err := s.DB.GetContext(ctx, &n, fmt.Sprintf(countCappedSQL, from, itoa(ill.SearchTotalCap+1)), args...); err != nil {
 			return res, err
 		}
 	}
-	if n > SearchTotalCap {
-		n, res.TotalCapped = SearchTotalCap, true
+	if n > ill.SearchTotalCap {
+		n, res.TotalCapped = ill.SearchTotalCap, true
 	}
 	res.Total = len(exact) + n
 
@@ -340,12 +240,14 @@ func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, e
 		// by primary key).
 		sel := strings.Replace(from, walkTermsIDsSQL, walkTermsHitsSQL, 1)
 		sel = strings.Replace(sel, walkRankIDsSQL, walkRankHitsSQL, 1)
-		var ranked []SearchHit
+		var ranked []hitRow
 		if err := s.DB.SelectContext(ctx, &ranked, sel+order+pageSQL,
 			append(args, need, max(0, off-len(exact)))...); err != nil {
 			return res, err
 		}
-		res.Hits = append(res.Hits, ranked...)
+		for _, h := range ranked {
+			res.Hits = append(res.Hits, h.domain())
+		}
 	}
 	if seen := off + len(res.Hits); res.TotalCapped && res.Total < seen {
 		res.Total = seen // the bounded count missed matches the walk found
@@ -353,7 +255,7 @@ func (s *Store) SearchFull(ctx context.Context, q SearchQuery) (SearchResults, e
 	return res, nil
 }
 
-// hitColumns is a SearchHit's columns (records r, record_search s).
+// hitColumns is a hitRow's columns (records r, record_search s).
 const hitColumns = `r.id, r.isbn13, r.title, r.author, r.publisher, r.year, r.language, r.material, r.clc,
 	s.holdings, s.available`
 
@@ -375,7 +277,7 @@ const hitsSQL = `SELECT r.id, r.isbn13, r.title, r.author, r.publisher, r.year, 
 	r.clc, s.holdings, s.available FROM records r JOIN record_search s ON s.record_id = r.id WHERE r.id IN (?)`
 
 // hits reads the records of ids, in that order.
-func (s *Store) hits(ctx context.Context, ids []int64) ([]SearchHit, error) {
+func (s *Store) hits(ctx context.Context, ids []int64) ([]ill.SearchHit, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -383,7 +285,7 @@ func (s *Store) hits(ctx context.Context, ids []int64) ([]SearchHit, error) {
 	if err != nil {
 		return nil, err
 	}
-	var hs []SearchHit
+	var hs []hitRow
 	if err := s.DB.SelectContext(ctx, &hs, q, args...); err != nil {
 		return nil, err
 	}
@@ -391,10 +293,10 @@ func (s *Store) hits(ctx context.Context, ids []int64) ([]SearchHit, error) {
 	for i, id := range ids {
 		pos[id] = i
 	}
-	out := make([]SearchHit, len(ids))
+	out := make([]ill.SearchHit, len(ids))
 	n := 0
 	for _, h := range hs {
-		out[pos[h.ID]] = h
+		out[pos[h.ID]] = h.domain()
 		n++
 	}
 	if n != len(ids) { // a record vanished between the two reads

@@ -10,49 +10,9 @@ import (
 
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/internal/testenv"
-	"github.com/balis/illhub/mysql"
 )
 
-// A search's work is bounded by the words and bigrams it uses, whatever q
-// holds: the first 32 distinct words, 32 distinct bigrams probed.
-func TestSearchTermsBounded(t *testing.T) {
-	var words []string
-	for i := range 2000 {
-		words = append(words, fmt.Sprintf("词%04d", i))
-	}
-	ws, probes, probeWord, truncated := mysql.SearchTerms(strings.Join(words, " "))
-	if len(ws) != mysql.MaxSearchWords || len(probes) != mysql.MaxSearchProbes || len(probeWord) != len(probes) || !truncated {
-		t.Fatalf("2,000 words: %d words, %d probes, truncated %v", len(ws), len(probes), truncated)
-	}
-	if ws[0] != "词0000" || ws[31] != "词0031" {
-		t.Errorf("kept %q … %q, want the first words", ws[0], ws[31])
-	}
-	for k, w := range probeWord {
-		if w < 0 || w >= len(ws) {
-			t.Fatalf("probe %d from word %d", k, w)
-		}
-	}
-
-	// Repeats count once; a short query is used whole.
-	ws, probes, _, truncated = mysql.SearchTerms("数据库 数据库 ＤＡＴＡ data 王珊")
-	if strings.Join(ws, "|") != "数据库|data|王珊" || truncated || len(probes) != 2+3+1 {
-		t.Errorf("short query: %q, %d probes, truncated %v", ws, len(probes), truncated)
-	}
-
-	// One huge word: cut to MaxSearchWordRunes, probes still bounded.
-	ws, probes, _, truncated = mysql.SearchTerms(strings.Repeat("数据库系统概论", 1000))
-	if len(ws) != 1 || len([]rune(ws[0])) != mysql.MaxSearchWordRunes || len(probes) > mysql.MaxSearchProbes || !truncated {
-		t.Errorf("huge word: %d words of %d runes, %d probes, truncated %v", len(ws), len([]rune(ws[0])), len(probes), truncated)
-	}
-
-	// Exactly 32 distinct words (and repeats of them) is not truncated.
-	ws, _, _, truncated = mysql.SearchTerms(strings.Join(words[:32], " ") + " " + strings.Join(words[:32], " "))
-	if len(ws) != 32 || truncated {
-		t.Errorf("32 words: %d, truncated %v", len(ws), truncated)
-	}
-}
-
-func ids(hs []mysql.SearchHit) []int64 {
+func ids(hs []ill.SearchHit) []int64 {
 	out := make([]int64, len(hs))
 	for i, h := range hs {
 		out[i] = h.ID
@@ -86,25 +46,25 @@ func TestSearchChinese(t *testing.T) {
 
 	cases := []struct {
 		name  string
-		q     mysql.SearchQuery
+		q     ill.SearchQuery
 		want  []int64
 		total int
 	}{
-		{"2-char word, ranked by holdings", mysql.SearchQuery{Q: "数据"}, []int64{ex, big, db, ds}, 4},
-		{"3-char word", mysql.SearchQuery{Q: "数据库"}, []int64{ex, db}, 2},
-		{"exact title first", mysql.SearchQuery{Q: "数据库系统概论"}, []int64{db, ex}, 2},
-		{"traditional query", mysql.SearchQuery{Q: "數據庫"}, []int64{ex, db}, 2},
-		{"2-char author", mysql.SearchQuery{Q: "王珊"}, []int64{ex, db}, 2},
-		{"all words must match", mysql.SearchQuery{Q: "数据 王珊"}, []int64{ex, db}, 2},
-		{"words in title and author", mysql.SearchQuery{Q: "习题 王珊"}, []int64{ex}, 1},
-		{"no match across fields", mysql.SearchQuery{Q: "解析王"}, nil, 0},
-		{"one character", mysql.SearchQuery{Q: "梦"}, []int64{hlm}, 1},
-		{"library filter", mysql.SearchQuery{Q: "数据", Library: "BBB"}, []int64{ex, big}, 2},
-		{"available only", mysql.SearchQuery{Q: "数据", Available: true}, []int64{big, db}, 2},
-		{"year range", mysql.SearchQuery{Q: "数据", YearFrom: 2010, YearTo: 2014}, []int64{big, db}, 2},
-		{"isbn-less no hit", mysql.SearchQuery{Q: "不存在"}, nil, 0},
-		{"paging page 2", mysql.SearchQuery{Q: "数据", Page: 2, PerPage: 3}, []int64{ds}, 4},
-		{"paging with exact first", mysql.SearchQuery{Q: "数据库系统概论", Page: 2, PerPage: 1}, []int64{ex}, 2},
+		{"2-char word, ranked by holdings", ill.SearchQuery{Q: "数据"}, []int64{ex, big, db, ds}, 4},
+		{"3-char word", ill.SearchQuery{Q: "数据库"}, []int64{ex, db}, 2},
+		{"exact title first", ill.SearchQuery{Q: "数据库系统概论"}, []int64{db, ex}, 2},
+		{"traditional query", ill.SearchQuery{Q: "數據庫"}, []int64{ex, db}, 2},
+		{"2-char author", ill.SearchQuery{Q: "王珊"}, []int64{ex, db}, 2},
+		{"all words must match", ill.SearchQuery{Q: "数据 王珊"}, []int64{ex, db}, 2},
+		{"words in title and author", ill.SearchQuery{Q: "习题 王珊"}, []int64{ex}, 1},
+		{"no match across fields", ill.SearchQuery{Q: "解析王"}, nil, 0},
+		{"one character", ill.SearchQuery{Q: "梦"}, []int64{hlm}, 1},
+		{"library filter", ill.SearchQuery{Q: "数据", Library: "BBB"}, []int64{ex, big}, 2},
+		{"available only", ill.SearchQuery{Q: "数据", Available: true}, []int64{big, db}, 2},
+		{"year range", ill.SearchQuery{Q: "数据", YearFrom: 2010, YearTo: 2014}, []int64{big, db}, 2},
+		{"isbn-less no hit", ill.SearchQuery{Q: "不存在"}, nil, 0},
+		{"paging page 2", ill.SearchQuery{Q: "数据", Page: 2, PerPage: 3}, []int64{ds}, 4},
+		{"paging with exact first", ill.SearchQuery{Q: "数据库系统概论", Page: 2, PerPage: 1}, []int64{ex}, 2},
 	}
 	for _, c := range cases {
 		res, err := st.SearchFull(ctx, c.q)
@@ -129,7 +89,7 @@ func TestSearchChinese(t *testing.T) {
 	for _, lib := range []string{"BBB", "CCC"} {
 		apply(t, st, lib, ill.Holding{LocalID: "ds", Title: "数据结构 C语言版", Author: "严蔚敏", Publisher: "清华大学出版社", Year: 2007})
 	}
-	res, err := st.SearchFull(ctx, mysql.SearchQuery{Q: "数据"})
+	res, err := st.SearchFull(ctx, ill.SearchQuery{Q: "数据"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +104,7 @@ func TestSearchChinese(t *testing.T) {
 	if _, _, err := st.RebuildSearchIndex(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	res2, err := st.SearchFull(ctx, mysql.SearchQuery{Q: "数据"})
+	res2, err := st.SearchFull(ctx, ill.SearchQuery{Q: "数据"})
 	if err != nil || !slices.Equal(ids(res2.Hits), ids(res.Hits)) {
 		t.Errorf("after reindex: %v %v, want %v", ids(res2.Hits), err, ids(res.Hits))
 	}
@@ -186,21 +146,21 @@ func TestSearchTotalCaps(t *testing.T) {
 	if _, _, err := st.RebuildSearchIndex(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	if mysql.SearchScanCap > 2050 || mysql.SearchScanCap/10 >= mysql.SearchTotalCap || mysql.SearchTotalCap >= mysql.SearchScanCap {
+	if ill.SearchScanCap > 2050 || ill.SearchScanCap/10 >= ill.SearchTotalCap || ill.SearchTotalCap >= ill.SearchScanCap {
 		t.Fatalf("the cases below assume SearchScanCap ≤ 2,050 and SearchScanCap/10 < SearchTotalCap < SearchScanCap")
 	}
 	cases := []struct {
 		name   string
-		q      mysql.SearchQuery
+		q      ill.SearchQuery
 		total  int
 		capped bool
 		hits   int
 	}{
-		{"no filter: the probe's count, capped", mysql.SearchQuery{Q: "测试"}, mysql.SearchTotalCap, true, 20},
-		{"3-char word: checked, capped", mysql.SearchQuery{Q: "测试书"}, mysql.SearchTotalCap, true, 20},
-		{"library filter: matches among the scanned postings", mysql.SearchQuery{Q: "测试", Library: "BBB"}, mysql.SearchScanCap / 10, true, 20},
-		{"matches beyond the scan: at least the page", mysql.SearchQuery{Q: "测试", Library: "CCC"}, 9, true, 9},
-		{"exact and small: not capped", mysql.SearchQuery{Q: "测试书2055"}, 1, false, 1},
+		{"no filter: the probe's count, capped", ill.SearchQuery{Q: "测试"}, ill.SearchTotalCap, true, 20},
+		{"3-char word: checked, capped", ill.SearchQuery{Q: "测试书"}, ill.SearchTotalCap, true, 20},
+		{"library filter: matches among the scanned postings", ill.SearchQuery{Q: "测试", Library: "BBB"}, ill.SearchScanCap / 10, true, 20},
+		{"matches beyond the scan: at least the page", ill.SearchQuery{Q: "测试", Library: "CCC"}, 9, true, 9},
+		{"exact and small: not capped", ill.SearchQuery{Q: "测试书2055"}, 1, false, 1},
 	}
 	for _, c := range cases {
 		res, err := st.SearchFull(ctx, c.q)

@@ -8,18 +8,25 @@ import (
 	"database/sql"
 	"errors"
 	"time"
+
+	"github.com/balis/illhub/ill"
 )
 
-// Session is a signed-in web user.
-type Session struct {
+// sessionRow is a web_sessions row as sessionSQL scans it.
+type sessionRow struct {
 	IDHash    string    `db:"id_hash"`
-	Kind      string    `db:"kind"` // reader or staff
+	Kind      string    `db:"kind"`
 	Library   string    `db:"library_code"`
-	Subject   string    `db:"subject"` // patron id or username
+	Subject   string    `db:"subject"`
 	Role      string    `db:"role"`
 	CSRF      string    `db:"csrf"`
 	CreatedAt time.Time `db:"created_at"`
 	ExpiresAt time.Time `db:"expires_at"`
+}
+
+func (r sessionRow) domain() ill.Session {
+	return ill.Session{IDHash: r.IDHash, Kind: r.Kind, Library: r.Library, Subject: r.Subject,
+		Role: ill.StaffRole(r.Role), CSRF: r.CSRF, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt}
 }
 
 // purgeSessionsSQL deletes up to 1,000 sessions expired before a time.
@@ -33,13 +40,13 @@ const insertSessionSQL = `INSERT INTO web_sessions (id_hash, kind, library_code,
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
 // AddSession stores a new session (and drops expired ones).
-func (s *Store) AddSession(ctx context.Context, ss Session) error {
+func (s *Store) AddSession(ctx context.Context, ss ill.Session) error {
 	if _, err := s.DB.ExecContext(ctx, purgeSessionsSQL, ss.CreatedAt.UTC()); err != nil {
-		return err
+		return Classify(err)
 	}
-	_, err := s.DB.ExecContext(ctx, insertSessionSQL, ss.IDHash, ss.Kind, ss.Library, ss.Subject, ss.Role, ss.CSRF,
+	_, err := s.DB.ExecContext(ctx, insertSessionSQL, ss.IDHash, ss.Kind, ss.Library, ss.Subject, string(ss.Role), ss.CSRF,
 		ss.CreatedAt.UTC(), ss.ExpiresAt.UTC())
-	return err
+	return Classify(err)
 }
 
 // sessionSQL reads a live session by id hash; a staff session only while
@@ -54,13 +61,13 @@ const sessionSQL = `SELECT w.id_hash, w.kind, w.library_code, w.subject, w.role,
 // disabled at the time of the lookup: disabling an account (illctl staff
 // add --disable) ends its open sessions at their next request, not when
 // they expire.
-func (s *Store) SessionByHash(ctx context.Context, hash string, now time.Time) (Session, error) {
-	var ss Session
+func (s *Store) SessionByHash(ctx context.Context, hash string, now time.Time) (ill.Session, error) {
+	var ss sessionRow
 	err := s.DB.GetContext(ctx, &ss, sessionSQL, hash, now.UTC())
 	if errors.Is(err, sql.ErrNoRows) {
-		return ss, notFound("session", "")
+		return ill.Session{}, notFound("session", "")
 	}
-	return ss, err
+	return ss.domain(), Classify(err)
 }
 
 // deleteSessionSQL ends one session. Locks: its row, for the statement
@@ -70,7 +77,7 @@ const deleteSessionSQL = `DELETE FROM web_sessions WHERE id_hash = ?`
 // DeleteSession ends a session (logout).
 func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 	_, err := s.DB.ExecContext(ctx, deleteSessionSQL, hash)
-	return err
+	return Classify(err)
 }
 
 // deleteSessionsOfSQL ends every session of one account. Locks: the rows
@@ -84,7 +91,8 @@ const deleteSessionsOfSQL = `DELETE FROM web_sessions WHERE kind = ? AND library
 func (s *Store) DeleteSessionsOf(ctx context.Context, kind, library, subject string) (int64, error) {
 	res, err := s.DB.ExecContext(ctx, deleteSessionsOfSQL, kind, library, subject)
 	if err != nil {
-		return 0, err
+		return 0, Classify(err)
 	}
-	return res.RowsAffected()
+	n, err := res.RowsAffected()
+	return n, Classify(err)
 }

@@ -15,18 +15,46 @@ import (
 	"github.com/balis/illhub/ill"
 )
 
-// Shipment is a courier movement of one item.
-type Shipment struct {
-	ID          int64        `db:"id"`
-	RequestID   string       `db:"request_id"`
-	Direction   string       `db:"direction"`
-	ItemBarcode string       `db:"item_barcode"`
-	From        string       `db:"from_lib"`
-	To          string       `db:"to_lib"`
-	RouteCode   string       `db:"route_code"`
-	Status      string       `db:"status"`
-	RunDate     sql.NullTime `db:"run_date"`
-	CreatedAt   time.Time    `db:"created_at"`
+// shipmentRow is the shipments row as scanned, with the request's title
+// where a read joins it.
+type shipmentRow struct {
+	ID           int64              `db:"id"`
+	RequestID    string             `db:"request_id"`
+	Direction    ill.Direction      `db:"direction"`
+	ItemBarcode  string             `db:"item_barcode"`
+	From         string             `db:"from_lib"`
+	To           string             `db:"to_lib"`
+	RouteCode    string             `db:"route_code"`
+	Status       ill.ShipmentStatus `db:"status"`
+	RunID        sql.NullInt64      `db:"run_id"`
+	RunDate      sql.NullTime       `db:"run_date"`
+	CallNumber   string             `db:"call_number"`
+	CreatedAt    time.Time          `db:"created_at"`
+	PickedUpAt   sql.NullTime       `db:"picked_up_at"`
+	DeliveredAt  sql.NullTime       `db:"delivered_at"`
+	ExceptionDue sql.NullTime       `db:"exception_due"`
+	ExceptionAt  sql.NullTime       `db:"exception_at"`
+	Title        sql.NullString     `db:"title"`
+}
+
+func (r shipmentRow) domain() ill.Shipment {
+	return ill.Shipment{ID: r.ID, RequestID: r.RequestID, Direction: r.Direction, ItemBarcode: r.ItemBarcode,
+		From: r.From, To: r.To, RouteCode: r.RouteCode, Status: r.Status, RunID: r.RunID.Int64,
+		RunDate: r.RunDate.Time, CallNumber: r.CallNumber, CreatedAt: r.CreatedAt, PickedUpAt: r.PickedUpAt.Time,
+		DeliveredAt: r.DeliveredAt.Time, ExceptionDue: r.ExceptionDue.Time, ExceptionAt: r.ExceptionAt.Time,
+		Title: r.Title.String}
+}
+
+// shipments converts rows (nil stays nil).
+func shipments(rows []shipmentRow) []ill.Shipment {
+	if rows == nil {
+		return nil
+	}
+	out := make([]ill.Shipment, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out
 }
 
 // addShipmentSQL creates a request's shipment in one direction, or returns
@@ -37,9 +65,12 @@ const addShipmentSQL = `INSERT INTO shipments (request_id, direction, item_barco
 	route_code, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'awaiting_pickup', ?)
 	ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)`
 
-// AddShipment creates the request's shipment in one direction, once.
-func (t *Tx) AddShipment(ctx context.Context, s Shipment) (int64, error) {
-	res, err := t.tx.ExecContext(ctx, addShipmentSQL, s.RequestID, s.Direction, s.ItemBarcode, s.From, s.To,
+// AddShipment creates the request's shipment in one direction, once
+// (awaiting_pickup), from s's request, direction, barcode, libraries,
+// route and CreatedAt; it returns the shipment's id (the existing one's
+// when it was created before).
+func (t *Tx) AddShipment(ctx context.Context, s ill.Shipment) (int64, error) {
+	res, err := t.tx.ExecContext(ctx, addShipmentSQL, s.RequestID, string(s.Direction), s.ItemBarcode, s.From, s.To,
 		s.RouteCode, s.CreatedAt.UTC())
 	if err != nil {
 		return 0, err
@@ -61,43 +92,7 @@ func (t *Tx) AssignShipmentRun(ctx context.Context, id int64, day ill.Date) (boo
 	return n == 1, err
 }
 
-// shipmentByIDSQL reads a shipment. Locks: its row (FOR UPDATE) until
-// commit.
-const shipmentByIDSQL = `SELECT id, request_id, direction, item_barcode, from_lib, to_lib, route_code,
-	status, run_date, created_at FROM shipments WHERE id = ? FOR UPDATE`
-
-// ShipmentByID reads a shipment with its row lock.
-func (t *Tx) ShipmentByID(ctx context.Context, id int64) (*Shipment, error) {
-	var s Shipment
-	err := t.tx.GetContext(ctx, &s, shipmentByIDSQL, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("shipment", fmt.Sprint(id))
-	}
-	return &s, err
-}
-
-// CourierShipment is a shipment with its courier columns.
-type CourierShipment struct {
-	ID           int64          `db:"id" json:"shipment_id"`
-	RequestID    string         `db:"request_id" json:"request_id"`
-	Direction    string         `db:"direction" json:"direction"`
-	ItemBarcode  string         `db:"item_barcode" json:"item_barcode"`
-	From         string         `db:"from_lib" json:"from"`
-	To           string         `db:"to_lib" json:"to"`
-	RouteCode    string         `db:"route_code" json:"route_code"`
-	Status       string         `db:"status" json:"status"`
-	RunID        sql.NullInt64  `db:"run_id" json:"-"`
-	RunDate      sql.NullTime   `db:"run_date" json:"-"`
-	CallNumber   string         `db:"call_number" json:"call_number"`
-	CreatedAt    time.Time      `db:"created_at" json:"-"`
-	PickedUpAt   sql.NullTime   `db:"picked_up_at" json:"-"`
-	DeliveredAt  sql.NullTime   `db:"delivered_at" json:"-"`
-	ExceptionDue sql.NullTime   `db:"exception_due" json:"-"`
-	ExceptionAt  sql.NullTime   `db:"exception_at" json:"-"`
-	Title        sql.NullString `db:"title" json:"-"`
-}
-
-// CourierShipment's columns: courierShipmentCols with the request's title
+// shipmentRow's columns: courierShipmentCols with the request's title
 // (requests r joined), lockedShipmentCols without it (a locking read of
 // shipments joins nothing, so that it locks shipments rows only).
 const (
@@ -117,21 +112,25 @@ const (
 )
 
 // LockCourierShipment reads a shipment with its row lock.
-func (t *Tx) LockCourierShipment(ctx context.Context, id int64) (*CourierShipment, error) {
-	var s CourierShipment
-	err := t.tx.GetContext(ctx, &s, lockCourierShipmentSQL, id)
+func (t *Tx) LockCourierShipment(ctx context.Context, id int64) (*ill.Shipment, error) {
+	var r shipmentRow
+	err := t.tx.GetContext(ctx, &r, lockCourierShipmentSQL, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("shipment", fmt.Sprint(id))
 	}
-	return &s, err
+	if err != nil {
+		return nil, err
+	}
+	s := r.domain()
+	return &s, nil
 }
 
 // ClaimCourierShipment is MarkProcessed followed by LockCourierShipment,
 // in one round trip: first is false for a message seen before.
-func (t *Tx) ClaimCourierShipment(ctx context.Context, handler, messageID string, at time.Time, id int64) (first bool, s *CourierShipment, err error) {
+func (t *Tx) ClaimCourierShipment(ctx context.Context, handler, messageID string, at time.Time, id int64) (first bool, s *ill.Shipment, err error) {
 	var row struct {
 		First int64 `db:"first_time"`
-		CourierShipment
+		shipmentRow
 	}
 	err = t.claimRow(ctx, handler, messageID, at, &row, lockCourierShipmentRowSQL, id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -140,7 +139,8 @@ func (t *Tx) ClaimCourierShipment(ctx context.Context, handler, messageID string
 	if err != nil {
 		return false, nil, err
 	}
-	return row.First == 1, &row.CourierShipment, nil
+	sh := row.shipmentRow.domain()
+	return row.First == 1, &sh, nil
 }
 
 // shipmentsForScanSQL lists the newest shipments with an item barcode,
@@ -152,12 +152,12 @@ const shipmentsForScanSQL = `SELECT ` + courierShipmentCols + ` FROM shipments s
 // refer to: those not yet delivered, newest first (barcodes are local to
 // each library, so several lenders' items may share one). delivered
 // reports whether a delivered shipment with that barcode exists.
-func (s *Store) ShipmentsForScan(ctx context.Context, barcode string) (open []CourierShipment, delivered bool, err error) {
-	var rows []CourierShipment
+func (s *Store) ShipmentsForScan(ctx context.Context, barcode string) (open []ill.Shipment, delivered bool, err error) {
+	var rows []shipmentRow
 	if err := s.DB.SelectContext(ctx, &rows, shipmentsForScanSQL, barcode); err != nil {
-		return nil, false, err
+		return nil, false, Classify(err)
 	}
-	for _, r := range rows {
+	for _, r := range shipments(rows) {
 		if r.Status != ill.ShipDelivered {
 			open = append(open, r)
 		} else {
@@ -167,23 +167,12 @@ func (s *Store) ShipmentsForScan(ctx context.Context, barcode string) (open []Co
 	return open, delivered, nil
 }
 
-// Scan is an applied courier scan.
-type Scan struct {
-	ShipmentID int64
-	Barcode    string
-	Event      string
-	Stop       string
-	Outcome    string
-	MessageID  string
-	At         time.Time
-}
-
 // recordScanSQL stores an applied scan. Locks: the new row until commit.
 const recordScanSQL = `INSERT INTO courier_scans (shipment_id, barcode, event, stop, outcome, message_id, at)
 	VALUES (?, ?, ?, ?, ?, ?, ?)`
 
 // RecordScan stores an applied scan.
-func (t *Tx) RecordScan(ctx context.Context, sc Scan) error {
+func (t *Tx) RecordScan(ctx context.Context, sc ill.Scan) error {
 	_, err := t.tx.ExecContext(ctx, recordScanSQL, sc.ShipmentID, sc.Barcode, sc.Event, sc.Stop, truncate(sc.Outcome, 200), sc.MessageID, sc.At.UTC())
 	return err
 }
@@ -217,8 +206,8 @@ const shipmentArrivedSQL = `UPDATE shipments SET status = 'delivered', delivered
 
 // ShipmentArrived marks a request's shipment in direction delivered (the
 // receiving library has the item), unless the courier already did.
-func (t *Tx) ShipmentArrived(ctx context.Context, requestID, direction string, at time.Time) error {
-	_, err := t.tx.ExecContext(ctx, shipmentArrivedSQL, at.UTC(), requestID, direction)
+func (t *Tx) ShipmentArrived(ctx context.Context, requestID string, direction ill.Direction, at time.Time) error {
+	_, err := t.tx.ExecContext(ctx, shipmentArrivedSQL, at.UTC(), requestID, string(direction))
 	return err
 }
 
@@ -231,12 +220,13 @@ const claimLateShipmentsSQL = `SELECT ` + lockedShipmentCols + `
 	FOR UPDATE SKIP LOCKED`
 
 // ClaimLateShipments locks picked-up shipments whose exception deadline
-// passed (SKIP LOCKED), with their request's title.
-func (t *Tx) ClaimLateShipments(ctx context.Context, now time.Time, limit int) ([]CourierShipment, error) {
-	var out []CourierShipment
-	// Only shipments rows are locked (no join): the title is read later.
-	err := t.tx.SelectContext(ctx, &out, claimLateShipmentsSQL, now.UTC(), limit)
-	return out, err
+// passed (SKIP LOCKED), oldest deadline first, at most limit. Only
+// shipments rows are locked (no join): Title is "", the caller reads the
+// request afterwards.
+func (t *Tx) ClaimLateShipments(ctx context.Context, now time.Time, limit int) ([]ill.Shipment, error) {
+	var rows []shipmentRow
+	err := t.tx.SelectContext(ctx, &rows, claimLateShipmentsSQL, now.UTC(), limit)
+	return shipments(rows), err
 }
 
 // markExceptionSQL moves a picked-up shipment to exception. Locks: the
@@ -249,21 +239,6 @@ func (t *Tx) MarkException(ctx context.Context, id int64, at time.Time) error {
 	return err
 }
 
-// ExceptionRow is an open courier exception.
-type ExceptionRow struct {
-	ShipmentID   int64        `db:"id"`
-	RequestID    string       `db:"request_id"`
-	Direction    string       `db:"direction"`
-	ItemBarcode  string       `db:"item_barcode"`
-	From         string       `db:"from_lib"`
-	To           string       `db:"to_lib"`
-	RouteCode    string       `db:"route_code"`
-	Title        string       `db:"title"`
-	PickedUpAt   sql.NullTime `db:"picked_up_at"`
-	ExceptionDue sql.NullTime `db:"exception_due"`
-	ExceptionAt  sql.NullTime `db:"exception_at"`
-}
-
 // openExceptionsSQL lists shipments in exception touching a library ("":
 // all), with their request's title. Locks: none.
 const openExceptionsSQL = `SELECT s.id, s.request_id, s.direction, s.item_barcode, s.from_lib, s.to_lib,
@@ -273,24 +248,18 @@ const openExceptionsSQL = `SELECT s.id, s.request_id, s.direction, s.item_barcod
 
 // OpenExceptions lists shipments in status exception touching library
 // (every one when library is "").
-func (s *Store) OpenExceptions(ctx context.Context, library string) ([]ExceptionRow, error) {
-	var out []ExceptionRow
-	err := s.DB.SelectContext(ctx, &out, openExceptionsSQL, library, library, library)
-	return out, err
-}
-
-// ShipmentRow is one courier shipment as the console lists it.
-type ShipmentRow struct {
-	ID          int64          `db:"id"`
-	RequestID   string         `db:"request_id"`
-	Direction   string         `db:"direction"`
-	ItemBarcode string         `db:"item_barcode"`
-	From        string         `db:"from_lib"`
-	To          string         `db:"to_lib"`
-	Route       string         `db:"route_code"`
-	Status      string         `db:"status"`
-	RunDate     sql.NullTime   `db:"run_date"`
-	Title       sql.NullString `db:"title"`
+func (s *Store) OpenExceptions(ctx context.Context, library string) ([]ill.ExceptionRow, error) {
+	var rows []shipmentRow
+	if err := s.DB.SelectContext(ctx, &rows, openExceptionsSQL, library, library, library); err != nil {
+		return nil, Classify(err)
+	}
+	var out []ill.ExceptionRow
+	for _, r := range shipments(rows) {
+		out = append(out, ill.ExceptionRow{ShipmentID: r.ID, RequestID: r.RequestID, Direction: r.Direction,
+			ItemBarcode: r.ItemBarcode, From: r.From, To: r.To, RouteCode: r.RouteCode, Title: r.Title,
+			PickedUpAt: r.PickedUpAt, ExceptionDue: r.ExceptionDue, ExceptionAt: r.ExceptionAt})
+	}
+	return out, nil
 }
 
 // openShipmentsSQL lists undelivered shipments, newest run first; %s is
@@ -302,13 +271,20 @@ const openShipmentsSQL = `SELECT s.id, s.request_id, s.direction, s.item_barcode
 
 // OpenShipments lists shipments not yet delivered that leave from or go to
 // library ("" for all), newest run first.
-func (s *Store) OpenShipments(ctx context.Context, library string, limit int) ([]ShipmentRow, error) {
+func (s *Store) OpenShipments(ctx context.Context, library string, limit int) ([]ill.ShipmentRow, error) {
 	cond, args := "1=1", []any{}
 	if library != "" {
 		cond, args = "(s.from_lib = ? OR s.to_lib = ?)", []any{library, library}
 	}
-	var out []ShipmentRow
-	err := s.DB.SelectContext(ctx, &out, fmt.Sprintf(openShipmentsSQL, cond),
-		append(args, limit)...)
-	return out, err
+	var rows []shipmentRow
+	if err := s.DB.SelectContext(ctx, &rows, fmt.Sprintf(openShipmentsSQL, cond), append(args, limit)...); err != nil {
+		return nil, Classify(err)
+	}
+	var out []ill.ShipmentRow
+	for _, r := range shipments(rows) {
+		out = append(out, ill.ShipmentRow{ID: r.ID, RequestID: r.RequestID, Direction: r.Direction,
+			ItemBarcode: r.ItemBarcode, From: r.From, To: r.To, Route: r.RouteCode, Status: r.Status,
+			RunDate: r.RunDate, Title: r.Title})
+	}
+	return out, nil
 }

@@ -6,23 +6,24 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+
+	"github.com/balis/illhub/ill"
 )
 
-// Staff is a console account.
-type Staff struct {
+// staffRow is a staff_users row as staffUserSQL scans it.
+type staffRow struct {
 	Library      string `db:"library_code"`
 	Username     string `db:"username"`
 	Name         string `db:"name"`
-	Role         string `db:"role"` // staff or centre_admin
+	Role         string `db:"role"`
 	PasswordHash string `db:"password_hash"`
 	Disabled     bool   `db:"disabled"`
 }
 
-// Staff roles.
-const (
-	RoleStaff       = "staff"
-	RoleCentreAdmin = "centre_admin"
-)
+func (r staffRow) domain() ill.Staff {
+	return ill.Staff{Library: r.Library, Username: r.Username, Name: r.Name, Role: ill.StaffRole(r.Role),
+		PasswordHash: r.PasswordHash, Disabled: r.Disabled}
+}
 
 // putStaffSQL creates or updates an account; an empty password_hash keeps
 // the stored one. Locks: the account's row (by primary key), for the
@@ -34,9 +35,9 @@ const putStaffSQL = `INSERT INTO staff_users (library_code, username, name, role
 
 // PutStaff creates or updates a console account (illctl staff add). An
 // empty PasswordHash keeps the current password.
-func (s *Store) PutStaff(ctx context.Context, u Staff) error {
-	_, err := s.DB.ExecContext(ctx, putStaffSQL, u.Library, u.Username, u.Name, u.Role, u.PasswordHash, u.Disabled)
-	return err
+func (s *Store) PutStaff(ctx context.Context, u ill.Staff) error {
+	_, err := s.DB.ExecContext(ctx, putStaffSQL, u.Library, u.Username, u.Name, string(u.Role), u.PasswordHash, u.Disabled)
+	return Classify(err)
 }
 
 // staffUserSQL reads one account with its password hash. Locks: none.
@@ -44,11 +45,11 @@ const staffUserSQL = `SELECT library_code, username, name, role, password_hash, 
 	FROM staff_users WHERE library_code = ? AND username = ?`
 
 // StaffUser reads one account; not_found when missing.
-func (s *Store) StaffUser(ctx context.Context, library, username string) (Staff, error) {
-	var u Staff
+func (s *Store) StaffUser(ctx context.Context, library, username string) (ill.Staff, error) {
+	var u staffRow
 	err := s.DB.GetContext(ctx, &u, staffUserSQL, library, username)
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, notFound("staff user", username)
+		return ill.Staff{}, notFound("staff user", username)
 	}
-	return u, err
+	return u.domain(), Classify(err)
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/balis/illhub/ill"
 )
 
-// ViolationRow is a recorded violation.
-type ViolationRow struct {
+// violationRow is a violations row as violationsSQL reads it.
+type violationRow struct {
 	ID        int64     `db:"id"`
 	RequestID string    `db:"request_id"`
 	Kind      string    `db:"kind"`
@@ -33,7 +33,7 @@ const addViolationSQL = `INSERT IGNORE INTO violations (request_id, kind, lender
 
 // AddViolation records a violation once per (request, kind); it returns
 // false when it already existed.
-func (t *Tx) AddViolation(ctx context.Context, v ViolationRow) (bool, error) {
+func (t *Tx) AddViolation(ctx context.Context, v ill.ViolationRow) (bool, error) {
 	res, err := t.tx.ExecContext(ctx, addViolationSQL, v.RequestID, v.Kind, v.Lender, v.Borrower,
 		v.PatronID, v.Days, v.AmountFen, truncate(v.Note, 400), v.CreatedAt.UTC())
 	if err != nil {
@@ -41,13 +41,6 @@ func (t *Tx) AddViolation(ctx context.Context, v ViolationRow) (bool, error) {
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
-}
-
-// ViolationFilter selects violations for the report.
-type ViolationFilter struct {
-	Library  string // the caller's library: as lender or borrower ("" = all, centre)
-	Lender   string // optional
-	From, To ill.Date
 }
 
 // violationsSQL lists the violations created in a time range, for a
@@ -60,9 +53,15 @@ const violationsSQL = `SELECT v.id, v.request_id, v.kind, v.lender, v.borrower, 
 	ORDER BY v.created_at, v.id LIMIT 20000`
 
 // Violations lists violations created in [From, To] (Asia/Shanghai days).
-func (s *Store) Violations(ctx context.Context, f ViolationFilter) ([]ViolationRow, error) {
-	var out []ViolationRow
-	err := s.DB.SelectContext(ctx, &out, violationsSQL,
-		f.From.Start().UTC(), f.To.AddDays(1).Start().UTC(), f.Library, f.Library, f.Library, f.Lender, f.Lender)
-	return out, err
+func (s *Store) Violations(ctx context.Context, f ill.ViolationFilter) ([]ill.ViolationRow, error) {
+	var rows []violationRow
+	if err := s.DB.SelectContext(ctx, &rows, violationsSQL,
+		f.From.Start().UTC(), f.To.AddDays(1).Start().UTC(), f.Library, f.Library, f.Library, f.Lender, f.Lender); err != nil {
+		return nil, Classify(err)
+	}
+	var out []ill.ViolationRow
+	for _, r := range rows {
+		out = append(out, ill.ViolationRow(r))
+	}
+	return out, nil
 }

@@ -160,7 +160,7 @@ type Totals struct {
 	TurnaroundSumS, TransitSumS                        int64
 }
 
-func (t *Totals) add(d mysql.DayStats) {
+func (t *Totals) add(d ill.DayStats) {
 	t.Answered += d.Answered
 	t.NoResponse += d.NoResponse
 	t.TransitSumS += d.TransitSumS

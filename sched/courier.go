@@ -39,9 +39,8 @@ func (j *Jobs) CourierCutoff(ctx context.Context, now time.Time) (int, error) {
 			if err != nil {
 				return err
 			}
-			r.Status = "closed"
-			r.ClosedAt.Time, r.ClosedAt.Valid = now, true
-			snap, err := json.Marshal(mysql.BuildManifest(r, items))
+			r.Status, r.ClosedAt = ill.RunClosed, now
+			snap, err := json.Marshal(ill.BuildManifest(r, items))
 			if err != nil {
 				return err
 			}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/iso18626"
-	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/rabbitmq"
 )
 
@@ -301,8 +300,8 @@ func TestISODeliveryRetriesAndDeadLetters(t *testing.T) {
 	thu.mu.Unlock()
 	h.act(id, "respond", "PKU", map[string]any{"decision": "will_supply"}, http.StatusAccepted)
 	thu.waitMessage("WillSupply", sam(iso18626.ReasonRequestResponse, iso18626.StatusWillSupply))
-	out := waitOutbound(t, h, id, func(out []mysql.ISOMessage) bool { return len(out) == 1 && out[0].Status != mysql.ISOPending })
-	if out[0].Status != mysql.ISOSent || out[0].Attempts != 3 {
+	out := waitOutbound(t, h, id, func(out []ill.ISOMessage) bool { return len(out) == 1 && out[0].Status != ill.ISOPending })
+	if out[0].Status != ill.ISOSent || out[0].Attempts != 3 {
 		t.Fatalf("want one message sent at the 3rd attempt: %+v", out)
 	}
 
@@ -321,8 +320,8 @@ func TestISODeliveryRetriesAndDeadLetters(t *testing.T) {
 	if len(dead) != 1 || dead[0].RoutingKey != ill.MsgISO {
 		t.Fatalf("dead letters: %+v", dead)
 	}
-	out = waitOutbound(t, h, id, func(out []mysql.ISOMessage) bool { return len(out) == 2 && out[1].Status != mysql.ISOPending })
-	if out[1].Status != mysql.ISOFailed || out[1].Attempts != limit || !strings.Contains(out[1].LastError, "ERROR confirmation") {
+	out = waitOutbound(t, h, id, func(out []ill.ISOMessage) bool { return len(out) == 2 && out[1].Status != ill.ISOPending })
+	if out[1].Status != ill.ISOFailed || out[1].Attempts != limit || !strings.Contains(out[1].LastError, "ERROR confirmation") {
 		t.Fatalf("want the Loaned message failed after %d attempts: %+v", limit, out[1])
 	}
 	h.waitFor(id, "THU", "errors on the timeline", func(b map[string]any) bool {
@@ -347,9 +346,9 @@ func TestISODeliveryRetriesAndDeadLetters(t *testing.T) {
 }
 
 // waitOutbound waits until the request's outbound ISO messages satisfy cond.
-func waitOutbound(t *testing.T, h *harness, id string, cond func([]mysql.ISOMessage) bool) []mysql.ISOMessage {
+func waitOutbound(t *testing.T, h *harness, id string, cond func([]ill.ISOMessage) bool) []ill.ISOMessage {
 	t.Helper()
-	var out []mysql.ISOMessage
+	var out []ill.ISOMessage
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		all, err := h.st.ISOMessages(context.Background(), id)
 		if err != nil {

@@ -126,7 +126,7 @@ func sam(reason iso18626.ReasonForMessage, status iso18626.Status) func(*iso1862
 func registerISO(t *testing.T, st *mysql.Store, code, endpoint, secret string) {
 	t.Helper()
 	closed := secret == ""
-	if err := st.SetISO(context.Background(), mysql.ISORegistration{Code: code, Symbol: code, Endpoint: endpoint,
+	if err := st.SetISO(context.Background(), ill.ISORegistration{Code: code, Symbol: code, Endpoint: endpoint,
 		Secret: secret, ClosedNetwork: &closed}); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/rabbitmq"
 )
@@ -74,7 +75,7 @@ func (r *Relay) Flush(ctx context.Context) (int, error) {
 
 // Once relays one batch of up to 100 rows and returns how many were sent.
 func (r *Relay) Once(ctx context.Context) (int, error) {
-	n, err := r.Store.RelayOutbox(ctx, 100, func(rows []mysql.OutboxRow) ([]int64, error) {
+	n, err := r.Store.RelayOutbox(ctx, 100, func(rows []ill.OutboxRow) ([]int64, error) {
 		var sent []int64
 		for _, row := range rows {
 			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -23,7 +23,6 @@ import (
 
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/internal/testenv"
-	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/service"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/xuri/excelize/v2"
@@ -303,13 +302,13 @@ func TestSecurityCatalogSearchBounded(t *testing.T) {
 		words = append(words, fmt.Sprintf("词%04d", i))
 	}
 	q := strings.Join(words, " ")
-	res, err := h.st.SearchFull(context.Background(), mysql.SearchQuery{Q: q})
+	res, err := h.st.SearchFull(context.Background(), ill.SearchQuery{Q: q})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Words != mysql.MaxSearchWords || res.Words > 32 || res.Probes > 32 || res.Probes == 0 || !res.QueryTruncated {
+	if res.Words != ill.MaxSearchWords || res.Words > 32 || res.Probes > 32 || res.Probes == 0 || !res.QueryTruncated {
 		t.Errorf("2,000 words used %d words and %d probes (truncated %v), want %d words and 1 to 32 probes",
-			res.Words, res.Probes, res.QueryTruncated, mysql.MaxSearchWords)
+			res.Words, res.Probes, res.QueryTruncated, ill.MaxSearchWords)
 	}
 	code, body := h.call("GET", "/v1/catalog/search?q="+url.QueryEscape(q), "THU", nil)
 	if code != http.StatusOK || body["query_truncated"] != true {

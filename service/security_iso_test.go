@@ -12,7 +12,6 @@ import (
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/iso18626"
 	"github.com/balis/illhub/iso18626/isotest"
-	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/sched"
 )
 
@@ -136,7 +135,7 @@ func TestSecurityISOAnonymous(t *testing.T) {
 func TestSecurityISONoSecretRefused(t *testing.T) {
 	h := newHarness(t, 5)
 	open := false
-	if err := h.st.SetISO(context.Background(), mysql.ISORegistration{Code: "THU", Symbol: "THU",
+	if err := h.st.SetISO(context.Background(), ill.ISORegistration{Code: "THU", Symbol: "THU",
 		Endpoint: "http://127.0.0.1:1/iso18626", ClosedNetwork: &open}); err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +145,7 @@ func TestSecurityISONoSecretRefused(t *testing.T) {
 		t.Fatalf("HTTP %d %+v; want 401 naming the missing secret", status, c.ErrorData)
 	}
 	closed := true
-	if err := h.st.SetISO(context.Background(), mysql.ISORegistration{Code: "THU", ClosedNetwork: &closed}); err != nil {
+	if err := h.st.SetISO(context.Background(), ill.ISORegistration{Code: "THU", ClosedNetwork: &closed}); err != nil {
 		t.Fatal(err)
 	}
 	if status, c, _ := h.postISOAs(doc, "", ""); status != http.StatusOK {
@@ -207,7 +206,7 @@ func TestISORetention(t *testing.T) {
 	ctx := context.Background()
 	now := h.clock.Now()
 	old := now.Add(-100 * 24 * time.Hour)
-	for _, m := range []mysql.ISOMessage{
+	for _, m := range []ill.ISOMessage{
 		{Direction: "in", LibraryCode: "THU", Kind: "request", Body: "<old/>", Status: "OK", CreatedAt: old},
 		{Direction: "out", LibraryCode: "THU", Kind: "request", Body: "<old-sent/>", Status: "sent", CreatedAt: old},
 		{Direction: "out", LibraryCode: "THU", Kind: "request", Body: "<old-pending/>", Status: "pending", CreatedAt: old},

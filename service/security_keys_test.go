@@ -38,7 +38,7 @@ func serve(h http.Handler, method, path, key, remote string) *httptest.ResponseR
 	return rec
 }
 
-var testActor = mysql.Actor{Name: "security-test", At: time.Now()}
+var testActor = ill.AuditActor{Name: "security-test", At: time.Now()}
 
 // keyCacheBound is the documented bound (ILL_KEY_CACHE_TTL's default)
 // within which a revoked key must be refused.
@@ -71,7 +71,7 @@ func TestSecurityKeyRevokeAndRotate(t *testing.T) {
 	ctx := context.Background()
 
 	key := "ill_security-test-key-1"
-	id, err := h.st.IssueKey(ctx, mysql.KeyGrant{Owner: "THU", Key: key, Label: "replay"}, testActor)
+	id, err := h.st.IssueKey(ctx, ill.KeyGrant{Owner: "THU", Key: key, Label: "replay"}, testActor)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestSecurityKeyRevokeAndRotate(t *testing.T) {
 		t.Fatalf("PKU before rotation: %d", c)
 	}
 	newKey := "ill_security-test-key-2"
-	_, revoked, err := h.st.RotateKey(ctx, mysql.KeyGrant{Owner: "PKU", Key: newKey}, testActor)
+	_, revoked, err := h.st.RotateKey(ctx, ill.KeyGrant{Owner: "PKU", Key: newKey}, testActor)
 	if err != nil || len(revoked) != 1 {
 		t.Fatalf("rotate: revoked %v, %v", revoked, err)
 	}
@@ -101,13 +101,13 @@ func TestSecurityKeyRevokeAndRotate(t *testing.T) {
 
 	// Courier credentials likewise.
 	courier := "courier_security-test-key"
-	if _, err := h.st.IssueKey(ctx, mysql.KeyGrant{Owner: mysql.CourierOwner, Key: courier}, testActor); err != nil {
+	if _, err := h.st.IssueKey(ctx, ill.KeyGrant{Owner: ill.CourierOwner, Key: courier}, testActor); err != nil {
 		t.Fatal(err)
 	}
 	if c := serve(srv, "GET", "/v1/courier/runs", courier, "192.0.2.10:5000").Code; c != 200 {
 		t.Fatalf("courier credential: %d", c)
 	}
-	if _, err := h.st.RevokeKeys(ctx, mysql.CourierOwner, 0, testActor); err != nil {
+	if _, err := h.st.RevokeKeys(ctx, ill.CourierOwner, 0, testActor); err != nil {
 		t.Fatal(err)
 	}
 	waitStatus(t, srv, "/v1/courier/runs", courier, 401, keyCacheBound+500*time.Millisecond)
@@ -118,7 +118,7 @@ func TestSecurityKeyRevokeAndRotate(t *testing.T) {
 	}
 	var got []string
 	for _, r := range rows {
-		got = append(got, r.Library+" "+r.Action+" by "+r.Actor)
+		got = append(got, r.Library+" "+string(r.Action)+" by "+r.Actor)
 	}
 	want := []string{"COURIER key.revoke by security-test", "COURIER key.issue by security-test",
 		"PKU key.rotate by security-test", "THU key.revoke by security-test", "THU key.issue by security-test"}
@@ -131,7 +131,7 @@ func TestSecurityKeyRevokeAndRotate(t *testing.T) {
 // Demo is off (API and courier routes), accepted when it is on.
 func TestSecurityDemoKeysOnlyInDemo(t *testing.T) {
 	h := newHarness(t, 3)
-	if err := h.st.AddCourierKey(context.Background(), ill.DemoKey(mysql.CourierOwner), "demo courier key"); err != nil {
+	if err := h.st.AddCourierKey(context.Background(), ill.DemoKey(ill.CourierOwner), "demo courier key"); err != nil {
 		t.Fatal(err)
 	}
 	cfg := h.cfg
@@ -143,7 +143,7 @@ func TestSecurityDemoKeysOnlyInDemo(t *testing.T) {
 	for _, c := range []struct{ key, path string }{
 		{ill.DemoKey("THU"), "/v1/libraries"},
 		{ill.DemoKey(ill.CentreCode), "/v1/requests"},
-		{ill.DemoKey(mysql.CourierOwner), "/v1/courier/runs"},
+		{ill.DemoKey(ill.CourierOwner), "/v1/courier/runs"},
 	} {
 		rec := serve(prod, "GET", c.path, c.key, "192.0.2.20:5000")
 		if rec.Code != 401 {
@@ -184,10 +184,10 @@ func TestSecurityDemoKeysRefuseStartup(t *testing.T) {
 	if _, err := h.st.RevokeDemoKeys(ctx, testActor); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.st.AddCourierKey(ctx, ill.DemoKey(mysql.CourierOwner), "demo"); err != nil {
+	if err := h.st.AddCourierKey(ctx, ill.DemoKey(ill.CourierOwner), "demo"); err != nil {
 		t.Fatal(err)
 	}
-	if err := service.RefuseDemoKeys(ctx, cfg, h.st); err == nil || !strings.Contains(err.Error(), mysql.CourierOwner) {
+	if err := service.RefuseDemoKeys(ctx, cfg, h.st); err == nil || !strings.Contains(err.Error(), ill.CourierOwner) {
 		t.Fatalf("demo courier credential active: %v", err)
 	}
 	if _, err := h.st.RevokeDemoKeys(ctx, testActor); err != nil {
@@ -331,7 +331,7 @@ func TestSecurityBadKeyFlood(t *testing.T) {
 		t.Fatalf("Demo off by default: demo key gave %d", c) // (Server literal: Demo false)
 	}
 	known := "ill_security-flood-known"
-	if _, err := h.st.IssueKey(context.Background(), mysql.KeyGrant{Owner: "RUC", Key: known}, testActor); err != nil {
+	if _, err := h.st.IssueKey(context.Background(), ill.KeyGrant{Owner: "RUC", Key: known}, testActor); err != nil {
 		t.Fatal(err)
 	}
 	if c := serve(srv, "GET", "/v1/libraries", known, attacker).Code; c != 200 {
@@ -341,7 +341,7 @@ func TestSecurityBadKeyFlood(t *testing.T) {
 	// looked up for the first time, are never throttled.
 	for i := 0; i < limit+5; i++ {
 		k := fmt.Sprintf("ill_security-flood-valid-%02d", i)
-		if _, err := h.st.IssueKey(context.Background(), mysql.KeyGrant{Owner: "PKU", Key: k}, testActor); err != nil {
+		if _, err := h.st.IssueKey(context.Background(), ill.KeyGrant{Owner: "PKU", Key: k}, testActor); err != nil {
 			t.Fatal(err)
 		}
 		if c := serve(srv, "GET", "/v1/libraries", k, attacker).Code; c != 200 {

@@ -22,8 +22,8 @@ import (
 	"time"
 
 	"github.com/balis/illhub/httpapi"
+	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/internal/testenv"
-	"github.com/balis/illhub/mysql"
 )
 
 // siBrowser is a browser at one client address: every 127.0.0.0/8 address
@@ -153,13 +153,13 @@ func siSetup(t *testing.T) *harness {
 	return h
 }
 
-func siStaff(t *testing.T, h *harness, lib, user, role string) {
+func siStaff(t *testing.T, h *harness, lib, user string, role ill.StaffRole) {
 	t.Helper()
 	hash, err := httpapi.HashPIN("secret-pw")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.st.PutStaff(context.Background(), mysql.Staff{Library: lib, Username: user, Role: role, PasswordHash: hash}); err != nil {
+	if err := h.st.PutStaff(context.Background(), ill.Staff{Library: lib, Username: user, Role: role, PasswordHash: hash}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -343,7 +343,7 @@ func TestSecuritySignInLongPIN(t *testing.T) {
 // comparison either way).
 func TestSecuritySignInNoEnumeration(t *testing.T) {
 	h := siSetup(t)
-	if err := h.st.PutReader(context.Background(), mysql.Reader{Library: "BUCT", ID: "NOPIN", Name: "无密码"}, time.Now()); err != nil {
+	if err := h.st.PutReader(context.Background(), ill.Reader{Library: "BUCT", ID: "NOPIN", Name: "无密码"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	wrong := siFrom(t, h, "127.0.2.2").login(false, "BUCT", "BUCTPTLOCK", "000000")
@@ -382,7 +382,7 @@ func TestSecurityDisabledStaffLosesSession(t *testing.T) {
 	siWant(t, "staff sign-in", b.login(true, "BUCT", "StAfF", "secret-pw"), http.StatusSeeOther)
 	siWant(t, "console while enabled", b.get("/console"), http.StatusOK)
 	hash, _ := httpapi.HashPIN("secret-pw")
-	if err := h.st.PutStaff(context.Background(), mysql.Staff{Library: "BUCT", Username: "StAfF", Role: "staff", PasswordHash: hash, Disabled: true}); err != nil {
+	if err := h.st.PutStaff(context.Background(), ill.Staff{Library: "BUCT", Username: "StAfF", Role: "staff", PasswordHash: hash, Disabled: true}); err != nil {
 		t.Fatal(err)
 	}
 	if p := b.get("/console"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/staff/login") {

@@ -7,12 +7,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/internal/throttle"
-	"github.com/balis/illhub/mysql"
 )
 
 type loginData struct {
-	Libraries []mysql.Library
+	Libraries []ill.Library
 	Library   string
 	User      string
 	Next      string

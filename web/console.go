@@ -6,12 +6,11 @@ import (
 	"time"
 
 	"github.com/balis/illhub/ill"
-	"github.com/balis/illhub/mysql"
 )
 
 // queues are the console's work queues, in display order. Side says in
 // which capacity the signed-in library works the queue.
-var queues = []mysql.Queue{
+var queues = []ill.Queue{
 	{Key: "to_answer", Side: "lender", States: []ill.State{ill.Requested}, Order: "respond_by"},
 	{Key: "to_ship", Side: "lender", States: []ill.State{ill.WillSupply}, Order: "ship_by"},
 	{Key: "cancel_asks", Side: "lender", States: []ill.State{ill.CancelPending}, Order: "updated_at"},
@@ -24,26 +23,26 @@ var queues = []mysql.Queue{
 	{Key: "returns", Side: "borrower", States: []ill.State{ill.Returned}, Order: "updated_at"},
 }
 
-func queueByKey(k string) (mysql.Queue, bool) {
+func queueByKey(k string) (ill.Queue, bool) {
 	for _, q := range queues {
 		if q.Key == k {
 			return q, true
 		}
 	}
-	return mysql.Queue{}, false
+	return ill.Queue{}, false
 }
 
 // scope is the library whose queues a staff member works ("" = every
 // library, for the centre admin).
-func scope(s *mysql.Session) string {
-	if s.Role == mysql.RoleCentreAdmin {
+func scope(s *ill.Session) string {
+	if s.Role == ill.StaffCentreAdmin {
 		return ""
 	}
 	return s.Library
 }
 
 type queueView struct {
-	Queue    mysql.Queue
+	Queue    ill.Queue
 	Total    int
 	Requests []*ill.Request
 	Token    string
@@ -51,9 +50,9 @@ type queueView struct {
 
 type consoleData struct {
 	Queues    []queueView
-	Shipments []mysql.ShipmentRow
-	Calendar  string          // non-empty: coverage warning date
-	Libraries []mysql.Library // the centre admin's choice in the unlock form
+	Shipments []ill.ShipmentRow
+	Calendar  string        // non-empty: coverage warning date
+	Libraries []ill.Library // the centre admin's choice in the unlock form
 }
 
 func (h *Handler) console(w http.ResponseWriter, r *http.Request, p *Page) error {
@@ -161,7 +160,7 @@ type consoleRequestData struct {
 
 // allowedActions asks the state table which actions (and variants) the
 // principal may take on req now; renew (always refused) is left out.
-func allowedActions(req *ill.Request, pr mysql.Principal, now time.Time) []actionForm {
+func allowedActions(req *ill.Request, pr ill.Principal, now time.Time) []actionForm {
 	var out []actionForm
 	for _, a := range ill.APIActions {
 		if a == ill.ActRenew {
@@ -245,7 +244,7 @@ func (h *Handler) consoleAct(w http.ResponseWriter, r *http.Request, p *Page) er
 type adminData struct {
 	DeadLetters []deadLetter
 	DLQError    string
-	Missed      []mysql.MissedDeadline
+	Missed      []ill.MissedDeadline
 	Calendar    string
 	CoveredTo   string
 }
@@ -256,7 +255,7 @@ type deadLetter struct {
 }
 
 func (h *Handler) admin(w http.ResponseWriter, r *http.Request, p *Page) error {
-	if p.Sess.Role != mysql.RoleCentreAdmin {
+	if p.Sess.Role != ill.StaffCentreAdmin {
 		return errForbiddenPage
 	}
 	var d adminData

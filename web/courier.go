@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"github.com/balis/illhub/ill"
-	"github.com/balis/illhub/mysql"
 )
 
 func (h *Handler) routeCourier(m *http.ServeMux) {
@@ -27,15 +26,15 @@ func (h *Handler) pullSlip(w http.ResponseWriter, r *http.Request, p *Page) erro
 	if err != nil {
 		return err
 	}
-	ill.SortShelf(items, func(i mysql.PullSlipItem) string { return i.CallNumber })
+	ill.SortShelf(items, func(i ill.PullSlipItem) string { return i.CallNumber })
 	p.Title = p.T("pull_slip")
 	return h.render(w, p, "pull_slip", items)
 }
 
 type courierData struct {
-	Runs  []mysql.RunSummary
-	Run   *mysql.RunSummary
-	Items []mysql.ManifestItem
+	Runs  []ill.RunSummary
+	Run   *ill.RunSummary
+	Items []ill.ManifestItem
 }
 
 func (h *Handler) courierRuns(w http.ResponseWriter, r *http.Request, p *Page) error {

@@ -7,11 +7,10 @@ import (
 	"time"
 
 	"github.com/balis/illhub/ill"
-	"github.com/balis/illhub/mysql"
 )
 
 // pager is the paging of a list page. More means Total is a lower bound
-// (a catalogue search stopped counting, mysql.SearchResults.TotalCapped):
+// (a catalogue search stopped counting, ill.SearchResults.TotalCapped):
 // the page shows "N+" and offers the next page while pages come back full.
 type pager struct {
 	Page, Pages, Total int
@@ -53,9 +52,9 @@ type searchData struct {
 	YearFrom, YearTo string
 	Available        bool
 	Searched         bool
-	Hits             []mysql.SearchHit
+	Hits             []ill.SearchHit
 	Pager            pager
-	Libraries        []mysql.Library
+	Libraries        []ill.Library
 }
 
 func (h *Handler) search(w http.ResponseWriter, r *http.Request, p *Page) error {
@@ -73,7 +72,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, p *Page) error 
 		d.Searched = true
 		const per = 20
 		page := pageOf(r)
-		sq := mysql.SearchQuery{Q: d.Q, ISBN: d.ISBN, Library: d.Library, Available: d.Available, Page: page, PerPage: per}
+		sq := ill.SearchQuery{Q: d.Q, ISBN: d.ISBN, Library: d.Library, Available: d.Available, Page: page, PerPage: per}
 		for _, y := range []struct {
 			field, v string
 			dst      *int
@@ -106,8 +105,8 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, p *Page) error 
 }
 
 type recordData struct {
-	Record    *mysql.Record
-	Holdings  []mysql.HoldingView
+	Record    *ill.Record
+	Holdings  []ill.HoldingView
 	Available int
 	HeldHere  bool
 	Token     string
@@ -223,7 +222,7 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request, p *Page) error
 	p.Title = p.T("history")
 	const per = 10
 	page := pageOf(r)
-	f := mysql.ListFilter{Caller: p.Sess.Library, PatronID: p.Sess.Subject, State: ill.State(d.State), Q: d.Q,
+	f := ill.ListFilter{Caller: p.Sess.Library, PatronID: p.Sess.Subject, State: ill.State(d.State), Q: d.Q,
 		Page: page, PerPage: per}
 	bad := func(field string) error {
 		p.Status = http.StatusBadRequest
@@ -260,7 +259,7 @@ var errIntakeLimited = &webError{http.StatusTooManyRequests, "intake_limited"}
 // library may see it; the reader may not). Card numbers are compared as
 // the database compares them (ill.IdentityKey): the library's system may
 // have sent the reader's card in another case.
-func ownRequest(s *mysql.Session) func(*ill.Request) error {
+func ownRequest(s *ill.Session) func(*ill.Request) error {
 	return func(req *ill.Request) error {
 		if req.Borrower != s.Library || ill.IdentityKey(req.PatronID) != ill.IdentityKey(s.Subject) {
 			return ill.Errorf(ill.CodeForbidden, "not your request")

@@ -175,7 +175,7 @@ type storedAccount struct {
 	Found    bool
 	Subject  string // the stored spelling of the card number or user name
 	Hash     string // bcrypt hash; "" when the reader has no PIN
-	Role     string
+	Role     ill.StaffRole
 	Disabled bool
 }
 
@@ -186,7 +186,7 @@ type signInResult struct {
 	Retry   time.Duration
 	Library string // canonical library code (OK only)
 	Subject string // stored spelling (OK only)
-	Role    string
+	Role    ill.StaffRole
 }
 
 // signIn checks one sign-in attempt from client address addr at now.

@@ -151,7 +151,7 @@ type Page struct {
 	Lang    string
 	Path    string // request path, for the language switch
 	Query   string // raw query without lang
-	Sess    *mysql.Session
+	Sess    *ill.Session
 	Title   string
 	Flash   string // a message key shown once (from ?msg=)
 	Error   string // a refusal or validation message
@@ -241,7 +241,7 @@ func (p *Page) Countdown(t time.Time) string {
 func (p *Page) Late(t time.Time) bool { return !t.IsZero() && p.now.After(t) }
 
 // IsCentre reports whether the signed-in user is a centre admin.
-func (p *Page) IsCentre() bool { return p.Sess != nil && p.Sess.Role == mysql.RoleCentreAdmin }
+func (p *Page) IsCentre() bool { return p.Sess != nil && p.Sess.Role == ill.StaffCentreAdmin }
 
 // LangURL is the current page in the other language.
 func (p *Page) LangURL(lang string) string {
@@ -397,10 +397,10 @@ func randomToken() string {
 }
 
 // startSession signs a user in: a new session row and cookie.
-func (h *Handler) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, kind, library, subject, role string) error {
+func (h *Handler) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, kind, library, subject string, role ill.StaffRole) error {
 	tok := randomToken()
 	now := h.cfg.Clock.Now()
-	s := mysql.Session{IDHash: ill.HashKey(tok), Kind: kind, Library: library, Subject: subject, Role: role,
+	s := ill.Session{IDHash: ill.HashKey(tok), Kind: kind, Library: library, Subject: subject, Role: role,
 		CSRF: randomToken(), CreatedAt: now, ExpiresAt: now.Add(h.cfg.SessionTTL)}
 	if err := h.cfg.Store.AddSession(ctx, s); err != nil {
 		return err
@@ -443,9 +443,9 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 // principal is who the signed-in user acts as through the intake: the
 // reader's library (the borrower vouching for its reader), the staff
 // member's library, or the centre.
-func principal(s *mysql.Session) mysql.Principal {
-	if s.Role == mysql.RoleCentreAdmin {
-		return mysql.Principal{Library: ill.CentreCode, Centre: true}
+func principal(s *ill.Session) ill.Principal {
+	if s.Role == ill.StaffCentreAdmin {
+		return ill.Principal{Library: ill.CentreCode, Centre: true}
 	}
-	return mysql.Principal{Library: s.Library}
+	return ill.Principal{Library: s.Library}
 }

@@ -168,10 +168,10 @@ func (e *env) addReader(lib, card, pin string, deposit bool) {
 	}
 }
 
-func (e *env) addStaff(lib, user, role string) {
+func (e *env) addStaff(lib, user string, role ill.StaffRole) {
 	e.t.Helper()
 	hash, _ := bcryptHash("secret-" + user)
-	if err := e.st.PutStaff(context.Background(), mysql.Staff{Library: lib, Username: user, Role: role, PasswordHash: hash}); err != nil {
+	if err := e.st.PutStaff(context.Background(), ill.Staff{Library: lib, Username: user, Role: role, PasswordHash: hash}); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -7,7 +7,6 @@ package worker
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -46,7 +45,7 @@ func (t *txn) schedule(library string) (ill.Schedule, error) {
 }
 
 // courierStop builds a library's courier view (schedule, days, cut-off).
-func (t *txn) courierStop(row mysql.CourierStopRow) (ill.CourierStop, error) {
+func (t *txn) courierStop(row ill.CourierStopRow) (ill.CourierStop, error) {
 	sched, err := t.schedule(row.Code)
 	if err != nil {
 		return ill.CourierStop{}, err
@@ -70,13 +69,13 @@ func (p *Processor) AssignShipment(ctx context.Context, m ill.Message) error {
 	if err := json.Unmarshal(m.Body, &ref); err != nil || ref.ShipmentID == 0 {
 		return ill.Errorf(ill.CodeBadRequest, "shipment message lacks shipment_id")
 	}
-	var s *mysql.CourierShipment
+	var s *ill.Shipment
 	claim := func(tx *mysql.Tx) (first bool, err error) {
 		first, s, err = tx.ClaimCourierShipment(ctx, "courier", m.ID, m.At, ref.ShipmentID) // inbox + row lock, one round trip
 		return first, err
 	}
 	return p.beginClaim(ctx, m, claim, func(t *txn) error {
-		if s.RunID.Valid {
+		if s.RunID != 0 {
 			return nil
 		}
 		rows, err := t.tx.CourierStops(ctx, s.From, s.To)
@@ -107,7 +106,7 @@ func (p *Processor) AssignShipment(ctx context.Context, m ill.Message) error {
 			if err != nil {
 				return err
 			}
-			if run.Status == "open" {
+			if run.Status == ill.RunOpen {
 				return t.tx.AssignToRun(ctx, s.ID, run)
 			}
 			after = day.AddDays(1).Start() // closed already: the next day's run
@@ -130,10 +129,10 @@ func (p *Processor) ApplyScan(ctx context.Context, m ill.Message) error {
 		if err != nil {
 			return err
 		}
-		next, ok := ill.ScanResult(s.Status, b.Event)
-		outcome := s.Status + " → " + next
+		next, ok := ill.ScanResult(string(s.Status), b.Event)
+		outcome := string(s.Status) + " → " + next
 		if !ok {
-			outcome = "ignored: shipment is " + s.Status
+			outcome = "ignored: shipment is " + string(s.Status)
 		} else {
 			switch next {
 			case ill.ShipPickedUp:
@@ -153,7 +152,7 @@ func (p *Processor) ApplyScan(ctx context.Context, m ill.Message) error {
 				}
 			}
 		}
-		return t.tx.RecordScan(ctx, mysql.Scan{ShipmentID: s.ID, Barcode: b.Barcode, Event: b.Event, Stop: b.Stop,
+		return t.tx.RecordScan(ctx, ill.Scan{ShipmentID: s.ID, Barcode: b.Barcode, Event: b.Event, Stop: b.Stop,
 			Outcome: outcome, MessageID: m.ID, At: m.At})
 	})
 }
@@ -161,8 +160,8 @@ func (p *Processor) ApplyScan(ctx context.Context, m ill.Message) error {
 // shipmentNotice stores a courier notice about shipment s for library
 // (once per request, kind and step: forward shipments use steps 0/1,
 // return shipments 2/3).
-func (t *txn) shipmentNotice(s *mysql.CourierShipment, kind, library string, step int, at time.Time) error {
-	if s.Direction == string(ill.DirReturn) {
+func (t *txn) shipmentNotice(s *ill.Shipment, kind, library string, step int, at time.Time) error {
+	if s.Direction == ill.DirReturn {
 		step += 2
 	}
 	rb, err := t.tx.RequestBrief(t.ctx, s.RequestID)
@@ -174,24 +173,24 @@ func (t *txn) shipmentNotice(s *mysql.CourierShipment, kind, library string, ste
 
 // shipmentRequest is the request as a courier notice names it: "Lender"
 // is the sender and "Borrower" the receiver of this shipment.
-func shipmentRequest(rb *mysql.RequestBrief, s *mysql.CourierShipment) *ill.Request {
+func shipmentRequest(rb *ill.RequestBrief, s *ill.Shipment) *ill.Request {
 	return &ill.Request{ID: rb.ID, Title: rb.Title, Borrower: s.To, Lender: s.From}
 }
 
 // CourierExceptionTx marks a late shipment (claimed by the
 // courier-exceptions job) as an exception and notifies both libraries.
-func (p *Processor) CourierExceptionTx(ctx context.Context, tx *mysql.Tx, s *mysql.CourierShipment, now time.Time) error {
+func (p *Processor) CourierExceptionTx(ctx context.Context, tx *mysql.Tx, s *ill.Shipment, now time.Time) error {
 	if err := tx.MarkException(ctx, s.ID, now); err != nil {
 		return err
 	}
-	due := s.ExceptionDue.Time
+	due := s.ExceptionDue
 	for i, lib := range []string{s.From, s.To} {
 		rb, err := tx.RequestBrief(ctx, s.RequestID)
 		if err != nil {
 			return err
 		}
 		step := i
-		if s.Direction == string(ill.DirReturn) {
+		if s.Direction == ill.DirReturn {
 			step += 2
 		}
 		o := ill.NoticeOrder{Kind: ill.NoticeCourierException, Step: step, Library: lib, Deadline: due}
@@ -217,15 +216,15 @@ func (p *Processor) CheckReturn(ctx context.Context, m ill.Message) error {
 		if err != nil {
 			return err
 		}
-		if rc.Status != "pending" {
+		if rc.Status != ill.ReturnPending {
 			return nil
 		}
 		review := func(code ill.Code, barcode, detail string) error {
-			if err := t.tx.AddReview(ctx, mysql.ReviewItem{Code: string(code), Source: "return_check", Barcode: barcode,
+			if err := t.tx.AddReview(ctx, ill.ReviewItem{Code: code, Source: "return_check", Barcode: barcode,
 				RequestID: rc.RequestID, Library: rc.Borrower, OtherLibrary: rc.Lender, Detail: detail, CreatedAt: m.At}); err != nil {
 				return err
 			}
-			return t.tx.SetReturnCheckStatus(ctx, rc.RequestID, "review", m.At)
+			return t.tx.SetReturnCheckStatus(ctx, rc.RequestID, ill.ReturnReview, m.At)
 		}
 		if !rc.Lost {
 			barcode := rc.ScannedBarcode
@@ -254,24 +253,14 @@ func (p *Processor) CheckReturn(ctx context.Context, m ill.Message) error {
 		if err != nil {
 			return err
 		}
-		facts := ill.ReturnFacts{DueAt: rc.DueAt.Time, ReturnedAt: rc.ReturnedAt.Time, ReturnCondition: rc.ReturnCondition,
-			CheckinCondition: rc.CheckinCondition, Lost: rc.Lost}
 		pol := ill.LenderPolicy{FinePerDayFen: lender.FinePerDayFen, DamageFeeFen: lender.DamageFeeFen, LossFeeFen: lender.LossFeeFen}
-		for _, v := range ill.ComputeViolations(facts, pol) {
-			if _, err := t.tx.AddViolation(ctx, mysql.ViolationRow{RequestID: rc.RequestID, Kind: v.Kind, Lender: rc.Lender,
+		for _, v := range ill.ComputeViolations(rc.Facts(), pol) {
+			if _, err := t.tx.AddViolation(ctx, ill.ViolationRow{RequestID: rc.RequestID, Kind: v.Kind, Lender: rc.Lender,
 				Borrower: rc.Borrower, PatronID: rb.PatronID, Days: v.Days, AmountFen: v.AmountFen, Note: v.Note,
 				CreatedAt: m.At}); err != nil {
 				return err
 			}
 		}
-		return t.tx.SetReturnCheckStatus(ctx, rc.RequestID, "checked", m.At)
+		return t.tx.SetReturnCheckStatus(ctx, rc.RequestID, ill.ReturnChecked, m.At)
 	})
-}
-
-func nullTimeOf(t time.Time) (n sql.NullTime) {
-	if t.IsZero() {
-		return n
-	}
-	n.Time, n.Valid = t.UTC(), true
-	return n
 }

@@ -50,14 +50,14 @@ func (p *Processor) HandleISO(ctx context.Context, d rabbitmq.Delivery) error {
 	if err := json.Unmarshal(m.Body, &ref); err != nil || ref.ID == 0 {
 		return ill.Errorf(ill.CodeBadRequest, "iso message lacks iso_message_id")
 	}
-	var self *mysql.ISOMessage
+	var self *ill.ISOMessage
 	if err := p.Store.InTx(ctx, func(tx *mysql.Tx) error {
 		self, err = tx.LockISOMessage(ctx, ref.ID)
 		return err
 	}); err != nil {
 		return err
 	}
-	if self.Status != mysql.ISOPending {
+	if self.Status != ill.ISOPending {
 		return nil // sent (maybe by an earlier message's handler) or failed
 	}
 	release, err := p.Store.NamedLock(ctx, "iso:"+self.RequestID+":"+self.LibraryCode, 30*time.Second)
@@ -79,9 +79,9 @@ func (p *Processor) HandleISO(ctx context.Context, d rabbitmq.Delivery) error {
 // member, oldest first. It stops at the first failure of a message that is
 // not yet failed for good, and returns how long to wait before retrying
 // when that message is self.
-func (p *Processor) deliverPending(ctx context.Context, self *mysql.ISOMessage) (time.Duration, error) {
-	var rows []mysql.ISOMessage
-	var mem *mysql.ISOMember
+func (p *Processor) deliverPending(ctx context.Context, self *ill.ISOMessage) (time.Duration, error) {
+	var rows []ill.ISOMessage
+	var mem *ill.ISOMember
 	err := p.Store.InTx(ctx, func(tx *mysql.Tx) error {
 		var err error
 		if rows, err = tx.PendingISO(ctx, self.RequestID, self.LibraryCode); err != nil {
@@ -98,15 +98,15 @@ func (p *Processor) deliverPending(ctx context.Context, self *mysql.ISOMessage) 
 	for _, row := range rows {
 		_, sendErr := members.Send(ctx, mem.Endpoint, []byte(row.Body))
 		if sendErr == nil {
-			if err := p.isoOutcome(ctx, &row, mysql.ISOSent, ""); err != nil {
+			if err := p.isoOutcome(ctx, &row, ill.ISOSent, ""); err != nil {
 				return 0, err
 			}
 			continue
 		}
 		n := row.Attempts + 1
-		status := mysql.ISOPending
+		status := ill.ISOPending
 		if n >= attempts {
-			status = mysql.ISOFailed
+			status = ill.ISOFailed
 		}
 		p.Log.Warn("iso18626 delivery failed", "iso_message_id", row.ID, "request_id", row.RequestID, "library", row.LibraryCode,
 			"attempt", n, "of", attempts, "err", sendErr)
@@ -114,9 +114,9 @@ func (p *Processor) deliverPending(ctx context.Context, self *mysql.ISOMessage) 
 			return 0, err
 		}
 		switch {
-		case status == mysql.ISOFailed && row.ID == self.ID:
+		case status == ill.ISOFailed && row.ID == self.ID:
 			return 0, ill.Errorf(ill.CodeUndeliverable, "iso message %d to %s failed after %d attempts: %v", row.ID, row.LibraryCode, n, sendErr)
-		case status == mysql.ISOFailed:
+		case status == ill.ISOFailed:
 			continue // a message failed for good does not hold back the later ones
 		case row.ID == self.ID:
 			return p.backoff(n), ill.Errorf(ill.CodeTransient, "iso message %d to %s: attempt %d of %d: %v", row.ID, row.LibraryCode, n, attempts, sendErr)
@@ -138,7 +138,7 @@ func (p *Processor) backoff(attempt int) time.Duration {
 }
 
 // isoOutcome records an attempt; failures also go on the request's timeline.
-func (p *Processor) isoOutcome(ctx context.Context, row *mysql.ISOMessage, status, problem string) error {
+func (p *Processor) isoOutcome(ctx context.Context, row *ill.ISOMessage, status ill.ISOStatus, problem string) error {
 	return p.Store.InTx(ctx, func(tx *mysql.Tx) error {
 		if err := tx.RecordISOOutcome(ctx, row.ID, status, problem, time.Now()); err != nil {
 			return err

@@ -79,7 +79,7 @@ func (p *Processor) HandleNotice(ctx context.Context, d rabbitmq.Delivery) error
 	if err != nil {
 		return err
 	}
-	if settled(stored.Status) {
+	if stored.Status.Settled() {
 		return nil // a duplicate or a replay of a settled notice
 	}
 	lib, err := p.Store.Library(ctx, stored.Library)
@@ -97,8 +97,8 @@ func (p *Processor) HandleNotice(ctx context.Context, d rabbitmq.Delivery) error
 		channels = p.Notifier.Channels(x)
 	}
 	if len(channels) == 0 && len(delivered) == 0 {
-		log.Info("notice stored; no delivery channel configured", "status", mysql.NoticeNotConfigured)
-		return p.settleNotice(ctx, m, id, mysql.NoticeOutcome{Status: mysql.NoticeNotConfigured})
+		log.Info("notice stored; no delivery channel configured", "status", ill.NoticeNotConfigured)
+		return p.settleNotice(ctx, m, id, ill.NoticeOutcome{Status: ill.NoticeNotConfigured})
 	}
 
 	// 2. Send, outside any transaction.
@@ -126,7 +126,7 @@ func (p *Processor) HandleNotice(ctx context.Context, d rabbitmq.Delivery) error
 
 	// 3. Record.
 	if len(problems) == 0 {
-		return p.settleNotice(ctx, m, id, mysql.NoticeOutcome{Status: mysql.NoticeSent, Attempted: attempted,
+		return p.settleNotice(ctx, m, id, ill.NoticeOutcome{Status: ill.NoticeSent, Attempted: attempted,
 			DeliveredVia: joinChannels(delivered)})
 	}
 	failed := false
@@ -136,18 +136,18 @@ func (p *Processor) HandleNotice(ctx context.Context, d rabbitmq.Delivery) error
 		if err != nil {
 			return err
 		}
-		if settled(n.Status) {
-			failed = n.Status == mysql.NoticeFailed
+		if n.Status.Settled() {
+			failed = n.Status == ill.NoticeFailed
 			return nil // settled meanwhile by a duplicate delivery
 		}
 		attempts = n.Attempts + 1
 		failed = permanent || attempts >= p.Notifier.MaxAttempts()
-		status := mysql.NoticePending
+		status := ill.NoticePending
 		if failed {
-			status = mysql.NoticeFailed
+			status = ill.NoticeFailed
 		}
 		all := mergeChannels(splitChannels(n.DeliveredVia), delivered)
-		return tx.RecordNoticeOutcome(ctx, id, mysql.NoticeOutcome{Status: status, Attempted: true,
+		return tx.RecordNoticeOutcome(ctx, id, ill.NoticeOutcome{Status: status, Attempted: true,
 			DeliveredVia: joinChannels(all), LastError: strings.Join(problems, "; ")}, time.Now())
 	})
 	if err != nil {
@@ -166,24 +166,19 @@ func (p *Processor) HandleNotice(ctx context.Context, d rabbitmq.Delivery) error
 
 // settleNotice records a final sent or not_configured outcome and the
 // message in the inbox, in one transaction.
-func (p *Processor) settleNotice(ctx context.Context, m ill.Message, id int64, o mysql.NoticeOutcome) error {
-	var n *mysql.StoredNotice
+func (p *Processor) settleNotice(ctx context.Context, m ill.Message, id int64, o ill.NoticeOutcome) error {
+	var n *ill.StoredNotice
 	claim := func(tx *mysql.Tx) (first bool, err error) {
 		first, n, err = tx.ClaimNotice(ctx, "notices", m.ID, m.At, id) // inbox + row lock, one round trip
 		return first, err
 	}
 	return p.beginClaim(ctx, m, claim, func(t *txn) error {
-		if settled(n.Status) {
+		if n.Status.Settled() {
 			return nil
 		}
 		o.DeliveredVia = joinChannels(mergeChannels(splitChannels(n.DeliveredVia), splitChannels(o.DeliveredVia)))
 		return t.tx.RecordNoticeOutcome(ctx, id, o, time.Now())
 	})
-}
-
-// settled: the notice needs no further delivery.
-func settled(status string) bool {
-	return status == mysql.NoticeSent || status == mysql.NoticeNotConfigured || status == mysql.NoticeFailed
 }
 
 func splitChannels(s string) []notify.Channel {

@@ -65,7 +65,7 @@ func (e *noticeEnv) notice() (int64, rabbitmq.Delivery) {
 	var id int64
 	err := e.st.InTx(context.Background(), func(tx *mysql.Tx) error {
 		var err error
-		id, _, err = tx.AddNotice(context.Background(), mysql.Notice{RequestID: "THU-R" + strconv.Itoa(e.n), Kind: ill.NoticeArrived,
+		id, _, err = tx.AddNotice(context.Background(), ill.Notice{RequestID: "THU-R" + strconv.Itoa(e.n), Kind: ill.NoticeArrived,
 			Library: "THU", PatronID: "P1", Recipient: "p1@example.edu.cn", Locale: "zh", Subject: "文献到馆通知", Body: "已到馆", At: time.Now()})
 		return err
 	})
@@ -82,7 +82,7 @@ func (e *noticeEnv) handle(d rabbitmq.Delivery) ill.Disposition {
 	return ill.DispositionFor(e.p.HandleNotice(context.Background(), d))
 }
 
-func (e *noticeEnv) row(id int64) *mysql.StoredNotice {
+func (e *noticeEnv) row(id int64) *ill.StoredNotice {
 	e.t.Helper()
 	n, err := e.st.Notice(context.Background(), id)
 	if err != nil {
@@ -97,13 +97,13 @@ func TestNoticeWithoutChannelsIsNotConfigured(t *testing.T) {
 	if got := e.handle(d); got != ill.Ack {
 		t.Fatalf("nil notifier: disposition %v", got)
 	}
-	if n := e.row(id); n.Status != mysql.NoticeNotConfigured || n.Attempts != 0 {
+	if n := e.row(id); n.Status != ill.NoticeNotConfigured || n.Attempts != 0 {
 		t.Fatalf("status %s attempts %d", n.Status, n.Attempts)
 	}
 	e.p.Notifier = &scripted{attempts: 3} // configured, but no channel applies to this notice
 	id, d = e.notice()
 	e.handle(d)
-	if n := e.row(id); n.Status != mysql.NoticeNotConfigured {
+	if n := e.row(id); n.Status != ill.NoticeNotConfigured {
 		t.Fatalf("no channel: status %s", n.Status)
 	}
 	var inbox int
@@ -123,14 +123,14 @@ func TestNoticePartialFailureRetriesOnlyTheFailedChannel(t *testing.T) {
 		t.Fatalf("webhook down: disposition %v, want requeue", got)
 	}
 	n := e.row(id)
-	if n.Status != mysql.NoticePending || n.Attempts != 1 || n.DeliveredVia != "email" || n.LastError == "" {
+	if n.Status != ill.NoticePending || n.Attempts != 1 || n.DeliveredVia != "email" || n.LastError == "" {
 		t.Fatalf("after round 1: %+v", n)
 	}
 	if got := e.handle(d); got != ill.Ack { // the broker's redelivery
 		t.Fatalf("round 2: disposition %v", got)
 	}
 	n = e.row(id)
-	if n.Status != mysql.NoticeSent || n.Attempts != 2 || n.DeliveredVia != "email,webhook" || !n.SentAt.Valid {
+	if n.Status != ill.NoticeSent || n.Attempts != 2 || n.DeliveredVia != "email,webhook" || n.SentAt.IsZero() {
 		t.Fatalf("after round 2: %+v", n)
 	}
 	if s.sent[notify.ChannelEmail] != 1 || s.sent[notify.ChannelWebhook] != 2 {
@@ -158,7 +158,7 @@ func TestNoticeFailsAfterMaxAttemptsAndDeadLetters(t *testing.T) {
 		t.Fatalf("round 3 of 3: disposition %v, want dead letter", got)
 	}
 	n := e.row(id)
-	if n.Status != mysql.NoticeFailed || n.Attempts != 3 || n.LastError == "" {
+	if n.Status != ill.NoticeFailed || n.Attempts != 3 || n.LastError == "" {
 		t.Fatalf("failed notice: %+v", n)
 	}
 	if got := e.handle(d); got != ill.Ack || s.sent[notify.ChannelWebhook] != 3 {
@@ -169,7 +169,7 @@ func TestNoticeFailsAfterMaxAttemptsAndDeadLetters(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.plan[notify.ChannelWebhook] = nil
-	if got := e.handle(d); got != ill.Ack || e.row(id).Status != mysql.NoticeSent {
+	if got := e.handle(d); got != ill.Ack || e.row(id).Status != ill.NoticeSent {
 		t.Fatalf("after reset: disposition %v, status %s", got, e.row(id).Status)
 	}
 
@@ -179,7 +179,7 @@ func TestNoticeFailsAfterMaxAttemptsAndDeadLetters(t *testing.T) {
 	if got := e.handle(d); got != ill.DeadLetter {
 		t.Fatalf("permanent error: disposition %v", got)
 	}
-	if n := e.row(id); n.Status != mysql.NoticeFailed || n.Attempts != 1 {
+	if n := e.row(id); n.Status != ill.NoticeFailed || n.Attempts != 1 {
 		t.Fatalf("permanent: %+v", n)
 	}
 }

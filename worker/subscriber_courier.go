@@ -21,11 +21,11 @@ type CourierDispatch struct{}
 
 // courierStore is what CourierDispatch writes through (*mysql.Tx).
 type courierStore interface {
-	AddShipment(ctx context.Context, s mysql.Shipment) (int64, error)
-	ShipmentArrived(ctx context.Context, requestID, direction string, at time.Time) error
-	RecordReturn(ctx context.Context, rc mysql.ReturnCheck) error
-	RecordCheckin(ctx context.Context, rc mysql.ReturnCheck) error
-	RecordLost(ctx context.Context, rc mysql.ReturnCheck) error
+	AddShipment(ctx context.Context, s ill.Shipment) (int64, error)
+	ShipmentArrived(ctx context.Context, requestID string, direction ill.Direction, at time.Time) error
+	RecordReturn(ctx context.Context, rc ill.ReturnCheck) error
+	RecordCheckin(ctx context.Context, rc ill.ReturnCheck) error
+	RecordLost(ctx context.Context, rc ill.ReturnCheck) error
 	Enqueue(ctx context.Context, m ill.Message) error
 }
 
@@ -50,15 +50,15 @@ func dispatch(ctx context.Context, st courierStore, cs []Change) error {
 			case ill.ItemArrived:
 				// A book in the library's hands is not a courier
 				// exception, whatever the courier has scanned.
-				err = st.ShipmentArrived(ctx, r.ID, string(e.Direction), at)
+				err = st.ShipmentArrived(ctx, r.ID, e.Direction, at)
 			case ill.ItemReturned:
-				err = st.RecordReturn(ctx, mysql.ReturnCheck{RequestID: r.ID, Borrower: r.Borrower, Lender: r.Lender,
-					ItemBarcode: r.ItemBarcode, ScannedBarcode: e.Barcode, DueAt: nullTimeOf(r.DueAt),
-					ReturnedAt: nullTimeOf(at), ReturnCondition: e.Condition})
+				err = st.RecordReturn(ctx, ill.ReturnCheck{RequestID: r.ID, Borrower: r.Borrower, Lender: r.Lender,
+					ItemBarcode: r.ItemBarcode, ScannedBarcode: e.Barcode, DueAt: r.DueAt,
+					ReturnedAt: at, ReturnCondition: e.Condition})
 			case ill.ItemCheckedIn:
-				err = st.RecordCheckin(ctx, mysql.ReturnCheck{RequestID: r.ID, Borrower: r.Borrower, Lender: r.Lender,
-					ItemBarcode: r.ItemBarcode, DueAt: nullTimeOf(r.DueAt), CheckinCondition: e.Condition,
-					CheckedInAt: nullTimeOf(at)})
+				err = st.RecordCheckin(ctx, ill.ReturnCheck{RequestID: r.ID, Borrower: r.Borrower, Lender: r.Lender,
+					ItemBarcode: r.ItemBarcode, DueAt: r.DueAt, CheckinCondition: e.Condition,
+					CheckedInAt: at})
 				if err == nil {
 					err = returnCheck(ctx, st, r.ID, at)
 				}
@@ -66,8 +66,8 @@ func dispatch(ctx context.Context, st courierStore, cs []Change) error {
 				if r.Lender == "" {
 					continue // never lent: no loss fee to settle
 				}
-				err = st.RecordLost(ctx, mysql.ReturnCheck{RequestID: r.ID, Borrower: r.Borrower, Lender: r.Lender,
-					ItemBarcode: r.ItemBarcode, DueAt: nullTimeOf(r.DueAt)})
+				err = st.RecordLost(ctx, ill.ReturnCheck{RequestID: r.ID, Borrower: r.Borrower, Lender: r.Lender,
+					ItemBarcode: r.ItemBarcode, DueAt: r.DueAt})
 				if err == nil {
 					err = returnCheck(ctx, st, r.ID, at) // charges the lender's loss fee
 				}
@@ -83,7 +83,7 @@ func dispatch(ctx context.Context, st courierStore, cs []Change) error {
 // addShipment creates the request's courier shipment and queues its
 // dispatch to a courier run.
 func addShipment(ctx context.Context, st courierStore, r *ill.Request, at time.Time, s *ill.ShipmentOrder) error {
-	id, err := st.AddShipment(ctx, mysql.Shipment{RequestID: r.ID, Direction: string(s.Direction),
+	id, err := st.AddShipment(ctx, ill.Shipment{RequestID: r.ID, Direction: s.Direction,
 		ItemBarcode: r.ItemBarcode, From: s.From, To: s.To, RouteCode: s.From + "-" + s.To, CreatedAt: at})
 	if err != nil {
 		return err

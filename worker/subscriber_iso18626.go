@@ -32,11 +32,11 @@ type ISOOutbound struct {
 
 // isoStore is what ISOOutbound reads and writes through (*mysql.Tx).
 type isoStore interface {
-	ISOMember(ctx context.Context, code string) (*mysql.ISOMember, error)
+	ISOMember(ctx context.Context, code string) (*ill.ISOMember, error)
 	ISOSpeakers(ctx context.Context) (map[string]bool, error)
 	LockRequest(ctx context.Context, id string) (*ill.Request, error)
 	LocalIDOf(ctx context.Context, library string, recordID int64) (string, error)
-	AddISOMessage(ctx context.Context, m mysql.ISOMessage) (int64, error)
+	AddISOMessage(ctx context.Context, m ill.ISOMessage) (int64, error)
 	AddEvent(ctx context.Context, requestID, messageID string, e ill.Event) error
 	Enqueue(ctx context.Context, m ill.Message) error
 }
@@ -275,7 +275,7 @@ func (t *isoTxn) droppedReason() string {
 	return ""
 }
 
-func (t *isoTxn) member(code string) (*mysql.ISOMember, error) {
+func (t *isoTxn) member(code string) (*ill.ISOMember, error) {
 	if code == "" {
 		return nil, nil
 	}
@@ -408,13 +408,13 @@ func (t *isoTxn) requestToLender() error {
 }
 
 // queue stores an outbound message and queues its delivery.
-func (t *isoTxn) queue(to *mysql.ISOMember, m *iso18626.Message, summary string) error {
+func (t *isoTxn) queue(to *ill.ISOMember, m *iso18626.Message, summary string) error {
 	doc, err := iso18626.Marshal(m)
 	if err != nil {
 		return ill.Errorf(ill.CodeInternal, "iso18626: cannot write %s for %s: %v", summary, t.r.ID, err)
 	}
-	id, err := t.st.AddISOMessage(t.ctx, mysql.ISOMessage{RequestID: t.r.ID, Direction: "out", LibraryCode: to.Code,
-		Kind: m.Kind(), Summary: summary, Body: string(doc), Status: mysql.ISOPending, CreatedAt: t.m.At})
+	id, err := t.st.AddISOMessage(t.ctx, ill.ISOMessage{RequestID: t.r.ID, Direction: "out", LibraryCode: to.Code,
+		Kind: m.Kind(), Summary: summary, Body: string(doc), Status: ill.ISOPending, CreatedAt: t.m.At})
 	if err != nil {
 		return err
 	}

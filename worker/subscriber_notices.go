@@ -19,11 +19,11 @@ type NoticeWriter struct{}
 
 // noticeStore is what NoticeWriter writes through (*mysql.Tx).
 type noticeStore interface {
-	Library(ctx context.Context, code string) (*mysql.Library, error)
+	Library(ctx context.Context, code string) (*ill.Library, error)
 	Patron(ctx context.Context, library, id string) (ill.Patron, error)
 	PatronEmails(ctx context.Context, library string, ids []string) (map[string]string, error)
-	AddNotice(ctx context.Context, n mysql.Notice) (int64, bool, error)
-	AddNotices(ctx context.Context, ns []mysql.Notice) (int, error)
+	AddNotice(ctx context.Context, n ill.Notice) (int64, bool, error)
+	AddNotices(ctx context.Context, ns []ill.Notice) (int, error)
 	Enqueue(ctx context.Context, m ill.Message) error
 }
 
@@ -76,7 +76,7 @@ func addNotice(ctx context.Context, st noticeStore, r *ill.Request, at time.Time
 // addNoticeBatch stores the notices of many changes (all caused at the
 // same time: one sweep) with AddNotices.
 func addNoticeBatch(ctx context.Context, st noticeStore, cs []Change) error {
-	libs := map[string]*mysql.Library{}
+	libs := map[string]*ill.Library{}
 	readers := map[string][]string{} // borrower → patron ids
 	for _, c := range cs {
 		for _, o := range c.Transition.Notices {
@@ -107,7 +107,7 @@ func addNoticeBatch(ctx context.Context, st noticeStore, cs []Change) error {
 		}
 		emails[borrower] = byKey
 	}
-	var ns []mysql.Notice
+	var ns []ill.Notice
 	for _, c := range cs {
 		for _, o := range c.Transition.Notices {
 			lib := libs[o.Library]
@@ -124,9 +124,9 @@ func addNoticeBatch(ctx context.Context, st noticeStore, cs []Change) error {
 
 // notice renders an ordered notice about r. Its text names the request's
 // parties as they are after the transition (a new lender, none).
-func notice(r *ill.Request, at time.Time, o ill.NoticeOrder, locale, recipient string) mysql.Notice {
+func notice(r *ill.Request, at time.Time, o ill.NoticeOrder, locale, recipient string) ill.Notice {
 	subject, body := ill.NoticeText(o.Kind, locale, ill.NoticeData{RequestID: r.ID, Title: r.Title,
 		Borrower: r.Borrower, Lender: r.Lender, Deadline: o.Deadline})
-	return mysql.Notice{RequestID: r.ID, Kind: o.Kind, Step: o.Step, Library: o.Library, PatronID: o.PatronID,
+	return ill.Notice{RequestID: r.ID, Kind: o.Kind, Step: o.Step, Library: o.Library, PatronID: o.PatronID,
 		Recipient: recipient, Locale: locale, Subject: subject, Body: body, At: at}
 }

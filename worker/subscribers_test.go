@@ -11,42 +11,41 @@ import (
 	"time"
 
 	"github.com/balis/illhub/ill"
-	"github.com/balis/illhub/mysql"
 )
 
 // fakeStore is an in-memory stand-in for the transaction the subscribers
 // write through (noticeStore, courierStore, isoStore): it records what
 // they write.
 type fakeStore struct {
-	libs     map[string]*mysql.Library
+	libs     map[string]*ill.Library
 	patrons  map[string]string // "LIB/patron" → e-mail
-	members  map[string]*mysql.ISOMember
+	members  map[string]*ill.ISOMember
 	requests map[string]*ill.Request
 
-	notices   []mysql.Notice
-	shipments []mysql.Shipment
+	notices   []ill.Notice
+	shipments []ill.Shipment
 	arrived   []string
 	returns   []string
 	outbox    []ill.Message
-	iso       []mysql.ISOMessage
+	iso       []ill.ISOMessage
 	events    []ill.Event
 	calls     map[string]int
 }
 
 func newFakeStore() *fakeStore {
 	return &fakeStore{
-		libs: map[string]*mysql.Library{
+		libs: map[string]*ill.Library{
 			"THU": {Code: "THU", Email: "ill@thu", Locale: "zh"},
 			"PKU": {Code: "PKU", Email: "ill@pku", Locale: "en"},
 		},
 		patrons:  map[string]string{"THU/P1": "p1@thu"},
-		members:  map[string]*mysql.ISOMember{},
+		members:  map[string]*ill.ISOMember{},
 		requests: map[string]*ill.Request{},
 		calls:    map[string]int{},
 	}
 }
 
-func (f *fakeStore) Library(_ context.Context, code string) (*mysql.Library, error) {
+func (f *fakeStore) Library(_ context.Context, code string) (*ill.Library, error) {
 	f.calls["Library"]++
 	if l, ok := f.libs[code]; ok {
 		return l, nil
@@ -77,7 +76,7 @@ func (f *fakeStore) PatronEmails(_ context.Context, library string, ids []string
 	return out, nil
 }
 
-func (f *fakeStore) add(n mysql.Notice) bool {
+func (f *fakeStore) add(n ill.Notice) bool {
 	for _, o := range f.notices {
 		if o.RequestID == n.RequestID && o.Kind == n.Kind && o.Step == n.Step {
 			return false
@@ -87,7 +86,7 @@ func (f *fakeStore) add(n mysql.Notice) bool {
 	return true
 }
 
-func (f *fakeStore) AddNotice(_ context.Context, n mysql.Notice) (int64, bool, error) {
+func (f *fakeStore) AddNotice(_ context.Context, n ill.Notice) (int64, bool, error) {
 	f.calls["AddNotice"]++
 	if !f.add(n) {
 		return 0, false, nil
@@ -95,7 +94,7 @@ func (f *fakeStore) AddNotice(_ context.Context, n mysql.Notice) (int64, bool, e
 	return int64(len(f.notices)), true, nil
 }
 
-func (f *fakeStore) AddNotices(_ context.Context, ns []mysql.Notice) (int, error) {
+func (f *fakeStore) AddNotices(_ context.Context, ns []ill.Notice) (int, error) {
 	f.calls["AddNotices"]++
 	added := 0
 	for _, n := range ns {
@@ -114,37 +113,37 @@ func (f *fakeStore) Enqueue(_ context.Context, m ill.Message) error {
 	return nil
 }
 
-func (f *fakeStore) AddShipment(_ context.Context, s mysql.Shipment) (int64, error) {
+func (f *fakeStore) AddShipment(_ context.Context, s ill.Shipment) (int64, error) {
 	f.shipments = append(f.shipments, s)
 	return int64(len(f.shipments)), nil
 }
 
-func (f *fakeStore) ShipmentArrived(_ context.Context, requestID, direction string, _ time.Time) error {
-	f.arrived = append(f.arrived, requestID+"/"+direction)
+func (f *fakeStore) ShipmentArrived(_ context.Context, requestID string, direction ill.Direction, _ time.Time) error {
+	f.arrived = append(f.arrived, requestID+"/"+string(direction))
 	return nil
 }
 
-func (f *fakeStore) RecordReturn(_ context.Context, rc mysql.ReturnCheck) error {
+func (f *fakeStore) RecordReturn(_ context.Context, rc ill.ReturnCheck) error {
 	f.returns = append(f.returns, "return "+rc.ReturnCondition+" "+rc.ScannedBarcode)
 	return nil
 }
 
-func (f *fakeStore) RecordCheckin(_ context.Context, rc mysql.ReturnCheck) error {
+func (f *fakeStore) RecordCheckin(_ context.Context, rc ill.ReturnCheck) error {
 	f.returns = append(f.returns, "checkin "+rc.CheckinCondition)
 	return nil
 }
 
-func (f *fakeStore) RecordLost(_ context.Context, rc mysql.ReturnCheck) error {
+func (f *fakeStore) RecordLost(_ context.Context, rc ill.ReturnCheck) error {
 	f.returns = append(f.returns, "lost "+rc.Lender)
 	return nil
 }
 
-func (f *fakeStore) ISOMember(_ context.Context, code string) (*mysql.ISOMember, error) {
+func (f *fakeStore) ISOMember(_ context.Context, code string) (*ill.ISOMember, error) {
 	f.calls["ISOMember"]++
 	if m, ok := f.members[code]; ok {
 		return m, nil
 	}
-	return &mysql.ISOMember{Code: code}, nil
+	return &ill.ISOMember{Code: code}, nil
 }
 
 func (f *fakeStore) ISOSpeakers(context.Context) (map[string]bool, error) {
@@ -166,7 +165,7 @@ func (f *fakeStore) LockRequest(_ context.Context, id string) (*ill.Request, err
 
 func (f *fakeStore) LocalIDOf(context.Context, string, int64) (string, error) { return "L1", nil }
 
-func (f *fakeStore) AddISOMessage(_ context.Context, m mysql.ISOMessage) (int64, error) {
+func (f *fakeStore) AddISOMessage(_ context.Context, m ill.ISOMessage) (int64, error) {
 	f.iso = append(f.iso, m)
 	return int64(len(f.iso)), nil
 }
@@ -299,7 +298,7 @@ func TestCourierDispatch(t *testing.T) {
 // the requests of members that do.
 func TestISOOutboundBatch(t *testing.T) {
 	st := newFakeStore()
-	st.members["THU"] = &mysql.ISOMember{Code: "THU", Symbol: "ISIL:THU", Endpoint: "http://thu.example/iso"}
+	st.members["THU"] = &ill.ISOMember{Code: "THU", Symbol: "ISIL:THU", Endpoint: "http://thu.example/iso"}
 	cs := []Change{overdueChange("ILL-1", "P1"), overdueChange("ILL-2", "P2")}
 	cs[1].Request.Borrower = "RUC" // not an ISO member
 	full := *cs[0].Request
@@ -338,7 +337,7 @@ func TestISOOutboundAheadIsRetriedThenAnswered(t *testing.T) {
 		retried bool
 	}{{1, true}, {2, true}, {3, false}} {
 		st := newFakeStore()
-		st.members["PKU"] = &mysql.ISOMember{Code: "PKU", Endpoint: "http://pku.example/iso"}
+		st.members["PKU"] = &ill.ISOMember{Code: "PKU", Endpoint: "http://pku.example/iso"}
 		m := ill.Message{ID: "m1", Actor: "PKU", Action: ill.ActShip, Attempt: c.attempt,
 			ISO: &ill.ISOContext{Kind: "supplyingAgencyMessage", What: "StatusChange/Loaned"}}
 		got := (ISOOutbound{}).handle(context.Background(), st, []Change{{Cause: m, Request: r, Transition: ill.Refuse(at, err)}})

@@ -149,7 +149,7 @@ func (p *Processor) applyBatch(ctx context.Context, tx *mysql.Tx, cs []Change) (
 	}
 	at := cs[0].Cause.At
 	moved := map[ill.State][]string{}
-	var lines []mysql.EventLine
+	var lines []ill.EventLine
 	for i := range cs {
 		c := &cs[i]
 		tr := c.Transition
@@ -161,7 +161,7 @@ func (p *Processor) applyBatch(ctx context.Context, tx *mysql.Tx, cs []Change) (
 			moved[tr.To] = append(moved[tr.To], c.Request.ID)
 		}
 		for _, l := range tr.Lines {
-			lines = append(lines, mysql.EventLine{RequestID: c.Request.ID, MessageID: c.Cause.ID, Event: l})
+			lines = append(lines, ill.EventLine{RequestID: c.Request.ID, MessageID: c.Cause.ID, Event: l})
 		}
 		e.count(tr)
 	}

@@ -188,9 +188,9 @@ func (p *Processor) Submit(ctx context.Context, m ill.Message) error {
 	})
 }
 
-func fillFromRecord(r *ill.Request, rec *mysql.Record) {
+func fillFromRecord(r *ill.Request, rec *ill.Record) {
 	r.Title, r.Author, r.Publisher, r.Year = rec.Title, rec.Author, rec.Publisher, rec.Year
-	r.ISBN = rec.ISBN13.String
+	r.ISBN = rec.ISBN13
 }
 
 // routeRecord runs the checks that need a record, builds the rota (from

@@ -9,7 +9,6 @@ import (
 
 	"github.com/balis/illhub/config"
 	"github.com/balis/illhub/ill"
-	"github.com/balis/illhub/mysql"
 )
 
 func courier(ctx context.Context, cfg config.Config, sub string, args []string, out io.Writer) error {
@@ -31,7 +30,7 @@ func courier(ctx context.Context, cfg config.Config, sub string, args []string, 
 			fs.Usage()
 			return fmt.Errorf("courier key takes no arguments")
 		}
-		key, _, err := issueKey(ctx, st, mysql.CourierOwner, *label)
+		key, _, err := issueKey(ctx, st, ill.CourierOwner, *label)
 		if err != nil {
 			return err
 		}

@@ -48,7 +48,7 @@ func newKey(prefix string) (string, error) {
 
 // keyPrefix is the visible prefix of a new key of owner.
 func keyPrefix(owner string) string {
-	if owner == mysql.CourierOwner {
+	if owner == ill.CourierOwner {
 		return "courier_"
 	}
 	return "ill_"
@@ -56,7 +56,7 @@ func keyPrefix(owner string) string {
 
 // actorNow is the audit actor: the OS user running illctl (and who used
 // sudo to become it), at the current time.
-func actorNow() mysql.Actor {
+func actorNow() ill.AuditActor {
 	name := ""
 	if u, err := user.Current(); err == nil {
 		name = u.Username
@@ -70,7 +70,7 @@ func actorNow() mysql.Actor {
 	if su := os.Getenv("SUDO_USER"); su != "" && su != name {
 		name += " (sudo by " + su + ")"
 	}
-	return mysql.Actor{Name: name, At: time.Now()}
+	return ill.AuditActor{Name: name, At: time.Now()}
 }
 
 // keyOwner canonicalises an owner given on the command line. A library
@@ -81,7 +81,7 @@ func keyOwner(ctx context.Context, st *mysql.Store, arg string, mustExist bool) 
 	if err != nil {
 		return "", err
 	}
-	if code == ill.CentreCode || code == mysql.CourierOwner || !mustExist {
+	if code == ill.CentreCode || code == ill.CourierOwner || !mustExist {
 		return code, nil
 	}
 	if _, err := st.Library(ctx, code); err != nil {
@@ -96,7 +96,7 @@ func issueKey(ctx context.Context, st *mysql.Store, owner, label string) (string
 	if err != nil {
 		return "", 0, err
 	}
-	id, err := st.IssueKey(ctx, mysql.KeyGrant{Owner: owner, Key: key, Label: label}, actorNow())
+	id, err := st.IssueKey(ctx, ill.KeyGrant{Owner: owner, Key: key, Label: label}, actorNow())
 	return key, id, err
 }
 
@@ -139,14 +139,14 @@ func keyCmd(ctx context.Context, cfg config.Config, sub string, args []string, o
 		for _, k := range keys {
 			kind := "library"
 			switch {
-			case k.Owner == mysql.CourierOwner:
+			case k.Owner == ill.CourierOwner:
 				kind = "courier"
 			case k.Centre:
 				kind = "centre"
 			}
 			revoked := "-"
-			if k.RevokedAt.Valid {
-				revoked = shanghai(k.RevokedAt.Time)
+			if !k.RevokedAt.IsZero() {
+				revoked = shanghai(k.RevokedAt)
 			}
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Owner, kind, k.Label, shanghai(k.CreatedAt), revoked)
 		}
@@ -237,7 +237,7 @@ func keyCmd(ctx context.Context, cfg config.Config, sub string, args []string, o
 		if err != nil {
 			return err
 		}
-		id, revoked, err := st.RotateKey(ctx, mysql.KeyGrant{Owner: owner, Key: key, Label: *label}, actorNow())
+		id, revoked, err := st.RotateKey(ctx, ill.KeyGrant{Owner: owner, Key: key, Label: *label}, actorNow())
 		if err != nil {
 			return err
 		}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/internal/testenv"
-	"github.com/balis/illhub/mysql"
 )
 
 // illctl key list|issue|revoke|rotate|log for a library, the centre and
@@ -126,7 +125,7 @@ func TestKeyLifecycle(t *testing.T) {
 	}
 	count := map[string]int{}
 	for _, r := range rows {
-		count[r.Library+" "+r.Action]++
+		count[r.Library+" "+string(r.Action)]++
 		if r.Actor != actorNow().Name || r.Actor == "" {
 			t.Errorf("audit actor %q, want the OS user %q", r.Actor, actorNow().Name)
 		}
@@ -183,7 +182,7 @@ func TestSeedDemoNeedsDemoMode(t *testing.T) {
 	if left, _ := st.ActiveDemoKeys(ctx); len(left) != 0 || !strings.Contains(out, fmt.Sprintf("%d demo credential", len(active))) {
 		t.Fatalf("after key revoke --demo: %d left; output %q", len(left), out)
 	}
-	if ok, _ := st.CourierKeyValid(ctx, ill.HashKey(ill.DemoKey(mysql.CourierOwner))); ok {
+	if ok, _ := st.CourierKeyValid(ctx, ill.HashKey(ill.DemoKey(ill.CourierOwner))); ok {
 		t.Fatal("demo courier key still active")
 	}
 	if code, _, errs := illctl(ctx, "seed", "demo", "--books", "20"); code != 0 {
@@ -195,7 +194,7 @@ func TestSeedDemoNeedsDemoMode(t *testing.T) {
 	rows, _ := st.AuditLog(ctx, "", 100)
 	seeds := 0
 	for _, r := range rows {
-		if r.Action == mysql.AuditDemoSeed {
+		if r.Action == ill.AuditDemoSeed {
 			seeds++
 		}
 	}

@@ -190,11 +190,11 @@ func seed(ctx context.Context, cfg config.Config, args []string, out, stderr io.
 		return err
 	}
 	fmt.Fprintf(out, "demo dataset loaded: %v\n", sum)
-	if err := st.Audit(ctx, actorNow(), mysql.AuditDemoSeed, "", "demo dataset loaded; demo keys active"); err != nil {
+	if err := st.Audit(ctx, actorNow(), ill.AuditDemoSeed, "", "demo dataset loaded; demo keys active"); err != nil {
 		return err
 	}
 	// One member whose own system speaks ISO 18626 (illctl iso18626 simulate).
-	if err := st.SetISO(ctx, mysql.ISORegistration{Code: demo.ISOMember, Symbol: demo.ISOMember,
+	if err := st.SetISO(ctx, ill.ISORegistration{Code: demo.ISOMember, Symbol: demo.ISOMember,
 		Endpoint: demo.ISOMemberURL, Secret: demo.ISOMemberSecret}); err != nil {
 		return err
 	}
@@ -255,7 +255,7 @@ func library(ctx context.Context, cfg config.Config, sub string, args []string, 
 		if err != nil {
 			return err
 		}
-		if code == ill.CentreCode || code == mysql.CourierOwner {
+		if code == ill.CentreCode || code == ill.CourierOwner {
 			return fmt.Errorf("library add: %s is reserved (centre keys and courier credentials: illctl key ... %s)", code, code)
 		}
 		if *isoURL != "" {
@@ -267,11 +267,11 @@ func library(ctx context.Context, cfg config.Config, sub string, args []string, 
 		if *isoSymbol != "" {
 			symbol = strings.ToUpper(*isoSymbol)
 		}
-		if err := st.AddLibrary(ctx, mysql.Library{Code: code, NameZH: pos[1], NameEN: *nameEN, ISOSymbol: symbol,
+		if err := st.AddLibrary(ctx, ill.Library{Code: code, NameZH: pos[1], NameEN: *nameEN, ISOSymbol: symbol,
 			Lending: !*noLend, DepositRequired: *deposit, RecallDays: *recall, Email: *email, Locale: *locale}); err != nil {
 			return err
 		}
-		reg := mysql.ISORegistration{Code: code, Symbol: symbol, Endpoint: *isoURL, Secret: *isoSecret}
+		reg := ill.ISORegistration{Code: code, Symbol: symbol, Endpoint: *isoURL, Secret: *isoSecret}
 		if flagSet(fs, "iso18626-closed-network") {
 			reg.ClosedNetwork = isoClosed
 		}
@@ -304,7 +304,7 @@ func library(ctx context.Context, cfg config.Config, sub string, args []string, 
 			if code, err = keyOwner(ctx, st, pos[0], true); err != nil {
 				return err
 			}
-			if code == ill.CentreCode || code == mysql.CourierOwner {
+			if code == ill.CentreCode || code == ill.CourierOwner {
 				return fmt.Errorf("library key: use --centre for a centre key, illctl courier key for a courier credential")
 			}
 		}

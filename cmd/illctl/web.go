@@ -12,7 +12,6 @@ import (
 	"github.com/balis/illhub/config"
 	"github.com/balis/illhub/httpapi"
 	"github.com/balis/illhub/ill"
-	"github.com/balis/illhub/mysql"
 )
 
 // secret reads a PIN or password flag value; "-" reads one line from stdin
@@ -71,7 +70,7 @@ func reader(ctx context.Context, cfg config.Config, sub string, args []string, o
 	if _, err := st.Library(ctx, lib); err != nil {
 		return err
 	}
-	if err := st.PutReader(ctx, mysql.Reader{Library: lib, ID: card, Name: *name, Email: *email, DepositPaid: *deposit,
+	if err := st.PutReader(ctx, ill.Reader{Library: lib, ID: card, Name: *name, Email: *email, DepositPaid: *deposit,
 		PINHash: hash}, time.Now()); err != nil {
 		return err
 	}
@@ -105,14 +104,11 @@ func staff(ctx context.Context, cfg config.Config, sub string, args []string, ou
 	if err != nil {
 		return err
 	}
-	r := *role
+	r := ill.StaffRole(*role)
 	if r == "" {
-		r = mysql.RoleStaff
-		if lib == ill.CentreCode {
-			r = mysql.RoleCentreAdmin
-		}
+		r = ill.StaffRoleFor(lib)
 	}
-	if (r == mysql.RoleCentreAdmin) != (lib == ill.CentreCode) || (r != mysql.RoleStaff && r != mysql.RoleCentreAdmin) {
+	if r != ill.StaffRoleFor(lib) {
 		return fmt.Errorf("staff add: role centre_admin goes with library CENTRE, role staff with a member library")
 	}
 	hash := ""
@@ -140,7 +136,7 @@ func staff(ctx context.Context, cfg config.Config, sub string, args []string, ou
 			return fmt.Errorf("staff add: a new account needs --password")
 		}
 	}
-	if err := st.PutStaff(ctx, mysql.Staff{Library: lib, Username: user, Name: *name, Role: r, PasswordHash: hash,
+	if err := st.PutStaff(ctx, ill.Staff{Library: lib, Username: user, Name: *name, Role: r, PasswordHash: hash,
 		Disabled: *disable}); err != nil {
 		return err
 	}

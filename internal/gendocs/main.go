@@ -274,9 +274,10 @@ func Render() string {
 	w("     ill/errors.go and ill.DispositionFor. Do not edit: `go test ./internal/gendocs/` fails when this file\n")
 	w("     and the code disagree. -->\n\n")
 	w("One request is one book for one reader (SPEC §3). Its life cycle is the declarative table `ill.Table`\n")
-	w("(`ill/table.go`): the JSON API consults it through `ill.Decide` to answer 403/409 at once, and the requests\n")
-	w("consumer consults it again, authoritatively, under the request's row lock (`SELECT … FOR UPDATE`) before\n")
-	w("applying an action. Every transition writes an immutable event (at, actor, action, from, to, note).\n\n")
+	w("(`ill/table.go`): the JSON API checks an action against it (`ill.Allow`) to answer 403/409 at once, and the\n")
+	w("requests consumer decides it again, authoritatively, under the request's row lock (`SELECT … FOR UPDATE`):\n")
+	w("`ill.Decide` computes the whole transition (next state, deadlines, rota step, notices, shipment, events) and\n")
+	w("the consumer carries it out. Every transition writes an immutable event (at, actor, action, from, to, note).\n\n")
 
 	w("## States\n\n")
 	w("| state | 中文 | English | counts for R3 | terminal |\n|---|---|---|---|---|\n")
@@ -323,7 +324,7 @@ func Render() string {
 	}
 	w("\nRoles: `borrower` is the library whose reader asked, `lender (current)` the library the request is with\n")
 	w("now (for `recall` and `checkin`, the lender that supplied it), `centre` a BALIS centre key, `system` the hub.\n\n")
-	w("A refused attempt is explained with one code, checked in this order (`ill.Decide`):\n\n")
+	w("A refused attempt is explained with one code, checked in this order (`ill.Allow`):\n\n")
 	w("1. `%s`: no such action, or a body value that selects no row (the field is named);\n", ill.CodeBadRequest)
 	w("2. `%s`: the caller holds none of the roles the action needs;\n", ill.CodeForbidden)
 	w("3. `%s`: `renew`, always (R5);\n", ill.CodeRenewalNotAllowed)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/balis/illhub/ill"
-	"github.com/balis/illhub/mysql"
 )
 
 // watcher observes the states of every request a run is waiting for with
@@ -56,7 +55,7 @@ func (w *watcher) run(ctx context.Context) {
 	}
 }
 
-// poll reads the due requests' states, at most mysql.MaxListIDs per call,
+// poll reads the due requests' states, at most ill.MaxListIDs per call,
 // and ends the waits whose state has come.
 func (w *watcher) poll(ctx context.Context) {
 	now := time.Now()
@@ -70,12 +69,12 @@ func (w *watcher) poll(ctx context.Context) {
 	}
 	w.mu.Unlock()
 	for len(ids) > 0 {
-		n := min(len(ids), mysql.MaxListIDs)
+		n := min(len(ids), ill.MaxListIDs)
 		batch := ids[:n]
 		ids = ids[n:]
 		w.calls.Add(1)
 		status, body, _, err := w.o.call(ctx, "GET", fmt.Sprintf("/v1/requests?per_page=%d&ids=%s",
-			mysql.MaxListIDs, strings.Join(batch, ",")), ill.CentreCode, "", nil)
+			ill.MaxListIDs, strings.Join(batch, ",")), ill.CentreCode, "", nil)
 		if err == nil && status != http.StatusOK {
 			err = fmt.Errorf("GET /v1/requests?ids=: status %d %s", status, body.raw)
 		}

@@ -128,7 +128,7 @@ func Libraries(t testing.TB, st *mysql.Store, codes ...string) {
 	for _, c := range codes {
 		dep := strings.HasSuffix(c, "*")
 		c = strings.TrimSuffix(c, "*")
-		if err := st.AddLibrary(ctx, mysql.Library{Code: c, NameZH: c + "图书馆", NameEN: c + " Library",
+		if err := st.AddLibrary(ctx, ill.Library{Code: c, NameZH: c + "图书馆", NameEN: c + " Library",
 			Lending: true, DepositRequired: dep, Email: strings.ToLower(c) + "-ill@example.edu.cn"}); err != nil {
 			t.Fatal(err)
 		}

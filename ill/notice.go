@@ -1,0 +1,65 @@
+package ill
+
+import "time"
+
+// NoticeStatus is where a stored notice's delivery stands (notices.status).
+type NoticeStatus string
+
+const (
+	NoticePending       NoticeStatus = "pending"        // not yet delivered on every channel; will be retried
+	NoticeSent          NoticeStatus = "sent"           // delivered on every configured channel
+	NoticeNotConfigured NoticeStatus = "not_configured" // no channel configured: stored for staff, not delivered
+	NoticeFailed        NoticeStatus = "failed"         // gave up after ILL_NOTICE_ATTEMPTS (or a permanent error)
+)
+
+// Settled reports whether a notice in this status needs no further
+// delivery: a redelivered message for it does nothing.
+func (s NoticeStatus) Settled() bool {
+	return s == NoticeSent || s == NoticeNotConfigured || s == NoticeFailed
+}
+
+// Notice is a message to a reader or library, as the transaction that
+// causes it writes it (status pending). (RequestID, Kind, Step) identifies
+// it: it is stored once however often its cause runs.
+type Notice struct {
+	ID        int64
+	RequestID string
+	Kind      string // one of the Notice kinds (NoticeArrived, …)
+	Step      int    // tells repeats of one kind apart (overdue day, rota rank, recipient, …)
+	Library   string // the library it is to or about
+	PatronID  string // the reader it is to; "" for a library notice
+	Recipient string // e-mail address; "" when none is known
+	Locale    string // "zh" or "en"
+	Subject   string
+	Body      string
+	At        time.Time
+}
+
+// StoredNotice is a notice with its delivery record, as the notices
+// consumer and staff read it.
+type StoredNotice struct {
+	ID           int64
+	RequestID    string
+	Kind         string
+	Step         int
+	Library      string
+	PatronID     string
+	Recipient    string
+	Locale       string
+	Subject      string
+	Body         string
+	Status       NoticeStatus
+	Attempts     int
+	DeliveredVia string // comma-separated channels that delivered it
+	LastError    string
+	CreatedAt    time.Time
+	SentAt       time.Time // zero until the status is sent
+}
+
+// NoticeOutcome is the result of one delivery round of a notice.
+type NoticeOutcome struct {
+	Status       NoticeStatus
+	Attempted    bool   // a delivery was tried: attempts is incremented
+	DeliveredVia string // channels delivered so far (replaces the stored list)
+	LastError    string // "" clears it
+}
