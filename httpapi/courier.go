@@ -7,7 +7,6 @@ package httpapi
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -386,13 +385,6 @@ type exceptionView struct {
 	ExceptionAt *string `json:"exception_at"`
 	WorkingDays int     `json:"working_days_allowed"`
 	Status      string  `json:"status"`
-}
-
-func optNull(t sql.NullTime) *string {
-	if !t.Valid {
-		return nil
-	}
-	return optTime(t.Time)
 }
 
 // courierExceptions: GET /v1/courier/exceptions and
