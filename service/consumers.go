@@ -1,0 +1,236 @@
+package service
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/balis/illhub/config"
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/mysql"
+	"github.com/balis/illhub/notify"
+	"github.com/balis/illhub/rabbitmq"
+	"github.com/balis/illhub/worker"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+func NewProcessor(cfg config.Config, st *mysql.Store, log *slog.Logger) (*worker.Processor, error) {
+	elig, err := Eligibility(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &worker.Processor{Store: st, Calendar: NewCalendar(st),
+		Eligibility: elig, RotaLength: cfg.RotaLength, RotaWeights: cfg.Weights(), Log: log, Notifier: notify.New(cfg),
+		ISO: worker.ISOConfig{HubSymbol: cfg.HubSymbol, Client: &http.Client{Timeout: max(cfg.ISOTimeout, time.Second)},
+			Backoff: cfg.ISOBackoff, Attempts: cfg.DeliveryLimit},
+		// The follow-on effects of every transition: notices, courier
+		// dispatch, ISO 18626 messages to members. A new integration is
+		// one more subscriber here.
+		Subscribers: worker.DefaultSubscribers(cfg.HubSymbol)}, nil
+}
+
+type Consumers struct {
+	Processor *worker.Processor
+	Pools     []*rabbitmq.Consumer
+	Relay     *Relay
+	// DrainTimeout bounds how long Run waits for in-flight deliveries on
+	// shutdown (default 30 s); FlushTimeout how long it then relays the
+	// outbox rows they wrote (default 10 s). Rows left over are relayed by
+	// another (or the next) consumers process.
+	DrainTimeout, FlushTimeout time.Duration
+
+	draining atomic.Bool
+}
+
+func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *prometheus.Registry) (*Consumers, error) {
+	p, err := NewProcessor(cfg, st, log)
+	if err != nil {
+		return nil, err
+	}
+	handled := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "illhub_deliveries_total",
+		Help: "Deliveries by queue and outcome (ack, requeue, dead_letter)."}, []string{"queue", "outcome"})
+	took := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "illhub_delivery_seconds",
+		Help: "Handler time per delivery.", Buckets: prometheus.DefBuckets}, []string{"queue"})
+	reg.MustRegister(handled, took)
+	observe := func(q string, d ill.Disposition, dur time.Duration) {
+		handled.WithLabelValues(q, [...]string{"ack", "requeue", "dead_letter"}[d]).Inc()
+		took.WithLabelValues(q).Observe(dur.Seconds())
+	}
+	groups := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "illhub_delivery_groups_total",
+		Help: "Groups of prefetched deliveries applied in one transaction, by queue and outcome (committed, split: applied one by one after a failure)."},
+		[]string{"queue", "outcome"})
+	groupSize := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "illhub_delivery_group_size",
+		Help: "Deliveries per group.", Buckets: []float64{2, 3, 4, 6, 8, 12, 16}}, []string{"queue"})
+	reg.MustRegister(groups, groupSize)
+	observeGroup := func(q string, size int, committed bool) {
+		groups.WithLabelValues(q, map[bool]string{true: "committed", false: "split"}[committed]).Inc()
+		groupSize.WithLabelValues(q).Observe(float64(size))
+	}
+	topo := topology(cfg)
+	pool := func(queue string, h rabbitmq.Handler, workers int) *rabbitmq.Consumer {
+		return &rabbitmq.Consumer{URL: cfg.AMQPURL, Topo: topo, Queue: queue, Workers: workers,
+			Prefetch: cfg.Prefetch, Handle: h, Log: log, Observe: observe}
+	}
+	// The requests and courier pools apply what they have prefetched in
+	// groups (one transaction per group, rabbitmq.Consumer.Group); the
+	// notices and ISO 18626 pools call other systems and take one message
+	// at a time.
+	grouped := func(c *rabbitmq.Consumer) *rabbitmq.Consumer {
+		if cfg.GroupMax > 1 {
+			c.Group, c.MaxGroup, c.ObserveGroup = st.Group, cfg.GroupMax, observeGroup
+		}
+		return c
+	}
+	c := &Consumers{Processor: p, Pools: []*rabbitmq.Consumer{
+		grouped(pool(rabbitmq.QueueRequests, p.HandleRequests, cfg.Workers)),
+		pool(rabbitmq.QueueHoldings, p.HandleHoldings, max(1, cfg.Workers/4)),
+		pool(rabbitmq.QueueNotices, p.HandleNotice, max(1, cfg.Workers/4)),
+		grouped(pool(rabbitmq.QueueCourier, p.HandleShipment, max(1, cfg.Workers/4))),
+		pool(rabbitmq.QueueISO, p.HandleISO, max(1, cfg.Workers/4)),
+	}}
+	c.Relay = &Relay{Store: st, Pub: &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topo, Log: log},
+		Poll: cfg.OutboxPoll, Log: log}
+	relayed := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "illhub_outbox_relayed_total",
+		Help: "Outbox rows relayed by this process."}, func() float64 { return float64(c.Relay.relayed.Load()) })
+	oldest := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "illhub_outbox_oldest_seconds",
+		Help: "Age of the oldest outbox row not yet relayed (0 when none)."}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		age, err := st.OldestOutboxAge(ctx)
+		if err != nil {
+			return -1
+		}
+		return age.Seconds()
+	})
+	backlog := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "illhub_outbox_pending",
+		Help: "Outbox rows not yet relayed to the broker (all processes)."}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := st.PendingOutbox(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+	reg.MustRegister(relayed, backlog, oldest)
+	return c, nil
+}
+
+func (c *Consumers) Run(ctx context.Context) error {
+	var pools sync.WaitGroup
+	for _, p := range c.Pools {
+		pools.Add(1)
+		go func(p *rabbitmq.Consumer) { defer pools.Done(); _ = p.Run(ctx) }(p)
+	}
+	rctx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRelay()
+	relayDone := make(chan struct{})
+	go func() { defer close(relayDone); c.Relay.Run(rctx) }()
+
+	<-ctx.Done()
+	c.draining.Store(true)
+	drain := c.DrainTimeout
+	if drain <= 0 {
+		drain = 30 * time.Second
+	}
+	poolsDone := make(chan struct{})
+	go func() { pools.Wait(); close(poolsDone) }()
+	select {
+	case <-poolsDone:
+	case <-time.After(drain):
+		c.Relay.Log.Warn("in-flight deliveries did not finish in time; unacked ones return to the queue", "drain_timeout", drain)
+	}
+	stopRelay()
+	<-relayDone
+	flush := c.FlushTimeout
+	if flush <= 0 {
+		flush = 10 * time.Second
+	}
+	fctx, cancel := context.WithTimeout(context.Background(), flush)
+	defer cancel()
+	if n, err := c.Relay.Flush(fctx); err != nil {
+		c.Relay.Log.Warn("outbox not fully flushed on shutdown; another consumers process relays the rest", "relayed", n, "err", err)
+	} else if n > 0 {
+		c.Relay.Log.Info("outbox flushed on shutdown", "relayed", n)
+	}
+	return c.Relay.Pub.Close()
+}
+
+func (c *Consumers) Ready(ctx context.Context) (bool, map[string]string) {
+	checks := map[string]string{}
+	ok := true
+	if c.draining.Load() {
+		checks["shutdown"], ok = "shutting down", false
+	}
+	if err := c.Relay.Store.Ping(ctx); err != nil {
+		// The driver's text stays in the log, out of the answer.
+		c.Relay.Log.Warn("readiness: database unreachable", "err", err)
+		checks["mysql"], ok = "down", false
+	} else {
+		checks["mysql"] = "ok"
+	}
+	if err := c.Relay.Pub.Ready(); err != nil {
+		checks["rabbitmq"], ok = "down", false
+	} else {
+		checks["rabbitmq"] = "ok"
+	}
+	return ok, checks
+}
+
+func RunConsumers(ctx context.Context, cfg config.Config, log *slog.Logger, metricsAddr string) error {
+	st, err := OpenStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := RefuseDemoKeys(ctx, cfg, st); err != nil {
+		return err
+	}
+	reg := NewRegistry()
+	c, err := NewConsumers(cfg, st, log, reg)
+	if err != nil {
+		return err
+	}
+	c.DrainTimeout, c.FlushTimeout = cfg.ShutdownTimeout, cfg.ShutdownTimeout/2
+	stop := ServeOps(metricsAddr, reg, c.Ready, log)
+	defer stop()
+	log.Info("consumers started", "workers", cfg.Workers, "prefetch", cfg.Prefetch, "delivery_limit", cfg.DeliveryLimit)
+	err = c.Run(ctx)
+	log.Info("consumers stopped")
+	return err
+}
+
+type requestStates struct {
+	st   *mysql.Store
+	desc *prometheus.Desc
+
+	mu     sync.Mutex
+	at     time.Time
+	counts map[string]int
+}
+
+func RequestStates(st *mysql.Store) prometheus.Collector {
+	return &requestStates{st: st, desc: prometheus.NewDesc("illhub_requests",
+		"Requests by state (refreshed at most once a minute).", []string{"state"}, nil)}
+}
+
+func (c *requestStates) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *requestStates) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Since(c.at) > time.Minute {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		counts, err := c.st.CountByState(ctx)
+		cancel()
+		if err == nil {
+			c.counts, c.at = counts, time.Now()
+		}
+	}
+	for _, s := range ill.States {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(c.counts[string(s)]), string(s))
+	}
+}

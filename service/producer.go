@@ -1,0 +1,90 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/balis/illhub/config"
+	"github.com/balis/illhub/httpapi"
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/mysql"
+	"github.com/balis/illhub/rabbitmq"
+	"github.com/balis/illhub/web"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+func NewProducer(cfg config.Config, st *mysql.Store, clock ill.Clock, log *slog.Logger, reg *prometheus.Registry) (*httpapi.Server, *rabbitmq.Publisher) {
+	pub := &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topology(cfg), Log: log}
+	srv := httpapi.New(&httpapi.Server{Store: st, Pub: pub, Clock: clock, Log: log, MaxBody: cfg.MaxBodyBytes,
+		PublishTimeout: cfg.PublishTimeout, Calendar: NewCalendar(st),
+		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, HubSymbol: cfg.HubSymbol,
+		Demo: cfg.Demo, KeyCacheTTL: cfg.KeyCacheTTL, AuthFailLimit: cfg.AuthFailLimit, MetricsToken: cfg.MetricsToken}, reg)
+	// The reader portal and staff console on the same listener.
+	dlq := rabbitmq.DLQ{URL: cfg.AMQPURL, Topo: topology(cfg)}
+	srv.UI = web.New(web.Config{API: srv, Store: st, Clock: clock, Calendar: srv.Calendar, Log: log,
+		DeadLetters: dlq.List})
+	return srv, pub
+}
+
+func RunProducer(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	st, err := OpenStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := RefuseDemoKeys(ctx, cfg, st); err != nil {
+		return err
+	}
+	reg := NewRegistry()
+	srv, pub := NewProducer(cfg, st, ill.SystemClock{}, log, reg)
+	defer pub.Close()
+	hs := NewHTTPServer(cfg.HTTPAddr, srv)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.ListenAndServe() }()
+	log.Info("producer listening", "addr", cfg.HTTPAddr)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Shutdown order: readiness off (/readyz 503) → optional grace for load
+	// balancers (ILL_DRAIN_DELAY) → stop accepting and drain HTTP → close.
+	srv.Drain()
+	log.Info("producer shutting down: readiness off, draining in-flight requests", "drain_delay", cfg.DrainDelay)
+	time.Sleep(cfg.DrainDelay)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	return hs.Shutdown(sctx)
+}
+
+func RefuseDemoKeys(ctx context.Context, cfg config.Config, st *mysql.Store) error {
+	if cfg.Demo {
+		return nil
+	}
+	creds, err := st.ActiveDemoKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("checking for demo credentials: %w", err)
+	}
+	if len(creds) == 0 {
+		return nil
+	}
+	owners := make([]string, 0, len(creds))
+	seen := map[string]bool{}
+	for _, c := range creds {
+		if !seen[c.Owner] {
+			seen[c.Owner] = true
+			owners = append(owners, c.Owner)
+		}
+	}
+	shown := owners
+	if len(shown) > 5 {
+		shown = append(shown[:5:5], "…")
+	}
+	return fmt.Errorf("the database holds %d active demo credential(s) (public keys demo-key-CODE of %s): "+
+		"this is not a demo (ILL_DEMO is off). Revoke them with `illctl key revoke --demo` "+
+		"(or one owner at a time: `illctl key revoke CODE`), or set ILL_DEMO=1 to run the demo",
+		len(creds), strings.Join(shown, ", "))
+}
