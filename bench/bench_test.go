@@ -36,7 +36,7 @@ func BenchmarkSubmitToRequested(b *testing.B) {
 	dsn, st := testenv.DB(b, "bench")
 	url, topo := testenv.AMQP(b, 5)
 	ctx := context.Background()
-	if _, err := demo.Load(ctx, st.DB, demo.Options{}); err != nil {
+	if _, err := demo.Load(ctx, st, demo.Options{}); err != nil {
 		b.Fatal(err)
 	}
 	cfg, err := config.Load()

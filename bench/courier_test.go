@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/balis/illhub/consumers/requests"
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/internal/testenv"
 	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/sched"
-	"github.com/balis/illhub/worker"
+	"github.com/balis/illhub/service"
 )
 
 // BenchmarkCourierRunClose: one courier run with 5,000 shipments
@@ -68,7 +69,8 @@ func BenchmarkCourierRunClose(b *testing.B) {
 		}
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := &worker.Processor{Store: st, Log: log, Eligibility: ill.DefaultEligibility, Calendar: &mysql.CalendarCache{Store: st}}
+	p := &requests.Processor{Store: st, Eligibility: ill.DefaultEligibility, Calendar: &mysql.CalendarCache{Store: st},
+		Subscribers: service.Subscribers("")}
 	j := &sched.Jobs{Store: st, Processor: p, Log: log}
 	now := time.Date(2026, 3, 2, 14, 5, 0, 0, ill.Shanghai)
 	var total time.Duration

@@ -10,11 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/balis/illhub/consumers/requests"
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/internal/testenv"
 	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/sched"
-	"github.com/balis/illhub/worker"
+	"github.com/balis/illhub/service"
 )
 
 // BenchmarkOverdueSweep: 1,000,000 loans ON_LOAN, of which 100,000 are past
@@ -57,7 +58,8 @@ func BenchmarkOverdueSweep(b *testing.B) {
 	}
 	b.Logf("seeded %d loans in %v", loans, time.Since(start).Round(time.Second))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := &worker.Processor{Store: st, Log: log, Eligibility: ill.DefaultEligibility, Calendar: &mysql.CalendarCache{Store: st}}
+	p := &requests.Processor{Store: st, Eligibility: ill.DefaultEligibility, Calendar: &mysql.CalendarCache{Store: st},
+		Subscribers: service.Subscribers("")}
 	jobs := &sched.Jobs{Store: st, Processor: p, Log: log}
 
 	b.ResetTimer()

@@ -12,7 +12,6 @@ import (
 
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/internal/testenv"
-	"github.com/jmoiron/sqlx"
 )
 
 func TestLibraries(t *testing.T) {
@@ -223,15 +222,9 @@ func TestCalendars(t *testing.T) {
 	}
 }
 
-// testDB is a fresh, migrated database on the real MariaDB (dropped at the end).
-func testDB(t *testing.T) *sqlx.DB {
-	t.Helper()
-	_, st := testenv.DB(t, "demo")
-	return st.DB
-}
-
 func TestLoad(t *testing.T) {
-	db := testDB(t)
+	_, st := testenv.DB(t, "demo") // a fresh, migrated database, dropped at the end
+	db := st.DB
 	ctx := context.Background()
 	books := Catalogue(DefaultBooks)
 	wantHoldings, wantNoISBN := 0, 0
@@ -262,7 +255,7 @@ func TestLoad(t *testing.T) {
 	}
 	for run := 1; run <= 2; run++ {
 		lastDone := 0
-		sum, err := Load(ctx, db, Options{Progress: func(done, total int) {
+		sum, err := Load(ctx, st, Options{Progress: func(done, total int) {
 			if done <= lastDone || total != len(books) {
 				t.Errorf("progress %d/%d after %d", done, total, lastDone)
 			}
@@ -338,7 +331,7 @@ func TestLoad(t *testing.T) {
 		i := slices.IndexFunc(cys, func(cy ill.CalendarYear) bool { return cy.Year == 2026 })
 		full := cys[i]
 		short := ill.CalendarYear{Year: 2026, Source: "test", Days: full.Days[:2]}
-		if err := LoadCalendar(ctx, db, short); err != nil {
+		if err := LoadCalendar(ctx, st, short); err != nil {
 			t.Fatal(err)
 		}
 		if n := count(`SELECT COUNT(*) FROM calendar_days WHERE YEAR(day) = 2026`); n != 2 {
@@ -349,10 +342,10 @@ func TestLoad(t *testing.T) {
 			t.Errorf("source %q, %v", src, err)
 		}
 		bad := ill.CalendarYear{Year: 2026, Days: []ill.CalendarDay{{Date: ill.Date{Year: 2027, Month: 1, Day: 1}, Kind: ill.Holiday}}}
-		if err := LoadCalendar(ctx, db, bad); err == nil {
+		if err := LoadCalendar(ctx, st, bad); err == nil {
 			t.Error("a day outside the year was accepted")
 		}
-		if err := LoadCalendar(ctx, db, full); err != nil {
+		if err := LoadCalendar(ctx, st, full); err != nil {
 			t.Fatal(err)
 		}
 		if n := count(`SELECT COUNT(*) FROM calendar_days WHERE YEAR(day) = 2026`); n != len(full.Days) {

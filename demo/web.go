@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/balis/illhub/httpapi"
+	"github.com/balis/illhub/app"
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/mysql"
 )
@@ -26,7 +26,7 @@ const (
 // demo library a staff account and the centre an admin account. It is
 // idempotent (upserts) and runs after Load.
 func LoadWebAccounts(ctx context.Context, st *mysql.Store, now time.Time) (readers, staff int, err error) {
-	pin, err := httpapi.HashPIN(DemoReaderPIN)
+	pin, err := app.HashPIN(DemoReaderPIN)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -37,7 +37,7 @@ func LoadWebAccounts(ctx context.Context, st *mysql.Store, now time.Time) (reade
 		}
 		readers++
 	}
-	pw, err := httpapi.HashPIN(DemoStaffPassword)
+	pw, err := app.HashPIN(DemoStaffPassword)
 	if err != nil {
 		return readers, staff, err
 	}
@@ -48,7 +48,7 @@ func LoadWebAccounts(ctx context.Context, st *mysql.Store, now time.Time) (reade
 		}
 		staff++
 	}
-	apw, err := httpapi.HashPIN(DemoAdminPassword)
+	apw, err := app.HashPIN(DemoAdminPassword)
 	if err != nil {
 		return readers, staff, err
 	}

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/balis/illhub/httpapi"
+	"github.com/balis/illhub/app"
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/internal/testenv"
 )
@@ -16,7 +16,7 @@ import (
 func TestLoadWebAccounts(t *testing.T) {
 	_, st := testenv.DB(t, "demoweb")
 	ctx := context.Background()
-	if _, err := Load(ctx, st.DB, Options{Books: 20}); err != nil {
+	if _, err := Load(ctx, st, Options{Books: 20}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 2; i++ {
@@ -29,7 +29,7 @@ func TestLoadWebAccounts(t *testing.T) {
 		}
 	}
 	r, err := st.Reader(ctx, "THU", "THU2024001")
-	if err != nil || !httpapi.CheckPIN(r.PINHash, DemoReaderPIN) || httpapi.CheckPIN(r.PINHash, "000000") {
+	if err != nil || !app.CheckPIN(r.PINHash, DemoReaderPIN) || app.CheckPIN(r.PINHash, "000000") {
 		t.Fatalf("demo reader THU2024001: %+v %v", r, err)
 	}
 	bfsu, err := st.Reader(ctx, "BFSU", "BFSU2024005")
@@ -37,11 +37,11 @@ func TestLoadWebAccounts(t *testing.T) {
 		t.Fatalf("BFSU reader 005 should not have paid the deposit: %+v %v", bfsu, err)
 	}
 	u, err := st.StaffUser(ctx, "PKU", DemoStaffUser)
-	if err != nil || u.Role != ill.StaffMember || !httpapi.CheckPIN(u.PasswordHash, DemoStaffPassword) {
+	if err != nil || u.Role != ill.StaffMember || !app.CheckPIN(u.PasswordHash, DemoStaffPassword) {
 		t.Fatalf("PKU staff: %+v %v", u, err)
 	}
 	a, err := st.StaffUser(ctx, ill.CentreCode, DemoAdminUser)
-	if err != nil || a.Role != ill.StaffCentreAdmin || !httpapi.CheckPIN(a.PasswordHash, DemoAdminPassword) {
+	if err != nil || a.Role != ill.StaffCentreAdmin || !app.CheckPIN(a.PasswordHash, DemoAdminPassword) {
 		t.Fatalf("centre admin: %+v %v", a, err)
 	}
 }

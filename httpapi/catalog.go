@@ -1,11 +1,11 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/balis/illhub/app"
 	"github.com/balis/illhub/ill"
 )
 
@@ -63,7 +63,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 		}
 		sq.Available = b
 	}
-	res, err := s.Store.SearchFull(r.Context(), sq)
+	res, err := s.App.Search(r.Context(), sq)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || id <= 0 {
 		return ill.Errorf(ill.CodeNotFound, "no record %q", r.PathValue("id"))
 	}
-	rec, hs, err := s.Store.RecordWithHoldings(r.Context(), id)
+	rec, hs, err := s.App.Record(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -108,49 +108,28 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) error {
 // ill.MaxHoldingsBatch rows is several MiB of JSON (other bodies: 1 MiB).
 const MaxHoldingsBody = 8 << 20
 
-// holdings: POST /v1/holdings — the caller's own holdings batch, applied by
-// the holdings consumer.
+// holdings: POST /v1/holdings — the caller's own holdings batch
+// (app.Service.ImportHoldings), applied by the holdings consumer. An
+// Idempotency-Key header makes retries publish the same batch id.
 func (s *Server) holdings(w http.ResponseWriter, r *http.Request) error {
 	p := principalOf(r)
-	if p.Centre {
-		return ill.Errorf(ill.CodeForbidden, "holdings belong to a member library; use that library's key")
+	if err := app.ForHoldings.Check(p); err != nil {
+		return err
 	}
 	var b ill.HoldingsBatch
 	if err := s.decodeJSONLimit(w, r, &b, false, MaxHoldingsBody); err != nil {
 		return err
 	}
-	if len(b.Upserts)+len(b.Deletes) == 0 {
-		return ill.FieldError("upserts", "the batch is empty")
-	}
-	if len(b.Upserts)+len(b.Deletes) > ill.MaxHoldingsBatch {
-		return ill.FieldError("upserts", "at most %d rows per batch", ill.MaxHoldingsBatch)
-	}
-	for i, h := range b.Upserts {
-		if h.LocalID == "" {
-			return ill.FieldError("upserts["+strconv.Itoa(i)+"].local_id", "local_id is required")
-		}
-		if h.Title == "" {
-			return ill.FieldError("upserts["+strconv.Itoa(i)+"].title", "title is required")
-		}
-		if len(h.LocalID) > 64 {
-			return ill.FieldError("upserts["+strconv.Itoa(i)+"].local_id", "local_id is longer than 64 characters")
-		}
-	}
-	msgID := ill.NewMessageID()
-	if k := r.Header.Get("Idempotency-Key"); k != "" {
-		msgID = ill.DerivedMessageID(p.Library+"/holdings", k)
-	}
-	body, _ := json.Marshal(b)
-	m := ill.Message{ID: msgID, Type: ill.MsgHoldings, Actor: p.Library, At: s.Clock.Now().UTC(), Body: body}
-	if err := s.publish(r.Context(), m); err != nil {
+	id, err := s.App.ImportHoldings(r.Context(), p, b, r.Header.Get("Idempotency-Key"))
+	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"batch_id": msgID, "upserts": len(b.Upserts), "deletes": len(b.Deletes)})
+	writeJSON(w, http.StatusAccepted, map[string]any{"batch_id": id, "upserts": len(b.Upserts), "deletes": len(b.Deletes)})
 	return nil
 }
 
 func (s *Server) libraries(w http.ResponseWriter, r *http.Request) error {
-	ls, err := s.Store.Libraries(r.Context())
+	ls, err := s.App.Libraries(r.Context())
 	if err != nil {
 		return err
 	}
@@ -162,7 +141,7 @@ func (s *Server) libraries(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) library(w http.ResponseWriter, r *http.Request) error {
-	l, err := s.Store.Library(r.Context(), r.PathValue("code"))
+	l, err := s.App.Library(r.Context(), r.PathValue("code"))
 	if err != nil {
 		return err
 	}
@@ -171,23 +150,14 @@ func (s *Server) library(w http.ResponseWriter, r *http.Request) error {
 }
 
 // conflicts: GET /v1/catalog/conflicts — matching conflicts reported by
-// holdings ingestion (docs/catalog.md): a library sees its own, the centre
-// every library's (or one, with ?library=).
+// holdings ingestion (app.Service.Conflicts): a library sees its own, the
+// centre every library's (or one, with ?library=).
 func (s *Server) conflicts(w http.ResponseWriter, r *http.Request) error {
-	p := principalOf(r)
 	page, perPage, err := pageParams(r)
 	if err != nil {
 		return err
 	}
-	lib := p.Library
-	if v := r.URL.Query().Get("library"); p.Centre && v != "" {
-		if lib, err = ill.CanonicalCode("library", v); err != nil {
-			return err
-		}
-	} else if p.Centre {
-		lib = ""
-	}
-	cs, total, err := s.Store.Conflicts(r.Context(), lib, page, perPage)
+	cs, total, err := s.App.Conflicts(r.Context(), principalOf(r), r.URL.Query().Get("library"), page, perPage)
 	if err != nil {
 		return err
 	}

@@ -8,18 +8,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/balis/illhub/app"
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/reports"
 )
-
-// CourierActor is the principal (and message actor) of a courier credential.
-const CourierActor = "COURIER"
 
 // Who may call a courier endpoint.
 type callers int
@@ -29,10 +26,6 @@ const (
 	courierOnly                  // courier credentials only (scans)
 	anyCaller                    // library, centre or courier keys
 )
-
-type ctxCourier struct{}
-
-func isCourier(r *http.Request) bool { v, _ := r.Context().Value(ctxCourier{}).(bool); return v }
 
 // courierRoutes registers the courier routes.
 func (s *Server) courierRoutes(m *http.ServeMux) {
@@ -59,13 +52,12 @@ func (s *Server) routeFor(m *http.ServeMux, pattern string, who callers, h func(
 	m.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: 200}
-		p, courier, err := s.authenticateCourier(r, who)
+		p, err := s.authenticateCourier(r, who)
 		if err == nil {
 			err = s.limit(rec, r)
 		}
 		if err == nil {
-			ctx := context.WithValue(r.Context(), ctxPrincipal{}, p)
-			r = r.WithContext(context.WithValue(ctx, ctxCourier{}, courier))
+			r = r.WithContext(context.WithValue(r.Context(), ctxPrincipal{}, p))
 			err = h(rec, r)
 		}
 		if err != nil {
@@ -77,43 +69,34 @@ func (s *Server) routeFor(m *http.ServeMux, pattern string, who callers, h func(
 	})
 }
 
-// authenticateCourier accepts a courier credential, and a library or centre
-// key when who allows it. A library key on a courier-only endpoint is 403.
+// authenticateCourier accepts a courier credential (principal app.Courier),
+// and a library or centre key when who allows it. A library key on a
+// courier-only endpoint is 403.
 // The credential check is s.courierKeyOK (cached, charged to the client's
 // address like an API key lookup); outside a demo (!s.Demo) it refuses the
 // demo dataset's public courier credential (ill.IsDemoKey) without a
 // lookup, and s.authenticate then answers that key with the same 401 as
 // every demo key (and as an unknown key: unauthorized).
-func (s *Server) authenticateCourier(r *http.Request, who callers) (ill.Principal, bool, error) {
+func (s *Server) authenticateCourier(r *http.Request, who callers) (ill.Principal, error) {
 	key, ok := bearerKey(r)
 	if !ok {
-		return ill.Principal{}, false, ill.Errorf(ill.CodeUnauthorized, "a key is required: Authorization: Bearer <key>")
+		return ill.Principal{}, ill.Errorf(ill.CodeUnauthorized, "a key is required: Authorization: Bearer <key>")
 	}
 	valid, err := s.courierKeyOK(r, key)
 	if err != nil {
-		return ill.Principal{}, false, err
+		return ill.Principal{}, err
 	}
 	if valid {
-		return ill.Principal{Library: CourierActor}, true, nil
+		return app.Courier, nil
 	}
 	p, err := s.authenticate(r)
 	if err != nil {
-		return p, false, err
+		return p, err
 	}
 	if who == courierOnly {
-		return p, false, ill.Errorf(ill.CodeForbidden, "courier scans need a courier credential (illctl courier key), not a library key")
+		return p, ill.Errorf(ill.CodeForbidden, "courier scans need a courier credential (illctl courier key), not a library key")
 	}
-	return p, false, nil
-}
-
-// scopeOf is the library whose data the caller may see: "" for the centre
-// and the courier (everything), else the caller's own code.
-func scopeOf(r *http.Request) string {
-	p := principalOf(r)
-	if p.Centre || isCourier(r) {
-		return ""
-	}
-	return p.Library
+	return p, nil
 }
 
 func formatOf(r *http.Request, allowed ...string) (string, error) {
@@ -178,86 +161,23 @@ func writeHTML(w http.ResponseWriter, render func(*strings.Builder) error) error
 	return nil
 }
 
-// courierScan: POST /v1/courier/scans {barcode, event, stop, note}. The
-// barcode is matched here, at once: an unknown barcode is refused 404
-// unknown_barcode, a barcode scanned at the wrong stop 409
-// barcode_mismatch, and both are put on the staff review list. A matched
-// scan is published to the courier pool (202 after the broker's confirm).
+// courierScan: POST /v1/courier/scans {barcode, event, stop, note}
+// (app.Service.Scan): 202 after the broker's confirm for a matched
+// barcode; 404 unknown_barcode and 409 barcode_mismatch go on the staff
+// review list. An Idempotency-Key header makes retries publish the same
+// message id.
 func (s *Server) courierScan(w http.ResponseWriter, r *http.Request) error {
 	var b ill.CourierScanBody
 	if err := s.decodeJSON(w, r, &b, false); err != nil {
 		return err
 	}
-	b.Barcode, b.Stop = strings.TrimSpace(b.Barcode), strings.ToUpper(strings.TrimSpace(b.Stop))
-	if err := b.Validate(); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	now := s.Clock.Now().UTC()
-	at, err := b.ScanTime(now)
+	res, err := s.App.Scan(r.Context(), b, r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		return err
 	}
-	open, delivered, err := s.Store.ShipmentsForScan(ctx, b.Barcode)
-	if err != nil {
-		return err
-	}
-	if len(open) == 0 {
-		if delivered {
-			return ill.Errorf(ill.CodeConflict, "item %s was already delivered; nothing is on its way with this barcode", b.Barcode)
-		}
-		id, err := s.Store.AddReview(ctx, ill.ReviewItem{Code: ill.CodeUnknownBarcode, Source: "scan",
-			Barcode: b.Barcode, Library: b.Stop, Detail: "courier scan " + b.Event + ": no shipment carries this barcode",
-			CreatedAt: now})
-		if err != nil {
-			return err
-		}
-		return ill.Errorf(ill.CodeUnknownBarcode, "barcode %s matches no shipment; listed for staff review (entry %d)", b.Barcode, id)
-	}
-	side := func(c ill.Shipment) string { // where this event happens for c
-		if b.Event == ill.ScanDelivered {
-			return c.To
-		}
-		return c.From
-	}
-	sh := &open[0]
-	if b.Stop != "" {
-		for i := range open {
-			if side(open[i]) == b.Stop {
-				sh = &open[i]
-				break
-			}
-		}
-		if side(*sh) != b.Stop {
-			id, err := s.Store.AddReview(ctx, ill.ReviewItem{Code: ill.CodeBarcodeMismatch, Source: "scan",
-				Barcode: b.Barcode, RequestID: sh.RequestID, Library: sh.From, OtherLibrary: sh.To,
-				Detail: "courier scan " + b.Event + " at " + b.Stop + ", but the item travels " + sh.RouteCode, CreatedAt: now})
-			if err != nil {
-				return err
-			}
-			return ill.Errorf(ill.CodeBarcodeMismatch, "item %s travels %s: it cannot be %s at %s; listed for staff review (entry %d)",
-				b.Barcode, sh.RouteCode, b.Event, b.Stop, id)
-		}
-	} else if len(open) > 1 {
-		routes := make([]string, len(open))
-		for i, c := range open {
-			routes[i] = c.RouteCode
-		}
-		return ill.Errorf(ill.CodeConflict, "barcode %s is on %d shipments in transit (%s): scan again with stop",
-			b.Barcode, len(open), strings.Join(routes, ", "))
-	}
-	b.ShipmentID = sh.ID
-	msgID := ill.NewMessageID()
-	if k := r.Header.Get("Idempotency-Key"); k != "" {
-		msgID = ill.DerivedMessageID(CourierActor+"/scan", k)
-	}
-	body, _ := json.Marshal(b)
-	if err := s.publish(ctx, ill.Message{ID: msgID, Type: ill.MsgCourierScan, Actor: CourierActor,
-		RequestID: sh.RequestID, At: at, Body: body}); err != nil {
-		return err
-	}
+	sh := res.Shipment
 	writeJSON(w, http.StatusAccepted, map[string]any{"shipment_id": sh.ID, "request_id": sh.RequestID,
-		"route_code": sh.RouteCode, "event": b.Event, "current_status": sh.Status, "message_id": msgID})
+		"route_code": sh.RouteCode, "event": res.Event, "current_status": sh.Status, "message_id": res.MessageID})
 	return nil
 }
 
@@ -287,7 +207,7 @@ func (s *Server) courierRuns(w http.ResponseWriter, r *http.Request) error {
 			*d.dst = day
 		}
 	}
-	runs, err := s.Store.CourierRuns(r.Context(), from, to, scopeOf(r))
+	runs, err := s.App.CourierRuns(r.Context(), principalOf(r), from, to)
 	if err != nil {
 		return err
 	}
@@ -300,31 +220,6 @@ func (s *Server) courierRuns(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"from": from.String(), "to": to.String(), "results": out})
 	return nil
-}
-
-// loadManifest returns a run's manifest: the snapshot stored at close, or
-// (open run) a live preview; a member sees only its own stop.
-func (s *Server) loadManifest(r *http.Request, id int64) (ill.Manifest, error) {
-	run, err := s.Store.CourierRunByID(r.Context(), id)
-	if err != nil {
-		return ill.Manifest{}, err
-	}
-	var m ill.Manifest
-	if run.Status == ill.RunClosed && run.Manifest != "" {
-		if err := json.Unmarshal([]byte(run.Manifest), &m); err != nil {
-			return m, err
-		}
-	} else {
-		items, err := s.Store.ManifestItems(r.Context(), id)
-		if err != nil {
-			return m, err
-		}
-		m = ill.BuildManifest(*run, items)
-	}
-	if lib := scopeOf(r); lib != "" {
-		m = m.ForLibrary(lib)
-	}
-	return m, nil
 }
 
 var manifestHeader = []string{"stop", "stop_name", "task", "request_id", "item_barcode", "call_number", "title",
@@ -347,7 +242,8 @@ func manifestRows(m ill.Manifest) [][]any {
 	return rows
 }
 
-// courierManifest: GET /v1/courier/runs/{id}/manifest?format=json|csv|html.
+// courierManifest: GET /v1/courier/runs/{id}/manifest?format=json|csv|html
+// (app.Service.Manifest: a member sees its own stop).
 func (s *Server) courierManifest(w http.ResponseWriter, r *http.Request) error {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -357,7 +253,7 @@ func (s *Server) courierManifest(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.loadManifest(r, id)
+	m, err := s.App.Manifest(r.Context(), principalOf(r), id)
 	if err != nil {
 		return err
 	}
@@ -395,7 +291,7 @@ func (s *Server) courierExceptions(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	rows, err := s.Store.OpenExceptions(r.Context(), scopeOf(r))
+	rows, err := s.App.Exceptions(r.Context(), principalOf(r))
 	if err != nil {
 		return err
 	}
@@ -447,7 +343,7 @@ type reviewView struct {
 // courier's scans of unknown barcodes, which name no library).
 func (s *Server) courierReview(w http.ResponseWriter, r *http.Request) error {
 	all := r.URL.Query().Get("all") == "1" || r.URL.Query().Get("all") == "true"
-	items, err := s.Store.ReviewList(r.Context(), scopeOf(r), all)
+	items, err := s.App.ReviewList(r.Context(), principalOf(r), all)
 	if err != nil {
 		return err
 	}
@@ -464,8 +360,8 @@ func (s *Server) courierReview(w http.ResponseWriter, r *http.Request) error {
 }
 
 // courierResolve: POST /v1/courier/review/{id}/resolve {note}: staff close
-// a review entry (the centre, or a library the entry names). This is a
-// staff annotation, written directly (no request state changes).
+// a review entry (the centre, or a library the entry names;
+// app.Service.ResolveReview).
 func (s *Server) courierResolve(w http.ResponseWriter, r *http.Request) error {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -477,15 +373,7 @@ func (s *Server) courierResolve(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &b, false); err != nil {
 		return err
 	}
-	if err := checkLen("note", b.Note, 400, true); err != nil {
-		return err
-	}
-	p := principalOf(r)
-	by := p.Library
-	if p.Centre {
-		by = ill.CentreCode
-	}
-	if err := s.Store.ResolveReview(r.Context(), id, scopeOf(r), by, b.Note, s.Clock.Now()); err != nil {
+	if err := s.App.ResolveReview(r.Context(), principalOf(r), id, b.Note); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": id, "resolved": true})
@@ -514,42 +402,27 @@ type pullSlipItemView struct {
 
 // pullSlip: GET /v1/pull-slip[?library=CODE][&format=json|csv|html]: the
 // lender's daily pick list, its WILL_SUPPLY requests in shelf order of call
-// number (ill.ShelfLess). Members get their own; the centre names a library.
+// number (app.Service.PullSlip). Members get their own; the centre names a
+// library.
 func (s *Server) pullSlip(w http.ResponseWriter, r *http.Request) error {
 	p := principalOf(r)
-	lib := p.Library
-	if v := r.URL.Query().Get("library"); v != "" {
-		q, err := ill.CanonicalCode("library", v)
-		if err != nil {
-			return err
-		}
-		if q != lib {
-			if !p.Centre {
-				return ill.Errorf(ill.CodeForbidden, "a library sees only its own pull slip")
-			}
-			lib = q
-		}
-	}
-	if p.Centre && lib == ill.CentreCode {
-		return ill.FieldError("library", "library is required with a centre key")
+	library := r.URL.Query().Get("library")
+	// Who may see which slip is answered before the format is checked.
+	if _, err := app.PullSlipLibrary(p, library); err != nil {
+		return err
 	}
 	format, err := formatOf(r, "json", "csv", "html")
 	if err != nil {
 		return err
 	}
-	l, err := s.Store.Library(r.Context(), lib)
+	slip, err := s.App.PullSlip(r.Context(), p, library)
 	if err != nil {
 		return err
 	}
-	lib = l.Code // the member's code as stored: it names the download
-	items, err := s.Store.PullSlip(r.Context(), lib)
-	if err != nil {
-		return err
-	}
-	ill.SortShelf(items, func(it ill.PullSlipItem) string { return it.CallNumber })
-	v := pullSlipView{Library: lib, Name: l.NameZH, Date: ill.DateOf(s.Clock.Now()).String(), Total: len(items),
-		Items: make([]pullSlipItemView, 0, len(items))}
-	for i, it := range items {
+	lib := slip.Library // the member's code as stored: it names the download
+	v := pullSlipView{Library: lib, Name: slip.Name, Date: slip.Date.String(), Total: len(slip.Items),
+		Items: make([]pullSlipItemView, 0, len(slip.Items))}
+	for i, it := range slip.Items {
 		iv := pullSlipItemView{Seq: i + 1, CallNumber: it.CallNumber, Title: it.Title, Author: it.Author, ISBN: it.ISBN,
 			LocalID: it.LocalID, RequestID: it.RequestID, Borrower: it.Borrower}
 		iv.ShipBy = optTime(it.ShipBy)
@@ -586,7 +459,7 @@ func (s *Server) reportCourier(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rows, err := s.Store.CourierVolume(r.Context(), day, scopeOf(r))
+	rows, err := s.App.CourierVolume(r.Context(), principalOf(r), day)
 	if err != nil {
 		return err
 	}
@@ -639,7 +512,7 @@ type violationTotal struct {
 func (s *Server) reportViolations(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	today := ill.DateOf(s.Clock.Now())
-	f := ill.ViolationFilter{Library: scopeOf(r), From: today.AddDays(-30), To: today}
+	f := ill.ViolationFilter{From: today.AddDays(-30), To: today}
 	if v := q.Get("lender"); v != "" {
 		lender, err := ill.CanonicalCode("lender", v)
 		if err != nil {
@@ -663,7 +536,7 @@ func (s *Server) reportViolations(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	rows, err := s.Store.Violations(r.Context(), f)
+	rows, err := s.App.Violations(r.Context(), principalOf(r), f)
 	if err != nil {
 		return err
 	}
@@ -698,32 +571,4 @@ func (s *Server) reportViolations(w http.ResponseWriter, r *http.Request) error 
 	writeJSON(w, http.StatusOK, map[string]any{"from": f.From.String(), "to": f.To.String(), "currency": "CNY",
 		"total": len(out), "by_lender": totals, "results": out})
 	return nil
-}
-
-// checkReturnBarcode is the API's check of a barcode given with return or
-// checkin: one that is not the barcode this request shipped is refused 409
-// barcode_mismatch and listed for staff review (never silently accepted).
-func (s *Server) checkReturnBarcode(r *http.Request, req *ill.Request, action ill.Action, b ill.ActionBody) error {
-	if (action != ill.ActReturn && action != ill.ActCheckin) || b.ItemBarcode == "" {
-		return nil
-	}
-	if len(b.ItemBarcode) > 64 {
-		return ill.FieldError("item_barcode", "item_barcode is longer than 64 characters")
-	}
-	if req.ItemBarcode == "" || b.ItemBarcode == req.ItemBarcode {
-		return nil
-	}
-	p := principalOf(r)
-	other := req.Lender
-	if p.Library == req.Lender {
-		other = req.Borrower
-	}
-	id, err := s.Store.AddReview(r.Context(), ill.ReviewItem{Code: ill.CodeBarcodeMismatch, Source: string(action),
-		Barcode: b.ItemBarcode, RequestID: req.ID, Library: p.Library, OtherLibrary: other,
-		Detail: "scanned " + b.ItemBarcode + " but request " + req.ID + " shipped " + req.ItemBarcode, CreatedAt: s.Clock.Now()})
-	if err != nil {
-		return err
-	}
-	return ill.Errorf(ill.CodeBarcodeMismatch, "item %s is not the item of request %s (shipped as %s); listed for staff review (entry %d)",
-		b.ItemBarcode, req.ID, req.ItemBarcode, id)
 }

@@ -10,35 +10,7 @@ import (
 	"strconv"
 
 	"github.com/balis/illhub/ill"
-	"github.com/balis/illhub/mysql"
 )
-
-// statusFor is the one place error codes map to HTTP statuses.
-func statusFor(c ill.Code) int {
-	switch c {
-	case ill.CodeBadRequest:
-		return http.StatusBadRequest
-	case ill.CodeUnauthorized:
-		return http.StatusUnauthorized
-	case ill.CodeForbidden:
-		return http.StatusForbidden
-	case ill.CodeNotFound, ill.CodeUnknownBarcode:
-		return http.StatusNotFound
-	case ill.CodeMethodNotAllowed:
-		return http.StatusMethodNotAllowed
-	case ill.CodeInvalidTransition, ill.CodeRenewalNotAllowed, ill.CodeCancelWindow, ill.CodeConflict, ill.CodeBarcodeMismatch:
-		return http.StatusConflict
-	case ill.CodeTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case ill.CodeRateLimited:
-		return http.StatusTooManyRequests
-	case ill.CodeUnsupportedMedia:
-		return http.StatusUnsupportedMediaType
-	case ill.CodeUnavailable, ill.CodeTransient:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
 
 type errorBody struct {
 	Error errorDetail `json:"error"`
@@ -51,10 +23,11 @@ type errorDetail struct {
 	State   ill.State `json:"state,omitempty"`
 }
 
-// writeError answers with the JSON error shape of SPEC 5.1. Internal errors
-// are logged in full and answered without detail.
+// writeError answers with the JSON error shape of SPEC 5.1 and the code's
+// status (ill.Code.HTTPStatus, the one mapping). Internal errors
+// are logged in full and answered without detail. (A lost database is
+// already an unavailable *ill.Error: the store maps its own errors.)
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	err = mysql.Classify(err) // a lost database is a 503, not a 500
 	var e *ill.Error
 	if !errors.As(err, &e) && errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		// The client went away (or the server is shutting down): not an
@@ -66,7 +39,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.Log.Error("internal error", "err", err, "path", r.URL.Path, "http_request_id", requestIDOf(r))
 		e = &ill.Error{Code: ill.CodeInternal, Message: "internal error; the incident is logged with request id " + requestIDOf(r)}
 	}
-	status := statusFor(e.Code)
+	status := e.Code.HTTPStatus()
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", strconv.Itoa(s.retryAfterSeconds()))
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/balis/illhub/app"
 	"github.com/balis/illhub/ill"
 )
 
@@ -27,7 +28,7 @@ func FuzzSubmitBody(f *testing.F) {
 		var b ill.SubmitBody
 		err := s.decodeJSON(w, r, &b, false)
 		if err == nil {
-			err = validateSubmit(&b)
+			err = app.ValidateSubmit(&b)
 		}
 		if err == nil {
 			if b.ClientRequestID == "" || b.Patron.ID == "" || (b.RecordID == "") == (b.Item == nil) {
@@ -49,19 +50,4 @@ func FuzzSubmitBody(f *testing.F) {
 			t.Fatalf("unexpected code %s: %v", e.Code, e)
 		}
 	})
-}
-
-func TestStatusForEveryCode(t *testing.T) {
-	codes := map[ill.Code]int{
-		ill.CodeBadRequest: 400, ill.CodeUnauthorized: 401, ill.CodeForbidden: 403, ill.CodeNotFound: 404,
-		ill.CodeMethodNotAllowed: 405, ill.CodeInvalidTransition: 409, ill.CodeRenewalNotAllowed: 409,
-		ill.CodeCancelWindow: 409, ill.CodeConflict: 409, ill.CodeTooLarge: 413, ill.CodeUnsupportedMedia: 415,
-		ill.CodeUnavailable: 503, ill.CodeTransient: 503, ill.CodeInternal: 500, ill.CodeUndeliverable: 500,
-		ill.CodeRateLimited: 429,
-	}
-	for c, want := range codes {
-		if got := statusFor(c); got != want {
-			t.Errorf("statusFor(%s) = %d, want %d", c, got, want)
-		}
-	}
 }

@@ -1,124 +1,29 @@
 package httpapi
 
 import (
-	"context"
-	"encoding/json"
 	"net/http"
-	"net/mail"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/balis/illhub/app"
 	"github.com/balis/illhub/ill"
 )
 
-// publish sends a message and waits for the broker's confirm, bounded by
-// PublishTimeout so a hung broker becomes a 503, never a hung request.
-func (s *Server) publish(ctx context.Context, m ill.Message) error {
-	body, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, s.PublishTimeout)
-	defer cancel()
-	start := time.Now()
-	err = s.Pub.Publish(ctx, m.Type, m.ID, body)
-	s.pubTime.WithLabelValues(m.Type).Observe(time.Since(start).Seconds())
-	result := "ok"
-	if err != nil {
-		result = "error"
-		hid, _ := ctx.Value(ctxRequestID{}).(string)
-		s.Log.Warn("publish failed", "routing_key", m.Type, "message_id", m.ID, "request_id", m.RequestID,
-			"http_request_id", hid, "err", err)
-	}
-	s.pubs.WithLabelValues(m.Type, result).Inc()
-	return err
-}
-
-func checkLen(field, v string, max int, required bool) error {
-	if required && strings.TrimSpace(v) == "" {
-		return ill.FieldError(field, "%s is required", field)
-	}
-	if utf8.RuneCountInString(v) > max {
-		return ill.FieldError(field, "%s is longer than %d characters", field, max)
-	}
-	return nil
-}
-
-// validateSubmit checks a submit body field by field. The patron's card
-// number is replaced by its canonical form (ill.CanonicalCard): it keeps the
-// case sent, loses invisible characters and compatibility forms, and is
-// refused (bad_request, field patron.id) when it still falls outside the
-// card alphabet, so a reader's requests are counted (the per-reader limit) and listed
-// under one identity whatever spelling the borrower's system sends.
-func validateSubmit(b *ill.SubmitBody) error {
-	if err := checkLen("client_request_id", b.ClientRequestID, 100, true); err != nil {
-		return err
-	}
-	id, err := ill.CanonicalCard("patron.id", b.Patron.ID)
-	if err != nil {
-		return err
-	}
-	b.Patron.ID = id
-	checks := []error{
-		checkLen("patron.name", b.Patron.Name, 128, false),
-		checkLen("patron.email", b.Patron.Email, 160, false),
-		checkLen("note", b.Note, 2000, false),
-	}
-	for _, err := range checks {
-		if err != nil {
-			return err
-		}
-	}
-	if b.Patron.Email != "" {
-		if _, err := mail.ParseAddress(b.Patron.Email); err != nil {
-			return ill.FieldError("patron.email", "not a valid e-mail address")
-		}
-	}
-	switch {
-	case b.RecordID != "" && b.Item != nil:
-		return ill.FieldError("record_id", "give either record_id or item, not both")
-	case b.RecordID == "" && b.Item == nil:
-		return ill.FieldError("record_id", "record_id or item (a manual citation) is required")
-	case b.RecordID != "":
-		if n, err := strconv.ParseInt(b.RecordID, 10, 64); err != nil || n <= 0 {
-			return ill.FieldError("record_id", "record_id must be a catalogue record id (digits)")
-		}
-	default:
-		if err := checkLen("item.title", b.Item.Title, 400, true); err != nil {
-			return err
-		}
-		for _, c := range []struct {
-			f, v string
-			n    int
-		}{{"item.author", b.Item.Author, 200}, {"item.isbn", b.Item.ISBN, 20}, {"item.publisher", b.Item.Publisher, 200}} {
-			if err := checkLen(c.f, c.v, c.n, false); err != nil {
-				return err
-			}
-		}
-		if b.Item.Year < 0 || b.Item.Year > 2100 {
-			return ill.FieldError("item.year", "year out of range")
-		}
-	}
-	return nil
-}
-
-// submit: POST /v1/requests. Idempotent on (caller, client_request_id): a
-// repeat of a processed submit answers 200 with the same request id and
-// publishes nothing; a repeat before processing publishes the same message
-// id again, which the consumers dedupe.
+// submit: POST /v1/requests (app.Service.Submit). Idempotent on (caller,
+// client_request_id): a repeat of a processed submit answers 200 with the
+// same request id and publishes nothing.
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	p := principalOf(r)
-	if p.Centre {
-		return ill.Errorf(ill.CodeForbidden, "requests are submitted by a member library's key, not a centre key")
+	if err := app.ForSubmit.Check(p); err != nil {
+		return err
 	}
 	var b ill.SubmitBody
 	if err := s.decodeJSON(w, r, &b, false); err != nil {
 		return err
 	}
 	b.Lenders = nil // ISO 18626 requests only
-	res, err := s.SubmitFor(r.Context(), p, b)
+	res, err := s.App.Submit(r.Context(), p, b)
 	if err != nil {
 		return err
 	}
@@ -132,7 +37,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getRequest(w http.ResponseWriter, r *http.Request) error {
-	req, err := s.RequestFor(r.Context(), principalOf(r), r.PathValue("id"), true)
+	req, err := s.App.Request(r.Context(), principalOf(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -140,8 +45,9 @@ func (s *Server) getRequest(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// act: POST /v1/requests/{id}/{action} (see ActFor). An Idempotency-Key
-// header makes retries of the same action harmless (same message id).
+// act: POST /v1/requests/{id}/{action} (app.Service.Act). An
+// Idempotency-Key header makes retries of the same action harmless (same
+// message id).
 func (s *Server) act(w http.ResponseWriter, r *http.Request) error {
 	action := ill.Action(r.PathValue("action"))
 	if !ill.IsAPIAction(action) {
@@ -151,7 +57,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &b, true); err != nil {
 		return err
 	}
-	res, err := s.ActFor(r.Context(), principalOf(r), r.PathValue("id"), action, b, r.Header.Get("Idempotency-Key"), nil)
+	res, err := s.App.Act(r.Context(), principalOf(r), r.PathValue("id"), action, b, r.Header.Get("Idempotency-Key"), nil)
 	if err != nil {
 		return err
 	}
@@ -177,7 +83,8 @@ func pageParams(r *http.Request) (page, perPage int, err error) {
 	return page, perPage, nil
 }
 
-// listRequests: GET /v1/requests (R13 history query).
+// listRequests: GET /v1/requests (R13 history query): the requests the
+// caller is a party to (app.Service.List).
 func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
 	p := principalOf(r)
 	q := r.URL.Query()
@@ -185,8 +92,7 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := ill.ListFilter{Caller: p.Library, Centre: p.Centre,
-		State: ill.State(strings.ToUpper(q.Get("state"))), Q: q.Get("q"), Page: page, PerPage: perPage}
+	f := ill.ListFilter{State: ill.State(strings.ToUpper(q.Get("state"))), Q: q.Get("q"), Page: page, PerPage: perPage}
 	if v := q.Get("patron_id"); v != "" {
 		// the same canonical card number the submit stored
 		if f.PatronID, err = ill.CanonicalCard("patron_id", v); err != nil {
@@ -219,7 +125,7 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
 			*d.dst = &day
 		}
 	}
-	reqs, total, err := s.Store.ListRequests(r.Context(), f)
+	reqs, total, err := s.App.List(r.Context(), p, f)
 	if err != nil {
 		return err
 	}

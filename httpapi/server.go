@@ -1,6 +1,11 @@
 // Package httpapi is the producer's HTTP adapter: the JSON API of SPEC 5.1.
-// Reads come from MySQL; every change is published to RabbitMQ and
-// answered 202 only after the broker's publisher confirm.
+// Each route authenticates the caller (API key or courier credential,
+// cached and throttled here), translates the request to a use case of
+// package app and its result or *ill.Error to JSON (errors.go: the JSON
+// error shape; the status is ill.Code.HTTPStatus, the one mapping). Changes are answered 202 only after
+// the broker's publisher confirm (app publishes). POST /iso18626 is served
+// by the ISO 18626 intake (package iso18626/intake, Server.ISO18626), which
+// this package does not import.
 package httpapi
 
 import (
@@ -16,44 +21,60 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/balis/illhub/app"
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/internal/throttle"
-	"github.com/balis/illhub/mysql"
 	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Publisher is the broker as the API needs it (rabbitmq.Publisher).
-type Publisher interface {
-	// Publish returns after the broker confirmed the message, or an
-	// *ill.Error with code unavailable.
-	Publish(ctx context.Context, routingKey, messageID string, body []byte) error
-	Ready() error
+// Store is the storage (mysql.Store). The adapter itself reads only the
+// key lookups behind its credential caches (ill.Accounts) and the
+// database's readiness; the rest is the use cases'.
+type Store interface {
+	app.Store
+	// Ping reports whether the database answers (readiness).
+	Ping(ctx context.Context) error
+}
+
+// ISOIntake answers POST /iso18626 (iso18626/intake.Intake).
+type ISOIntake interface {
+	// Receive reads one ISO 18626 message from r and returns the HTTP
+	// status and the XML confirmation to answer; it may set headers
+	// (Retry-After) on w but writes no body. An error is a transport-level
+	// failure (broker or database unavailable, rate limited), answered as
+	// the API's JSON error.
+	Receive(w http.ResponseWriter, r *http.Request) (status int, confirmation []byte, err error)
 }
 
 // Server serves the JSON API. Construct with New.
 type Server struct {
-	Store          *mysql.Store
-	Pub            Publisher
-	Clock          ill.Clock
-	Calendar       *mysql.CalendarCache
-	Log            *slog.Logger
-	MaxBody        int64
-	PublishTimeout time.Duration
+	// App runs the use cases every route translates to. Nil: New builds
+	// them over Store, Pub and Clock, without reports (answered as an
+	// internal error) and without publish metrics: enough for a server
+	// that tests the HTTP layer alone. The producer passes the one it
+	// shares with the ISO 18626 intake and the console.
+	App   *app.Service
+	Store Store
+	// Pub is the broker the use cases publish to; the adapter asks it for
+	// readiness.
+	Pub      ill.Publisher
+	Clock    ill.Clock
+	Calendar ill.CalendarSource
+	Log      *slog.Logger
+	MaxBody  int64
 	// RateLimit (requests/s) and RateBurst limit each API key; 0 = none.
 	RateLimit float64
 	RateBurst int
 	// UI serves every path outside the API (/v1/, /iso18626, health and
 	// metrics): the reader portal and staff console (package web). Nil: 404.
 	UI http.Handler
-	// HubSymbol is the hub's own ISO 18626 agency id (ILL_HUB_SYMBOL): a
-	// request addressed to it is routed by the hub.
-	HubSymbol string
+	// ISO18626 serves POST /iso18626; nil: the path is not served.
+	ISO18626 ISOIntake
 	// Demo lets the demo dataset's well-known keys (ill.IsDemoKey)
 	// authenticate (ILL_DEMO); without it they are refused without a
 	// database lookup.
@@ -82,13 +103,8 @@ type Server struct {
 	couriers  *expirable.LRU[string, bool]      // key hash → is a live courier credential
 	authFails *throttle.Lockout                 // client address → failed key lookups
 	keyLimits *throttle.Limiter                 // key hash → requests (RateLimit, RateBurst)
-	limiters  sync.Map                          // ISO 18626 sender → *rate.Limiter (iso18626.go)
-	iso       isoIntake
-	registry  *prometheus.Registry
 	reqs      *prometheus.CounterVec
 	latency   *prometheus.HistogramVec
-	pubs      *prometheus.CounterVec
-	pubTime   *prometheus.HistogramVec
 	draining  atomic.Bool
 }
 
@@ -103,14 +119,11 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 	if s.MaxBody == 0 {
 		s.MaxBody = 1 << 20
 	}
-	if s.PublishTimeout == 0 {
-		s.PublishTimeout = 4 * time.Second
-	}
 	if s.Clock == nil {
 		s.Clock = ill.SystemClock{}
 	}
-	if s.HubSymbol == "" {
-		s.HubSymbol = "BALIS"
+	if s.App == nil {
+		s.App = app.New(app.Config{Store: s.Store, Publisher: s.Pub, Clock: s.Clock})
 	}
 	if s.KeyCacheTTL <= 0 {
 		s.KeyCacheTTL = 2 * time.Second
@@ -131,17 +144,11 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
-	s.registry = reg
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "illhub_http_requests_total",
 		Help: "HTTP requests by route and status."}, []string{"route", "status"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "illhub_http_request_seconds",
 		Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route"})
-	s.pubs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "illhub_publish_total",
-		Help: "Messages published with confirm, by routing key and result."}, []string{"routing_key", "result"})
-	s.pubTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "illhub_publish_confirm_seconds",
-		Help:    "Time from publish to the broker's confirm (or failure), by routing key.",
-		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}}, []string{"routing_key"})
-	reg.MustRegister(s.reqs, s.latency, s.pubs, s.pubTime)
+	reg.MustRegister(s.reqs, s.latency)
 	authCache := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "illhub_auth_cache_entries",
 		Help: "Entries in the producer's bounded key caches, by kind (keys: resolved and failed API key lookups; couriers: courier credential lookups; addresses: client addresses with counted lookups)."},
 		[]string{"kind"})
@@ -183,7 +190,9 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 	// Courier scans, runs and manifests, exceptions, review list, pull slip, courier reports
 	s.courierRoutes(m)
 	// ISO 18626 intake; senders authenticate by symbol (+ secret), not by API key.
-	m.HandleFunc("POST /iso18626", s.iso18626)
+	if s.ISO18626 != nil {
+		m.HandleFunc("POST /iso18626", s.iso18626)
+	}
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if s.UI != nil && !isAPIPath(r.URL.Path) { // web portal and console
 			s.UI.ServeHTTP(w, r)
@@ -210,8 +219,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type ctxRequestID struct{}
 type ctxPrincipal struct{}
 
-func requestIDOf(r *http.Request) string {
-	id, _ := r.Context().Value(ctxRequestID{}).(string)
+func requestIDOf(r *http.Request) string { return requestID(r.Context()) }
+
+// requestID is the id of the HTTP request ctx belongs to (X-Request-Id,
+// the client's or one made up), "" outside one: logs carry it.
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(ctxRequestID{}).(string)
 	return id
 }
 

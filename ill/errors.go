@@ -3,11 +3,13 @@ package ill
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
-// Code is a stable, machine-readable error code. The set is closed: the HTTP
-// adapter maps each code to a status in one place (httpapi.statusFor) and the
-// consumers map errors to ack/requeue/dead-letter in one place (Disposition).
+// Code is a stable, machine-readable error code. The set is closed: each
+// code has one HTTP status (Code.HTTPStatus, which the JSON API, the ISO
+// 18626 intake and the console answer with) and the consumers map errors
+// to ack/requeue/dead-letter in one place (DispositionFor).
 type Code string
 
 const (
@@ -34,6 +36,37 @@ const (
 	CodeUnknownBarcode  Code = "unknown_barcode"  // no shipment or loan carries this barcode (404); listed for review
 	CodeBarcodeMismatch Code = "barcode_mismatch" // the barcode is not the one this request shipped (409); listed for review
 )
+
+// HTTPStatus is the status every HTTP adapter answers an error of code c
+// with (SPEC 5.1; docs/states.md lists it per code). It is the only
+// mapping of codes to statuses: 500 for internal, undeliverable and any
+// code outside the set. 503 and 429 answers carry Retry-After (the
+// adapter's concern).
+func (c Code) HTTPStatus() int {
+	switch c {
+	case CodeBadRequest:
+		return http.StatusBadRequest
+	case CodeUnauthorized:
+		return http.StatusUnauthorized
+	case CodeForbidden:
+		return http.StatusForbidden
+	case CodeNotFound, CodeUnknownBarcode:
+		return http.StatusNotFound
+	case CodeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case CodeInvalidTransition, CodeRenewalNotAllowed, CodeCancelWindow, CodeConflict, CodeBarcodeMismatch:
+		return http.StatusConflict
+	case CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case CodeRateLimited:
+		return http.StatusTooManyRequests
+	case CodeUnsupportedMedia:
+		return http.StatusUnsupportedMediaType
+	case CodeUnavailable, CodeTransient:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
 
 // Error is a domain error with a stable code, a human message and, for
 // bad_request, the offending field.

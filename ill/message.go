@@ -41,7 +41,7 @@ type Message struct {
 func (m Message) Informs() bool { return m.Action == "" && m.ISO != nil }
 
 // ISOContext is what the hub keeps of an incoming ISO 18626 message that
-// became a hub message: the worker answers ISO members from it (e.g.
+// became a hub message: the ISO subscriber (consumers/isoout) answers ISO members from it (e.g.
 // StatusRequest → StatusRequestResponse) and chains the second hub action
 // of one ISO step (Received = receive + checkout).
 type ISOContext struct {

@@ -13,7 +13,7 @@ type Principal struct {
 
 // CourierOwner is the owner under which courier credentials are listed,
 // revoked, rotated and audited (`illctl key revoke COURIER`); it is the
-// actor name the API gives a courier (httpapi.CourierActor). No member
+// actor name the API gives a courier (app.Courier). No member
 // library may use it as its code.
 const CourierOwner = "COURIER"
 

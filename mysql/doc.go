@@ -40,6 +40,7 @@
 //
 //   - doc.go: this comment.
 //   - store.go: the Store, opening it (session settings of the DSN).
+//   - ports.go: the ill ports Store and CalendarCache implement (compile-time checks).
 //   - tx.go: InTx and Group, the transactions and their retries.
 //   - txconn.go: txConn, a transaction's connection, which queues writes
 //     into the round trip of the next statement.
@@ -92,12 +93,17 @@
 //   - locks.go: server-wide named locks (GET_LOCK).
 //   - reports.go: report queries (stats_daily, live figures).
 //   - benchmark.go: the load tool's database-only ceiling transaction.
+//   - demo.go: the demo dataset's bulk upserts (libraries, api_keys,
+//     courier_keys, patrons, records, holdings) and the search index of the
+//     records written.
 //
 // Tests sit beside what they test: holdings_test.go, search_test.go,
 // requests_test.go (reads report an unreachable database as unavailable),
 // readers_test.go (and the Store's own statements answering a lost database
 // as unavailable), staff_test.go, sessions_test.go, notices_test.go,
 // tx_test.go (Group and queued writes), directory_test.go,
-// reloading_test.go, migrations_test.go; doc_test.go keeps this map true
+// reloading_test.go, migrations_test.go, demo_test.go (the demo loads
+// restore the demo values and add no rows when run again); doc_test.go
+// keeps this map true
 // and every statement a named constant.
 package mysql

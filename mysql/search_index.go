@@ -374,9 +374,3 @@ func (s *Store) RebuildSearchIndex(ctx context.Context, progress func(done, tota
 	}
 	return records, len(all), nil
 }
-
-// RefreshSearchIndex is refreshRecords for callers holding their own
-// transaction (the demo loader): call it after writing records/holdings.
-func RefreshSearchIndex(ctx context.Context, ex sqlx.ExtContext, ids []int64) error {
-	return refreshRecords(ctx, ex, ids)
-}

@@ -5,18 +5,13 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/balis/illhub/ill"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// DeadLetter is a message in the dead-letter queue.
-type DeadLetter struct {
-	MessageID  string
-	RoutingKey string
-	Queue      string // the queue it died in
-	Reason     string // rejected, delivery_limit, expired
-	Count      int64
-	Body       []byte
-}
+// DeadLetter is a message in the dead-letter queue (the domain's
+// ill.DeadMessage: the console shows them through ill.DeadLetterQueue).
+type DeadLetter = ill.DeadMessage
 
 func deathInfo(d amqp.Delivery) (queue, reason string, count int64) {
 	deaths, _ := d.Headers["x-death"].([]any)
@@ -33,11 +28,14 @@ func deathInfo(d amqp.Delivery) (queue, reason string, count int64) {
 	return
 }
 
-// DLQ reads and replays the dead-letter queue (illctl dlq).
+// DLQ reads and replays the dead-letter queue (illctl dlq); the centre's
+// admin page lists it as an ill.DeadLetterQueue.
 type DLQ struct {
 	URL  string
 	Topo Topology
 }
+
+var _ ill.DeadLetterQueue = DLQ{}
 
 func (q DLQ) open() (*amqp.Connection, *amqp.Channel, error) {
 	conn, err := amqp.DialConfig(q.URL, amqp.Config{Dial: amqp.DefaultDial(5 * time.Second),
@@ -57,8 +55,9 @@ func (q DLQ) open() (*amqp.Connection, *amqp.Channel, error) {
 	return conn, ch, nil
 }
 
-// List returns up to limit dead letters without removing them: each is got
-// and then returned to the queue when the connection closes unacked.
+// List returns up to limit dead letters, oldest first, without removing
+// them: each is got and then returned to the queue when the connection
+// closes unacked.
 func (q DLQ) List(limit int) ([]DeadLetter, error) {
 	conn, ch, err := q.open()
 	if err != nil {

@@ -15,7 +15,6 @@ import (
 	"strings"
 
 	"github.com/balis/illhub/ill"
-	"github.com/balis/illhub/mysql"
 )
 
 // Names are the reports, in display order.
@@ -67,9 +66,16 @@ type Query struct {
 	Library  string   // "" = every library (centre only)
 }
 
-// Service builds reports from the store.
+// Store is what the reports read (mysql.Store).
+type Store interface {
+	ill.Figures
+	Library(ctx context.Context, code string) (*ill.Library, error)
+	CourierVolume(ctx context.Context, day ill.Date, library string) ([]ill.RouteVolume, error)
+}
+
+// Service builds reports from the store's figures.
 type Service struct {
-	Store *mysql.Store
+	Store Store
 	Clock ill.Clock
 }
 

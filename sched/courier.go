@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/balis/illhub/consumers/courier"
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/mysql"
 )
@@ -68,7 +69,7 @@ func (j *Jobs) CourierExceptions(ctx context.Context, now time.Time) (int, error
 				return err
 			}
 			for i := range rows {
-				if err := j.Processor.CourierExceptionTx(ctx, t, &rows[i], now); err != nil {
+				if err := courier.RaiseException(ctx, t, &rows[i], now); err != nil {
 					return fmt.Errorf("shipment %d: %w", rows[i].ID, err)
 				}
 			}

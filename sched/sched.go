@@ -3,7 +3,7 @@
 // to BatchSize rows with FOR UPDATE SKIP LOCKED (mysql.Tx.ClaimDue) and
 // hands them to the processor, which asks the state table what the
 // deadline does to each (ill.Expire: the system action through ill.Decide,
-// the notices) and carries it out (worker.Processor.Expire). Several
+// the notices) and carries it out (requests.Processor.Expire). Several
 // scheduler instances share the work without waiting on each other, and
 // each row is handled once.
 //
@@ -19,9 +19,9 @@ import (
 	"sort"
 	"time"
 
+	"github.com/balis/illhub/consumers/requests"
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/mysql"
-	"github.com/balis/illhub/worker"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/robfig/cron/v3"
 )
@@ -57,8 +57,11 @@ var DefaultSpecs = Specs{
 
 // Jobs builds the scheduler's jobs.
 type Jobs struct {
-	Store     *mysql.Store
-	Processor *worker.Processor
+	Store *mysql.Store
+	// Processor carries out what a deadline does to the requests a job
+	// claimed (requests.Processor.Expire), with the subscribers the
+	// consumers use.
+	Processor *requests.Processor
 	Log       *slog.Logger
 	BatchSize int // rows per claim and transaction (default 1000)
 	// OverdueFirst and OverdueEvery: overdue notices on day first,
@@ -91,7 +94,7 @@ func (j *Jobs) batch() int {
 // It returns how many requests the batches changed or notified (per
 // count) and counts the missed deadlines (moved requests) under
 // missedKind once each batch committed.
-func (j *Jobs) sweep(ctx context.Context, c mysql.Claim, timer ill.Timer, now time.Time, missedKind string, count func(worker.Expired) int) (int, error) {
+func (j *Jobs) sweep(ctx context.Context, c mysql.Claim, timer ill.Timer, now time.Time, missedKind string, count func(requests.Expired) int) (int, error) {
 	cal, err := j.Processor.Calendar.Get(ctx)
 	if err != nil {
 		return 0, err
@@ -101,9 +104,9 @@ func (j *Jobs) sweep(ctx context.Context, c mysql.Claim, timer ill.Timer, now ti
 	total := 0
 	for {
 		var rows []ill.Request
-		var done worker.Expired
+		var done requests.Expired
 		err := j.Store.InTx(ctx, func(t *mysql.Tx) error {
-			done = worker.Expired{} // set by the attempt that commits: InTx may retry the closure after a deadlock
+			done = requests.Expired{} // set by the attempt that commits: InTx may retry the closure after a deadlock
 			var err error
 			if rows, err = t.ClaimDue(ctx, c); err != nil || len(rows) == 0 {
 				return err
@@ -138,7 +141,7 @@ func deadlineOf(r ill.Request, d ill.DeadlineField) time.Time {
 
 // sweepStates sweeps the requests of each of states whose deadline for
 // timer has passed.
-func (j *Jobs) sweepStates(ctx context.Context, timer ill.Timer, states []ill.State, now time.Time, missedKind string, count func(worker.Expired) int) (int, error) {
+func (j *Jobs) sweepStates(ctx context.Context, timer ill.Timer, states []ill.State, now time.Time, missedKind string, count func(requests.Expired) int) (int, error) {
 	total := 0
 	for _, state := range states {
 		n, err := j.sweep(ctx, mysql.Claim{State: state, Deadline: timer.Deadline(), Before: now}, timer, now, missedKind, count)
@@ -150,9 +153,9 @@ func (j *Jobs) sweepStates(ctx context.Context, timer ill.Timer, states []ill.St
 	return total, nil
 }
 
-func moved(e worker.Expired) int    { return e.Moved }
-func changed(e worker.Expired) int  { return e.Changed }
-func notified(e worker.Expired) int { return e.Notified }
+func moved(e requests.Expired) int    { return e.Moved }
+func changed(e requests.Expired) int  { return e.Changed }
+func notified(e requests.Expired) int { return e.Notified }
 
 // RespondDeadline is R9's first half: a lender that let respond_by pass is
 // recorded as no_response and the request moves to the next lender (with a

@@ -8,11 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/balis/illhub/consumers/requests"
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/internal/testenv"
 	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/sched"
-	"github.com/balis/illhub/worker"
+	"github.com/balis/illhub/service"
 )
 
 // loans stores ON_LOAN (or other) requests of THU from PKU due as given,
@@ -38,7 +39,8 @@ func jobs(t *testing.T) (*sched.Jobs, *mysql.Store) {
 	testenv.LoadCalendar2026(t, st)
 	testenv.Libraries(t, st, "THU", "PKU")
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := &worker.Processor{Store: st, Log: log, Eligibility: ill.DefaultEligibility, Calendar: &mysql.CalendarCache{Store: st}}
+	p := &requests.Processor{Store: st, Eligibility: ill.DefaultEligibility, Calendar: &mysql.CalendarCache{Store: st},
+		Subscribers: service.Subscribers("")}
 	return &sched.Jobs{Store: st, Processor: p, Log: log, BatchSize: 2}, st
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/internal/harness"
 	"github.com/balis/illhub/internal/testenv"
 	"github.com/balis/illhub/service"
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,12 +17,12 @@ import (
 // Every endpoint × every kind of caller: the borrower, the lender asked,
 // a lender in the rota not yet asked, a stranger, the centre, no key.
 func TestAuthorizationMatrix(t *testing.T) {
-	h := newHarness(t, 3)
-	h.startConsumers(nil)
-	rec := testenv.Record(t, h.st, "", "信号与系统", "郑君里",
+	h := harness.New(t, 3)
+	h.StartConsumers(nil)
+	rec := testenv.Record(t, h.St, "", "信号与系统", "郑君里",
 		testenv.Holding{Library: "PKU", Available: 2, Lendable: true}, testenv.Holding{Library: "RUC", Available: 0, Lendable: true})
-	id := h.submit("THU", "authz-1", "A1", rec)
-	if b := h.waitState(id, "THU", ill.Requested); b["lender"] != "PKU" {
+	id := h.Submit("THU", "authz-1", "A1", rec)
+	if b := h.WaitState(id, "THU", ill.Requested); b["lender"] != "PKU" {
 		t.Fatalf("lender %v", b["lender"])
 	}
 	callers := []string{"THU", "PKU", "RUC", "BNU", "CENTRE", ""}
@@ -68,7 +69,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if r.name == "submit" {
 				body = submit()
 			}
-			got, out := h.call(r.method, r.path, c, body)
+			got, out := h.Call(r.method, r.path, c, body)
 			if got != r.want[i] {
 				t.Errorf("%s as %q: %d %v, want %d", r.name, c, got, out, r.want[i])
 				continue
@@ -78,8 +79,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if r.name == "renew" && got == 409 {
 				wantCode = "renewal_not_allowed"
 			}
-			if wantCode != "" && errCode(out) != wantCode {
-				t.Errorf("%s as %q: %d with code %q, want %q", r.name, c, got, errCode(out), wantCode)
+			if wantCode != "" && harness.ErrCode(out) != wantCode {
+				t.Errorf("%s as %q: %d with code %q, want %q", r.name, c, got, harness.ErrCode(out), wantCode)
 			}
 		}
 	}
@@ -88,7 +89,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	for _, c := range []string{"RUC", "BNU"} {
 		var out map[string]any
 		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if _, out = h.call("GET", "/v1/requests", c, nil); out["total"] == 1.0 {
+			if _, out = h.Call("GET", "/v1/requests", c, nil); out["total"] == 1.0 {
 				break
 			}
 		}
@@ -100,10 +101,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 }
 
 func TestRateLimitPerKey(t *testing.T) {
-	h := newHarness(t, 3)
-	cfg := h.cfg
+	h := harness.New(t, 3)
+	cfg := h.Cfg
 	cfg.RateLimit, cfg.RateBurst = 1, 2
-	srv, pub := service.NewProducer(cfg, h.st, h.clock, h.log, prometheus.NewRegistry())
+	srv, pub := service.NewProducer(cfg, h.St, h.Clock, h.Log, prometheus.NewRegistry())
 	defer pub.Close()
 	api := httptest.NewServer(srv)
 	defer api.Close()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/internal/harness"
 	"github.com/balis/illhub/internal/testenv"
 )
 
@@ -15,8 +16,8 @@ import (
 // the queue; its records are found by a 2-character Chinese query and by
 // their author; conflicts are listed per library.
 func TestCatalogueSearchThroughHoldingsQueue(t *testing.T) {
-	h := newHarness(t, 3)
-	h.startConsumers(nil)
+	h := harness.New(t, 3)
+	h.StartConsumers(nil)
 	deletes := make([]string, 9000)
 	for i := range deletes {
 		deletes[i] = fmt.Sprintf("gone-%0120d", i)
@@ -26,14 +27,14 @@ func TestCatalogueSearchThroughHoldingsQueue(t *testing.T) {
 		{"local_id": "p2", "title": "大数据时代", "author": "舍恩伯格", "publisher": "浙江人民出版社", "year": 2013},
 		{"local_id": "p3", "isbn": "9787040406641", "title": "红楼梦", "author": "曹雪芹", "year": 2008}, // ISBN of another title
 	}, "deletes": deletes}
-	code, body := h.call("POST", "/v1/holdings", "PKU", batch)
+	code, body := h.Call("POST", "/v1/holdings", "PKU", batch)
 	if code != http.StatusAccepted {
 		t.Fatalf("batch over 1 MiB: %d %v", code, body)
 	}
 	var res map[string]any
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		_, res = h.call("GET", "/v1/catalog/search?q=数据", "THU", nil)
+		_, res = h.Call("GET", "/v1/catalog/search?q=数据", "THU", nil)
 		if res["total"] == float64(2) || time.Now().After(deadline) {
 			break
 		}
@@ -42,27 +43,27 @@ func TestCatalogueSearchThroughHoldingsQueue(t *testing.T) {
 	if res["total"] != float64(2) || res["total_capped"] != false {
 		t.Fatalf("q=数据: %v", res)
 	}
-	_, res = h.call("GET", "/v1/catalog/search?q=王珊", "THU", nil)
+	_, res = h.Call("GET", "/v1/catalog/search?q=王珊", "THU", nil)
 	if rs, _ := res["results"].([]any); len(rs) != 1 || !strings.HasPrefix(rs[0].(map[string]any)["title"].(string), "数据库") {
 		t.Errorf("q=王珊: %v", res)
 	}
-	_, res = h.call("GET", "/v1/catalog/search?q=数据&year_from=2014&available=true&library=PKU", "THU", nil)
+	_, res = h.Call("GET", "/v1/catalog/search?q=数据&year_from=2014&available=true&library=PKU", "THU", nil)
 	if res["total"] != float64(1) {
 		t.Errorf("filters: %v", res)
 	}
-	code, res = h.call("GET", "/v1/catalog/search?q=数据&year_from=abc", "THU", nil)
-	if code != http.StatusBadRequest || errCode(res) != "bad_request" {
+	code, res = h.Call("GET", "/v1/catalog/search?q=数据&year_from=abc", "THU", nil)
+	if code != http.StatusBadRequest || harness.ErrCode(res) != "bad_request" {
 		t.Errorf("bad year_from: %d %v", code, res)
 	}
-	_, res = h.call("GET", "/v1/catalog/conflicts", "PKU", nil)
+	_, res = h.Call("GET", "/v1/catalog/conflicts", "PKU", nil)
 	if res["total"] != float64(1) {
 		t.Errorf("PKU conflicts: %v", res)
 	}
-	_, res = h.call("GET", "/v1/catalog/conflicts", "THU", nil)
+	_, res = h.Call("GET", "/v1/catalog/conflicts", "THU", nil)
 	if res["total"] != float64(0) {
 		t.Errorf("THU sees another library's conflicts: %v", res)
 	}
-	_, res = h.call("GET", "/v1/catalog/conflicts", "CENTRE", nil)
+	_, res = h.Call("GET", "/v1/catalog/conflicts", "CENTRE", nil)
 	if res["total"] != float64(1) {
 		t.Errorf("centre conflicts: %v", res)
 	}
@@ -73,16 +74,16 @@ func TestCatalogueSearchThroughHoldingsQueue(t *testing.T) {
 // borrowing library and the centre (not for others), and `mediate` with a
 // record id resumes routing. The rota carries reason labels.
 func TestManualRequestTitleMatchAndMediateRecord(t *testing.T) {
-	h := newHarness(t, 3)
-	h.startConsumers(nil)
-	rec := testenv.Record(t, h.st, "", "数据结构（C语言版）", "严蔚敏", testenv.Holding{Library: "PKU", Available: 1, Lendable: true},
+	h := harness.New(t, 3)
+	h.StartConsumers(nil)
+	rec := testenv.Record(t, h.St, "", "数据结构（C语言版）", "严蔚敏", testenv.Holding{Library: "PKU", Available: 1, Lendable: true},
 		testenv.Holding{Library: "RUC", Available: 1, Lendable: true})
-	code, body := h.call("POST", "/v1/requests", "THU", map[string]any{"client_request_id": "t-1",
+	code, body := h.Call("POST", "/v1/requests", "THU", map[string]any{"client_request_id": "t-1",
 		"patron": map[string]any{"id": "T1"}, "item": map[string]any{"title": "數據結構 C語言版", "author": "严蔚敏 编著"}})
 	if code != http.StatusAccepted {
 		t.Fatalf("%d %v", code, body)
 	}
-	b := h.waitState(body["request_id"].(string), "THU", ill.Requested)
+	b := h.WaitState(body["request_id"].(string), "THU", ill.Requested)
 	if b["record_id"] != fmt.Sprint(rec) {
 		t.Errorf("title/author match: record %v, want %d", b["record_id"], rec)
 	}
@@ -95,15 +96,15 @@ func TestManualRequestTitleMatchAndMediateRecord(t *testing.T) {
 		t.Errorf("reason labels %v", rota[0])
 	}
 
-	code, body = h.call("POST", "/v1/requests", "THU", map[string]any{"client_request_id": "t-2",
+	code, body = h.Call("POST", "/v1/requests", "THU", map[string]any{"client_request_id": "t-2",
 		"patron": map[string]any{"id": "T2"}, "item": map[string]any{"title": "北京胡同志", "author": "佚名"}})
 	if code != http.StatusAccepted {
 		t.Fatalf("%d %v", code, body)
 	}
 	id := body["request_id"].(string)
-	h.waitState(id, "THU", ill.NeedsMediation)
+	h.WaitState(id, "THU", ill.NeedsMediation)
 	listed := func(code string) bool {
-		_, res := h.call("GET", "/v1/requests?state=NEEDS_MEDIATION", code, nil)
+		_, res := h.Call("GET", "/v1/requests?state=NEEDS_MEDIATION", code, nil)
 		rs, _ := res["results"].([]any)
 		for _, r := range rs {
 			if r.(map[string]any)["request_id"] == id {
@@ -115,8 +116,8 @@ func TestManualRequestTitleMatchAndMediateRecord(t *testing.T) {
 	if !listed("THU") || !listed("CENTRE") || listed("PKU") {
 		t.Errorf("mediation list: THU %v CENTRE %v PKU %v (want true true false)", listed("THU"), listed("CENTRE"), listed("PKU"))
 	}
-	h.act(id, "mediate", "THU", map[string]any{"record_id": fmt.Sprint(rec)}, http.StatusAccepted)
-	b = h.waitState(id, "THU", ill.Requested)
+	h.Act(id, "mediate", "THU", map[string]any{"record_id": fmt.Sprint(rec)}, http.StatusAccepted)
+	b = h.WaitState(id, "THU", ill.Requested)
 	if b["record_id"] != fmt.Sprint(rec) || (b["lender"] != "PKU" && b["lender"] != "RUC") {
 		t.Errorf("mediated by record: %v", b)
 	}

@@ -9,33 +9,47 @@ import (
 	"time"
 
 	"github.com/balis/illhub/config"
+	"github.com/balis/illhub/consumers/courier"
+	"github.com/balis/illhub/consumers/holdings"
+	"github.com/balis/illhub/consumers/isoout"
+	"github.com/balis/illhub/consumers/notices"
+	"github.com/balis/illhub/consumers/requests"
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/notify"
 	"github.com/balis/illhub/rabbitmq"
-	"github.com/balis/illhub/worker"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-func NewProcessor(cfg config.Config, st *mysql.Store, log *slog.Logger) (*worker.Processor, error) {
+// Subscribers are the follow-on effects of every transition, in the order
+// they run: notices, courier records and shipments, ISO 18626 messages to
+// members (hubSymbol: the hub's own ISO agency id, ILL_HUB_SYMBOL). A new
+// integration is one more subscriber here.
+func Subscribers(hubSymbol string) []requests.Subscriber {
+	return []requests.Subscriber{notices.Subscriber{}, courier.Subscriber{}, isoout.Subscriber{HubSymbol: hubSymbol}}
+}
+
+// NewProcessor builds the request processor every program that applies
+// transitions shares (the consumers' requests pool and the scheduler's
+// deadline jobs), from cfg: the eligibility policy, rota length and
+// weights, the national calendar, and the hub's subscribers.
+func NewProcessor(cfg config.Config, st *mysql.Store) (*requests.Processor, error) {
 	elig, err := Eligibility(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &worker.Processor{Store: st, Calendar: NewCalendar(st),
-		Eligibility: elig, RotaLength: cfg.RotaLength, RotaWeights: cfg.Weights(), Log: log, Notifier: notify.New(cfg),
-		ISO: worker.ISOConfig{HubSymbol: cfg.HubSymbol, Client: &http.Client{Timeout: max(cfg.ISOTimeout, time.Second)},
-			Backoff: cfg.ISOBackoff, Attempts: cfg.DeliveryLimit},
-		// The follow-on effects of every transition: notices, courier
-		// dispatch, ISO 18626 messages to members. A new integration is
-		// one more subscriber here.
-		Subscribers: worker.DefaultSubscribers(cfg.HubSymbol)}, nil
+	return &requests.Processor{Store: st, Calendar: NewCalendar(st), Eligibility: elig,
+		RotaLength: cfg.RotaLength, RotaWeights: cfg.Weights(), Subscribers: Subscribers(cfg.HubSymbol)}, nil
 }
 
+// Consumers is a running consumers process: one pool per queue and an
+// outbox relay.
 type Consumers struct {
-	Processor *worker.Processor
-	Pools     []*rabbitmq.Consumer
-	Relay     *Relay
+	// Notices is the notices pool's handler; its Notifier (notify.New(cfg))
+	// may be replaced before Run.
+	Notices *notices.Pool
+	Pools   []*rabbitmq.Consumer
+	Relay   *Relay
 	// DrainTimeout bounds how long Run waits for in-flight deliveries on
 	// shutdown (default 30 s); FlushTimeout how long it then relays the
 	// outbox rows they wrote (default 10 s). Rows left over are relayed by
@@ -45,8 +59,10 @@ type Consumers struct {
 	draining atomic.Bool
 }
 
+// NewConsumers builds the pools, each handler from its capability's
+// package, and registers the consumers' metrics on reg.
 func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *prometheus.Registry) (*Consumers, error) {
-	p, err := NewProcessor(cfg, st, log)
+	p, err := NewProcessor(cfg, st)
 	if err != nil {
 		return nil, err
 	}
@@ -84,12 +100,17 @@ func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 		}
 		return c
 	}
-	c := &Consumers{Processor: p, Pools: []*rabbitmq.Consumer{
-		grouped(pool(rabbitmq.QueueRequests, p.HandleRequests, cfg.Workers)),
-		pool(rabbitmq.QueueHoldings, p.HandleHoldings, max(1, cfg.Workers/4)),
-		pool(rabbitmq.QueueNotices, p.HandleNotice, max(1, cfg.Workers/4)),
-		grouped(pool(rabbitmq.QueueCourier, p.HandleShipment, max(1, cfg.Workers/4))),
-		pool(rabbitmq.QueueISO, p.HandleISO, max(1, cfg.Workers/4)),
+	notes := &notices.Pool{Store: st, Notifier: notify.New(cfg), Log: log}
+	hold := &holdings.Pool{Store: st, Log: log}
+	cour := &courier.Pool{Store: st, Calendar: p.Calendar}
+	iso := &isoout.Pool{Store: st, Client: &http.Client{Timeout: max(cfg.ISOTimeout, time.Second)},
+		Backoff: cfg.ISOBackoff, Attempts: cfg.DeliveryLimit, Log: log}
+	c := &Consumers{Notices: notes, Pools: []*rabbitmq.Consumer{
+		grouped(pool(rabbitmq.QueueRequests, p.Handle, cfg.Workers)),
+		pool(rabbitmq.QueueHoldings, hold.Handle, max(1, cfg.Workers/4)),
+		pool(rabbitmq.QueueNotices, notes.Handle, max(1, cfg.Workers/4)),
+		grouped(pool(rabbitmq.QueueCourier, cour.Handle, max(1, cfg.Workers/4))),
+		pool(rabbitmq.QueueISO, iso.Handle, max(1, cfg.Workers/4)),
 	}}
 	c.Relay = &Relay{Store: st, Pub: &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topo, Log: log},
 		Poll: cfg.OutboxPoll, Log: log}
@@ -119,6 +140,11 @@ func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 	return c, nil
 }
 
+// Run runs every pool and the relay until ctx ends, then shuts down in
+// order: readiness off → stop taking deliveries and let in-flight handlers
+// commit and ack (up to DrainTimeout) → stop the relay loop and flush the
+// outbox rows those handlers wrote, each with its publisher confirm (up to
+// FlushTimeout) → close the relay's broker connection.
 func (c *Consumers) Run(ctx context.Context) error {
 	var pools sync.WaitGroup
 	for _, p := range c.Pools {
@@ -159,6 +185,8 @@ func (c *Consumers) Run(ctx context.Context) error {
 	return c.Relay.Pub.Close()
 }
 
+// Ready is the consumers' readiness: not shutting down, database and broker
+// reachable.
 func (c *Consumers) Ready(ctx context.Context) (bool, map[string]string) {
 	checks := map[string]string{}
 	ok := true
@@ -180,6 +208,9 @@ func (c *Consumers) Ready(ctx context.Context) (bool, map[string]string) {
 	return ok, checks
 }
 
+// RunConsumers is the consumers program: it refuses a database with active
+// demo credentials outside a demo, serves the metrics port and runs the
+// pools until ctx ends.
 func RunConsumers(ctx context.Context, cfg config.Config, log *slog.Logger, metricsAddr string) error {
 	st, err := OpenStore(ctx, cfg, log)
 	if err != nil {
@@ -203,6 +234,9 @@ func RunConsumers(ctx context.Context, cfg config.Config, log *slog.Logger, metr
 	return err
 }
 
+// requestStates is a collector of the number of requests in each state,
+// read with one GROUP BY at most once a minute (scrapes in between reuse
+// the last figures). Registered by the scheduler (one process is enough).
 type requestStates struct {
 	st   *mysql.Store
 	desc *prometheus.Desc
@@ -212,6 +246,7 @@ type requestStates struct {
 	counts map[string]int
 }
 
+// RequestStates returns the illhub_requests{state} collector.
 func RequestStates(st *mysql.Store) prometheus.Collector {
 	return &requestStates{st: st, desc: prometheus.NewDesc("illhub_requests",
 		"Requests by state (refreshed at most once a minute).", []string{"state"}, nil)}

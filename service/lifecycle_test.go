@@ -8,19 +8,20 @@ import (
 	"time"
 
 	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/internal/harness"
 	"github.com/balis/illhub/internal/testenv"
 )
 
 func TestHappyPathSubmittedToCompleted(t *testing.T) {
-	h := newHarness(t, 3)
-	h.startConsumers(nil)
+	h := harness.New(t, 3)
+	h.StartConsumers(nil)
 	// PKU has 2 available copies, RUC 1: PKU ranks first.
-	rec := testenv.Record(t, h.st, "9787040406641", "数据库系统概论", "王珊",
+	rec := testenv.Record(t, h.St, "9787040406641", "数据库系统概论", "王珊",
 		testenv.Holding{Library: "PKU", Available: 2, Lendable: true},
 		testenv.Holding{Library: "RUC", Available: 0, Lendable: true})
 	// Monday 2026-03-02 10:00 Shanghai.
-	id := h.submit("THU", "thu-0001", "2023001", rec)
-	b := h.waitState(id, "THU", ill.Requested)
+	id := h.Submit("THU", "thu-0001", "2023001", rec)
+	b := h.WaitState(id, "THU", ill.Requested)
 	if b["lender"] != "PKU" {
 		t.Fatalf("first lender: want PKU (available copies), got %v; rota %v", b["lender"], b["rota"])
 	}
@@ -32,31 +33,31 @@ func TestHappyPathSubmittedToCompleted(t *testing.T) {
 		t.Errorf("rota = %v", rota)
 	}
 
-	h.act(id, "respond", "PKU", map[string]any{"decision": "will_supply"}, http.StatusAccepted)
-	b = h.waitState(id, "THU", ill.WillSupply)
+	h.Act(id, "respond", "PKU", map[string]any{"decision": "will_supply"}, http.StatusAccepted)
+	b = h.WaitState(id, "THU", ill.WillSupply)
 	if got, want := b["ship_by"], "2026-03-05T23:59:59+08:00"; got != want {
 		t.Errorf("ship_by = %v, want %v", got, want)
 	}
-	h.act(id, "ship", "PKU", map[string]any{"item_barcode": "PKU0012345"}, http.StatusAccepted)
-	h.waitState(id, "THU", ill.Shipped)
-	h.act(id, "receive", "THU", nil, http.StatusAccepted)
-	h.waitState(id, "THU", ill.Received)
-	h.clock.Set(shanghai(2026, 1, 31, 9, 0)) // R4: Jan 31 → Feb 28 (an adjusted working day)
-	h.act(id, "checkout", "THU", nil, http.StatusAccepted)
-	b = h.waitState(id, "THU", ill.OnLoan)
+	h.Act(id, "ship", "PKU", map[string]any{"item_barcode": "PKU0012345"}, http.StatusAccepted)
+	h.WaitState(id, "THU", ill.Shipped)
+	h.Act(id, "receive", "THU", nil, http.StatusAccepted)
+	h.WaitState(id, "THU", ill.Received)
+	h.Clock.Set(harness.Shanghai(2026, 1, 31, 9, 0)) // R4: Jan 31 → Feb 28 (an adjusted working day)
+	h.Act(id, "checkout", "THU", nil, http.StatusAccepted)
+	b = h.WaitState(id, "THU", ill.OnLoan)
 	if got, want := b["due_at"], "2026-02-28T23:59:59+08:00"; got != want {
 		t.Errorf("due_at = %v, want %v", got, want)
 	}
-	h.clock.Set(shanghai(2026, 2, 20, 9, 0))
-	h.act(id, "return", "THU", map[string]any{"condition": "good"}, http.StatusAccepted)
-	h.waitState(id, "THU", ill.Returned)
-	h.act(id, "ship_return", "THU", nil, http.StatusAccepted)
-	h.waitState(id, "THU", ill.ReturnShipped)
-	h.act(id, "checkin", "PKU", map[string]any{"condition": "good"}, http.StatusAccepted)
-	b = h.waitState(id, "PKU", ill.Completed)
+	h.Clock.Set(harness.Shanghai(2026, 2, 20, 9, 0))
+	h.Act(id, "return", "THU", map[string]any{"condition": "good"}, http.StatusAccepted)
+	h.WaitState(id, "THU", ill.Returned)
+	h.Act(id, "ship_return", "THU", nil, http.StatusAccepted)
+	h.WaitState(id, "THU", ill.ReturnShipped)
+	h.Act(id, "checkin", "PKU", map[string]any{"condition": "good"}, http.StatusAccepted)
+	b = h.WaitState(id, "PKU", ill.Completed)
 
 	var path []string
-	for _, e := range events(b) {
+	for _, e := range harness.Events(b) {
 		if e["from"] != e["to"] || e["action"] == "submit" {
 			path = append(path, e["to"].(string))
 		}
@@ -69,7 +70,7 @@ func TestHappyPathSubmittedToCompleted(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var n int
-		if err := h.st.DB.Get(&n, `SELECT COUNT(*) FROM shipments WHERE request_id = ? AND run_date IS NOT NULL`, id); err != nil {
+		if err := h.St.DB.Get(&n, `SELECT COUNT(*) FROM shipments WHERE request_id = ? AND run_date IS NOT NULL`, id); err != nil {
 			t.Fatal(err)
 		}
 		if n == 2 {
@@ -83,7 +84,7 @@ func TestHappyPathSubmittedToCompleted(t *testing.T) {
 	// The arrival notice was created once and handed to the notifier.
 	var status string
 	for time.Now().Before(deadline.Add(5 * time.Second)) {
-		_ = h.st.DB.Get(&status, `SELECT status FROM notices WHERE request_id = ? AND kind = 'arrived'`, id)
+		_ = h.St.DB.Get(&status, `SELECT status FROM notices WHERE request_id = ? AND kind = 'arrived'`, id)
 		if status == "not_configured" {
 			break
 		}
@@ -95,31 +96,31 @@ func TestHappyPathSubmittedToCompleted(t *testing.T) {
 }
 
 func TestTwoLendersRefuseThenUnfilled(t *testing.T) {
-	h := newHarness(t, 3)
-	h.startConsumers(nil)
-	rec := testenv.Record(t, h.st, "9787302000013", "计算机网络原理", "谢希仁",
+	h := harness.New(t, 3)
+	h.StartConsumers(nil)
+	rec := testenv.Record(t, h.St, "9787302000013", "计算机网络原理", "谢希仁",
 		testenv.Holding{Library: "PKU", Available: 1, Lendable: true},
 		testenv.Holding{Library: "RUC", Available: 1, Lendable: true},
 		testenv.Holding{Library: "BNU", Available: 1, Lendable: false}) // not lendable: never asked
-	id := h.submit("THU", "thu-unf", "2023002", rec)
-	b := h.waitState(id, "THU", ill.Requested)
+	id := h.Submit("THU", "thu-unf", "2023002", rec)
+	b := h.WaitState(id, "THU", ill.Requested)
 	first := b["lender"].(string)
 	second := map[string]string{"PKU": "RUC", "RUC": "PKU"}[first]
 	if second == "" {
 		t.Fatalf("first lender %q is not a lendable holder", first)
 	}
-	h.act(id, "respond", first, map[string]any{"decision": "unfilled", "reason": "not_on_shelf"}, http.StatusAccepted)
-	b = h.waitFor(id, "THU", "second lender", func(b map[string]any) bool { return b["lender"] == second })
+	h.Act(id, "respond", first, map[string]any{"decision": "unfilled", "reason": "not_on_shelf"}, http.StatusAccepted)
+	b = h.WaitFor(id, "THU", "second lender", func(b map[string]any) bool { return b["lender"] == second })
 	if b["state"] != "REQUESTED" {
 		t.Fatalf("state = %v", b["state"])
 	}
 	// The first lender may no longer act; it can still read the request.
-	h.act(id, "respond", first, map[string]any{"decision": "will_supply"}, http.StatusForbidden)
-	if code, _ := h.call("GET", "/v1/requests/"+id, first, nil); code != http.StatusOK {
+	h.Act(id, "respond", first, map[string]any{"decision": "will_supply"}, http.StatusForbidden)
+	if code, _ := h.Call("GET", "/v1/requests/"+id, first, nil); code != http.StatusOK {
 		t.Errorf("former lender reading: %d", code)
 	}
-	h.act(id, "respond", second, map[string]any{"decision": "unfilled", "reason": "poor_condition"}, http.StatusAccepted)
-	b = h.waitState(id, "THU", ill.Unfilled)
+	h.Act(id, "respond", second, map[string]any{"decision": "unfilled", "reason": "poor_condition"}, http.StatusAccepted)
+	b = h.WaitState(id, "THU", ill.Unfilled)
 	if b["reason"] != "poor_condition" {
 		t.Errorf("reason = %v", b["reason"])
 	}
@@ -134,18 +135,18 @@ func TestTwoLendersRefuseThenUnfilled(t *testing.T) {
 }
 
 func TestConcurrentSubmitsRespectLimit(t *testing.T) {
-	h := newHarness(t, 3)
+	h := harness.New(t, 3)
 	// Two consumers "processes", 4 workers each: submits really race.
-	h.startConsumers(nil)
-	h.startConsumers(nil)
+	h.StartConsumers(nil)
+	h.StartConsumers(nil)
 	var recs []int64
 	for i := 0; i < 12; i++ {
-		recs = append(recs, testenv.Record(t, h.st, "", fmt.Sprintf("并发测试图书%02d", i), "张三",
+		recs = append(recs, testenv.Record(t, h.St, "", fmt.Sprintf("并发测试图书%02d", i), "张三",
 			testenv.Holding{Library: "PKU", Available: 1, Lendable: true}))
 	}
 	// The reader already has 2 active requests.
 	for i := 0; i < 2; i++ {
-		h.waitState(h.submit("THU", fmt.Sprintf("pre-%d", i), "R3", recs[i]), "THU", ill.Requested)
+		h.WaitState(h.Submit("THU", fmt.Sprintf("pre-%d", i), "R3", recs[i]), "THU", ill.Requested)
 	}
 	ids := make([]string, 10)
 	var wg sync.WaitGroup
@@ -153,13 +154,13 @@ func TestConcurrentSubmitsRespectLimit(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			ids[i] = h.submit("THU", fmt.Sprintf("race-%d", i), "R3", recs[2+i])
+			ids[i] = h.Submit("THU", fmt.Sprintf("race-%d", i), "R3", recs[2+i])
 		}(i)
 	}
 	wg.Wait()
 	accepted, overLimit := 0, 0
 	for _, id := range ids {
-		b := h.waitFor(id, "THU", "routed", func(b map[string]any) bool { return b["state"] != "SUBMITTED" })
+		b := h.WaitFor(id, "THU", "routed", func(b map[string]any) bool { return b["state"] != "SUBMITTED" })
 		switch {
 		case b["state"] == "REQUESTED":
 			accepted++
@@ -173,156 +174,143 @@ func TestConcurrentSubmitsRespectLimit(t *testing.T) {
 		t.Fatalf("accepted %d, over_limit %d; want 1 and 9", accepted, overLimit)
 	}
 	var active int
-	_ = h.st.DB.Get(&active, `SELECT COUNT(*) FROM requests WHERE patron_id = 'R3' AND state = 'REQUESTED'`)
+	_ = h.St.DB.Get(&active, `SELECT COUNT(*) FROM requests WHERE patron_id = 'R3' AND state = 'REQUESTED'`)
 	if active != 3 {
 		t.Errorf("active requests in the database = %d, want 3", active)
 	}
 }
 
 func TestSameClientRequestIDGivesOneRequest(t *testing.T) {
-	h := newHarness(t, 3)
-	h.startConsumers(nil)
-	rec := testenv.Record(t, h.st, "", "线性代数教程", "李四", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
-	id1 := h.submit("THU", "same-1", "P1", rec)
-	h.waitState(id1, "THU", ill.Requested)
-	code, body := h.call("POST", "/v1/requests", "THU", map[string]any{
+	h := harness.New(t, 3)
+	h.StartConsumers(nil)
+	rec := testenv.Record(t, h.St, "", "线性代数教程", "李四", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	id1 := h.Submit("THU", "same-1", "P1", rec)
+	h.WaitState(id1, "THU", ill.Requested)
+	code, body := h.Call("POST", "/v1/requests", "THU", map[string]any{
 		"client_request_id": "same-1", "patron": map[string]any{"id": "P1"}, "record_id": fmt.Sprint(rec)})
 	if code != http.StatusOK || body["request_id"] != id1 || body["state"] != "REQUESTED" {
 		t.Fatalf("repeat submit: %d %v (first id %s)", code, body, id1)
 	}
 	// A repeat racing the first (before the consumer ran) publishes again
 	// with the same message id; still one request.
-	id2 := h.submit("THU", "same-2", "P1", rec)
-	id2b := h.submit("THU", "same-2", "P1", rec)
+	id2 := h.Submit("THU", "same-2", "P1", rec)
+	id2b := h.Submit("THU", "same-2", "P1", rec)
 	if id2 != id2b {
 		t.Fatalf("ids differ: %s %s", id2, id2b)
 	}
-	h.waitFor(id2, "THU", "processed", func(b map[string]any) bool { return b["state"] != "SUBMITTED" })
+	h.WaitFor(id2, "THU", "processed", func(b map[string]any) bool { return b["state"] != "SUBMITTED" })
 	time.Sleep(300 * time.Millisecond)
 	var n int
-	_ = h.st.DB.Get(&n, `SELECT COUNT(*) FROM requests WHERE borrower = 'THU' AND client_request_id IN ('same-1','same-2')`)
+	_ = h.St.DB.Get(&n, `SELECT COUNT(*) FROM requests WHERE borrower = 'THU' AND client_request_id IN ('same-1','same-2')`)
 	if n != 2 {
 		t.Fatalf("rows = %d, want 2", n)
 	}
 	var evs int
-	_ = h.st.DB.Get(&evs, `SELECT COUNT(*) FROM events WHERE request_id = ? AND action = 'submit'`, id2)
+	_ = h.St.DB.Get(&evs, `SELECT COUNT(*) FROM events WHERE request_id = ? AND action = 'submit'`, id2)
 	if evs != 1 {
 		t.Fatalf("submit events = %d, want 1", evs)
 	}
 	// The same client id from another library is another request.
-	if other := h.submit("RUC", "same-1", "P1", rec); other == id1 {
+	if other := h.Submit("RUC", "same-1", "P1", rec); other == id1 {
 		t.Fatal("client_request_id must be scoped per library")
 	}
 }
 
 func TestReaderCancelWindow(t *testing.T) {
-	h := newHarness(t, 3)
-	h.startConsumers(nil)
-	rec := testenv.Record(t, h.st, "", "宏观经济学导论", "王五", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
-	start := h.clock.Now()
-	inside := h.submit("THU", "c-in", "P2", rec)
-	outside := h.submit("THU", "c-out", "P3", rec)
-	h.waitState(inside, "THU", ill.Requested)
-	h.waitState(outside, "THU", ill.Requested)
+	h := harness.New(t, 3)
+	h.StartConsumers(nil)
+	rec := testenv.Record(t, h.St, "", "宏观经济学导论", "王五", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	start := h.Clock.Now()
+	inside := h.Submit("THU", "c-in", "P2", rec)
+	outside := h.Submit("THU", "c-out", "P3", rec)
+	h.WaitState(inside, "THU", ill.Requested)
+	h.WaitState(outside, "THU", ill.Requested)
 
-	h.clock.Set(start.Add(59 * time.Minute))
-	h.act(inside, "cancel", "THU", map[string]any{"by": "reader"}, http.StatusAccepted)
-	b := h.waitState(inside, "THU", ill.Cancelled)
+	h.Clock.Set(start.Add(59 * time.Minute))
+	h.Act(inside, "cancel", "THU", map[string]any{"by": "reader"}, http.StatusAccepted)
+	b := h.WaitState(inside, "THU", ill.Cancelled)
 	if b["reason"] != "cancelled_by_reader" {
 		t.Errorf("reason = %v", b["reason"])
 	}
-	h.clock.Set(start.Add(61 * time.Minute))
-	out := h.act(outside, "cancel", "THU", map[string]any{"by": "reader"}, http.StatusConflict)
-	if errCode(out) != "cancel_window_passed" {
+	h.Clock.Set(start.Add(61 * time.Minute))
+	out := h.Act(outside, "cancel", "THU", map[string]any{"by": "reader"}, http.StatusConflict)
+	if harness.ErrCode(out) != "cancel_window_passed" {
 		t.Fatalf("code = %v", out)
 	}
 	// Staff may still cancel before acceptance; after acceptance the
 	// lender must agree.
-	h.act(outside, "respond", "PKU", map[string]any{"decision": "will_supply"}, http.StatusAccepted)
-	h.waitState(outside, "THU", ill.WillSupply)
-	h.act(outside, "cancel", "THU", map[string]any{"by": "staff"}, http.StatusAccepted)
-	h.waitState(outside, "THU", ill.CancelPending)
-	h.act(outside, "cancel_response", "PKU", map[string]any{"accept": false}, http.StatusAccepted)
-	h.waitState(outside, "THU", ill.WillSupply)
-}
-
-// advanceToOnLoan takes a request from REQUESTED to ON_LOAN.
-func (h *harness) advanceToOnLoan(id, lender, borrower string) map[string]any {
-	h.t.Helper()
-	h.act(id, "respond", lender, map[string]any{"decision": "will_supply"}, http.StatusAccepted)
-	h.waitState(id, borrower, ill.WillSupply)
-	h.act(id, "ship", lender, map[string]any{"item_barcode": "B-" + id}, http.StatusAccepted)
-	h.waitState(id, borrower, ill.Shipped)
-	h.act(id, "receive", borrower, nil, http.StatusAccepted)
-	h.waitState(id, borrower, ill.Received)
-	h.act(id, "checkout", borrower, nil, http.StatusAccepted)
-	return h.waitState(id, borrower, ill.OnLoan)
+	h.Act(outside, "respond", "PKU", map[string]any{"decision": "will_supply"}, http.StatusAccepted)
+	h.WaitState(outside, "THU", ill.WillSupply)
+	h.Act(outside, "cancel", "THU", map[string]any{"by": "staff"}, http.StatusAccepted)
+	h.WaitState(outside, "THU", ill.CancelPending)
+	h.Act(outside, "cancel_response", "PKU", map[string]any{"accept": false}, http.StatusAccepted)
+	h.WaitState(outside, "THU", ill.WillSupply)
 }
 
 func TestRenewRefusedAndRecallMovesDueDate(t *testing.T) {
-	h := newHarness(t, 3)
-	h.startConsumers(nil)
-	rec := testenv.Record(t, h.st, "", "中国近代史纲要", "赵六", testenv.Holding{Library: "RUC", Available: 1, Lendable: true})
-	id := h.submit("THU", "rr-1", "P4", rec)
-	h.waitState(id, "THU", ill.Requested)
+	h := harness.New(t, 3)
+	h.StartConsumers(nil)
+	rec := testenv.Record(t, h.St, "", "中国近代史纲要", "赵六", testenv.Holding{Library: "RUC", Available: 1, Lendable: true})
+	id := h.Submit("THU", "rr-1", "P4", rec)
+	h.WaitState(id, "THU", ill.Requested)
 	// Monday 2026-03-02: due one month later, 2026-04-02 (Thursday).
-	b := h.advanceToOnLoan(id, "RUC", "THU")
+	b := h.AdvanceToOnLoan(id, "RUC", "THU")
 	if b["due_at"] != "2026-04-02T23:59:59+08:00" {
 		t.Fatalf("due_at = %v", b["due_at"])
 	}
-	out := h.act(id, "renew", "THU", nil, http.StatusConflict)
-	if errCode(out) != "renewal_not_allowed" {
+	out := h.Act(id, "renew", "THU", nil, http.StatusConflict)
+	if harness.ErrCode(out) != "renewal_not_allowed" {
 		t.Fatalf("renew: %v", out)
 	}
 	// Recall on Thursday 2026-03-26: +7 days = 2026-04-02, not earlier
 	// than the due date → unchanged. Recall on 2026-03-20 (Friday): +7 =
 	// Friday 2026-03-27, earlier → moves.
-	h.clock.Set(shanghai(2026, 3, 20, 15, 0))
-	h.act(id, "recall", "RUC", map[string]any{"note": "needed for course reserve"}, http.StatusAccepted)
-	b = h.waitState(id, "THU", ill.Recalled)
+	h.Clock.Set(harness.Shanghai(2026, 3, 20, 15, 0))
+	h.Act(id, "recall", "RUC", map[string]any{"note": "needed for course reserve"}, http.StatusAccepted)
+	b = h.WaitState(id, "THU", ill.Recalled)
 	if b["due_at"] != "2026-03-27T23:59:59+08:00" {
 		t.Fatalf("recalled due_at = %v, want 2026-03-27T23:59:59+08:00", b["due_at"])
 	}
 	// The reader and the borrowing library were notified.
 	var n int
-	_ = h.st.DB.Get(&n, `SELECT COUNT(*) FROM notices WHERE request_id = ? AND kind = 'recalled'`, id)
+	_ = h.St.DB.Get(&n, `SELECT COUNT(*) FROM notices WHERE request_id = ? AND kind = 'recalled'`, id)
 	if n != 2 {
 		t.Errorf("recall notices = %d, want 2", n)
 	}
 	// Only the lender may recall.
-	out = h.act(id, "recall", "THU", nil, http.StatusForbidden)
-	if errCode(out) != "forbidden" {
+	out = h.Act(id, "recall", "THU", nil, http.StatusForbidden)
+	if harness.ErrCode(out) != "forbidden" {
 		t.Errorf("borrower recall: %v", out)
 	}
 }
 
 func TestOtherLibraryIsForbidden(t *testing.T) {
-	h := newHarness(t, 3)
-	h.startConsumers(nil)
-	rec := testenv.Record(t, h.st, "", "有机化学", "钱七",
+	h := harness.New(t, 3)
+	h.StartConsumers(nil)
+	rec := testenv.Record(t, h.St, "", "有机化学", "钱七",
 		testenv.Holding{Library: "PKU", Available: 1, Lendable: true},
 		testenv.Holding{Library: "RUC", Available: 1, Lendable: true})
-	id := h.submit("THU", "f-1", "P5", rec)
-	b := h.waitState(id, "THU", ill.Requested)
+	id := h.Submit("THU", "f-1", "P5", rec)
+	b := h.WaitState(id, "THU", ill.Requested)
 	pending := map[string]string{"PKU": "RUC", "RUC": "PKU"}[b["lender"].(string)]
 	for _, lib := range []string{"BNU", pending} { // a stranger; a lender not yet asked
-		if code, body := h.call("GET", "/v1/requests/"+id, lib, nil); code != http.StatusForbidden || errCode(body) != "forbidden" {
+		if code, body := h.Call("GET", "/v1/requests/"+id, lib, nil); code != http.StatusForbidden || harness.ErrCode(body) != "forbidden" {
 			t.Errorf("%s reading: %d %v", lib, code, body)
 		}
-		out := h.act(id, "respond", lib, map[string]any{"decision": "will_supply"}, http.StatusForbidden)
-		if errCode(out) != "forbidden" {
+		out := h.Act(id, "respond", lib, map[string]any{"decision": "will_supply"}, http.StatusForbidden)
+		if harness.ErrCode(out) != "forbidden" {
 			t.Errorf("%s acting: %v", lib, out)
 		}
-		_, list := h.call("GET", "/v1/requests?patron_id=P5", lib, nil)
+		_, list := h.Call("GET", "/v1/requests?patron_id=P5", lib, nil)
 		if list["total"].(float64) != 0 {
 			t.Errorf("%s listing THU's reader: %v", lib, list)
 		}
 	}
 	// The centre sees everything; no key is 401.
-	if code, _ := h.call("GET", "/v1/requests/"+id, "CENTRE", nil); code != http.StatusOK {
+	if code, _ := h.Call("GET", "/v1/requests/"+id, "CENTRE", nil); code != http.StatusOK {
 		t.Errorf("centre: %d", code)
 	}
-	if code, body := h.call("GET", "/v1/requests/"+id, "", nil); code != http.StatusUnauthorized || errCode(body) != "unauthorized" {
+	if code, body := h.Call("GET", "/v1/requests/"+id, "", nil); code != http.StatusUnauthorized || harness.ErrCode(body) != "unauthorized" {
 		t.Errorf("no key: %d %v", code, body)
 	}
 }

@@ -7,20 +7,21 @@ import (
 	"testing"
 
 	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/internal/harness"
 	"github.com/balis/illhub/internal/testenv"
 	"github.com/balis/illhub/service"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestRequestStatesMetric(t *testing.T) {
-	h := newHarness(t, 3)
-	h.startConsumers(nil)
-	rec := testenv.Record(t, h.st, "", "数值分析", "李庆扬", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	h := harness.New(t, 3)
+	h.StartConsumers(nil)
+	rec := testenv.Record(t, h.St, "", "数值分析", "李庆扬", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
 	for _, c := range []string{"m-1", "m-2"} {
-		h.waitState(h.submit("THU", c, "M"+c, rec), "THU", ill.Requested)
+		h.WaitState(h.Submit("THU", c, "M"+c, rec), "THU", ill.Requested)
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(service.RequestStates(h.st))
+	reg.MustRegister(service.RequestStates(h.St))
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -37,8 +38,8 @@ func TestRequestStatesMetric(t *testing.T) {
 }
 
 func TestReadyzOffWhileDraining(t *testing.T) {
-	h := newHarness(t, 3)
-	srv, pub := service.NewProducer(h.cfg, h.st, h.clock, h.log, prometheus.NewRegistry())
+	h := harness.New(t, 3)
+	srv, pub := service.NewProducer(h.Cfg, h.St, h.Clock, h.Log, prometheus.NewRegistry())
 	defer pub.Close()
 	api := httptest.NewServer(srv)
 	defer api.Close()

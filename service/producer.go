@@ -7,28 +7,44 @@ import (
 	"strings"
 	"time"
 
+	"github.com/balis/illhub/app"
 	"github.com/balis/illhub/config"
 	"github.com/balis/illhub/httpapi"
 	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/iso18626/intake"
 	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/rabbitmq"
+	"github.com/balis/illhub/reports"
 	"github.com/balis/illhub/web"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// NewProducer wires the producer: the use cases (app) over the store and
+// the broker's publisher, and the adapters that translate to them on one
+// listener: the JSON API, the ISO 18626 intake (POST /iso18626) and the
+// reader portal and staff console (package web). The publisher is the
+// caller's to close.
 func NewProducer(cfg config.Config, st *mysql.Store, clock ill.Clock, log *slog.Logger, reg *prometheus.Registry) (*httpapi.Server, *rabbitmq.Publisher) {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
 	pub := &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topology(cfg), Log: log}
-	srv := httpapi.New(&httpapi.Server{Store: st, Pub: pub, Clock: clock, Log: log, MaxBody: cfg.MaxBodyBytes,
-		PublishTimeout: cfg.PublishTimeout, Calendar: NewCalendar(st),
-		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, HubSymbol: cfg.HubSymbol,
-		Demo: cfg.Demo, KeyCacheTTL: cfg.KeyCacheTTL, AuthFailLimit: cfg.AuthFailLimit, MetricsToken: cfg.MetricsToken}, reg)
-	// The reader portal and staff console on the same listener.
-	dlq := rabbitmq.DLQ{URL: cfg.AMQPURL, Topo: topology(cfg)}
-	srv.UI = web.New(web.Config{API: srv, Store: st, Clock: clock, Calendar: srv.Calendar, Log: log,
-		DeadLetters: dlq.List})
+	uses := app.New(app.Config{Store: st, Publisher: pub, Clock: clock, PublishTimeout: cfg.PublishTimeout,
+		Reports: &reports.Service{Store: st, Clock: clock}, Observe: httpapi.PublishMetrics(reg, log)})
+	cal := NewCalendar(st)
+	srv := httpapi.New(&httpapi.Server{App: uses, Store: st, Pub: pub, Clock: clock, Log: log, MaxBody: cfg.MaxBodyBytes,
+		Calendar: cal, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
+		Demo: cfg.Demo, KeyCacheTTL: cfg.KeyCacheTTL, AuthFailLimit: cfg.AuthFailLimit, MetricsToken: cfg.MetricsToken,
+		ISO18626: intake.New(uses, clock, log, intake.Config{MaxBody: cfg.MaxBodyBytes,
+			RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, HubSymbol: cfg.HubSymbol})}, reg)
+	srv.UI = web.New(web.Config{App: uses, Clock: clock, Calendar: cal, Log: log,
+		DeadLetters: rabbitmq.DLQ{URL: cfg.AMQPURL, Topo: topology(cfg)}})
 	return srv, pub
 }
 
+// RunProducer is the producer program: it refuses a database with active
+// demo credentials outside a demo, serves the API until ctx ends, then
+// drains connections.
 func RunProducer(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	st, err := OpenStore(ctx, cfg, log)
 	if err != nil {
@@ -60,6 +76,12 @@ func RunProducer(ctx context.Context, cfg config.Config, log *slog.Logger) error
 	return hs.Shutdown(sctx)
 }
 
+// RefuseDemoKeys returns an error, saying how to fix it, when the
+// database holds active demo dataset credentials (mysql.ActiveDemoKeys:
+// demo-key-CODE for a library or the centre, demo-key-COURIER) and
+// cfg.Demo is off. Their keys are public: a production installation that
+// ever ran `illctl seed demo` must revoke them before the programs start.
+// In a demo (ILL_DEMO=1) it returns nil.
 func RefuseDemoKeys(ctx context.Context, cfg config.Config, st *mysql.Store) error {
 	if cfg.Demo {
 		return nil

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/internal/harness"
 	"github.com/balis/illhub/internal/testenv"
 	"github.com/balis/illhub/rabbitmq"
 	"github.com/balis/illhub/service"
@@ -22,11 +23,11 @@ import (
 // A consumer that dies after its commit and before its ack: the broker
 // redelivers, the inbox recognises the message, nothing happens twice.
 func TestCrashAfterCommitBeforeAckHasNoDuplicateEffect(t *testing.T) {
-	h := newHarness(t, 5)
+	h := harness.New(t, 5)
 	var crashes atomic.Int32
 	var crashedID atomic.Value
 	var respondDeliveries atomic.Int32 // handled deliveries of the respond message
-	h.startConsumers(func(c *service.Consumers) {
+	h.StartConsumers(func(c *service.Consumers) {
 		c.Pools[0].CrashAfterHandle = func(d rabbitmq.Delivery) bool {
 			var m ill.Message
 			_ = json.Unmarshal(d.Body, &m)
@@ -40,11 +41,11 @@ func TestCrashAfterCommitBeforeAckHasNoDuplicateEffect(t *testing.T) {
 			return false
 		}
 	})
-	rec := testenv.Record(t, h.st, "", "数字信号处理", "孙八", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
-	id := h.submit("THU", "crash-1", "P6", rec)
-	h.waitState(id, "THU", ill.Requested)
-	h.act(id, "respond", "PKU", map[string]any{"decision": "will_supply"}, http.StatusAccepted)
-	h.waitState(id, "THU", ill.WillSupply)
+	rec := testenv.Record(t, h.St, "", "数字信号处理", "孙八", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	id := h.Submit("THU", "crash-1", "P6", rec)
+	h.WaitState(id, "THU", ill.Requested)
+	h.Act(id, "respond", "PKU", map[string]any{"decision": "will_supply"}, http.StatusAccepted)
+	h.WaitState(id, "THU", ill.WillSupply)
 	// The hook runs after the commit: the new state can be visible a moment before it.
 	for end := time.Now().Add(10 * time.Second); crashes.Load() != 1 && time.Now().Before(end); {
 		time.Sleep(10 * time.Millisecond)
@@ -66,23 +67,23 @@ func TestCrashAfterCommitBeforeAckHasNoDuplicateEffect(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	var evs, inbox int
-	_ = h.st.DB.Get(&evs, `SELECT COUNT(*) FROM events WHERE request_id = ? AND action = 'respond'`, id)
-	_ = h.st.DB.Get(&inbox, `SELECT COUNT(*) FROM inbox WHERE message_id = ?`, msgID)
+	_ = h.St.DB.Get(&evs, `SELECT COUNT(*) FROM events WHERE request_id = ? AND action = 'respond'`, id)
+	_ = h.St.DB.Get(&inbox, `SELECT COUNT(*) FROM inbox WHERE message_id = ?`, msgID)
 	if evs != 1 || inbox != 1 {
 		t.Fatalf("respond events = %d, inbox rows = %d; want 1 and 1", evs, inbox)
 	}
 	var notices int
-	_ = h.st.DB.Get(&notices, `SELECT COUNT(*) FROM events WHERE request_id = ?`, id)
+	_ = h.St.DB.Get(&notices, `SELECT COUNT(*) FROM events WHERE request_id = ?`, id)
 	if notices != 3 { // submit, route, respond
 		t.Errorf("events = %d, want 3", notices)
 	}
 }
 
-func queueDepth(t *testing.T, h *harness, q string) int {
+func queueDepth(t *testing.T, h *harness.Harness, q string) int {
 	t.Helper()
-	conn, ch := rawChannel(t, h.cfg.AMQPURL)
+	conn, ch := rawChannel(t, h.Cfg.AMQPURL)
 	defer conn.Close()
-	info, err := ch.QueueDeclarePassive(h.cfg.AMQPPrefix+q, true, false, false, false, quorumArgs(h.cfg.DeliveryLimit, h.cfg.AMQPPrefix))
+	info, err := ch.QueueDeclarePassive(h.Cfg.AMQPPrefix+q, true, false, false, false, quorumArgs(h.Cfg.DeliveryLimit, h.Cfg.AMQPPrefix))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,9 +95,9 @@ func queueDepth(t *testing.T, h *harness, q string) int {
 // dead-lettered, and `illctl dlq list` can see it.
 func TestPoisonMessageIsDeadLetteredAfterNAttempts(t *testing.T) {
 	const limit = 3
-	h := newHarness(t, limit)
+	h := harness.New(t, limit)
 	var requeues, dead atomic.Int32
-	h.startConsumers(func(c *service.Consumers) {
+	h.StartConsumers(func(c *service.Consumers) {
 		c.Pools[0].Observe = func(q string, d ill.Disposition, _ time.Duration) {
 			switch d {
 			case ill.Requeue:
@@ -108,12 +109,12 @@ func TestPoisonMessageIsDeadLetteredAfterNAttempts(t *testing.T) {
 	})
 	body, _ := json.Marshal(ill.SubmitBody{ClientRequestID: "poison", Patron: ill.Patron{ID: strings.Repeat("9", 100)}, RecordID: "1"})
 	m := ill.Message{ID: "poison-1", Type: ill.MsgSubmit, Actor: "THU", RequestID: ill.RequestID("THU", "poison"),
-		At: h.clock.Now(), Body: body}
+		At: h.Clock.Now(), Body: body}
 	raw, _ := json.Marshal(m)
-	if err := h.pub.Publish(context.Background(), ill.MsgSubmit, m.ID, raw); err != nil {
+	if err := h.Pub.Publish(context.Background(), ill.MsgSubmit, m.ID, raw); err != nil {
 		t.Fatal(err)
 	}
-	dlq := rabbitmq.DLQ{URL: h.cfg.AMQPURL, Topo: rabbitmq.Topology{Prefix: h.cfg.AMQPPrefix, DeliveryLimit: limit}}
+	dlq := rabbitmq.DLQ{URL: h.Cfg.AMQPURL, Topo: rabbitmq.Topology{Prefix: h.Cfg.AMQPPrefix, DeliveryLimit: limit}}
 	deadline := time.Now().Add(20 * time.Second)
 	var found []rabbitmq.DeadLetter
 	for time.Now().Before(deadline) {
@@ -133,7 +134,7 @@ func TestPoisonMessageIsDeadLetteredAfterNAttempts(t *testing.T) {
 		t.Fatalf("requeues %d, dead-lettered %d; want %d and 1", requeues.Load(), dead.Load(), limit-1)
 	}
 	var n int
-	_ = h.st.DB.Get(&n, `SELECT COUNT(*) FROM requests`)
+	_ = h.St.DB.Get(&n, `SELECT COUNT(*) FROM requests`)
 	if n != 0 {
 		t.Fatalf("a failing message left %d rows behind", n)
 	}
@@ -142,14 +143,14 @@ func TestPoisonMessageIsDeadLetteredAfterNAttempts(t *testing.T) {
 // With the broker unreachable the intake answers 503 with Retry-After
 // promptly and loses nothing: the client's retry after recovery works.
 func TestBrokerDownGives503WithRetryAfter(t *testing.T) {
-	h := newHarness(t, 3)
-	cfg := h.cfg
+	h := harness.New(t, 3)
+	cfg := h.Cfg
 	cfg.AMQPURL = "amqp://guest:guest@127.0.0.1:1/" // nothing listens there
-	srv, pub := service.NewProducer(cfg, h.st, h.clock, h.log, prometheus.NewRegistry())
+	srv, pub := service.NewProducer(cfg, h.St, h.Clock, h.Log, prometheus.NewRegistry())
 	defer pub.Close()
 	down := httptest.NewServer(srv)
 	defer down.Close()
-	rec := testenv.Record(t, h.st, "", "离散数学", "周九", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	rec := testenv.Record(t, h.St, "", "离散数学", "周九", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
 	body := fmt.Sprintf(`{"client_request_id":"down-1","patron":{"id":"P7"},"record_id":"%d"}`, rec)
 	req, _ := http.NewRequest("POST", down.URL+"/v1/requests", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+ill.DemoKey("THU"))
@@ -170,20 +171,20 @@ func TestBrokerDownGives503WithRetryAfter(t *testing.T) {
 		t.Errorf("readyz = %d", r.StatusCode)
 	}
 	// The client retries against a healthy intake: one request.
-	h.startConsumers(nil)
-	id := h.submit("THU", "down-1", "P7", rec)
-	h.waitState(id, "THU", ill.Requested)
+	h.StartConsumers(nil)
+	id := h.Submit("THU", "down-1", "P7", rec)
+	h.WaitState(id, "THU", ill.Requested)
 }
 
 // While the database is unreachable a consumer holds its delivery and
 // retries; the message is neither requeued nor dead-lettered, and it is
 // applied once the database answers again.
 func TestDatabaseOutageHoldsDeliveries(t *testing.T) {
-	h := newHarness(t, 2)
+	h := harness.New(t, 2)
 	var failures atomic.Int32
 	var outcomes []ill.Disposition
 	var mu sync.Mutex
-	h.startConsumers(func(c *service.Consumers) {
+	h.StartConsumers(func(c *service.Consumers) {
 		real := c.Pools[0].Handle
 		c.Pools[0].Handle = func(ctx context.Context, d rabbitmq.Delivery) error {
 			if failures.Add(1) <= 2 { // two attempts see the database "down"
@@ -197,9 +198,9 @@ func TestDatabaseOutageHoldsDeliveries(t *testing.T) {
 			mu.Unlock()
 		}
 	})
-	rec := testenv.Record(t, h.st, "", "大学物理", "张三慧", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
-	id := h.submit("THU", "outage-1", "O1", rec)
-	h.waitState(id, "THU", ill.Requested)
+	rec := testenv.Record(t, h.St, "", "大学物理", "张三慧", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	id := h.Submit("THU", "outage-1", "O1", rec)
+	h.WaitState(id, "THU", ill.Requested)
 	// The consumer acks (and observes) after the commit that waitState saw.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		mu.Lock()
@@ -219,10 +220,10 @@ func TestDatabaseOutageHoldsDeliveries(t *testing.T) {
 // A message that failed until the dead letters, replayed after the fix, is
 // applied once: `illctl dlq replay` (rabbitmq.DLQ.Replay).
 func TestDeadLetterReplayAfterFix(t *testing.T) {
-	h := newHarness(t, 2)
+	h := harness.New(t, 2)
 	var broken atomic.Bool
 	broken.Store(true)
-	h.startConsumers(func(c *service.Consumers) {
+	h.StartConsumers(func(c *service.Consumers) {
 		real := c.Pools[0].Handle
 		c.Pools[0].Handle = func(ctx context.Context, d rabbitmq.Delivery) error {
 			if broken.Load() {
@@ -231,9 +232,9 @@ func TestDeadLetterReplayAfterFix(t *testing.T) {
 			return real(ctx, d)
 		}
 	})
-	rec := testenv.Record(t, h.st, "", "复变函数", "西安交大", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
-	id := h.submit("THU", "replay-1", "R1", rec)
-	dlq := rabbitmq.DLQ{URL: h.cfg.AMQPURL, Topo: rabbitmq.Topology{Prefix: h.cfg.AMQPPrefix, DeliveryLimit: 2}}
+	rec := testenv.Record(t, h.St, "", "复变函数", "西安交大", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	id := h.Submit("THU", "replay-1", "R1", rec)
+	dlq := rabbitmq.DLQ{URL: h.Cfg.AMQPURL, Topo: rabbitmq.Topology{Prefix: h.Cfg.AMQPPrefix, DeliveryLimit: 2}}
 	var dead []rabbitmq.DeadLetter
 	for deadline := time.Now().Add(15 * time.Second); len(dead) == 0; time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
@@ -252,13 +253,13 @@ func TestDeadLetterReplayAfterFix(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("replayed %d: %v", n, err)
 	}
-	h.waitState(id, "THU", ill.Requested)
+	h.WaitState(id, "THU", ill.Requested)
 	if left, _ := dlq.List(10); len(left) != 0 {
 		t.Fatalf("still dead: %v", left)
 	}
 	// The same message once more (an operator replaying a copy twice):
 	// the inbox recognises it, nothing changes.
-	if err := h.pub.Publish(context.Background(), ill.MsgSubmit, dead[0].MessageID, dead[0].Body); err != nil {
+	if err := h.Pub.Publish(context.Background(), ill.MsgSubmit, dead[0].MessageID, dead[0].Body); err != nil {
 		t.Fatal(err)
 	}
 	for deadline := time.Now().Add(10 * time.Second); queueDepth(t, h, rabbitmq.QueueRequests) > 0; time.Sleep(50 * time.Millisecond) {
@@ -268,7 +269,7 @@ func TestDeadLetterReplayAfterFix(t *testing.T) {
 	}
 	time.Sleep(200 * time.Millisecond) // let its (empty) transaction commit
 	var events int
-	_ = h.st.DB.Get(&events, `SELECT COUNT(*) FROM events WHERE request_id = ?`, id)
+	_ = h.St.DB.Get(&events, `SELECT COUNT(*) FROM events WHERE request_id = ?`, id)
 	if events != 2 {
 		t.Fatalf("events %d, want 2 (submit, route)", events)
 	}

@@ -12,22 +12,23 @@ import (
 	"time"
 
 	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/internal/harness"
 	"github.com/balis/illhub/internal/testenv"
 )
 
 func TestRoutingOrderFromStoredFacts(t *testing.T) {
-	h := newHarness(t, 3)
-	h.startConsumers(nil)
-	now := h.clock.Now() // Monday 2026-03-02 10:00 Asia/Shanghai
+	h := harness.New(t, 3)
+	h.StartConsumers(nil)
+	now := h.Clock.Now() // Monday 2026-03-02 10:00 Asia/Shanghai
 	// PKU is closed this week (its own closure); BNU lent 30 books in the last
 	// 90 days and borrowed none (overloaded); 30 more answers of BUAA's are
 	// older than 90 days and do not count.
-	if _, err := h.st.DB.Exec(`INSERT INTO closures (library_code, from_day, to_day, note) VALUES ('PKU', '2026-03-01', '2026-03-06', '寒假')`); err != nil {
+	if _, err := h.St.DB.Exec(`INSERT INTO closures (library_code, from_day, to_day, note) VALUES ('PKU', '2026-03-01', '2026-03-06', '寒假')`); err != nil {
 		t.Fatal(err)
 	}
 	history := func(lib string, n int, asked time.Time) {
 		for i := 0; i < n; i++ {
-			if _, err := h.st.DB.Exec(`INSERT INTO rota (request_id, rank_no, library_code, outcome, asked_at, answered_at)
+			if _, err := h.St.DB.Exec(`INSERT INTO rota (request_id, rank_no, library_code, outcome, asked_at, answered_at)
 				VALUES (?, 1, ?, 'will_supply', ?, ?)`, fmt.Sprintf("HIST-%s-%d", lib, i), lib, asked.UTC(), asked.Add(2*time.Hour).UTC()); err != nil {
 				t.Fatal(err)
 			}
@@ -59,8 +60,8 @@ func TestRoutingOrderFromStoredFacts(t *testing.T) {
 			[]string{"BUAA"}, nil},
 	}
 	for i, c := range cases {
-		rec := testenv.Record(t, h.st, "", fmt.Sprintf("路由测试图书%d", i), "测试", c.holdings...)
-		b := h.waitState(h.submit("THU", fmt.Sprintf("route-%d", i), fmt.Sprintf("R%d", i), rec), "THU", ill.Requested)
+		rec := testenv.Record(t, h.St, "", fmt.Sprintf("路由测试图书%d", i), "测试", c.holdings...)
+		b := h.WaitState(h.Submit("THU", fmt.Sprintf("route-%d", i), fmt.Sprintf("R%d", i), rec), "THU", ill.Requested)
 		var got []string
 		reasons := map[string]string{}
 		for _, e := range b["rota"].([]any) {

@@ -67,7 +67,7 @@ type Scheduler struct {
 // NewScheduler builds the jobs with the cron specs of cfg (ILL_SCHED_*)
 // and registers the scheduler's metrics on reg.
 func NewScheduler(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *prometheus.Registry) (*Scheduler, error) {
-	p, err := NewProcessor(cfg, st, log)
+	p, err := NewProcessor(cfg, st)
 	if err != nil {
 		return nil, err
 	}

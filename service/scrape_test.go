@@ -10,11 +10,10 @@ import (
 	"time"
 
 	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/internal/harness"
 	"github.com/balis/illhub/internal/testenv"
-	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/sched"
 	"github.com/balis/illhub/service"
-	"github.com/balis/illhub/worker"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -42,10 +41,10 @@ func scrape(t *testing.T, url string) map[string]bool {
 // Every process exposes the metric families the operations issue requires
 // on /metrics, after one request went through it.
 func TestEveryProcessExposesRequiredMetrics(t *testing.T) {
-	h := newHarness(t, 3)
+	h := harness.New(t, 3)
 	prodReg, consReg, schedReg := service.NewRegistry(), service.NewRegistry(), service.NewRegistry()
 
-	cons, err := service.NewConsumers(h.cfg, h.st, h.log, consReg)
+	cons, err := service.NewConsumers(h.Cfg, h.St, h.Log, consReg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,24 +55,27 @@ func TestEveryProcessExposesRequiredMetrics(t *testing.T) {
 	consOps := httptest.NewServer(service.OpsHandler(consReg, cons.Ready))
 	defer consOps.Close()
 
-	srv, pub := service.NewProducer(h.cfg, h.st, h.clock, h.log, prodReg)
+	srv, pub := service.NewProducer(h.Cfg, h.St, h.Clock, h.Log, prodReg)
 	defer pub.Close()
 	api := httptest.NewServer(srv)
 	defer api.Close()
-	h.api.Close()
-	h.api = api // the harness helpers now call this producer
+	h.API.Close()
+	h.API = api // the harness helpers now call this producer
 
-	rec := testenv.Record(t, h.st, "", "概率论", "盛骤", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
-	id := h.submit("THU", "scrape-1", "S1", rec)
-	h.waitState(id, "THU", ill.Requested)
+	rec := testenv.Record(t, h.St, "", "概率论", "盛骤", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	id := h.Submit("THU", "scrape-1", "S1", rec)
+	h.WaitState(id, "THU", ill.Requested)
 
-	sm := service.NewSchedulerMetrics(schedReg, h.st)
-	jobs := (&sched.Jobs{Store: h.st, Log: h.log, MissedDeadlines: sm.Missed, CalendarDaysAhead: sm.DaysAhead,
-		Processor: &worker.Processor{Store: h.st, Log: h.log, Eligibility: ill.DefaultEligibility, RotaLength: 5,
-			Calendar: &mysql.CalendarCache{Store: h.st}}}).All(nil)
+	sm := service.NewSchedulerMetrics(schedReg, h.St)
+	p, err := service.NewProcessor(h.Cfg, h.St)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := (&sched.Jobs{Store: h.St, Log: h.Log, MissedDeadlines: sm.Missed, CalendarDaysAhead: sm.DaysAhead,
+		Processor: p}).All(nil)
 	job, _ := sched.Find(jobs, "respond-deadline")
 	// PKU was asked on Monday 2026-03-02: by Wednesday it has missed its deadline.
-	n, err := job.Run(context.Background(), shanghai(2026, 3, 4, 9, 0))
+	n, err := job.Run(context.Background(), harness.Shanghai(2026, 3, 4, 9, 0))
 	sm.Jobs.Observe(job.Name, n, err, time.Millisecond)
 	if n != 1 || err != nil {
 		t.Fatalf("respond-deadline: %d, %v", n, err)
@@ -121,26 +123,26 @@ func TestEveryProcessExposesRequiredMetrics(t *testing.T) {
 // Consumers shutting down relay the outbox rows their last deliveries
 // wrote before closing: a submit's notice row leaves with the process.
 func TestConsumersShutdownFlushesOutbox(t *testing.T) {
-	h := newHarness(t, 3)
-	cfg := h.cfg
+	h := harness.New(t, 3)
+	cfg := h.Cfg
 	cfg.OutboxPoll = time.Hour // the relay loop never polls on its own after its first pass
-	cons, err := service.NewConsumers(cfg, h.st, h.log, prometheus.NewRegistry())
+	cons, err := service.NewConsumers(cfg, h.St, h.Log, prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = cons.Run(ctx) }()
-	rec := testenv.Record(t, h.st, "", "线性代数", "同济", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
-	id := h.submit("THU", "flush-1", "F1", rec)
-	h.waitState(id, "THU", ill.Requested)
-	pending, err := h.st.PendingOutbox(context.Background())
+	rec := testenv.Record(t, h.St, "", "线性代数", "同济", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	id := h.Submit("THU", "flush-1", "F1", rec)
+	h.WaitState(id, "THU", ill.Requested)
+	pending, err := h.St.PendingOutbox(context.Background())
 	if err != nil || pending == 0 {
 		t.Fatalf("before shutdown: %d pending outbox rows (%v); want the new-request notice waiting", pending, err)
 	}
 	cancel()
 	<-done
-	if pending, err = h.st.PendingOutbox(context.Background()); err != nil || pending != 0 {
+	if pending, err = h.St.PendingOutbox(context.Background()); err != nil || pending != 0 {
 		t.Fatalf("after shutdown: %d outbox rows not relayed (%v)", pending, err)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"unicode"
 
 	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/internal/harness"
 	"github.com/balis/illhub/internal/testenv"
 	"github.com/balis/illhub/service"
 	"github.com/prometheus/client_golang/prometheus"
@@ -117,24 +118,24 @@ func download(t *testing.T, what string, status int, hdr http.Header, body []byt
 }
 
 func TestSecurityExportsNeutraliseFormulas(t *testing.T) {
-	h := newHarness(t, 3)
-	h.startConsumers(nil)
-	rec := testenv.Record(t, h.st, "", evilTitle, "@author", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
-	if _, err := h.st.DB.Exec(`UPDATE holdings SET call_number = ? WHERE record_id = ?`, evilCall, rec); err != nil {
+	h := harness.New(t, 3)
+	h.StartConsumers(nil)
+	rec := testenv.Record(t, h.St, "", evilTitle, "@author", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	if _, err := h.St.DB.Exec(`UPDATE holdings SET call_number = ? WHERE record_id = ?`, evilCall, rec); err != nil {
 		t.Fatal(err)
 	}
-	id := h.toWillSupply(rec, "fx-1", "PKU")
+	id := h.ToWillSupply(rec, "fx-1", "PKU")
 	// A manual request (a citation, not a catalogue record) whose title is
 	// a formula: it waits for mediation, and counts in the top titles.
-	code, out := h.call("POST", "/v1/requests", "THU", map[string]any{"client_request_id": "fx-2",
+	code, out := h.Call("POST", "/v1/requests", "THU", map[string]any{"client_request_id": "fx-2",
 		"patron": map[string]any{"id": "FX2"}, "item": map[string]any{"title": evilManual, "author": "佚名"}})
 	if code != http.StatusAccepted {
 		t.Fatalf("manual request: %d %v", code, out)
 	}
-	h.waitState(out["request_id"].(string), "THU", ill.NeedsMediation)
+	h.WaitState(out["request_id"].(string), "THU", ill.NeedsMediation)
 
 	// The lender's pull slip: the record's title and the holding's call number.
-	status, body, hdr := h.raw("GET", "/v1/pull-slip?format=csv", ill.DemoKey("PKU"), nil)
+	status, body, hdr := h.Raw("GET", "/v1/pull-slip?format=csv", ill.DemoKey("PKU"), nil)
 	if name := download(t, "pull slip", status, hdr, body); name != "pull-slip-PKU-2026-03-02.csv" {
 		t.Errorf("pull slip file name %q", name)
 	}
@@ -153,7 +154,7 @@ func TestSecurityExportsNeutraliseFormulas(t *testing.T) {
 	}
 
 	// The borrower's top titles, CSV: both titles neutralised, counts numeric.
-	status, body, hdr = h.raw("GET", "/v1/reports/top-titles?format=csv&lang=en", ill.DemoKey("THU"), nil)
+	status, body, hdr = h.Raw("GET", "/v1/reports/top-titles?format=csv&lang=en", ill.DemoKey("THU"), nil)
 	if name := download(t, "top titles", status, hdr, body); name != "top-titles_2026-03-01_2026-03-02_THU.csv" {
 		t.Errorf("top titles file name %q", name)
 	}
@@ -169,7 +170,7 @@ func TestSecurityExportsNeutraliseFormulas(t *testing.T) {
 	}
 
 	// XLSX: the same text as string cells (never formulas), counts as numbers.
-	status, body, hdr = h.raw("GET", "/v1/reports/top-titles?format=xlsx&lang=en", ill.DemoKey("THU"), nil)
+	status, body, hdr = h.Raw("GET", "/v1/reports/top-titles?format=xlsx&lang=en", ill.DemoKey("THU"), nil)
 	if name := download(t, "top titles xlsx", status, hdr, body); name != "top-titles_2026-03-01_2026-03-02_THU.xlsx" {
 		t.Errorf("xlsx file name %q", name)
 	}
@@ -202,8 +203,8 @@ func TestSecurityExportsNeutraliseFormulas(t *testing.T) {
 
 	// Shipped, the item is on a courier run: the manifest's CSV is
 	// neutralised, and its printable page carries the page headers.
-	_, run := h.shipAt(id, "PKU", "FX-B1", shanghai(2026, 3, 2, 11, 0))
-	status, body, hdr = h.raw("GET", fmt.Sprintf("/v1/courier/runs/%d/manifest?format=csv", run), ill.DemoKey("CENTRE"), nil)
+	_, run := h.ShipAt(id, "PKU", "FX-B1", harness.Shanghai(2026, 3, 2, 11, 0))
+	status, body, hdr = h.Raw("GET", fmt.Sprintf("/v1/courier/runs/%d/manifest?format=csv", run), ill.DemoKey("CENTRE"), nil)
 	download(t, "manifest", status, hdr, body)
 	man := parseCSV(t, "manifest", body)
 	for _, c := range column(t, man, "title") {
@@ -216,7 +217,7 @@ func TestSecurityExportsNeutraliseFormulas(t *testing.T) {
 			t.Errorf("manifest call number %q", c)
 		}
 	}
-	status, body, hdr = h.raw("GET", fmt.Sprintf("/v1/courier/runs/%d/manifest?format=html", run), ill.DemoKey("CENTRE"), nil)
+	status, body, hdr = h.Raw("GET", fmt.Sprintf("/v1/courier/runs/%d/manifest?format=html", run), ill.DemoKey("CENTRE"), nil)
 	checkPageHeaders(t, "manifest html", status, hdr, body)
 }
 
@@ -242,7 +243,7 @@ func checkPageHeaders(t *testing.T, what string, status int, hdr http.Header, bo
 }
 
 func TestSecurityContentDispositionValidated(t *testing.T) {
-	h := newHarness(t, 3)
+	h := harness.New(t, 3)
 	centre := ill.DemoKey("CENTRE")
 	for _, path := range []string{
 		`/v1/reports/summary?format=csv&library=` + url.QueryEscape(`"x;y`),
@@ -250,16 +251,16 @@ func TestSecurityContentDispositionValidated(t *testing.T) {
 		`/v1/pull-slip?format=csv&library=` + url.QueryEscape(`"x;y`),
 		`/v1/reports/courier/violations?format=csv&lender=` + url.QueryEscape(`"x;y`),
 	} {
-		status, body, hdr := h.raw("GET", path, centre, nil)
+		status, body, hdr := h.Raw("GET", path, centre, nil)
 		var e map[string]any
 		_ = json.Unmarshal(body, &e)
-		if status != http.StatusBadRequest || errCode(e) != "bad_request" || hdr.Get("Content-Disposition") != "" {
+		if status != http.StatusBadRequest || harness.ErrCode(e) != "bad_request" || hdr.Get("Content-Disposition") != "" {
 			t.Errorf("%s: %d %.200q, Content-Disposition %q; want 400 bad_request and no download", path, status, body, hdr.Get("Content-Disposition"))
 		}
 	}
 	// A well-formed code that is not a member: 404, nothing echoed.
 	for _, path := range []string{"/v1/reports/summary?format=csv&library=NOSUCH", "/v1/pull-slip?format=csv&library=NOSUCH"} {
-		if status, body, hdr := h.raw("GET", path, centre, nil); status != http.StatusNotFound || hdr.Get("Content-Disposition") != "" {
+		if status, body, hdr := h.Raw("GET", path, centre, nil); status != http.StatusNotFound || hdr.Get("Content-Disposition") != "" {
 			t.Errorf("%s: %d %.200q %q", path, status, body, hdr.Get("Content-Disposition"))
 		}
 	}
@@ -272,7 +273,7 @@ func TestSecurityContentDispositionValidated(t *testing.T) {
 		"/v1/reports/courier?format=csv&date=2026-03-02":                          "courier-2026-03-02.csv",
 		"/v1/reports/courier/exceptions?format=csv":                               "courier-exceptions.csv",
 	} {
-		status, body, hdr := h.raw("GET", path, centre, nil)
+		status, body, hdr := h.Raw("GET", path, centre, nil)
 		if got := download(t, path, status, hdr, body); got != want {
 			t.Errorf("%s: file name %q, want %q", path, got, want)
 		}
@@ -280,12 +281,12 @@ func TestSecurityContentDispositionValidated(t *testing.T) {
 }
 
 func TestSecurityAPIPagesAndAnswersCarryHeaders(t *testing.T) {
-	h := newHarness(t, 3)
-	status, body, hdr := h.raw("GET", "/v1/pull-slip?format=html", ill.DemoKey("PKU"), nil)
+	h := harness.New(t, 3)
+	status, body, hdr := h.Raw("GET", "/v1/pull-slip?format=html", ill.DemoKey("PKU"), nil)
 	checkPageHeaders(t, "pull slip html", status, hdr, body)
 	// JSON answers (successes and errors) are never sniffed either.
 	for _, path := range []string{"/v1/pull-slip", "/v1/courier/runs", "/v1/reports/summary", "/v1/catalog/search?q=x", "/v1/courier/runs/999/manifest"} {
-		if _, _, hdr := h.raw("GET", path, ill.DemoKey("PKU"), nil); hdr.Get("X-Content-Type-Options") != "nosniff" ||
+		if _, _, hdr := h.Raw("GET", path, ill.DemoKey("PKU"), nil); hdr.Get("X-Content-Type-Options") != "nosniff" ||
 			!strings.HasPrefix(hdr.Get("Content-Type"), "application/json") {
 			t.Errorf("%s: %v", path, hdr)
 		}
@@ -295,14 +296,14 @@ func TestSecurityAPIPagesAndAnswersCarryHeaders(t *testing.T) {
 // A search of 2,000 distinct words is answered, using a bounded number of
 // words and bigram probes (the query said so: query_truncated).
 func TestSecurityCatalogSearchBounded(t *testing.T) {
-	h := newHarness(t, 3)
-	testenv.Record(t, h.st, "", "数据库系统概论", "王珊", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	h := harness.New(t, 3)
+	testenv.Record(t, h.St, "", "数据库系统概论", "王珊", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
 	words := []string{"数据库", "系统"}
 	for i := range 1998 {
 		words = append(words, fmt.Sprintf("词%04d", i))
 	}
 	q := strings.Join(words, " ")
-	res, err := h.st.SearchFull(context.Background(), ill.SearchQuery{Q: q})
+	res, err := h.St.SearchFull(context.Background(), ill.SearchQuery{Q: q})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,12 +311,12 @@ func TestSecurityCatalogSearchBounded(t *testing.T) {
 		t.Errorf("2,000 words used %d words and %d probes (truncated %v), want %d words and 1 to 32 probes",
 			res.Words, res.Probes, res.QueryTruncated, ill.MaxSearchWords)
 	}
-	code, body := h.call("GET", "/v1/catalog/search?q="+url.QueryEscape(q), "THU", nil)
+	code, body := h.Call("GET", "/v1/catalog/search?q="+url.QueryEscape(q), "THU", nil)
 	if code != http.StatusOK || body["query_truncated"] != true {
 		t.Errorf("API: %d %v", code, body["query_truncated"])
 	}
 	// A short query is used whole and still finds the record.
-	code, body = h.call("GET", "/v1/catalog/search?q="+url.QueryEscape("数据库 系统 数据库"), "THU", nil)
+	code, body = h.Call("GET", "/v1/catalog/search?q="+url.QueryEscape("数据库 系统 数据库"), "THU", nil)
 	if code != http.StatusOK || body["total"] != 1.0 || body["query_truncated"] != false {
 		t.Errorf("short query: %d %v", code, body)
 	}
@@ -324,17 +325,17 @@ func TestSecurityCatalogSearchBounded(t *testing.T) {
 // The demo dataset's courier credential is public: outside a demo it is
 // refused exactly as an unknown key is, while a real credential works.
 func TestSecurityCourierDemoKeyRefusedOutsideDemo(t *testing.T) {
-	h := newHarness(t, 3)
+	h := harness.New(t, 3)
 	ctx := context.Background()
 	demoKey := ill.DemoKey("COURIER")
-	for _, k := range []string{demoKey, testCourierKey} {
-		if err := h.st.AddCourierKey(ctx, k, "test"); err != nil {
+	for _, k := range []string{demoKey, harness.CourierKey} {
+		if err := h.St.AddCourierKey(ctx, k, "test"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cfg := h.cfg
+	cfg := h.Cfg
 	cfg.Demo = false
-	srv, pub := service.NewProducer(cfg, h.st, h.clock, h.log, prometheus.NewRegistry())
+	srv, pub := service.NewProducer(cfg, h.St, h.Clock, h.Log, prometheus.NewRegistry())
 	prod := httptest.NewServer(srv)
 	t.Cleanup(func() { prod.Close(); pub.Close() })
 	// get answers the status and the error code (and the message, for
@@ -361,13 +362,13 @@ func TestSecurityCourierDemoKeyRefusedOutsideDemo(t *testing.T) {
 	if status, code, msg := get(prod.URL, demoKey); status != unknownStatus || code != unknownCode {
 		t.Errorf("demo courier key outside a demo: %d %s %q, want as an unknown key: %d %s", status, code, msg, unknownStatus, unknownCode)
 	}
-	if status, _, msg := get(prod.URL, testCourierKey); status != http.StatusOK {
+	if status, _, msg := get(prod.URL, harness.CourierKey); status != http.StatusOK {
 		t.Errorf("real courier key outside a demo: %d %s", status, msg)
 	}
-	if !h.cfg.Demo {
+	if !h.Cfg.Demo {
 		t.Fatal("the harness runs as a demo (the test keys are demo keys)")
 	}
-	if status, _, msg := get(h.api.URL, demoKey); status != http.StatusOK {
+	if status, _, msg := get(h.API.URL, demoKey); status != http.StatusOK {
 		t.Errorf("demo courier key in a demo: %d %s", status, msg)
 	}
 }

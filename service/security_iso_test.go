@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/internal/harness"
 	"github.com/balis/illhub/iso18626"
 	"github.com/balis/illhub/iso18626/isotest"
 	"github.com/balis/illhub/sched"
@@ -19,34 +20,34 @@ import (
 // parsed beyond its header or stored.
 
 // isoStored counts the inbound messages kept in iso18626_messages.
-func (h *harness) isoStored() int {
-	h.t.Helper()
+func isoStored(h *harness.Harness) int {
+	h.T.Helper()
 	var n int
-	if err := h.st.DB.Get(&n, `SELECT COUNT(*) FROM iso18626_messages WHERE direction = 'in'`); err != nil {
-		h.t.Fatal(err)
+	if err := h.St.DB.Get(&n, `SELECT COUNT(*) FROM iso18626_messages WHERE direction = 'in'`); err != nil {
+		h.T.Fatal(err)
 	}
 	return n
 }
 
 // postISOAs posts doc with optional HTTP Basic credentials and returns the
 // status and the confirmation (checked against the XSD).
-func (h *harness) postISOAs(doc []byte, user, pass string) (int, *iso18626.Confirmation, http.Header) {
-	h.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, h.api.URL+"/iso18626", bytes.NewReader(doc))
+func postISOAs(h *harness.Harness, doc []byte, user, pass string) (int, *iso18626.Confirmation, http.Header) {
+	h.T.Helper()
+	req, _ := http.NewRequest(http.MethodPost, h.API.URL+"/iso18626", bytes.NewReader(doc))
 	req.Header.Set("Content-Type", "application/xml")
 	if user != "" {
 		req.SetBasicAuth(user, pass)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
-	isotest.Validate(h.t, body)
+	isotest.Validate(h.T, body)
 	m, p := iso18626.Parse(body)
 	if p != nil || m.Confirmation() == nil {
-		h.t.Fatalf("HTTP %d: answer is not a confirmation: %v\n%s", res.StatusCode, p, body)
+		h.T.Fatalf("HTTP %d: answer is not a confirmation: %v\n%s", res.StatusCode, p, body)
 	}
 	return res.StatusCode, m.Confirmation(), res.Header
 }
@@ -64,18 +65,18 @@ func marshal(t *testing.T, m *iso18626.Message) []byte {
 // secret (the registration default) is not impersonated by a post without
 // its secret: 401, no request, no reader overwritten, nothing stored.
 func TestSecurityISOAnonymous(t *testing.T) {
-	h := newHarness(t, 5)
-	h.startConsumers(nil)
-	cnu := newMemberDouble(t)
-	registerISO(t, h.st, "THU", cnu.srv.URL, "thu-secret")
-	rec := isoRecord(t, h)
-	now := h.clock.Now()
+	h := harness.New(t, 5)
+	h.StartConsumers(nil)
+	cnu := harness.NewMemberDouble(t)
+	harness.RegisterISO(t, h.St, "THU", cnu.URL(), "thu-secret")
+	rec := harness.ISORecord(t, h)
+	now := h.Clock.Now()
 
 	// The reader exists with her own name and e-mail.
-	id := h.submit("THU", "json-1", "R200", rec)
-	h.waitState(id, "THU", ill.Requested)
+	id := h.Submit("THU", "json-1", "R200", rec)
+	h.WaitState(id, "THU", ill.Requested)
 
-	anon := isoRequest("THU", "BALIS", "thu-anon-1", "R200", "9787040406641", "数据库系统概论", now)
+	anon := harness.ISORequest("THU", "BALIS", "thu-anon-1", "R200", "9787040406641", "数据库系统概论", now)
 	anon.Request.PatronInfo.Surname, anon.Request.PatronInfo.GivenName = "黑", "客"
 	for name, auth := range map[string]*iso18626.Authentication{
 		"no securityCode":    nil,
@@ -83,7 +84,7 @@ func TestSecurityISOAnonymous(t *testing.T) {
 		"empty securityCode": {AccountID: "THU"},
 	} {
 		anon.Request.Header.RequestingAgencyAuthentication = auth
-		status, c, hdr := h.postISOAs(marshal(t, anon), "", "")
+		status, c, hdr := postISOAs(h, marshal(t, anon), "", "")
 		if status != http.StatusUnauthorized || c.ConfirmationHeader.MessageStatus != iso18626.StatusERROR {
 			t.Fatalf("%s: HTTP %d %s, want 401 with an ERROR confirmation", name, status, c.ConfirmationHeader.MessageStatus)
 		}
@@ -92,39 +93,39 @@ func TestSecurityISOAnonymous(t *testing.T) {
 		}
 	}
 	// A Basic credential for another agency does not count for THU.
-	if status, _, _ := h.postISOAs(marshal(t, anon), "PKU", "thu-secret"); status != http.StatusUnauthorized {
+	if status, _, _ := postISOAs(h, marshal(t, anon), "PKU", "thu-secret"); status != http.StatusUnauthorized {
 		t.Fatalf("Basic credentials of another agency: HTTP %d, want 401", status)
 	}
-	if got := h.isoStored(); got != 0 {
+	if got := isoStored(h); got != 0 {
 		t.Fatalf("%d unauthenticated messages stored, want none", got)
 	}
-	if rid, _, err := h.st.RequestIDByClientID(context.Background(), "THU", "thu-anon-1"); err != nil || rid != "" {
+	if rid, _, err := h.St.RequestIDByClientID(context.Background(), "THU", "thu-anon-1"); err != nil || rid != "" {
 		t.Fatalf("an anonymous request was created: %q %v", rid, err)
 	}
 	// An anonymous cancel of the reader's real request changes nothing.
-	status, _, _ := h.postISOAs(marshal(t, isoRAM("THU", "PKU", "json-1", iso18626.ActionCancel, "", now)), "", "")
+	status, _, _ := postISOAs(h, marshal(t, harness.ISORAM("THU", "PKU", "json-1", iso18626.ActionCancel, "", now)), "", "")
 	if status != http.StatusUnauthorized {
 		t.Fatalf("anonymous cancel: HTTP %d, want 401", status)
 	}
 	time.Sleep(200 * time.Millisecond)
-	if _, b := h.call("GET", "/v1/requests/"+id, "THU", nil); b["state"] != string(ill.Requested) {
+	if _, b := h.Call("GET", "/v1/requests/"+id, "THU", nil); b["state"] != string(ill.Requested) {
 		t.Fatalf("an anonymous cancel moved the request to %v", b["state"])
 	}
 	var name string
-	if err := h.st.DB.Get(&name, `SELECT name FROM patrons WHERE library_code = 'THU' AND patron_id = 'R200'`); err != nil || name != "读者R200" {
+	if err := h.St.DB.Get(&name, `SELECT name FROM patrons WHERE library_code = 'THU' AND patron_id = 'R200'`); err != nil || name != "读者R200" {
 		t.Fatalf("the reader's name is %q (%v), want it untouched", name, err)
 	}
 
 	// With the secret, in the document or as Basic credentials, it is accepted and stored.
 	anon.Request.Header.RequestingAgencyAuthentication = &iso18626.Authentication{SecurityCode: "thu-secret"}
-	if status, c, _ := h.postISOAs(marshal(t, anon), "", ""); status != http.StatusOK || c.ConfirmationHeader.MessageStatus != iso18626.StatusOK {
+	if status, c, _ := postISOAs(h, marshal(t, anon), "", ""); status != http.StatusOK || c.ConfirmationHeader.MessageStatus != iso18626.StatusOK {
 		t.Fatalf("with the securityCode: HTTP %d %+v", status, c.ErrorData)
 	}
-	basic := isoRequest("THU", "BALIS", "thu-basic-1", "R201", "9787040406641", "数据库系统概论", now)
-	if status, c, _ := h.postISOAs(marshal(t, basic), "thu", "thu-secret"); status != http.StatusOK || c.ConfirmationHeader.MessageStatus != iso18626.StatusOK {
+	basic := harness.ISORequest("THU", "BALIS", "thu-basic-1", "R201", "9787040406641", "数据库系统概论", now)
+	if status, c, _ := postISOAs(h, marshal(t, basic), "thu", "thu-secret"); status != http.StatusOK || c.ConfirmationHeader.MessageStatus != iso18626.StatusOK {
 		t.Fatalf("with Basic credentials: HTTP %d %+v", status, c.ErrorData)
 	}
-	if got := h.isoStored(); got != 2 {
+	if got := isoStored(h); got != 2 {
 		t.Fatalf("%d messages stored, want the 2 authenticated ones", got)
 	}
 }
@@ -133,22 +134,22 @@ func TestSecurityISOAnonymous(t *testing.T) {
 // no secret (as the demo's CNU was) cannot post at all, unless it is
 // explicitly marked as reached over a closed network.
 func TestSecurityISONoSecretRefused(t *testing.T) {
-	h := newHarness(t, 5)
+	h := harness.New(t, 5)
 	open := false
-	if err := h.st.SetISO(context.Background(), ill.ISORegistration{Code: "THU", Symbol: "THU",
+	if err := h.St.SetISO(context.Background(), ill.ISORegistration{Code: "THU", Symbol: "THU",
 		Endpoint: "http://127.0.0.1:1/iso18626", ClosedNetwork: &open}); err != nil {
 		t.Fatal(err)
 	}
-	doc := marshal(t, isoRequest("THU", "BALIS", "thu-nosecret", "R300", "9787040406641", "数据库系统概论", h.clock.Now()))
-	status, c, _ := h.postISOAs(doc, "", "")
+	doc := marshal(t, harness.ISORequest("THU", "BALIS", "thu-nosecret", "R300", "9787040406641", "数据库系统概论", h.Clock.Now()))
+	status, c, _ := postISOAs(h, doc, "", "")
 	if status != http.StatusUnauthorized || !strings.Contains(c.ErrorData.ErrorValue, "no secret is registered") {
 		t.Fatalf("HTTP %d %+v; want 401 naming the missing secret", status, c.ErrorData)
 	}
 	closed := true
-	if err := h.st.SetISO(context.Background(), ill.ISORegistration{Code: "THU", ClosedNetwork: &closed}); err != nil {
+	if err := h.St.SetISO(context.Background(), ill.ISORegistration{Code: "THU", ClosedNetwork: &closed}); err != nil {
 		t.Fatal(err)
 	}
-	if status, c, _ := h.postISOAs(doc, "", ""); status != http.StatusOK {
+	if status, c, _ := postISOAs(h, doc, "", ""); status != http.StatusOK {
 		t.Fatalf("closed-network member: HTTP %d %+v", status, c.ErrorData)
 	}
 }
@@ -158,26 +159,26 @@ func TestSecurityISONoSecretRefused(t *testing.T) {
 // failing meets 429 (before its bodies are read), a member's own traffic
 // from another address does not.
 func TestSecurityISOFloodAndSize(t *testing.T) {
-	h := newHarness(t, 5)
-	registerISO(t, h.st, "THU", "http://127.0.0.1:1/iso18626", "thu-secret")
-	now := h.clock.Now()
-	m := isoRequest("THU", "BALIS", "thu-big", "R400", "9787040406641", strings.Repeat("大", 300000), now)
+	h := harness.New(t, 5)
+	harness.RegisterISO(t, h.St, "THU", "http://127.0.0.1:1/iso18626", "thu-secret")
+	now := h.Clock.Now()
+	m := harness.ISORequest("THU", "BALIS", "thu-big", "R400", "9787040406641", strings.Repeat("大", 300000), now)
 	big := marshal(t, m)
 	if len(big) < 900000 || len(big) > 1<<20 {
 		t.Fatalf("test message is %d bytes; want about 1,000,000 and under the body limit", len(big))
 	}
-	status, _, _ := h.postISOAs(big, "", "")
+	status, _, _ := postISOAs(h, big, "", "")
 	if status != http.StatusUnauthorized {
 		t.Fatalf("anonymous 1 MB post: HTTP %d, want 401", status)
 	}
-	if n := h.isoStored(); n != 0 {
+	if n := isoStored(h); n != 0 {
 		t.Fatalf("anonymous 1 MB post stored (%d rows)", n)
 	}
 	// 300 more anonymous posts from this address: refused with 429 after the free ones.
-	small := marshal(t, isoRequest("THU", "BALIS", "thu-flood", "R401", "9787040406641", "x", now))
+	small := marshal(t, harness.ISORequest("THU", "BALIS", "thu-flood", "R401", "9787040406641", "x", now))
 	limited := 0
 	for i := 0; i < 300; i++ {
-		status, c, hdr := h.postISOAs(small, "", "")
+		status, c, hdr := postISOAs(h, small, "", "")
 		if status == http.StatusTooManyRequests {
 			limited++
 			if hdr.Get("Retry-After") == "" || c.ConfirmationHeader.MessageStatus != iso18626.StatusERROR {
@@ -188,13 +189,13 @@ func TestSecurityISOFloodAndSize(t *testing.T) {
 	if limited < 280 {
 		t.Fatalf("only %d of 300 anonymous posts met 429", limited)
 	}
-	if n := h.isoStored(); n != 0 {
+	if n := isoStored(h); n != 0 {
 		t.Fatalf("%d anonymous posts stored", n)
 	}
 	// The limit is per address: the lockout table keys by client address, so
 	// an authenticated post from the same test address is refused too, and
 	// that is the documented price of a shared address (docs/iso18626.md).
-	if status, _, _ := h.postISOAs(small, "THU", "thu-secret"); status != http.StatusTooManyRequests {
+	if status, _, _ := postISOAs(h, small, "THU", "thu-secret"); status != http.StatusTooManyRequests {
 		t.Fatalf("the locked address got HTTP %d, want 429", status)
 	}
 }
@@ -202,9 +203,9 @@ func TestSecurityISOFloodAndSize(t *testing.T) {
 // TestISORetention: the iso18626-retention job deletes stored messages
 // older than the retention and keeps outbound messages awaiting delivery.
 func TestISORetention(t *testing.T) {
-	h := newHarness(t, 5)
+	h := harness.New(t, 5)
 	ctx := context.Background()
-	now := h.clock.Now()
+	now := h.Clock.Now()
 	old := now.Add(-100 * 24 * time.Hour)
 	for _, m := range []ill.ISOMessage{
 		{Direction: "in", LibraryCode: "THU", Kind: "request", Body: "<old/>", Status: "OK", CreatedAt: old},
@@ -212,22 +213,22 @@ func TestISORetention(t *testing.T) {
 		{Direction: "out", LibraryCode: "THU", Kind: "request", Body: "<old-pending/>", Status: "pending", CreatedAt: old},
 		{Direction: "in", LibraryCode: "THU", Kind: "request", Body: "<new/>", Status: "OK", CreatedAt: now.Add(-time.Hour)},
 	} {
-		if err := h.st.LogISOMessage(ctx, m); err != nil {
+		if err := h.St.LogISOMessage(ctx, m); err != nil {
 			t.Fatal(err)
 		}
 	}
-	jobs := (&sched.Jobs{Store: h.st, Log: h.log, ISORetention: 90 * 24 * time.Hour, BatchSize: 1}).All(nil)
-	if n := runJob(t, jobs, "iso18626-retention", now); n != 2 {
+	jobs := (&sched.Jobs{Store: h.St, Log: h.Log, ISORetention: 90 * 24 * time.Hour, BatchSize: 1}).All(nil)
+	if n := harness.RunJob(t, jobs, "iso18626-retention", now); n != 2 {
 		t.Fatalf("retention deleted %d messages, want the 2 old finished ones", n)
 	}
 	var left []string
-	if err := h.st.DB.Select(&left, `SELECT body FROM iso18626_messages ORDER BY id`); err != nil {
+	if err := h.St.DB.Select(&left, `SELECT body FROM iso18626_messages ORDER BY id`); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(left, ",") != "<old-pending/>,<new/>" {
 		t.Fatalf("left %v, want the pending outbound and the new one", left)
 	}
-	if n := runJob(t, jobs, "iso18626-retention", now); n != 0 {
+	if n := harness.RunJob(t, jobs, "iso18626-retention", now); n != 0 {
 		t.Fatalf("a second run deleted %d", n)
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/balis/illhub/httpapi"
 	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/internal/harness"
 	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/service"
 	"github.com/prometheus/client_golang/prometheus"
@@ -65,20 +66,20 @@ func waitStatus(t *testing.T, h http.Handler, path, key string, want int, within
 // rotation refuses the old key and serves the new one; every change is
 // in the audit log.
 func TestSecurityKeyRevokeAndRotate(t *testing.T) {
-	h := newHarness(t, 3)
-	srv, pub := service.NewProducer(h.cfg, h.st, h.clock, h.log, prometheus.NewRegistry())
+	h := harness.New(t, 3)
+	srv, pub := service.NewProducer(h.Cfg, h.St, h.Clock, h.Log, prometheus.NewRegistry())
 	defer pub.Close()
 	ctx := context.Background()
 
 	key := "ill_security-test-key-1"
-	id, err := h.st.IssueKey(ctx, ill.KeyGrant{Owner: "THU", Key: key, Label: "replay"}, testActor)
+	id, err := h.St.IssueKey(ctx, ill.KeyGrant{Owner: "THU", Key: key, Label: "replay"}, testActor)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c := serve(srv, "GET", "/v1/libraries", key, "192.0.2.10:5000").Code; c != 200 {
 		t.Fatalf("issued key: %d", c)
 	}
-	if ids, err := h.st.RevokeKeys(ctx, "THU", id, testActor); err != nil || len(ids) != 1 {
+	if ids, err := h.St.RevokeKeys(ctx, "THU", id, testActor); err != nil || len(ids) != 1 {
 		t.Fatalf("revoke: %v %v", ids, err)
 	}
 	took := waitStatus(t, srv, "/v1/libraries", key, 401, keyCacheBound+500*time.Millisecond)
@@ -90,7 +91,7 @@ func TestSecurityKeyRevokeAndRotate(t *testing.T) {
 		t.Fatalf("PKU before rotation: %d", c)
 	}
 	newKey := "ill_security-test-key-2"
-	_, revoked, err := h.st.RotateKey(ctx, ill.KeyGrant{Owner: "PKU", Key: newKey}, testActor)
+	_, revoked, err := h.St.RotateKey(ctx, ill.KeyGrant{Owner: "PKU", Key: newKey}, testActor)
 	if err != nil || len(revoked) != 1 {
 		t.Fatalf("rotate: revoked %v, %v", revoked, err)
 	}
@@ -101,18 +102,18 @@ func TestSecurityKeyRevokeAndRotate(t *testing.T) {
 
 	// Courier credentials likewise.
 	courier := "courier_security-test-key"
-	if _, err := h.st.IssueKey(ctx, ill.KeyGrant{Owner: ill.CourierOwner, Key: courier}, testActor); err != nil {
+	if _, err := h.St.IssueKey(ctx, ill.KeyGrant{Owner: ill.CourierOwner, Key: courier}, testActor); err != nil {
 		t.Fatal(err)
 	}
 	if c := serve(srv, "GET", "/v1/courier/runs", courier, "192.0.2.10:5000").Code; c != 200 {
 		t.Fatalf("courier credential: %d", c)
 	}
-	if _, err := h.st.RevokeKeys(ctx, ill.CourierOwner, 0, testActor); err != nil {
+	if _, err := h.St.RevokeKeys(ctx, ill.CourierOwner, 0, testActor); err != nil {
 		t.Fatal(err)
 	}
 	waitStatus(t, srv, "/v1/courier/runs", courier, 401, keyCacheBound+500*time.Millisecond)
 
-	rows, err := h.st.AuditLog(ctx, "", 50)
+	rows, err := h.St.AuditLog(ctx, "", 50)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,15 +131,15 @@ func TestSecurityKeyRevokeAndRotate(t *testing.T) {
 // Demo keys authenticate only in a demo: refused without a lookup when
 // Demo is off (API and courier routes), accepted when it is on.
 func TestSecurityDemoKeysOnlyInDemo(t *testing.T) {
-	h := newHarness(t, 3)
-	if err := h.st.AddCourierKey(context.Background(), ill.DemoKey(ill.CourierOwner), "demo courier key"); err != nil {
+	h := harness.New(t, 3)
+	if err := h.St.AddCourierKey(context.Background(), ill.DemoKey(ill.CourierOwner), "demo courier key"); err != nil {
 		t.Fatal(err)
 	}
-	cfg := h.cfg
+	cfg := h.Cfg
 	cfg.Demo = false
-	prod, pub := service.NewProducer(cfg, h.st, h.clock, h.log, prometheus.NewRegistry())
+	prod, pub := service.NewProducer(cfg, h.St, h.Clock, h.Log, prometheus.NewRegistry())
 	defer pub.Close()
-	demo, pub2 := service.NewProducer(h.cfg, h.st, h.clock, h.log, prometheus.NewRegistry())
+	demo, pub2 := service.NewProducer(h.Cfg, h.St, h.Clock, h.Log, prometheus.NewRegistry())
 	defer pub2.Close()
 	for _, c := range []struct{ key, path string }{
 		{ill.DemoKey("THU"), "/v1/libraries"},
@@ -162,11 +163,11 @@ func TestSecurityDemoKeysOnlyInDemo(t *testing.T) {
 // active, saying how to fix it; revoking them (illctl key revoke --demo)
 // or ILL_DEMO=1 lets them start.
 func TestSecurityDemoKeysRefuseStartup(t *testing.T) {
-	h := newHarness(t, 3) // testenv's libraries hold demo keys
+	h := harness.New(t, 3) // testenv's libraries hold demo keys
 	ctx := context.Background()
-	cfg := h.cfg
+	cfg := h.Cfg
 	cfg.Demo = false
-	err := service.RefuseDemoKeys(ctx, cfg, h.st)
+	err := service.RefuseDemoKeys(ctx, cfg, h.St)
 	if err == nil || !strings.Contains(err.Error(), "illctl key revoke") || !strings.Contains(err.Error(), "ILL_DEMO=1") {
 		t.Fatalf("RefuseDemoKeys with demo keys and Demo off: %v", err)
 	}
@@ -174,26 +175,26 @@ func TestSecurityDemoKeysRefuseStartup(t *testing.T) {
 	cfg.HTTPAddr = "127.0.0.1:0"
 	rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	if err := service.RunProducer(rctx, cfg, h.log); err == nil || !strings.Contains(err.Error(), "demo credential") {
+	if err := service.RunProducer(rctx, cfg, h.Log); err == nil || !strings.Contains(err.Error(), "demo credential") {
 		t.Fatalf("RunProducer with demo keys and Demo off: %v", err)
 	}
-	if err := service.RefuseDemoKeys(ctx, h.cfg, h.st); err != nil {
+	if err := service.RefuseDemoKeys(ctx, h.Cfg, h.St); err != nil {
 		t.Fatalf("in a demo: %v", err)
 	}
 	// Only the courier's demo credential left: still refused.
-	if _, err := h.st.RevokeDemoKeys(ctx, testActor); err != nil {
+	if _, err := h.St.RevokeDemoKeys(ctx, testActor); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.st.AddCourierKey(ctx, ill.DemoKey(ill.CourierOwner), "demo"); err != nil {
+	if err := h.St.AddCourierKey(ctx, ill.DemoKey(ill.CourierOwner), "demo"); err != nil {
 		t.Fatal(err)
 	}
-	if err := service.RefuseDemoKeys(ctx, cfg, h.st); err == nil || !strings.Contains(err.Error(), ill.CourierOwner) {
+	if err := service.RefuseDemoKeys(ctx, cfg, h.St); err == nil || !strings.Contains(err.Error(), ill.CourierOwner) {
 		t.Fatalf("demo courier credential active: %v", err)
 	}
-	if _, err := h.st.RevokeDemoKeys(ctx, testActor); err != nil {
+	if _, err := h.St.RevokeDemoKeys(ctx, testActor); err != nil {
 		t.Fatal(err)
 	}
-	if err := service.RefuseDemoKeys(ctx, cfg, h.st); err != nil {
+	if err := service.RefuseDemoKeys(ctx, cfg, h.St); err != nil {
 		t.Fatalf("after revoking every demo key: %v", err)
 	}
 }
@@ -201,10 +202,10 @@ func TestSecurityDemoKeysRefuseStartup(t *testing.T) {
 // /metrics: loopback clients (not through a proxy) and holders of
 // ILL_METRICS_TOKEN; everyone else gets the 404 of an unknown path.
 func TestSecurityMetricsAccess(t *testing.T) {
-	h := newHarness(t, 3)
-	cfg := h.cfg
+	h := harness.New(t, 3)
+	cfg := h.Cfg
 	cfg.MetricsToken = "scrape-token-123"
-	srv, pub := service.NewProducer(cfg, h.st, h.clock, h.log, prometheus.NewRegistry())
+	srv, pub := service.NewProducer(cfg, h.St, h.Clock, h.Log, prometheus.NewRegistry())
 	defer pub.Close()
 	metrics := func(remote, auth, fwd string) int {
 		req := httptest.NewRequest("GET", "/metrics", nil)
@@ -241,7 +242,7 @@ func TestSecurityMetricsAccess(t *testing.T) {
 		}
 	}
 	// Without a token configured, only loopback.
-	open, pub2 := service.NewProducer(h.cfg, h.st, h.clock, h.log, prometheus.NewRegistry())
+	open, pub2 := service.NewProducer(h.Cfg, h.St, h.Clock, h.Log, prometheus.NewRegistry())
 	defer pub2.Close()
 	if c := serve(open, "GET", "/metrics", "", "203.0.113.7:41000").Code; c != 404 {
 		t.Errorf("no token configured, remote: %d", c)
@@ -255,7 +256,7 @@ func TestSecurityMetricsAccess(t *testing.T) {
 // /readyz says "down" for an unreachable database and keeps the driver's
 // text (hosts, users, schema names) for the log, with the request id.
 func TestSecurityReadyzNoRawDatabaseError(t *testing.T) {
-	h := newHarness(t, 3)
+	h := harness.New(t, 3)
 	bad, err := mysql.Open("illhub_probe:s3cret@tcp(127.0.0.1:1)/illhub_secret_schema")
 	if err != nil {
 		t.Fatal(err)
@@ -263,7 +264,7 @@ func TestSecurityReadyzNoRawDatabaseError(t *testing.T) {
 	defer bad.Close()
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	srv, pub := service.NewProducer(h.cfg, bad, h.clock, log, prometheus.NewRegistry())
+	srv, pub := service.NewProducer(h.Cfg, bad, h.Clock, log, prometheus.NewRegistry())
 	defer pub.Close()
 	req := httptest.NewRequest("GET", "/readyz", nil)
 	req.Header.Set("X-Request-Id", "readyz-probe-1")
@@ -290,7 +291,7 @@ func TestSecurityReadyzNoRawDatabaseError(t *testing.T) {
 		t.Errorf("the error is not logged with the request id: %s", logs.String())
 	}
 	// The consumers' readiness likewise.
-	cons, err := service.NewConsumers(h.cfg, bad, log, prometheus.NewRegistry())
+	cons, err := service.NewConsumers(h.Cfg, bad, log, prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,16 +315,16 @@ func TestSecurityReadyzNoRawDatabaseError(t *testing.T) {
 // worked before, other addresses and demo keys are unaffected; the
 // caches stay within their bound.
 func TestSecurityBadKeyFlood(t *testing.T) {
-	h := newHarness(t, 3)
+	h := harness.New(t, 3)
 	// A store of its own, closed halfway: any lookup after that would be a
 	// 503, so 401/429 answers prove that no lookup was made.
-	st, err := mysql.Open(h.cfg.MySQLDSN)
+	st, err := mysql.Open(h.Cfg.MySQLDSN)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
 	const limit, size = 20, 8
-	srv := httpapi.New(&httpapi.Server{Store: st, Pub: h.pub, Clock: h.clock, Log: h.log,
+	srv := httpapi.New(&httpapi.Server{Store: st, Pub: h.Pub, Clock: h.Clock, Log: h.Log,
 		AuthFailLimit: limit, KeyCacheSize: size, KeyCacheTTL: time.Minute}, nil)
 	const attacker = "198.51.100.66:40000"
 	// A legitimate client behind the same address authenticated earlier.
@@ -331,7 +332,7 @@ func TestSecurityBadKeyFlood(t *testing.T) {
 		t.Fatalf("Demo off by default: demo key gave %d", c) // (Server literal: Demo false)
 	}
 	known := "ill_security-flood-known"
-	if _, err := h.st.IssueKey(context.Background(), ill.KeyGrant{Owner: "RUC", Key: known}, testActor); err != nil {
+	if _, err := h.St.IssueKey(context.Background(), ill.KeyGrant{Owner: "RUC", Key: known}, testActor); err != nil {
 		t.Fatal(err)
 	}
 	if c := serve(srv, "GET", "/v1/libraries", known, attacker).Code; c != 200 {
@@ -341,7 +342,7 @@ func TestSecurityBadKeyFlood(t *testing.T) {
 	// looked up for the first time, are never throttled.
 	for i := 0; i < limit+5; i++ {
 		k := fmt.Sprintf("ill_security-flood-valid-%02d", i)
-		if _, err := h.st.IssueKey(context.Background(), ill.KeyGrant{Owner: "PKU", Key: k}, testActor); err != nil {
+		if _, err := h.St.IssueKey(context.Background(), ill.KeyGrant{Owner: "PKU", Key: k}, testActor); err != nil {
 			t.Fatal(err)
 		}
 		if c := serve(srv, "GET", "/v1/libraries", k, attacker).Code; c != 200 {
@@ -395,7 +396,7 @@ func TestSecurityBadKeyFlood(t *testing.T) {
 
 	// Bounded with many addresses too, and visible in the metrics.
 	reg := prometheus.NewRegistry()
-	srv2 := httpapi.New(&httpapi.Server{Store: h.st, Pub: h.pub, Clock: h.clock, Log: h.log, KeyCacheSize: size}, reg)
+	srv2 := httpapi.New(&httpapi.Server{Store: h.St, Pub: h.Pub, Clock: h.Clock, Log: h.Log, KeyCacheSize: size}, reg)
 	for i := 0; i < 5*size; i++ {
 		serve(srv2, "GET", "/v1/libraries", fmt.Sprintf("spray-%d", i), fmt.Sprintf("198.51.100.%d:40000", i+1))
 	}

@@ -21,8 +21,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/balis/illhub/httpapi"
+	"github.com/balis/illhub/app"
 	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/internal/harness"
 	"github.com/balis/illhub/internal/testenv"
 )
 
@@ -47,12 +48,12 @@ type siPage struct {
 	header   http.Header
 }
 
-func siFrom(t *testing.T, h *harness, ip string) *siBrowser {
+func siFrom(t *testing.T, h *harness.Harness, ip string) *siBrowser {
 	t.Helper()
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
 	tr := &http.Transport{DialContext: d.DialContext}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &siBrowser{t: t, base: h.api.URL, cookies: map[string]string{},
+	return &siBrowser{t: t, base: h.API.URL, cookies: map[string]string{},
 		c: &http.Client{Transport: tr, Timeout: 2 * time.Minute,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
@@ -142,24 +143,24 @@ func (b *siBrowser) signedIn() bool {
 
 // siSetup is a harness with library BUCT, its reader BUCTPTLOCK (PIN
 // 246810) and its staff account StAfF (password secret-pw).
-func siSetup(t *testing.T) *harness {
+func siSetup(t *testing.T) *harness.Harness {
 	t.Helper()
-	h := newHarness(t, 5)
-	testenv.Libraries(t, h.st, "BUCT")
-	if code, body := h.call("POST", "/v1/readers", "BUCT", map[string]any{"id": "BUCTPTLOCK", "name": "锁定测试", "pin": "246810"}); code != 200 {
+	h := harness.New(t, 5)
+	testenv.Libraries(t, h.St, "BUCT")
+	if code, body := h.Call("POST", "/v1/readers", "BUCT", map[string]any{"id": "BUCTPTLOCK", "name": "锁定测试", "pin": "246810"}); code != 200 {
 		t.Fatalf("POST /v1/readers: %d %v", code, body)
 	}
 	siStaff(t, h, "BUCT", "StAfF", "staff")
 	return h
 }
 
-func siStaff(t *testing.T, h *harness, lib, user string, role ill.StaffRole) {
+func siStaff(t *testing.T, h *harness.Harness, lib, user string, role ill.StaffRole) {
 	t.Helper()
-	hash, err := httpapi.HashPIN("secret-pw")
+	hash, err := app.HashPIN("secret-pw")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.st.PutStaff(context.Background(), ill.Staff{Library: lib, Username: user, Role: role, PasswordHash: hash}); err != nil {
+	if err := h.St.PutStaff(context.Background(), ill.Staff{Library: lib, Username: user, Role: role, PasswordHash: hash}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -182,8 +183,8 @@ func siWant(t *testing.T, what string, p siPage, status int) {
 // unlock the card; another library's staff cannot.
 func TestSecuritySignInLockoutSeesEverySpelling(t *testing.T) {
 	h := siSetup(t)
-	h.startConsumers(nil)
-	rec := testenv.Record(t, h.st, "9787040406641", "数据库系统概论", "王珊", testenv.Holding{Library: "THU", Available: 2, Lendable: true})
+	h.StartConsumers(nil)
+	rec := testenv.Record(t, h.St, "9787040406641", "数据库系统概论", "王珊", testenv.Holding{Library: "THU", Available: 2, Lendable: true})
 
 	attacker := siFrom(t, h, "127.0.0.2")
 	for i := 0; i < 5; i++ {
@@ -218,7 +219,7 @@ func TestSecuritySignInLockoutSeesEverySpelling(t *testing.T) {
 	p := reader.post("/requests", url.Values{"record_id": {fmt.Sprint(rec)}, "token": {"t1"}})
 	siWant(t, "portal submit", p, http.StatusSeeOther)
 	id := strings.TrimPrefix(strings.SplitN(p.location, "?", 2)[0], "/history/")
-	got := h.waitFor(id, "BUCT", "stored", func(b map[string]any) bool { return b["state"] != "SUBMITTED" })
+	got := h.WaitFor(id, "BUCT", "stored", func(b map[string]any) bool { return b["state"] != "SUBMITTED" })
 	if got["borrower"] != "BUCT" || got["patron_id"] != "BUCTPTLOCK" {
 		t.Fatalf("request of a reader signed in as buct/buctptlock: borrower %v patron %v", got["borrower"], got["patron_id"])
 	}
@@ -311,7 +312,7 @@ func TestSecuritySignInRedirectStaysOnSite(t *testing.T) {
 			if p.status != http.StatusSeeOther || p.location != c.want {
 				t.Errorf("next=%q: %d Location %q, want %q", next, p.status, p.location, c.want)
 			}
-			base, _ := url.Parse(h.api.URL + "/login")
+			base, _ := url.Parse(h.API.URL + "/login")
 			if u, err := base.Parse(strings.NewReplacer("\t", "", "\r", "", "\n", "", "\\", "/").Replace(p.location)); err != nil || u.Host != base.Host {
 				t.Errorf("next=%q: Location %q resolves to %v", next, p.location, u)
 			}
@@ -330,7 +331,7 @@ func TestSecuritySignInRedirectStaysOnSite(t *testing.T) {
 func TestSecuritySignInLongPIN(t *testing.T) {
 	h := siSetup(t)
 	long := strings.Repeat("密", 30) // 30 characters, 90 bytes
-	code, body := h.call("POST", "/v1/readers", "BUCT", map[string]any{"id": "LONGPIN", "pin": long})
+	code, body := h.Call("POST", "/v1/readers", "BUCT", map[string]any{"id": "LONGPIN", "pin": long})
 	if e, _ := body["error"].(map[string]any); code != http.StatusBadRequest || e["field"] != "pin" {
 		t.Fatalf("POST /v1/readers with a 90-byte PIN: %d %v", code, body)
 	}
@@ -343,7 +344,7 @@ func TestSecuritySignInLongPIN(t *testing.T) {
 // comparison either way).
 func TestSecuritySignInNoEnumeration(t *testing.T) {
 	h := siSetup(t)
-	if err := h.st.PutReader(context.Background(), ill.Reader{Library: "BUCT", ID: "NOPIN", Name: "无密码"}, time.Now()); err != nil {
+	if err := h.St.PutReader(context.Background(), ill.Reader{Library: "BUCT", ID: "NOPIN", Name: "无密码"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	wrong := siFrom(t, h, "127.0.2.2").login(false, "BUCT", "BUCTPTLOCK", "000000")
@@ -381,8 +382,8 @@ func TestSecurityDisabledStaffLosesSession(t *testing.T) {
 	b := siFrom(t, h, "127.0.4.1")
 	siWant(t, "staff sign-in", b.login(true, "BUCT", "StAfF", "secret-pw"), http.StatusSeeOther)
 	siWant(t, "console while enabled", b.get("/console"), http.StatusOK)
-	hash, _ := httpapi.HashPIN("secret-pw")
-	if err := h.st.PutStaff(context.Background(), ill.Staff{Library: "BUCT", Username: "StAfF", Role: "staff", PasswordHash: hash, Disabled: true}); err != nil {
+	hash, _ := app.HashPIN("secret-pw")
+	if err := h.St.PutStaff(context.Background(), ill.Staff{Library: "BUCT", Username: "StAfF", Role: "staff", PasswordHash: hash, Disabled: true}); err != nil {
 		t.Fatal(err)
 	}
 	if p := b.get("/console"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/staff/login") {
@@ -412,8 +413,8 @@ func TestSecurityStaticNoListing(t *testing.T) {
 // submits at most 5 go through, the others get 429 with Retry-After.
 func TestSecurityPortalIntakeLimit(t *testing.T) {
 	h := siSetup(t)
-	h.startConsumers(nil)
-	rec := testenv.Record(t, h.st, "", "红楼梦", "曹雪芹", testenv.Holding{Library: "THU", Available: 1, Lendable: true})
+	h.StartConsumers(nil)
+	rec := testenv.Record(t, h.St, "", "红楼梦", "曹雪芹", testenv.Holding{Library: "THU", Available: 1, Lendable: true})
 	b := siFrom(t, h, "127.0.6.1")
 	siWant(t, "reader sign-in", b.login(false, "BUCT", "BUCTPTLOCK", "246810"), http.StatusSeeOther)
 	var wg sync.WaitGroup
@@ -443,8 +444,8 @@ func TestSecurityPortalIntakeLimit(t *testing.T) {
 // a card canonicalisation refuses is a 400 naming the field.
 func TestSecurityAPICardNumbersCanonical(t *testing.T) {
 	h := siSetup(t)
-	h.startConsumers(nil)
-	rec := testenv.Record(t, h.st, "", "围城", "钱锺书", testenv.Holding{Library: "THU", Available: 1, Lendable: true})
+	h.StartConsumers(nil)
+	rec := testenv.Record(t, h.St, "", "围城", "钱锺书", testenv.Holding{Library: "THU", Available: 1, Lendable: true})
 	for _, c := range []struct {
 		method, path string
 		body         any
@@ -455,26 +456,26 @@ func TestSecurityAPICardNumbersCanonical(t *testing.T) {
 		{"POST", "/v1/requests", map[string]any{"client_request_id": "c0", "patron": map[string]any{"id": "BÚCT1"}, "record_id": fmt.Sprint(rec)}, "patron.id"},
 		{"GET", "/v1/requests?patron_id=" + url.QueryEscape("a b"), nil, "patron_id"},
 	} {
-		code, body := h.call(c.method, c.path, "BUCT", c.body)
+		code, body := h.Call(c.method, c.path, "BUCT", c.body)
 		if e, _ := body["error"].(map[string]any); code != http.StatusBadRequest || e["field"] != c.field {
 			t.Errorf("%s %s %v: %d %v, want 400 on %s", c.method, c.path, c.body, code, body, c.field)
 		}
 	}
-	if code, body := h.call("POST", "/v1/readers", "BUCT", map[string]any{"id": "ｂｕｃｔ２\u200b", "pin": "123456"}); code != 200 || body["id"] != "buct2" {
+	if code, body := h.Call("POST", "/v1/readers", "BUCT", map[string]any{"id": "ｂｕｃｔ２\u200b", "pin": "123456"}); code != 200 || body["id"] != "buct2" {
 		t.Fatalf("POST /v1/readers with a full-width card: %d %v", code, body)
 	}
 	siWant(t, "sign-in as the registered spelling", siFrom(t, h, "127.0.7.1").login(false, "BUCT", "BUCT2", "123456"), http.StatusSeeOther)
-	code, body := h.call("POST", "/v1/requests", "BUCT", map[string]any{"client_request_id": "canon-1",
+	code, body := h.Call("POST", "/v1/requests", "BUCT", map[string]any{"client_request_id": "canon-1",
 		"patron": map[string]any{"id": "BUCT2\u200b"}, "record_id": fmt.Sprint(rec)})
 	if code != http.StatusAccepted {
 		t.Fatalf("submit with patron.id BUCT2+U+200B: %d %v", code, body)
 	}
 	id := body["request_id"].(string)
-	got := h.waitFor(id, "BUCT", "stored", func(b map[string]any) bool { return b["state"] != "SUBMITTED" })
+	got := h.WaitFor(id, "BUCT", "stored", func(b map[string]any) bool { return b["state"] != "SUBMITTED" })
 	if got["patron_id"] != "BUCT2" {
 		t.Fatalf("patron.id with U+200B stored as %q", got["patron_id"])
 	}
-	_, list := h.call("GET", "/v1/requests?patron_id="+url.QueryEscape("ＢＵＣＴ２\u200b"), "BUCT", nil)
+	_, list := h.Call("GET", "/v1/requests?patron_id="+url.QueryEscape("ＢＵＣＴ２\u200b"), "BUCT", nil)
 	if fmt.Sprint(list["total"]) != "1" {
 		t.Fatalf("GET /v1/requests?patron_id=<full width>: %v", list)
 	}

@@ -68,43 +68,14 @@ func NewCalendar(st *mysql.Store) *mysql.CalendarCache {
 	return &mysql.CalendarCache{Store: st, TTL: CalendarTTL}
 }
 
-// NewProcessor builds the request processor every program that applies
-// messages shares (the consumers' pools and the scheduler's jobs), from
-// cfg: the eligibility policy, rota length and weights, the national
-// calendar, notice delivery and ISO 18626 delivery to member systems.
-// The scheduler never delivers notices or ISO messages itself (it writes
-// outbox rows), so the delivery settings matter only to the consumers.
+// topology is the broker topology of cfg (prefix, delivery limit).
 func topology(cfg config.Config) rabbitmq.Topology {
 	return rabbitmq.Topology{Prefix: cfg.AMQPPrefix, DeliveryLimit: cfg.DeliveryLimit}
 }
 
-// NewProducer builds the API server and its publisher.
-// RunProducer serves the API until ctx ends, then drains connections.
-// RefuseDemoKeys returns an error, saying how to fix it, when the
-// database holds active demo dataset credentials (mysql.ActiveDemoKeys:
-// demo-key-CODE for a library or the centre, demo-key-COURIER) and
-// cfg.Demo is off. Their keys are public: a production installation that
-// ever ran `illctl seed demo` must revoke them before the programs start.
-// In a demo (ILL_DEMO=1) it returns nil.
 // NewRegistry is a Prometheus registry with the Go and process collectors.
 func NewRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
 }
-
-// Consumers is a running consumers process: one pool per queue and an
-// outbox relay.
-// NewConsumers builds the pools. Observe may be nil.
-// Run runs every pool and the relay until ctx ends, then shuts down in
-// order: readiness off → stop taking deliveries and let in-flight handlers
-// commit and ack (up to DrainTimeout) → stop the relay loop and flush the
-// outbox rows those handlers wrote, each with its publisher confirm (up to
-// FlushTimeout) → close the relay's broker connection.
-// Ready is the consumers' readiness: not shutting down, database and broker
-// reachable.
-// RunConsumers is the consumers program.
-// requestStates is a collector of the number of requests in each state,
-// read with one GROUP BY at most once a minute (scrapes in between reuse
-// the last figures). Registered by the scheduler (one process is enough).
-// RequestStates returns the illhub_requests{state} collector.

@@ -33,7 +33,7 @@ func (h *Handler) ensureLoginToken(w http.ResponseWriter, r *http.Request, p *Pa
 
 func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request, p *Page, d loginData) error {
 	h.ensureLoginToken(w, r, p)
-	libs, err := h.cfg.Store.Libraries(r.Context())
+	libs, err := h.cfg.App.Libraries(r.Context())
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (h *Handler) readerLogin(w http.ResponseWriter, r *http.Request, p *Page) e
 	d := loginData{Library: echo(lib), User: echo(card), Next: safeNext(r.PostFormValue("next"), "")}
 	res, err := h.guard.signIn(r.Context(), h.cfg.Clock.Now(), throttle.ClientAddr(r), kindReader, lib, card, pin,
 		func(ctx context.Context, lib, card string) (storedAccount, error) {
-			rd, err := h.cfg.Store.Reader(ctx, lib, card)
+			rd, err := h.cfg.App.Reader(ctx, lib, card)
 			return storedAccount{Found: err == nil, Subject: rd.ID, Hash: rd.PINHash}, err
 		})
 	if err != nil {
@@ -90,7 +90,7 @@ func (h *Handler) staffLogin(w http.ResponseWriter, r *http.Request, p *Page) er
 	d := loginData{Library: echo(lib), User: echo(user), Next: safeNext(r.PostFormValue("next"), ""), Staff: true}
 	res, err := h.guard.signIn(r.Context(), h.cfg.Clock.Now(), throttle.ClientAddr(r), kindStaff, lib, user, pw,
 		func(ctx context.Context, lib, user string) (storedAccount, error) {
-			u, err := h.cfg.Store.StaffUser(ctx, lib, user)
+			u, err := h.cfg.App.StaffUser(ctx, lib, user)
 			return storedAccount{Found: err == nil, Subject: u.Username, Hash: u.PasswordHash, Role: u.Role,
 				Disabled: u.Disabled}, err
 		})

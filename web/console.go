@@ -32,15 +32,6 @@ func queueByKey(k string) (ill.Queue, bool) {
 	return ill.Queue{}, false
 }
 
-// scope is the library whose queues a staff member works ("" = every
-// library, for the centre admin).
-func scope(s *ill.Session) string {
-	if s.Role == ill.StaffCentreAdmin {
-		return ""
-	}
-	return s.Library
-}
-
 type queueView struct {
 	Queue    ill.Queue
 	Total    int
@@ -57,22 +48,22 @@ type consoleData struct {
 
 func (h *Handler) console(w http.ResponseWriter, r *http.Request, p *Page) error {
 	var d consoleData
-	lib := scope(p.Sess)
+	pr := principal(p.Sess)
 	for _, q := range queues {
-		reqs, total, err := h.cfg.Store.QueueRequests(r.Context(), q, lib, 5)
+		reqs, total, err := h.cfg.App.Queue(r.Context(), pr, q, 5)
 		if err != nil {
 			return err
 		}
 		d.Queues = append(d.Queues, queueView{Queue: q, Total: total, Requests: reqs, Token: randomToken()[:16]})
 	}
-	ships, err := h.cfg.Store.OpenShipments(r.Context(), lib, 20)
+	ships, err := h.cfg.App.OpenShipments(r.Context(), pr, 20)
 	if err != nil {
 		return err
 	}
 	d.Shipments = ships
 	d.Calendar = h.calendarWarning(r)
 	if p.IsCentre() {
-		if d.Libraries, err = h.cfg.Store.Libraries(r.Context()); err != nil {
+		if d.Libraries, err = h.cfg.App.Libraries(r.Context()); err != nil {
 			return err
 		}
 	}
@@ -136,7 +127,7 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, p *Page) error {
 	if !ok {
 		return errNotFound
 	}
-	reqs, total, err := h.cfg.Store.QueueRequests(r.Context(), q, scope(p.Sess), 200)
+	reqs, total, err := h.cfg.App.Queue(r.Context(), principal(p.Sess), q, 200)
 	if err != nil {
 		return err
 	}
@@ -191,7 +182,7 @@ var unfilledReasons = []ill.Reason{ill.ReasonNotOnShelf, ill.ReasonNotHeld, ill.
 
 func (h *Handler) consoleRequest(w http.ResponseWriter, r *http.Request, p *Page) error {
 	pr := principal(p.Sess)
-	req, err := h.cfg.API.RequestFor(r.Context(), pr, r.PathValue("id"), true)
+	req, err := h.cfg.App.Request(r.Context(), pr, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -222,16 +213,17 @@ func actionBody(a ill.Action, r *http.Request) ill.ActionBody {
 	return b
 }
 
-// consoleAct takes one action through the API's intake as the staff
-// member's library (or the centre): the same state table, the same
+// consoleAct takes one action through the API's use case (app.Act) as the
+// staff member's library (or the centre): the same state table, the same
 // 403/409 refusals.
 func (h *Handler) consoleAct(w http.ResponseWriter, r *http.Request, p *Page) error {
 	id, a := r.PathValue("id"), ill.Action(r.PathValue("action"))
-	before := h.snapshot(r, id)
-	if _, err := h.cfg.API.ActFor(r.Context(), principal(p.Sess), id, a, actionBody(a, r), r.PostFormValue("token"), nil); err != nil {
+	pr := principal(p.Sess)
+	before := h.snapshot(r, pr, id)
+	if _, err := h.cfg.App.Act(r.Context(), pr, id, a, actionBody(a, r), r.PostFormValue("token"), nil); err != nil {
 		return err
 	}
-	h.waitChange(r, before, 2*time.Second)
+	h.waitChange(r, pr, before, 2*time.Second)
 	back := safeNext(r.PostFormValue("back"), "/console/requests/"+id)
 	sep := "?"
 	if strings.Contains(back, "?") {
@@ -260,7 +252,7 @@ func (h *Handler) admin(w http.ResponseWriter, r *http.Request, p *Page) error {
 	}
 	var d adminData
 	if h.cfg.DeadLetters != nil {
-		dls, err := h.cfg.DeadLetters(50)
+		dls, err := h.cfg.DeadLetters.List(50)
 		if err != nil {
 			d.DLQError = err.Error()
 		}
@@ -268,7 +260,7 @@ func (h *Handler) admin(w http.ResponseWriter, r *http.Request, p *Page) error {
 			d.DeadLetters = append(d.DeadLetters, deadLetter{x.MessageID, x.RoutingKey, x.Queue, x.Reason, x.Count})
 		}
 	}
-	missed, err := h.cfg.Store.MissedDeadlines(r.Context(), "", 50)
+	missed, err := h.cfg.App.MissedDeadlines(r.Context(), principal(p.Sess), 50)
 	if err != nil {
 		return err
 	}

@@ -22,13 +22,12 @@ func (h *Handler) pullSlip(w http.ResponseWriter, r *http.Request, p *Page) erro
 	if p.IsCentre() {
 		return errForbiddenPage // a pull slip belongs to one lender
 	}
-	items, err := h.cfg.Store.PullSlip(r.Context(), p.Sess.Library)
+	slip, err := h.cfg.App.PullSlip(r.Context(), principal(p.Sess), "")
 	if err != nil {
 		return err
 	}
-	ill.SortShelf(items, func(i ill.PullSlipItem) string { return i.CallNumber })
 	p.Title = p.T("pull_slip")
-	return h.render(w, p, "pull_slip", items)
+	return h.render(w, p, "pull_slip", slip.Items)
 }
 
 type courierData struct {
@@ -39,7 +38,7 @@ type courierData struct {
 
 func (h *Handler) courierRuns(w http.ResponseWriter, r *http.Request, p *Page) error {
 	today := ill.DateOf(h.cfg.Clock.Now())
-	runs, err := h.cfg.Store.CourierRuns(r.Context(), today.AddDays(-14), today.AddDays(7), scope(p.Sess))
+	runs, err := h.cfg.App.CourierRuns(r.Context(), principal(p.Sess), today.AddDays(-14), today.AddDays(7))
 	if err != nil {
 		return err
 	}
@@ -54,17 +53,11 @@ func (h *Handler) manifest(w http.ResponseWriter, r *http.Request, p *Page) erro
 	if err != nil || id <= 0 {
 		return errNotFound
 	}
-	items, err := h.cfg.Store.ManifestItems(r.Context(), id)
+	items, err := h.cfg.App.RunItems(r.Context(), principal(p.Sess), id)
 	if err != nil {
 		return err
 	}
-	lib := scope(p.Sess)
-	var d courierData
-	for _, it := range items {
-		if lib == "" || it.From == lib || it.To == lib {
-			d.Items = append(d.Items, it)
-		}
-	}
+	d := courierData{Items: items}
 	p.Title = p.T("courier") + " #" + strconv.FormatInt(id, 10)
 	return h.render(w, p, "courier", d)
 }

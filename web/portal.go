@@ -62,7 +62,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, p *Page) error 
 	d := searchData{Q: strings.TrimSpace(q.Get("q")), ISBN: strings.TrimSpace(q.Get("isbn")), Library: q.Get("library"),
 		Available: q.Get("available") == "1" || q.Get("available") == "true",
 		YearFrom:  strings.TrimSpace(q.Get("year_from")), YearTo: strings.TrimSpace(q.Get("year_to"))}
-	libs, err := h.cfg.Store.Libraries(r.Context())
+	libs, err := h.cfg.App.Libraries(r.Context())
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, p *Page) error 
 			}
 			*y.dst = n
 		}
-		res, err := h.cfg.Store.SearchFull(r.Context(), sq)
+		res, err := h.cfg.App.Search(r.Context(), sq)
 		if err != nil {
 			if ill.ErrorCode(err) == ill.CodeBadRequest {
 				_, p.Error = ErrorText(p.Lang, err)
@@ -117,7 +117,7 @@ func (h *Handler) record(w http.ResponseWriter, r *http.Request, p *Page) error 
 	if err != nil || id <= 0 {
 		return errNotFound
 	}
-	rec, hs, err := h.cfg.Store.RecordWithHoldings(r.Context(), id)
+	rec, hs, err := h.cfg.App.Record(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -145,8 +145,8 @@ func (h *Handler) manualForm(w http.ResponseWriter, r *http.Request, p *Page) er
 
 // submit is the reader's request: from a record's 馆际互借 button
 // (record_id) or the manual form (a citation). It goes through the API's
-// intake as the reader's library, then waits briefly for the consumers'
-// decision so the reader sees it (or the refusal) at once.
+// use case (app.Submit) as the reader's library, then waits briefly for
+// the consumers' decision so the reader sees it (or the refusal) at once.
 //
 // Each reader has a small submit budget (Limits.IntakeBurst at once, then
 // IntakePerMinute): a reader never needs more, and a script holding a
@@ -157,7 +157,7 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, p *Page) error 
 		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(wait)))
 		return errIntakeLimited
 	}
-	rd, err := h.cfg.Store.Reader(r.Context(), p.Sess.Library, p.Sess.Subject)
+	rd, err := h.cfg.App.Reader(r.Context(), p.Sess.Library, p.Sess.Subject)
 	if err != nil {
 		return err
 	}
@@ -179,7 +179,8 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, p *Page) error 
 		b.Item = &ill.Citation{Title: strings.TrimSpace(r.PostFormValue("title")), Author: strings.TrimSpace(r.PostFormValue("author")),
 			ISBN: strings.TrimSpace(r.PostFormValue("isbn")), Publisher: strings.TrimSpace(r.PostFormValue("publisher")), Year: year}
 	}
-	res, err := h.cfg.API.SubmitFor(r.Context(), principal(p.Sess), b)
+	pr := principal(p.Sess)
+	res, err := h.cfg.App.Submit(r.Context(), pr, b)
 	if err != nil {
 		if b.Item != nil && ill.ErrorCode(err) == ill.CodeBadRequest {
 			p.Status = http.StatusBadRequest
@@ -192,8 +193,8 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, p *Page) error 
 	// Wait (bounded) for the consumers to route or refuse it.
 	deadline := time.Now().Add(h.cfg.SubmitWait)
 	for time.Now().Before(deadline) {
-		req, err := h.cfg.Store.RequestForAccess(r.Context(), res.RequestID)
-		if err == nil && req.State != ill.Submitted {
+		st, _, err := h.cfg.App.Progress(r.Context(), pr, res.RequestID)
+		if err == nil && st != ill.Submitted {
 			break
 		}
 		select {
@@ -222,8 +223,7 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request, p *Page) error
 	p.Title = p.T("history")
 	const per = 10
 	page := pageOf(r)
-	f := ill.ListFilter{Caller: p.Sess.Library, PatronID: p.Sess.Subject, State: ill.State(d.State), Q: d.Q,
-		Page: page, PerPage: per}
+	f := ill.ListFilter{PatronID: p.Sess.Subject, State: ill.State(d.State), Q: d.Q, Page: page, PerPage: per}
 	bad := func(field string) error {
 		p.Status = http.StatusBadRequest
 		_, p.Error = ErrorText(p.Lang, ill.FieldError(field, "bad %s", field))
@@ -245,7 +245,7 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request, p *Page) error
 		}
 		*x.dst = &day
 	}
-	reqs, total, err := h.cfg.Store.ListRequests(r.Context(), f)
+	reqs, total, err := h.cfg.App.List(r.Context(), principal(p.Sess), f)
 	if err != nil {
 		return err
 	}
@@ -276,7 +276,7 @@ type readerRequestData struct {
 }
 
 func (h *Handler) readerRequest(w http.ResponseWriter, r *http.Request, p *Page) error {
-	req, err := h.cfg.API.RequestFor(r.Context(), principal(p.Sess), r.PathValue("id"), true)
+	req, err := h.cfg.App.Request(r.Context(), principal(p.Sess), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -292,36 +292,44 @@ func (h *Handler) readerRequest(w http.ResponseWriter, r *http.Request, p *Page)
 }
 
 func (h *Handler) readerCancel(w http.ResponseWriter, r *http.Request, p *Page) error {
-	id := r.PathValue("id")
-	before := h.snapshot(r, id)
-	_, err := h.cfg.API.ActFor(r.Context(), principal(p.Sess), id, ill.ActCancel,
+	id, pr := r.PathValue("id"), principal(p.Sess)
+	before := h.snapshot(r, pr, id)
+	_, err := h.cfg.App.Act(r.Context(), pr, id, ill.ActCancel,
 		ill.ActionBody{By: "reader", Note: strings.TrimSpace(r.PostFormValue("note"))}, r.PostFormValue("token"), ownRequest(p.Sess))
 	if err != nil {
 		return err
 	}
-	h.waitChange(r, before, 2*time.Second)
+	h.waitChange(r, pr, before, 2*time.Second)
 	http.Redirect(w, r, "/history/"+id+"?msg=cancelled_msg", http.StatusSeeOther)
 	return nil
 }
 
-// snapshot reads a request before an action (nil when unreadable).
-func (h *Handler) snapshot(r *http.Request, id string) *ill.Request {
-	req, err := h.cfg.Store.RequestForAccess(r.Context(), id)
+// progress is where a request stood before an action.
+type progress struct {
+	id      string
+	state   ill.State
+	updated time.Time
+}
+
+// snapshot reads where request id stands before an action of pr (nil when
+// unreadable).
+func (h *Handler) snapshot(r *http.Request, pr ill.Principal, id string) *progress {
+	st, at, err := h.cfg.App.Progress(r.Context(), pr, id)
 	if err != nil {
 		return nil
 	}
-	return req
+	return &progress{id: id, state: st, updated: at}
 }
 
 // waitChange waits (bounded) until the request has changed since before,
 // so the page after an action usually shows its effect.
-func (h *Handler) waitChange(r *http.Request, before *ill.Request, d time.Duration) {
+func (h *Handler) waitChange(r *http.Request, pr ill.Principal, before *progress, d time.Duration) {
 	if before == nil {
 		return
 	}
 	for deadline := time.Now().Add(d); time.Now().Before(deadline); {
-		now, err := h.cfg.Store.RequestForAccess(r.Context(), before.ID)
-		if err != nil || !now.UpdatedAt.Equal(before.UpdatedAt) || now.State != before.State {
+		st, at, err := h.cfg.App.Progress(r.Context(), pr, before.id)
+		if err != nil || !at.Equal(before.updated) || st != before.state {
 			return
 		}
 		select {

@@ -9,9 +9,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/balis/illhub/httpapi"
 	"github.com/balis/illhub/ill"
-	"github.com/balis/illhub/mysql"
 )
 
 // webError is a refusal of the web layer itself (sign-in, CSRF, 404).
@@ -73,14 +71,14 @@ func (h *Handler) render(w http.ResponseWriter, p *Page, name string, data any) 
 	return err
 }
 
-// ErrorText is the message shown for err in lang: the stable code's
+// ErrorText is the status and the message shown for err in lang: the
+// code's status (ill.Code.HTTPStatus, as the API answers it) and its
 // explanation, with the field named for bad input.
 func ErrorText(lang string, err error) (int, string) {
 	var we *webError
 	if errors.As(err, &we) {
 		return we.status, tr(lang, we.key)
 	}
-	err = mysql.Classify(err)
 	var e *ill.Error
 	if !errors.As(err, &e) {
 		return http.StatusInternalServerError, tr(lang, "err.internal")
@@ -99,7 +97,7 @@ func ErrorText(lang string, err error) (int, string) {
 			msg += " " + tr(lang, "current_state") + e.State.Label(lang)
 		}
 	}
-	return httpapi.StatusFor(e.Code), msg
+	return e.Code.HTTPStatus(), msg
 }
 
 func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, p *Page, err error) {

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"sort"
 
-	"github.com/balis/illhub/httpapi"
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/reports"
 )
@@ -37,12 +36,10 @@ type matrix struct {
 // Cell is the count shipped from lender to borrower.
 func (m *matrix) Cell(lender, borrower string) int { return m.Cells[lender][borrower] }
 
+// buildReport builds report name for the signed-in staff member from the
+// page's query (app.Report: the period, and the library they may see).
 func (h *Handler) buildReport(r *http.Request, p *Page, name string) (*reports.Report, error) {
-	q, err := httpapi.ReportQuery(principal(p.Sess), name, r.URL.Query().Get, func() ill.Date { return ill.DateOf(h.cfg.Clock.Now()) })
-	if err != nil {
-		return nil, err
-	}
-	return (&reports.Service{Store: h.cfg.Store, Clock: h.cfg.Clock}).Build(r.Context(), q)
+	return h.cfg.App.Report(r.Context(), principal(p.Sess), name, r.URL.Query().Get)
 }
 
 func (h *Handler) reportPage(w http.ResponseWriter, r *http.Request, p *Page) error {
@@ -137,7 +134,24 @@ func (h *Handler) reportDownload(w http.ResponseWriter, r *http.Request, p *Page
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteReport(w, rep, format, p.Lang)
+	return writeDownload(w, rep, format, p.Lang)
+}
+
+// writeDownload answers with a built report as a CSV or XLSX file (text
+// cells neutralised against formula injection: reports.SafeCell), with
+// the JSON API's download headers: nosniff (a browser must not read a CSV
+// as HTML or script) and reports.ContentDisposition of a name made of
+// validated parts (Report.FileName).
+func writeDownload(w http.ResponseWriter, rep *reports.Report, format, lang string) error {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Disposition", reports.ContentDisposition(rep.FileName(format)))
+	if format == "csv" {
+		h.Set("Content-Type", "text/csv; charset=utf-8")
+		return rep.WriteCSV(w, lang)
+	}
+	h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	return rep.WriteXLSX(w, lang)
 }
 
 // Cell formats a report value for the page.

@@ -6,7 +6,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/balis/illhub/httpapi"
+	"github.com/balis/illhub/app"
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/internal/throttle"
 	"golang.org/x/text/unicode/norm"
@@ -99,7 +99,7 @@ type guard struct {
 	addrHeld *throttle.Lockout
 	// intake: portal submits per signed-in reader (accountKey).
 	intake *throttle.Limiter
-	// checkPIN is httpapi.CheckPIN (tests count its calls).
+	// checkPIN is app.CheckPIN (tests count its calls).
 	checkPIN func(hash, pin string) bool
 }
 
@@ -112,14 +112,14 @@ func newGuard(l Limits) *guard {
 		addrHeld:   throttle.NewLockout(1, l.AddrEvery, l.AddrEvery, l.AddrEvery, l.Size),
 		intake: throttle.NewLimiter(l.IntakePerMinute/60, l.IntakeBurst, l.Size,
 			time.Duration(float64(l.IntakeBurst+1)/l.IntakePerMinute*float64(time.Minute))),
-		checkPIN: httpapi.CheckPIN,
+		checkPIN: app.CheckPIN,
 	}
 }
 
 // Account kinds (the session's kind and the first part of a throttle key).
 const (
-	kindReader = "reader"
-	kindStaff  = "staff"
+	kindReader = app.SessionReader
+	kindStaff  = app.SessionStaff
 )
 
 // accountKey is the throttle key of an account: kind, library code and
@@ -192,7 +192,7 @@ type signInResult struct {
 // signIn checks one sign-in attempt from client address addr at now.
 // lookup reads the account by its canonical library and name (not_found
 // when there is none). Work is equal for known and unknown accounts: one
-// bcrypt comparison either way (httpapi.CheckPIN), and every refusal but
+// bcrypt comparison either way (app.CheckPIN), and every refusal but
 // a throttle's says only "wrong". The error is a lookup failure (the
 // database), never the caller's input.
 func (g *guard) signIn(ctx context.Context, now time.Time, addr, kind, library, name, secret string,

@@ -8,7 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/balis/illhub/httpapi"
+	"github.com/balis/illhub/app"
 	"github.com/balis/illhub/ill"
 )
 
@@ -224,14 +224,14 @@ func TestSignInAccountLockOverAllAddresses(t *testing.T) {
 
 func TestPINOverBcryptLimit(t *testing.T) {
 	pin := strings.Repeat("密", 30) // 30 characters, 90 bytes
-	if _, err := httpapi.HashPIN(pin); ill.ErrorCode(err) != ill.CodeBadRequest || !strings.Contains(err.Error(), "72 bytes") {
+	if _, err := app.HashPIN(pin); ill.ErrorCode(err) != ill.CodeBadRequest || !strings.Contains(err.Error(), "72 bytes") {
 		t.Fatalf("HashPIN(90 bytes): %v, want bad_request on pin", err)
 	}
-	h, err := httpapi.HashPIN(strings.Repeat("密", 24)) // 72 bytes: the most bcrypt takes
+	h, err := app.HashPIN(strings.Repeat("密", 24)) // 72 bytes: the most bcrypt takes
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !httpapi.CheckPIN(h, strings.Repeat("密", 24)) || httpapi.CheckPIN(h, strings.Repeat("密", 24)+"x") || httpapi.CheckPIN(h, pin) {
+	if !app.CheckPIN(h, strings.Repeat("密", 24)) || app.CheckPIN(h, strings.Repeat("密", 24)+"x") || app.CheckPIN(h, pin) {
 		t.Fatal("CheckPIN around the 72-byte limit")
 	}
 }

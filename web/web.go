@@ -3,14 +3,18 @@
 // JavaScript), Chinese by default with an English switch (?lang=en, kept
 // in the "lang" cookie), served by the producer next to the JSON API.
 //
-// Every change goes through the same intake as the API (httpapi.Server's
-// SubmitFor and ActFor), so the state table, the 403/409 answers and the
-// confirmed publish are the same for a form post and an API call. Readers
-// sign in with library + card number + PIN, staff with library + user
-// name + password; sessions are server-side (web_sessions, only the
-// SHA-256 of the cookie stored), cookies are HttpOnly, SameSite=Lax and
-// Secure wherever the browser honours it, and every POST carries the
-// session's CSRF token. Sign-in takes canonical identities only and is
+// It is a translator to the use cases of package app, like the JSON API:
+// every change goes through the same use case as an API call (app.Submit,
+// app.Act), so the state table, the 403/409 answers and the confirmed
+// publish are the same for a form post and an API call, and every read
+// (queues, records, search, history, courier runs, reports) is app's,
+// scoped by the signed-in user's library. The package imports neither
+// the storage nor the broker nor the JSON API. Readers sign in with
+// library + card number + PIN, staff with library + user name + password;
+// sessions are server-side (app.StartSession: only the SHA-256 of the
+// cookie stored), cookies are HttpOnly, SameSite=Lax and Secure wherever
+// the browser honours it, and every POST carries the session's CSRF
+// token. Sign-in takes canonical identities only and is
 // throttled per account, per account and address, and per address
 // (signin.go); a library's staff can lift a reader's throttle from the
 // console.
@@ -31,10 +35,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/balis/illhub/httpapi"
+	"github.com/balis/illhub/app"
 	"github.com/balis/illhub/ill"
-	"github.com/balis/illhub/mysql"
-	"github.com/balis/illhub/rabbitmq"
 )
 
 //go:embed templates/*.html static/*
@@ -42,14 +44,18 @@ var assets embed.FS
 
 // Config is what the web handler needs.
 type Config struct {
-	API      *httpapi.Server
-	Store    *mysql.Store
-	Clock    ill.Clock
-	Calendar *mysql.CalendarCache
+	// App runs the use cases and answers every read of the pages (the
+	// producer's one, shared with the JSON API).
+	App *app.Service
+	// Clock is the pages' time (countdowns, throttles); App's clock.
+	Clock ill.Clock
+	// Calendar serves the national calendar, for the coverage warning
+	// (nil: no warning).
+	Calendar ill.CalendarSource
 	Log      *slog.Logger
-	// DeadLetters lists dead-lettered messages for the centre admin page
-	// (nil: not shown).
-	DeadLetters func(limit int) ([]rabbitmq.DeadLetter, error)
+	// DeadLetters is the broker's dead-letter queue, listed on the centre
+	// admin page (nil: not shown).
+	DeadLetters ill.DeadLetterQueue
 	// SessionTTL is how long a sign-in lasts (default 8 h).
 	SessionTTL time.Duration
 	// SubmitWait is how long a reader's submit waits for the consumers to
@@ -277,7 +283,7 @@ func (h *Handler) page(fn handlerFunc) http.HandlerFunc {
 // reader wraps a reader-only handler.
 func (h *Handler) reader(fn handlerFunc) http.HandlerFunc {
 	return h.page(func(w http.ResponseWriter, r *http.Request, p *Page) error {
-		if p.Sess == nil || p.Sess.Kind != "reader" {
+		if p.Sess == nil || p.Sess.Kind != kindReader {
 			return h.toLogin(w, r, "/login")
 		}
 		return fn(w, r, p)
@@ -287,7 +293,7 @@ func (h *Handler) reader(fn handlerFunc) http.HandlerFunc {
 // staff wraps a staff-only handler.
 func (h *Handler) staff(fn handlerFunc) http.HandlerFunc {
 	return h.page(func(w http.ResponseWriter, r *http.Request, p *Page) error {
-		if p.Sess == nil || p.Sess.Kind != "staff" {
+		if p.Sess == nil || p.Sess.Kind != kindStaff {
 			return h.toLogin(w, r, "/staff/login")
 		}
 		return fn(w, r, p)
@@ -319,11 +325,11 @@ func (h *Handler) newPage(w http.ResponseWriter, r *http.Request) *Page {
 		p.Flash = m
 	}
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if s, err := h.cfg.Store.SessionByHash(r.Context(), ill.HashKey(c.Value), p.now); err == nil {
+		if s, err := h.cfg.App.Session(r.Context(), c.Value); err == nil {
 			p.Sess = &s
 		}
 	}
-	if libs, err := h.cfg.Store.LibraryNames(r.Context()); err == nil {
+	if libs, err := h.cfg.App.LibraryNames(r.Context()); err == nil {
 		p.libs = libs
 	}
 	return p
@@ -396,13 +402,11 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// startSession signs a user in: a new session row and cookie.
+// startSession signs a user in: a new session (app.StartSession) and its
+// cookie.
 func (h *Handler) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, kind, library, subject string, role ill.StaffRole) error {
-	tok := randomToken()
-	now := h.cfg.Clock.Now()
-	s := ill.Session{IDHash: ill.HashKey(tok), Kind: kind, Library: library, Subject: subject, Role: role,
-		CSRF: randomToken(), CreatedAt: now, ExpiresAt: now.Add(h.cfg.SessionTTL)}
-	if err := h.cfg.Store.AddSession(ctx, s); err != nil {
+	tok, err := h.cfg.App.StartSession(ctx, kind, library, subject, role, h.cfg.SessionTTL)
+	if err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true,
@@ -413,10 +417,10 @@ func (h *Handler) startSession(ctx context.Context, w http.ResponseWriter, r *ht
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request, p *Page) error {
 	to := "/login"
 	if p.Sess != nil {
-		if p.Sess.Kind == "staff" {
+		if p.Sess.Kind == kindStaff {
 			to = "/staff/login"
 		}
-		if err := h.cfg.Store.DeleteSession(r.Context(), p.Sess.IDHash); err != nil {
+		if err := h.cfg.App.EndSession(r.Context(), p.Sess.IDHash); err != nil {
 			return err
 		}
 	}
@@ -429,9 +433,9 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request, p *Page) error 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	p := h.newPage(w, r)
 	to := "/login"
-	if p.Sess != nil && p.Sess.Kind == "reader" {
+	if p.Sess != nil && p.Sess.Kind == kindReader {
 		to = "/search"
-	} else if p.Sess != nil && p.Sess.Kind == "staff" {
+	} else if p.Sess != nil && p.Sess.Kind == kindStaff {
 		to = "/console"
 	}
 	if p.Query != "" {
@@ -440,7 +444,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
-// principal is who the signed-in user acts as through the intake: the
+// principal is who the signed-in user acts and reads as in app: the
 // reader's library (the borrower vouching for its reader), the staff
 // member's library, or the centre.
 func principal(s *ill.Session) ill.Principal {

@@ -126,7 +126,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !o.keep {
 		defer func() { _, _ = st.DB.Exec("DROP DATABASE IF EXISTS `illbench_" + suffix + "`") }()
 	}
-	if _, err := demo.Load(ctx, st.DB, demo.Options{Books: o.books}); err != nil {
+	if _, err := demo.Load(ctx, st, demo.Options{Books: o.books}); err != nil {
 		return err
 	}
 	cfg.MySQLDSN, cfg.AMQPURL, cfg.AMQPPrefix = dsn, o.amqpURL, "illbench-"+suffix+"."

@@ -180,7 +180,7 @@ func seed(ctx context.Context, cfg config.Config, args []string, out, stderr io.
 		return err
 	}
 	defer st.Close()
-	sum, err := demo.Load(ctx, st.DB, demo.Options{Books: *books, Progress: func(done, total int) {
+	sum, err := demo.Load(ctx, st, demo.Options{Books: *books, Progress: func(done, total int) {
 		fmt.Fprintf(stderr, "\rcatalogue: %d/%d records", done, total)
 		if done == total {
 			fmt.Fprintln(stderr)

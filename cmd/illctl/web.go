@@ -3,14 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"time"
 
+	"github.com/balis/illhub/app"
 	"github.com/balis/illhub/config"
-	"github.com/balis/illhub/httpapi"
 	"github.com/balis/illhub/ill"
 )
 
@@ -28,6 +28,8 @@ func secret(v string) (string, error) {
 }
 
 // reader: illctl reader add LIBRARY CARD --pin PIN [--name --email --deposit-paid]
+// The operator registers the reader on the library's behalf, through the
+// same use case as the library's POST /v1/readers (app.RegisterReader).
 func reader(ctx context.Context, cfg config.Config, sub string, args []string, out io.Writer) error {
 	if sub != "add" {
 		return fmt.Errorf("usage: illctl reader add LIBRARY CARD --pin PIN [--name NAME] [--email E] [--deposit-paid]")
@@ -49,7 +51,8 @@ func reader(ctx context.Context, cfg config.Config, sub string, args []string, o
 	if err != nil {
 		return err
 	}
-	// canonical identities, as the API and the portal store them
+	// canonical identities, as the API and the portal store them (errors
+	// name the command's arguments)
 	lib, err := ill.CanonicalCode("library", pos[0])
 	if err != nil {
 		return err
@@ -58,27 +61,26 @@ func reader(ctx context.Context, cfg config.Config, sub string, args []string, o
 	if err != nil {
 		return err
 	}
-	hash, err := httpapi.HashPIN(p)
-	if err != nil {
-		return err
-	}
 	st, err := open(cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.Library(ctx, lib); err != nil {
+	uses := app.New(app.Config{Store: st})
+	if _, err := uses.Library(ctx, lib); err != nil {
 		return err
 	}
-	if err := st.PutReader(ctx, ill.Reader{Library: lib, ID: card, Name: *name, Email: *email, DepositPaid: *deposit,
-		PINHash: hash}, time.Now()); err != nil {
+	r, err := uses.RegisterReader(ctx, ill.Principal{Library: lib},
+		app.ReaderBody{ID: card, Name: *name, Email: *email, DepositPaid: *deposit, PIN: p})
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "reader %s/%s saved\n", lib, card)
+	fmt.Fprintf(out, "reader %s/%s saved\n", r.Library, r.ID)
 	return nil
 }
 
 // staff: illctl staff add LIBRARY USERNAME --password PW [--role staff|centre_admin] [--name N] [--disable]
+// (app.RegisterStaff).
 func staff(ctx context.Context, cfg config.Config, sub string, args []string, out io.Writer) error {
 	if sub != "add" {
 		return fmt.Errorf("usage: illctl staff add LIBRARY USERNAME --password PW [--role staff|centre_admin]")
@@ -96,28 +98,9 @@ func staff(ctx context.Context, cfg config.Config, sub string, args []string, ou
 		fs.Usage()
 		return fmt.Errorf("staff add needs LIBRARY and USERNAME")
 	}
-	lib, err := ill.CanonicalCode("library", pos[0])
-	if err != nil {
-		return err
-	}
-	user, err := ill.CanonicalUser("username", pos[1])
-	if err != nil {
-		return err
-	}
-	r := ill.StaffRole(*role)
-	if r == "" {
-		r = ill.StaffRoleFor(lib)
-	}
-	if r != ill.StaffRoleFor(lib) {
-		return fmt.Errorf("staff add: role centre_admin goes with library CENTRE, role staff with a member library")
-	}
-	hash := ""
+	p := ""
 	if *pw != "" {
-		p, err := secret(*pw)
-		if err != nil {
-			return err
-		}
-		if hash, err = httpapi.HashPIN(p); err != nil {
+		if p, err = secret(*pw); err != nil {
 			return err
 		}
 	}
@@ -126,30 +109,20 @@ func staff(ctx context.Context, cfg config.Config, sub string, args []string, ou
 		return err
 	}
 	defer st.Close()
-	if lib != ill.CentreCode {
-		if _, err := st.Library(ctx, lib); err != nil {
-			return err
-		}
-	}
-	if hash == "" {
-		if _, err := st.StaffUser(ctx, lib, user); err != nil {
-			return fmt.Errorf("staff add: a new account needs --password")
-		}
-	}
-	if err := st.PutStaff(ctx, ill.Staff{Library: lib, Username: user, Name: *name, Role: r, PasswordHash: hash,
-		Disabled: *disable}); err != nil {
+	u, ended, err := app.New(app.Config{Store: st}).RegisterStaff(ctx, app.StaffBody{Library: pos[0], Username: pos[1],
+		Name: *name, Role: ill.StaffRole(*role), Password: p, Disabled: *disable})
+	var e *ill.Error
+	switch {
+	case errors.As(err, &e) && e.Field == "role":
+		return fmt.Errorf("staff add: %s", e.Message)
+	case errors.As(err, &e) && e.Field == "password" && e.Code == ill.CodeBadRequest && p == "":
+		return fmt.Errorf("staff add: a new account needs --password")
+	case err != nil:
 		return err
+	case *disable:
+		fmt.Fprintf(out, "staff account %s/%s disabled, %d open sessions ended\n", u.Library, u.Username, ended)
+	default:
+		fmt.Fprintf(out, "staff account %s/%s (%s) saved\n", u.Library, u.Username, u.Role)
 	}
-	if *disable {
-		// The session lookup refuses a disabled account's sessions anyway;
-		// deleting them here makes that visible at once.
-		n, err := st.DeleteSessionsOf(ctx, "staff", lib, user)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "staff account %s/%s disabled, %d open sessions ended\n", lib, user, n)
-		return nil
-	}
-	fmt.Fprintf(out, "staff account %s/%s (%s) saved\n", lib, user, r)
 	return nil
 }

@@ -5,8 +5,8 @@
 //	go run ./internal/gendocs > docs/states.md
 //
 // main_test.go fails when docs/states.md differs from this program's output,
-// when a code or reason is added to package ill without being listed here,
-// and when httpStatus below disagrees with httpapi.statusFor.
+// and when a code or reason is added to package ill without being listed
+// here. The HTTP statuses are ill.Code.HTTPStatus's, the one mapping.
 package main
 
 import (
@@ -19,8 +19,21 @@ import (
 	"github.com/balis/illhub/ill"
 )
 
+// main prints docs/states.md, or with the argument "packages" the package
+// graph of docs/architecture.md (run from the module root).
 func main() {
-	if _, err := os.Stdout.WriteString(Render()); err != nil {
+	out := Render
+	if len(os.Args) > 1 && os.Args[1] == "packages" {
+		out = func() string {
+			g, err := LoadGraph(".")
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "gendocs:", err)
+				os.Exit(1)
+			}
+			return g.Diagram()
+		}
+	}
+	if _, err := os.Stdout.WriteString(out()); err != nil {
 		fmt.Fprintln(os.Stderr, "gendocs:", err)
 		os.Exit(1)
 	}
@@ -50,34 +63,6 @@ var codes = []struct {
 	{ill.CodeUndeliverable, "a notice failed for good (ILL_NOTICE_ATTEMPTS rounds, or a permanent error)"},
 	{ill.CodeUnknownBarcode, "courier scan or return check: no shipment or loan carries this barcode; listed for staff review"},
 	{ill.CodeBarcodeMismatch, "return/check-in: the barcode is not the one this request shipped; listed for staff review"},
-}
-
-// httpStatus is httpapi.statusFor written out (that function is unexported);
-// codes not listed get 500. The test compares it with httpapi/errors.go.
-var httpStatus = map[ill.Code]int{
-	ill.CodeBadRequest:        400,
-	ill.CodeUnauthorized:      401,
-	ill.CodeForbidden:         403,
-	ill.CodeNotFound:          404,
-	ill.CodeMethodNotAllowed:  405,
-	ill.CodeInvalidTransition: 409,
-	ill.CodeRenewalNotAllowed: 409,
-	ill.CodeCancelWindow:      409,
-	ill.CodeConflict:          409,
-	ill.CodeTooLarge:          413,
-	ill.CodeUnsupportedMedia:  415,
-	ill.CodeUnavailable:       503,
-	ill.CodeTransient:         503,
-	ill.CodeRateLimited:       429,
-	ill.CodeUnknownBarcode:    404,
-	ill.CodeBarcodeMismatch:   409,
-}
-
-func statusOf(c ill.Code) int {
-	if s, ok := httpStatus[c]; ok {
-		return s
-	}
-	return 500
 }
 
 // reasons lists every ill.Reason with the state it is stored with, in the
@@ -189,7 +174,7 @@ func condition(r ill.Rule) string {
 	case ill.ReaderWindow:
 		out = append(out, fmt.Sprintf("only within %s of submission (R12), else `%s`", hours(ill.ReaderCancelWindow), ill.CodeCancelWindow))
 	case ill.Never:
-		out = append(out, fmt.Sprintf("answered `%s` (%d) in every state (R5)", ill.CodeRenewalNotAllowed, statusOf(ill.CodeRenewalNotAllowed)))
+		out = append(out, fmt.Sprintf("answered `%s` (%d) in every state (R5)", ill.CodeRenewalNotAllowed, ill.CodeRenewalNotAllowed.HTTPStatus()))
 	}
 	if !ill.IsAPIAction(r.Action) {
 		note, ok := systemNotes[r.Action]
@@ -336,12 +321,12 @@ func Render() string {
 
 	w("## Error codes\n\n")
 	w("The set is closed (`ill/errors.go`). Errors are answered as `{\"error\": {\"code\", \"message\", \"field\", \"state\"}}`.\n")
-	w("Each mapping is made in one place: the HTTP status in `httpapi.statusFor`, and what a consumer does with\n")
+	w("Each mapping is made in one place: the HTTP status in `ill.Code.HTTPStatus`, and what a consumer does with\n")
 	w("a delivery whose handler returned the error in `ill.DispositionFor`. A handler that returns no error acks;\n")
 	w("an error without a code counts as `internal`.\n\n")
 	w("| code | HTTP status | consumer | meaning |\n|---|---|---|---|\n")
 	for _, c := range codes {
-		w("| `%s` | %d | %s | %s |\n", c.code, statusOf(c.code), dispositionOf(c.code), c.meaning)
+		w("| `%s` | %d | %s | %s |\n", c.code, c.code.HTTPStatus(), dispositionOf(c.code), c.meaning)
 	}
 	w("\n\"requeue\" means the message is redelivered; on the delivery numbered ILL_DELIVERY_LIMIT (default 5, from\n")
 	w("the quorum queue's `x-delivery-count`) it is dead-lettered instead. State-table refusals in a consumer never\n")

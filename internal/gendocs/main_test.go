@@ -4,7 +4,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -108,99 +107,6 @@ func TestEveryReasonListed(t *testing.T) {
 	}
 	if !slices.Equal(inFile, listed) {
 		t.Errorf("reasons in ill/errors.go:\n  %v\nlisted in gendocs (same order, please):\n  %v", inFile, listed)
-	}
-}
-
-// httpStatusNames are the net/http constants statusFor may return.
-var httpStatusNames = map[string]int{
-	"StatusBadRequest": http.StatusBadRequest, "StatusUnauthorized": http.StatusUnauthorized,
-	"StatusForbidden": http.StatusForbidden, "StatusNotFound": http.StatusNotFound,
-	"StatusMethodNotAllowed": http.StatusMethodNotAllowed, "StatusConflict": http.StatusConflict,
-	"StatusGone": http.StatusGone, "StatusPreconditionFailed": http.StatusPreconditionFailed,
-	"StatusRequestEntityTooLarge": http.StatusRequestEntityTooLarge,
-	"StatusUnsupportedMediaType":  http.StatusUnsupportedMediaType,
-	"StatusUnprocessableEntity":   http.StatusUnprocessableEntity, "StatusTooManyRequests": http.StatusTooManyRequests,
-	"StatusInternalServerError": http.StatusInternalServerError, "StatusBadGateway": http.StatusBadGateway,
-	"StatusServiceUnavailable": http.StatusServiceUnavailable, "StatusGatewayTimeout": http.StatusGatewayTimeout,
-}
-
-func statusName(t *testing.T, e ast.Expr) int {
-	t.Helper()
-	sel, ok := e.(*ast.SelectorExpr)
-	if !ok {
-		t.Fatalf("httpapi.statusFor returns %T, want http.StatusXxx", e)
-	}
-	s, ok := httpStatusNames[sel.Sel.Name]
-	if !ok {
-		t.Fatalf("httpapi.statusFor returns http.%s: add it to httpStatusNames", sel.Sel.Name)
-	}
-	return s
-}
-
-// TestStatusesMatchHTTPAPI reads httpapi.statusFor's switch and compares it
-// with httpStatus, so the documented statuses cannot drift from the API.
-func TestStatusesMatchHTTPAPI(t *testing.T) {
-	file := filepath.Join(root, "httpapi", "errors.go")
-	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, codeValues := constsOfType(t, filepath.Join(root, "ill", "errors.go"), "Code")
-	var fn *ast.FuncDecl
-	for _, d := range f.Decls {
-		if d, ok := d.(*ast.FuncDecl); ok && d.Name.Name == "statusFor" {
-			fn = d
-		}
-	}
-	if fn == nil {
-		t.Fatalf("%s: no func statusFor", file)
-	}
-	got := map[ill.Code]int{}
-	fallback := 0
-	for _, st := range fn.Body.List {
-		switch st := st.(type) {
-		case *ast.SwitchStmt:
-			for _, cc := range st.Body.List {
-				clause := cc.(*ast.CaseClause)
-				if len(clause.Body) != 1 {
-					t.Fatalf("statusFor: a case body is not a single return")
-				}
-				ret, ok := clause.Body[0].(*ast.ReturnStmt)
-				if !ok || len(ret.Results) != 1 {
-					t.Fatalf("statusFor: a case body is not a single return")
-				}
-				status := statusName(t, ret.Results[0])
-				if clause.List == nil {
-					fallback = status
-					continue
-				}
-				for _, e := range clause.List {
-					sel, ok := e.(*ast.SelectorExpr)
-					if !ok {
-						t.Fatalf("statusFor: case %T, want ill.CodeXxx", e)
-					}
-					v, ok := codeValues[sel.Sel.Name]
-					if !ok {
-						t.Fatalf("statusFor: ill.%s is not a Code in ill/errors.go", sel.Sel.Name)
-					}
-					got[ill.Code(v)] = status
-				}
-			}
-		case *ast.ReturnStmt:
-			fallback = statusName(t, st.Results[0])
-		}
-	}
-	if fallback != 500 {
-		t.Errorf("statusFor's default is %d; gendocs assumes 500", fallback)
-	}
-	for _, c := range codes {
-		want, ok := got[c.code]
-		if !ok {
-			want = fallback
-		}
-		if statusOf(c.code) != want {
-			t.Errorf("%s: gendocs says %d, httpapi.statusFor says %d", c.code, statusOf(c.code), want)
-		}
 	}
 }
 

@@ -1,6 +1,6 @@
 // Package client delivers ISO 18626 messages to member systems over HTTP:
 // one POST of the XML document per message, whose answer must be the
-// member's confirmation. The hub's ISO delivery pool (package worker) uses
+// member's confirmation. The hub's ISO delivery pool (package consumers/isoout) uses
 // it; it keeps no state besides its HTTP client, so one Client serves every
 // delivery of a process and reuses its connections (keep-alive).
 package client

@@ -1,0 +1,160 @@
+package isoout
+
+// ISO 18626 delivery: the iso pool sends the messages the subscriber
+// stored to the members' endpoints, in order per request and member, with
+// retries (docs/iso18626.md).
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/balis/illhub/consumers"
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/iso18626/client"
+	"github.com/balis/illhub/mysql"
+	"github.com/balis/illhub/rabbitmq"
+)
+
+// Pool is the iso pool. Its fields are read-only after construction.
+type Pool struct {
+	Store    *mysql.Store
+	Client   *http.Client  // posts to member endpoints (keep-alive; its timeout bounds a post); nil: a shared client with a 10 s timeout
+	Backoff  time.Duration // first retry delay, doubled per attempt up to 1 min (ILL_ISO_BACKOFF)
+	Attempts int           // delivery attempts before a message is failed and dead-lettered (ILL_DELIVERY_LIMIT)
+	Log      *slog.Logger
+}
+
+// Handle delivers the stored outbound message (body {"iso_message_id": N})
+// to the member's endpoint, after any earlier pending message of the same
+// request to the same member (a member sees a request's messages in order;
+// one named database lock per request and member keeps two consumers from
+// sending concurrently).
+//
+// An attempt fails when the endpoint is unreachable, answers an HTTP error,
+// or answers anything but an OK confirmation; the failure is kept in the
+// message row and on the request's timeline. The handler then waits
+// (Backoff, doubled per attempt) and returns a transient error, so the
+// broker redelivers; after Attempts attempts the message is failed and
+// dead-lettered (illctl dlq list). Delivery is at least once: a crash
+// between a member's OK and the recorded outcome sends the message again.
+func (p *Pool) Handle(ctx context.Context, d rabbitmq.Delivery) error {
+	m, err := consumers.Decode(d)
+	if err != nil {
+		return err
+	}
+	var ref struct {
+		ID int64 `json:"iso_message_id"`
+	}
+	if err := json.Unmarshal(m.Body, &ref); err != nil || ref.ID == 0 {
+		return ill.Errorf(ill.CodeBadRequest, "iso message lacks iso_message_id")
+	}
+	var self *ill.ISOMessage
+	if err := p.Store.InTx(ctx, func(tx *mysql.Tx) error {
+		self, err = tx.LockISOMessage(ctx, ref.ID)
+		return err
+	}); err != nil {
+		return err
+	}
+	if self.Status != ill.ISOPending {
+		return nil // sent (maybe by an earlier message's handler) or failed
+	}
+	release, err := p.Store.NamedLock(ctx, "iso:"+self.RequestID+":"+self.LibraryCode, 30*time.Second)
+	if err != nil {
+		return ill.Errorf(ill.CodeTransient, "iso message %d: %v", self.ID, err)
+	}
+	wait, err := p.deliverPending(ctx, self)
+	release()
+	if wait > 0 {
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+	}
+	return err
+}
+
+// deliverPending sends the pending messages of self's request to self's
+// member, oldest first. It stops at the first failure of a message that is
+// not yet failed for good, and returns how long to wait before retrying
+// when that message is self.
+func (p *Pool) deliverPending(ctx context.Context, self *ill.ISOMessage) (time.Duration, error) {
+	var rows []ill.ISOMessage
+	var mem *ill.ISOMember
+	err := p.Store.InTx(ctx, func(tx *mysql.Tx) error {
+		var err error
+		if rows, err = tx.PendingISO(ctx, self.RequestID, self.LibraryCode); err != nil {
+			return err
+		}
+		mem, err = tx.ISOMember(ctx, self.LibraryCode)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	attempts := max(p.Attempts, 1)
+	members := client.Client{HTTP: p.Client}
+	for _, row := range rows {
+		_, sendErr := members.Send(ctx, mem.Endpoint, []byte(row.Body))
+		if sendErr == nil {
+			if err := p.isoOutcome(ctx, &row, ill.ISOSent, ""); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		n := row.Attempts + 1
+		status := ill.ISOPending
+		if n >= attempts {
+			status = ill.ISOFailed
+		}
+		p.Log.Warn("iso18626 delivery failed", "iso_message_id", row.ID, "request_id", row.RequestID, "library", row.LibraryCode,
+			"attempt", n, "of", attempts, "err", sendErr)
+		if err := p.isoOutcome(ctx, &row, status, fmt.Sprintf("attempt %d of %d: %v", n, attempts, sendErr)); err != nil {
+			return 0, err
+		}
+		switch {
+		case status == ill.ISOFailed && row.ID == self.ID:
+			return 0, ill.Errorf(ill.CodeUndeliverable, "iso message %d to %s failed after %d attempts: %v", row.ID, row.LibraryCode, n, sendErr)
+		case status == ill.ISOFailed:
+			continue // a message failed for good does not hold back the later ones
+		case row.ID == self.ID:
+			return p.backoff(n), ill.Errorf(ill.CodeTransient, "iso message %d to %s: attempt %d of %d: %v", row.ID, row.LibraryCode, n, attempts, sendErr)
+		}
+		return 0, nil // an earlier message is retried by its own delivery, which then sends this one
+	}
+	return 0, nil
+}
+
+func (p *Pool) backoff(attempt int) time.Duration {
+	b := p.Backoff
+	if b <= 0 {
+		b = 2 * time.Second
+	}
+	for i := 1; i < attempt && b < time.Minute; i++ {
+		b *= 2
+	}
+	return min(b, time.Minute)
+}
+
+// isoOutcome records an attempt; failures also go on the request's timeline.
+func (p *Pool) isoOutcome(ctx context.Context, row *ill.ISOMessage, status ill.ISOStatus, problem string) error {
+	return p.Store.InTx(ctx, func(tx *mysql.Tx) error {
+		if err := tx.RecordISOOutcome(ctx, row.ID, status, problem, time.Now()); err != nil {
+			return err
+		}
+		if problem == "" {
+			return nil
+		}
+		st, err := tx.RequestState(ctx, row.RequestID)
+		if err != nil {
+			return err
+		}
+		n := fmt.Sprintf("ISO 18626 %s to %s not delivered (%s): %s", row.Summary, row.LibraryCode, status, problem)
+		return tx.AddEvent(ctx, row.RequestID, "iso-out:"+strconv.FormatInt(row.ID, 10),
+			ill.Event{At: time.Now(), Actor: ill.SystemActor, Action: actISO, From: st, To: st, Note: n})
+	})
+}

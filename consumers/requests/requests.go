@@ -1,0 +1,303 @@
+// Package requests is the requests pool: it applies submits and actions
+// to requests under the rules of package ill, and enforces the scheduler's
+// deadlines. The state table decides what an action does (ill.Decide
+// returns the transition); this package carries it out (carry.go) and
+// hands it to the subscribers registered at wiring time, which write the
+// follow-on effects (notices, courier records, ISO 18626 messages) in the
+// same transaction.
+//
+// Each message is one transaction that records it in the inbox, locks
+// what it changes (the patron row for R3, the request row for every
+// transition), writes state, events, notices and outbox rows, and commits;
+// the consumer acks only after that commit. Handlers are idempotent and
+// safe to run concurrently in any number of processes.
+package requests
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/balis/illhub/consumers"
+	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/mysql"
+	"github.com/balis/illhub/rabbitmq"
+)
+
+// Processor applies request messages and deadlines. Its fields are
+// read-only after construction.
+type Processor struct {
+	Store       *mysql.Store
+	Calendar    consumers.CalendarSource
+	Eligibility ill.Eligibility
+	RotaLength  int
+	RotaWeights ill.RotaWeights // ILL_ROTA_WEIGHTS; zero: strict order
+	// Subscribers carry out the follow-on effects of every transition, in
+	// order (package service registers the hub's); nil: none, only the
+	// request, its timeline and its rota are written.
+	Subscribers []Subscriber
+}
+
+// Handle is the requests pool's handler: submits and actions. The
+// delivery's attempt count is kept in the message (ill.Message.Attempt),
+// where subscribers read it.
+func (p *Processor) Handle(ctx context.Context, d rabbitmq.Delivery) error {
+	m, err := consumers.Decode(d)
+	if err != nil {
+		return err
+	}
+	m.Attempt = d.Attempt
+	switch m.Type {
+	case ill.MsgSubmit:
+		return p.submit(ctx, m)
+	case ill.MsgAction:
+		return pauseBeforeRetry(ctx, m, p.act(ctx, m))
+	}
+	return ill.Errorf(ill.CodeBadRequest, "requests queue cannot handle %q", m.Type)
+}
+
+// txn carries one transaction's context for a request's processing.
+type txn struct {
+	p   *Processor
+	ctx context.Context
+	tx  *mysql.Tx
+	m   ill.Message
+	cal *ill.Calendar
+	r   *ill.Request
+	// saved is the rota as stored (a copy taken when the request was
+	// locked, or after the last SaveRota).
+	saved []ill.RotaEntry
+}
+
+// submit registers a new request and routes it (SPEC §3 submit): R3 under
+// the patron row lock, R7, eligibility (R2), duplicate and held-locally
+// checks, manual-request matching, rota and the first lender's deadline.
+func (p *Processor) submit(ctx context.Context, m ill.Message) error {
+	var b ill.SubmitBody
+	if err := json.Unmarshal(m.Body, &b); err != nil {
+		return ill.Errorf(ill.CodeBadRequest, "submit body: %v", err)
+	}
+	cal, err := p.Calendar.Get(ctx)
+	if err != nil {
+		return err
+	}
+	return consumers.Once(ctx, p.Store, "requests", m, func(tx *mysql.Tx) error {
+		t := &txn{p: p, ctx: ctx, tx: tx, m: m, cal: cal}
+		if id, err := tx.RequestIDByClientID(ctx, m.Actor, b.ClientRequestID); err != nil || id != "" {
+			return err // the same client_request_id again: one request only
+		}
+		borrower, err := tx.Library(ctx, m.Actor)
+		if err != nil {
+			return err
+		}
+		if err := tx.LockPatron(ctx, m.Actor, b.Patron, m.At); err != nil {
+			return err
+		}
+		active, err := tx.CountActive(ctx, m.Actor, b.Patron.ID)
+		if err != nil {
+			return err
+		}
+		r := &ill.Request{ID: m.RequestID, Borrower: m.Actor, ClientRequestID: b.ClientRequestID,
+			PatronID: b.Patron.ID, Note: b.Note, State: ill.Submitted, SubmittedAt: m.At, UpdatedAt: m.At}
+		var lang, material string
+		if b.RecordID != "" {
+			id, _ := strconv.ParseInt(b.RecordID, 10, 64)
+			rec, err := tx.Record(ctx, id)
+			if err != nil {
+				if ill.ErrorCode(err) != ill.CodeNotFound {
+					return err
+				}
+			} else {
+				r.RecordID = rec.ID
+				fillFromRecord(r, rec)
+				lang, material = rec.Language, rec.Material
+			}
+		} else if b.Item != nil {
+			r.Title, r.Author, r.ISBN, r.Publisher, r.Year = b.Item.Title, b.Item.Author, b.Item.ISBN, b.Item.Publisher, b.Item.Year
+			lang, material = b.Item.Language, b.Item.Material
+		}
+		if err := tx.InsertRequest(ctx, r); err != nil {
+			return err
+		}
+		t.r = r
+		if err := t.line(ill.Event{At: m.At, Actor: m.Actor, Action: ill.ActSubmit, To: ill.Submitted, Note: b.Note}); err != nil {
+			return err
+		}
+		switch {
+		case b.RecordID == "" && b.Item == nil:
+			return t.reject(ill.ReasonInvalid, "neither record_id nor item given")
+		case b.RecordID != "" && r.RecordID == 0:
+			return t.reject(ill.ReasonInvalid, "record_id "+b.RecordID+" is not in the union catalogue")
+		case active >= ill.MaxActiveRequests:
+			return t.reject(ill.ReasonOverLimit, fmt.Sprintf("reader already has %d active requests (limit %d)", active, ill.MaxActiveRequests))
+		case borrower.DepositRequired && !b.Patron.DepositPaid:
+			return t.reject(ill.ReasonDepositRequired, borrower.Code+" requires a paid deposit")
+		}
+		if r.RecordID == 0 { // manual request: try to match it
+			id, err := tx.MatchRecord(ctx, *b.Item)
+			if err != nil {
+				return err
+			}
+			if id == 0 {
+				if !p.Eligibility.Eligible(lang, material) {
+					return t.reject(ill.ReasonNotEligible, "material is not lendable under BALIS policy")
+				}
+				return t.system(ill.ActHold, ill.ActionBody{}) // staff to identify a lender
+			}
+			rec, err := tx.Record(ctx, id)
+			if err != nil {
+				return err
+			}
+			r.RecordID = rec.ID
+			fillFromRecord(r, rec)
+			lang, material = rec.Language, rec.Material
+		}
+		return t.routeRecord(lang, material, b.Lenders)
+	})
+}
+
+func fillFromRecord(r *ill.Request, rec *ill.Record) {
+	r.Title, r.Author, r.Publisher, r.Year = rec.Title, rec.Author, rec.Publisher, rec.Year
+	r.ISBN = rec.ISBN13
+}
+
+// routeRecord runs the checks that need a record, builds the rota (from
+// holdings, or from an explicit lender list) and asks the first lender.
+func (t *txn) routeRecord(lang, material string, lenders []string) error {
+	r := t.r
+	if !t.p.Eligibility.Eligible(lang, material) {
+		return t.reject(ill.ReasonNotEligible, "material is not lendable under BALIS policy (中文普通图书 only)")
+	}
+	if dup, err := t.tx.ActiveDuplicate(t.ctx, r); err != nil {
+		return err
+	} else if dup != "" {
+		return t.reject(ill.ReasonDuplicate, "the reader already has active request "+dup+" for this record")
+	}
+	if local, err := t.tx.HoldsAvailable(t.ctx, r.Borrower, r.RecordID); err != nil {
+		return err
+	} else if local && len(lenders) == 0 {
+		return t.reject(ill.ReasonHeldLocally, r.Borrower+" has an available copy on its own shelves")
+	}
+	cands, err := t.tx.Candidates(t.ctx, r.RecordID, t.m.At)
+	if err != nil {
+		return err
+	}
+	today := ill.DateOf(t.m.At)
+	libs := make([]string, len(cands))
+	for i, c := range cands {
+		libs[i] = c.Library
+	}
+	closures, err := t.tx.ClosuresOf(t.ctx, libs)
+	if err != nil {
+		return err
+	}
+	for i := range cands {
+		cands[i].OpenToday = t.cal.ScheduleFor(closures[cands[i].Library]).Open(today)
+	}
+	if len(lenders) > 0 {
+		cands = explicitLenders(cands, lenders)
+	}
+	r.Rota = ill.BuildRotaWeighted(cands, r.Borrower, nil, t.p.RotaLength, t.p.RotaWeights)
+	if len(lenders) > 0 {
+		ill.KeepOrder(r.Rota, lenders)
+	}
+	return t.system(ill.ActRoute, ill.ActionBody{})
+}
+
+// explicitLenders keeps the mediator's list: holders keep their facts,
+// others are added as lendable with unknown availability.
+func explicitLenders(cands []ill.Candidate, lenders []string) []ill.Candidate {
+	byLib := map[string]ill.Candidate{}
+	for _, c := range cands {
+		byLib[c.Library] = c
+	}
+	out := make([]ill.Candidate, 0, len(lenders))
+	for _, l := range lenders {
+		c, ok := byLib[l]
+		if !ok {
+			c = ill.Candidate{Library: l, Lendable: true, OpenToday: true, FillRate: -1}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// reject ends the request REJECTED for reason (note: the details).
+func (t *txn) reject(reason ill.Reason, note string) error {
+	return t.system(ill.ActReject, ill.ActionBody{Reason: reason, Note: note})
+}
+
+// act applies one action to a request through the state table.
+func (p *Processor) act(ctx context.Context, m ill.Message) error {
+	cal, err := p.Calendar.Get(ctx)
+	if err != nil {
+		return err
+	}
+	return p.Store.InTx(ctx, func(tx *mysql.Tx) error { return p.actTx(ctx, tx, cal, m) })
+}
+
+// actTx records the message in the inbox (nothing happens for a message
+// seen before), locks the request, and carries out what the state table
+// decides: the action's transition, or its refusal (the state moved since
+// the API's check, or the body is invalid), which consumes the message.
+func (p *Processor) actTx(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, m ill.Message) error {
+	var b ill.ActionBody
+	if len(m.Body) > 0 {
+		if err := json.Unmarshal(m.Body, &b); err != nil {
+			return ill.Errorf(ill.CodeBadRequest, "action body: %v", err)
+		}
+	}
+	// The inbox row, the request's row lock and its rota in one round trip.
+	first, r, err := tx.ClaimRequest(ctx, "requests", m.ID, m.At, m.RequestID)
+	if err != nil || !first {
+		return err // a redelivery: already applied, ack without effect
+	}
+	t := &txn{p: p, ctx: ctx, tx: tx, m: m, cal: cal, r: r, saved: cloneRota(r.Rota)}
+	at := ill.Attempt{Action: m.Action, From: r.State, Roles: r.RolesOf(m.Actor, m.IsCentre), At: m.At,
+		SubmittedAt: r.SubmittedAt, Actor: m.Actor, Request: r, Body: b}
+	if m.Informs() {
+		return t.carry(ill.Inform(at))
+	}
+	if at.Variant, err = b.Variant(m.Action); err != nil {
+		return t.carry(ill.Refuse(at, err))
+	}
+	rule, err := ill.Allow(at)
+	if err != nil {
+		return t.carry(ill.Refuse(at, err))
+	}
+	if rule.Action == ill.ActMediate {
+		return t.mediate(at, rule)
+	}
+	return t.decide(at, rule)
+}
+
+// mediate resumes a NEEDS_MEDIATION request. With a record it is checked
+// and routed like a new submission (the hub's route or reject); with a
+// lender list the mediator's lenders are asked in that order.
+func (t *txn) mediate(at ill.Attempt, rule ill.Rule) error {
+	r, b := t.r, at.Body
+	if b.RecordID != "" {
+		id, _ := strconv.ParseInt(b.RecordID, 10, 64)
+		rec, err := t.tx.Record(t.ctx, id)
+		if err != nil {
+			return t.carry(ill.Refuse(at, err))
+		}
+		r.RecordID = rec.ID
+		fillFromRecord(r, rec)
+		return t.routeRecord(rec.Language, rec.Material, nil)
+	}
+	var lenders []string
+	for _, l := range b.Lenders {
+		if l == r.Borrower {
+			continue
+		}
+		if _, err := t.tx.Library(t.ctx, l); err != nil {
+			return t.carry(ill.Refuse(at, err))
+		}
+		lenders = append(lenders, l)
+	}
+	r.Rota = ill.BuildRota(explicitLenders(nil, lenders), r.Borrower, nil, max(t.p.RotaLength, len(lenders)))
+	ill.KeepOrder(r.Rota, lenders)
+	return t.decide(at, rule)
+}
