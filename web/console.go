@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"strings"
 	"time"
@@ -147,6 +148,8 @@ type consoleRequestData struct {
 	Actions []actionForm
 	Token   string
 	Reasons []ill.Reason
+	// Panels are the registered sections of the page (panels.go).
+	Panels []template.HTML
 }
 
 // allowedActions asks the state table which actions (and variants) the
@@ -187,8 +190,12 @@ func (h *Handler) consoleRequest(w http.ResponseWriter, r *http.Request, p *Page
 		return err
 	}
 	p.Title = req.Title
+	panels, err := h.renderPanels(r.Context(), "console_request", p, req)
+	if err != nil {
+		return err
+	}
 	return h.render(w, p, "console_request", consoleRequestData{Req: req, Actions: allowedActions(req, pr, h.cfg.Clock.Now()),
-		Token: randomToken()[:16], Reasons: unfilledReasons})
+		Token: randomToken()[:16], Reasons: unfilledReasons, Panels: panels})
 }
 
 // actionBody builds an action body from a console form. The form's

@@ -27,6 +27,18 @@ func tr(lang, key string) string {
 	return m[0]
 }
 
+// addMessages adds an area's entries to the catalogue (each area of the
+// pages keeps its own in i18n_<area>.go and calls this from init). A key
+// defined twice is a programming error, caught at start-up.
+func addMessages(m map[string][2]string) {
+	for k, v := range m {
+		if _, dup := messages[k]; dup {
+			panic("web: translation key " + k + " defined twice")
+		}
+		messages[k] = v
+	}
+}
+
 // messages is the zh/en catalogue: key → {zh, en}.
 var messages = map[string][2]string{
 	"site":              {"BALIS 馆际互借", "BALIS Interlibrary Loan"},

@@ -35,6 +35,11 @@ var funcs = template.FuncMap{
 
 func parsePages() map[string]*template.Template {
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html"))
+	// partials (sections that areas add to pages, see panels.go) are
+	// parsed into every page.
+	if partials, err := assetsGlob("templates/partials/*.html"); err == nil && len(partials) > 0 {
+		layout = template.Must(layout.ParseFS(assets, partials...))
+	}
 	names, err := assetsGlob("templates/*.html")
 	if err != nil {
 		panic(err)

@@ -39,7 +39,7 @@ import (
 	"github.com/balis/illhub/ill"
 )
 
-//go:embed templates/*.html static/*
+//go:embed templates static/*
 var assets embed.FS
 
 // Config is what the web handler needs.
