@@ -16,6 +16,9 @@ CREATE TABLE IF NOT EXISTS libraries (
   loss_fee_fen      INT          NOT NULL DEFAULT 0,
   locale            VARCHAR(8)   NOT NULL DEFAULT 'zh',
   email             VARCHAR(160) NOT NULL DEFAULT '',
+  contact_phone     VARCHAR(64)  NOT NULL DEFAULT '',     -- the ILL desk's public contacts (home page, directory)
+  contact_email     VARCHAR(160) NOT NULL DEFAULT '',
+  contact_address   VARCHAR(300) NOT NULL DEFAULT '',
   webhook_url       VARCHAR(400) NOT NULL DEFAULT '',
   iso_endpoint      VARCHAR(400) NOT NULL DEFAULT '',
   courier_cutoff    CHAR(5)      NOT NULL DEFAULT '14:00',
@@ -109,7 +112,8 @@ CREATE TABLE IF NOT EXISTS requests (
   KEY ix_requests_lender (lender, state),
   KEY ix_requests_state_respond (state, respond_by),
   KEY ix_requests_state_ship (state, ship_by),
-  KEY ix_requests_state_due (state, due_at)
+  KEY ix_requests_state_due (state, due_at),
+  KEY ix_requests_barcode (item_barcode)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- The rota: ordered candidate lenders with the reasons for their rank.
@@ -122,7 +126,8 @@ CREATE TABLE IF NOT EXISTS rota (
   asked_at     DATETIME(3)  NULL,
   answered_at  DATETIME(3)  NULL,
   PRIMARY KEY (request_id, rank_no),
-  KEY ix_rota_library (library_code, outcome)
+  KEY ix_rota_library (library_code, outcome),
+  KEY ix_rota_asked (asked_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Immutable timeline: one row per transition or refused action.
@@ -180,7 +185,8 @@ CREATE TABLE IF NOT EXISTS notices (
   attempts     INT          NOT NULL DEFAULT 0,
   created_at   DATETIME(3)  NOT NULL,
   sent_at      DATETIME(3)  NULL,
-  UNIQUE KEY uq_notice (request_id, kind, step)
+  UNIQUE KEY uq_notice (request_id, kind, step),
+  KEY ix_notices_patron (library_code, patron_id, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Courier shipments (forward: lender → borrower; return: borrower → lender).
@@ -291,7 +297,7 @@ CREATE TABLE IF NOT EXISTS staff_users (
   library_code  VARCHAR(16)  NOT NULL,
   username      VARCHAR(64)  NOT NULL,
   name          VARCHAR(128) NOT NULL DEFAULT '',
-  role          VARCHAR(16)  NOT NULL DEFAULT 'staff',   -- staff, centre_admin
+  role          VARCHAR(16)  NOT NULL DEFAULT 'staff',   -- staff, library_admin, centre_admin
   password_hash VARCHAR(100) NOT NULL,
   disabled      TINYINT(1)   NOT NULL DEFAULT 0,
   created_at    DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
@@ -387,9 +393,14 @@ CREATE TABLE IF NOT EXISTS violations (
   amount_fen  INT           NOT NULL DEFAULT 0,
   note        VARCHAR(400)  NOT NULL DEFAULT '',
   created_at  DATETIME(3)   NOT NULL,
+  state       VARCHAR(8)    NOT NULL DEFAULT 'pending', -- settlement: pending, paid, waived (migration 30)
+  settled_by  VARCHAR(100)  NOT NULL DEFAULT '',        -- LIBRARY/username, or LIBRARY for an API key
+  settled_at  DATETIME(3)   NULL,
+  settle_note VARCHAR(400)  NOT NULL DEFAULT '',
   UNIQUE KEY uq_violation (request_id, kind),
   KEY ix_violations_lender (lender, created_at),
-  KEY ix_violations_borrower (borrower, created_at)
+  KEY ix_violations_borrower (borrower, created_at),
+  KEY ix_violations_state (state, created_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Staff review list: unknown and mismatched barcodes (never silently accepted).
@@ -444,4 +455,109 @@ CREATE TABLE IF NOT EXISTS audit_log (
   library_code VARCHAR(16)   NOT NULL DEFAULT '',
   detail       VARCHAR(1000) NOT NULL DEFAULT '',
   KEY ix_audit_library (library_code, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Centre: announcements the BALIS centre publishes on the public home page
+-- (/), in Chinese and English (plain text). published_at is set when it is
+-- published (NULL: a draft or withdrawn); the home page lists the published
+-- ones newest first.
+CREATE TABLE IF NOT EXISTS announcements (
+  id            BIGINT        NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  title_zh      VARCHAR(200)  NOT NULL,
+  title_en      VARCHAR(200)  NOT NULL DEFAULT '',
+  body_zh       TEXT          NOT NULL,
+  body_en       TEXT          NOT NULL,
+  published_at  DATETIME(3)   NULL,
+  created_at    DATETIME(3)   NOT NULL,
+  created_by    VARCHAR(100)  NOT NULL DEFAULT '',
+  KEY ix_announcements_published (published_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- ILL desk: every change of a reader's deposit status made by a library's
+-- staff in the console (/console/readers/{card}): who, when, to what.
+-- Append-only; the current status is patrons.deposit_paid.
+CREATE TABLE IF NOT EXISTS reader_deposit_log (
+  id           BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  library_code VARCHAR(16)  NOT NULL,
+  patron_id    VARCHAR(64)  NOT NULL,
+  deposit_paid TINYINT(1)   NOT NULL,
+  changed_by   VARCHAR(64)  NOT NULL,
+  changed_at   DATETIME(3)  NOT NULL,
+  KEY ix_deposit_log_reader (library_code, patron_id, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Notes between libraries (the console's notes, the JSON API's
+-- /v1/requests/{id}/notes, ISO 18626 Notifications): staff of a request's
+-- borrower and current lender, and the centre, write to each other. Not a
+-- state change. request_note_reads is how far each library has read a
+-- request's notes (unread counts on the console).
+CREATE TABLE IF NOT EXISTS request_notes (
+  id            BIGINT        NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  request_id    VARCHAR(32)   NOT NULL,
+  library_code  VARCHAR(16)   NOT NULL,             -- the author's library (CENTRE for the centre)
+  to_library    VARCHAR(16)   NOT NULL DEFAULT '',  -- the library it is for; '' both parties
+  author        VARCHAR(64)   NOT NULL DEFAULT '',  -- staff user name; '' for a member system
+  via           VARCHAR(16)   NOT NULL,             -- console, api, iso18626
+  body          VARCHAR(1000) NOT NULL,
+  created_at    DATETIME(3)   NOT NULL,
+  KEY ix_notes_request (request_id, id),
+  KEY ix_notes_to (to_library, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS request_note_reads (
+  library_code  VARCHAR(16)   NOT NULL,
+  request_id    VARCHAR(32)   NOT NULL,
+  seen_note_id  BIGINT        NOT NULL,              -- the last note this library has read there
+  PRIMARY KEY (library_code, request_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Reports: the centre's schedule of the monthly summary e-mail to each
+-- member (the console's reports page; one row, id 1; no row = off, first
+-- working day).
+CREATE TABLE IF NOT EXISTS report_schedule (
+  id          TINYINT      NOT NULL PRIMARY KEY,
+  enabled     TINYINT(1)   NOT NULL DEFAULT 0,
+  working_day INT          NOT NULL DEFAULT 1,   -- send on the n-th national working day of the month
+  console_url VARCHAR(200) NOT NULL DEFAULT '', -- base of the link to the report in the e-mail
+  updated_by  VARCHAR(100) NOT NULL DEFAULT '',
+  updated_at  DATETIME(3)  NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Reports: one row per member library and month whose summary notice was
+-- created (the scheduler's monthly-summary job), so a rerun sends nothing
+-- twice.
+CREATE TABLE IF NOT EXISTS monthly_summaries (
+  library_code VARCHAR(16)  NOT NULL,
+  month        CHAR(7)      NOT NULL,              -- YYYY-MM, the month summarised
+  notice_id    BIGINT       NOT NULL DEFAULT 0,
+  created_at   DATETIME(3)  NOT NULL,
+  PRIMARY KEY (library_code, month)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Money (fee rules and violations' settlement): every change of a library's
+-- fee rules (fine per day, damage and loss fees in fen, courier cut-off)
+-- made in the console, field by field, with who and when. Append-only.
+CREATE TABLE IF NOT EXISTS library_policy_history (
+  id           BIGINT        NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  library_code VARCHAR(16)   NOT NULL,
+  field        VARCHAR(32)   NOT NULL,   -- fine_per_day_fen, damage_fee_fen, loss_fee_fen, courier_cutoff
+  old_value    VARCHAR(32)   NOT NULL DEFAULT '',
+  new_value    VARCHAR(32)   NOT NULL DEFAULT '',
+  changed_by   VARCHAR(100)  NOT NULL,   -- LIBRARY/username of the console account
+  changed_at   DATETIME(3)   NOT NULL,
+  KEY ix_policy_history_library (library_code, changed_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Mediation: the search URL templates of the secondary search tools (kind
+-- 'tool': calis, nlc, shl; replacing the built-in defaults) and of the
+-- members' own OPACs (kind 'member', code the library code) that the
+-- mediation panel fills with a request's title, ISBN and author. Edited by
+-- the centre in the console.
+CREATE TABLE IF NOT EXISTS opac_templates (
+  kind          VARCHAR(8)     NOT NULL,
+  code          VARCHAR(16)    NOT NULL,
+  url_template  VARCHAR(1000)  NOT NULL,
+  updated_by    VARCHAR(64)    NOT NULL DEFAULT '',
+  updated_at    DATETIME(3)    NOT NULL,
+  PRIMARY KEY (kind, code)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -39,6 +39,15 @@ type Store interface {
 	ill.Sessions
 	ill.Worklists
 	ill.ISOLog
+	ill.Desk      // the ILL desk: deposits, active counts, barcodes (app/desk.go)
+	ill.NoticeLog // notices as staff and readers see them (app/notices.go)
+	ill.Notes     // notes between a request's libraries (app/notes.go)
+	ill.Administration
+	ill.Announcements
+	ill.ViolationLedger // violations' settlement (app/money.go)
+	ill.LibraryFees     // lenders' fee rules and their history (app/money.go)
+	ill.ReportSettings  // the monthly summary's schedule (app/reports.go)
+	ill.Mediations      // mediation tools, escalation, scope facts (app/mediation.go)
 }
 
 // PublishObserver is told the outcome of every publish: the message, how
@@ -62,6 +71,12 @@ type Config struct {
 	// Observe, when set, is told of every publish (the producer's
 	// metrics).
 	Observe PublishObserver
+	// Eligibility is R2's policy as the consumers apply it
+	// (ILL_POLICY_FILE), for the portal's scope marks (zero:
+	// ill.DefaultEligibility); Calendar is the working-day calendar, for
+	// mediation escalation (nil: weekends only).
+	Eligibility ill.Eligibility
+	Calendar    ill.CalendarSource
 }
 
 // Service runs the use cases. Safe for concurrent use.
@@ -72,6 +87,7 @@ type Service struct {
 	timeout time.Duration
 	reports Reporter
 	observe PublishObserver
+	med     mediationConfig
 }
 
 // New builds the use cases over c's ports.
@@ -83,7 +99,7 @@ func New(c Config) *Service {
 		c.PublishTimeout = 4 * time.Second
 	}
 	return &Service{store: c.Store, pub: c.Publisher, clock: c.Clock, timeout: c.PublishTimeout,
-		reports: c.Reports, observe: c.Observe}
+		reports: c.Reports, observe: c.Observe, med: newMediationConfig(c)}
 }
 
 // publish sends m and waits for the broker's confirm, bounded by the

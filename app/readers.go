@@ -54,7 +54,7 @@ type StaffBody struct {
 	Library  string        // a member code, or ill.CentreCode for a centre admin
 	Username string        // canonicalised (ill.CanonicalUser)
 	Name     string        // display name
-	Role     ill.StaffRole // "": ill.StaffRoleFor(Library), the only role it may have
+	Role     ill.StaffRole // "": ill.StaffRoleFor(Library); otherwise one ill.StaffRoleValid allows
 	// Password is hashed with HashPIN; "" keeps the stored one (a new
 	// account needs one).
 	Password string
@@ -81,8 +81,8 @@ func (s *Service) RegisterStaff(ctx context.Context, b StaffBody) (ill.Staff, in
 	if b.Role == "" {
 		b.Role = ill.StaffRoleFor(lib)
 	}
-	if b.Role != ill.StaffRoleFor(lib) {
-		return ill.Staff{}, 0, ill.FieldError("role", "role centre_admin goes with library CENTRE, role staff with a member library")
+	if !ill.StaffRoleValid(lib, b.Role) {
+		return ill.Staff{}, 0, ill.FieldError("role", "role centre_admin goes with library CENTRE, role staff or library_admin with a member library")
 	}
 	if err := checkLen("name", b.Name, 128, false); err != nil {
 		return ill.Staff{}, 0, err

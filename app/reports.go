@@ -69,8 +69,38 @@ func (s *Service) Report(ctx context.Context, p ill.Principal, name string, get 
 	if err != nil {
 		return nil, err
 	}
+	if name == MediationReportName { // app/mediation.go
+		return s.mediationReport(ctx, q)
+	}
 	if s.reports == nil {
 		return nil, errNoReports
 	}
 	return s.reports.Build(ctx, q)
+}
+
+// ReportSchedule returns the monthly summary's schedule (the centre only:
+// forbidden for a member library).
+func (s *Service) ReportSchedule(ctx context.Context, p ill.Principal) (ill.ReportSchedule, error) {
+	if !p.Centre {
+		return ill.ReportSchedule{}, ill.Errorf(ill.CodeForbidden, "only the centre schedules the monthly summary")
+	}
+	return s.store.ReportSchedule(ctx)
+}
+
+// SetReportSchedule stores the monthly summary's schedule (the centre
+// only): on or off, the working day of the month it is sent on, and the
+// console address its link points to; by names who changed it.
+func (s *Service) SetReportSchedule(ctx context.Context, p ill.Principal, r ill.ReportSchedule, by string) (ill.ReportSchedule, error) {
+	if !p.Centre {
+		return ill.ReportSchedule{}, ill.Errorf(ill.CodeForbidden, "only the centre schedules the monthly summary")
+	}
+	r.ConsoleURL = strings.TrimRight(strings.TrimSpace(r.ConsoleURL), "/")
+	if err := r.Validate(); err != nil {
+		return ill.ReportSchedule{}, err
+	}
+	r.UpdatedBy, r.UpdatedAt = by, s.clock.Now()
+	if err := s.store.SetReportSchedule(ctx, r); err != nil {
+		return ill.ReportSchedule{}, err
+	}
+	return r, nil
 }

@@ -498,6 +498,12 @@ type violationView struct {
 	CreatedAt string `json:"created_at"`
 }
 
+func newViolationView(v ill.ViolationRow) violationView {
+	return violationView{ID: v.ID, RequestID: v.RequestID, Title: v.Title, Kind: v.Kind, Lender: v.Lender,
+		Borrower: v.Borrower, PatronID: v.PatronID, Days: v.Days, AmountFen: v.AmountFen, AmountCNY: ill.FormatCNY(v.AmountFen),
+		Note: v.Note, CreatedAt: rfc3339(v.CreatedAt)}
+}
+
 type violationTotal struct {
 	Lender    string `json:"lender"`
 	Count     int    `json:"count"`
@@ -544,9 +550,7 @@ func (s *Server) reportViolations(w http.ResponseWriter, r *http.Request) error 
 	totals := []violationTotal{}
 	idx := map[string]int{}
 	for _, v := range rows {
-		out = append(out, violationView{ID: v.ID, RequestID: v.RequestID, Title: v.Title, Kind: v.Kind, Lender: v.Lender,
-			Borrower: v.Borrower, PatronID: v.PatronID, Days: v.Days, AmountFen: v.AmountFen, AmountCNY: ill.FormatCNY(v.AmountFen),
-			Note: v.Note, CreatedAt: rfc3339(v.CreatedAt)})
+		out = append(out, newViolationView(v))
 		i, ok := idx[v.Lender]
 		if !ok {
 			i = len(totals)

@@ -8,7 +8,9 @@ import (
 )
 
 // report: GET /v1/reports/{name}?from=&to=&library=&format=json|csv|xlsx&lang=zh|en
-// (summary, daily, balance, overdue, top-titles; app.Service.Report).
+// (reports.Names; app.Service.Report). JSON: library columns hold codes,
+// "libraries" names them, "total" is the consortium totals row; CSV and
+// XLSX write names and codes in two columns and the totals row last.
 func (s *Server) report(w http.ResponseWriter, r *http.Request) error {
 	v := r.URL.Query()
 	format := v.Get("format")
@@ -44,6 +46,12 @@ func WriteReport(w http.ResponseWriter, rep *reports.Report, format, lang string
 		"library": rep.Library, "columns": rep.Columns, "rows": rep.Objects()}
 	if rep.Net != nil {
 		body["net"] = rep.Net
+	}
+	if rep.Total != nil {
+		body["total"] = rep.TotalObject()
+	}
+	if names := rep.LibraryNames(); len(names) > 0 {
+		body["libraries"] = names
 	}
 	writeJSON(w, http.StatusOK, body)
 	return nil

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/balis/illhub/app"
@@ -84,7 +83,8 @@ func pageParams(r *http.Request) (page, perPage int, err error) {
 }
 
 // listRequests: GET /v1/requests (R13 history query): the requests the
-// caller is a party to (app.Service.List).
+// caller is a party to (app.Service.List), filtered as app.ListFilterFrom
+// reads the query (the console's search takes the same parameters).
 func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
 	p := principalOf(r)
 	q := r.URL.Query()
@@ -92,39 +92,11 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := ill.ListFilter{State: ill.State(strings.ToUpper(q.Get("state"))), Q: q.Get("q"), Page: page, PerPage: perPage}
-	if v := q.Get("patron_id"); v != "" {
-		// the same canonical card number the submit stored
-		if f.PatronID, err = ill.CanonicalCard("patron_id", v); err != nil {
-			return err
-		}
+	f, err := app.ListFilterFrom(q)
+	if err != nil {
+		return err
 	}
-	if f.State != "" && !f.State.Valid() {
-		return ill.FieldError("state", "unknown state %q", q.Get("state"))
-	}
-	if v := q.Get("ids"); v != "" {
-		for _, id := range strings.Split(v, ",") {
-			if id = strings.TrimSpace(id); id == "" || len(id) > 64 {
-				return ill.FieldError("ids", "ids is a comma-separated list of request ids")
-			}
-			f.IDs = append(f.IDs, id)
-		}
-		if len(f.IDs) > ill.MaxListIDs {
-			return ill.FieldError("ids", "at most %d ids per call", ill.MaxListIDs)
-		}
-	}
-	for _, d := range []struct {
-		name string
-		dst  **ill.Date
-	}{{"from", &f.From}, {"to", &f.To}} {
-		if v := q.Get(d.name); v != "" {
-			day, err := ill.ParseDate(v)
-			if err != nil {
-				return ill.FieldError(d.name, "%s must be a date YYYY-MM-DD (Asia/Shanghai)", d.name)
-			}
-			*d.dst = &day
-		}
-	}
+	f.Page, f.PerPage = page, perPage
 	reqs, total, err := s.App.List(r.Context(), p, f)
 	if err != nil {
 		return err

@@ -177,6 +177,8 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 	s.route(m, "GET /v1/requests", s.listRequests)
 	s.route(m, "GET /v1/requests/{id}", s.getRequest)
 	s.route(m, "POST /v1/requests/{id}/{action}", s.act)
+	s.route(m, "GET /v1/requests/{id}/notes", s.listNotes) // notes between libraries (notes.go)
+	s.route(m, "POST /v1/requests/{id}/notes", s.addNote)
 	s.route(m, "GET /v1/catalog/search", s.search)
 	s.route(m, "GET /v1/catalog/records/{id}", s.getRecord)
 	s.route(m, "POST /v1/holdings", s.holdings)
@@ -189,6 +191,8 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 	s.route(m, "GET /v1/reports/{name}", s.report)
 	// Courier scans, runs and manifests, exceptions, review list, pull slip, courier reports
 	s.courierRoutes(m)
+	// Violations and their settlement (httpapi/money.go)
+	s.moneyRoutes(m)
 	// ISO 18626 intake; senders authenticate by symbol (+ secret), not by API key.
 	if s.ISO18626 != nil {
 		m.HandleFunc("POST /iso18626", s.iso18626)

@@ -15,6 +15,20 @@ type ListFilter struct {
 	State    State
 	From, To *Date  // Asia/Shanghai dates, inclusive
 	Q        string // words that must all occur in the title
+	// Barcode, when set, is the item barcode the request shipped
+	// (exact).
+	Barcode string
+	// ISBN, when set, is the request's ISBN (as sent, or normalised).
+	ISBN string
+	// Library, when set, is a party to the request: its borrower or its
+	// current lender (for a member, the other library).
+	Library string
+	// Text finds a request from one value a librarian has at hand: the
+	// request id (or a prefix of at least 8 characters starting with
+	// "ILL-"), the borrower's client request id, the item barcode, the
+	// ISBN, the reader's card number or name (the caller's own readers
+	// only, like PatronID), or words that all occur in the title.
+	Text string
 	// IDs, when not empty, restricts the list to these requests (at most
 	// MaxListIDs; those the caller may not see are simply absent): a
 	// member system refreshes the states of many requests in one call.

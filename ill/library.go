@@ -4,8 +4,9 @@ import "time"
 
 // Library is a member library: its names, lending policy, contact points
 // (e-mail, webhook, ISO 18626 endpoint) and courier stop. The JSON form is
-// what GET /v1/libraries and the console show: contact points, secrets
-// and hashes are never part of it.
+// what GET /v1/libraries and the console show: the private contact points
+// (notice e-mail, webhook, ISO 18626 endpoint), secrets and hashes are
+// never part of it; the ILL desk's public contacts (Contact*) are.
 type Library struct {
 	Code             string    `json:"code"`
 	NameZH           string    `json:"name_zh"`
@@ -20,6 +21,9 @@ type Library struct {
 	LossFeeFen       int       `json:"loss_fee_fen"`
 	Locale           string    `json:"locale"`
 	Email            string    `json:"-"`
+	ContactPhone     string    `json:"contact_phone"`   // the ILL desk's public phone (home page, directory)
+	ContactEmail     string    `json:"contact_email"`   // its public e-mail; Email above is the private notice address
+	ContactAddress   string    `json:"contact_address"` // its public address (where the desk is)
 	WebhookURL       string    `json:"-"`
 	WebhookSecret    string    `json:"-"` // signs webhook notices (docs/notices.md)
 	ISOEndpoint      string    `json:"-"`

@@ -12,6 +12,9 @@ type Queue struct {
 	// Order is the request time the queue is sorted by, ascending, unset
 	// last: respond_by, ship_by, due_at, updated_at or submitted_at.
 	Order string
+	// Desc sorts by Order descending instead (unset still last): the
+	// finished requests, the most recent first.
+	Desc bool
 }
 
 // MissedDeadline is a lender's missed response or shipping deadline (R9):

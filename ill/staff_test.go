@@ -7,7 +7,7 @@ import (
 )
 
 // The centre's accounts are centre admins, every member library's are
-// staff: StaffRoleFor is both illctl's default and the only valid role.
+// staff by default (StaffRoleFor); StaffRoleValid says which others they may have.
 func TestStaffRoleFor(t *testing.T) {
 	for _, c := range []struct {
 		library string

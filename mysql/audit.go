@@ -28,7 +28,7 @@ func (r auditRow) domain() ill.AuditEntry {
 // Audit records an administrative action outside a key change (e.g.
 // ill.AuditDemoSeed).
 func (s *Store) Audit(ctx context.Context, a ill.AuditActor, action ill.AuditAction, library, detail string) error {
-	return Classify(audit(ctx, s.DB, a, action, library, detail))
+	return classify(audit(ctx, s.DB, a, action, library, detail))
 }
 
 // auditSQL appends an audit row. Locks: the new row (until commit inside a
@@ -57,7 +57,7 @@ func (s *Store) AuditLog(ctx context.Context, library string, limit int) ([]ill.
 	}
 	var rows []auditRow
 	if err := s.DB.SelectContext(ctx, &rows, q+auditLogOrderSQL, append(args, max(limit, 1))...); err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	out := make([]ill.AuditEntry, len(rows))
 	for i, r := range rows {

@@ -25,7 +25,7 @@ func (s *Store) LoadCalendar(ctx context.Context) (*ill.Calendar, error) {
 		Source string `db:"source"`
 	}
 	if err := s.DB.SelectContext(ctx, &years, calendarYearsSQL); err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	var days []struct {
 		Day  time.Time `db:"day"`
@@ -33,7 +33,7 @@ func (s *Store) LoadCalendar(ctx context.Context) (*ill.Calendar, error) {
 		Name string    `db:"name"`
 	}
 	if err := s.DB.SelectContext(ctx, &days, calendarDaysSQL); err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	byYear := map[int]*ill.CalendarYear{}
 	var cys []ill.CalendarYear

@@ -68,7 +68,7 @@ func (t *Tx) MatchRecord(ctx context.Context, c ill.Citation) (int64, error) {
 // title/author/publisher/year); 0 when none.
 func (s *Store) MatchCitation(ctx context.Context, c ill.Citation) (int64, error) {
 	id, err := matchRecord(ctx, s.DB, c)
-	return id, Classify(err)
+	return id, classify(err)
 }
 
 // recordByISBNSQL finds the record of a normalised ISBN-13
@@ -138,11 +138,11 @@ const recordHoldingsSQL = `SELECT h.library_code, l.name_zh, h.local_id, h.call_
 func (s *Store) RecordWithHoldings(ctx context.Context, id int64) (*ill.Record, []ill.HoldingView, error) {
 	r, err := getRecord(ctx, s.DB, id)
 	if err != nil {
-		return nil, nil, Classify(err)
+		return nil, nil, classify(err)
 	}
 	var rows []holdingViewRow
 	if err := s.DB.SelectContext(ctx, &rows, recordHoldingsSQL, id); err != nil {
-		return r, nil, Classify(err)
+		return r, nil, classify(err)
 	}
 	return r, domains(rows, func(h holdingViewRow) ill.HoldingView { return ill.HoldingView(h) }), nil
 }

@@ -77,11 +77,11 @@ func (s *Store) SetCourierDays(ctx context.Context, code string, days ill.Courie
 	defer s.dir.Forget()
 	res, err := s.DB.ExecContext(ctx, setCourierDaysSQL, days.String(), cutoff, cutoff, code)
 	if err != nil {
-		return Classify(err)
+		return classify(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		if _, err := s.Library(ctx, code); err != nil {
-			return Classify(err) // not_found for an unknown library
+			return classify(err) // not_found for an unknown library
 		}
 	}
 	return nil
@@ -253,7 +253,7 @@ func (t *Tx) ManifestItems(ctx context.Context, runID int64) ([]ill.ManifestItem
 // ManifestItems lists the shipments on a run.
 func (s *Store) ManifestItems(ctx context.Context, runID int64) ([]ill.ManifestItem, error) {
 	items, err := manifestItems(ctx, s.DB, runID)
-	return items, Classify(err)
+	return items, classify(err)
 }
 
 // courierRunSQL reads a run with its manifest snapshot. Locks: none.
@@ -267,7 +267,7 @@ func (s *Store) CourierRunByID(ctx context.Context, id int64) (*ill.CourierRun, 
 		return nil, notFound("courier run", fmt.Sprint(id))
 	}
 	if err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	run := r.domain()
 	return &run, nil
@@ -285,7 +285,7 @@ const courierRunsSQL = `SELECT c.id, c.run_date, c.status, c.closed_at, c.shipme
 func (s *Store) CourierRuns(ctx context.Context, from, to ill.Date, library string) ([]ill.RunSummary, error) {
 	var rows []runRow
 	if err := s.DB.SelectContext(ctx, &rows, courierRunsSQL, library, library, library, from.String(), to.String()); err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	var out []ill.RunSummary
 	for _, r := range rows {
@@ -318,7 +318,7 @@ const courierVolumeSQL = `SELECT route_code, from_lib, to_lib,
 func (s *Store) CourierVolume(ctx context.Context, day ill.Date, library string) ([]ill.RouteVolume, error) {
 	var rows []routeVolumeRow
 	if err := s.DB.SelectContext(ctx, &rows, courierVolumeSQL, day.String(), library, library, library); err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	var out []ill.RouteVolume
 	for _, r := range rows {

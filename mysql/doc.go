@@ -63,13 +63,23 @@
 //   - staff.go: console accounts (staff_users).
 //   - sessions.go: web sessions (web_sessions).
 //   - notices.go: notices to readers and libraries (notices).
+//   - notes.go: notes between a request's libraries and how far each has
+//     read them (request_notes, request_note_reads).
+//   - notices_read.go: notices as staff and readers read them: a
+//     request's, a reader's (notices).
+//   - desk.go: the ILL desk: readers' deposit status and its audit trail
+//     (patrons, reader_deposit_log), active counts and requests by item
+//     barcode (requests).
 //   - shipments.go: courier movements of items and their scans
 //     (shipments, courier_scans).
 //   - courier_runs.go: daily courier runs and their manifests
 //     (courier_runs), the libraries' courier stops.
 //   - review.go: the staff review list (courier_review).
 //   - returns.go: a loan's return facts (return_checks).
-//   - violations.go: overdue, damage and loss records (violations).
+//   - violations.go: overdue, damage and loss records and their
+//     settlement (violations).
+//   - fees.go: the lenders' fee rules as the console edits them
+//     (libraries) and their history (library_policy_history).
 //   - libraries.go: member libraries and their closures (libraries,
 //     closures).
 //   - directory.go: the Directory, libraries and closures served from
@@ -79,6 +89,10 @@
 //   - calendar.go: the national calendar (calendar_years, calendar_days).
 //   - keys.go: API keys and courier credentials (api_keys, courier_keys).
 //   - audit.go: administrative actions (audit_log).
+//   - admin.go: the centre's changes to members: create one, change only
+//     the settings given (libraries).
+//   - announcements.go: the centre's announcements on the home page
+//     (announcements).
 //   - catalog.go: union catalogue records as read for a citation or a
 //     record page (records).
 //   - holdings.go: members' holdings, their import and the matching
@@ -91,7 +105,11 @@
 //   - iso18626.go: members' ISO 18626 registration and the messages
 //     exchanged (iso18626_messages).
 //   - locks.go: server-wide named locks (GET_LOCK).
-//   - reports.go: report queries (stats_daily, live figures).
+//   - reports.go: report queries (stats_daily, live figures, the lenders' turns).
+//   - mediation.go: the mediation search URL templates (opac_templates),
+//     escalated mediations and mediation spells (requests, events), the
+//     routing facts of a page of records (holdings, libraries).
+//   - reports_monthly.go: the monthly summary's schedule and the marks of the summaries sent.
 //   - benchmark.go: the load tool's database-only ceiling transaction.
 //   - demo.go: the demo dataset's bulk upserts (libraries, api_keys,
 //     courier_keys, patrons, records, holdings) and the search index of the
@@ -101,9 +119,16 @@
 // requests_test.go (reads report an unreachable database as unavailable),
 // readers_test.go (and the Store's own statements answering a lost database
 // as unavailable), staff_test.go, sessions_test.go, notices_test.go,
-// tx_test.go (Group and queued writes), directory_test.go,
-// reloading_test.go, migrations_test.go, demo_test.go (the demo loads
+// tx_test.go (Group and queued writes), outbox_test.go (the relay is
+// told of commits that wrote outbox rows), directory_test.go,
+// reloading_test.go, migrations_test.go, violations_test.go and fees_test.go
+// (settlement and fee rules with their history), admin_test.go (member updates keep
+// what they do not name; announcements), demo_test.go (the demo loads
 // restore the demo values and add no rows when run again); doc_test.go
-// keeps this map true
+// keeps this map true; desk_test.go (deposit changes and their audit
+// rows, barcode look-ups, a reader's notices); notes_test.go (the
+// history query's search filters, a descending queue, notes between
+// libraries with their outbox relay and unread counts);
+// reports_monthly_test.go (the monthly summary's schedule and marks)
 // and every statement a named constant.
 package mysql

@@ -39,10 +39,10 @@ func IsUnavailable(err error) bool {
 		errors.As(err, &oe) || errors.Is(err, syscall.ECONNREFUSED)
 }
 
-// Classify turns database connectivity failures into *ill.Error with code
+// classify turns database connectivity failures into *ill.Error with code
 // unavailable (HTTP 503; consumers hold the delivery and retry instead of
 // spending its attempts); other errors pass unchanged.
-func Classify(err error) error {
+func classify(err error) error {
 	if err == nil || !IsUnavailable(err) {
 		return err
 	}

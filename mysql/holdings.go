@@ -310,11 +310,11 @@ func (s *Store) Conflicts(ctx context.Context, library string, page, perPage int
 	}
 	var total int
 	if err := s.DB.GetContext(ctx, &total, countConflictsSQL+where, args...); err != nil {
-		return nil, 0, Classify(err)
+		return nil, 0, classify(err)
 	}
 	var rows []conflictRow
 	if err := s.DB.SelectContext(ctx, &rows, conflictsSQL+where+conflictsOrderSQL, append(args, perPage, (page-1)*perPage)...); err != nil {
-		return nil, total, Classify(err)
+		return nil, total, classify(err)
 	}
 	return domains(rows, conflictRow.domain), total, nil
 }
@@ -333,7 +333,7 @@ func (s *Store) ReplaceHoldings(ctx context.Context, library string, since time.
 	for {
 		var locals []string
 		if err := s.DB.SelectContext(ctx, &locals, staleHoldingsSQL, library, since.UTC()); err != nil {
-			return deleted, Classify(err)
+			return deleted, classify(err)
 		}
 		if len(locals) == 0 {
 			return deleted, nil
@@ -355,7 +355,7 @@ func (s *Store) ReplaceHoldings(ctx context.Context, library string, since time.
 func (s *Store) ApplyHoldingsBatch(ctx context.Context, library string, b ill.HoldingsBatch, at time.Time) (ill.HoldingsResult, error) {
 	var res ill.HoldingsResult
 	if _, err := s.Library(ctx, library); err != nil {
-		return res, Classify(err)
+		return res, classify(err)
 	}
 	err := s.InTx(ctx, func(t *Tx) (err error) {
 		res, err = applyHoldings(ctx, t.tx, library, b, at)
@@ -413,5 +413,5 @@ func (s *Store) RecordByLocalID(ctx context.Context, library, localID string) (i
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
-	return id, Classify(err)
+	return id, classify(err)
 }

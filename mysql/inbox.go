@@ -51,8 +51,8 @@ const purgeInboxSQL = `DELETE FROM inbox WHERE processed_at < ? LIMIT 10000`
 func (s *Store) PurgeInbox(ctx context.Context, before time.Time) (int64, error) {
 	r, err := s.DB.ExecContext(ctx, purgeInboxSQL, before.UTC())
 	if err != nil {
-		return 0, Classify(err)
+		return 0, classify(err)
 	}
 	n, err := r.RowsAffected()
-	return n, Classify(err)
+	return n, classify(err)
 }

@@ -50,17 +50,17 @@ func isoMember(ctx context.Context, q sqlx.QueryerContext, query string, arg any
 // (agencyIdValue; case-insensitive); not_found when none.
 func (s *Store) ISOMemberBySymbol(ctx context.Context, symbol string) (*ill.ISOMember, error) {
 	m, err := isoMember(ctx, s.DB, isoMemberBySymbolSQL, symbol)
-	return m, Classify(err)
+	return m, classify(err)
 }
 
 // ISOMember reads a member's ISO 18626 registration by library code (from
 // the Directory when attached).
 func (s *Store) ISOMember(ctx context.Context, code string) (*ill.ISOMember, error) {
 	if l, ok, err := s.dir.library(ctx, code); ok || err != nil {
-		return l.ISOMember(), Classify(err)
+		return l.ISOMember(), classify(err)
 	}
 	m, err := isoMember(ctx, s.DB, isoMemberByCodeSQL, code)
-	return m, Classify(err)
+	return m, classify(err)
 }
 
 // ISOMember reads a member's ISO 18626 registration inside the transaction
@@ -98,7 +98,7 @@ func (s *Store) SetISO(ctx context.Context, reg ill.ISORegistration) error {
 	defer s.dir.Forget()
 	r, err := s.DB.ExecContext(ctx, setISOSQL, symbol, symbol, endpoint, endpoint, hash, hash, closed, closed, code)
 	if err != nil {
-		return Classify(err)
+		return classify(err)
 	}
 	if n, _ := r.RowsAffected(); n == 0 {
 		if _, err := s.Library(ctx, code); err != nil {
@@ -190,7 +190,7 @@ func (t *Tx) AddISOMessage(ctx context.Context, m ill.ISOMessage) (int64, error)
 // LogISOMessage stores an inbound message and its confirmation status.
 func (s *Store) LogISOMessage(ctx context.Context, m ill.ISOMessage) error {
 	_, err := insertISOMessage(ctx, s.DB, m)
-	return Classify(err)
+	return classify(err)
 }
 
 // purgeISOMessagesSQL deletes one batch of messages created before the
@@ -209,7 +209,7 @@ func (s *Store) PurgeISOMessages(ctx context.Context, before time.Time, batch in
 	for {
 		r, err := s.DB.ExecContext(ctx, purgeISOMessagesSQL, before.UTC(), batch)
 		if err != nil {
-			return total, Classify(err)
+			return total, classify(err)
 		}
 		n, _ := r.RowsAffected()
 		total += int(n)
@@ -226,7 +226,7 @@ const isoMessagesSQL = `SELECT ` + isoMessageColumns + ` FROM iso18626_messages 
 func (s *Store) ISOMessages(ctx context.Context, requestID string) ([]ill.ISOMessage, error) {
 	var rows []isoMessageRow
 	if err := s.DB.SelectContext(ctx, &rows, isoMessagesSQL, requestID); err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	return isoMessages(rows), nil
 }

@@ -38,7 +38,7 @@ func (s *Store) PrincipalByKeyHash(ctx context.Context, hash string) (ill.Princi
 	if errors.Is(err, sql.ErrNoRows) {
 		return ill.Principal{}, notFound("api key", "")
 	}
-	return ill.Principal(r), Classify(err)
+	return ill.Principal(r), classify(err)
 }
 
 // addKeySQL stores an API key's hash, or makes an existing one active for
@@ -52,7 +52,7 @@ const addKeySQL = `INSERT INTO api_keys (key_hash, library_code, is_centre, labe
 // operators issue keys with IssueKey, which audits.
 func (s *Store) AddKey(ctx context.Context, library string, centre bool, key, label string) error {
 	_, err := s.DB.ExecContext(ctx, addKeySQL, ill.HashKey(key), library, centre, label)
-	return Classify(err)
+	return classify(err)
 }
 
 // addCourierKeySQL stores a courier credential's hash, or makes an
@@ -66,7 +66,7 @@ const addCourierKeySQL = `INSERT INTO courier_keys (key_hash, label) VALUES (?, 
 // existed, like AddKey).
 func (s *Store) AddCourierKey(ctx context.Context, key, label string) error {
 	_, err := s.DB.ExecContext(ctx, addCourierKeySQL, ill.HashKey(key), label)
-	return Classify(err)
+	return classify(err)
 }
 
 // courierKeyValidSQL counts the active courier credentials with a hash.
@@ -77,7 +77,7 @@ const courierKeyValidSQL = `SELECT COUNT(*) FROM courier_keys WHERE key_hash = ?
 func (s *Store) CourierKeyValid(ctx context.Context, hash string) (bool, error) {
 	var n int
 	err := s.DB.GetContext(ctx, &n, courierKeyValidSQL, hash)
-	return n > 0, Classify(err)
+	return n > 0, classify(err)
 }
 
 // keyRow is an api_keys or courier_keys row as apiKeysSQL, courierKeysSQL
@@ -120,13 +120,13 @@ func (s *Store) Keys(ctx context.Context, owner string) ([]ill.KeyInfo, error) {
 			q, args = q+` WHERE library_code = ?`, append(args, owner)
 		}
 		if err := s.DB.SelectContext(ctx, &rows, q+apiKeysOrderSQL, args...); err != nil {
-			return nil, Classify(err)
+			return nil, classify(err)
 		}
 	}
 	if owner == "" || owner == ill.CourierOwner {
 		var cs []keyRow
 		if err := s.DB.SelectContext(ctx, &cs, courierKeysSQL, ill.CourierOwner); err != nil {
-			return nil, Classify(err)
+			return nil, classify(err)
 		}
 		rows = append(rows, cs...)
 	}
@@ -138,17 +138,17 @@ func (s *Store) Keys(ctx context.Context, owner string) ([]ill.KeyInfo, error) {
 }
 
 // inKeyTx runs fn in a transaction of its own (credential changes are
-// rare and small: no retry); its error is classified (Classify).
+// rare and small: no retry); its error is classified (classify).
 func (s *Store) inKeyTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := s.DB.BeginTxx(ctx, nil)
 	if err != nil {
-		return Classify(err)
+		return classify(err)
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return Classify(err)
+		return classify(err)
 	}
-	return Classify(tx.Commit())
+	return classify(tx.Commit())
 }
 
 // insertCourierKeySQL and insertAPIKeySQL store a new key (a duplicate
@@ -313,7 +313,7 @@ const (
 // public, so outside a demo none may be active.
 func (s *Store) ActiveDemoKeys(ctx context.Context) ([]ill.DemoCredential, error) {
 	out, err := s.activeDemoKeys(ctx)
-	return out, Classify(err)
+	return out, classify(err)
 }
 
 func (s *Store) activeDemoKeys(ctx context.Context) ([]ill.DemoCredential, error) {

@@ -33,6 +33,9 @@ type libraryRow struct {
 	LossFeeFen       int       `db:"loss_fee_fen"`
 	Locale           string    `db:"locale"`
 	Email            string    `db:"email"`
+	ContactPhone     string    `db:"contact_phone"`
+	ContactEmail     string    `db:"contact_email"`
+	ContactAddress   string    `db:"contact_address"`
 	WebhookURL       string    `db:"webhook_url"`
 	WebhookSecret    string    `db:"webhook_secret"`
 	ISOEndpoint      string    `db:"iso_endpoint"`
@@ -51,7 +54,7 @@ func fromLibrary(l ill.Library) libraryRow { return libraryRow(l) }
 
 // libraryColumns is the libraries row as libraryRow scans it.
 const libraryColumns = `code, name_zh, name_en, iso_symbol, lending, deposit_required, loan_months, recall_days,
-	fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email, webhook_url, webhook_secret, iso_endpoint, courier_cutoff, courier_days, iso_secret_hash, iso_closed_network, created_at`
+	fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email, contact_phone, contact_email, contact_address, webhook_url, webhook_secret, iso_endpoint, courier_cutoff, courier_days, iso_secret_hash, iso_closed_network, created_at`
 
 // librarySQL reads one library. Locks: none.
 const librarySQL = `SELECT ` + libraryColumns + ` FROM libraries WHERE code = ?`
@@ -72,10 +75,10 @@ func getLibrary(ctx context.Context, q sqlx.QueryerContext, code string) (*ill.L
 // Library reads one member library (from the Directory when attached).
 func (s *Store) Library(ctx context.Context, code string) (*ill.Library, error) {
 	if l, ok, err := s.dir.library(ctx, code); ok || err != nil {
-		return l, Classify(err)
+		return l, classify(err)
 	}
 	l, err := getLibrary(ctx, s.DB, code)
-	return l, Classify(err)
+	return l, classify(err)
 }
 
 // Library reads one member library inside the transaction (from the
@@ -94,7 +97,7 @@ const librariesSQL = `SELECT ` + libraryColumns + ` FROM libraries ORDER BY code
 func (s *Store) Libraries(ctx context.Context) ([]ill.Library, error) {
 	var rows []libraryRow
 	if err := s.DB.SelectContext(ctx, &rows, librariesSQL); err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	return libraries(rows), nil
 }
@@ -134,7 +137,7 @@ const addLibrarySQL = `INSERT INTO libraries (code, name_zh, name_en, iso_symbol
 func (s *Store) AddLibrary(ctx context.Context, l ill.Library) error {
 	defer s.dir.Forget()
 	_, err := s.DB.NamedExecContext(ctx, addLibrarySQL, fromLibrary(l.WithDefaults()))
-	return Classify(err)
+	return classify(err)
 }
 
 // libraryNamesSQL lists every library's names. Locks: none.
@@ -148,7 +151,7 @@ func (s *Store) LibraryNames(ctx context.Context) (map[string][2]string, error) 
 		EN   string `db:"name_en"`
 	}
 	if err := s.DB.SelectContext(ctx, &rows, libraryNamesSQL); err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	out := make(map[string][2]string, len(rows))
 	for _, r := range rows {
@@ -227,7 +230,7 @@ const addClosureSQL = `INSERT INTO closures (library_code, from_day, to_day, not
 func (s *Store) AddClosure(ctx context.Context, library string, r ill.DateRange, note string) error {
 	defer s.dir.Forget()
 	_, err := s.DB.ExecContext(ctx, addClosureSQL, library, r.From.String(), r.To.String(), note)
-	return Classify(err)
+	return classify(err)
 }
 
 // allClosuresSQL lists every closure with its id and note. Locks: none.
@@ -242,7 +245,7 @@ func (s *Store) ClosuresByLibrary(ctx context.Context) (map[string][]ill.Closure
 		Note string `db:"note"`
 	}
 	if err := s.DB.SelectContext(ctx, &rows, allClosuresSQL); err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	out := map[string][]ill.Closure{}
 	for _, r := range rows {
@@ -261,7 +264,7 @@ func (s *Store) RemoveClosure(ctx context.Context, id int64) error {
 	defer s.dir.Forget()
 	r, err := s.DB.ExecContext(ctx, removeClosureSQL, id)
 	if err != nil {
-		return Classify(err)
+		return classify(err)
 	}
 	if n, _ := r.RowsAffected(); n == 0 {
 		return notFound("closure", fmt.Sprint(id))

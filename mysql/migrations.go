@@ -121,6 +121,38 @@ const migration16ReportSLA = `ALTER TABLE stats_daily
 	ADD COLUMN no_response   INT    NOT NULL DEFAULT 0,
 	ADD COLUMN transit_sum_s BIGINT NOT NULL DEFAULT 0`
 
+// migration35LibraryContacts adds the ILL desk's public contact points
+// (phone, e-mail, address) shown on the home page's member list and in the
+// directory; the private notice e-mail (email) stays as it is. Set with
+// `illctl library add ... --contact-phone/--contact-email/--contact-address`
+// or the centre's member page.
+const migration35LibraryContacts = `ALTER TABLE libraries
+	ADD COLUMN contact_phone   VARCHAR(64)  NOT NULL DEFAULT '',
+	ADD COLUMN contact_email   VARCHAR(160) NOT NULL DEFAULT '',
+	ADD COLUMN contact_address VARCHAR(300) NOT NULL DEFAULT ''`
+
+// migration25RequestBarcode indexes the item barcode of requests: the
+// desk's scan field finds the request an item belongs to by it.
+const migration25RequestBarcode = `ALTER TABLE requests ADD KEY ix_requests_barcode (item_barcode)`
+
+// migration26NoticesByReader indexes the notices by library and reader,
+// for the portal's 我的消息 (a reader's notices, newest first, paged).
+const migration26NoticesByReader = `ALTER TABLE notices ADD KEY ix_notices_patron (library_code, patron_id, id)`
+
+// migration45RotaAsked indexes the rota by asked_at: the lender evaluation
+// report and the monthly summary read the turns that began in a period.
+const migration45RotaAsked = `ALTER TABLE rota ADD KEY ix_rota_asked (asked_at)`
+
+// migration30ViolationSettlement gives each violation its settlement:
+// pending until the lender (or the centre) marks it paid or waived, with
+// who, when and a note (console and POST /v1/violations/{id}/settle).
+const migration30ViolationSettlement = `ALTER TABLE violations
+	ADD COLUMN state       VARCHAR(8)   NOT NULL DEFAULT 'pending',
+	ADD COLUMN settled_by  VARCHAR(100) NOT NULL DEFAULT '',
+	ADD COLUMN settled_at  DATETIME(3)  NULL,
+	ADD COLUMN settle_note VARCHAR(400) NOT NULL DEFAULT '',
+	ADD KEY ix_violations_state (state, created_at)`
+
 // migration is one numbered statement. Versions are explicit (not the slice
 // index) so that work on separate branches reserves its numbers up front and
 // merges without renumbering; a gap is allowed, a reuse is not (TestMigrationVersions).
@@ -141,6 +173,11 @@ var migrations = []migration{
 	{10, migration10ISOSecret}, // ISO 18626
 	{16, migration16ReportSLA}, // SLA and turnaround split in the roll-ups
 	{17, migration17ISOClosedNetwork},
+	{25, migration25RequestBarcode},  // desk: find a request by its item's barcode
+	{26, migration26NoticesByReader}, // 我的消息: a reader's notices, newest first
+	{30, migration30ViolationSettlement},
+	{35, migration35LibraryContacts}, // centre: the ILL desks' public contacts
+	{45, migration45RotaAsked},       // reports: the lenders' turns by the time they began
 }
 
 // MigrationVersions lists the declared migration versions, in order.

@@ -120,7 +120,7 @@ func (s *Store) Notice(ctx context.Context, id int64) (*ill.StoredNotice, error)
 		return nil, notFound("notice", fmt.Sprint(id))
 	}
 	if err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	return n.domain(), nil
 }

@@ -27,6 +27,7 @@ func (t *Tx) Enqueue(ctx context.Context, m ill.Message) error {
 		return err
 	}
 	t.tx.later(enqueueSQL, m.ID, m.Type, body, m.At.UTC()) // queued, see txConn
+	t.tx.outbox = true
 	return nil
 }
 
@@ -97,10 +98,10 @@ const purgeOutboxSQL = `DELETE FROM outbox WHERE published_at IS NOT NULL AND pu
 func (s *Store) PurgeOutbox(ctx context.Context, before time.Time) (int64, error) {
 	r, err := s.DB.ExecContext(ctx, purgeOutboxSQL, before.UTC())
 	if err != nil {
-		return 0, Classify(err)
+		return 0, classify(err)
 	}
 	n, err := r.RowsAffected()
-	return n, Classify(err)
+	return n, classify(err)
 }
 
 // oldestPendingOutboxSQL reads the creation time of the oldest unpublished
@@ -111,7 +112,7 @@ const oldestPendingOutboxSQL = `SELECT MIN(created_at) FROM outbox WHERE publish
 func (s *Store) OldestOutboxAge(ctx context.Context) (time.Duration, error) {
 	var oldest sql.NullTime
 	if err := s.DB.GetContext(ctx, &oldest, oldestPendingOutboxSQL); err != nil || !oldest.Valid {
-		return 0, Classify(err)
+		return 0, classify(err)
 	}
 	return max(time.Since(oldest.Time), 0), nil
 }
@@ -123,5 +124,5 @@ const countPendingOutboxSQL = `SELECT COUNT(*) FROM outbox WHERE published_at IS
 func (s *Store) PendingOutbox(ctx context.Context) (int, error) {
 	var n int
 	err := s.DB.GetContext(ctx, &n, countPendingOutboxSQL)
-	return n, Classify(err)
+	return n, classify(err)
 }

@@ -15,5 +15,19 @@ var (
 	_ ill.Worklists      = (*Store)(nil)
 	_ ill.ISOLog         = (*Store)(nil)
 	_ ill.Figures        = (*Store)(nil)
+	_ ill.ReportSettings = (*Store)(nil)
+	_ ill.LenderTurns    = (*Store)(nil)
+	_ ill.Administration = (*Store)(nil)
+	_ ill.Announcements  = (*Store)(nil)
+	_ ill.Desk           = (*Store)(nil) // desk.go
+	_ ill.NoticeLog      = (*Store)(nil) // notices_read.go
+	_ ill.Notes          = (*Store)(nil) // notes.go
+	_ ill.Mediations     = (*Store)(nil) // mediation.go
 	_ ill.CalendarSource = (*CalendarCache)(nil)
+)
+
+// The money ports: violations' settlement and the lenders' fee rules.
+var (
+	_ ill.ViolationLedger = (*Store)(nil)
+	_ ill.LibraryFees     = (*Store)(nil)
 )

@@ -75,7 +75,7 @@ const putReaderSQL = `INSERT INTO patrons (library_code, patron_id, name, email,
 // /v1/readers, illctl reader add). An empty PINHash keeps the current PIN.
 func (s *Store) PutReader(ctx context.Context, r ill.Reader, at time.Time) error {
 	_, err := s.DB.ExecContext(ctx, putReaderSQL, r.Library, r.ID, r.Name, r.Email, r.DepositPaid, r.PINHash, at.UTC())
-	return Classify(err)
+	return classify(err)
 }
 
 // readerSQL reads a reader with its PIN hash. Locks: none.
@@ -89,5 +89,5 @@ func (s *Store) Reader(ctx context.Context, library, id string) (ill.Reader, err
 	if errors.Is(err, sql.ErrNoRows) {
 		return ill.Reader{}, notFound("reader", id)
 	}
-	return r.domain(), Classify(err)
+	return r.domain(), classify(err)
 }

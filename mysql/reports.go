@@ -8,6 +8,7 @@ package mysql
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -74,7 +75,7 @@ func (s *Store) StatsRange(ctx context.Context, from, to, today ill.Date, librar
 			args = append(args, library)
 		}
 		if err := s.DB.SelectContext(ctx, &out, q+storedStatsOrderSQL, args...); err != nil {
-			return nil, Classify(err)
+			return nil, classify(err)
 		}
 	}
 	if !today.Before(from) && !to.Before(today) {
@@ -87,7 +88,7 @@ func (s *Store) StatsRange(ctx context.Context, from, to, today ill.Date, librar
 		}
 		var live []dayStatsRow
 		if err := s.DB.SelectContext(ctx, &live, q+liveStatsOrderSQL, args...); err != nil {
-			return nil, Classify(err)
+			return nil, classify(err)
 		}
 		out = append(out, live...)
 	}
@@ -123,7 +124,7 @@ func (s *Store) Flows(ctx context.Context, from, to time.Time, library string) (
 	}
 	var rows []flowRow
 	if err := s.DB.SelectContext(ctx, &rows, q+flowsOrderSQL, args...); err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	return domains(rows, flowRow.domain), nil
 }
@@ -159,7 +160,7 @@ func (s *Store) OverdueLoans(ctx context.Context, library string, limit int) ([]
 	}
 	var rows []overdueRow
 	if err := s.DB.SelectContext(ctx, &rows, q+overdueLoansOrderSQL, append(args, limit)...); err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	return domains(rows, overdueRow.domain), nil
 }
@@ -193,7 +194,60 @@ func (s *Store) TopTitles(ctx context.Context, from, to time.Time, library strin
 	}
 	var rows []titleCountRow
 	if err := s.DB.SelectContext(ctx, &rows, q+topTitlesOrderSQL, append(args, limit)...); err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	return domains(rows, titleCountRow.domain), nil
+}
+
+// lenderStepRow is a row of lenderStepsSQL (ill.LenderStep's fields).
+type lenderStepRow struct {
+	RequestID  string       `db:"request_id"`
+	Lender     string       `db:"lender"`
+	Borrower   string       `db:"borrower"`
+	Outcome    string       `db:"outcome"`
+	Reasons    string       `db:"reasons"`
+	AskedAt    time.Time    `db:"asked_at"`
+	AnsweredAt sql.NullTime `db:"answered_at"`
+	AcceptedAt sql.NullTime `db:"accepted_at"`
+	ShippedAt  sql.NullTime `db:"shipped_at"`
+}
+
+func (r lenderStepRow) domain() ill.LenderStep {
+	reason, _, _ := strings.Cut(r.Reasons, ";")
+	return ill.LenderStep{RequestID: r.RequestID, Lender: r.Lender, Borrower: r.Borrower,
+		Outcome: ill.Outcome(r.Outcome), Reason: strings.TrimSpace(reason), AskedAt: r.AskedAt,
+		AnsweredAt: r.AnsweredAt.Time, AcceptedAt: r.AcceptedAt.Time, ShippedAt: r.ShippedAt.Time}
+}
+
+// lenderStepsSQL lists the rota entries asked in a time range (ix_rota_asked)
+// with their request's borrower, the time the lender accepted (its
+// respond → WILL_SUPPLY event inside its turn) and, for the lender that
+// supplied, the forward shipment (then an optional lender condition, then
+// lenderStepsOrderSQL). Locks: none (a plain read).
+const (
+	lenderStepsSQL = `SELECT r.request_id, r.library_code AS lender, q.borrower, r.outcome, r.reasons, r.asked_at, r.answered_at,
+	CASE WHEN r.outcome = 'will_supply' THEN r.answered_at ELSE (SELECT MIN(e.at) FROM events e
+		WHERE e.request_id = r.request_id AND e.action = 'respond' AND e.to_state = 'WILL_SUPPLY'
+		AND e.at >= r.asked_at AND (r.answered_at IS NULL OR e.at <= r.answered_at)) END AS accepted_at,
+	CASE WHEN r.outcome = 'will_supply' AND q.lender = r.library_code THEN (SELECT MIN(s.at) FROM events s
+		WHERE s.request_id = r.request_id AND s.action = 'ship' AND s.to_state = 'SHIPPED' AND s.at >= r.asked_at) END AS shipped_at
+	FROM rota r JOIN requests q ON q.id = r.request_id
+	WHERE r.asked_at >= ? AND r.asked_at < ?`
+	lenderStepsOrderSQL = ` ORDER BY r.asked_at, r.request_id, r.rank_no`
+)
+
+// LenderSteps returns the lender turns that began (the request reached the
+// lender) in [from, to): library "" = every lender's, else that lender's.
+func (s *Store) LenderSteps(ctx context.Context, from, to time.Time, library string) ([]ill.LenderStep, error) {
+	q := lenderStepsSQL
+	args := []any{from.UTC(), to.UTC()}
+	if library != "" {
+		q += ` AND r.library_code = ?`
+		args = append(args, library)
+	}
+	var rows []lenderStepRow
+	if err := s.DB.SelectContext(ctx, &rows, q+lenderStepsOrderSQL, args...); err != nil {
+		return nil, classify(err)
+	}
+	return domains(rows, lenderStepRow.domain), nil
 }

@@ -37,7 +37,7 @@ const eventsSQL = `SELECT at, actor, action, from_state, to_state, note FROM eve
 
 // GetRequest reads a request with its rota and timeline (no locks).
 func (s *Store) GetRequest(ctx context.Context, id string) (_ *ill.Request, err error) {
-	defer func() { err = Classify(err) }()
+	defer func() { err = classify(err) }()
 	r, err := s.RequestForAccess(ctx, id)
 	if err != nil {
 		return nil, err
@@ -74,7 +74,7 @@ func (s *Store) RequestIDByClientID(ctx context.Context, borrower, clientID stri
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", nil
 	}
-	return row.ID, ill.State(row.State), Classify(err)
+	return row.ID, ill.State(row.State), classify(err)
 }
 
 // listRequestsSQL and countRequestsSQL are the history list and its total,
@@ -91,6 +91,56 @@ const (
 	WHERE library_code = ? AND outcome NOT IN ('pending','skipped')))`
 )
 
+// textIdentitySQL is ListFilter.Text's match on a request's identifiers
+// (id, the borrower's client id, barcode, ISBN as sent or normalised);
+// textReaderSQL its match on the reader (card number, or a name
+// containing the value), on the caller's own readers only (%s: the
+// condition "the caller is the borrower", or 1=1 for the centre);
+// textIDPrefixSQL the request id prefix. They are parts of the conditions
+// of listRequestsSQL and countRequestsSQL. Locks: none.
+const (
+	textIdentitySQL = `q.id = ? OR q.client_request_id = ? OR q.item_barcode = ? OR q.isbn IN (?, ?)`
+	textReaderSQL   = `(%s AND (q.patron_id = ? OR EXISTS (SELECT 1 FROM patrons p
+	WHERE p.library_code = q.borrower AND p.patron_id = q.patron_id AND p.name LIKE ?)))`
+	textIDPrefixSQL = `q.id LIKE ?`
+)
+
+// textCondition is ListFilter.Text's condition and its arguments: any of
+// the identifiers, the reader, or every word in the title.
+func textCondition(t string, f ill.ListFilter) (string, []any) {
+	parts := []string{textIdentitySQL}
+	args := []any{t, t, t, t, normalISBN(t)}
+	if u := strings.ToUpper(t); strings.HasPrefix(u, "ILL-") && len(u) >= 8 && len(u) < 20 {
+		parts = append(parts, textIDPrefixSQL)
+		args = append(args, escapeLike(u)+"%")
+	}
+	own := "1=1"
+	if !f.Centre {
+		own = "q.borrower = ?"
+		args = append(args, f.Caller)
+	}
+	parts = append(parts, fmt.Sprintf(textReaderSQL, own))
+	args = append(args, t, "%"+escapeLike(t)+"%")
+	var words []string
+	for _, w := range strings.Fields(t) {
+		words = append(words, "q.title LIKE ?")
+		args = append(args, "%"+escapeLike(w)+"%")
+	}
+	if len(words) > 0 {
+		parts = append(parts, "("+strings.Join(words, " AND ")+")")
+	}
+	return "(" + strings.Join(parts, " OR ") + ")", args
+}
+
+// normalISBN is s as an ISBN-13 when it is a valid ISBN, else s itself
+// (requests keep the ISBN their citation gave).
+func normalISBN(s string) string {
+	if n, ok := ill.NormalizeISBN(s); ok {
+		return n
+	}
+	return s
+}
+
 // rotasSQL reads the rotas of several requests (an IN list, expanded by
 // sqlx.In). Locks: none.
 const rotasSQL = `SELECT request_id, rank_no, library_code, outcome, reasons FROM rota
@@ -100,7 +150,7 @@ const rotasSQL = `SELECT request_id, rank_no, library_code, outcome, reasons FRO
 // with the total count. A patron filter applies to the caller's own readers
 // only: another library filtering by your reader's id gets nothing.
 func (s *Store) ListRequests(ctx context.Context, f ill.ListFilter) (_ []*ill.Request, _ int, err error) {
-	defer func() { err = Classify(err) }()
+	defer func() { err = classify(err) }()
 	var where []string
 	var args []any
 	if !f.Centre {
@@ -131,6 +181,23 @@ func (s *Store) ListRequests(ctx context.Context, f ill.ListFilter) (_ []*ill.Re
 	for _, w := range strings.Fields(f.Q) {
 		where = append(where, "q.title LIKE ?")
 		args = append(args, "%"+escapeLike(w)+"%")
+	}
+	if f.Barcode != "" {
+		where = append(where, "q.item_barcode = ?")
+		args = append(args, f.Barcode)
+	}
+	if f.ISBN != "" {
+		where = append(where, "q.isbn IN (?, ?)")
+		args = append(args, f.ISBN, normalISBN(f.ISBN))
+	}
+	if f.Library != "" {
+		where = append(where, "(q.borrower = ? OR q.lender = ?)")
+		args = append(args, f.Library, f.Library)
+	}
+	if t := strings.TrimSpace(f.Text); t != "" {
+		cond, targs := textCondition(t, f)
+		where = append(where, cond)
+		args = append(args, targs...)
 	}
 	if len(f.IDs) > 0 {
 		where = append(where, "q.id IN (?"+strings.Repeat(", ?", len(f.IDs)-1)+")")
@@ -186,10 +253,10 @@ func (s *Store) ListRequests(ctx context.Context, f ill.ListFilter) (_ []*ill.Re
 func (s *Store) RequestForAccess(ctx context.Context, id string) (*ill.Request, error) {
 	r, err := s.requestOnly(ctx, id)
 	if err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	r.Rota, err = loadRota(ctx, s.DB, id)
-	return r, Classify(err)
+	return r, classify(err)
 }
 
 // RequestForAction loads what the API needs to check an action by library
@@ -200,10 +267,10 @@ func (s *Store) RequestForAccess(ctx context.Context, id string) (*ill.Request, 
 func (s *Store) RequestForAction(ctx context.Context, id, library string, centre bool) (*ill.Request, error) {
 	r, err := s.requestOnly(ctx, id)
 	if err != nil || centre || library == r.Borrower || (r.Lender != "" && library == r.Lender) {
-		return r, Classify(err)
+		return r, classify(err)
 	}
 	r.Rota, err = loadRota(ctx, s.DB, id)
-	return r, Classify(err)
+	return r, classify(err)
 }
 
 // requestSQL reads one request row. Locks: none.
@@ -230,7 +297,7 @@ func (s *Store) CountByState(ctx context.Context) (map[string]int, error) {
 		N     int    `db:"n"`
 	}
 	if err := s.DB.SelectContext(ctx, &rows, countByStateSQL); err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	out := make(map[string]int, len(rows))
 	for _, r := range rows {
@@ -246,11 +313,11 @@ var queueOrders = map[string]bool{"respond_by": true, "ship_by": true, "due_at":
 // countQueueSQL and queueSQL are a console queue's total and page: %[1]s
 // is the condition QueueRequests builds (states as an IN list expanded by
 // sqlx.In, the library as a ? argument), %[2]s the sort column (one of
-// queueOrders). Locks: none.
+// queueOrders), %[3]s ASC or DESC. Locks: none.
 const (
 	countQueueSQL = `SELECT COUNT(*) FROM requests WHERE %[1]s`
 	queueSQL      = `SELECT ` + requestColumns + ` FROM requests WHERE %[1]s
-	ORDER BY %[2]s IS NULL, %[2]s, id LIMIT ?`
+	ORDER BY %[2]s IS NULL, %[2]s %[3]s, id LIMIT ?`
 )
 
 // QueueRequests lists a queue's requests for library (every library's when
@@ -259,7 +326,7 @@ func (s *Store) QueueRequests(ctx context.Context, q ill.Queue, library string, 
 	if !queueOrders[q.Order] || (q.Side != ill.RoleLender && q.Side != ill.RoleBorrower) {
 		return nil, 0, errors.New("mysql: bad queue " + q.Key)
 	}
-	defer func() { err = Classify(err) }()
+	defer func() { err = classify(err) }()
 	cond := "state IN (?)"
 	args := []any{q.States}
 	if library != "" {
@@ -274,7 +341,11 @@ func (s *Store) QueueRequests(ctx context.Context, q ill.Queue, library string, 
 	if err := s.DB.GetContext(ctx, &total, query, qargs...); err != nil {
 		return nil, 0, err
 	}
-	query, qargs, err = sqlx.In(fmt.Sprintf(queueSQL, cond, q.Order), append(args, limit)...)
+	dir := "ASC"
+	if q.Desc {
+		dir = "DESC"
+	}
+	query, qargs, err = sqlx.In(fmt.Sprintf(queueSQL, cond, q.Order, dir), append(args, limit)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -318,7 +389,7 @@ func (s *Store) MissedDeadlines(ctx context.Context, library string, limit int) 
 	}
 	var rows []missedDeadlineRow
 	if err := s.DB.SelectContext(ctx, &rows, fmt.Sprintf(missedDeadlinesSQL, cond), append(args, limit)...); err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	return domains(rows, missedDeadlineRow.domain), nil
 }
@@ -356,7 +427,7 @@ const pullSlipSQL = `SELECT r.id, r.borrower, r.title, r.author, r.isbn, r.ship_
 func (s *Store) PullSlip(ctx context.Context, lender string) ([]ill.PullSlipItem, error) {
 	var rows []pullSlipRow
 	if err := s.DB.SelectContext(ctx, &rows, pullSlipSQL, lender); err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	return domains(rows, pullSlipRow.domain), nil
 }

@@ -52,10 +52,10 @@ func reviewArgs(it ill.ReviewItem) []any {
 func (s *Store) AddReview(ctx context.Context, it ill.ReviewItem) (int64, error) {
 	res, err := s.DB.ExecContext(ctx, insertReviewSQL, reviewArgs(it)...)
 	if err != nil {
-		return 0, Classify(err)
+		return 0, classify(err)
 	}
 	id, err := res.LastInsertId()
-	return id, Classify(err)
+	return id, classify(err)
 }
 
 // AddReview puts an entry on the staff review list (consumers), as
@@ -79,7 +79,7 @@ const reviewListSQL = `SELECT ` + reviewColumns + ` FROM courier_review
 func (s *Store) ReviewList(ctx context.Context, library string, all bool) ([]ill.ReviewItem, error) {
 	var rows []reviewRow
 	if err := s.DB.SelectContext(ctx, &rows, reviewListSQL, all, library, library, library); err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	var out []ill.ReviewItem
 	for _, r := range rows {
@@ -107,7 +107,7 @@ func (s *Store) ResolveReview(ctx context.Context, id int64, library, by, note s
 		return notFound("review entry", fmt.Sprint(id))
 	}
 	if err != nil {
-		return Classify(err)
+		return classify(err)
 	}
 	if library != "" && it.Library != library && it.OtherLibrary != library {
 		return ill.Errorf(ill.CodeForbidden, "review entry %d does not concern %s", id, library)
@@ -116,5 +116,5 @@ func (s *Store) ResolveReview(ctx context.Context, id int64, library, by, note s
 		return ill.Errorf(ill.CodeConflict, "review entry %d was already resolved by %s", id, it.ResolvedBy)
 	}
 	_, err = s.DB.ExecContext(ctx, resolveReviewSQL, at.UTC(), by, truncate(note, 400), id)
-	return Classify(err)
+	return classify(err)
 }

@@ -134,7 +134,7 @@ func (s *Store) OldestDeadline(ctx context.Context, state ill.State, d ill.Deadl
 	}
 	var oldest sql.NullTime
 	err := s.DB.GetContext(ctx, &oldest, fmt.Sprintf(oldestDeadlineSQL, col), string(state))
-	return oldest.Time, Classify(err)
+	return oldest.Time, classify(err)
 }
 
 // noticesSentSQL reads the notices of some kinds of some requests (IN
@@ -325,6 +325,7 @@ func (t *Tx) AddNotices(ctx context.Context, ns []ill.Notice) (int, error) {
 		ob.WriteString("(?, ?, ?, ?)")
 		oargs = append(oargs, id, ill.MsgNotice, body, at)
 	}
+	t.tx.outbox = true
 	_, err = t.tx.ExecContext(ctx, insertNoticeOutboxSQL+ob.String(), oargs...)
 	return len(created), err
 }

@@ -82,7 +82,7 @@ const (
 // reuses the probe's count when no check is needed, and otherwise checks at
 // most ill.SearchScanCap postings.
 func (s *Store) SearchFull(ctx context.Context, q ill.SearchQuery) (_ ill.SearchResults, err error) {
-	defer func() { err = Classify(err) }()
+	defer func() { err = classify(err) }()
 	var res ill.SearchResults
 	if q.PerPage <= 0 {
 		q.PerPage = 20

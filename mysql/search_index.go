@@ -243,7 +243,7 @@ const (
 // (or run it again). It also recomputes records.match_key with the current
 // ill.TitleKey. progress (optional) gets records done and the total.
 func (s *Store) RebuildSearchIndex(ctx context.Context, progress func(done, total int)) (records, terms int, err error) {
-	defer func() { err = Classify(err) }()
+	defer func() { err = classify(err) }()
 	db := s.DB
 	var total int
 	if err := db.GetContext(ctx, &total, countRecordsSQL); err != nil {

@@ -42,11 +42,11 @@ const insertSessionSQL = `INSERT INTO web_sessions (id_hash, kind, library_code,
 // AddSession stores a new session (and drops expired ones).
 func (s *Store) AddSession(ctx context.Context, ss ill.Session) error {
 	if _, err := s.DB.ExecContext(ctx, purgeSessionsSQL, ss.CreatedAt.UTC()); err != nil {
-		return Classify(err)
+		return classify(err)
 	}
 	_, err := s.DB.ExecContext(ctx, insertSessionSQL, ss.IDHash, ss.Kind, ss.Library, ss.Subject, string(ss.Role), ss.CSRF,
 		ss.CreatedAt.UTC(), ss.ExpiresAt.UTC())
-	return Classify(err)
+	return classify(err)
 }
 
 // sessionSQL reads a live session by id hash; a staff session only while
@@ -67,7 +67,7 @@ func (s *Store) SessionByHash(ctx context.Context, hash string, now time.Time) (
 	if errors.Is(err, sql.ErrNoRows) {
 		return ill.Session{}, notFound("session", "")
 	}
-	return ss.domain(), Classify(err)
+	return ss.domain(), classify(err)
 }
 
 // deleteSessionSQL ends one session. Locks: its row, for the statement
@@ -77,7 +77,7 @@ const deleteSessionSQL = `DELETE FROM web_sessions WHERE id_hash = ?`
 // DeleteSession ends a session (logout).
 func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 	_, err := s.DB.ExecContext(ctx, deleteSessionSQL, hash)
-	return Classify(err)
+	return classify(err)
 }
 
 // deleteSessionsOfSQL ends every session of one account. Locks: the rows
@@ -91,8 +91,8 @@ const deleteSessionsOfSQL = `DELETE FROM web_sessions WHERE kind = ? AND library
 func (s *Store) DeleteSessionsOf(ctx context.Context, kind, library, subject string) (int64, error) {
 	res, err := s.DB.ExecContext(ctx, deleteSessionsOfSQL, kind, library, subject)
 	if err != nil {
-		return 0, Classify(err)
+		return 0, classify(err)
 	}
 	n, err := res.RowsAffected()
-	return n, Classify(err)
+	return n, classify(err)
 }

@@ -155,7 +155,7 @@ const shipmentsForScanSQL = `SELECT ` + courierShipmentCols + ` FROM shipments s
 func (s *Store) ShipmentsForScan(ctx context.Context, barcode string) (open []ill.Shipment, delivered bool, err error) {
 	var rows []shipmentRow
 	if err := s.DB.SelectContext(ctx, &rows, shipmentsForScanSQL, barcode); err != nil {
-		return nil, false, Classify(err)
+		return nil, false, classify(err)
 	}
 	for _, r := range shipments(rows) {
 		if r.Status != ill.ShipDelivered {
@@ -251,7 +251,7 @@ const openExceptionsSQL = `SELECT s.id, s.request_id, s.direction, s.item_barcod
 func (s *Store) OpenExceptions(ctx context.Context, library string) ([]ill.ExceptionRow, error) {
 	var rows []shipmentRow
 	if err := s.DB.SelectContext(ctx, &rows, openExceptionsSQL, library, library, library); err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	var out []ill.ExceptionRow
 	for _, r := range shipments(rows) {
@@ -278,7 +278,7 @@ func (s *Store) OpenShipments(ctx context.Context, library string, limit int) ([
 	}
 	var rows []shipmentRow
 	if err := s.DB.SelectContext(ctx, &rows, fmt.Sprintf(openShipmentsSQL, cond), append(args, limit)...); err != nil {
-		return nil, Classify(err)
+		return nil, classify(err)
 	}
 	var out []ill.ShipmentRow
 	for _, r := range shipments(rows) {

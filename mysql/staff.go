@@ -37,7 +37,7 @@ const putStaffSQL = `INSERT INTO staff_users (library_code, username, name, role
 // empty PasswordHash keeps the current password.
 func (s *Store) PutStaff(ctx context.Context, u ill.Staff) error {
 	_, err := s.DB.ExecContext(ctx, putStaffSQL, u.Library, u.Username, u.Name, string(u.Role), u.PasswordHash, u.Disabled)
-	return Classify(err)
+	return classify(err)
 }
 
 // staffUserSQL reads one account with its password hash. Locks: none.
@@ -51,5 +51,5 @@ func (s *Store) StaffUser(ctx context.Context, library, username string) (ill.St
 	if errors.Is(err, sql.ErrNoRows) {
 		return ill.Staff{}, notFound("staff user", username)
 	}
-	return u.domain(), Classify(err)
+	return u.domain(), classify(err)
 }

@@ -17,7 +17,18 @@ type Store struct {
 	MaxAttempts int
 
 	dir *Directory // nil: libraries and closures are read from the database (UseDirectory)
+	// onOutbox is told, after the commit, of every transaction that
+	// wrote outbox rows (OnOutboxCommit).
+	onOutbox func()
 }
+
+// OnOutboxCommit makes the store call f after each commit of a
+// transaction (or group) that wrote outbox rows, so that the process's
+// relay publishes them at once instead of at its next poll. f must not
+// block (a non-blocking send on a wake-up channel); it is not called for a
+// rollback. Set it before the store is used; the poll stays the safety net
+// for rows whose process died between commit and publish.
+func (s *Store) OnOutboxCommit(f func()) { s.onOutbox = f }
 
 // normalizeDSN forces the session settings the code relies on: UTC times,
 // parsed DATETIMEs, utf8mb4.

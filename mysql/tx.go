@@ -28,7 +28,7 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 		// one by one, each in an InTx of its own.
 		if err := fn(&Tx{tx: g.tx, dir: s.dir}); err != nil {
 			g.failed = true // even if the caller swallows it: its writes are in the group
-			return Classify(err)
+			return classify(err)
 		}
 		return nil
 	}
@@ -36,7 +36,7 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 	if attempts < 1 {
 		attempts = 1
 	}
-	defer func() { err = Classify(err) }()
+	defer func() { err = classify(err) }()
 	for i := 0; i < attempts; i++ {
 		if i > 0 {
 			d := time.Duration(10*(1<<i)) * time.Millisecond
@@ -53,7 +53,7 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 		}
 	}
 	if IsUnavailable(err) {
-		return err // classified as unavailable by the deferred Classify
+		return err // classified as unavailable by the deferred classify
 	}
 	return &ill.Error{Code: ill.CodeTransient, Message: fmt.Sprintf("database busy after %d attempts: %v", attempts, err)}
 }
@@ -76,7 +76,7 @@ type group struct {
 // one). The joined transaction holds every lock taken until the end of
 // apply, so groups are kept small.
 func (s *Store) Group(ctx context.Context, apply func(ctx context.Context) error) (err error) {
-	defer func() { err = Classify(err) }()
+	defer func() { err = classify(err) }()
 	return s.transact(ctx, func(c *txConn) error {
 		g := &group{store: s, tx: c}
 		if err := apply(context.WithValue(ctx, groupKey{}, g)); err != nil {
@@ -110,5 +110,11 @@ func (s *Store) transact(ctx context.Context, body func(*txConn) error) error {
 		c.rollback()
 		return err
 	}
-	return c.commit(ctx)
+	if err := c.commit(ctx); err != nil {
+		return err
+	}
+	if c.outbox && s.onOutbox != nil {
+		s.onOutbox()
+	}
+	return nil
 }

@@ -36,6 +36,9 @@ type txConn struct {
 	err  error // a failed write: every later use and the commit fail
 	sent bool  // START TRANSACTION has reached the server
 	done bool  // committed or rolled back; conn released
+	// outbox: the transaction wrote outbox rows (Store.OnOutboxCommit is
+	// told after the commit).
+	outbox bool
 }
 
 // The transaction statements, written out so that they travel with the

@@ -42,26 +42,85 @@ func (r *Report) FileName(ext string) string {
 // so Excel reads the Chinese text, and formula-safe text cells): a header
 // row of labels in lang, then the rows. Numeric columns are written as
 // numbers; text values are neutralised (SafeCell).
+//
+// A coded column (a library, a reason) becomes two: the name in lang and
+// the code (for machines). The consortium totals row, when the report has
+// one, comes last.
 func (r *Report) WriteCSV(w io.Writer, lang string) error {
 	cw := NewCSVWriter(w)
-	head := make([]string, len(r.Columns))
-	for i, c := range r.Columns {
-		head[i] = c.Label(lang)
-	}
+	head, kinds := r.outColumns(lang)
 	if err := cw.WriteStrings(head); err != nil {
 		return err
 	}
-	rec := make([]any, 0, len(r.Columns))
-	for _, row := range r.Rows {
+	rec := make([]any, 0, len(head))
+	for _, row := range r.outRows(lang) {
 		rec = rec[:0]
 		for i, v := range row {
-			rec = append(rec, csvValue(r.Columns[i].Kind, v))
+			rec = append(rec, csvValue(kinds[i], v))
 		}
 		if err := cw.Write(rec...); err != nil {
 			return err
 		}
 	}
 	return cw.Flush()
+}
+
+// CodeLabel is the heading of a coded column's code column.
+func CodeLabel(c Column, lang string) string {
+	if lang == "en" {
+		return c.EN + " code"
+	}
+	return c.ZH + "代码"
+}
+
+// outColumns are the headings and kinds of the file formats' columns: a
+// coded column expands to its name (Text) and its code (Text).
+func (r *Report) outColumns(lang string) ([]string, []Kind) {
+	var head []string
+	var kinds []Kind
+	for _, c := range r.Columns {
+		if c.Kind.Coded() {
+			head = append(head, c.Label(lang), CodeLabel(c, lang))
+			kinds = append(kinds, Text, Text)
+			continue
+		}
+		head = append(head, c.Label(lang))
+		kinds = append(kinds, c.Kind)
+	}
+	return head, kinds
+}
+
+// outRows are the rows of the file formats (outColumns), the totals row
+// last with TotalLabel in its first column.
+func (r *Report) outRows(lang string) [][]any {
+	rows := make([][]any, 0, len(r.Rows)+1)
+	expand := func(row []any, total bool) []any {
+		out := make([]any, 0, len(row)+2)
+		for i, v := range row {
+			c := r.Columns[i]
+			if i == 0 && total {
+				out = append(out, TotalLabel(lang))
+				if c.Kind.Coded() {
+					out = append(out, "")
+				}
+				continue
+			}
+			if c.Kind.Coded() {
+				code, _ := v.(string)
+				out = append(out, r.CodeName(c.Kind, code, lang), code)
+				continue
+			}
+			out = append(out, v)
+		}
+		return out
+	}
+	for _, row := range r.Rows {
+		rows = append(rows, expand(row, false))
+	}
+	if r.Total != nil {
+		rows = append(rows, expand(r.Total, true))
+	}
+	return rows
 }
 
 // csvValue types a report value for CSVWriter: strings stay text (and are
@@ -77,7 +136,8 @@ func csvValue(k Kind, v any) any {
 }
 
 // WriteXLSX writes the report as an Excel workbook: one sheet named after
-// the report, a bold header row, numbers as numbers (percentages as
+// the report, a bold header row (coded columns and the totals row as in
+// WriteCSV, the totals row bold), numbers as numbers (percentages as
 // fractions formatted 0.0%), text as string cells (never formulas) that
 // are neutralised like CSV text (SafeCell), so that the workbook stays
 // safe when it is edited or saved as CSV.
@@ -100,25 +160,32 @@ func (r *Report) WriteXLSX(w io.Writer, lang string) error {
 	if err != nil {
 		return err
 	}
-	for i, c := range r.Columns {
+	head, kinds := r.outColumns(lang)
+	for i, h := range head {
 		cell, _ := excelize.CoordinatesToCellName(i+1, 1)
-		if err := f.SetCellStr(sheet, cell, SafeCell(c.Label(lang))); err != nil {
+		if err := f.SetCellStr(sheet, cell, SafeCell(h)); err != nil {
 			return err
 		}
 		if err := f.SetCellStyle(sheet, cell, cell, bold); err != nil {
 			return err
 		}
 	}
-	for ri, row := range r.Rows {
+	rows := r.outRows(lang)
+	for ri, row := range rows {
 		for ci, v := range row {
 			cell, _ := excelize.CoordinatesToCellName(ci+1, ri+2)
+			if r.Total != nil && ri == len(rows)-1 {
+				if err := f.SetCellStyle(sheet, cell, cell, bold); err != nil {
+					return err
+				}
+			}
 			if v == nil {
 				continue
 			}
 			if err := setXLSXCell(f, sheet, cell, v); err != nil {
 				return err
 			}
-			switch r.Columns[ci].Kind {
+			switch kinds[ci] {
 			case Pct:
 				err = f.SetCellStyle(sheet, cell, cell, pct)
 			case Float:

@@ -18,7 +18,8 @@ import (
 )
 
 // Names are the reports, in display order.
-var Names = []string{"summary", "daily", "balance", "overdue", "top-titles", "courier-volume"}
+var Names = []string{"summary", "lenders", "unfilled-reasons", "daily", "balance", "library-balance", "overdue",
+	"top-titles", "courier-volume"}
 
 // Kind is how a column's values are typed and formatted.
 type Kind string
@@ -28,7 +29,17 @@ const (
 	Int   Kind = "int"
 	Float Kind = "float" // one decimal
 	Pct   Kind = "pct"   // a fraction 0..1, or nil when undefined
+	// Lib is a library code: shown as the library's name in the reader's
+	// language (HTML), written as a name column and a code column (CSV,
+	// XLSX), kept as the code in JSON (with the names beside it).
+	Lib Kind = "library"
+	// ReasonCode is an unfilled reason (ill.UnfilledReasons): a label and
+	// the code, like Lib.
+	ReasonCode Kind = "reason"
 )
+
+// Coded reports whether the column's values are codes shown by name.
+func (k Kind) Coded() bool { return k == Lib || k == ReasonCode }
 
 // Column is one column of a report.
 type Column struct {
@@ -57,6 +68,42 @@ type Report struct {
 	// Net is, for the balance report, items lent minus items borrowed per
 	// library over the period.
 	Net map[string]int
+	// Total is the consortium totals row (every member, whoever asks),
+	// nil for reports without one. Its first column is empty (the writers
+	// label it TotalLabel).
+	Total []any
+	// Libraries names every library code of the report {zh, en}.
+	Libraries map[string][2]string
+}
+
+// TotalLabel is the heading of the consortium totals row.
+func TotalLabel(lang string) string {
+	if lang == "en" {
+		return "Consortium total"
+	}
+	return "全体成员馆合计"
+}
+
+// CodeName is a coded value (a library code, a reason) as lang reads it; the
+// code itself when it has no name.
+func (r *Report) CodeName(k Kind, code, lang string) string {
+	var n [2]string
+	var ok bool
+	switch k {
+	case Lib:
+		n, ok = r.Libraries[code]
+	case ReasonCode:
+		n, ok = ill.UnfilledReasonLabels[code]
+	}
+	switch {
+	case !ok:
+		return code
+	case lang == "en" && n[1] != "":
+		return n[1]
+	case n[0] != "":
+		return n[0]
+	}
+	return code
 }
 
 // Query selects a report.
@@ -69,7 +116,10 @@ type Query struct {
 // Store is what the reports read (mysql.Store).
 type Store interface {
 	ill.Figures
+	ill.LenderTurns
 	Library(ctx context.Context, code string) (*ill.Library, error)
+	Libraries(ctx context.Context) ([]ill.Library, error)
+	ClosuresByLibrary(ctx context.Context) (map[string][]ill.Closure, error)
 	CourierVolume(ctx context.Context, day ill.Date, library string) ([]ill.RouteVolume, error)
 }
 
@@ -77,6 +127,9 @@ type Store interface {
 type Service struct {
 	Store Store
 	Clock ill.Clock
+	// Calendar gives the working days of the lender evaluation; nil:
+	// weekends only (tests).
+	Calendar ill.CalendarSource
 }
 
 // MaxDays bounds a report's period.
@@ -107,15 +160,29 @@ func (s *Service) Build(ctx context.Context, q Query) (*Report, error) {
 		q.Library = l.Code
 	}
 	rep := &Report{Name: q.Name, From: q.From, To: q.To, Library: q.Library}
+	libs, err := s.Store.Libraries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep.Libraries = make(map[string][2]string, len(libs))
+	for _, l := range libs {
+		rep.Libraries[l.Code] = [2]string{l.NameZH, l.NameEN}
+	}
 	today := ill.DateOf(s.Clock.Now())
 	start, end := q.From.Start(), q.To.AddDays(1).Start()
 	switch q.Name {
 	case "summary":
 		return rep, s.summary(ctx, rep, today)
+	case "lenders":
+		return rep, s.lenders(ctx, rep, libs)
+	case "unfilled-reasons":
+		return rep, s.unfilledReasons(ctx, rep)
+	case "library-balance":
+		return rep, s.libraryBalance(ctx, rep, libs)
 	case "daily":
 		return rep, s.daily(ctx, rep, today)
 	case "balance":
-		rep.Columns = []Column{col("lender", "出借馆", "Lender", Text), col("borrower", "借入馆", "Borrower", Text),
+		rep.Columns = []Column{col("lender", "出借馆", "Lender", Lib), col("borrower", "借入馆", "Borrower", Lib),
 			col("items", "册数", "Items", Int)}
 		flows, err := s.Store.Flows(ctx, start, end, q.Library)
 		if err != nil {
@@ -129,8 +196,8 @@ func (s *Service) Build(ctx context.Context, q Query) (*Report, error) {
 		}
 		return rep, nil
 	case "overdue":
-		rep.Columns = []Column{col("request_id", "申请号", "Request", Text), col("borrower", "借入馆", "Borrower", Text),
-			col("lender", "出借馆", "Lender", Text), col("patron_id", "读者", "Reader", Text), col("title", "题名", "Title", Text),
+		rep.Columns = []Column{col("request_id", "申请号", "Request", Text), col("borrower", "借入馆", "Borrower", Lib),
+			col("lender", "出借馆", "Lender", Lib), col("patron_id", "读者", "Reader", Text), col("title", "题名", "Title", Text),
 			col("due_at", "应还日期", "Due", Text), col("days_overdue", "超期天数", "Days overdue", Int)}
 		rows, err := s.Store.OverdueLoans(ctx, q.Library, 1000)
 		if err != nil {
@@ -230,7 +297,7 @@ func (t Totals) TurnaroundHours() any {
 }
 
 func (s *Service) summary(ctx context.Context, rep *Report, today ill.Date) error {
-	rep.Columns = []Column{col("library", "图书馆", "Library", Text), col("borrowed", "借入申请", "Borrowed (requests)", Int),
+	rep.Columns = []Column{col("library", "图书馆", "Library", Lib), col("borrowed", "借入申请", "Borrowed (requests)", Int),
 		col("lent", "同意出借", "Lent (accepted)", Int), col("filled", "已寄出", "Shipped", Int),
 		col("received", "已收到", "Received", Int), col("unfilled", "未满足", "Unfilled", Int),
 		col("missed_deadlines", "逾期", "Missed deadlines", Int), col("fill_rate", "满足率", "Fill rate", Pct),
@@ -239,12 +306,19 @@ func (s *Service) summary(ctx context.Context, rep *Report, today ill.Date) erro
 		col("shipped_on_time", "3个工作日内寄出率", "Shipped within 3 working days", Pct),
 		col("submit_to_ship_h", "申请→寄出（小时）", "Submit → ship (h)", Float),
 		col("ship_to_receive_h", "寄出→收到（小时）", "Ship → receive (h)", Float)}
-	stats, err := s.Store.StatsRange(ctx, rep.From, rep.To, today, rep.Library)
+	// Every library's figures: the member's own row and the consortium
+	// total come from the same read.
+	stats, err := s.Store.StatsRange(ctx, rep.From, rep.To, today, "")
 	if err != nil {
 		return err
 	}
 	by := map[string]*Totals{}
+	var all Totals
 	for _, d := range stats {
+		all.add(d)
+		if rep.Library != "" && d.Library != rep.Library {
+			continue
+		}
 		t := by[d.Library]
 		if t == nil {
 			t = &Totals{}
@@ -259,11 +333,16 @@ func (s *Service) summary(ctx context.Context, rep *Report, today ill.Date) erro
 	sort.Strings(libs)
 	for _, l := range libs {
 		t := *by[l]
-		rep.Rows = append(rep.Rows, []any{l, t.Borrowed, t.Lent, t.Filled, t.Received, t.Unfilled, t.Missed,
-			t.FillRate(), t.SLA(), t.TurnaroundHours(), t.AnsweredOnTime(), t.ShippedOnTime(), t.SubmitToShipHours(),
-			t.ShipToReceiveHours()})
+		rep.Rows = append(rep.Rows, t.summaryRow(l))
 	}
+	rep.Total = all.summaryRow(nil)
 	return nil
+}
+
+func (t Totals) summaryRow(library any) []any {
+	return []any{library, t.Borrowed, t.Lent, t.Filled, t.Received, t.Unfilled, t.Missed,
+		t.FillRate(), t.SLA(), t.TurnaroundHours(), t.AnsweredOnTime(), t.ShippedOnTime(), t.SubmitToShipHours(),
+		t.ShipToReceiveHours()}
 }
 
 func (s *Service) daily(ctx context.Context, rep *Report, today ill.Date) error {
@@ -321,8 +400,8 @@ func (r *Report) Objects() []map[string]any {
 // courierVolume sums the per-run route volumes over the period: one
 // row per route (from → to), forward and return shipments.
 func (s *Service) courierVolume(ctx context.Context, rep *Report) error {
-	rep.Columns = []Column{col("route_code", "线路", "Route", Text), col("from", "发出馆", "From", Text),
-		col("to", "接收馆", "To", Text), col("forward", "送书", "Forward", Int), col("return", "还书", "Return", Int),
+	rep.Columns = []Column{col("route_code", "线路", "Route", Text), col("from", "发出馆", "From", Lib),
+		col("to", "接收馆", "To", Lib), col("forward", "送书", "Forward", Int), col("return", "还书", "Return", Int),
 		col("total", "合计", "Total", Int)}
 	type key struct{ route, from, to string }
 	sums := map[key]*[3]int{}
@@ -354,4 +433,42 @@ func (s *Service) courierVolume(ctx context.Context, rep *Report) error {
 		rep.Rows = append(rep.Rows, []any{k.route, k.from, k.to, v[0], v[1], v[2]})
 	}
 	return nil
+}
+
+// TotalObject is the totals row as a JSON object keyed by column (its
+// first column null), nil without one.
+func (r *Report) TotalObject() map[string]any {
+	if r.Total == nil {
+		return nil
+	}
+	o := make(map[string]any, len(r.Total))
+	for j, v := range r.Total {
+		o[r.Columns[j].Key] = v
+	}
+	return o
+}
+
+// LibraryName is a library's names, as the JSON report lists them.
+type LibraryName struct {
+	NameZH string `json:"name_zh"`
+	NameEN string `json:"name_en"`
+}
+
+// LibraryNames names the library codes that occur in the report's rows.
+func (r *Report) LibraryNames() map[string]LibraryName {
+	out := map[string]LibraryName{}
+	for i, c := range r.Columns {
+		if c.Kind != Lib {
+			continue
+		}
+		for _, row := range r.Rows {
+			code, _ := row[i].(string)
+			if code == "" {
+				continue
+			}
+			n := r.Libraries[code]
+			out[code] = LibraryName{NameZH: n[0], NameEN: n[1]}
+		}
+	}
+	return out
 }

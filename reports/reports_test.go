@@ -231,13 +231,18 @@ func TestReportsAgreeWithADirectCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != len(rep.Rows)+1 || rows[0][1] != "借入申请" {
+	// The library column is a name and a code; the totals row is last.
+	if len(rows) != len(rep.Rows)+2 || rows[0][0] != "图书馆" || rows[0][1] != "图书馆代码" || rows[0][2] != "借入申请" ||
+		rows[len(rows)-1][0] != "全体成员馆合计" {
 		t.Fatalf("xlsx rows %v", rows)
 	}
 	for i, row := range rep.Rows {
-		for j := 0; j < 7; j++ {
-			if rows[i+1][j] != reports.Cell(rep.Columns[j].Kind, row[j]) {
-				t.Errorf("xlsx row %d col %d = %q, report %v", i, j, rows[i+1][j], row[j])
+		if rows[i+1][0] != row[0].(string)+"图书馆" || rows[i+1][1] != row[0] {
+			t.Errorf("xlsx row %d: library %q %q, report %v", i, rows[i+1][0], rows[i+1][1], row[0])
+		}
+		for j := 1; j < 7; j++ {
+			if rows[i+1][j+1] != reports.Cell(rep.Columns[j].Kind, row[j]) {
+				t.Errorf("xlsx row %d col %d = %q, report %v", i, j, rows[i+1][j+1], row[j])
 			}
 		}
 	}
@@ -245,7 +250,7 @@ func TestReportsAgreeWithADirectCount(t *testing.T) {
 	if err := rep.WriteCSV(&c, "en"); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(c.Bytes(), []byte("\xEF\xBB\xBFLibrary,Borrowed (requests)")) {
+	if !bytes.HasPrefix(c.Bytes(), []byte("\xEF\xBB\xBFLibrary,Library code,Borrowed (requests)")) {
 		t.Fatalf("csv starts %q", c.String()[:40])
 	}
 }
@@ -275,5 +280,82 @@ func TestCell(t *testing.T) {
 		if got := reports.Cell(c.k, c.v); got != c.want {
 			t.Errorf("Cell(%v, %v) = %q, want %q", c.k, c.v, got, c.want)
 		}
+	}
+}
+
+// The lenders report over the database's rota and timeline (LenderSteps)
+// agrees with the fixture's own count: shipped, unfilled by reason, and
+// the consortium totals row is the sum of the rows.
+func TestLendersReportFromTheDatabase(t *testing.T) {
+	_, st := testenv.DB(t, "reportslenders")
+	testenv.Libraries(t, st, "THU", "PKU", "RUC", "BNU")
+	ctx := context.Background()
+	d0 := ill.Date{Year: 2026, Month: 3, Day: 2}
+	days := []ill.Date{d0, d0.AddDays(1), d0.AddDays(2)}
+	f := build(t, st, days)
+	// Accepted, then not shipped: the respond event of one of them gives
+	// the time it accepted (an answer within its first working day).
+	var withEvent string
+	if err := st.DB.GetContext(ctx, &withEvent, `SELECT request_id FROM rota WHERE outcome = 'not_shipped' ORDER BY request_id LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	f.exec(t, `INSERT INTO events (request_id, at, actor, action, from_state, to_state)
+		SELECT request_id, asked_at + INTERVAL 1 HOUR, library_code, 'respond', 'REQUESTED', 'WILL_SUPPLY' FROM rota WHERE request_id = ?`, withEvent)
+	steps, err := st.LenderSteps(ctx, days[0].Start(), days[2].AddDays(1).Start(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != 36 {
+		t.Fatalf("%d steps, want 36", len(steps))
+	}
+	for _, s := range steps {
+		switch {
+		case s.Outcome == ill.OutcomeWillSupply && s.ShippedAt.IsZero():
+			t.Errorf("%s: supplied but no shipment time", s.RequestID)
+		case s.Outcome == ill.OutcomeNotShipped && (s.RequestID == withEvent) == s.AcceptedAt.IsZero():
+			t.Errorf("%s: accepted at %v", s.RequestID, s.AcceptedAt)
+		case s.Outcome != ill.OutcomeWillSupply && !s.ShippedAt.IsZero():
+			t.Errorf("%s: %s but shipped", s.RequestID, s.Outcome)
+		}
+	}
+	own, err := st.LenderSteps(ctx, days[0].Start(), days[2].AddDays(1).Start(), "THU")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range own {
+		if s.Lender != "THU" {
+			t.Fatalf("THU's steps hold %s's", s.Lender)
+		}
+	}
+
+	svc := &reports.Service{Store: st, Clock: testenv.NewClock(days[2].Start().Add(23 * time.Hour))}
+	rep, err := svc.Build(ctx, reports.Query{Name: "lenders", From: days[0], To: days[2]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lib := range f.libs {
+		var row []any
+		for _, r := range rep.Rows {
+			if r[0] == lib {
+				row = r
+			}
+		}
+		w := f.want[lib]
+		if row == nil || w == nil {
+			t.Fatalf("%s: row %v, fixture %v", lib, row, w)
+		}
+		get := func(key string) int64 { return int64(row[rep.Column(key)].(int)) }
+		// want: 1 lent (will_supply), 2 shipped, 4 missed, 7 answered, 8 no_response
+		if get("filled") != w[2] || get("unfilled_no_response") != w[8] || get("unfilled_not_shipped") != w[4]-w[8] ||
+			get("unfilled_other") != w[7]-w[1] || get("unfilled") != w[7]-w[1]+w[4] {
+			t.Errorf("%s: row %v, fixture %v", lib, row, *w)
+		}
+	}
+	sum := 0
+	for _, r := range rep.Rows {
+		sum += r[rep.Column("received")].(int)
+	}
+	if sum != 36 || rep.Total[rep.Column("received")] != 36 {
+		t.Errorf("received: rows sum to %d, totals row %v", sum, rep.Total[rep.Column("received")])
 	}
 }

@@ -28,5 +28,6 @@ func ExampleJobs_All() {
 	// courier-cutoff      */10 * * * *
 	// courier-exceptions  5 * * * *
 	// iso18626-retention  40 1 * * *
-	// unknown job "overdue-notices"; jobs are [calendar-coverage courier-cutoff courier-exceptions courtesy iso18626-retention overdue recall-expiry respond-deadline rollup ship-deadline]
+	// monthly-summary     20 8 * * *
+	// unknown job "overdue-notices"; jobs are [calendar-coverage courier-cutoff courier-exceptions courtesy iso18626-retention monthly-summary overdue recall-expiry respond-deadline rollup ship-deadline]
 }

@@ -53,6 +53,9 @@ var DefaultSpecs = Specs{
 	"courier-exceptions": "5 * * * *",
 	// Stored ISO 18626 messages past their retention, nightly.
 	"iso18626-retention": "40 1 * * *",
+	// The monthly summary: checked daily; sends once per library and
+	// month from the working day the centre chose (MonthlySummary).
+	"monthly-summary": "20 8 * * *",
 }
 
 // Jobs builds the scheduler's jobs.
@@ -287,6 +290,7 @@ func (j *Jobs) All(specs Specs) []Job {
 		{"courier-cutoff", spec("courier-cutoff"), j.CourierCutoff},
 		{"courier-exceptions", spec("courier-exceptions"), j.CourierExceptions},
 		{"iso18626-retention", spec("iso18626-retention"), j.ISORetentionSweep},
+		{"monthly-summary", spec("monthly-summary"), j.MonthlySummary},
 	}
 }
 

@@ -17,4 +17,4 @@ go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 # Exported functions nothing reaches (tests included) are dead code too.
 dead=$(go run golang.org/x/tools/cmd/deadcode@v0.52.0 -test ./...)
 if [ -n "$dead" ]; then echo "unreachable code:"; echo "$dead"; exit 1; fi
-go test -race -count=1 -timeout 8m ./... "$@"
+go test -race -count=1 -timeout 12m ./... "$@"

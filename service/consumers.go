@@ -26,7 +26,8 @@ import (
 // members (hubSymbol: the hub's own ISO agency id, ILL_HUB_SYMBOL). A new
 // integration is one more subscriber here.
 func Subscribers(hubSymbol string) []requests.Subscriber {
-	return []requests.Subscriber{notices.Subscriber{}, courier.Subscriber{}, isoout.Subscriber{HubSymbol: hubSymbol}}
+	return []requests.Subscriber{notices.Subscriber{}, courier.Subscriber{}, isoout.Subscriber{HubSymbol: hubSymbol},
+		isoout.Notes{HubSymbol: hubSymbol}} // notes between libraries over ISO 18626 (consumers/isoout/notes.go)
 }
 
 // NewProcessor builds the request processor every program that applies
@@ -114,6 +115,7 @@ func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 	}}
 	c.Relay = &Relay{Store: st, Pub: &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topo, Log: log},
 		Poll: cfg.OutboxPoll, Log: log}
+	st.OnOutboxCommit(c.Relay.Kick)
 	relayed := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "illhub_outbox_relayed_total",
 		Help: "Outbox rows relayed by this process."}, func() float64 { return float64(c.Relay.relayed.Load()) })
 	oldest := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "illhub_outbox_oldest_seconds",

@@ -29,9 +29,17 @@ func NewProducer(cfg config.Config, st *mysql.Store, clock ill.Clock, log *slog.
 		reg = prometheus.NewRegistry()
 	}
 	pub := &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topology(cfg), Log: log}
-	uses := app.New(app.Config{Store: st, Publisher: pub, Clock: clock, PublishTimeout: cfg.PublishTimeout,
-		Reports: &reports.Service{Store: st, Clock: clock}, Observe: httpapi.PublishMetrics(reg, log)})
 	cal := NewCalendar(st)
+	// R2's policy for the portal's scope marks: the consumers' own file
+	// (they refuse to start with a bad one; the marks then fall back).
+	elig, err := Eligibility(cfg)
+	if err != nil {
+		log.Error("policy file", "err", err)
+		elig = ill.DefaultEligibility
+	}
+	uses := app.New(app.Config{Store: st, Publisher: pub, Clock: clock, PublishTimeout: cfg.PublishTimeout,
+		Reports: &reports.Service{Store: st, Clock: clock, Calendar: cal}, Observe: httpapi.PublishMetrics(reg, log),
+		Eligibility: elig, Calendar: cal})
 	srv := httpapi.New(&httpapi.Server{App: uses, Store: st, Pub: pub, Clock: clock, Log: log, MaxBody: cfg.MaxBodyBytes,
 		Calendar: cal, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
 		Demo: cfg.Demo, KeyCacheTTL: cfg.KeyCacheTTL, AuthFailLimit: cfg.AuthFailLimit, MetricsToken: cfg.MetricsToken,

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,10 +24,30 @@ type Relay struct {
 	Log   *slog.Logger
 
 	relayed atomic.Int64
+	once    sync.Once
+	wake    chan struct{} // Kick's signal; one pending wake-up is enough
 }
 
-// Run relays until ctx ends.
+// Kick wakes the relay now: a transaction of this process committed
+// outbox rows (mysql.Store.OnOutboxCommit). It never blocks; kicks while
+// the relay is busy coalesce into one more pass.
+func (r *Relay) Kick() {
+	select {
+	case r.wakeC() <- struct{}{}:
+	default:
+	}
+}
+
+func (r *Relay) wakeC() chan struct{} {
+	r.once.Do(func() { r.wake = make(chan struct{}, 1) })
+	return r.wake
+}
+
+// Run relays until ctx ends: at once when kicked (Kick), otherwise every
+// Poll (the safety net for rows another process committed, or one that
+// died before publishing them).
 func (r *Relay) Run(ctx context.Context) {
+	wake := r.wakeC()
 	poll := r.Poll
 	if poll <= 0 {
 		poll = 200 * time.Millisecond
@@ -45,11 +66,15 @@ func (r *Relay) Run(ctx context.Context) {
 		if n == 100 && err == nil {
 			continue // more waiting: do not sleep
 		}
+		t := time.NewTimer(poll)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
-		case <-time.After(poll):
+		case <-wake:
+		case <-t.C:
 		}
+		t.Stop()
 	}
 }
 

@@ -22,6 +22,10 @@ var queues = []ill.Queue{
 	{Key: "arrived", Side: "borrower", States: []ill.State{ill.Received}, Order: "updated_at"},
 	{Key: "on_loan", Side: "borrower", States: []ill.State{ill.OnLoan, ill.Recalled, ill.Overdue}, Order: "due_at"},
 	{Key: "returns", Side: "borrower", States: []ill.State{ill.Returned}, Order: "updated_at"},
+	// The borrower follows its requests while a lender has them, and
+	// finds the finished ones (the most recent first).
+	{Key: "with_lender", Side: "borrower", States: []ill.State{ill.Requested, ill.WillSupply, ill.CancelPending, ill.Shipped}, Order: "updated_at"},
+	{Key: "finished", Side: "borrower", States: []ill.State{ill.Completed, ill.Unfilled, ill.Rejected, ill.Cancelled, ill.Lost}, Order: "updated_at", Desc: true},
 }
 
 func queueByKey(k string) (ill.Queue, bool) {
@@ -38,13 +42,25 @@ type queueView struct {
 	Total    int
 	Requests []*ill.Request
 	Token    string
+	// Unread counts the notes the library has not read, per request
+	// (notes.go).
+	Unread map[string]int
+	// Batch is the queue page's batch action (find.go), nil when the
+	// queue has none or on the console home; BatchToken keys its
+	// messages.
+	Batch      *actionForm
+	BatchToken string
 }
 
 type consoleData struct {
-	Queues    []queueView
-	Shipments []ill.ShipmentRow
-	Calendar  string        // non-empty: coverage warning date
-	Libraries []ill.Library // the centre admin's choice in the unlock form
+	Queues []queueView
+	// Unread lists requests with notes the library has not read, and
+	// UnreadTotal counts those notes (notes.go).
+	Unread      []ill.NoteUnread
+	UnreadTotal int
+	Shipments   []ill.ShipmentRow
+	Calendar    string        // non-empty: coverage warning date
+	Libraries   []ill.Library // the centre admin's choice in the unlock form
 }
 
 func (h *Handler) console(w http.ResponseWriter, r *http.Request, p *Page) error {
@@ -55,7 +71,15 @@ func (h *Handler) console(w http.ResponseWriter, r *http.Request, p *Page) error
 		if err != nil {
 			return err
 		}
-		d.Queues = append(d.Queues, queueView{Queue: q, Total: total, Requests: reqs, Token: randomToken()[:16]})
+		unread, err := h.cfg.App.UnreadNotes(r.Context(), pr, reqs)
+		if err != nil {
+			return err
+		}
+		d.Queues = append(d.Queues, queueView{Queue: q, Total: total, Requests: reqs, Token: randomToken()[:16], Unread: unread})
+	}
+	var err error
+	if d.Unread, d.UnreadTotal, err = h.cfg.App.NotesInbox(r.Context(), pr, 10); err != nil {
+		return err
 	}
 	ships, err := h.cfg.App.OpenShipments(r.Context(), pr, 20)
 	if err != nil {
@@ -128,12 +152,21 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, p *Page) error {
 	if !ok {
 		return errNotFound
 	}
-	reqs, total, err := h.cfg.App.Queue(r.Context(), principal(p.Sess), q, 200)
+	pr := principal(p.Sess)
+	reqs, total, err := h.cfg.App.Queue(r.Context(), pr, q, 200)
 	if err != nil {
 		return err
 	}
-	p.Title = p.T("queue." + q.Key)
-	return h.render(w, p, "queue", queueView{Queue: q, Total: total, Requests: reqs, Token: randomToken()[:16]})
+	unread, err := h.cfg.App.UnreadNotes(r.Context(), pr, reqs)
+	if err != nil {
+		return err
+	}
+	v := queueView{Queue: q, Total: total, Requests: reqs, Token: randomToken()[:16], Unread: unread}
+	if a, ok := batchActions[q.Key]; ok && len(reqs) > 0 {
+		v.Batch, v.BatchToken = &a, randomToken()[:16]
+	}
+	p.Title = p.QueueTitle(q.Key)
+	return h.render(w, p, "queue", v)
 }
 
 // actionForm is one action the signed-in staff member may take now.
@@ -238,48 +271,6 @@ func (h *Handler) consoleAct(w http.ResponseWriter, r *http.Request, p *Page) er
 	}
 	http.Redirect(w, r, back+sep+"msg=done", http.StatusSeeOther)
 	return nil
-}
-
-type adminData struct {
-	DeadLetters []deadLetter
-	DLQError    string
-	Missed      []ill.MissedDeadline
-	Calendar    string
-	CoveredTo   string
-}
-
-type deadLetter struct {
-	MessageID, RoutingKey, Queue, Reason string
-	Count                                int64
-}
-
-func (h *Handler) admin(w http.ResponseWriter, r *http.Request, p *Page) error {
-	if p.Sess.Role != ill.StaffCentreAdmin {
-		return errForbiddenPage
-	}
-	var d adminData
-	if h.cfg.DeadLetters != nil {
-		dls, err := h.cfg.DeadLetters.List(50)
-		if err != nil {
-			d.DLQError = err.Error()
-		}
-		for _, x := range dls {
-			d.DeadLetters = append(d.DeadLetters, deadLetter{x.MessageID, x.RoutingKey, x.Queue, x.Reason, x.Count})
-		}
-	}
-	missed, err := h.cfg.App.MissedDeadlines(r.Context(), principal(p.Sess), 50)
-	if err != nil {
-		return err
-	}
-	d.Missed = missed
-	d.Calendar = h.calendarWarning(r)
-	if h.cfg.Calendar != nil {
-		if cal, err := h.cfg.Calendar.Get(r.Context()); err == nil {
-			d.CoveredTo = cal.CoveredUntil(ill.DateOf(h.cfg.Clock.Now())).String()
-		}
-	}
-	p.Title = p.T("nav_admin")
-	return h.render(w, p, "admin", d)
 }
 
 var errForbiddenPage = &webError{http.StatusForbidden, "err.forbidden"}

@@ -19,6 +19,9 @@ func strconvPct(v float64) string {
 func tr(lang, key string) string {
 	m, ok := messages[key]
 	if !ok {
+		if onMissing != nil {
+			onMissing(key)
+		}
 		return key
 	}
 	if lang == "en" {
@@ -26,6 +29,10 @@ func tr(lang, key string) string {
 	}
 	return m[0]
 }
+
+// onMissing, when set (by the tests, before any page is served), is told
+// of every key a page asked for that the catalogue lacks.
+var onMissing func(key string)
 
 // addMessages adds an area's entries to the catalogue (each area of the
 // pages keeps its own in i18n_<area>.go and calls this from init). A key
@@ -132,25 +139,33 @@ var messages = map[string][2]string{
 	"outcome":           {"结果", "Outcome"},
 	"provisional":       {"（期限为暂定：工作日历尚未覆盖）", "(provisional: the calendar does not cover this date yet)"},
 
-	"n_days":     {"{n} 天", "{n} days"},
-	"n_hours":    {"{n} 小时", "{n} h"},
-	"n_minutes":  {"{n} 分钟", "{n} min"},
-	"left":       {"剩余 {d}", "{d} left"},
-	"overdue_by": {"已超时 {d}", "overdue by {d}"},
+	"n_days":          {"{n} 天", "{n} days"},
+	"n_hours":         {"{n} 小时", "{n} h"},
+	"n_minutes":       {"{n} 分钟", "{n} min"},
+	"left":            {"剩余 {d}", "{d} left"},
+	"overdue_by":      {"已超时 {d}", "{d} past the deadline"},
+	"loan_overdue_by": {"已超期 {d}", "overdue by {d}"},
 
-	"err.not_found":            {"找不到该页面或记录。", "No such page or record."},
-	"err.sign_in":              {"请先登录。", "Please sign in first."},
-	"err.csrf":                 {"表单已过期，请返回刷新后重试。", "The form has expired; go back, reload and try again."},
-	"err.forbidden":            {"您无权执行此操作：只有该申请的相关馆可以处理。", "You may not do this: only the libraries party to this request may."},
-	"err.invalid_transition":   {"该申请当前状态下不能执行此操作。", "This action is not possible in the request's current state."},
-	"err.cancel_window_passed": {"已超过提交后 1 小时的自行撤销期限，请联系本馆馆际互借员。", "More than 1 hour has passed since you submitted; ask your library's ILL staff to cancel."},
-	"err.renewal_not_allowed":  {"馆际互借图书不能续借。", "Interlibrary loans cannot be renewed."},
-	"err.bad_request":          {"填写的内容有误", "Please check the form"},
-	"err.unavailable":          {"系统繁忙，请稍后重试。", "The service is busy; please try again shortly."},
-	"err.rate_limited":         {"操作过于频繁，请稍后重试。", "Too many attempts; please wait a moment."},
-	"err.internal":             {"系统内部错误，已记录。", "Internal error; it has been logged."},
-	"err.conflict":             {"与已有申请冲突。", "This conflicts with an existing request."},
-	"err.payload_too_large":    {"提交的内容过大。", "The form is too large."},
+	"err.not_found":              {"找不到该页面或记录。", "No such page or record."},
+	"err.sign_in":                {"请先登录。", "Please sign in first."},
+	"err.csrf":                   {"表单已过期，请返回刷新后重试。", "The form has expired; go back, reload and try again."},
+	"err.forbidden":              {"您无权执行此操作：只有该申请的相关馆可以处理。", "You may not do this: only the libraries party to this request may."},
+	"err.invalid_transition":     {"该申请当前状态下不能执行此操作。", "This action is not possible in the request's current state."},
+	"err.cancel_window_passed":   {"已超过提交后 1 小时的自行撤销期限，请联系本馆馆际互借员。", "More than 1 hour has passed since you submitted; ask your library's ILL staff to cancel."},
+	"err.renewal_not_allowed":    {"馆际互借图书不能续借。", "Interlibrary loans cannot be renewed."},
+	"err.bad_request":            {"填写的内容有误", "Please check the form"},
+	"err.unavailable":            {"系统繁忙，请稍后重试。", "The service is busy; please try again shortly."},
+	"err.rate_limited":           {"操作过于频繁，请稍后重试。", "Too many attempts; please wait a moment."},
+	"err.internal":               {"系统内部错误，已记录。", "Internal error; it has been logged."},
+	"err.conflict":               {"与已有申请冲突。", "This conflicts with an existing request."},
+	"err.payload_too_large":      {"提交的内容过大。", "The form is too large."},
+	"err.unauthorized":           {"请先登录，或登录已失效。", "Please sign in; your sign-in may have expired."},
+	"err.method_not_allowed":     {"不支持该操作方式。", "That kind of request is not supported here."},
+	"err.unsupported_media_type": {"不支持该内容格式。", "That content type is not supported."},
+	"err.transient":              {"暂时无法完成，请稍后重试。", "This could not be done just now; please try again shortly."},
+	"err.undeliverable":          {"无法送达对方馆的系统。", "The other library's system could not be reached."},
+	"err.unknown_barcode":        {"没有找到该条码对应的在途文献。", "No item on its way carries that barcode."},
+	"err.barcode_mismatch":       {"条码与该申请寄出的文献不符。", "That barcode is not the item shipped for this request."},
 
 	"field.record_id":         {"文献", "record"},
 	"field.item.title":        {"题名", "title"},
@@ -244,8 +259,13 @@ var messages = map[string][2]string{
 	"queue_name":          {"队列", "Queue"},
 	"none":                {"无", "None"},
 	"count":               {"数量", "Count"},
-	"outcome.no_response": {"未答复", "no response"},
-	"outcome.not_shipped": {"未寄出", "not shipped"},
+	"outcome.no_response": {"超时未答复", "No answer in time"},
+	"outcome.not_shipped": {"超时未寄出", "Not shipped in time"},
+	"outcome.pending":     {"待询", "Not yet asked"},
+	"outcome.asked":       {"已发出请求，待答复", "Asked, awaiting an answer"},
+	"outcome.will_supply": {"同意出借", "Will supply"},
+	"outcome.unfilled":    {"无法满足", "Cannot supply"},
+	"outcome.skipped":     {"已跳过", "Skipped"},
 
 	// reports
 	"reports":           {"统计报表", "Reports"},
@@ -287,6 +307,70 @@ var messages = map[string][2]string{
 }
 
 func init() {
+	addMessages(map[string][2]string{
+		"actor.system":  {"系统", "System"},
+		"actor.courier": {"物流", "Courier"},
+		"actor.centre":  {"馆际互借中心", "ILL centre"},
+
+		"event.submit":           {"提交申请", "Submitted"},
+		"event.mediate":          {"人工指定出借馆", "Lenders chosen by staff"},
+		"event.respond":          {"出借馆答复", "Lender answered"},
+		"event.ship":             {"寄出", "Shipped"},
+		"event.receive":          {"收到图书", "Received"},
+		"event.checkout":         {"借给读者", "Checked out to the reader"},
+		"event.recall":           {"索回", "Recalled"},
+		"event.renew":            {"申请续借", "Renewal asked"},
+		"event.return":           {"读者还书", "Returned by the reader"},
+		"event.ship_return":      {"寄还出借馆", "Shipped back"},
+		"event.checkin":          {"归还入库", "Checked in"},
+		"event.cancel":           {"撤销", "Cancelled"},
+		"event.cancel_response":  {"答复撤销请求", "Answered the cancel request"},
+		"event.report_lost":      {"报告遗失", "Reported lost"},
+		"event.route":            {"自动选择出借馆", "Routed"},
+		"event.hold":             {"转人工处理", "Held for staff"},
+		"event.reject":           {"不予受理", "Refused"},
+		"event.respond_deadline": {"答复超时", "Answer deadline missed"},
+		"event.ship_deadline":    {"寄出超时", "Shipping deadline missed"},
+		"event.overdue":          {"超期", "Overdue"},
+		"event.iso18626":         {"ISO 18626 消息", "ISO 18626 message"},
+
+		"note.asked":               {"已向{lib}发出请求（第 {n} 顺位）", "Asked {lib} (rank {n})"},
+		"note.no_holder":           {"没有其他成员馆收藏可外借的复本", "No other member library holds a lendable copy"},
+		"note.rota_exhausted":      {"候选出借馆均已询问，无法满足", "Every lender in the rota has been asked"},
+		"note.needs_mediation":     {"联合目录中未找到，待馆员查找出借馆", "Not in the union catalogue; staff to find a lender"},
+		"note.lender_unfilled":     {"{lib}无法满足：{reason}", "{lib} cannot supply: {reason}"},
+		"note.will_supply":         {"同意出借", "Will supply"},
+		"note.item":                {"图书条码 {x}", "Item barcode {x}"},
+		"note.due":                 {"应还日期 {t}", "Due {t}"},
+		"note.past_due":            {"已过应还日期 {t}", "Past due {t}"},
+		"note.condition":           {"图书状况：{cond}", "Condition: {cond}"},
+		"note.late_suffix":         {"，逾期 {n} 天归还", ", returned {n} day(s) late"},
+		"note.cancel_requested":    {"{by}申请撤销", "Cancel asked by the {by}"},
+		"note.cancelled_by":        {"已由{by}撤销", "Cancelled by the {by}"},
+		"note.cancel_agreed":       {"出借馆同意撤销", "The lender agreed to cancel"},
+		"note.cancel_declined":     {"出借馆不同意撤销", "The lender declined to cancel"},
+		"note.refused":             {"未执行：{x}", "Not done: {x}"},
+		"note.sep":                 {"；", " — "},
+		"vnote.lost":               {"报告遗失", "Reported lost"},
+		"vnote.overdue":            {"超过应还日期 {n} 天归还", "Returned {n} day(s) after the due date"},
+		"vnote.damaged_both":       {"损坏（借入馆验收、出借馆入库检查均发现）", "Damaged (found by the borrowing library's inspection and at the lender's check-in)"},
+		"vnote.damaged_borrower":   {"损坏（借入馆验收时发现）", "Damaged (found by the borrowing library's inspection)"},
+		"vnote.damaged_lender":     {"损坏（出借馆入库检查时发现）", "Damaged (found at the lender's check-in)"},
+		"time":                     {"时间", "Time"},
+		"queue.centre.lent_out":    {"借出中（出借馆可索回）", "Out on loan (lenders may recall)"},
+		"queue.centre.to_answer":   {"出借馆待答复", "Awaiting a lender's answer"},
+		"queue.centre.to_ship":     {"出借馆待寄出", "Awaiting shipment by the lender"},
+		"queue.centre.to_receive":  {"借入馆待收书", "Awaiting receipt by the borrower"},
+		"queue.centre.returns":     {"借入馆待寄还", "Awaiting return shipment"},
+		"queue.centre.to_checkin":  {"出借馆待归还入库", "Awaiting check-in by the lender"},
+		"queue.centre.with_lender": {"出借馆处理中", "With a lender"},
+		"submitted_rejected":       {"申请未被受理，原因见下。", "Your request was not accepted; the reason is below."},
+		"submitted_unfilled":       {"申请已处理，但暂无成员馆能够出借。", "Your request was processed, but no member library can lend it."},
+		"submitted_mediation":      {"申请已提交，馆员将人工为您查找出借馆。", "Your request has been submitted; library staff will find a lender for it."},
+		"colon":                    {"：", ": "},
+		"by.reader":                {"读者", "reader"},
+		"by.staff":                 {"馆员", "staff"},
+	})
 	messages["open_shipments"] = [2]string{"在途物流", "Shipments in transit"}
 	// sign-in throttles, unlock, intake limit
 	messages["signin_locked"] = [2]string{"登录尝试过多，请 {n} 分钟后再试。", "Too many sign-in attempts; try again in {n} min."}

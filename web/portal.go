@@ -53,6 +53,7 @@ type searchData struct {
 	Available        bool
 	Searched         bool
 	Hits             []ill.SearchHit
+	Scopes           map[int64]ill.ScopeCheck // refused hits' scope marks (mediation.go)
 	Pager            pager
 	Libraries        []ill.Library
 }
@@ -100,6 +101,9 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, p *Page) error 
 		// A capped total may be short of the matches: keep offering the
 		// next page while this one is full.
 		d.Hits, d.Pager = res.Hits, newPager(r, page, per, res.Total, res.TotalCapped && len(res.Hits) == per)
+		if d.Scopes, err = h.searchScopes(r, p, d.Hits); err != nil {
+			return err
+		}
 	}
 	return h.render(w, p, "search", d)
 }
@@ -110,6 +114,9 @@ type recordData struct {
 	Available int
 	HeldHere  bool
 	Token     string
+	// Scope is what a request for the record would be refused with
+	// (mediation.go: the mark and the disabled button).
+	Scope ill.ScopeCheck
 }
 
 func (h *Handler) record(w http.ResponseWriter, r *http.Request, p *Page) error {
@@ -127,6 +134,9 @@ func (h *Handler) record(w http.ResponseWriter, r *http.Request, p *Page) error 
 		if x.Library == p.Sess.Library && x.Available > 0 {
 			d.HeldHere = true
 		}
+	}
+	if d.Scope, err = h.recordScope(r, p, rec, hs); err != nil {
+		return err
 	}
 	p.Title = rec.Title
 	return h.render(w, p, "record", d)
@@ -190,18 +200,8 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, p *Page) error 
 		}
 		return err
 	}
-	// Wait (bounded) for the consumers to route or refuse it.
-	deadline := time.Now().Add(h.cfg.SubmitWait)
-	for time.Now().Before(deadline) {
-		st, _, err := h.cfg.App.Progress(r.Context(), pr, res.RequestID)
-		if err == nil && st != ill.Submitted {
-			break
-		}
-		select {
-		case <-r.Context().Done():
-			return r.Context().Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+	if err := h.waitDecided(r, pr, res.RequestID); err != nil {
+		return err
 	}
 	http.Redirect(w, r, "/history/"+res.RequestID+"?msg=submitted", http.StatusSeeOther)
 	return nil
@@ -273,6 +273,8 @@ type readerRequestData struct {
 	CanCancel   bool
 	CancelUntil time.Time
 	Token       string
+	// Notices are the notices about the request sent to the reader.
+	Notices []ill.StoredNotice
 }
 
 func (h *Handler) readerRequest(w http.ResponseWriter, r *http.Request, p *Page) error {
@@ -287,6 +289,19 @@ func (h *Handler) readerRequest(w http.ResponseWriter, r *http.Request, p *Page)
 	_, err = ill.Allow(ill.Attempt{Action: ill.ActCancel, Variant: "reader", From: req.State,
 		Roles: req.RolesOf(p.Sess.Library, false), At: h.cfg.Clock.Now(), SubmittedAt: req.SubmittedAt})
 	d.CanCancel = err == nil
+	if d.Notices, err = h.readerRequestNotices(r, p, req.ID); err != nil {
+		return err
+	}
+	if p.Flash == "submitted" { // the heading says what became of the request
+		switch req.State {
+		case ill.Rejected:
+			p.Flash = "submitted_rejected"
+		case ill.Unfilled:
+			p.Flash = "submitted_unfilled"
+		case ill.NeedsMediation:
+			p.Flash = "submitted_mediation"
+		}
+	}
 	p.Title = req.Title
 	return h.render(w, p, "request", d)
 }
@@ -319,6 +334,25 @@ func (h *Handler) snapshot(r *http.Request, pr ill.Principal, id string) *progre
 		return nil
 	}
 	return &progress{id: id, state: st, updated: at}
+}
+
+// waitDecided waits, at most SubmitWait, for the consumers to route or
+// refuse submitted request id (the page then shows their decision); the
+// request is still SUBMITTED when they are slower.
+func (h *Handler) waitDecided(r *http.Request, pr ill.Principal, id string) error {
+	deadline := time.Now().Add(h.cfg.SubmitWait)
+	for time.Now().Before(deadline) {
+		st, _, err := h.cfg.App.Progress(r.Context(), pr, id)
+		if err == nil && st != ill.Submitted {
+			return nil
+		}
+		select {
+		case <-r.Context().Done():
+			return r.Context().Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return nil
 }
 
 // waitChange waits (bounded) until the request has changed since before,

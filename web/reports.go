@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"sort"
+	"strconv"
 
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/reports"
@@ -12,6 +13,7 @@ import (
 func (h *Handler) routeReports(m *http.ServeMux) {
 	m.HandleFunc("GET /console/reports", h.staff(h.reportPage))
 	m.HandleFunc("GET /console/reports/{name}/download", h.staff(h.reportDownload))
+	m.HandleFunc("POST /console/reports/schedule", h.centre(h.reportSchedule))
 }
 
 type reportData struct {
@@ -22,8 +24,12 @@ type reportData struct {
 	Library string
 	Report  *reports.Report
 	Chart   template.HTML
-	Query   string // for the download links
+	Query   template.URL // the page's query for the download links (encoded: not escaped again)
 	Matrix  *matrix
+	// Schedule is the monthly summary's schedule (the centre only, nil
+	// for a member library); WorkingDays the choices of its day.
+	Schedule    *ill.ReportSchedule
+	WorkingDays []int
 }
 
 // matrix is the balance report as a lender × borrower grid.
@@ -59,7 +65,7 @@ func (h *Handler) reportPage(w http.ResponseWriter, r *http.Request, p *Page) er
 	qv.Set("from", d.From)
 	qv.Set("to", d.To)
 	qv.Set("lang", p.Lang)
-	d.Query = qv.Encode()
+	d.Query = template.URL(qv.Encode()) // a query of url.Values.Encode: every value escaped
 	title := p.T("report." + name)
 	col := func(key string) []float64 {
 		i := rep.Column(key)
@@ -78,7 +84,7 @@ func (h *Handler) reportPage(w http.ResponseWriter, r *http.Request, p *Page) er
 		i := rep.Column(key)
 		out := make([]string, len(rep.Rows))
 		for j, row := range rep.Rows {
-			out[j], _ = row[i].(string)
+			out[j] = p.ReportCell(rep, rep.Columns[i], row[i])
 		}
 		return out
 	}
@@ -87,6 +93,12 @@ func (h *Handler) reportPage(w http.ResponseWriter, r *http.Request, p *Page) er
 	case "summary":
 		d.Chart = barChart(title, labels("library"), []series{
 			{label("borrowed"), "#0b4f8a", col("borrowed")}, {label("lent"), "#c75000", col("lent")}})
+	case "lenders":
+		d.Chart = barChart(title, labels("lender"), []series{
+			{label("received"), "#0b4f8a", col("received")}, {label("filled"), "#2e7d32", col("filled")}})
+	case "library-balance":
+		d.Chart = barChart(title, labels("library"), []series{
+			{label("lent"), "#c75000", col("lent")}, {label("borrowed"), "#0b4f8a", col("borrowed")}})
 	case "daily":
 		d.Chart = barChart(title, labels("day"), []series{
 			{label("borrowed"), "#0b4f8a", col("borrowed")}, {label("filled"), "#2e7d32", col("filled")}})
@@ -119,10 +131,40 @@ func (h *Handler) reportPage(w http.ResponseWriter, r *http.Request, p *Page) er
 			net = append(net, float64(max(m.Net[l], 0)))
 			pos = append(pos, float64(max(-m.Net[l], 0)))
 		}
-		d.Chart = barChart(title, m.Libs, []series{{p.T("net_lender"), "#c75000", net}, {p.T("net_borrower"), "#0b4f8a", pos}})
+		names := make([]string, len(m.Libs))
+		for i, l := range m.Libs {
+			names[i] = p.Lib(l)
+		}
+		d.Chart = barChart(title, names, []series{{p.T("net_lender"), "#c75000", net}, {p.T("net_borrower"), "#0b4f8a", pos}})
+	}
+	if p.IsCentre() {
+		sc, err := h.cfg.App.ReportSchedule(r.Context(), principal(p.Sess))
+		if err != nil {
+			return err
+		}
+		d.Schedule = &sc
+		for i := 1; i <= ill.MaxSummaryWorkingDay; i++ {
+			d.WorkingDays = append(d.WorkingDays, i)
+		}
 	}
 	p.Title = p.T("reports")
 	return h.render(w, p, "reports", d)
+}
+
+// reportSchedule stores the monthly summary's schedule (the centre only:
+// app.SetReportSchedule).
+func (h *Handler) reportSchedule(w http.ResponseWriter, r *http.Request, p *Page) error {
+	day, err := strconv.Atoi(r.PostFormValue("working_day"))
+	if err != nil {
+		return ill.FieldError("working_day", "working_day must be a number")
+	}
+	sc := ill.ReportSchedule{Enabled: r.PostFormValue("enabled") == "on", WorkingDay: day,
+		ConsoleURL: r.PostFormValue("console_url")}
+	if _, err := h.cfg.App.SetReportSchedule(r.Context(), principal(p.Sess), sc, auditName(p)); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/console/reports?msg=done#schedule", http.StatusSeeOther)
+	return nil
 }
 
 func (h *Handler) reportDownload(w http.ResponseWriter, r *http.Request, p *Page) error {
@@ -159,3 +201,28 @@ func (p *Page) Cell(k reports.Kind, v any) string { return reports.Cell(k, v) }
 
 // Label is a report column's heading in the page's language.
 func (p *Page) Label(c reports.Column) string { return c.Label(p.Lang) }
+
+// ReportCell formats a report value of column c for the page: a library
+// by its name in the page's language, a reason by its label, others as
+// Cell.
+func (p *Page) ReportCell(rep *reports.Report, c reports.Column, v any) string {
+	code, _ := v.(string)
+	switch c.Kind {
+	case reports.Lib:
+		if n, ok := rep.Libraries[code]; ok {
+			if p.Lang == "en" && n[1] != "" {
+				return n[1]
+			}
+			if n[0] != "" {
+				return n[0]
+			}
+		}
+		return p.Lib(code)
+	case reports.ReasonCode:
+		return rep.CodeName(c.Kind, code, p.Lang)
+	}
+	return reports.Cell(c.Kind, v)
+}
+
+// TotalLabel is the heading of a report's consortium totals row.
+func (p *Page) TotalLabel() string { return reports.TotalLabel(p.Lang) }

@@ -99,7 +99,7 @@ func New(c Config) *Handler {
 	m := http.NewServeMux()
 	notFound := h.page(func(w http.ResponseWriter, r *http.Request, p *Page) error { return errNotFound })
 	m.Handle("GET /static/", staticFiles(notFound))
-	m.HandleFunc("GET /{$}", h.home)
+	m.HandleFunc("GET /{$}", h.page(h.home)) // the public home page (home.go)
 	m.HandleFunc("GET /login", h.page(h.readerLoginForm))
 	m.HandleFunc("POST /login", h.page(h.readerLogin))
 	m.HandleFunc("GET /staff/login", h.page(h.staffLoginForm))
@@ -121,6 +121,13 @@ func New(c Config) *Handler {
 	m.HandleFunc("GET /console/admin", h.staff(h.admin))
 	m.HandleFunc("POST /console/unlock", h.staff(h.unlock))
 	h.routeReports(m)
+	h.routeMediation(m)
+	h.routeMoney(m)
+	h.routeDesk(m)
+	h.routeNotices(m)
+	h.routeFind(m)
+	h.routeNotes(m)
+	h.routeAdmin(m)
 	h.routeCourier(m)
 	m.HandleFunc("/", notFound)
 	h.mux = m
@@ -181,10 +188,7 @@ func (p *Page) ReasonText(r ill.Reason) string {
 	if r == "" {
 		return ""
 	}
-	if v := tr(p.Lang, "reason."+string(r)); v != "reason."+string(r) {
-		return v
-	}
-	return string(r)
+	return p.T("reason." + string(r))
 }
 
 // Time formats t in Asia/Shanghai ("" for zero).
@@ -223,24 +227,27 @@ func (p *Page) Countdown(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	d := t.Sub(p.now)
-	late := d < 0
-	if late {
-		d = -d
-	}
-	var s string
-	switch {
-	case d >= 48*time.Hour:
-		s = strings.ReplaceAll(p.T("n_days"), "{n}", itoa(int(d.Hours()/24)))
-	case d >= time.Hour:
-		s = strings.ReplaceAll(p.T("n_hours"), "{n}", itoa(int(d.Hours())))
-	default:
-		s = strings.ReplaceAll(p.T("n_minutes"), "{n}", itoa(int(d.Minutes())))
-	}
+	late := t.Before(p.now)
+	s := p.duration(t)
 	if late {
 		return strings.ReplaceAll(p.T("overdue_by"), "{d}", s)
 	}
 	return strings.ReplaceAll(p.T("left"), "{d}", s)
+}
+
+// duration is how far t is from now, in days, hours or minutes.
+func (p *Page) duration(t time.Time) string {
+	d := t.Sub(p.now)
+	if d < 0 {
+		d = -d
+	}
+	switch {
+	case d >= 48*time.Hour:
+		return strings.ReplaceAll(p.T("n_days"), "{n}", itoa(int(d.Hours()/24)))
+	case d >= time.Hour:
+		return strings.ReplaceAll(p.T("n_hours"), "{n}", itoa(int(d.Hours())))
+	}
+	return strings.ReplaceAll(p.T("n_minutes"), "{n}", itoa(int(d.Minutes())))
 }
 
 // Late reports whether t has passed.
@@ -343,7 +350,13 @@ func (h *Handler) checkPost(r *http.Request, p *Page) error {
 		return nil
 	}
 	r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
+	parse := r.ParseForm
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		// a file upload (the centre's calendar import): the token is a
+		// field of the multipart form
+		parse = func() error { return r.ParseMultipartForm(64 << 10) }
+	}
+	if err := parse(); err != nil {
 		return ill.Errorf(ill.CodeBadRequest, "bad form")
 	}
 	if o := r.Header.Get("Origin"); o != "" && o != "null" {
@@ -428,20 +441,6 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request, p *Page) error 
 		Secure: secureCookies(r), SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, to+"?msg=signed_out", http.StatusSeeOther)
 	return nil
-}
-
-func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
-	p := h.newPage(w, r)
-	to := "/login"
-	if p.Sess != nil && p.Sess.Kind == kindReader {
-		to = "/search"
-	} else if p.Sess != nil && p.Sess.Kind == kindStaff {
-		to = "/console"
-	}
-	if p.Query != "" {
-		to += "?" + p.Query
-	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // principal is who the signed-in user acts and reads as in app: the

@@ -30,7 +30,7 @@ func courier(ctx context.Context, cfg config.Config, sub string, args []string, 
 			fs.Usage()
 			return fmt.Errorf("courier key takes no arguments")
 		}
-		key, _, err := issueKey(ctx, st, ill.CourierOwner, *label)
+		key, _, err := centreUses(st).IssueKey(ctx, centre, actorNow().Name, ill.CourierOwner, *label)
 		if err != nil {
 			return err
 		}
@@ -66,7 +66,7 @@ func courier(ctx context.Context, cfg config.Config, sub string, args []string, 
 		if err != nil {
 			return err
 		}
-		if err := st.SetCourierDays(ctx, code, days, *cutoff); err != nil {
+		if err := centreUses(st).SetCourierDays(ctx, centre, actorNow().Name, code, days, *cutoff); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "library %s: courier days %s%s\n", code, days, map[bool]string{true: ", cut-off " + *cutoff, false: ""}[*cutoff != ""])

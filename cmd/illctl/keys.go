@@ -1,15 +1,13 @@
 package main
 
 // illctl key: the lifecycle of API keys and courier credentials (SPEC
-// 5.4). One namespace of owners: a member library's code, CENTRE (the
+// 5.4), through the centre's use cases (app/admin.go). One namespace of owners: a member library's code, CENTRE (the
 // centre's admin keys) or COURIER (courier credentials). Every issue,
 // revocation and rotation writes an audit_log row naming the OS user who
 // ran illctl. Keys are printed once, when issued, and stored only hashed.
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"os"
@@ -21,7 +19,6 @@ import (
 
 	"github.com/balis/illhub/config"
 	"github.com/balis/illhub/ill"
-	"github.com/balis/illhub/mysql"
 )
 
 const keyUsage = `usage:
@@ -36,23 +33,6 @@ OWNER: a member library's code (e.g. THU), CENTRE for the centre's admin keys,
 or COURIER for courier credentials (POST /v1/courier/scans).
 A running producer refuses a revoked key within ILL_KEY_CACHE_TTL (2 s by default).
 `
-
-// newKey returns a random key with prefix (24 random bytes, URL-safe).
-func newKey(prefix string) (string, error) {
-	var b [24]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	return prefix + base64.RawURLEncoding.EncodeToString(b[:]), nil
-}
-
-// keyPrefix is the visible prefix of a new key of owner.
-func keyPrefix(owner string) string {
-	if owner == ill.CourierOwner {
-		return "courier_"
-	}
-	return "ill_"
-}
 
 // actorNow is the audit actor: the OS user running illctl (and who used
 // sudo to become it), at the current time.
@@ -73,33 +53,6 @@ func actorNow() ill.AuditActor {
 	return ill.AuditActor{Name: name, At: time.Now()}
 }
 
-// keyOwner canonicalises an owner given on the command line. A library
-// code must be a member when mustExist (issuing); revoking and listing
-// also work for a library that was removed.
-func keyOwner(ctx context.Context, st *mysql.Store, arg string, mustExist bool) (string, error) {
-	code, err := ill.CanonicalCode("OWNER", arg)
-	if err != nil {
-		return "", err
-	}
-	if code == ill.CentreCode || code == ill.CourierOwner || !mustExist {
-		return code, nil
-	}
-	if _, err := st.Library(ctx, code); err != nil {
-		return "", err
-	}
-	return code, nil
-}
-
-// issueKey issues, stores (audited) and returns a new key of owner.
-func issueKey(ctx context.Context, st *mysql.Store, owner, label string) (string, int64, error) {
-	key, err := newKey(keyPrefix(owner))
-	if err != nil {
-		return "", 0, err
-	}
-	id, err := st.IssueKey(ctx, ill.KeyGrant{Owner: owner, Key: key, Label: label}, actorNow())
-	return key, id, err
-}
-
 func keyCmd(ctx context.Context, cfg config.Config, sub string, args []string, out, stderr io.Writer) error {
 	if sub == "" || sub == "help" {
 		fmt.Fprint(out, keyUsage)
@@ -113,6 +66,8 @@ func keyCmd(ctx context.Context, cfg config.Config, sub string, args []string, o
 		return err
 	}
 	defer st.Close()
+	uses := centreUses(st)
+	keyOwner := func(arg string, mustExist bool) (string, error) { return uses.KeyOwner(ctx, centre, arg, mustExist) }
 	switch sub {
 	case "list":
 		fs := flags("key list [OWNER]", "Lists keys: id, owner, kind, label, created, revoked. Keys themselves are never shown.\n", args, out)
@@ -126,11 +81,11 @@ func keyCmd(ctx context.Context, cfg config.Config, sub string, args []string, o
 		}
 		owner := ""
 		if len(pos) == 1 {
-			if owner, err = keyOwner(ctx, st, pos[0], false); err != nil {
+			if owner, err = keyOwner(pos[0], false); err != nil {
 				return err
 			}
 		}
-		keys, err := st.Keys(ctx, owner)
+		keys, err := uses.Keys(ctx, centre, owner)
 		if err != nil {
 			return err
 		}
@@ -162,11 +117,7 @@ func keyCmd(ctx context.Context, cfg config.Config, sub string, args []string, o
 			fs.Usage()
 			return fmt.Errorf("key issue needs OWNER")
 		}
-		owner, err := keyOwner(ctx, st, pos[0], true)
-		if err != nil {
-			return err
-		}
-		key, _, err := issueKey(ctx, st, owner, *label)
+		key, _, err := uses.IssueKey(ctx, centre, actorNow().Name, pos[0], *label)
 		if err != nil {
 			return err
 		}
@@ -186,7 +137,7 @@ func keyCmd(ctx context.Context, cfg config.Config, sub string, args []string, o
 				fs.Usage()
 				return fmt.Errorf("key revoke --demo takes no OWNER and no --id")
 			}
-			creds, err := st.RevokeDemoKeys(ctx, actorNow())
+			creds, err := uses.RevokeDemoKeys(ctx, centre, actorNow().Name)
 			if err != nil {
 				return err
 			}
@@ -203,11 +154,11 @@ func keyCmd(ctx context.Context, cfg config.Config, sub string, args []string, o
 		if *id < 0 {
 			return fmt.Errorf("key revoke: --id must be a key ID from `illctl key list`")
 		}
-		owner, err := keyOwner(ctx, st, pos[0], false)
+		owner, err := keyOwner(pos[0], false)
 		if err != nil {
 			return err
 		}
-		ids, err := st.RevokeKeys(ctx, owner, *id, actorNow())
+		ids, err := uses.RevokeKeys(ctx, centre, actorNow().Name, owner, *id)
 		if err != nil {
 			return err
 		}
@@ -229,15 +180,11 @@ func keyCmd(ctx context.Context, cfg config.Config, sub string, args []string, o
 			fs.Usage()
 			return fmt.Errorf("key rotate needs OWNER")
 		}
-		owner, err := keyOwner(ctx, st, pos[0], true)
+		owner, err := keyOwner(pos[0], true)
 		if err != nil {
 			return err
 		}
-		key, err := newKey(keyPrefix(owner))
-		if err != nil {
-			return err
-		}
-		id, revoked, err := st.RotateKey(ctx, ill.KeyGrant{Owner: owner, Key: key, Label: *label}, actorNow())
+		key, id, revoked, err := uses.RotateKey(ctx, centre, actorNow().Name, owner, *label)
 		if err != nil {
 			return err
 		}
@@ -257,14 +204,14 @@ func keyCmd(ctx context.Context, cfg config.Config, sub string, args []string, o
 		}
 		owner := ""
 		if len(pos) == 1 {
-			if owner, err = keyOwner(ctx, st, pos[0], false); err != nil {
+			if owner, err = keyOwner(pos[0], false); err != nil {
 				return err
 			}
 		} else if len(pos) > 1 {
 			fs.Usage()
 			return fmt.Errorf("key log takes at most one OWNER")
 		}
-		rows, err := st.AuditLog(ctx, owner, *limit)
+		rows, err := uses.AuditLog(ctx, centre, owner, *limit)
 		if err != nil {
 			return err
 		}

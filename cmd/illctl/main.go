@@ -6,8 +6,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,6 +20,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/balis/illhub/app"
 	"github.com/balis/illhub/config"
 	"github.com/balis/illhub/demo"
 	"github.com/balis/illhub/ill"
@@ -40,8 +39,10 @@ Commands:
   seed demo [--books N]            load the demo dataset (members, demo-key-CODE keys, catalogue, 2026 calendar);
                                    only with ILL_DEMO=1, never on a real installation
   library list                     list member libraries
-  library add CODE NAME_ZH [flags] add or update a member library (--iso18626-url for a member
-                                   whose own system speaks ISO 18626)
+  library add CODE [NAME_ZH] [flags]
+                                   add a member library, or update one: only the settings given change
+                                   (--contact-phone/--contact-email/--contact-address: the public ILL desk;
+                                   --iso18626-url for a member whose own system speaks ISO 18626)
   library key CODE [--centre]      issue a new API key for a library (printed once; stored hashed; audited)
   library webhook CODE URL         set a library's notice webhook; prints its new signing secret (once)
   calendar import FILE             load one year of the national calendar (JSON, see configs/calendar/2026.json)
@@ -210,34 +211,49 @@ func seed(ctx context.Context, cfg config.Config, args []string, out, stderr io.
 	return nil
 }
 
+// centreUses is the centre's administration over the store: illctl acts
+// as the centre (it is run by the centre's operators), through the same
+// use cases as the centre's console pages (app/admin.go).
+func centreUses(st *mysql.Store) *app.Service { return app.New(app.Config{Store: st}) }
+
+// centre is the principal illctl's administration acts as.
+var centre = ill.Principal{Library: ill.CentreCode, Centre: true}
+
 func library(ctx context.Context, cfg config.Config, sub string, args []string, out io.Writer) error {
 	st, err := open(cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	uses := centreUses(st)
 	switch sub {
 	case "list":
 		if err := flags("library list", "", args, out).Parse(args[1:]); err != nil {
 			return err
 		}
-		ls, err := st.Libraries(ctx)
+		ls, err := uses.Libraries(ctx)
 		if err != nil {
 			return err
 		}
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "CODE\tNAME\tENGLISH NAME\tLENDING\tDEPOSIT\tRECALL DAYS")
+		fmt.Fprintln(tw, "CODE\tNAME\tENGLISH NAME\tLENDING\tDEPOSIT\tRECALL DAYS\tPHONE\tE-MAIL")
 		for _, l := range ls {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%v\t%d\n", l.Code, l.NameZH, l.NameEN, l.Lending, l.DepositRequired, l.RecallDays)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%v\t%d\t%s\t%s\n", l.Code, l.NameZH, l.NameEN, l.Lending, l.DepositRequired,
+				l.RecallDays, l.ContactPhone, l.ContactEmail)
 		}
 		return tw.Flush()
 	case "add":
-		fs := flags("library add CODE NAME_ZH [flags]", "", args, out)
+		fs := flags("library add CODE [NAME_ZH] [flags]", "Adds a member (NAME_ZH required), or updates one: only the settings given change;\n"+
+			"everything else (fee rules, cut-off, courier days, contacts, ISO 18626 registration) is kept.\n", args, out)
 		nameEN := fs.String("name-en", "", "English name")
-		deposit := fs.Bool("deposit-required", false, "readers must have paid a deposit (R7)")
-		noLend := fs.Bool("no-lending", false, "borrows only, never asked to lend")
+		deposit := fs.Bool("deposit-required", false, "readers must have paid a deposit (R7); --deposit-required=false to lift it")
+		noLend := fs.Bool("no-lending", false, "borrows only, never asked to lend; --no-lending=false to lend again")
+		loan := fs.Int("loan-months", 1, "loan period in months (R4)")
 		recall := fs.Int("recall-days", 7, "recall period in calendar days (R6)")
-		email := fs.String("email", "", "ILL desk e-mail for notices")
+		email := fs.String("email", "", "ILL desk e-mail for notices (private)")
+		phone := fs.String("contact-phone", "", "the ILL desk's public phone (home page)")
+		cemail := fs.String("contact-email", "", "the ILL desk's public e-mail (home page)")
+		addr := fs.String("contact-address", "", "the ILL desk's public address (home page)")
 		locale := fs.String("locale", "zh", "notice language: zh or en")
 		isoURL := fs.String("iso18626-url", "", "endpoint of the library's own ISO 18626 system: the hub sends it ISO messages (docs/iso18626.md)")
 		isoSymbol := fs.String("iso18626-symbol", "", "ISO 18626 agency id value (default: CODE)")
@@ -247,9 +263,9 @@ func library(ctx context.Context, cfg config.Config, sub string, args []string, 
 		if err != nil {
 			return err
 		}
-		if len(pos) != 2 {
+		if len(pos) < 1 || len(pos) > 2 {
 			fs.Usage()
-			return fmt.Errorf("library add needs CODE and NAME_ZH")
+			return fmt.Errorf("library add needs CODE (and NAME_ZH for a new member)")
 		}
 		code, err := ill.CanonicalCode("CODE", pos[0])
 		if err != nil {
@@ -258,57 +274,95 @@ func library(ctx context.Context, cfg config.Config, sub string, args []string, 
 		if code == ill.CentreCode || code == ill.CourierOwner {
 			return fmt.Errorf("library add: %s is reserved (centre keys and courier credentials: illctl key ... %s)", code, code)
 		}
-		if *isoURL != "" {
-			if u, err := url.Parse(*isoURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				return fmt.Errorf("library add: --iso18626-url %q is not an http(s) URL", *isoURL)
-			}
+		// only what was given: an update must not reset the rest
+		var patch ill.LibraryPatch
+		if len(pos) == 2 {
+			patch.NameZH = &pos[1]
 		}
-		symbol := code
-		if *isoSymbol != "" {
-			symbol = strings.ToUpper(*isoSymbol)
+		given := func(name string) bool { return flagSet(fs, name) }
+		if given("name-en") {
+			patch.NameEN = nameEN
 		}
-		if err := st.AddLibrary(ctx, ill.Library{Code: code, NameZH: pos[1], NameEN: *nameEN, ISOSymbol: symbol,
-			Lending: !*noLend, DepositRequired: *deposit, RecallDays: *recall, Email: *email, Locale: *locale}); err != nil {
-			return err
+		if given("deposit-required") {
+			patch.DepositRequired = deposit
 		}
-		reg := ill.ISORegistration{Code: code, Symbol: symbol, Endpoint: *isoURL, Secret: *isoSecret}
-		if flagSet(fs, "iso18626-closed-network") {
+		if given("no-lending") {
+			lend := !*noLend
+			patch.Lending = &lend
+		}
+		if given("loan-months") {
+			patch.LoanMonths = loan
+		}
+		if given("recall-days") {
+			patch.RecallDays = recall
+		}
+		if given("email") {
+			patch.Email = email
+		}
+		if given("contact-phone") {
+			patch.ContactPhone = phone
+		}
+		if given("contact-email") {
+			patch.ContactEmail = cemail
+		}
+		if given("contact-address") {
+			patch.ContactAddress = addr
+		}
+		if given("locale") {
+			patch.Locale = locale
+		}
+		created, err := uses.SaveLibrary(ctx, centre, actorNow().Name, code, patch)
+		var e *ill.Error
+		if errors.As(err, &e) && e.Field == "name_zh" && patch.NameZH == nil {
+			return fmt.Errorf("library add: %s is not a member yet: give its NAME_ZH", code)
+		}
+		if err != nil {
+			return fmt.Errorf("library add: %w", err)
+		}
+		reg := ill.ISORegistration{Code: code, Endpoint: *isoURL, Secret: *isoSecret}
+		if given("iso18626-symbol") {
+			reg.Symbol = *isoSymbol
+		}
+		if given("iso18626-closed-network") {
 			reg.ClosedNetwork = isoClosed
 		}
-		if err := st.SetISO(ctx, reg); err != nil {
-			return err
-		}
 		// A member that speaks ISO 18626 must be able to authenticate: a
-		// secret, or the explicit closed-network mark.
-		if m, err := st.ISOMember(ctx, code); err == nil && m.Speaks() && m.SecretHash == "" && !m.ClosedNetwork {
+		// secret, or the explicit closed-network mark (app.RegisterISO).
+		if err := uses.RegisterISO(ctx, centre, actorNow().Name, reg); errors.As(err, &e) && e.Field == "iso18626_secret" {
 			return fmt.Errorf("library add: %s has an ISO 18626 endpoint but no secret: give --iso18626-secret S "+
 				"(sent by its system in requestingAgencyAuthentication/securityCode), or --iso18626-closed-network "+
 				"when it is reached over a closed network only; until then the hub refuses its messages", code)
+		} else if err != nil {
+			return fmt.Errorf("library add: %w", err)
 		}
-		fmt.Fprintf(out, "library %s saved\n", code)
+		what := "updated"
+		if created {
+			what = "added"
+		}
+		fmt.Fprintf(out, "library %s saved (%s)\n", code, what)
 		return nil
 	case "key":
 		fs := flags("library key CODE [--centre]", "Issues a new random API key. It is shown once and stored only as a hash.\n", args, out)
-		centre := fs.Bool("centre", false, "a centre (admin) key; CODE is then ignored and CENTRE used")
+		isCentre := fs.Bool("centre", false, "a centre (admin) key; CODE is then ignored and CENTRE used")
 		label := fs.String("label", "", "what the key is for")
 		pos, err := parseInterleaved(fs, args[1:])
 		if err != nil {
 			return err
 		}
 		code := ill.CentreCode
-		if !*centre {
+		if !*isCentre {
 			if len(pos) != 1 {
 				fs.Usage()
 				return fmt.Errorf("library key needs CODE")
 			}
-			if code, err = keyOwner(ctx, st, pos[0], true); err != nil {
+			if code, err = uses.KeyOwner(ctx, centre, pos[0], true); err != nil {
 				return err
 			}
 			if code == ill.CentreCode || code == ill.CourierOwner {
 				return fmt.Errorf("library key: use --centre for a centre key, illctl courier key for a courier credential")
 			}
 		}
-		key, _, err := issueKey(ctx, st, code, *label)
+		key, _, err := uses.IssueKey(ctx, centre, actorNow().Name, code, *label)
 		if err != nil {
 			return err
 		}
@@ -332,19 +386,11 @@ func library(ctx context.Context, cfg config.Config, sub string, args []string, 
 		if err != nil {
 			return err
 		}
-		l, err := st.Library(ctx, code)
+		secret, err := uses.SetWebhook(ctx, centre, actorNow().Name, code, pos[1])
 		if err != nil {
 			return err
 		}
-		var b [32]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return err
-		}
-		l.WebhookURL, l.WebhookSecret = pos[1], "whsec_"+base64.RawURLEncoding.EncodeToString(b[:])
-		if err := st.AddLibrary(ctx, *l); err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "%s\n", l.WebhookSecret)
+		fmt.Fprintf(out, "%s\n", secret)
 		return nil
 	}
 	return fmt.Errorf("usage: illctl library list|add|key|webhook")
@@ -379,6 +425,7 @@ func calendar(ctx context.Context, cfg config.Config, sub string, args []string,
 		return err
 	}
 	defer st.Close()
+	uses := centreUses(st)
 	switch sub {
 	case "import":
 		fs := flags("calendar import FILE", "FILE: {\"year\": 2027, \"source\": \"...\", \"days\": [{\"date\": \"2027-01-01\", \"kind\": \"holiday\"|\"workday\", \"name\": \"元旦\"}]}\n", args, out)
@@ -394,22 +441,17 @@ func calendar(ctx context.Context, cfg config.Config, sub string, args []string,
 		if err != nil {
 			return err
 		}
-		cy, err := ill.ParseCalendarYear(b)
+		cy, err := uses.ImportCalendar(ctx, centre, actorNow().Name, b)
 		if err != nil {
-			return err
-		}
-		if err := st.ImportCalendar(ctx, cy, time.Now()); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "calendar %d loaded: %d exceptional days (%s)\n", cy.Year, len(cy.Days), cy.Source)
 		return nil
 	case "show":
-		cal, err := st.LoadCalendar(ctx)
+		today, until, err := uses.CalendarCoverage(ctx, centre)
 		if err != nil {
 			return err
 		}
-		today := ill.DateOf(time.Now())
-		until := cal.CoveredUntil(today)
 		fmt.Fprintf(out, "today %s; national calendar loaded until %s\n", today, until)
 		if until.Before(today.AddDays(60)) {
 			fmt.Fprintln(out, "WARNING: fewer than 60 days ahead are covered; import next year's calendar. Deadlines beyond it are provisional (weekends only).")
@@ -425,6 +467,7 @@ func closures(ctx context.Context, cfg config.Config, sub string, args []string,
 		return err
 	}
 	defer st.Close()
+	uses := centreUses(st)
 	switch sub {
 	case "add":
 		fs := flags("closures add CODE FROM TO [NOTE]", "", args, out)
@@ -451,10 +494,7 @@ func closures(ctx context.Context, cfg config.Config, sub string, args []string,
 		if err != nil {
 			return err
 		}
-		if _, err := st.Library(ctx, code); err != nil {
-			return err
-		}
-		if err := st.AddClosure(ctx, code, ill.DateRange{From: from, To: to}, strings.Join(pos[3:], " ")); err != nil {
+		if err := uses.AddClosure(ctx, centre, actorNow().Name, code, from, to, strings.Join(pos[3:], " ")); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "%s closed %s to %s\n", code, from, to)
@@ -473,21 +513,21 @@ func closures(ctx context.Context, cfg config.Config, sub string, args []string,
 		if err != nil {
 			return fmt.Errorf("closure ID %q is not a number", pos[0])
 		}
-		if err := st.RemoveClosure(ctx, id); err != nil {
+		if err := uses.RemoveClosure(ctx, centre, actorNow().Name, id); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "closure %d removed (deadlines already set stay as they are)\n", id)
 		return nil
 	case "list", "":
-		all, err := st.ClosuresByLibrary(ctx)
-		if err != nil {
-			return err
-		}
 		want := ""
 		if len(args) > 1 {
 			if want, err = ill.CanonicalCode("CODE", args[1]); err != nil {
 				return err
 			}
+		}
+		all, err := uses.Closures(ctx, centre, want)
+		if err != nil {
+			return err
 		}
 		libs := make([]string, 0, len(all))
 		for lib := range all {
@@ -495,9 +535,6 @@ func closures(ctx context.Context, cfg config.Config, sub string, args []string,
 		}
 		sort.Strings(libs)
 		for _, lib := range libs {
-			if want != "" && lib != want {
-				continue
-			}
 			for _, r := range all[lib] {
 				fmt.Fprintf(out, "%d\t%s\t%s\t%s\t%s\n", r.ID, lib, r.Range.From, r.Range.To, r.Note)
 			}

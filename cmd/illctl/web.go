@@ -79,15 +79,18 @@ func reader(ctx context.Context, cfg config.Config, sub string, args []string, o
 	return nil
 }
 
-// staff: illctl staff add LIBRARY USERNAME --password PW [--role staff|centre_admin] [--name N] [--disable]
-// (app.RegisterStaff).
+// staff: illctl staff add LIBRARY USERNAME --password PW [--admin | --role staff|library_admin|centre_admin]
+// [--name N] [--disable] (app.RegisterStaff). Without --admin or --role
+// a new account gets the library's default role (staff; centre_admin for
+// CENTRE) and an existing one keeps its role.
 func staff(ctx context.Context, cfg config.Config, sub string, args []string, out io.Writer) error {
 	if sub != "add" {
-		return fmt.Errorf("usage: illctl staff add LIBRARY USERNAME --password PW [--role staff|centre_admin]")
+		return fmt.Errorf("usage: illctl staff add LIBRARY USERNAME --password PW [--admin] [--role staff|library_admin|centre_admin]")
 	}
-	fs := flags("staff add LIBRARY USERNAME --password PW", "Creates or updates a console account. LIBRARY is a member code (role staff) or CENTRE\n(role centre_admin). The password is stored bcrypt-hashed; --password - reads it from stdin.\n", args, out)
+	fs := flags("staff add LIBRARY USERNAME --password PW", "Creates or updates a console account. LIBRARY is a member code (role staff, or library_admin\nwith --admin: also edits the library's fee rules) or CENTRE (role centre_admin). The password\nis stored bcrypt-hashed; --password - reads it from stdin. Updating an account without --admin\nor --role keeps its role (--role staff makes a library admin plain staff again).\n", args, out)
 	pw := fs.String("password", "", "password (4–32 characters, at most 72 bytes), or - to read it from stdin; empty keeps the current one")
-	role := fs.String("role", "", "staff or centre_admin (default: centre_admin for CENTRE, staff otherwise)")
+	role := fs.String("role", "", "staff, library_admin or centre_admin (default: the account's current role; for a new one centre_admin for CENTRE, staff otherwise)")
+	admin := fs.Bool("admin", false, "a member library's admin (role library_admin): edits the library's fee rules in the console")
 	name := fs.String("name", "", "display name")
 	disable := fs.Bool("disable", false, "disable the account (it can no longer sign in; its open sessions end)")
 	pos, err := parseInterleaved(fs, args[1:])
@@ -97,6 +100,12 @@ func staff(ctx context.Context, cfg config.Config, sub string, args []string, ou
 	if len(pos) != 2 {
 		fs.Usage()
 		return fmt.Errorf("staff add needs LIBRARY and USERNAME")
+	}
+	if *admin {
+		if *role != "" && *role != string(ill.StaffLibraryAdmin) {
+			return fmt.Errorf("staff add: --admin means --role library_admin, not %s", *role)
+		}
+		*role = string(ill.StaffLibraryAdmin)
 	}
 	p := ""
 	if *pw != "" {
@@ -109,6 +118,17 @@ func staff(ctx context.Context, cfg config.Config, sub string, args []string, ou
 		return err
 	}
 	defer st.Close()
+	if *role == "" {
+		// an update without --admin or --role keeps the account's role
+		// (resetting a password does not demote a library admin)
+		lib, lerr := ill.CanonicalCode("library", pos[0])
+		user, uerr := ill.CanonicalUser("username", pos[1])
+		if lerr == nil && uerr == nil {
+			if cur, err := st.StaffUser(ctx, lib, user); err == nil {
+				*role = string(cur.Role)
+			}
+		}
+	}
 	u, ended, err := app.New(app.Config{Store: st}).RegisterStaff(ctx, app.StaffBody{Library: pos[0], Username: pos[1],
 		Name: *name, Role: ill.StaffRole(*role), Password: p, Disabled: *disable})
 	var e *ill.Error

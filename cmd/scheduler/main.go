@@ -6,7 +6,7 @@
 //
 // Jobs: respond-deadline, ship-deadline, overdue, recall-expiry, courtesy,
 // calendar-coverage, rollup, courier-cutoff, courier-exceptions,
-// iso18626-retention. Several instances may run at once (see package
+// iso18626-retention, monthly-summary. Several instances may run at once (see package
 // sched).
 package main
 

@@ -74,7 +74,11 @@ func Add(ctx context.Context, st Store, r *ill.Request, at time.Time, o ill.Noti
 		}
 		recipient = p.Email
 	}
-	id, created, err := st.AddNotice(ctx, notice(r, at, o, lib.Locale, recipient))
+	borrower, lender, err := partyNames(ctx, st, r, lib.Locale, map[string]*ill.Library{lib.Code: lib})
+	if err != nil {
+		return err
+	}
+	id, created, err := st.AddNotice(ctx, notice(r, at, o, lib.Locale, recipient, borrower, lender))
 	if err != nil || !created {
 		return err
 	}
@@ -118,14 +122,22 @@ func addBatch(ctx context.Context, st Store, cs []requests.Change) error {
 		emails[borrower] = byKey
 	}
 	var ns []ill.Notice
+	named := map[string]*ill.Library{} // the parties' libraries, read once per batch
+	for code, l := range libs {
+		named[code] = l
+	}
 	for _, c := range cs {
 		for _, o := range c.Transition.Notices {
 			lib := libs[o.Library]
+			borrower, lender, err := partyNames(ctx, st, c.Request, lib.Locale, named)
+			if err != nil {
+				return err
+			}
 			recipient := lib.Email
 			if o.PatronID != "" {
 				recipient = emails[c.Request.Borrower][ill.IdentityKey(o.PatronID)]
 			}
-			ns = append(ns, notice(c.Request, c.Cause.At, o, lib.Locale, recipient))
+			ns = append(ns, notice(c.Request, c.Cause.At, o, lib.Locale, recipient, borrower, lender))
 		}
 	}
 	_, err := st.AddNotices(ctx, ns)
@@ -133,10 +145,11 @@ func addBatch(ctx context.Context, st Store, cs []requests.Change) error {
 }
 
 // notice renders an ordered notice about r. Its text names the request's
-// parties as they are after the transition (a new lender, none).
-func notice(r *ill.Request, at time.Time, o ill.NoticeOrder, locale, recipient string) ill.Notice {
+// parties as they are after the transition (a new lender, none), by the
+// names partyNames gives.
+func notice(r *ill.Request, at time.Time, o ill.NoticeOrder, locale, recipient, borrower, lender string) ill.Notice {
 	subject, body := ill.NoticeText(o.Kind, locale, ill.NoticeData{RequestID: r.ID, Title: r.Title,
-		Borrower: r.Borrower, Lender: r.Lender, Deadline: o.Deadline})
+		Borrower: borrower, Lender: lender, Deadline: o.Deadline})
 	return ill.Notice{RequestID: r.ID, Kind: o.Kind, Step: o.Step, Library: o.Library, PatronID: o.PatronID,
 		Recipient: recipient, Locale: locale, Subject: subject, Body: body, At: at}
 }

@@ -31,8 +31,8 @@ func TestSubscriberBatchEqualsOneByOne(t *testing.T) {
 	if fmt.Sprint(one.notices) != fmt.Sprint(batch.notices) {
 		t.Errorf("batch differs from one by one:\n%v\n%v", batch.notices, one.notices)
 	}
-	if batch.calls["AddNotices"] != 1 || batch.calls["AddNotice"] != 0 || batch.calls["PatronEmails"] != 1 || batch.calls["Library"] != 1 {
-		t.Errorf("batch calls %v, want one AddNotices, one PatronEmails, one Library", batch.calls)
+	if batch.calls["AddNotices"] != 1 || batch.calls["AddNotice"] != 0 || batch.calls["PatronEmails"] != 1 || batch.calls["Library"] != 2 {
+		t.Errorf("batch calls %v, want one AddNotices, one PatronEmails, one Library per library (THU, and PKU named in the text)", batch.calls)
 	}
 	got := map[string]string{}
 	for _, n := range batch.notices {

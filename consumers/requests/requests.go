@@ -140,8 +140,10 @@ func (p *Processor) submit(ctx context.Context, m ill.Message) error {
 				return err
 			}
 			if id == 0 {
-				if !p.Eligibility.Eligible(lang, material) {
-					return t.reject(ill.ReasonNotEligible, "material is not lendable under BALIS policy")
+				// Only eligibility can be judged without a record: the
+				// same verdict the portal marks (ill.Eligibility.Scope).
+				if sc := p.Eligibility.Scope(ill.ScopeFacts{Language: lang, Material: material}); sc.Refused() {
+					return t.reject(sc.Reason, sc.Note())
 				}
 				return t.system(ill.ActHold, ill.ActionBody{}) // staff to identify a lender
 			}
@@ -166,22 +168,28 @@ func fillFromRecord(r *ill.Request, rec *ill.Record) {
 // holdings, or from an explicit lender list) and asks the first lender.
 func (t *txn) routeRecord(lang, material string, lenders []string) error {
 	r := t.r
-	if !t.p.Eligibility.Eligible(lang, material) {
-		return t.reject(ill.ReasonNotEligible, "material is not lendable under BALIS policy (中文普通图书 only)")
+	// The scope verdict (ill.Eligibility.Scope) is the portal's mark:
+	// eligibility here, the own copy once the candidates are read, and no
+	// lender (not_held) is the empty rota's UNFILLED below.
+	if sc := t.p.Eligibility.Scope(ill.ScopeFacts{Language: lang, Material: material}); sc.Refused() {
+		return t.reject(sc.Reason, sc.Note())
 	}
 	if dup, err := t.tx.ActiveDuplicate(t.ctx, r); err != nil {
 		return err
 	} else if dup != "" {
 		return t.reject(ill.ReasonDuplicate, "the reader already has active request "+dup+" for this record")
 	}
-	if local, err := t.tx.HoldsAvailable(t.ctx, r.Borrower, r.RecordID); err != nil {
+	local, err := t.tx.HoldsAvailable(t.ctx, r.Borrower, r.RecordID)
+	if err != nil {
 		return err
-	} else if local && len(lenders) == 0 {
-		return t.reject(ill.ReasonHeldLocally, r.Borrower+" has an available copy on its own shelves")
 	}
 	cands, err := t.tx.Candidates(t.ctx, r.RecordID, t.m.At)
 	if err != nil {
 		return err
+	}
+	if sc := t.p.Eligibility.Scope(ill.ScopeFacts{Language: lang, Material: material, HoldingsKnown: true,
+		HeldLocally: local && len(lenders) == 0, Lenders: ill.LenderCount(cands, r.Borrower)}); sc.Cause == ill.ScopeHeldLocally {
+		return t.reject(sc.Reason, r.Borrower+": "+sc.Note())
 	}
 	today := ill.DateOf(t.m.At)
 	libs := make([]string, len(cands))

@@ -135,6 +135,9 @@ func (s *Store) QueueRequests(_ context.Context, q ill.Queue, library string, li
 			return c
 		}
 		if c := ta.Compare(tb); c != 0 {
+			if q.Desc {
+				return -c
+			}
 			return c
 		}
 		return strings.Compare(a.ID, b.ID)

@@ -47,6 +47,14 @@ type Store struct {
 	reviews    []ill.ReviewItem
 	violations []ill.ViolationRow
 	isoLog     []ill.ISOMessage
+	desk       deskData  // the ILL desk's deposit log and the notices (desk.go)
+	notes      notesData // notes between libraries and read marks (notes.go)
+	// the centre's administration and announcements (admin.go)
+	admin adminState
+	// the lenders' fee rules history (money.go)
+	money moneyState
+	// the monthly summary's schedule (reports.go)
+	reportSchedule *ill.ReportSchedule
 }
 
 // Fail makes every read and write answer err from now on (nil: work

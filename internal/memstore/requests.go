@@ -111,7 +111,7 @@ func (s *Store) ListRequests(_ context.Context, f ill.ListFilter) ([]*ill.Reques
 	}
 	var all []*ill.Request
 	for _, r := range s.requests {
-		if listed(r, f) {
+		if listed(r, f) && s.textMatches(r, f) {
 			all = append(all, r)
 		}
 	}
@@ -149,10 +149,54 @@ func listed(r *ill.Request, f ill.ListFilter) bool {
 		f.State != "" && r.State != f.State,
 		f.From != nil && r.SubmittedAt.Before(f.From.Start()),
 		f.To != nil && !r.SubmittedAt.Before(f.To.AddDays(1).Start()),
-		len(f.IDs) > 0 && !slices.Contains(f.IDs, r.ID):
+		len(f.IDs) > 0 && !slices.Contains(f.IDs, r.ID),
+		f.Barcode != "" && r.ItemBarcode != f.Barcode,
+		f.ISBN != "" && r.ISBN != f.ISBN && r.ISBN != normalISBN(f.ISBN),
+		f.Library != "" && r.Borrower != f.Library && r.Lender != f.Library:
 		return false
 	}
 	for _, w := range strings.Fields(f.Q) {
+		if !strings.Contains(title, strings.ToLower(w)) {
+			return false
+		}
+	}
+	return true
+}
+
+func normalISBN(s string) string {
+	if n, ok := ill.NormalizeISBN(s); ok {
+		return n
+	}
+	return s
+}
+
+// textMatches applies ListFilter.Text as mysql does (the caller holds the
+// lock): an identifier, the caller's own reader (card or name), or every
+// word in the title.
+func (s *Store) textMatches(r *ill.Request, f ill.ListFilter) bool {
+	t := strings.TrimSpace(f.Text)
+	if t == "" {
+		return true
+	}
+	eq := strings.EqualFold
+	if eq(r.ID, t) || r.ClientRequestID == t || (r.ItemBarcode != "" && eq(r.ItemBarcode, t)) ||
+		(r.ISBN != "" && (r.ISBN == t || r.ISBN == normalISBN(t))) {
+		return true
+	}
+	if u := strings.ToUpper(t); strings.HasPrefix(u, "ILL-") && len(u) >= 8 && strings.HasPrefix(strings.ToUpper(r.ID), u) {
+		return true
+	}
+	if f.Centre || r.Borrower == f.Caller {
+		if eq(r.PatronID, t) {
+			return true
+		}
+		if rd, ok := s.readers[[2]string{strings.ToUpper(r.Borrower), strings.ToUpper(r.PatronID)}]; ok && rd.Name != "" &&
+			strings.Contains(strings.ToLower(rd.Name), strings.ToLower(t)) {
+			return true
+		}
+	}
+	title := strings.ToLower(r.Title)
+	for _, w := range strings.Fields(t) {
 		if !strings.Contains(title, strings.ToLower(w)) {
 			return false
 		}
