@@ -12,6 +12,12 @@ import (
 //go:embed schema.sql
 var Schema string
 
+// OpenAPI is docs/openapi.yaml, the OpenAPI 3.1 description of the JSON
+// API (served as JSON at GET /openapi.json by package httpapi).
+//
+//go:embed docs/openapi.yaml
+var OpenAPI []byte
+
 // Configs holds configs/ (calendars, policy, example env files).
 //
 //go:embed configs

@@ -106,6 +106,7 @@ CREATE TABLE IF NOT EXISTS requests (
   due_at            DATETIME     NULL,
   provisional       TINYINT(1)   NOT NULL DEFAULT 0,  -- a deadline lies beyond the loaded calendar
   updated_at        DATETIME(3)  NOT NULL,
+  source            VARCHAR(200) NOT NULL DEFAULT '',  -- who sent the reader (OpenURL rfr_id / sid)
   UNIQUE KEY uq_requests_client (borrower, client_request_id),
   KEY ix_requests_patron (borrower, patron_id, state),
   KEY ix_requests_borrower_time (borrower, submitted_at),
@@ -560,4 +561,36 @@ CREATE TABLE IF NOT EXISTS opac_templates (
   updated_by    VARCHAR(64)    NOT NULL DEFAULT '',
   updated_at    DATETIME(3)    NOT NULL,
   PRIMARY KEY (kind, code)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- NCIP (members' local library systems, docs/ncip.md): a member's NCIP
+-- registration (its ILS's NCIP endpoint; '' = no NCIP), the agency id the
+-- hub sends as FromAgencyId ('' = the hub's symbol) and the ILS's own,
+-- sent as ToAgencyId ('' = the library code). Set by illctl library ncip.
+CREATE TABLE IF NOT EXISTS ncip_members (
+  library_code  VARCHAR(16)    NOT NULL PRIMARY KEY,
+  endpoint      VARCHAR(500)   NOT NULL DEFAULT '',
+  from_agency   VARCHAR(64)    NOT NULL DEFAULT '',
+  to_agency     VARCHAR(64)    NOT NULL DEFAULT '',
+  updated_at    DATETIME(3)    NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- NCIP calls: written by the ncip subscriber in the transaction of the
+-- transition that asks for them; the delivery queue of the ncip pool
+-- (outbox message ncip.call {"ncip_call_id": id}), in order per request and
+-- member: pending → sent, or failed (delivery attempts spent, or a Problem
+-- answered). Outcomes and failures also go on the request's timeline.
+CREATE TABLE IF NOT EXISTS ncip_calls (
+  id            BIGINT        NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  request_id    VARCHAR(32)   NOT NULL,
+  library_code  VARCHAR(16)   NOT NULL,            -- whose ILS
+  service       VARCHAR(32)   NOT NULL,            -- LookupUser, AcceptItem, CheckOutItem, CheckInItem
+  body          MEDIUMTEXT    NOT NULL,            -- the NCIP document sent
+  status        VARCHAR(16)   NOT NULL,            -- pending, sent, failed
+  attempts      INT           NOT NULL DEFAULT 0,
+  last_error    VARCHAR(1000) NOT NULL DEFAULT '',
+  outcome       VARCHAR(500)  NOT NULL DEFAULT '', -- the ILS's answer as recorded (LookupUser: the reader's standing)
+  created_at    DATETIME(3)   NOT NULL,
+  sent_at       DATETIME(3)   NULL,
+  KEY ix_ncip_request (request_id, library_code, status, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -48,6 +48,7 @@ type Store interface {
 	ill.LibraryFees     // lenders' fee rules and their history (app/money.go)
 	ill.ReportSettings  // the monthly summary's schedule (app/reports.go)
 	ill.Mediations      // mediation tools, escalation, scope facts (app/mediation.go)
+	ill.NCIPDirectory   // members' NCIP registrations (app/ncip.go)
 }
 
 // PublishObserver is told the outcome of every publish: the message, how

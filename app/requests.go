@@ -77,6 +77,7 @@ func ValidateSubmit(b *ill.SubmitBody) error {
 		return err
 	}
 	b.Patron.ID = id
+	b.Source = ill.NormalizeSource(b.Source) // a label for reports: cleaned, never refused
 	checks := []error{
 		checkLen("patron.name", b.Patron.Name, 128, false),
 		checkLen("patron.email", b.Patron.Email, 160, false),

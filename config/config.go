@@ -93,6 +93,10 @@ type Config struct {
 	ISOBackoff time.Duration `envconfig:"ILL_ISO_BACKOFF" default:"2s"`  // first retry delay, doubled per attempt (max 1 min)
 	ISOTimeout time.Duration `envconfig:"ILL_ISO_TIMEOUT" default:"10s"` // per HTTP post to a member
 
+	// NCIP: calls to the members' local library systems (docs/ncip.md).
+	NCIPBackoff time.Duration `envconfig:"ILL_NCIP_BACKOFF" default:"2s"`  // first retry delay, doubled per attempt (max 1 min)
+	NCIPTimeout time.Duration `envconfig:"ILL_NCIP_TIMEOUT" default:"10s"` // per HTTP post to a member's ILS
+
 	// ISORetention is how long inbound and outbound ISO 18626 messages are
 	// kept in iso18626_messages before the iso18626-retention job deletes
 	// them (the request's own events stay).

@@ -130,6 +130,7 @@ type requestView struct {
 	ShipBy          *string     `json:"ship_by"`
 	DueAt           *string     `json:"due_at"`
 	Provisional     bool        `json:"deadlines_provisional"`
+	Source          string      `json:"source"` // who sent the reader (OpenURL rfr_id / sid), "" when unknown
 	Events          []eventView `json:"events,omitempty"`
 }
 
@@ -180,7 +181,7 @@ func viewOf(r *ill.Request, withEvents bool) requestView {
 		Reason:     optStr(string(r.Reason)), Borrower: r.Borrower, Lender: optStr(r.Lender), PatronID: r.PatronID,
 		Title: r.Title, Author: r.Author, ISBN: r.ISBN, ItemBarcode: r.ItemBarcode, SubmittedAt: rfc3339(r.SubmittedAt),
 		RespondBy: optTime(r.RespondBy), ShipBy: optTime(r.ShipBy), DueAt: optTime(r.DueAt), Provisional: r.Provisional,
-		Rota: []rotaView{}}
+		Source: r.Source, Rota: []rotaView{}}
 	if r.RecordID != 0 {
 		v.RecordID = optStr(strconv.FormatInt(r.RecordID, 10))
 	}

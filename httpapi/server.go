@@ -162,6 +162,7 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 
 	m := http.NewServeMux()
 	m.HandleFunc("GET /healthz", s.healthz)
+	m.HandleFunc("GET /openapi.json", s.openAPI) // the API's OpenAPI 3.1 description (openapi.go)
 	m.HandleFunc("GET /readyz", s.readyz)
 	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	m.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {

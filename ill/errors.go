@@ -155,6 +155,11 @@ const (
 	ReasonCancelledByReader  Reason = "cancelled_by_reader"
 	ReasonCancelledByStaff   Reason = "cancelled_by_staff"
 	ReasonReportedLost       Reason = "reported_lost"
+	// ReasonUnspecified: the lender declined without saying why (an ISO
+	// 18626 Unfilled without reasonUnfilled); no reason is invented. Not
+	// one of SPEC 5.1's LenderUnfilledReasons, but accepted with respond
+	// unfilled like them.
+	ReasonUnspecified Reason = "unspecified"
 )
 
 // LenderUnfilledReasons are the reasons a lender may give with respond

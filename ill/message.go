@@ -83,6 +83,9 @@ type SubmitBody struct {
 	RecordID        string    `json:"record_id,omitempty"`
 	Item            *Citation `json:"item,omitempty"`
 	Note            string    `json:"note,omitempty"`
+	// Source is who sent the reader (an OpenURL link's rfr_id or sid, see
+	// ParseOpenURL); kept on the request for the reports. Optional.
+	Source string `json:"source,omitempty"`
 	// Lenders, when set, is the rota in this order instead of routing
 	// (an ISO 18626 request addressed to one member goes to it first).
 	// Not accepted from the JSON API.
@@ -100,6 +103,10 @@ type ActionBody struct {
 	RecordID    string   `json:"record_id,omitempty"`    // mediate
 	Lenders     []string `json:"lenders,omitempty"`      // mediate
 	Note        string   `json:"note,omitempty"`
+
+	// DueAt is the lender's own due date sent with the shipment (ISO 18626
+	// Loaned/dueDate): checkout keeps it instead of computing R4's.
+	DueAt *time.Time `json:"due_at,omitempty"` // ship, supply_ship
 }
 
 // Variant derives the state-table variant from the body and validates the
@@ -118,7 +125,7 @@ func (b ActionBody) Variant(a Action) (Variant, error) {
 			if b.Reason == "" {
 				return "", FieldError("reason", "reason is required with decision unfilled")
 			}
-			if !LenderUnfilledReasons[b.Reason] {
+			if !LenderUnfilledReasons[b.Reason] && b.Reason != ReasonUnspecified {
 				return "", FieldError("reason", "unknown unfilled reason %q", b.Reason)
 			}
 			return "unfilled", nil
@@ -142,7 +149,7 @@ func (b ActionBody) Variant(a Action) (Variant, error) {
 			return "yes", nil
 		}
 		return "no", nil
-	case ActShip:
+	case ActShip, ActSupplyShip:
 		if b.ItemBarcode == "" {
 			return "", FieldError("item_barcode", "item_barcode is required")
 		}

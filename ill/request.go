@@ -26,6 +26,9 @@ type Request struct {
 	DueAt           time.Time
 	Provisional     bool
 	UpdatedAt       time.Time
+	// Source is where the request came from (SubmitBody.Source), "" when
+	// it was not given.
+	Source string
 
 	Rota   []RotaEntry
 	Events []Event

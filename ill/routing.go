@@ -44,6 +44,10 @@ const (
 	OutcomeNoResponse Outcome = "no_response"
 	OutcomeNotShipped Outcome = "not_shipped"
 	OutcomeSkipped    Outcome = "skipped"
+	// OutcomeUnreachable: the hub gave up delivering the request to the
+	// lender's ISO 18626 system (unreachable, or it refused the request
+	// with an ERROR confirmation); the next lender was asked at once.
+	OutcomeUnreachable Outcome = "unreachable"
 )
 
 // DefaultRotaLength is the default cap on lenders asked for one request.

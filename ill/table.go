@@ -34,6 +34,18 @@ const (
 	ActRespondTimeout Action = "respond_deadline" // R9: no response
 	ActShipTimeout    Action = "ship_deadline"    // R9: not shipped
 	ActMarkOverdue    Action = "overdue"
+
+	// ActSupplyShip is an ISO 18626 lender's Loaned: from REQUESTED the
+	// answer and the shipment in one step (ISO 18626 lets a supplier
+	// answer a request with Loaned, no WillSupply first), from WILL_SUPPLY
+	// the shipment. Not an API action: JSON lenders respond, then ship.
+	ActSupplyShip Action = "supply_ship"
+	// ActLenderUnreachable: the hub gave up delivering the request to the
+	// current lender's ISO 18626 system (dead-lettered, or refused with an
+	// ERROR confirmation); the next lender is asked at once instead of at
+	// respond_by. Body.Lenders names the lender given up on: the action is
+	// refused when the request has moved on from it since.
+	ActLenderUnreachable Action = "lender_unreachable"
 )
 
 // APIActions are the actions a member library may post, in SPEC order.
@@ -127,6 +139,8 @@ var Table = []Rule{
 	{Action: ActRespondTimeout, From: []State{Requested}, By: system, To: Requested, Routes: true},
 	{Action: ActShipTimeout, From: []State{WillSupply}, By: system, To: Requested, Routes: true},
 	{Action: ActMarkOverdue, From: []State{OnLoan, Recalled}, By: system, To: Overdue},
+	{Action: ActSupplyShip, From: lenderAnswering, By: lender, To: Shipped},
+	{Action: ActLenderUnreachable, From: []State{Requested}, By: system, To: Requested, Routes: true},
 }
 
 // Attempt is one party's try at an action, as Allow and Decide see it.

@@ -198,6 +198,11 @@ func Decide(at Attempt) (Transition, error) {
 	if at.Request == nil {
 		return t, nil
 	}
+	if rule.Action == ActLenderUnreachable && len(at.Body.Lenders) > 0 && at.Body.Lenders[0] != at.Request.Lender {
+		// the delivery given up on was to a lender the request has left
+		return Transition{}, &Error{Code: CodeInvalidTransition, State: at.From,
+			Message: fmt.Sprintf("%s is no longer the lender asked (now %q)", at.Body.Lenders[0], at.Request.Lender)}
+	}
 	e := effects{t: &t, at: at, r: at.Request, b: at.Body}
 	e.apply()
 	t.Events = append([]DomainEvent{StateChanged{Action: rule.Action, Variant: rule.Variant, From: t.From, To: t.To}}, t.Events...)
@@ -265,12 +270,36 @@ func (e *effects) apply() {
 	case ActShip:
 		t.ItemBarcode = b.ItemBarcode
 		t.Shipment = &ShipmentOrder{Direction: DirForward, From: r.Lender, To: r.Borrower}
+		e.lenderDue()
 		e.line(note("item "+b.ItemBarcode, b.Note))
+	case ActSupplyShip:
+		// Both steps on the timeline, each under its own action, so that
+		// what reads the timeline (reports, response times) sees the
+		// answer and the shipment as it does for respond then ship.
+		t.Rota.Mark, t.Rota.Outcome = r.Lender, OutcomeWillSupply
+		t.ItemBarcode = b.ItemBarcode
+		t.Shipment = &ShipmentOrder{Direction: DirForward, From: r.Lender, To: r.Borrower}
+		e.lenderDue()
+		if t.From == Requested {
+			t.Lines = append(t.Lines, Event{At: at, Actor: e.actor(), Action: ActRespond, From: t.From, To: WillSupply,
+				Note: "will supply (shipped at once)"})
+		}
+		t.Lines = append(t.Lines, Event{At: at, Actor: e.actor(), Action: ActShip, From: WillSupply, To: t.To,
+			Note: note("item "+b.ItemBarcode, b.Note)})
+	case ActLenderUnreachable:
+		t.Rota.Mark, t.Rota.Outcome = r.Lender, OutcomeUnreachable
+		e.aside(note(r.Lender+" unreachable: its system did not take the request", b.Note))
+		e.route(ReasonNoResponse)
 	case ActReceive:
 		t.Events = append(t.Events, ItemArrived{Direction: DirForward})
 		e.line(b.Note)
 		e.notice(NoticeArrived, 0, r.Borrower, r.PatronID, time.Time{})
 	case ActCheckout:
+		if !r.DueAt.IsZero() && r.DueAt.After(at) {
+			// the lender's own due date, sent with the shipment (ISO 18626)
+			e.line(note("due "+stamp(r.DueAt)+" (the lender's date)", b.Note))
+			return
+		}
 		d, p := e.at.Facts.schedule(r.Borrower).LoanDue(at, e.at.Facts.LoanMonths)
 		e.set(DeadlineDue, d, p)
 		e.line(note("due "+stamp(d), b.Note))
@@ -317,6 +346,14 @@ func (e *effects) apply() {
 		e.line(b.Note)
 	case ActMarkOverdue:
 		e.line("past due " + stamp(r.DueAt))
+	}
+}
+
+// lenderDue takes over the lender's own due date sent with a shipment
+// (ISO 18626 Loaned/dueDate) when it lies ahead; checkout then keeps it.
+func (e *effects) lenderDue() {
+	if d := e.b.DueAt; d != nil && d.After(e.at.At) {
+		e.set(DeadlineDue, d.UTC(), false)
 	}
 }
 

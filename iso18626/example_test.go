@@ -25,7 +25,7 @@ func ExampleSupplierInbound() {
 	}
 	// Output:
 	// RequestResponse/WillSupply → respond (will_supply)
-	// StatusChange/Loaned → ship
+	// StatusChange/Loaned → supply_ship
 	// RequestResponse/Unfilled → respond (unfilled)
 	// StatusChange/LoanCompleted → checkin
 	// Received → receive, then checkout

@@ -208,8 +208,38 @@ func TestMappingCoversEveryState(t *testing.T) {
 			t.Errorf("reason %s has no reasonUnfilled", r)
 		}
 	}
-	if iso18626.UnfilledReasonFrom("NotOnShelf") != ill.ReasonNotOnShelf || iso18626.UnfilledReasonFrom("xyz") != ill.ReasonPolicyProblem {
-		t.Fatal("reasonUnfilled mapping")
+	for v, want := range map[string]ill.Reason{"NotOnShelf": ill.ReasonNotOnShelf, "PolicyProblem": ill.ReasonPolicyProblem,
+		"not_held": ill.ReasonNotHeld, "": ill.ReasonUnspecified, "xyz": ill.ReasonUnspecified} {
+		if got := iso18626.UnfilledReasonFrom(v); got != want {
+			t.Errorf("UnfilledReasonFrom(%q) = %s, want %s (no reason is invented)", v, got, want)
+		}
+	}
+}
+
+// TestConfirmEchoesTheHeaderTimestamp: timestampReceived is the confirmed
+// message's own header timestamp, as sent; the confirmation's timestamp
+// has milliseconds.
+func TestConfirmEchoesTheHeaderTimestamp(t *testing.T) {
+	received := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+	now := received.Add(1234 * time.Millisecond)
+	for sent, want := range map[iso18626.DateTime]iso18626.DateTime{
+		"2026-03-02T09:59:58.123456Z": "2026-03-02T09:59:58.123456Z",
+		"2026-03-02T09:59:58+08:00":   "2026-03-02T09:59:58+08:00",
+		"2026-03-02T09:59:58":         "2026-03-02T09:59:58.000+08:00", // no offset: Asia/Shanghai
+		"yesterday":                   "2026-03-02T10:00:00.000+08:00", // unreadable: when the hub received it
+	} {
+		in := &iso18626.Message{SupplyingAgencyMessage: &iso18626.SupplyingAgencyMessage{
+			Header: iso18626.Header{SupplyingAgencyID: iso18626.Agency("PKU"), RequestingAgencyID: iso18626.Agency("THU"),
+				Timestamp: sent, RequestingAgencyRequestID: "THU-1"},
+			MessageInfo: iso18626.MessageInfo{ReasonForMessage: iso18626.ReasonStatusChange}}}
+		c := iso18626.Confirm(in, nil, received, now)
+		h := c.SupplyingAgencyMessageConfirmation.ConfirmationHeader
+		if h.TimestampReceived != want || h.Timestamp != "2026-03-02T10:00:01.234+08:00" {
+			t.Errorf("sent %s: timestampReceived %s (want %s), timestamp %s", sent, h.TimestampReceived, want, h.Timestamp)
+		}
+		if _, err := iso18626.Marshal(c); err != nil {
+			t.Errorf("sent %s: %v", sent, err)
+		}
 	}
 }
 
@@ -242,13 +272,22 @@ func TestAhead(t *testing.T) {
 		from ill.State
 		want bool
 	}{
-		{ill.ActShip, "", ill.Requested, true},              // Loaned right after WillSupply
+		{ill.ActShip, "", ill.Requested, true},              // Loaned right after WillSupply: the lender's own respond first
 		{ill.ActShip, "", ill.WillSupply, false},            // allowed: not "ahead"
 		{ill.ActRespond, "will_supply", ill.Shipped, false}, // behind: refused at once
-		{ill.ActCheckin, "", ill.Returned, true},
-		{ill.ActShip, "", ill.Cancelled, false}, // terminal
-		{ill.ActCancelResponse, "yes", ill.WillSupply, true},
+		{ill.ActShip, "", ill.Cancelled, false},             // terminal
 		{ill.ActCancelResponse, "yes", ill.Completed, false},
+		// Only the other party could make these possible, and the sender
+		// learns of that party's step from the hub after it is applied:
+		// waiting cannot help, so they are refused at once.
+		{ill.ActCheckin, "", ill.Returned, false},             // LoanCompleted before the borrower shipped it back
+		{ill.ActCheckin, "", ill.Shipped, false},              // LoanCompleted while the book travels to the borrower
+		{ill.ActCancelResponse, "yes", ill.WillSupply, false}, // an answer to a cancel nobody asked for
+		{ill.ActReceive, "", ill.WillSupply, false},           // Received before the lender shipped
+		// The borrower's own steps can be ahead of each other.
+		{ill.ActReturn, "", ill.Received, true},   // returned right after the checkout was sent
+		{ill.ActShipReturn, "", ill.OnLoan, true}, // ShippedReturn right after the return
+		{ill.ActCheckout, "", ill.Shipped, true},  // checkout right after Received
 	}
 	for _, c := range cases {
 		if got := iso18626.Ahead(c.a, c.v, c.from); got != c.want {

@@ -1,6 +1,10 @@
 package iso18626
 
-import "github.com/balis/illhub/ill"
+import (
+	"slices"
+
+	"github.com/balis/illhub/ill"
+)
 
 // The mapping between ISO 18626 and the hub's state table (ill/table.go),
 // as data. docs/iso18626.md prints these tables.
@@ -60,15 +64,22 @@ var FromSupplier = map[Status]Inbound{
 	StatusWillSupply:     {Action: ill.ActRespond, Variant: "will_supply"},
 	StatusUnfilled:       {Action: ill.ActRespond, Variant: "unfilled"},
 	StatusRetryPossible:  {Action: ill.ActRespond, Variant: "unfilled"},
-	StatusLoaned:         {Action: ill.ActShip},
-	StatusRecalled:       {Action: ill.ActRecall},
-	StatusLoanCompleted:  {Action: ill.ActCheckin},
+	// Loaned: the shipment, and from REQUESTED the answer too (a supplier
+	// may answer a request with Loaned directly; supply_ship).
+	StatusLoaned:        {Action: ill.ActSupplyShip},
+	StatusRecalled:      {Action: ill.ActRecall},
+	StatusLoanCompleted: {Action: ill.ActCheckin},
 	// CompletedWithoutReturn: the lender closes the loan without the item
 	// back, i.e. written off as lost (settled by the lender's rules, R11).
 	StatusCompletedWithoutReturn: {Action: ill.ActReportLost},
 	StatusRequestReceived:        {},
 	StatusOverdue:                {}, // the hub's scheduler decides overdue (R4)
 }
+
+// ElectronicDelivery are the sentVia values of delivery without a physical
+// item (ISO 18626's list; matched without case): fine for a copy, not for
+// the returnable loans BALIS brokers.
+var ElectronicDelivery = []string{"URL", "Email", "FTP", "ArticleExchange", "Odyssey"}
 
 // SupplierInbound maps one supplyingAgencyMessage to a hub action. ok is
 // false when the hub cannot take the status at all (copies: BALIS lends
@@ -92,8 +103,11 @@ func SupplierInbound(s *SupplyingAgencyMessage) (in Inbound, ok bool) {
 
 // UnfilledReasonFrom maps a reasonUnfilled value (ISO/ILL codes as crosslink
 // and ReShare send them, or the hub's own reason codes) to a lender reason.
+// No value, or one the hub does not know, is ill.ReasonUnspecified: the
+// hub records that the lender gave no reason it can read rather than
+// inventing one (the value itself goes on the timeline with the note).
 func UnfilledReasonFrom(v string) ill.Reason {
-	if r := ill.Reason(v); ill.LenderUnfilledReasons[r] {
+	if r := ill.Reason(v); ill.LenderUnfilledReasons[r] || r == ill.ReasonUnspecified {
 		return r
 	}
 	switch v {
@@ -107,8 +121,10 @@ func UnfilledReasonFrom(v string) ill.Reason {
 		return ill.ReasonNotAvailableForILL
 	case "PoorCondition", "poor-condition":
 		return ill.ReasonPoorCondition
+	case "PolicyProblem", "policy-problem":
+		return ill.ReasonPolicyProblem
 	}
-	return ill.ReasonPolicyProblem
+	return ill.ReasonUnspecified
 }
 
 // ReasonUnfilledOf is the reasonUnfilled value written for a hub reason.
@@ -130,34 +146,57 @@ var ReasonUnfilledOf = map[ill.Reason]string{
 }
 
 // Ahead reports whether hub action a (variant v) is not allowed in state
-// from yet but may be once messages already on their way are applied: from
-// comes before every state a may be taken from, in life-cycle order
-// (ill.States), and is not terminal. Messages of one member travel through
-// the queue concurrently, so a Loaned sent right after a WillSupply can
-// meet the request still REQUESTED; such a message is accepted and
-// retried rather than refused (worker, httpapi).
+// from yet but may be once messages of the same sender already on their
+// way are applied: a state the action is allowed in is reachable from
+// from through actions of the party that takes a (the lender for a
+// supplier's message, the borrower for a requester's). Messages of one
+// member travel through the queue concurrently, so a Loaned sent right
+// after a WillSupply can meet the request still REQUESTED; such a
+// message is accepted and retried. A message that only the other party
+// could make possible (a LoanCompleted while the book is still with the
+// borrower: the lender learns of the return from the hub, after the hub
+// applied it) can never become allowed by waiting, and is refused at once.
 func Ahead(a ill.Action, v ill.Variant, from ill.State) bool {
 	if from.Terminal() {
 		return false
 	}
-	pos := func(s ill.State) int {
-		for i, x := range ill.States {
-			if x == s {
-				return i
-			}
-		}
-		return -1
-	}
-	first := -1
+	party := map[ill.Role]bool{}
+	allowedIn := map[ill.State]bool{}
 	for _, r := range ill.Table {
 		if r.Action != a || r.Variant != v {
 			continue
 		}
-		for _, s := range r.From {
-			if p := pos(s); first < 0 || p < first {
-				first = p
+		for _, by := range r.By {
+			if by == ill.RoleBorrower || by == ill.RoleLender {
+				party[by] = true
 			}
 		}
+		for _, st := range r.From {
+			allowedIn[st] = true
+		}
 	}
-	return first >= 0 && pos(from) < first
+	if allowedIn[from] || len(party) == 0 {
+		return false
+	}
+	// The states the party's own actions lead to from from (To "" keeps
+	// the state; a routing rule's outcome is the router's, not the
+	// party's, and is left out).
+	seen := map[ill.State]bool{from: true}
+	next := []ill.State{from}
+	for len(next) > 0 {
+		st := next[0]
+		next = next[1:]
+		for _, r := range ill.Table {
+			if r.To == "" || r.Routes || seen[r.To] || !slices.Contains(r.From, st) ||
+				!slices.ContainsFunc(r.By, func(by ill.Role) bool { return party[by] }) {
+				continue
+			}
+			if allowedIn[r.To] {
+				return true
+			}
+			seen[r.To] = true
+			next = append(next, r.To)
+		}
+	}
+	return false
 }

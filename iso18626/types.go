@@ -94,6 +94,14 @@ type DateTime string
 // Time formats t as an xs:dateTime in Asia/Shanghai with its offset.
 func Time(t time.Time) DateTime { return DateTime(t.In(ill.Shanghai).Format(time.RFC3339)) }
 
+// Stamp formats t like Time with milliseconds: the hub's own message and
+// confirmation timestamps, so that the order of messages written within
+// one second stays visible to the member (as other implementations write
+// them).
+func Stamp(t time.Time) DateTime {
+	return DateTime(t.In(ill.Shanghai).Format("2006-01-02T15:04:05.000Z07:00"))
+}
+
 // TimePtr is Time for optional elements (nil for the zero time).
 func TimePtr(t time.Time) *DateTime {
 	if t.IsZero() {
@@ -208,6 +216,23 @@ type ElectronicAddress struct {
 // Address is one address of a patron (electronic only are kept).
 type Address struct {
 	Electronic *ElectronicAddress `xml:"electronicAddress,omitempty"`
+	Physical   *PhysicalAddress   `xml:"physicalAddress,omitempty"`
+}
+
+// PhysicalAddress is a postal address (the hub fills line1 and locality).
+type PhysicalAddress struct {
+	Line1    string `xml:"line1,omitempty"`
+	Line2    string `xml:"line2,omitempty"`
+	Locality string `xml:"locality,omitempty"`
+}
+
+// RequestedDeliveryInfo is where the requester wants the item delivered.
+// The hub names the borrowing library's desk on the courier network, so
+// that a supplier choosing its delivery method by address ships the book
+// physically rather than electronically.
+type RequestedDeliveryInfo struct {
+	SortOrder int      `xml:"sortOrder,omitempty"`
+	Address   *Address `xml:"address,omitempty"`
 }
 
 // PatronInfo is patronInfo.
@@ -237,7 +262,10 @@ type Request struct {
 	BibliographicInfo BibliographicInfo `xml:"bibliographicInfo"`
 	PublicationInfo   *PublicationInfo  `xml:"publicationInfo,omitempty"`
 	ServiceInfo       *ServiceInfo      `xml:"serviceInfo,omitempty"`
-	PatronInfo        *PatronInfo       `xml:"patronInfo,omitempty"`
+	// RequestedDeliveryInfo follows serviceInfo (and supplierInfo, which
+	// the hub neither reads nor writes) in the XSD's sequence.
+	RequestedDeliveryInfo []RequestedDeliveryInfo `xml:"requestedDeliveryInfo,omitempty"`
+	PatronInfo            *PatronInfo             `xml:"patronInfo,omitempty"`
 }
 
 // MessageInfo is a supplyingAgencyMessage's messageInfo.

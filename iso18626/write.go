@@ -169,8 +169,13 @@ func (m *Message) strict() error {
 // message could not be decoded); kind then selects the confirmation
 // ("requestConfirmation" when unknown). Agency ids and the request id are
 // echoed as received.
+//
+// timestampReceived echoes the confirmed message's own header timestamp
+// (as CrossLink and other implementations do, so the sender can match the
+// confirmation to its message); received is used only when the message
+// has no readable timestamp. timestamp is now, with milliseconds.
 func Confirm(in *Message, p *Problem, received, now time.Time) *Message {
-	c := &Confirmation{ConfirmationHeader: ConfirmationHeader{Timestamp: Time(now), TimestampReceived: Time(received),
+	c := &Confirmation{ConfirmationHeader: ConfirmationHeader{Timestamp: Stamp(now), TimestampReceived: Stamp(received),
 		MessageStatus: StatusOK}}
 	if p != nil {
 		c.ConfirmationHeader.MessageStatus = StatusERROR
@@ -191,6 +196,11 @@ func Confirm(in *Message, p *Problem, received, now time.Time) *Message {
 			c.ConfirmationHeader.RequestingAgencyID = &id
 		}
 		c.ConfirmationHeader.RequestingAgencyRequestID = h.RequestingAgencyRequestID
+		if t, err := h.Timestamp.Parse(); err == nil && strictTime("", h.Timestamp) == nil {
+			c.ConfirmationHeader.TimestampReceived = h.Timestamp // as sent, offset and precision kept
+		} else if err == nil {
+			c.ConfirmationHeader.TimestampReceived = Stamp(t) // sent without an offset: Asia/Shanghai
+		}
 	}
 	switch {
 	case in.SupplyingAgencyMessage != nil:

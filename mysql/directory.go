@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,6 +46,7 @@ type cachedFacts struct {
 type directorySnapshot struct {
 	libs     map[string]*ill.Library
 	closures map[string][]ill.DateRange
+	ncip     map[string]*ill.NCIPMember // members with an NCIP registration
 }
 
 func (d *Directory) get(ctx context.Context) (*directorySnapshot, error) {
@@ -60,12 +62,14 @@ func (d *Directory) Forget() {
 	}
 }
 
-// directoryLibrariesSQL and directoryClosuresSQL read the whole directory:
-// every library, every closure. Locks: none.
+// directoryLibrariesSQL, directoryClosuresSQL and directoryNCIPSQL read
+// the whole directory: every library, every closure, every NCIP
+// registration. Locks: none.
 const (
 	directoryLibrariesSQL = `SELECT ` + libraryColumns + ` FROM libraries`
 	directoryClosuresSQL  = `SELECT library_code, from_day, to_day FROM closures
 	ORDER BY library_code, from_day`
+	directoryNCIPSQL = `SELECT library_code, endpoint, from_agency, to_agency FROM ncip_members`
 )
 
 func loadDirectory(ctx context.Context, db *sqlx.DB) (*directorySnapshot, error) {
@@ -77,7 +81,15 @@ func loadDirectory(ctx context.Context, db *sqlx.DB) (*directorySnapshot, error)
 	if err := db.SelectContext(ctx, &cs, directoryClosuresSQL); err != nil {
 		return nil, err
 	}
-	snap := &directorySnapshot{libs: make(map[string]*ill.Library, len(ls)), closures: map[string][]ill.DateRange{}}
+	var ns []ncipMemberRow
+	if err := db.SelectContext(ctx, &ns, directoryNCIPSQL); err != nil {
+		return nil, err
+	}
+	snap := &directorySnapshot{libs: make(map[string]*ill.Library, len(ls)), closures: map[string][]ill.DateRange{},
+		ncip: make(map[string]*ill.NCIPMember, len(ns))}
+	for _, r := range ns {
+		snap.ncip[strings.ToUpper(r.Code)] = r.domain()
+	}
 	for _, r := range ls {
 		l := r.domain()
 		snap.libs[l.Code] = &l
@@ -176,4 +188,24 @@ func (d *Directory) lenderFacts(ctx context.Context, q sqlx.QueryerContext, libs
 	}
 	d.mu.Unlock()
 	return out, nil
+}
+
+// ncipMembers returns the cached NCIP registrations of codes (those with
+// none are absent); ok is false when there is no directory.
+func (d *Directory) ncipMembers(ctx context.Context, codes []string) (map[string]*ill.NCIPMember, bool, error) {
+	if d == nil {
+		return nil, false, nil
+	}
+	snap, err := d.get(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	out := map[string]*ill.NCIPMember{}
+	for _, c := range codes {
+		if m, ok := snap.ncip[strings.ToUpper(c)]; ok && c != "" {
+			cp := *m
+			out[strings.ToUpper(c)] = &cp
+		}
+	}
+	return out, true, nil
 }

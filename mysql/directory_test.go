@@ -248,3 +248,43 @@ func TestMemberRowsRoundTrip(t *testing.T) {
 		t.Fatalf("keys %+v, %v", ks, err)
 	}
 }
+
+// Every transition asks which of its libraries speak NCIP: the answer
+// comes from the directory (no statement), a registration through the
+// store is seen at once, one behind its back after TTL.
+func TestDirectoryServesNCIPRegistrations(t *testing.T) {
+	_, st := testenv.DB(t, "dirncip")
+	ctx := context.Background()
+	testenv.Libraries(t, st, "THU", "PKU")
+	st.UseDirectory(time.Hour)
+	members := func() map[string]*ill.NCIPMember {
+		t.Helper()
+		var out map[string]*ill.NCIPMember
+		if err := st.InTx(ctx, func(tx *mysql.Tx) (err error) {
+			out, err = tx.NCIPMembers(ctx, "thu", "PKU", "")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if m := members(); len(m) != 0 {
+		t.Fatalf("no registrations yet, got %v", m)
+	}
+	if err := st.SetNCIP(ctx, ill.NCIPRegistration{Code: "THU", Endpoint: "http://ils.thu/ncip"}); err != nil {
+		t.Fatal(err)
+	}
+	if m := members(); len(m) != 1 || m["THU"] == nil || m["THU"].Endpoint != "http://ils.thu/ncip" {
+		t.Fatalf("after SetNCIP through the store: %v", m)
+	}
+	if _, err := st.DB.Exec(`UPDATE ncip_members SET endpoint = 'http://elsewhere/ncip' WHERE library_code = 'THU'`); err != nil {
+		t.Fatal(err)
+	}
+	if m := members(); m["THU"].Endpoint != "http://ils.thu/ncip" {
+		t.Fatalf("changed behind the cache's back, read within TTL: %v", m["THU"])
+	}
+	st.UseDirectory(time.Hour) // a new snapshot, as after the TTL
+	if m := members(); m["THU"].Endpoint != "http://elsewhere/ncip" {
+		t.Fatalf("after the TTL: %v", m["THU"])
+	}
+}

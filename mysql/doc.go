@@ -104,12 +104,16 @@
 //     (record_search, record_terms).
 //   - iso18626.go: members' ISO 18626 registration and the messages
 //     exchanged (iso18626_messages).
+//   - ncip.go: members' NCIP registrations and the calls to their ILSs
+//     (ncip_members, ncip_calls).
 //   - locks.go: server-wide named locks (GET_LOCK).
 //   - reports.go: report queries (stats_daily, live figures, the lenders' turns).
 //   - mediation.go: the mediation search URL templates (opac_templates),
 //     escalated mediations and mediation spells (requests, events), the
 //     routing facts of a page of records (holdings, libraries).
 //   - reports_monthly.go: the monthly summary's schedule and the marks of the summaries sent.
+//   - openurl.go: requests counted by where they came from (requests.source,
+//     events), for the sources report.
 //   - benchmark.go: the load tool's database-only ceiling transaction.
 //   - demo.go: the demo dataset's bulk upserts (libraries, api_keys,
 //     courier_keys, patrons, records, holdings) and the search index of the

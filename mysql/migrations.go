@@ -153,6 +153,11 @@ const migration30ViolationSettlement = `ALTER TABLE violations
 	ADD COLUMN settle_note VARCHAR(400) NOT NULL DEFAULT '',
 	ADD KEY ix_violations_state (state, created_at)`
 
+// migration60RequestSource keeps who sent the reader to the hub (an
+// OpenURL link's rfr_id or sid, or a member system's own label) on each
+// request, for the sources report.
+const migration60RequestSource = `ALTER TABLE requests ADD COLUMN source VARCHAR(200) NOT NULL DEFAULT ''`
+
 // migration is one numbered statement. Versions are explicit (not the slice
 // index) so that work on separate branches reserves its numbers up front and
 // merges without renumbering; a gap is allowed, a reuse is not (TestMigrationVersions).
@@ -178,6 +183,7 @@ var migrations = []migration{
 	{30, migration30ViolationSettlement},
 	{35, migration35LibraryContacts}, // centre: the ILL desks' public contacts
 	{45, migration45RotaAsked},       // reports: the lenders' turns by the time they began
+	{60, migration60RequestSource},   // OpenURL: where a request came from (rfr_id / sid)
 }
 
 // MigrationVersions lists the declared migration versions, in order.

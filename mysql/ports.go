@@ -23,6 +23,8 @@ var (
 	_ ill.NoticeLog      = (*Store)(nil) // notices_read.go
 	_ ill.Notes          = (*Store)(nil) // notes.go
 	_ ill.Mediations     = (*Store)(nil) // mediation.go
+	_ ill.NCIPDirectory  = (*Store)(nil) // ncip.go
+	_ ill.RequestSources = (*Store)(nil) // openurl.go
 	_ ill.CalendarSource = (*CalendarCache)(nil)
 )
 

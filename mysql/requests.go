@@ -39,12 +39,13 @@ type requestRow struct {
 	DueAt           sql.NullTime   `db:"due_at"`
 	Provisional     bool           `db:"provisional"`
 	UpdatedAt       time.Time      `db:"updated_at"`
+	Source          string         `db:"source"`
 }
 
 // requestColumns is the requests row as requestRow scans it.
 const requestColumns = `id, borrower, client_request_id, patron_id, record_id, title, author, isbn,
 	publisher, year, note, state, reason, lender, item_barcode, submitted_at, respond_by, ship_by,
-	due_at, provisional, updated_at`
+	due_at, provisional, updated_at, source`
 
 func (r requestRow) domain() *ill.Request {
 	return &ill.Request{
@@ -53,7 +54,7 @@ func (r requestRow) domain() *ill.Request {
 		Publisher: r.Publisher, Year: r.Year, Note: r.Note.String, State: ill.State(r.State),
 		Reason: ill.Reason(r.Reason), Lender: r.Lender.String, ItemBarcode: r.ItemBarcode,
 		SubmittedAt: r.SubmittedAt, RespondBy: r.RespondBy.Time, ShipBy: r.ShipBy.Time,
-		DueAt: r.DueAt.Time, Provisional: r.Provisional, UpdatedAt: r.UpdatedAt,
+		DueAt: r.DueAt.Time, Provisional: r.Provisional, UpdatedAt: r.UpdatedAt, Source: r.Source,
 	}
 }
 
@@ -62,15 +63,15 @@ func (r requestRow) domain() *ill.Request {
 // concurrent twin of the same client id waits, then fails as duplicate).
 const insertRequestSQL = `INSERT INTO requests (id, borrower, client_request_id, patron_id, record_id, title,
 	author, isbn, publisher, year, note, state, reason, lender, item_barcode, submitted_at, respond_by,
-	ship_by, due_at, provisional, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	ship_by, due_at, provisional, updated_at, source)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // InsertRequest stores a new request.
 func (t *Tx) InsertRequest(ctx context.Context, r *ill.Request) error {
 	_, err := t.tx.ExecContext(ctx, insertRequestSQL, r.ID, r.Borrower, r.ClientRequestID, r.PatronID,
 		nullInt(r.RecordID), r.Title, r.Author, r.ISBN, r.Publisher, r.Year, nullStr(r.Note), string(r.State),
 		string(r.Reason), nullStr(r.Lender), r.ItemBarcode, r.SubmittedAt.UTC(), nullTime(r.RespondBy),
-		nullTime(r.ShipBy), nullTime(r.DueAt), r.Provisional, r.UpdatedAt.UTC())
+		nullTime(r.ShipBy), nullTime(r.DueAt), r.Provisional, r.UpdatedAt.UTC(), r.Source)
 	if isDuplicate(err) {
 		return &ill.Error{Code: ill.CodeConflict, Message: "request already exists"}
 	}

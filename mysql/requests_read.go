@@ -374,12 +374,13 @@ func (r missedDeadlineRow) domain() ill.MissedDeadline {
 		At: r.At.Time, Title: r.Title}
 }
 
-// missedDeadlinesSQL lists lenders' missed deadlines (rota outcomes) with
+// missedDeadlinesSQL lists lenders' missed deadlines (rota outcomes; an
+// ISO 18626 lender whose system could not be reached counts with them) with
 // the request's title, newest first; %s is "" or a library condition with
 // a ? argument. Locks: none.
 const missedDeadlinesSQL = `SELECT r.request_id, r.library_code, r.outcome, r.answered_at, q.title
 	FROM rota r JOIN requests q ON q.id = r.request_id
-	WHERE r.outcome IN ('no_response','not_shipped') %s ORDER BY r.answered_at DESC LIMIT ?`
+	WHERE r.outcome IN ('no_response','not_shipped','unreachable') %s ORDER BY r.answered_at DESC LIMIT ?`
 
 // MissedDeadlines lists the most recent missed deadlines (library "" for all).
 func (s *Store) MissedDeadlines(ctx context.Context, library string, limit int) ([]ill.MissedDeadline, error) {

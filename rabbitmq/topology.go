@@ -26,6 +26,7 @@ const (
 	QueueNotices  = "ill.notices"  // notice delivery
 	QueueCourier  = "ill.courier"  // shipment dispatch to courier runs
 	QueueISO      = "ill.iso"      // outbound ISO 18626 messages to member systems
+	QueueNCIP     = "ill.ncip"     // NCIP calls to members' local library systems
 	QueueDead     = "ill.dead"     // dead letters
 )
 
@@ -52,6 +53,7 @@ var bindings = map[string][]string{
 	QueueNotices:  {ill.MsgNotice},
 	QueueCourier:  {ill.MsgShipment, ill.MsgCourierScan, ill.MsgReturnCheck}, // scans and return checks
 	QueueISO:      {ill.MsgISO},
+	QueueNCIP:     {ill.MsgNCIP},
 }
 
 // Declare creates the topology (idempotent). Called by every process on

@@ -19,7 +19,7 @@ import (
 
 // Names are the reports, in display order.
 var Names = []string{"summary", "lenders", "unfilled-reasons", "daily", "balance", "library-balance", "overdue",
-	"top-titles", "courier-volume"}
+	"top-titles", "courier-volume", "sources"}
 
 // Kind is how a column's values are typed and formatted.
 type Kind string
@@ -222,6 +222,8 @@ func (s *Service) Build(ctx context.Context, q Query) (*Report, error) {
 		return rep, nil
 	case "courier-volume":
 		return rep, s.courierVolume(ctx, rep)
+	case "sources":
+		return rep, s.sources(ctx, rep, start, end)
 	}
 	return nil, ill.Errorf(ill.CodeNotFound, "no report %q; reports are %s", q.Name, strings.Join(Names, ", "))
 }

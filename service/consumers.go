@@ -12,6 +12,7 @@ import (
 	"github.com/balis/illhub/consumers/courier"
 	"github.com/balis/illhub/consumers/holdings"
 	"github.com/balis/illhub/consumers/isoout"
+	"github.com/balis/illhub/consumers/ncipout"
 	"github.com/balis/illhub/consumers/notices"
 	"github.com/balis/illhub/consumers/requests"
 	"github.com/balis/illhub/ill"
@@ -27,7 +28,8 @@ import (
 // integration is one more subscriber here.
 func Subscribers(hubSymbol string) []requests.Subscriber {
 	return []requests.Subscriber{notices.Subscriber{}, courier.Subscriber{}, isoout.Subscriber{HubSymbol: hubSymbol},
-		isoout.Notes{HubSymbol: hubSymbol}} // notes between libraries over ISO 18626 (consumers/isoout/notes.go)
+		isoout.Notes{HubSymbol: hubSymbol},       // notes between libraries over ISO 18626 (consumers/isoout/notes.go)
+		ncipout.Subscriber{HubSymbol: hubSymbol}} // NCIP calls to members' local library systems (docs/ncip.md)
 }
 
 // NewProcessor builds the request processor every program that applies
@@ -112,6 +114,8 @@ func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 		pool(rabbitmq.QueueNotices, notes.Handle, max(1, cfg.Workers/4)),
 		grouped(pool(rabbitmq.QueueCourier, cour.Handle, max(1, cfg.Workers/4))),
 		pool(rabbitmq.QueueISO, iso.Handle, max(1, cfg.Workers/4)),
+		pool(rabbitmq.QueueNCIP, (&ncipout.Pool{Store: st, Client: &http.Client{Timeout: max(cfg.NCIPTimeout, time.Second)},
+			Backoff: cfg.NCIPBackoff, Attempts: cfg.DeliveryLimit, Log: log}).Handle, max(1, cfg.Workers/4)),
 	}}
 	c.Relay = &Relay{Store: st, Pub: &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topo, Log: log},
 		Poll: cfg.OutboxPoll, Log: log}

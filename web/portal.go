@@ -117,6 +117,9 @@ type recordData struct {
 	// Scope is what a request for the record would be refused with
 	// (mediation.go: the mark and the disabled button).
 	Scope ill.ScopeCheck
+	// Source is who sent the reader here (?source=, an OpenURL link's
+	// rfr_id: openurl.go), carried into the submit.
+	Source string
 }
 
 func (h *Handler) record(w http.ResponseWriter, r *http.Request, p *Page) error {
@@ -128,7 +131,7 @@ func (h *Handler) record(w http.ResponseWriter, r *http.Request, p *Page) error 
 	if err != nil {
 		return err
 	}
-	d := recordData{Record: rec, Holdings: hs, Token: randomToken()[:16]}
+	d := recordData{Record: rec, Holdings: hs, Token: randomToken()[:16], Source: ill.NormalizeSource(r.URL.Query().Get("source"))}
 	for _, x := range hs {
 		d.Available += x.Available
 		if x.Library == p.Sess.Library && x.Available > 0 {
@@ -146,6 +149,8 @@ type manualData struct {
 	Item  ill.Citation
 	Note  string
 	Token string
+	// Source is who sent the reader (an OpenURL link: openurl.go).
+	Source string
 }
 
 func (h *Handler) manualForm(w http.ResponseWriter, r *http.Request, p *Page) error {
@@ -176,7 +181,7 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, p *Page) error 
 		token = randomToken()[:16]
 	}
 	b := ill.SubmitBody{ClientRequestID: "web-" + p.Sess.Subject + "-" + token, Patron: rd.Patron(),
-		Note: strings.TrimSpace(r.PostFormValue("note"))}
+		Note: strings.TrimSpace(r.PostFormValue("note")), Source: r.PostFormValue("source")}
 	if rid := strings.TrimSpace(r.PostFormValue("record_id")); rid != "" {
 		b.RecordID = rid
 	} else {
@@ -196,7 +201,7 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, p *Page) error 
 			p.Status = http.StatusBadRequest
 			_, p.Error = ErrorText(p.Lang, err)
 			p.Title = p.T("nav_manual")
-			return h.render(w, p, "manual", manualData{Item: *b.Item, Note: b.Note, Token: token})
+			return h.render(w, p, "manual", manualData{Item: *b.Item, Note: b.Note, Token: token, Source: b.Source})
 		}
 		return err
 	}

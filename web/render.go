@@ -126,7 +126,7 @@ func urlEscape(s string) string { return url.QueryEscape(s) }
 // takes for a scheme, user or host. Paths from RequestURI are
 // percent-encoded, so a real page never fails this.
 func safeNext(next, def string) string {
-	if next == "" || len(next) > 2048 || next[0] != '/' || strings.HasPrefix(next, "//") {
+	if next == "" || len(next) > 8192 || next[0] != '/' || strings.HasPrefix(next, "//") {
 		return def
 	}
 	for i := 0; i < len(next); i++ {

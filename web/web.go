@@ -121,6 +121,7 @@ func New(c Config) *Handler {
 	m.HandleFunc("GET /console/admin", h.staff(h.admin))
 	m.HandleFunc("POST /console/unlock", h.staff(h.unlock))
 	h.routeReports(m)
+	h.routeOpenURL(m) // OpenURL 1.0 intake (openurl.go)
 	h.routeMediation(m)
 	h.routeMoney(m)
 	h.routeDesk(m)

@@ -16,7 +16,8 @@
 //	illbench -n 20000 -c 16 -report loadtest-report.md
 //
 // Flags: -n, -c, -consumers, -workers, -prefetch, -books, -half (lifecycles
-// of the half-load phase; 0 skips it), -broker-n, -db-n (ceiling sizes),
+// of the half-load phase; 0 skips it), -light and -light-rate (a phase at a
+// fixed low rate, 30 lifecycles/s by default), -broker-n, -db-n (ceiling sizes),
 // -mysql (server DSN without database), -amqp, -report, -pprof (serve
 // net/http/pprof on that address during the run), -keep.
 package main
@@ -69,9 +70,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 type options struct {
-	n, c, consumers, workers, prefetch, books, half, brokerN, dbN int
-	mysqlBase, amqpURL, report, pprof                             string
-	keep                                                          bool
+	n, c, consumers, workers, prefetch, books, half, light, brokerN, dbN int
+	lightRate                                                            float64
+	mysqlBase, amqpURL, report, pprof                                    string
+	keep                                                                 bool
 }
 
 // bench is the load tool; its error is what run prints.
@@ -86,6 +88,8 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.prefetch, "prefetch", 0, "ILL_PREFETCH (0: the configured default)")
 	fs.IntVar(&o.books, "books", 12000, "catalogue size of the demo dataset")
 	fs.IntVar(&o.half, "half", -1, "lifecycles of the half-load phase (-1: N/10, at least 200; 0: skip)")
+	fs.IntVar(&o.light, "light", -1, "lifecycles of the light-load phase at -light-rate (-1: N/20, at least 200; 0: skip)")
+	fs.Float64Var(&o.lightRate, "light-rate", 30, "lifecycles started per second in the light-load phase (open loop)")
 	fs.IntVar(&o.brokerN, "broker-n", 20000, "messages for the broker-only ceiling")
 	fs.IntVar(&o.dbN, "db-n", 10000, "transactions for the database-only ceiling")
 	fs.StringVar(&o.mysqlBase, "mysql", "root:@tcp(127.0.0.1:3306)/", "MySQL/MariaDB server DSN, without a database name")
@@ -101,6 +105,12 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.half < 0 {
 		o.half = max(o.n/10, 200)
+	}
+	if o.light < 0 {
+		o.light = max(o.n/20, 200)
+	}
+	if o.lightRate <= 0 {
+		return fmt.Errorf("-light-rate must be positive")
 	}
 	cfg, err := config.Load()
 	if err != nil {
@@ -208,6 +218,15 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		rate := rp.Main.LifecyclesPerSecond() / 2
 		logf("half load: %d lifecycles at %.1f/s", o.half, rate)
 		rp.Half, err = loadtest.Run(ctx, loadtest.Options{BaseURL: base, Pairs: pairs, N: o.half, C: o.c, Rate: rate, RunID: suffix + "h"})
+		if err != nil {
+			return err
+		}
+	}
+	// A fixed low rate, the same whatever the machine: how long a step
+	// takes when nothing queues (the relay, the polls, one transaction).
+	if o.light > 0 {
+		logf("light load: %d lifecycles at %.1f/s", o.light, o.lightRate)
+		rp.Light, err = loadtest.Run(ctx, loadtest.Options{BaseURL: base, Pairs: pairs, N: o.light, C: o.c, Rate: o.lightRate, RunID: suffix + "l"})
 		if err != nil {
 			return err
 		}

@@ -16,7 +16,7 @@ func TestSmallRun(t *testing.T) {
 	}
 	var out, errs bytes.Buffer
 	code := run(context.Background(), []string{"-n", "24", "-c", "8", "-books", "300", "-half", "8",
-		"-broker-n", "200", "-db-n", "100"}, &out, &errs)
+		"-light", "6", "-light-rate", "20", "-broker-n", "200", "-db-n", "100"}, &out, &errs)
 	if code != 0 {
 		t.Fatalf("status %d\n%s\n%s", code, out.String(), errs.String())
 	}
@@ -24,7 +24,8 @@ func TestSmallRun(t *testing.T) {
 	for _, want := range []string{"N=24, concurrency C=8 (closed loop); 24 completed", "| submit → REQUESTED | 24 |",
 		"| checkin → COMPLETED | 24 |", "ceiling: broker: publish with confirm (N=200", "ceiling: database: one transaction per message, illhub's transaction path (2 round trips) (N=100, C=16)",
 		"ceiling: database: one transaction per message, plain database/sql (8 round trips) (N=100, C=8)", "← the ratio's",
-		"**ratio**", "p99 submit → REQUESTED at half load", "## Per step, half load: 8 lifecycles"} {
+		"**ratio**", "p99 submit → REQUESTED at half load", "## Per step, half load: 8 lifecycles",
+		"p50 / p99 submit → REQUESTED at light load** (20.0 lifecycles/s)", "## Per step, light load: 6 lifecycles started at 20.0/s"} {
 		if !strings.Contains(rep, want) {
 			t.Errorf("report lacks %q:\n%s", want, rep)
 		}
@@ -40,6 +41,7 @@ func TestFlags(t *testing.T) {
 		errs     string
 	}{
 		{[]string{"-n", "0"}, "", 1, "illbench: -n, -c and -consumers must be at least 1\n"},
+		{[]string{"-light-rate", "0"}, "", 1, "illbench: -light-rate must be positive\n"},
 		{[]string{"-x"}, "", 1, "flag provided but not defined: -x"},
 		{[]string{"-h"}, "", 0, "Usage of illbench:"},
 		{nil, "0", 1, "illbench: config: ILL_WORKERS, ILL_PREFETCH"},

@@ -45,6 +45,8 @@ Commands:
                                    --iso18626-url for a member whose own system speaks ISO 18626)
   library key CODE [--centre]      issue a new API key for a library (printed once; stored hashed; audited)
   library webhook CODE URL         set a library's notice webhook; prints its new signing secret (once)
+  library ncip CODE --url URL [--from-agency X] [--to-agency Y]
+                                   register the NCIP responder of a member's own ILS (docs/ncip.md; --url "": off)
   calendar import FILE             load one year of the national calendar (JSON, see configs/calendar/2026.json)
   calendar show                    show loaded years and coverage
   closures add CODE FROM TO [NOTE] record a library closure (dates YYYY-MM-DD, inclusive)
@@ -368,6 +370,8 @@ func library(ctx context.Context, cfg config.Config, sub string, args []string, 
 		}
 		fmt.Fprintf(out, "%s\n", key)
 		return nil
+	case "ncip":
+		return libraryNCIP(ctx, uses, args, out) // cmd/illctl/ncip.go
 	case "webhook":
 		fs := flags("library webhook CODE URL", "Sets the library's notice webhook and issues a new signing secret (printed once;\n"+
 			"the old secret stops working). Receivers check X-Illhub-Signature: see docs/notices.md.\n", args, out)

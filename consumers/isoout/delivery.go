@@ -7,10 +7,12 @@ package isoout
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/balis/illhub/consumers"
@@ -108,7 +110,7 @@ func (p *Pool) deliverPending(ctx context.Context, self *ill.ISOMessage) (time.D
 		}
 		n := row.Attempts + 1
 		status := ill.ISOPending
-		if n >= attempts {
+		if n >= attempts || refusedRequest(&row, sendErr) {
 			status = ill.ISOFailed
 		}
 		p.Log.Warn("iso18626 delivery failed", "iso_message_id", row.ID, "request_id", row.RequestID, "library", row.LibraryCode,
@@ -140,14 +142,35 @@ func (p *Pool) backoff(attempt int) time.Duration {
 	return min(b, time.Minute)
 }
 
+// refusedRequest reports whether the member refused a request outright
+// (an ERROR confirmation): retrying the same request cannot succeed, so
+// delivery is given up at once and the next lender asked.
+func refusedRequest(row *ill.ISOMessage, err error) bool {
+	return row.Kind == "request" && errors.Is(err, client.ErrRefused) && strings.Contains(err.Error(), "ERROR confirmation")
+}
+
 // isoOutcome records an attempt; failures also go on the request's timeline.
+// Giving up on a request to a lender (failed) queues the hub's
+// lender_unreachable in the same transaction: the state table moves the
+// request to the next lender at once rather than at respond_by, and the
+// lender's rota entry (outcome unreachable) lists it on the centre's
+// missed-deadlines page.
 func (p *Pool) isoOutcome(ctx context.Context, row *ill.ISOMessage, status ill.ISOStatus, problem string) error {
 	return p.Store.InTx(ctx, func(tx *mysql.Tx) error {
-		if err := tx.RecordISOOutcome(ctx, row.ID, status, problem, time.Now()); err != nil {
+		now := time.Now()
+		if err := tx.RecordISOOutcome(ctx, row.ID, status, problem, now); err != nil {
 			return err
 		}
 		if problem == "" {
 			return nil
+		}
+		if status == ill.ISOFailed && row.Kind == "request" {
+			body, _ := json.Marshal(ill.ActionBody{Lenders: []string{row.LibraryCode}, Note: cut(problem, 1000)})
+			if err := tx.Enqueue(ctx, ill.Message{ID: "iso-unreachable:" + strconv.FormatInt(row.ID, 10), Type: ill.MsgAction,
+				Actor: ill.SystemActor, RequestID: row.RequestID, Action: ill.ActLenderUnreachable, At: now.UTC(), Body: body}); err != nil {
+				return err
+			}
+			p.Log.Warn("iso18626: lender unreachable, asking the next", "request_id", row.RequestID, "library", row.LibraryCode, "err", problem)
 		}
 		st, err := tx.RequestState(ctx, row.RequestID)
 		if err != nil {
@@ -157,4 +180,11 @@ func (p *Pool) isoOutcome(ctx context.Context, row *ill.ISOMessage, status ill.I
 		return tx.AddEvent(ctx, row.RequestID, "iso-out:"+strconv.FormatInt(row.ID, 10),
 			ill.Event{At: time.Now(), Actor: ill.SystemActor, Action: actISO, From: st, To: st, Note: n})
 	})
+}
+
+func cut(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
 }

@@ -37,6 +37,11 @@ func (f *fakeStore) ISOMember(_ context.Context, code string) (*ill.ISOMember, e
 	return &ill.ISOMember{Code: code}, nil
 }
 
+func (f *fakeStore) Library(_ context.Context, code string) (*ill.Library, error) {
+	f.calls["Library"]++
+	return &ill.Library{Code: code, NameZH: code + "图书馆"}, nil
+}
+
 func (f *fakeStore) ISOSpeakers(context.Context) (map[string]bool, error) {
 	f.calls["ISOSpeakers"]++
 	out := map[string]bool{}

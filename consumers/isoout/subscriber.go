@@ -36,6 +36,7 @@ type Subscriber struct {
 type Store interface {
 	ISOMember(ctx context.Context, code string) (*ill.ISOMember, error)
 	ISOSpeakers(ctx context.Context) (map[string]bool, error)
+	Library(ctx context.Context, code string) (*ill.Library, error)
 	LockRequest(ctx context.Context, id string) (*ill.Request, error)
 	LocalIDOf(ctx context.Context, library string, recordID int64) (string, error)
 	AddISOMessage(ctx context.Context, m ill.ISOMessage) (int64, error)
@@ -234,6 +235,11 @@ func (t *isoTxn) onRefuse(e ill.Refused) error {
 	if ill.ErrorCode(e.Err) == ill.CodeInvalidTransition && iso18626.Ahead(e.Action, e.Variant, e.From) && t.m.Attempt < isoAheadTries {
 		return requests.RetryLater{Err: ill.Errorf(ill.CodeTransient, "ISO 18626 %s is ahead of request %s in state %s: retried", t.m.ISO.What, t.r.ID, e.From)}
 	}
+	if e.Action == ill.ActRespond && e.Variant == "will_supply" && t.m.Actor == t.r.Lender && !e.From.Terminal() {
+		// the lender's WillSupply overtaken by its own Loaned: nothing
+		// to tell it (the timeline keeps the line)
+		return nil
+	}
 	switch e.Action {
 	case ill.ActRenew:
 		return t.toBorrower(iso18626.ReasonRenewResponse, iso18626.No, "BALIS interlibrary loans cannot be renewed (本馆际互借服务不提供续借)")
@@ -262,7 +268,7 @@ func (t *isoTxn) droppedEntry() *ill.RotaEntry {
 	for i := range t.r.Rota {
 		e := &t.r.Rota[i]
 		switch e.Outcome {
-		case ill.OutcomeUnfilled, ill.OutcomeNoResponse, ill.OutcomeNotShipped:
+		case ill.OutcomeUnfilled, ill.OutcomeNoResponse, ill.OutcomeNotShipped, ill.OutcomeUnreachable:
 			if last == nil || e.Rank > last.Rank {
 				if e.Library != t.r.Lender {
 					last = e
@@ -318,7 +324,7 @@ func (t *isoTxn) header(lender string) (iso18626.Header, error) {
 		return iso18626.Header{}, err
 	}
 	return iso18626.Header{SupplyingAgencyID: iso18626.Agency(ls), RequestingAgencyID: iso18626.Agency(bs),
-		Timestamp: iso18626.Time(t.m.At), RequestingAgencyRequestID: t.r.ClientRequestID, SupplyingAgencyRequestID: t.r.ID}, nil
+		Timestamp: iso18626.Stamp(t.m.At), RequestingAgencyRequestID: t.r.ClientRequestID, SupplyingAgencyRequestID: t.r.ID}, nil
 }
 
 // toBorrower sends the borrower, when it is an ISO member, a
@@ -337,7 +343,8 @@ func (t *isoTxn) toBorrower(reason iso18626.ReasonForMessage, answer iso18626.Ye
 		MessageInfo: iso18626.MessageInfo{ReasonForMessage: reason, AnswerYesNo: answer, Note: note},
 		StatusInfo: iso18626.StatusInfo{Status: iso18626.StatusOf[r.State], DueDate: iso18626.TimePtr(r.DueAt),
 			LastChange: iso18626.Time(r.UpdatedAt)}}
-	if s.StatusInfo.Status == iso18626.StatusUnfilled {
+	if s.StatusInfo.Status == iso18626.StatusUnfilled && r.Reason != ill.ReasonUnspecified {
+		// a lender's Unfilled without a reason is passed on without one
 		v := iso18626.ReasonUnfilledOf[r.Reason]
 		if v == "" {
 			v = string(r.Reason)
@@ -393,11 +400,21 @@ func (t *isoTxn) requestToLender() error {
 			return err
 		}
 	}
+	// No requestSubType: the hub asks as a broker, and peers read
+	// PatronRequest as "act as the requesting library" (CrossLink's
+	// illmock re-posts such a request to its peer). The delivery address
+	// is the borrowing library's desk, so suppliers that pick the
+	// delivery method by address send the book, not a link.
 	req := &iso18626.Request{Header: h,
 		BibliographicInfo: iso18626.BibliographicInfo{SupplierUniqueRecordID: local, Title: r.Title, Author: r.Author},
-		ServiceInfo: &iso18626.ServiceInfo{RequestType: iso18626.RequestNew, RequestSubType: []string{"PatronRequest"},
+		ServiceInfo: &iso18626.ServiceInfo{RequestType: iso18626.RequestNew,
 			ServiceType: iso18626.ServiceLoan, Note: r.Note},
 		PatronInfo: &iso18626.PatronInfo{PatronID: r.PatronID}}
+	if addr, err := t.deliveryAddress(); err != nil {
+		return err
+	} else if addr != nil {
+		req.RequestedDeliveryInfo = []iso18626.RequestedDeliveryInfo{{SortOrder: 1, Address: &iso18626.Address{Physical: addr}}}
+	}
 	if r.ISBN != "" {
 		req.BibliographicInfo.BibliographicItemID = []iso18626.BibliographicItemID{{Identifier: r.ISBN, Code: iso18626.SchemeValue{Value: "ISBN"}}}
 	}
@@ -410,6 +427,23 @@ func (t *isoTxn) requestToLender() error {
 	// NeedBeforeDate stays empty: respond_by is the lender's deadline,
 	// not the reader's.
 	return t.queue(l, &iso18626.Message{Request: req}, "request")
+}
+
+// deliveryAddress is the borrowing library's ILL desk as a postal address
+// (its public address when registered), nil for an unknown library.
+func (t *isoTxn) deliveryAddress() (*iso18626.PhysicalAddress, error) {
+	l, err := t.st.Library(t.ctx, t.r.Borrower)
+	if ill.ErrorCode(err) == ill.CodeNotFound || (err == nil && l == nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	name := l.NameZH
+	if name == "" {
+		name = l.Code
+	}
+	return &iso18626.PhysicalAddress{Line1: name + " 馆际互借处 (BALIS courier)", Line2: l.ContactAddress, Locality: "北京"}, nil
 }
 
 // queue stores an outbound message and queues its delivery.

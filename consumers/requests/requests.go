@@ -99,7 +99,7 @@ func (p *Processor) submit(ctx context.Context, m ill.Message) error {
 			return err
 		}
 		r := &ill.Request{ID: m.RequestID, Borrower: m.Actor, ClientRequestID: b.ClientRequestID,
-			PatronID: b.Patron.ID, Note: b.Note, State: ill.Submitted, SubmittedAt: m.At, UpdatedAt: m.At}
+			PatronID: b.Patron.ID, Note: b.Note, State: ill.Submitted, SubmittedAt: m.At, UpdatedAt: m.At, Source: b.Source}
 		var lang, material string
 		if b.RecordID != "" {
 			id, _ := strconv.ParseInt(b.RecordID, 10, 64)
@@ -264,6 +264,11 @@ func (p *Processor) actTx(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, 
 	t := &txn{p: p, ctx: ctx, tx: tx, m: m, cal: cal, r: r, saved: cloneRota(r.Rota)}
 	at := ill.Attempt{Action: m.Action, From: r.State, Roles: r.RolesOf(m.Actor, m.IsCentre), At: m.At,
 		SubmittedAt: r.SubmittedAt, Actor: m.Actor, Request: r, Body: b}
+	if m.Actor == ill.SystemActor {
+		// the hub's own actions queued through the outbox (e.g. the ISO pool
+		// giving up on a lender); only the hub writes that actor
+		at.Roles = []ill.Role{ill.RoleSystem}
+	}
 	if m.Informs() {
 		return t.carry(ill.Inform(at))
 	}

@@ -88,6 +88,7 @@ var reasons = []struct {
 	{ill.ReasonCancelledByReader, "CANCELLED by a reader's cancel"},
 	{ill.ReasonCancelledByStaff, "CANCELLED by staff (directly or after the lender agreed)"},
 	{ill.ReasonReportedLost, "LOST"},
+	{ill.ReasonUnspecified, "an ISO 18626 lender's Unfilled without a reasonUnfilled the hub can read (no reason invented); also accepted from JSON lenders"},
 }
 
 // systemNotes says which part of the hub takes each system action; every
@@ -99,6 +100,10 @@ var systemNotes = map[ill.Action]string{
 	ill.ActRespondTimeout: "scheduler `respond-deadline`: respond_by passed (R9)",
 	ill.ActShipTimeout:    "scheduler `ship-deadline`: ship_by + 2 working days passed (R9)",
 	ill.ActMarkOverdue:    "scheduler `overdue` / `recall-expiry`: due_at passed",
+
+	// ISO 18626 lenders
+	ill.ActSupplyShip:        "ISO 18626 intake: an ISO lender's `Loaned` (from `REQUESTED` the answer and the shipment in one step); not an API action",
+	ill.ActLenderUnreachable: "ISO delivery pool: the request to an ISO lender given up (unreachable after `ILL_DELIVERY_LIMIT` attempts, or an ERROR confirmation); rota outcome `unreachable`",
 }
 
 func code(s string) string { return "`" + s + "`" }

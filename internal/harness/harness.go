@@ -45,6 +45,10 @@ type Harness struct {
 	API   *httptest.Server // the producer the helpers call
 	Pub   *rabbitmq.Publisher
 	Log   *slog.Logger // discards, unless ILL_TEST_LOG is set
+	// Check, when set, sees every call Call and Raw make with its answer
+	// (the body already read): the OpenAPI test validates each against
+	// docs/openapi.yaml with it.
+	Check func(req *http.Request, reqBody []byte, res *http.Response, resBody []byte)
 
 	mu    sync.Mutex
 	stops []func()
@@ -115,15 +119,18 @@ func (h *Harness) StartConsumers(mutate func(*service.Consumers)) *service.Consu
 func (h *Harness) Call(method, path, code string, body any) (int, map[string]any) {
 	h.T.Helper()
 	var rd io.Reader
+	var sent []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = bytes.NewBufferString(b)
+		sent = []byte(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		sent = b
 	default:
-		j, _ := json.Marshal(b)
-		rd = bytes.NewReader(j)
+		sent, _ = json.Marshal(b)
+	}
+	if sent != nil {
+		rd = bytes.NewReader(sent)
 	}
 	req, _ := http.NewRequest(method, h.API.URL+path, rd)
 	if code != "" {
@@ -136,6 +143,9 @@ func (h *Harness) Call(method, path, code string, body any) (int, map[string]any
 	defer res.Body.Close()
 	var out map[string]any
 	raw, _ := io.ReadAll(res.Body)
+	if h.Check != nil {
+		h.Check(req, sent, res, raw)
+	}
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &out); err != nil {
 			h.T.Fatalf("%s %s: non-JSON answer %d: %s", method, path, res.StatusCode, raw)
@@ -215,9 +225,10 @@ func Events(b map[string]any) []map[string]any {
 func (h *Harness) Raw(method, path, key string, body any) (int, []byte, http.Header) {
 	h.T.Helper()
 	var rd io.Reader
+	var sent []byte
 	if body != nil {
-		j, _ := json.Marshal(body)
-		rd = bytes.NewReader(j)
+		sent, _ = json.Marshal(body)
+		rd = bytes.NewReader(sent)
 	}
 	req, _ := http.NewRequest(method, h.API.URL+path, rd)
 	if key != "" {
@@ -229,6 +240,9 @@ func (h *Harness) Raw(method, path, key string, body any) (int, []byte, http.Hea
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
+	if h.Check != nil {
+		h.Check(req, sent, res, b)
+	}
 	return res.StatusCode, b, res.Header
 }
 

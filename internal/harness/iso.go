@@ -14,6 +14,7 @@ import (
 	"github.com/balis/illhub/internal/testenv"
 	"github.com/balis/illhub/iso18626"
 	"github.com/balis/illhub/iso18626/isotest"
+	"github.com/balis/illhub/iso18626/member"
 	"github.com/balis/illhub/mysql"
 )
 
@@ -206,4 +207,31 @@ func ISOSAM(lender, borrower, rid string, reason iso18626.ReasonForMessage, stat
 		Header:      header(borrower, lender, rid, now),
 		MessageInfo: iso18626.MessageInfo{ReasonForMessage: reason},
 		StatusInfo:  iso18626.StatusInfo{Status: status, LastChange: iso18626.Time(now)}}}
+}
+
+// SimMember runs the project's member system (iso18626/member.Sim: the
+// default script and CrossLink illmock's supplier scenarios) as code's ISO
+// 18626 system against the hub, on the hub's clock, registered over a
+// closed network. Every message the hub sends it is checked against the
+// XSD and recorded (Messages, WaitMessage) before the Sim answers it.
+func (h *Harness) SimMember(code string) (*MemberDouble, *member.Sim) {
+	h.T.Helper()
+	sim := &member.Sim{Symbol: code, Hub: h.API.URL + "/iso18626", Log: logger(), Now: h.Clock.Now}
+	d := &MemberDouble{t: h.T}
+	d.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := isotest.Check(body); err != nil {
+			h.T.Errorf("the hub sent an invalid ISO 18626 message: %v\n%s", err, body)
+		}
+		if m, p := iso18626.Parse(body); p == nil {
+			d.mu.Lock()
+			d.got = append(d.got, m)
+			d.mu.Unlock()
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		sim.ServeHTTP(w, r)
+	}))
+	h.T.Cleanup(d.srv.Close)
+	RegisterISO(h.T, h.St, code, d.URL(), "")
+	return d, sim
 }

@@ -22,6 +22,7 @@ type Report struct {
 	// database transaction.
 	Deliveries int
 	Half       *Result // the same lifecycle at half the measured rate
+	Light      *Result // the same lifecycle at a fixed low rate (-light-rate)
 	Broker, DB Ceiling // DB: the highest of DBs, the one the ratio divides by
 	DBs        []Ceiling
 	Notes      []string
@@ -125,6 +126,10 @@ func (rp *Report) Markdown(w io.Writer) {
 		fmt.Fprintf(w, "| **p99 submit → REQUESTED at half load** (%.1f lifecycles/s, aim < 250 ms) | **%s ms** |\n",
 			rp.Half.Rate, ms(Percentile(rp.Half.Steps[0].Applied, 99)))
 	}
+	if rp.Light != nil && len(rp.Light.Steps) > 0 {
+		fmt.Fprintf(w, "| **p50 / p99 submit → REQUESTED at light load** (%.1f lifecycles/s) | **%s / %s ms** |\n",
+			rp.Light.Rate, ms(Percentile(rp.Light.Steps[0].Applied, 50)), ms(Percentile(rp.Light.Steps[0].Applied, 99)))
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "## Per step, full load")
 	fmt.Fprintln(w)
@@ -137,6 +142,11 @@ func (rp *Report) Markdown(w io.Writer) {
 		fmt.Fprintln(w)
 		fmt.Fprintf(w, "## Per step, half load: %d lifecycles started at %.1f/s (open loop)\n\n", rp.Half.N, rp.Half.Rate)
 		writeSteps(w, rp.Half)
+	}
+	if rp.Light != nil {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "## Per step, light load: %d lifecycles started at %.1f/s (open loop)\n\n", rp.Light.N, rp.Light.Rate)
+		writeSteps(w, rp.Light)
 	}
 	if len(m.Errors) > 0 {
 		fmt.Fprintln(w)

@@ -55,6 +55,7 @@ type Store struct {
 	money moneyState
 	// the monthly summary's schedule (reports.go)
 	reportSchedule *ill.ReportSchedule
+	ncip           map[string]ill.NCIPMember // NCIP registrations by upper-case code (ncip.go)
 }
 
 // Fail makes every read and write answer err from now on (nil: work

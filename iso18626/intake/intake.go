@@ -506,6 +506,12 @@ func (in *Intake) sam(ctx context.Context, sam *iso18626.SupplyingAgencyMessage,
 	if mapped.Action == ill.ActCancelResponse && req.State == ill.Cancelled {
 		mapped = iso18626.Inbound{} // the answer to the hub's Cancel of a request cancelled before acceptance
 	}
+	if mapped.Action == ill.ActRespond && mapped.Variant == "will_supply" && req.Lender == lender.Code &&
+		req.State != ill.Requested && !req.State.Terminal() {
+		// a WillSupply overtaken by the same lender's Loaned (or repeated):
+		// recorded, nothing to do
+		mapped = iso18626.Inbound{}
+	}
 	if !ok {
 		return got, problem(iso18626.ErrUnrecognisedDataValue, "supplyingAgencyMessage/statusInfo/status: %s is not supported: BALIS lends returnable books only", sam.StatusInfo.Status), nil
 	}
@@ -520,11 +526,26 @@ func (in *Intake) sam(ctx context.Context, sam *iso18626.SupplyingAgencyMessage,
 				v = mi.ReasonUnfilled.Value
 			}
 			b.Reason = iso18626.UnfilledReasonFrom(v)
+			if b.Reason == ill.ReasonUnspecified && strings.TrimSpace(v) != "" {
+				b.Note = truncateRunes(strings.TrimSpace("reasonUnfilled "+v+"; "+b.Note), 2000) // kept as sent
+			}
 		}
-	case mapped.Action == ill.ActShip:
+	case mapped.Action == ill.ActSupplyShip:
+		if d := sam.DeliveryInfo; d != nil {
+			if p := electronic(d); p != nil {
+				return got, p, nil
+			}
+		}
 		b.ItemBarcode = h.SupplyingAgencyRequestID
 		if d := sam.DeliveryInfo; d != nil && d.ItemID != "" {
 			b.ItemBarcode = d.ItemID
+		}
+		if dd := sam.StatusInfo.DueDate; dd != nil {
+			// the lender's own due date is taken over (checkout keeps it);
+			// an unreadable one is R4's
+			if due, err := dd.Parse(); err == nil {
+				b.DueAt = &due
+			}
 		}
 		if b.ItemBarcode == "" {
 			b.ItemBarcode = "ISO-" + h.RequestingAgencyRequestID
@@ -556,6 +577,27 @@ func (in *Intake) sam(ctx context.Context, sam *iso18626.SupplyingAgencyMessage,
 	}
 	return got, nil, in.app.ActISO(ctx, lender.Code, req.ID, mapped.Action, b, at, "sam/"+what+"/"+string(h.Timestamp),
 		&ill.ISOContext{Kind: "supplyingAgencyMessage", What: what, Note: b.Note})
+}
+
+// electronic refuses a Loaned delivered electronically (sentVia URL,
+// Email, FTP…, or an itemId that is a URL): BALIS lends returnable books,
+// which travel by courier.
+func electronic(d *iso18626.DeliveryInfo) *iso18626.Problem {
+	via := ""
+	if d.SentVia != nil {
+		via = strings.TrimSpace(d.SentVia.Value)
+	}
+	for _, e := range iso18626.ElectronicDelivery {
+		if strings.EqualFold(via, e) {
+			return problem(iso18626.ErrUnrecognisedDataValue, "supplyingAgencyMessage/deliveryInfo/sentVia: %s is electronic delivery, "+
+				"for copies; BALIS lends returnable books (serviceType Loan): send the book itself (sentVia Mail or Courier) or answer Unfilled", e)
+		}
+	}
+	if id := strings.ToLower(strings.TrimSpace(d.ItemID)); strings.HasPrefix(id, "http://") || strings.HasPrefix(id, "https://") || strings.HasPrefix(id, "ftp://") {
+		return problem(iso18626.ErrUnrecognisedDataValue, "supplyingAgencyMessage/deliveryInfo/itemId: %q is a link, not an item: "+
+			"BALIS lends returnable books (serviceType Loan): send the book itself with its barcode as itemId, or answer Unfilled", truncateRunes(d.ItemID, 64))
+	}
+	return nil
 }
 
 func truncateRunes(s string, n int) string {

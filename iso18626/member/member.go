@@ -9,6 +9,12 @@
 //	StatusRequest, other → nothing further
 //
 // Messages it receives as a borrower (supplyingAgencyMessages) are logged.
+//
+// As a lender it also plays the supplier scenarios of CrossLink's illmock
+// (the independent peer the hub is checked against; scenarios.go), chosen
+// like illmock chooses them: a "MOCK:<symbol>:<SCENARIO>" token in the
+// request's serviceInfo/note, else the supplierUniqueRecordId when it names
+// a scenario. Without one it plays the script above.
 package member
 
 import (
@@ -18,6 +24,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/balis/illhub/iso18626"
@@ -34,6 +41,12 @@ type Sim struct {
 	Delay        time.Duration // pause before each answer (a librarian at work)
 	Log          *slog.Logger
 	Client       *http.Client // nil: 10 s timeout
+	// Now is the member system's clock (nil: time.Now); tests set the
+	// hub's, so the lender's due dates fall where the hub's time is.
+	Now func() time.Time
+
+	mu    sync.Mutex
+	loans map[string]*loan // by requesting agency + request id: scenario state
 }
 
 // ServeHTTP confirms one message and reacts to it in the background.
@@ -46,6 +59,15 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p = &iso18626.Problem{Type: iso18626.ErrBadlyFormedMessage, Value: err.Error()}
 	} else {
 		m, p = iso18626.Parse(body)
+	}
+	if p == nil && m.Request != nil {
+		switch scenarioOf(m.Request, s.Symbol) {
+		case ScenarioError: // illmock: an ERROR confirmation to the request
+			p = &iso18626.Problem{Type: iso18626.ErrUnrecognisedDataValue, Value: "MOCK ERROR"}
+		case ScenarioHTTPError: // illmock: HTTP 500, no confirmation
+			http.Error(w, "MOCK HTTP-ERROR-500", http.StatusInternalServerError)
+			return
+		}
 	}
 	out, err := iso18626.Marshal(iso18626.Confirm(m, p, received, time.Now()))
 	if err != nil {
@@ -83,6 +105,9 @@ func Describe(m *iso18626.Message) string {
 
 // script returns the lender's answers to a message, in order.
 func (s *Sim) script(m *iso18626.Message) []*iso18626.Message {
+	if out, ok := s.scenarioScript(m); ok {
+		return out
+	}
 	switch {
 	case m.Request != nil:
 		h := m.Request.Header
@@ -119,6 +144,13 @@ func (s *Sim) answer(h iso18626.Header, reason iso18626.ReasonForMessage, status
 	return &iso18626.Message{SupplyingAgencyMessage: out}
 }
 
+func (s *Sim) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
 func (s *Sim) auth() *iso18626.Authentication {
 	if s.SecurityCode == "" {
 		return nil
@@ -129,9 +161,9 @@ func (s *Sim) auth() *iso18626.Authentication {
 func (s *Sim) play(msgs []*iso18626.Message) {
 	for _, m := range msgs {
 		time.Sleep(s.Delay)
-		now := time.Now()
+		now := s.now()
 		sm := m.SupplyingAgencyMessage
-		sm.Header.Timestamp, sm.StatusInfo.LastChange = iso18626.Time(now), iso18626.Time(now)
+		sm.Header.Timestamp, sm.StatusInfo.LastChange = iso18626.Stamp(now), iso18626.Time(now)
 		if sm.DeliveryInfo != nil {
 			sm.DeliveryInfo.DateSent = iso18626.Time(now)
 		}
