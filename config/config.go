@@ -92,6 +92,13 @@ type Config struct {
 	// ISO 18626: delivery of outbound messages to member systems.
 	ISOBackoff time.Duration `envconfig:"ILL_ISO_BACKOFF" default:"2s"`  // first retry delay, doubled per attempt (max 1 min)
 	ISOTimeout time.Duration `envconfig:"ILL_ISO_TIMEOUT" default:"10s"` // per HTTP post to a member
+	// The iso pool per consumers process: concurrent deliveries, the
+	// broker's prefetch per worker (1: no message waits behind another
+	// worker's slow post), and deliveries posting to one member at once
+	// (so one slow member cannot hold the others).
+	ISOWorkers   int `envconfig:"ILL_ISO_WORKERS" default:"16"`
+	ISOPrefetch  int `envconfig:"ILL_ISO_PREFETCH" default:"1"`
+	ISOPerMember int `envconfig:"ILL_ISO_PER_MEMBER" default:"4"`
 
 	// NCIP: calls to the members' local library systems (docs/ncip.md).
 	NCIPBackoff time.Duration `envconfig:"ILL_NCIP_BACKOFF" default:"2s"`  // first retry delay, doubled per attempt (max 1 min)
@@ -137,6 +144,9 @@ func Load() (Config, error) {
 	}
 	if c.Workers < 1 || c.Prefetch < 1 || c.DeliveryLimit < 1 {
 		return c, fmt.Errorf("config: ILL_WORKERS, ILL_PREFETCH and ILL_DELIVERY_LIMIT must be at least 1")
+	}
+	if c.ISOWorkers < 1 || c.ISOPrefetch < 1 || c.ISOPerMember < 1 {
+		return c, fmt.Errorf("config: ILL_ISO_WORKERS, ILL_ISO_PREFETCH and ILL_ISO_PER_MEMBER must be at least 1")
 	}
 	if c.KeyCacheTTL <= 0 || c.KeyCacheTTL > time.Minute {
 		return c, fmt.Errorf("config: ILL_KEY_CACHE_TTL=%s: between 1ms and 1m (how long a revoked key may still work)", c.KeyCacheTTL)

@@ -114,11 +114,12 @@ func (r runRow) domain() ill.CourierRun {
 		Shipments: r.Shipments, Manifest: r.Manifest.String}
 }
 
-// createRunSQL creates a day's open run unless it exists
-// (uq_courier_runs_date); runForDaySQL then reads it. Locks: createRunSQL
-// the new row (or a shared lock on the existing one); runForDaySQL a
-// shared lock on the run row (LOCK IN SHARE MODE) until commit, which
-// keeps the cut-off job (claimRunsToCloseSQL) from closing it meanwhile.
+// runForDaySQL reads a day's run; when there is none yet, createRunSQL
+// creates it (uq_courier_runs_date: a concurrent creator's row wins) and
+// runForDaySQL reads it again. Locks: runForDaySQL a shared lock on the
+// run row (LOCK IN SHARE MODE) until commit, which keeps the cut-off job
+// (claimRunsToCloseSQL) from closing it meanwhile; createRunSQL the new
+// row (or a shared lock on the existing one).
 const (
 	createRunSQL = `INSERT IGNORE INTO courier_runs (run_date, status, created_at) VALUES (?, 'open', ?)`
 	runForDaySQL = `SELECT id, run_date, status, closed_at, shipments, NULL AS manifest
@@ -129,11 +130,18 @@ const (
 // cannot be closed before this transaction commits (the courier-cutoff job
 // takes the exclusive lock), so a shipment assigned to an open run is on
 // its manifest.
+//
+// The run usually exists (the first shipment of the day created it): one
+// statement. Otherwise the INSERT is queued and travels with the second
+// read (txConn).
 func (t *Tx) RunForDay(ctx context.Context, day ill.Date, now time.Time) (*ill.CourierRun, error) {
-	// Queued: the INSERT travels with the SELECT below (txConn).
-	t.tx.later(createRunSQL, day.String(), now.UTC())
 	var r runRow
-	if err := t.tx.GetContext(ctx, &r, runForDaySQL, day.String()); err != nil {
+	err := t.tx.GetContext(ctx, &r, runForDaySQL, day.String())
+	if errors.Is(err, sql.ErrNoRows) {
+		t.tx.later(createRunSQL, day.String(), now.UTC())
+		err = t.tx.GetContext(ctx, &r, runForDaySQL, day.String())
+	}
+	if err != nil {
 		return nil, err
 	}
 	run := r.domain()

@@ -39,7 +39,8 @@
 // Files are named for what they store, not for who calls them:
 //
 //   - doc.go: this comment.
-//   - store.go: the Store, opening it (session settings of the DSN).
+//   - store.go: the Store, opening it (session settings of the DSN; every
+//     connection opened at READ COMMITTED).
 //   - ports.go: the ill ports Store and CalendarCache implement (compile-time checks).
 //   - tx.go: InTx and Group, the transactions and their retries.
 //   - txconn.go: txConn, a transaction's connection, which queues writes

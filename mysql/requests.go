@@ -8,7 +8,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -159,55 +158,69 @@ func (t *Tx) LockRequest(ctx context.Context, id string) (*ill.Request, error) {
 	return r, nil
 }
 
-// claimRequestSQL is claimRowSQL for a request, followed by its rota.
-// Locks: the inbox row and the request row (FOR UPDATE) until commit; the
-// rota is read plainly, guarded by the request row lock (every rota write
-// holds it).
-const claimRequestSQL = claimRowSQL + requestColumns + ` FROM requests WHERE id = ? FOR UPDATE;
-SELECT rank_no, library_code, outcome, reasons FROM rota WHERE request_id = ? ORDER BY rank_no`
+// claimRequestSQL is claimRowSQL for a request joined with its rota: one
+// statement, one row per rota entry (one row with NULL rota columns when
+// the rota is empty). Locks: the inbox row, the request row and its rota
+// rows (FOR UPDATE) until commit. Every rota write holds the request row
+// lock first, so locking the rota behind it adds no new lock order.
+const claimRequestSQL = claimRowSQL + requestColumns + `, ` + rotaJoinColumns + `
+	FROM requests q LEFT JOIN rota ro ON ro.request_id = q.id WHERE q.id = ? ORDER BY ro.rank_no FOR UPDATE`
 
-// ClaimRequest is MarkProcessed followed by LockRequest in one round trip:
-// first is false for a message seen before (then r is still read and
-// locked, and the caller does nothing more). not_found when there is no
-// such request.
+// rotaJoinColumns are the rota's columns in a read of requests q LEFT
+// JOIN rota ro, as rotaJoin scans them (NULL: no rota entry).
+const rotaJoinColumns = `ro.rank_no AS rota_rank, ro.library_code AS rota_library,
+	ro.outcome AS rota_outcome, ro.reasons AS rota_reasons`
+
+// rotaJoin is rotaJoinColumns as scanned.
+type rotaJoin struct {
+	Rank    sql.NullInt64  `db:"rota_rank"`
+	Library sql.NullString `db:"rota_library"`
+	Outcome sql.NullString `db:"rota_outcome"`
+	Reasons sql.NullString `db:"rota_reasons"`
+}
+
+// add appends the entry, if the row has one, to r's rota.
+func (j rotaJoin) add(r *ill.Request) {
+	if !j.Rank.Valid {
+		return
+	}
+	r.Rota = append(r.Rota, rotaRow{Rank: int(j.Rank.Int64), Library: j.Library.String,
+		Outcome: j.Outcome.String, Reasons: j.Reasons.String}.entry())
+}
+
+// ClaimRequest is MarkProcessed followed by LockRequest in one round trip
+// (two statements): first is false for a message seen before (then r is
+// still read and locked, and the caller does nothing more). not_found
+// when there is no such request.
 func (t *Tx) ClaimRequest(ctx context.Context, handler, messageID string, at time.Time, id string) (first bool, r *ill.Request, err error) {
-	rows, err := t.tx.QueryxContext(ctx, claimRequestSQL, messageID, handler, at.UTC(), id, id)
+	rows, err := t.tx.QueryxContext(ctx, claimRequestSQL, messageID, handler, at.UTC(), id)
 	if err != nil {
 		return false, nil, err
 	}
 	defer rows.Close()
-	var row struct {
-		First int64 `db:"first_time"`
-		requestRow
-	}
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return false, nil, err
-		}
-		return false, nil, notFound("request", id)
-	}
-	if err := rows.StructScan(&row); err != nil {
-		return false, nil, err
-	}
-	r = row.requestRow.domain()
-	r.Rota = []ill.RotaEntry{}
-	if !rows.NextResultSet() {
-		if err := rows.Err(); err != nil {
-			return false, nil, err
-		}
-		return false, nil, fmt.Errorf("mysql: claim of %s: no rota result", id)
-	}
 	for rows.Next() {
-		var rr rotaRow // plain Scan: sqlx keeps the first result set's field map
-		if err := rows.Scan(&rr.Rank, &rr.Library, &rr.Outcome, &rr.Reasons); err != nil {
+		var row struct {
+			First int64 `db:"first_time"`
+			requestRow
+			rotaJoin
+		}
+		if err := rows.StructScan(&row); err != nil {
 			return false, nil, err
 		}
-		r.Rota = append(r.Rota, rr.entry())
+		if r == nil {
+			r = row.requestRow.domain()
+			r.Rota = []ill.RotaEntry{}
+			first = row.First == 1
+		}
+		row.rotaJoin.add(r)
 	}
 	if err := rows.Err(); err != nil {
 		return false, nil, err
 	}
-	return row.First == 1, r, nil
+	if r == nil {
+		return false, nil, notFound("request", id)
+	}
+	return first, r, nil
 }
 
 // updateRequestSQL writes back a locked request (by primary key). Locks:

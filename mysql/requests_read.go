@@ -79,13 +79,15 @@ func (s *Store) RequestIDByClientID(ctx context.Context, borrower, clientID stri
 
 // listRequestsSQL and countRequestsSQL are the history list and its total,
 // each followed by the conditions ListRequests builds (every value a ?
-// argument), and for the list by listRequestsOrderSQL. callerPartySQL is
-// the condition "the caller is the borrower or a lender the rota asked".
-// Locks: none.
+// argument), and for the list by listRequestsOrderSQL: the page of
+// requests (the inner select) joined with their rotas, one row per rota
+// entry, in one statement. callerPartySQL is the condition "the caller is
+// the borrower or a lender the rota asked". Locks: none.
 const (
-	listRequestsSQL      = `SELECT ` + requestColumns + ` FROM requests q WHERE `
+	listRequestsSQL      = `SELECT q.*, ` + rotaJoinColumns + ` FROM (SELECT ` + requestColumns + ` FROM requests q WHERE `
 	listRequestsOrderSQL = `
-	ORDER BY q.submitted_at DESC, q.id DESC LIMIT ? OFFSET ?`
+	ORDER BY q.submitted_at DESC, q.id DESC LIMIT ? OFFSET ?) q
+	LEFT JOIN rota ro ON ro.request_id = q.id ORDER BY q.submitted_at DESC, q.id DESC, ro.rank_no`
 	countRequestsSQL = `SELECT COUNT(*) FROM requests q WHERE `
 	callerPartySQL   = `(q.borrower = ? OR q.id IN (SELECT request_id FROM rota
 	WHERE library_code = ? AND outcome NOT IN ('pending','skipped')))`
@@ -140,11 +142,6 @@ func normalISBN(s string) string {
 	}
 	return s
 }
-
-// rotasSQL reads the rotas of several requests (an IN list, expanded by
-// sqlx.In). Locks: none.
-const rotasSQL = `SELECT request_id, rank_no, library_code, outcome, reasons FROM rota
-	WHERE request_id IN (?) ORDER BY request_id, rank_no`
 
 // ListRequests returns the requests the caller is a party to, newest first,
 // with the total count. A patron filter applies to the caller's own readers
@@ -209,40 +206,29 @@ func (s *Store) ListRequests(ctx context.Context, f ill.ListFilter) (_ []*ill.Re
 	if len(where) > 0 {
 		cond = strings.Join(where, " AND ")
 	}
-	var rows []requestRow
+	var rows []struct {
+		requestRow
+		rotaJoin
+	}
 	if err := s.DB.SelectContext(ctx, &rows, listRequestsSQL+cond+listRequestsOrderSQL, append(slices.Clip(args), f.PerPage, (f.Page-1)*f.PerPage)...); err != nil {
 		return nil, 0, err
 	}
+	var out []*ill.Request
+	for _, row := range rows { // rows of one request are adjacent (ordered by id within the page order)
+		if len(out) == 0 || out[len(out)-1].ID != row.ID {
+			out = append(out, row.requestRow.domain())
+		}
+		row.rotaJoin.add(out[len(out)-1])
+	}
+	if out == nil {
+		out = []*ill.Request{}
+	}
 	// A page that is not full is the last one: the total follows without
 	// counting (a member system's refresh by ids is one query, not two).
-	total := (f.Page-1)*f.PerPage + len(rows)
-	if len(rows) == f.PerPage || (len(rows) == 0 && f.Page > 1) {
+	total := (f.Page-1)*f.PerPage + len(out)
+	if len(out) == f.PerPage || (len(out) == 0 && f.Page > 1) {
 		if err := s.DB.GetContext(ctx, &total, countRequestsSQL+cond, args...); err != nil {
 			return nil, 0, err
-		}
-	}
-	out := make([]*ill.Request, len(rows))
-	byID := make(map[string]*ill.Request, len(rows))
-	ids := make([]string, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-		byID[r.ID], ids[i] = out[i], r.ID
-	}
-	if len(ids) > 0 { // every listed request's rota in one query
-		q, args, err := sqlx.In(rotasSQL, ids)
-		if err != nil {
-			return nil, 0, err
-		}
-		var rr []struct {
-			RequestID string `db:"request_id"`
-			rotaRow
-		}
-		if err := s.DB.SelectContext(ctx, &rr, q, args...); err != nil {
-			return nil, 0, err
-		}
-		for _, r := range rr {
-			req := byID[r.RequestID]
-			req.Rota = append(req.Rota, r.rotaRow.entry())
 		}
 	}
 	return out, total, nil

@@ -2,10 +2,12 @@ package mysql_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/internal/testenv"
 	"github.com/balis/illhub/mysql"
 )
 
@@ -62,5 +64,89 @@ func TestStoreReadsClassifyUnavailable(t *testing.T) {
 		if err := call(); ill.ErrorCode(err) != ill.CodeUnavailable {
 			t.Errorf("%s: %v, want code unavailable", name, err)
 		}
+	}
+}
+
+// The claim of a request and the list of requests read each request with
+// its rota in one statement (a join): every entry comes back, in rank
+// order, with the right request; a request without a rota has none; a
+// page holds PerPage requests whatever the number of rota rows.
+func TestClaimAndListReadRotas(t *testing.T) {
+	_, st := testenv.DB(t, "rotajoin")
+	ctx := context.Background()
+	testenv.Libraries(t, st, "THU", "PKU", "RUC", "NLC")
+	at := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+	rotas := map[string][]string{
+		"ILL-RJ1": {"PKU", "RUC", "NLC"},
+		"ILL-RJ2": nil,
+		"ILL-RJ3": {"RUC", "PKU"},
+	}
+	ids := []string{"ILL-RJ1", "ILL-RJ2", "ILL-RJ3"}
+	for i, id := range ids {
+		r := &ill.Request{ID: id, Borrower: "THU", ClientRequestID: "c" + id, PatronID: "P1", Title: "书",
+			State: ill.Requested, SubmittedAt: at.Add(time.Duration(i) * time.Minute), UpdatedAt: at}
+		for k, lib := range rotas[id] {
+			r.Rota = append(r.Rota, ill.RotaEntry{Library: lib, Rank: k + 1, Outcome: ill.OutcomePending, Reasons: []string{"a", "b"}})
+		}
+		if err := st.InTx(ctx, func(tx *mysql.Tx) error {
+			if err := tx.LockPatron(ctx, "THU", ill.Patron{ID: "P1"}, at); err != nil {
+				return err
+			}
+			if err := tx.InsertRequest(ctx, r); err != nil {
+				return err
+			}
+			return tx.SaveRota(ctx, r, at)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	libs := func(r *ill.Request) []string {
+		var out []string
+		for k, e := range r.Rota {
+			if e.Rank != k+1 || len(e.Reasons) != 2 {
+				t.Errorf("%s: entry %d is %+v", r.ID, k, e)
+			}
+			out = append(out, e.Library)
+		}
+		return out
+	}
+	for _, id := range ids {
+		err := st.InTx(ctx, func(tx *mysql.Tx) error {
+			first, r, err := tx.ClaimRequest(ctx, "requests", "m-"+id, at, id)
+			if err != nil {
+				return err
+			}
+			if !first || r.ID != id || !slices.Equal(libs(r), rotas[id]) {
+				t.Errorf("claim of %s: first %v, %s with rota %v, want %v", id, first, r.ID, libs(r), rotas[id])
+			}
+			again, _, err := tx.ClaimRequest(ctx, "requests", "m-"+id, at, id)
+			if err == nil && again {
+				t.Errorf("claim of %s again: first", id)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Newest first, two a page: RJ3 and RJ2, then RJ1.
+	var got []string
+	for page := 1; page <= 2; page++ {
+		rs, total, err := st.ListRequests(ctx, ill.ListFilter{Centre: true, IDs: ids, Page: page, PerPage: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != 3 {
+			t.Errorf("page %d: total %d, want 3", page, total)
+		}
+		for _, r := range rs {
+			got = append(got, r.ID)
+			if !slices.Equal(libs(r), rotas[r.ID]) {
+				t.Errorf("list: %s has rota %v, want %v", r.ID, libs(r), rotas[r.ID])
+			}
+		}
+	}
+	if want := []string{"ILL-RJ3", "ILL-RJ2", "ILL-RJ1"}; !slices.Equal(got, want) {
+		t.Errorf("list order %v, want %v", got, want)
 	}
 }

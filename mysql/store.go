@@ -2,6 +2,8 @@ package mysql
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"log/slog"
 	"time"
@@ -17,6 +19,9 @@ type Store struct {
 	MaxAttempts int
 
 	dir *Directory // nil: libraries and closures are read from the database (UseDirectory)
+	// readCommitted: every connection of DB was set to READ COMMITTED
+	// when it was opened (Open), so a transaction need not say so.
+	readCommitted bool
 	// onOutbox is told, after the commit, of every transaction that
 	// wrote outbox rows (OnOutboxCommit).
 	onOutbox func()
@@ -73,14 +78,44 @@ func Open(dsn string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlx.Open("mysql", cfg.FormatDSN())
+	conn, err := gomysql.NewConnector(cfg)
 	if err != nil {
 		return nil, err
 	}
+	db := sqlx.NewDb(sql.OpenDB(readCommittedConnector{conn}), "mysql")
 	db.SetMaxOpenConns(40)
 	db.SetMaxIdleConns(20)
 	db.SetConnMaxLifetime(30 * time.Minute)
-	return &Store{DB: db, MaxAttempts: 6}, nil
+	return &Store{DB: db, MaxAttempts: 6, readCommitted: true}, nil
+}
+
+// sessionReadCommittedSQL makes READ COMMITTED the isolation level of
+// every later transaction of the session (see txConn for why), once per
+// connection instead of a SET TRANSACTION per transaction. It is a
+// statement, not a DSN variable, because the variable's name differs
+// (MySQL 8: transaction_isolation; MariaDB before 11.1: tx_isolation).
+// Locks: none.
+const sessionReadCommittedSQL = `SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED`
+
+// readCommittedConnector opens connections already set to READ COMMITTED.
+// A connection whose setting fails is closed, never used.
+type readCommittedConnector struct{ driver.Connector }
+
+func (c readCommittedConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ex, ok := conn.(driver.ExecerContext)
+	if !ok {
+		_ = conn.Close()
+		return nil, fmt.Errorf("mysql: the driver's connection cannot run %q", sessionReadCommittedSQL)
+	}
+	if _, err := ex.ExecContext(ctx, sessionReadCommittedSQL, nil); err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }
 
 // Close closes the pool.

@@ -158,3 +158,44 @@ func TestQueuedWritesAreReadAndCommittedInOrder(t *testing.T) {
 		t.Fatalf("after the failed transaction: %d events, %d inbox rows kept", n, inboxed)
 	}
 }
+
+// Transactions run at READ COMMITTED although they no longer say so (the
+// level is set once per connection by Open): a second plain read in the
+// same transaction sees a row another transaction committed in between
+// (at REPEATABLE READ, the server's default, it would not). Checked on
+// several transactions, so that reused pool connections are covered too.
+func TestTransactionsReadCommitted(t *testing.T) {
+	_, st := testenv.DB(t, "readcommitted")
+	ctx := context.Background()
+	testenv.Libraries(t, st, "THU")
+	at := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+	for i, id := range []string{"ILL-RC1", "ILL-RC2", "ILL-RC3"} {
+		client := "rc" + id
+		err := st.InTx(ctx, func(tx *mysql.Tx) error {
+			if got, err := tx.RequestIDByClientID(ctx, "THU", client); err != nil || got != "" {
+				t.Fatalf("before: %q, %v", got, err)
+			}
+			// Another transaction (another connection) commits the row.
+			if err := st.InTx(context.Background(), func(other *mysql.Tx) error {
+				if err := other.LockPatron(ctx, "THU", ill.Patron{ID: "P1"}, at); err != nil {
+					return err
+				}
+				return other.InsertRequest(ctx, &ill.Request{ID: id, Borrower: "THU", ClientRequestID: client,
+					PatronID: "P1", Title: "书", State: ill.Submitted, SubmittedAt: at, UpdatedAt: at})
+			}); err != nil {
+				return err
+			}
+			got, err := tx.RequestIDByClientID(ctx, "THU", client)
+			if err != nil {
+				return err
+			}
+			if got != id {
+				t.Errorf("transaction %d: the row committed meanwhile is not seen (%q): not READ COMMITTED", i, got)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

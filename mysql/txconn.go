@@ -15,8 +15,9 @@ import (
 // connection of its own with the transaction statements written out, so
 // that they can share round trips with the work:
 //
-//   - Begin only queues SET TRANSACTION ISOLATION LEVEL READ COMMITTED and
-//     START TRANSACTION; they travel with the transaction's first statement.
+//   - Begin only queues START TRANSACTION (and, on a connection not opened
+//     at READ COMMITTED by Open, SET TRANSACTION ISOLATION LEVEL READ
+//     COMMITTED); they travel with the transaction's first statement.
 //   - Writes whose result nobody reads (an event, the request row, the rota,
 //     an outbox row) are queued with later and travel in front of the next
 //     statement (a multi-statement query; the driver skips their OK
@@ -42,7 +43,8 @@ type txConn struct {
 }
 
 // The transaction statements, written out so that they travel with the
-// work (see txConn). Every transaction runs at READ COMMITTED: a plain read
+// work (see txConn). Every transaction runs at READ COMMITTED (set per
+// session when Open made the connection, else per transaction): a plain read
 // takes no locks and sees what committed before it ran, and a locking read
 // or a write locks only the rows it matches (no gap locks, except where an
 // INSERT checks a unique key).
@@ -60,7 +62,9 @@ func (s *Store) begin(ctx context.Context) (*txConn, error) {
 		return nil, err
 	}
 	c := &txConn{conn: conn}
-	c.later(readCommittedSQL)
+	if !s.readCommitted {
+		c.later(readCommittedSQL)
+	}
 	c.later(startTransactionSQL)
 	return c, nil
 }

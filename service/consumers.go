@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/balis/illhub/consumers/notices"
 	"github.com/balis/illhub/consumers/requests"
 	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/iso18626/client"
 	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/notify"
 	"github.com/balis/illhub/rabbitmq"
@@ -106,14 +108,20 @@ func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 	notes := &notices.Pool{Store: st, Notifier: notify.New(cfg), Log: log}
 	hold := &holdings.Pool{Store: st, Log: log}
 	cour := &courier.Pool{Store: st, Calendar: p.Calendar}
-	iso := &isoout.Pool{Store: st, Client: &http.Client{Timeout: max(cfg.ISOTimeout, time.Second)},
-		Backoff: cfg.ISOBackoff, Attempts: cfg.DeliveryLimit, Log: log}
+	// The iso pool posts to member systems: ILL_ISO_WORKERS deliveries at
+	// once, at most ILL_ISO_PER_MEMBER to one member, over kept-alive
+	// connections (zero values: configs/illhub.env's defaults).
+	isoWorkers, isoPrefetch := cmp.Or(cfg.ISOWorkers, 16), cmp.Or(cfg.ISOPrefetch, 1)
+	iso := &isoout.Pool{Store: st, Client: client.NewHTTP(max(cfg.ISOTimeout, time.Second), isoWorkers),
+		Backoff: cfg.ISOBackoff, Attempts: cfg.DeliveryLimit, PerMember: cmp.Or(cfg.ISOPerMember, 4), Log: log}
+	isoPool := pool(rabbitmq.QueueISO, iso.Handle, isoWorkers)
+	isoPool.Prefetch = isoPrefetch
 	c := &Consumers{Notices: notes, Pools: []*rabbitmq.Consumer{
 		grouped(pool(rabbitmq.QueueRequests, p.Handle, cfg.Workers)),
 		pool(rabbitmq.QueueHoldings, hold.Handle, max(1, cfg.Workers/4)),
 		pool(rabbitmq.QueueNotices, notes.Handle, max(1, cfg.Workers/4)),
 		grouped(pool(rabbitmq.QueueCourier, cour.Handle, max(1, cfg.Workers/4))),
-		pool(rabbitmq.QueueISO, iso.Handle, max(1, cfg.Workers/4)),
+		isoPool,
 		pool(rabbitmq.QueueNCIP, (&ncipout.Pool{Store: st, Client: &http.Client{Timeout: max(cfg.NCIPTimeout, time.Second)},
 			Backoff: cfg.NCIPBackoff, Attempts: cfg.DeliveryLimit, Log: log}).Handle, max(1, cfg.Workers/4)),
 	}}

@@ -62,6 +62,7 @@ func scanAndDo(t *testing.T, ctx context.Context, url, barcode string, want ill.
 // the centre publishes an announcement that a visitor sees on the home
 // page. Screenshots go to docs/screenshots/.
 func TestBrowserLibrarianDay(t *testing.T) {
+	t.Parallel()
 	exe := chromiumPath(t)
 	e := newEnv(t)
 	rec := testenv.Record(t, e.st, "9787302423287", "操作系统概念", "西尔伯沙茨",

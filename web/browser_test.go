@@ -119,6 +119,7 @@ func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Actio
 // and accepts; a report page renders its chart and its XLSX holds the same
 // numbers. Screenshots of the main pages go to docs/screenshots/.
 func TestBrowser(t *testing.T) {
+	t.Parallel()
 	exe := chromiumPath(t)
 	e := newEnv(t)
 	rec := testenv.Record(t, e.st, "9787040406641", "数据库系统概论", "王珊",

@@ -28,6 +28,7 @@ func consoleRequestID(t *testing.T, p page) string {
 // desk typed, a manual form goes to mediation, and a fourth active
 // request is refused in words.
 func TestDeskSubmitsForAReader(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.addReader("THU", "T1", "123456", false)
 	e.addStaff("THU", "thu", "staff")
@@ -83,6 +84,7 @@ func TestDeskSubmitsForAReader(t *testing.T) {
 // page, with an audit row; a desk request is refused before and accepted
 // after. Other libraries' staff cannot see or set it.
 func TestDeskDeposit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	rec := testenv.Record(t, e.st, "", "押金测试书", "作者", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
 	e.addReader("BFSU", "F1", "123456", false)
@@ -122,6 +124,7 @@ func TestDeskDeposit(t *testing.T) {
 // request page (each library its own) and in the reader's 我的消息, which
 // another reader does not see.
 func TestDeskBarcodeAndNotices(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	rec := testenv.Record(t, e.st, "", "条码测试书", "作者", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
 	e.addReader("THU", "T1", "123456", false)

@@ -19,6 +19,7 @@ import (
 // borrower shows as unread on the lender's console until the lender
 // opens the request; the JSON API lists the same and exposes the notes.
 func TestFindBatchAndNotes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	rec1 := testenv.Record(t, e.st, "", "信号与系统", "郑君里", testenv.Holding{Library: "PKU", Available: 2, Lendable: true})
 	rec2 := testenv.Record(t, e.st, "", "数据结构", "严蔚敏", testenv.Holding{Library: "PKU", Available: 2, Lendable: true})

@@ -20,6 +20,7 @@ import (
 // contacts and whether each lends today, and the announcements the centre
 // published from the console (not its drafts).
 func TestHomePage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	// Monday 2026-03-02: PKU is closed this week, RUC does not lend.
@@ -97,6 +98,7 @@ func TestHomePage(t *testing.T) {
 // refuses it within the key cache's TTL. The audit log names the console
 // account.
 func TestCentreRevokesKeyFromConsole(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	e.addStaff(ill.CentreCode, "admin", ill.StaffCentreAdmin)
@@ -155,6 +157,7 @@ func TestCentreRevokesKeyFromConsole(t *testing.T) {
 // TestAdminPagesRefuseMembers: member staff get 403 on every centre page
 // and change nothing by posting.
 func TestAdminPagesRefuseMembers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.addStaff("THU", "thu", ill.StaffMember)
 	b := e.browser()
@@ -192,6 +195,7 @@ func TestAdminPagesRefuseMembers(t *testing.T) {
 // TestCentreCalendarPage: the centre imports a calendar file by upload
 // (a multipart form carrying the CSRF token), adds and removes a closure.
 func TestCentreCalendarPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	e.addStaff(ill.CentreCode, "admin", ill.StaffCentreAdmin)

@@ -18,6 +18,7 @@ import (
 // an out-of-scope match has no button; a request nobody mediates within 1
 // working day shows on the escalated list and in the report.
 func TestMediationPanel(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	rec := testenv.Record(t, e.st, "", "无名之书（修订版）", "佚名", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
 	eng := testenv.Record(t, e.st, "", "无名之书研究", "Smith", testenv.Holding{Library: "RUC", Available: 1, Lendable: true})
@@ -105,6 +106,7 @@ func TestMediationPanel(t *testing.T) {
 // request button disabled) and in the search results; a lendable Chinese
 // book is not.
 func TestScopeMarks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ok := testenv.Record(t, e.st, "", "范围测试图书", "王五", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
 	eng := testenv.Record(t, e.st, "", "范围测试英文书", "Smith", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})

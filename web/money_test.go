@@ -42,6 +42,7 @@ func (e *env) addViolations(vs ...ill.ViolationRow) []int64 {
 // monthly statement (CSV with a BOM, XLSX, HTML) lists the month's
 // violations of the library with the right totals, Excel-safe.
 func TestMoneySettleAndStatement(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.addStaff("PKU", "li", ill.StaffMember)
 	e.addStaff("THU", "wang", ill.StaffMember)
@@ -155,6 +156,7 @@ func TestMoneySettleAndStatement(t *testing.T) {
 // The JSON API: GET /v1/violations filters, POST /v1/violations/{id}/settle
 // is the lender's (or the centre's), once.
 func TestMoneyAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ids := e.addViolations(ill.ViolationRow{RequestID: "ILL-A", Kind: ill.ViolationOverdue, Lender: "PKU", Borrower: "THU",
 		Days: 2, AmountFen: 100, CreatedAt: time.Date(2026, 3, 1, 9, 0, 0, 0, ill.Shanghai)})
@@ -191,6 +193,7 @@ func TestMoneyAPI(t *testing.T) {
 // them), the centre edits any library's, and every change is in the
 // history shown on the page.
 func TestMoneyFeeRules(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.addStaff("PKU", "li", ill.StaffMember)
 	e.addStaff("PKU", "boss", ill.StaffLibraryAdmin)

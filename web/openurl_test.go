@@ -18,6 +18,7 @@ import (
 // (request JSON, sources report). Unmatched books and journal articles
 // land on the prefilled manual form.
 func TestOpenURLIntake(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	rec := testenv.Record(t, e.st, "9787040406641", "数据库系统概论", "王珊",
 		testenv.Holding{Library: "PKU", Available: 2, Lendable: true})

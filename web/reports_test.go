@@ -24,6 +24,7 @@ var rawKey = regexp.MustCompile(`>\s*(reports?\.[a-z_.-]+)\s*<`)
 // own row and the totals; CSV and XLSX carry names, codes and the totals
 // row; the monthly summary's schedule is the centre's only.
 func TestReportsLenderEvaluationPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t) // today 2026-03-02 10:00
 	ctx := context.Background()
 	exec := func(q string, args ...any) {

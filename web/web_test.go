@@ -211,6 +211,7 @@ func requestIDFrom(t *testing.T, p page) string {
 }
 
 func TestReaderPortalFlow(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	rec := testenv.Record(t, e.st, "9787040406641", "数据库系统概论", "王珊",
 		testenv.Holding{Library: "PKU", Available: 2, Lendable: true}, testenv.Holding{Library: "RUC", Available: 1, Lendable: true})
@@ -329,6 +330,7 @@ func TestReaderPortalFlow(t *testing.T) {
 }
 
 func TestReaderRefusalMessages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	rec := testenv.Record(t, e.st, "", "红楼梦", "曹雪芹", testenv.Holding{Library: "PKU", Available: 1, Lendable: true},
 		testenv.Holding{Library: "THU", Available: 1, Lendable: true})
@@ -388,6 +390,7 @@ func TestReaderRefusalMessages(t *testing.T) {
 }
 
 func TestConsoleActionsAndAuthorization(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	rec := testenv.Record(t, e.st, "", "信号与系统", "郑君里", testenv.Holding{Library: "PKU", Available: 2, Lendable: true})
 	e.addReader("THU", "T1", "123456", false)
@@ -544,6 +547,7 @@ func TestConsoleActionsAndAuthorization(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	res, err := http.Get(e.url + "/login")
 	if err != nil {

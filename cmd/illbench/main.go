@@ -17,7 +17,10 @@
 //
 // Flags: -n, -c, -consumers, -workers, -prefetch, -books, -half (lifecycles
 // of the half-load phase; 0 skips it), -light and -light-rate (a phase at a
-// fixed low rate, 30 lifecycles/s by default), -broker-n, -db-n (ceiling sizes),
+// fixed low rate, 30 lifecycles/s by default), -iso, -iso-rate and -iso-clients
+// (the ISO 18626 brokering phases: requests posted as a member system to the
+// hub's symbol and forwarded to a supplier endpoint the tool runs; 0 skips
+// them), -broker-n, -db-n (ceiling sizes),
 // -mysql (server DSN without database), -amqp, -report, -pprof (serve
 // net/http/pprof on that address during the run), -keep.
 package main
@@ -35,6 +38,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -70,10 +74,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 type options struct {
-	n, c, consumers, workers, prefetch, books, half, light, brokerN, dbN int
-	lightRate                                                            float64
-	mysqlBase, amqpURL, report, pprof                                    string
-	keep                                                                 bool
+	n, c, consumers, workers, prefetch, books, half, light, brokerN, dbN, iso int
+	lightRate, isoRate                                                        float64
+	mysqlBase, amqpURL, report, pprof, isoClients                             string
+	keep                                                                      bool
 }
 
 // bench is the load tool; its error is what run prints.
@@ -90,6 +94,9 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.half, "half", -1, "lifecycles of the half-load phase (-1: N/10, at least 200; 0: skip)")
 	fs.IntVar(&o.light, "light", -1, "lifecycles of the light-load phase at -light-rate (-1: N/20, at least 200; 0: skip)")
 	fs.Float64Var(&o.lightRate, "light-rate", 30, "lifecycles started per second in the light-load phase (open loop)")
+	fs.IntVar(&o.iso, "iso", -1, "ISO 18626 requests per brokering phase (-1: N/5, at least 200; 0: skip)")
+	fs.Float64Var(&o.isoRate, "iso-rate", 30, "ISO 18626 requests posted per second in the fixed-rate brokering phase (open loop)")
+	fs.StringVar(&o.isoClients, "iso-clients", "8,32", "closed-loop clients of the further brokering phases, comma-separated")
 	fs.IntVar(&o.brokerN, "broker-n", 20000, "messages for the broker-only ceiling")
 	fs.IntVar(&o.dbN, "db-n", 10000, "transactions for the database-only ceiling")
 	fs.StringVar(&o.mysqlBase, "mysql", "root:@tcp(127.0.0.1:3306)/", "MySQL/MariaDB server DSN, without a database name")
@@ -111,6 +118,13 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.lightRate <= 0 {
 		return fmt.Errorf("-light-rate must be positive")
+	}
+	if o.iso < 0 {
+		o.iso = max(o.n/5, 200)
+	}
+	isoClients, err := parseClients(o.isoClients)
+	if err != nil || o.isoRate <= 0 {
+		return fmt.Errorf("-iso-rate must be positive and -iso-clients a list of positive numbers")
 	}
 	cfg, err := config.Load()
 	if err != nil {
@@ -138,6 +152,15 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if _, err := demo.Load(ctx, st, demo.Options{Books: o.books}); err != nil {
 		return err
+	}
+	var isoSetup *isoMembers
+	if o.iso > 0 {
+		if isoSetup, err = setupISO(ctx, st); err != nil {
+			return err
+		}
+		defer isoSetup.supplier.Close()
+		logf("ISO 18626: %s requests from the hub (%s), %s supplies %d books alone", isoSetup.requester, cfg.HubSymbol,
+			isoSetup.supplierCode, len(isoSetup.isbns))
 	}
 	cfg.MySQLDSN, cfg.AMQPURL, cfg.AMQPPrefix = dsn, o.amqpURL, "illbench-"+suffix+"."
 	cfg.RateLimit = 0                 // the load generator is one client with 40 libraries' keys
@@ -231,6 +254,25 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	// ISO 18626 brokering: a fixed low rate first (latency), then closed
+	// loops (does forwarding keep up with intake?).
+	if isoSetup != nil {
+		phases := []loadtest.ISOOptions{{C: 8, Rate: o.isoRate}}
+		for _, c := range isoClients {
+			phases = append(phases, loadtest.ISOOptions{C: c})
+		}
+		for i, ph := range phases {
+			ph.HubURL, ph.HubSymbol, ph.Requester, ph.Secret = base, cfg.HubSymbol, isoSetup.requester, isoSetup.secret
+			ph.ISBNs, ph.Supplier, ph.N, ph.RunID = isoSetup.isbns, isoSetup.supplier, o.iso, fmt.Sprintf("%s%d", suffix, i)
+			logf("ISO 18626 brokering: %d requests, C=%d, rate %.1f/s", ph.N, ph.C, ph.Rate)
+			r, err := loadtest.RunISO(ctx, ph)
+			if err != nil {
+				return fmt.Errorf("ISO 18626 brokering: %w", err)
+			}
+			logf("ISO 18626 brokering: %.1f accepted/s, %.1f forwarded/s", r.AcceptedPerSecond(), r.ForwardedPerSecond())
+			rp.ISO = append(rp.ISO, r)
+		}
+	}
 	// Ceilings, with the system under test idle.
 	stopConsumers()
 	cwg.Wait()
@@ -268,6 +310,84 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%d of %d lifecycles failed (see the report)", rp.Main.Failed, rp.Main.N)
 	}
 	return nil
+}
+
+// parseClients reads -iso-clients: positive numbers, comma-separated.
+func parseClients(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("not a positive number: %q", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// isoMembers is the brokering phases' setting: the requesting member
+// (its symbol and secret), the supplying member and the books it alone
+// holds, and the tool's server playing both members' systems.
+type isoMembers struct {
+	requester, secret, supplierCode string
+	isbns                           []string
+	supplier                        *loadtest.Supplier
+}
+
+// setupISO picks, in the demo dataset, the member that alone holds the
+// most lendable, available Chinese books with an ISBN (the hub can route
+// those to it only) and another member without a deposit rule, registers
+// both as ISO 18626 members whose systems are a server this tool runs,
+// and lists the ISBNs.
+func setupISO(ctx context.Context, st *mysql.Store) (*isoMembers, error) {
+	var rows []struct {
+		Lib  string `db:"library_code"`
+		ISBN string `db:"isbn13"`
+	}
+	if err := st.DB.SelectContext(ctx, &rows, `SELECT h.library_code, r.isbn13 FROM records r
+		JOIN holdings h ON h.record_id = r.id JOIN libraries l ON l.code = h.library_code
+		WHERE r.material = 'book' AND r.language = 'chi' AND r.isbn13 IS NOT NULL AND r.isbn13 <> ''
+		AND h.lendable AND h.available > 0 AND l.lending
+		AND NOT EXISTS (SELECT 1 FROM holdings o WHERE o.record_id = r.id AND o.library_code <> h.library_code)
+		AND (SELECT COUNT(*) FROM records d WHERE d.isbn13 = r.isbn13) = 1
+		ORDER BY r.id`); err != nil {
+		return nil, err
+	}
+	by := map[string][]string{}
+	best := ""
+	for _, r := range rows {
+		by[r.Lib] = append(by[r.Lib], r.ISBN)
+		if best == "" || len(by[r.Lib]) > len(by[best]) || (len(by[r.Lib]) == len(by[best]) && r.Lib < best) {
+			best = r.Lib
+		}
+	}
+	if best == "" {
+		return nil, fmt.Errorf("ISO 18626 brokering: no book in the demo dataset has one lending holder")
+	}
+	var requester string
+	if err := st.DB.GetContext(ctx, &requester, `SELECT code FROM libraries WHERE deposit_required = 0 AND code <> ?
+		ORDER BY code LIMIT 1`, best); err != nil {
+		return nil, fmt.Errorf("ISO 18626 brokering: no requesting member: %w", err)
+	}
+	sup, err := loadtest.StartSupplier()
+	if err != nil {
+		return nil, err
+	}
+	secret := ill.NewMessageID()
+	closed := false
+	for _, reg := range []ill.ISORegistration{
+		{Code: requester, Symbol: requester, Endpoint: sup.URL() + "/requester", Secret: secret, ClosedNetwork: &closed},
+		{Code: best, Symbol: best, Endpoint: sup.URL() + "/supplier", Secret: ill.NewMessageID(), ClosedNetwork: &closed},
+	} {
+		if err := st.SetISO(ctx, reg); err != nil {
+			sup.Close()
+			return nil, err
+		}
+	}
+	return &isoMembers{requester: requester, secret: secret, supplierCode: best, isbns: by[best], supplier: sup}, nil
 }
 
 // serverStatus reads the server's statement counters (nil if it cannot).

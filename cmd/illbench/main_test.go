@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -16,7 +17,8 @@ func TestSmallRun(t *testing.T) {
 	}
 	var out, errs bytes.Buffer
 	code := run(context.Background(), []string{"-n", "24", "-c", "8", "-books", "300", "-half", "8",
-		"-light", "6", "-light-rate", "20", "-broker-n", "200", "-db-n", "100"}, &out, &errs)
+		"-light", "6", "-light-rate", "20", "-iso", "6", "-iso-rate", "20", "-iso-clients", "2,3",
+		"-broker-n", "200", "-db-n", "100"}, &out, &errs)
 	if code != 0 {
 		t.Fatalf("status %d\n%s\n%s", code, out.String(), errs.String())
 	}
@@ -30,6 +32,17 @@ func TestSmallRun(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, rep)
 		}
 	}
+	// Every ISO 18626 request accepted and forwarded to the supplier, in
+	// each phase.
+	for _, phase := range []string{`20\.0/s \(open loop\)`, `C=2 \(closed loop\)`, `C=3 \(closed loop\)`} {
+		row := regexp.MustCompile(`\| ` + phase + ` \| 6 \| 6 \| [0-9.]+ \| 6 \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ / [0-9.]+ \| [0-9.]+ / [0-9.]+ / [0-9.]+ \| \d+ \| 0 \|`)
+		if !row.MatchString(rep) {
+			t.Errorf("ISO 18626 brokering lacks a complete %s row:\n%s", phase, rep)
+		}
+	}
+	if !strings.Contains(rep, "## ISO 18626 brokering") {
+		t.Errorf("report lacks the ISO 18626 brokering section")
+	}
 }
 
 // Flags and configuration are checked before anything is created.
@@ -42,6 +55,7 @@ func TestFlags(t *testing.T) {
 	}{
 		{[]string{"-n", "0"}, "", 1, "illbench: -n, -c and -consumers must be at least 1\n"},
 		{[]string{"-light-rate", "0"}, "", 1, "illbench: -light-rate must be positive\n"},
+		{[]string{"-iso-clients", "8,x"}, "", 1, "illbench: -iso-rate must be positive and -iso-clients a list of positive numbers\n"},
 		{[]string{"-x"}, "", 1, "flag provided but not defined: -x"},
 		{[]string{"-h"}, "", 0, "Usage of illbench:"},
 		{nil, "0", 1, "illbench: config: ILL_WORKERS, ILL_PREFETCH"},

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/balis/illhub/consumers"
@@ -28,7 +29,31 @@ type Pool struct {
 	Client   *http.Client  // posts to member endpoints (keep-alive; its timeout bounds a post); nil: a shared client with a 10 s timeout
 	Backoff  time.Duration // first retry delay, doubled per attempt up to 1 min (ILL_ISO_BACKOFF)
 	Attempts int           // delivery attempts before a message is failed and dead-lettered (ILL_DELIVERY_LIMIT)
-	Log      *slog.Logger
+	// PerMember bounds the deliveries posting to one member at once
+	// (ILL_ISO_PER_MEMBER; 0: 4); as many more may wait for a slot, and
+	// deliveries beyond those are handed back (see Handle). It holds per
+	// process: n consumers processes post at most n×PerMember at once.
+	PerMember int
+	Log       *slog.Logger
+
+	limitOnce sync.Once
+	limits    *memberLimit
+}
+
+// handBackPause is how long a delivery to a member whose slots and
+// waiting places are all taken pauses before it is handed back to the
+// queue: it bounds how often a message cycles while its member is slow.
+const handBackPause = 250 * time.Millisecond
+
+func (p *Pool) limit() *memberLimit {
+	p.limitOnce.Do(func() {
+		per := p.PerMember
+		if per <= 0 {
+			per = 4
+		}
+		p.limits = newMemberLimit(per, per)
+	})
+	return p.limits
 }
 
 // Handle delivers the stored outbound message (body {"iso_message_id": N})
@@ -36,6 +61,15 @@ type Pool struct {
 // request to the same member (a member sees a request's messages in order;
 // one named database lock per request and member keeps two consumers from
 // sending concurrently).
+//
+// At most PerMember deliveries post to one member at once, and PerMember
+// more wait for a slot; a delivery beyond those (a slow member with a
+// backlog) is handed back instead of tying up one more of the pool's
+// workers: after a short pause the message goes to the end of the queue
+// again (a new outbox row, in its own transaction; no delivery attempt is
+// counted), and the message is acked. Messages of one request to one
+// member still arrive in order: whichever delivery runs first sends every
+// pending one of them, oldest first.
 //
 // An attempt fails when the endpoint is unreachable, answers an HTTP error,
 // or answers anything but an OK confirmation; the failure is kept in the
@@ -65,12 +99,25 @@ func (p *Pool) Handle(ctx context.Context, d rabbitmq.Delivery) error {
 	if self.Status != ill.ISOPending {
 		return nil // sent (maybe by an earlier message's handler) or failed
 	}
+	member := self.LibraryCode
+	if c, err := ill.CanonicalCode("library", member); err == nil {
+		member = c
+	}
+	slot, ok, err := p.limit().acquire(ctx, member)
+	if err != nil {
+		return ill.Errorf(ill.CodeTransient, "iso message %d: waiting for a delivery slot to %s: %v", self.ID, member, err)
+	}
+	if !ok {
+		return p.handBack(ctx, m, self)
+	}
 	release, err := p.Store.NamedLock(ctx, "iso:"+self.RequestID+":"+self.LibraryCode, 30*time.Second)
 	if err != nil {
+		slot()
 		return ill.Errorf(ill.CodeTransient, "iso message %d: %v", self.ID, err)
 	}
 	wait, err := p.deliverPending(ctx, self)
 	release()
+	slot() // the backoff below waits without holding the member's slot
 	if wait > 0 {
 		select {
 		case <-ctx.Done():
@@ -78,6 +125,19 @@ func (p *Pool) Handle(ctx context.Context, d rabbitmq.Delivery) error {
 		}
 	}
 	return err
+}
+
+// handBack queues self's delivery again, at the end of the queue, after
+// handBackPause: its member's slots are all taken (Handle).
+func (p *Pool) handBack(ctx context.Context, m ill.Message, self *ill.ISOMessage) error {
+	select {
+	case <-ctx.Done():
+		return ill.Errorf(ill.CodeTransient, "iso message %d: %v", self.ID, ctx.Err())
+	case <-time.After(handBackPause):
+	}
+	again := ill.Message{ID: fmt.Sprintf("iso:%d:later:%d", self.ID, time.Now().UnixNano()), Type: ill.MsgISO,
+		Actor: ill.SystemActor, RequestID: self.RequestID, At: m.At, Body: m.Body}
+	return p.Store.InTx(ctx, func(tx *mysql.Tx) error { return tx.Enqueue(ctx, again) })
 }
 
 // deliverPending sends the pending messages of self's request to self's

@@ -79,12 +79,18 @@ func TestNCIPLifecycle(t *testing.T) {
 	if co := lend[0].Msg.CheckOutItem; co.UserID.Value != "THU" || co.ItemID.Value != "B-"+id {
 		t.Fatalf("lender's CheckOutItem goes to THU's ILL account: %+v", co)
 	}
-	calls, err := h.St.NCIPCalls(t.Context(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range calls {
-		if c.Status != ill.NCIPSent {
+	// The ILS has answered the last call; the pool records the outcome
+	// right after, in a transaction of its own.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		calls, err := h.St.NCIPCalls(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pending := slices.IndexFunc(calls, func(c ill.NCIPCall) bool { return c.Status != ill.NCIPSent })
+		if pending < 0 {
+			break
+		}
+		if c := calls[pending]; time.Now().After(deadline) {
 			t.Fatalf("call %d %s to %s: %s (%s)", c.ID, c.Service, c.LibraryCode, c.Status, c.LastError)
 		}
 	}

@@ -23,6 +23,9 @@ type Report struct {
 	Deliveries int
 	Half       *Result // the same lifecycle at half the measured rate
 	Light      *Result // the same lifecycle at a fixed low rate (-light-rate)
+	// ISO: the ISO 18626 brokering phases (-iso): the fixed rate, then
+	// each closed-loop client count.
+	ISO        []*ISOResult
 	Broker, DB Ceiling // DB: the highest of DBs, the one the ratio divides by
 	DBs        []Ceiling
 	Notes      []string
@@ -147,6 +150,10 @@ func (rp *Report) Markdown(w io.Writer) {
 		fmt.Fprintln(w)
 		fmt.Fprintf(w, "## Per step, light load: %d lifecycles started at %.1f/s (open loop)\n\n", rp.Light.N, rp.Light.Rate)
 		writeSteps(w, rp.Light)
+	}
+	if len(rp.ISO) > 0 {
+		fmt.Fprintln(w)
+		writeISO(w, rp.ISO)
 	}
 	if len(m.Errors) > 0 {
 		fmt.Fprintln(w)

@@ -3,9 +3,11 @@ package client_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -89,5 +91,47 @@ func TestSendTimeout(t *testing.T) {
 	_, err := client.Client{HTTP: &http.Client{Timeout: 100 * time.Millisecond}}.Send(context.Background(), srv.URL, []byte("<doc/>"))
 	if err == nil || time.Since(start) > 5*time.Second {
 		t.Errorf("%v after %v", err, time.Since(start))
+	}
+}
+
+// NewHTTP keeps connections to a member alive: concurrent deliveries,
+// round after round, reuse the connections of the first round (net/http's
+// default transport keeps 2 idle per host and would reconnect).
+func TestNewHTTPKeepsConnectionsAlive(t *testing.T) {
+	const workers, rounds = 8, 5
+	conf := confirmation(t, nil)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(5 * time.Millisecond) // overlap the posts of a round
+		w.Write(conf)
+	}))
+	var mu sync.Mutex
+	conns := 0
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c := client.Client{HTTP: client.NewHTTP(time.Second, workers)}
+	for r := 0; r < rounds; r++ {
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := c.Send(context.Background(), srv.URL, []byte("<doc/>")); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if conns > workers {
+		t.Fatalf("%d connections for %d posts by %d workers: not kept alive", conns, workers*rounds, workers)
 	}
 }
