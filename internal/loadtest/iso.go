@@ -211,35 +211,7 @@ func RunISO(ctx context.Context, o ISOOptions) (*ISOResult, error) {
 		accepted = append(accepted, sent{patron, start})
 	}
 	start := time.Now()
-	var wg sync.WaitGroup
-	if o.Rate > 0 {
-		sem := make(chan struct{}, 4*o.C)
-		interval := time.Duration(float64(time.Second) / o.Rate)
-		next := time.Now()
-		for i := 0; i < o.N && ctx.Err() == nil; i++ {
-			time.Sleep(time.Until(next))
-			next = next.Add(interval)
-			sem <- struct{}{}
-			wg.Add(1)
-			go func(i int) { defer wg.Done(); defer func() { <-sem }(); one(i) }(i)
-		}
-	} else {
-		var next atomic.Int64
-		for w := 0; w < o.C; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for ctx.Err() == nil {
-					i := int(next.Add(1)) - 1
-					if i >= o.N {
-						return
-					}
-					one(i)
-				}
-			}()
-		}
-	}
-	wg.Wait()
+	drive(ctx, o.N, o.C, o.Rate, one)
 	res.Posting = time.Since(start)
 	deadline := time.After(o.Timeout)
 	var last time.Time

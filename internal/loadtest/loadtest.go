@@ -186,35 +186,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	start := time.Now()
-	var wg sync.WaitGroup
-	if o.Rate > 0 {
-		sem := make(chan struct{}, 4*o.C)
-		interval := time.Duration(float64(time.Second) / o.Rate)
-		next := time.Now()
-		for i := 0; i < o.N && ctx.Err() == nil; i++ {
-			time.Sleep(time.Until(next))
-			next = next.Add(interval)
-			sem <- struct{}{}
-			wg.Add(1)
-			go func(i int) { defer wg.Done(); defer func() { <-sem }(); one(i) }(i)
-		}
-	} else {
-		var next atomic.Int64
-		for w := 0; w < o.C; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for ctx.Err() == nil {
-					i := int(next.Add(1)) - 1
-					if i >= o.N {
-						return
-					}
-					one(i)
-				}
-			}()
-		}
-	}
-	wg.Wait()
+	drive(ctx, o.N, o.C, o.Rate, one)
 	res.Elapsed = time.Since(start)
 	stopWatch()
 	<-watching
@@ -366,4 +338,39 @@ func Percentile(ds []time.Duration, p float64) time.Duration {
 	slices.Sort(s)
 	k := int(float64(len(s))*p/100+0.999999) - 1
 	return s[max(0, min(k, len(s)-1))]
+}
+
+// drive runs one(i) for i in [0, n): open loop at rate per second (at
+// most 4×c in flight) when rate > 0, else closed loop with c workers. It
+// returns when every started one has returned, or ctx ended.
+func drive(ctx context.Context, n, c int, rate float64, one func(i int)) {
+	var wg sync.WaitGroup
+	if rate > 0 {
+		sem := make(chan struct{}, 4*c)
+		interval := time.Duration(float64(time.Second) / rate)
+		next := time.Now()
+		for i := 0; i < n && ctx.Err() == nil; i++ {
+			time.Sleep(time.Until(next))
+			next = next.Add(interval)
+			sem <- struct{}{}
+			wg.Add(1)
+			go func(i int) { defer wg.Done(); defer func() { <-sem }(); one(i) }(i)
+		}
+	} else {
+		var next atomic.Int64
+		for w := 0; w < c; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for ctx.Err() == nil {
+					i := int(next.Add(1)) - 1
+					if i >= n {
+						return
+					}
+					one(i)
+				}
+			}()
+		}
+	}
+	wg.Wait()
 }
