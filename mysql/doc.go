@@ -29,10 +29,11 @@
 //     exclusive one: a record lock for a primary key, a next-key lock (gap
 //     included) for a unique secondary key.
 //   - Statements run on Store.DB directly run on their own (autocommit)
-//     at the server's default isolation (REPEATABLE READ): a plain read
-//     takes no locks, a write holds its row and gap locks for the
-//     statement only. The credential changes (keys.go) run in short
-//     transactions of their own at that isolation.
+//     at READ COMMITTED too (Open sets it on every connection): a plain
+//     read takes no locks, a write holds its row locks for the statement
+//     only. The credential changes (keys.go) run in short transactions of
+//     their own at REPEATABLE READ, named when they begin, for the
+//     next-key locks they rely on.
 //
 // # Files
 //

@@ -5,7 +5,7 @@ package mysql
 // rotate; illctl key), each change audited (audit.go). Only ill.HashKey
 // of a key is ever stored; nothing here returns a hash or a key to a
 // caller that lists keys. The key changes run in transactions of their own
-// (inKeyTx) at the server's default isolation, REPEATABLE READ.
+// (inKeyTx) at REPEATABLE READ.
 
 import (
 	"context"
@@ -140,7 +140,9 @@ func (s *Store) Keys(ctx context.Context, owner string) ([]ill.KeyInfo, error) {
 // inKeyTx runs fn in a transaction of its own (credential changes are
 // rare and small: no retry); its error is classified (classify).
 func (s *Store) inKeyTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := s.DB.BeginTxx(ctx, nil)
+	// REPEATABLE READ named explicitly: Open sets READ COMMITTED on every
+	// connection, and the key changes rely on next-key locks (below).
+	tx, err := s.DB.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return classify(err)
 	}
