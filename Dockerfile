@@ -32,13 +32,18 @@ RUN --mount=type=cache,target=/go/pkg/mod \
 # ---- runtime ---------------------------------------------------------------
 FROM debian:bookworm-slim
 # ca-certificates: SMTP over TLS and https webhooks; tzdata: Asia/Shanghai
-# (the code falls back to a fixed +08:00 without it, which is exact for China).
+# (the code falls back to a fixed +08:00 without it, which is exact for China);
+# fonts-wqy-microhei: the CJK stamp on delivered copies (ILL_STAMP_FONT).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates tzdata \
+    && apt-get install -y --no-install-recommends ca-certificates tzdata fonts-wqy-microhei \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 illhub \
     && useradd --system --uid 10001 --gid illhub --home-dir /app --no-create-home \
-       --shell /usr/sbin/nologin illhub
+       --shell /usr/sbin/nologin illhub \
+    && mkdir -p /var/lib/illhub/files && chown illhub:illhub /var/lib/illhub/files
+# /var/lib/illhub/files (ILL_FILES_DIR): delivered copies' PDFs, a volume shared by
+# the producer (upload, download) and the scheduler (copy-expiry deletes them).
+VOLUME /var/lib/illhub/files
 COPY --from=build /out/producer /out/consumers /out/scheduler /out/illctl /usr/local/bin/
 # Example env file, the national calendars (illctl calendar import
 # /app/configs/calendar/2027.json) and the R2 policy (ILL_POLICY_FILE).

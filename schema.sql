@@ -22,6 +22,9 @@ CREATE TABLE IF NOT EXISTS libraries (
   webhook_url       VARCHAR(400) NOT NULL DEFAULT '',
   iso_endpoint      VARCHAR(400) NOT NULL DEFAULT '',
   courier_cutoff    CHAR(5)      NOT NULL DEFAULT '14:00',
+  copy_respond_days INT          NOT NULL DEFAULT 1,     -- copies (docs/copies.md): working days to answer as a lender
+  copy_deliver_days INT          NOT NULL DEFAULT 3,     -- ... and to deliver
+  copy_limit        INT          NOT NULL DEFAULT 10,    -- open copy requests per reader (as a borrower)
   created_at        DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
@@ -78,8 +81,11 @@ CREATE TABLE IF NOT EXISTS holdings (
   available    INT          NOT NULL DEFAULT 1,
   lendable     TINYINT(1)   NOT NULL DEFAULT 1,
   updated_at   DATETIME(3)  NOT NULL,
+  issn         CHAR(9)      NULL,                   -- a serial's ISSN (NNNN-NNNC): copy requests route by it
+  coverage     VARCHAR(200) NOT NULL DEFAULT '',    -- the serial's runs of years ("1998-2010,2015-"; '' every year)
   PRIMARY KEY (library_code, local_id),
-  KEY ix_holdings_record (record_id, library_code)
+  KEY ix_holdings_record (record_id, library_code),
+  KEY ix_holdings_issn (issn, library_code)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- One row per request (one book for one reader), across every lender tried.
@@ -107,6 +113,11 @@ CREATE TABLE IF NOT EXISTS requests (
   provisional       TINYINT(1)   NOT NULL DEFAULT 0,  -- a deadline lies beyond the loaded calendar
   updated_at        DATETIME(3)  NOT NULL,
   source            VARCHAR(200) NOT NULL DEFAULT '',  -- who sent the reader (OpenURL rfr_id / sid)
+  service_type      VARCHAR(8)   NOT NULL DEFAULT 'loan', -- loan or copy (docs/copies.md)
+  citation          TEXT         NULL,                    -- a copy's own citation fields (JSON)
+  rush              TINYINT(1)   NOT NULL DEFAULT 0,      -- a copy to deliver the same working day
+  deliver_by        DATETIME     NULL,                    -- a copy's deliver deadline at the current lender
+  delivery_file_id  VARCHAR(500) NOT NULL DEFAULT '',     -- the delivered copy's file (deliver's file_id)
   UNIQUE KEY uq_requests_client (borrower, client_request_id),
   KEY ix_requests_patron (borrower, patron_id, state),
   KEY ix_requests_borrower_time (borrower, submitted_at),
@@ -114,6 +125,7 @@ CREATE TABLE IF NOT EXISTS requests (
   KEY ix_requests_state_respond (state, respond_by),
   KEY ix_requests_state_ship (state, ship_by),
   KEY ix_requests_state_due (state, due_at),
+  KEY ix_requests_state_deliver (state, deliver_by),
   KEY ix_requests_barcode (item_barcode)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
@@ -232,6 +244,8 @@ CREATE TABLE IF NOT EXISTS closures (
 
 -- Daily statistics per library and Asia/Shanghai day, rolled up by the
 -- scheduler's `rollup` job for the reports. A rerun for a day replaces it.
+-- Migration 73 adds service_type (loan, copy) and makes the primary key
+-- (day, library_code, service_type): one row per service type.
 CREATE TABLE IF NOT EXISTS stats_daily (
   day               DATE        NOT NULL,
   library_code      VARCHAR(16) NOT NULL,
@@ -593,4 +607,92 @@ CREATE TABLE IF NOT EXISTS ncip_calls (
   created_at    DATETIME(3)   NOT NULL,
   sent_at       DATETIME(3)   NULL,
   KEY ix_ncip_request (request_id, library_code, status, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Delivered copies (文献传递, docs/delivery.md): the stamped PDF a supplier
+-- uploaded for a copy request, stored under key in the FileStore
+-- (ILL_FILES_BACKEND). downloads counts the reader's downloads (at most
+-- ILL_DOWNLOAD_LIMIT); the copy-expiry job deletes the file after
+-- expires_at and sets deleted_at.
+CREATE TABLE IF NOT EXISTS copy_files (
+  id           CHAR(21)     NOT NULL PRIMARY KEY,   -- ill.NewFileID
+  request_id   VARCHAR(32)  NOT NULL,
+  library_code VARCHAR(16)  NOT NULL,               -- the supplier that uploaded it
+  file_key     VARCHAR(200) NOT NULL,
+  size         BIGINT       NOT NULL,
+  pages        INT          NOT NULL,
+  sha256       CHAR(64)     NOT NULL,
+  uploaded_by  VARCHAR(100) NOT NULL,
+  uploaded_at  DATETIME(3)  NOT NULL,
+  expires_at   DATETIME(3)  NOT NULL,
+  downloads    INT          NOT NULL DEFAULT 0,
+  deleted_at   DATETIME(3)  NULL,
+  KEY ix_copy_files_request (request_id),
+  KEY ix_copy_files_expiry (deleted_at, expires_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- A supplier's price of a delivered copy (per page or per item, fen);
+-- changes recorded in library_policy_history (copy_price_unit,
+-- copy_price_fen). A library without a row charges nothing.
+CREATE TABLE IF NOT EXISTS copy_prices (
+  library_code VARCHAR(16) NOT NULL PRIMARY KEY,
+  unit         VARCHAR(8)  NOT NULL DEFAULT 'page', -- page, item
+  price_fen    INT         NOT NULL DEFAULT 0
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- The centre's subsidy of copies per reader category (faculty,
+-- postgraduate, undergraduate, other): a share in percent or an amount in
+-- fen per request. Changes recorded in library_policy_history under CENTRE.
+CREATE TABLE IF NOT EXISTS copy_subsidies (
+  category   VARCHAR(16) NOT NULL PRIMARY KEY,
+  kind       VARCHAR(8)  NOT NULL,  -- share, amount
+  value      INT         NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Copy fees, booked once per delivered request by the delivery subscriber
+-- in the transaction of the DELIVERED transition, at the supplier's price
+-- and the subsidy rule of that moment: the monthly statement's copy lines.
+CREATE TABLE IF NOT EXISTS copy_fees (
+  request_id   VARCHAR(32) NOT NULL PRIMARY KEY,
+  supplier     VARCHAR(16) NOT NULL,
+  borrower     VARCHAR(16) NOT NULL,
+  patron_id    VARCHAR(64) NOT NULL,
+  category     VARCHAR(16) NOT NULL,
+  pages        INT         NOT NULL,
+  unit         VARCHAR(8)  NOT NULL,
+  price_fen    INT         NOT NULL,
+  charge_fen   INT         NOT NULL,
+  subsidy_kind VARCHAR(8)  NOT NULL DEFAULT '',
+  subsidy_fen  INT         NOT NULL,
+  reader_fen   INT         NOT NULL,
+  created_at   DATETIME(3) NOT NULL,
+  KEY ix_copy_fees_supplier (supplier, created_at),
+  KEY ix_copy_fees_borrower (borrower, created_at),
+  KEY ix_copy_fees_created (created_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Leases: a named piece of work held by one holder until expires_at
+-- (mysql/leases.go). They replace GET_LOCK, which a Galera cluster does not
+-- replicate: e.g. the migration lease (one migrator at a time).
+CREATE TABLE IF NOT EXISTS leases (
+  name       VARCHAR(191) NOT NULL PRIMARY KEY,
+  holder     VARCHAR(191) NOT NULL,
+  expires_at DATETIME(3)  NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Scheduler ticks: one row per job and cron activation (tick, the scheduled
+-- time in UTC), written by the scheduler that runs it. The primary key is
+-- what makes each tick run once across schedulers: the others find the row
+-- and skip (package sched). finished_at stays NULL for a run whose
+-- scheduler died; result is ok or the error.
+CREATE TABLE IF NOT EXISTS job_runs (
+  job         VARCHAR(40)  NOT NULL,
+  tick        DATETIME     NOT NULL,
+  runner      VARCHAR(191) NOT NULL,
+  started_at  DATETIME(3)  NOT NULL,
+  finished_at DATETIME(3)  NULL,
+  result      VARCHAR(400) NOT NULL DEFAULT '',
+  changed     INT          NOT NULL DEFAULT 0,
+  PRIMARY KEY (job, tick),
+  KEY ix_job_runs_started (started_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -21,6 +21,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"time"
@@ -78,6 +79,13 @@ type Config struct {
 	// mediation escalation (nil: weekends only).
 	Eligibility ill.Eligibility
 	Calendar    ill.CalendarSource
+	// Backlog, when set, is the admission check of new requests (see
+	// admit): a submit waits while more than IntakeBacklog messages are
+	// ready in the queues new requests feed, at most IntakeWait (default
+	// 2 s), and is then refused as unavailable (503 with Retry-After).
+	Backlog       ill.Backlog
+	IntakeBacklog int
+	IntakeWait    time.Duration
 }
 
 // Service runs the use cases. Safe for concurrent use.
@@ -89,6 +97,7 @@ type Service struct {
 	reports Reporter
 	observe PublishObserver
 	med     mediationConfig
+	intake  admission
 }
 
 // New builds the use cases over c's ports.
@@ -100,12 +109,56 @@ func New(c Config) *Service {
 		c.PublishTimeout = 4 * time.Second
 	}
 	return &Service{store: c.Store, pub: c.Publisher, clock: c.Clock, timeout: c.PublishTimeout,
-		reports: c.Reports, observe: c.Observe, med: newMediationConfig(c)}
+		reports: c.Reports, observe: c.Observe, med: newMediationConfig(c),
+		intake: admission{backlog: c.Backlog, limit: c.IntakeBacklog, wait: cmp.Or(c.IntakeWait, 2*time.Second)}}
+}
+
+// admission holds new requests back while the hub is behind: accepting
+// them faster than the consumers start them only lengthens the queue, and
+// every request's wait with it. A closed-loop client (a member system
+// posting one request after another) is slowed to the rate the hub
+// forwards at, and an open-loop one gets 503 with Retry-After after wait.
+// Actions on requests already in the hub are never held: they finish
+// work. A broker that cannot say its backlog does not hold anything up
+// (the publish itself then fails or succeeds).
+type admission struct {
+	backlog ill.Backlog
+	limit   int
+	wait    time.Duration
+}
+
+// admitPoll is how often a held submit looks at the backlog again.
+const admitPoll = 10 * time.Millisecond
+
+func (a admission) admit(ctx context.Context) error {
+	if a.backlog == nil || a.limit <= 0 {
+		return nil
+	}
+	deadline := time.Now().Add(a.wait)
+	for {
+		n, err := a.backlog.Waiting(ctx)
+		if err != nil || n <= a.limit {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return ill.Errorf(ill.CodeUnavailable, "the hub is behind (%d messages waiting); retry the request shortly", n)
+		}
+		select {
+		case <-ctx.Done():
+			return ill.Errorf(ill.CodeUnavailable, "the hub is behind (%d messages waiting); retry the request shortly", n)
+		case <-time.After(admitPoll):
+		}
+	}
 }
 
 // publish sends m and waits for the broker's confirm, bounded by the
 // publish timeout.
 func (s *Service) publish(ctx context.Context, m ill.Message) error {
+	if m.Type == ill.MsgSubmit {
+		if err := s.intake.admit(ctx); err != nil {
+			return err
+		}
+	}
 	body, err := json.Marshal(m)
 	if err != nil {
 		return err

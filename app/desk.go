@@ -91,6 +91,23 @@ func (s *Service) SetReaderDeposit(ctx context.Context, p ill.Principal, by, car
 	return s.store.SetDeposit(ctx, p.Library, id, paid, by, s.clock.Now().UTC())
 }
 
+// SetReaderCategory sets the category of reader card of p's library (the
+// centre's subsidy of the reader's copy fees is by it; it applies to
+// copies delivered after the change). Errors: forbidden for the centre,
+// bad_request (card, category), not_found for a reader the library never
+// registered.
+func (s *Service) SetReaderCategory(ctx context.Context, p ill.Principal, card, category string) error {
+	id, err := deskCard(p, "card", card)
+	if err != nil {
+		return err
+	}
+	c, err := ill.ParseReaderCategory(category)
+	if err != nil {
+		return err
+	}
+	return s.store.SetReaderCategory(ctx, p.Library, id, c)
+}
+
 // DeskSubmitBody is a request the ILL desk enters for a reader: the
 // reader's card (with name, e-mail and deposit for a card the library has
 // not registered yet), and a catalogue record or a manual citation.
@@ -212,7 +229,7 @@ func (s *Service) ScanAtDesk(ctx context.Context, p ill.Principal, barcode strin
 func nextDeskAction(r *ill.Request, p ill.Principal, now time.Time) ill.Action {
 	for _, a := range ill.DeskActions {
 		if _, err := ill.Allow(ill.Attempt{Action: a, From: r.State, Roles: r.RolesOf(p.Library, p.Centre),
-			At: now, SubmittedAt: r.SubmittedAt}); err == nil {
+			At: now, SubmittedAt: r.SubmittedAt, Service: r.ServiceType}); err == nil {
 			return a
 		}
 	}

@@ -50,6 +50,13 @@ func ListFilterFrom(q url.Values) (ill.ListFilter, error) {
 			*d.dst = &day
 		}
 	}
+	switch v := strings.TrimSpace(q.Get("service_type")); v {
+	case "", "all":
+	case string(ill.ServiceLoan), string(ill.ServiceCopy):
+		f.Service = ill.ServiceType(v)
+	default:
+		return f, ill.FieldError("service_type", "service_type must be loan, copy or all")
+	}
 	f.Barcode = strings.TrimSpace(q.Get("barcode"))
 	f.ISBN = strings.TrimSpace(q.Get("isbn"))
 	f.Library = strings.ToUpper(strings.TrimSpace(q.Get("library")))

@@ -116,15 +116,19 @@ func (s *Service) SettleViolation(ctx context.Context, p ill.Principal, by strin
 }
 
 // Statement is a library's violations of one month (by the day they were
-// recorded, Asia/Shanghai) as lender or borrower, with totals.
+// recorded, Asia/Shanghai) as lender or borrower, with totals; with
+// Delivery.Statement also its copy fees of the month (by the day they were
+// booked) as supplier or borrower.
 type Statement struct {
-	Library  string // "" = every library (the centre's consortium statement)
-	Month    string // YYYY-MM
-	From, To ill.Date
-	Rows     []ill.ViolationRow
-	ByState  []ill.ViolationTotal
-	ByKind   []ill.ViolationTotal
-	Total    ill.ViolationTotal
+	Library   string // "" = every library (the centre's consortium statement)
+	Month     string // YYYY-MM
+	From, To  ill.Date
+	Rows      []ill.ViolationRow
+	ByState   []ill.ViolationTotal
+	ByKind    []ill.ViolationTotal
+	Total     ill.ViolationTotal
+	Copies    []ill.CopyFee
+	CopyTotal ill.CopyFeeTotal
 }
 
 // Statement builds p's statement of month ("YYYY-MM"; "" the current

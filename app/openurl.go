@@ -23,10 +23,13 @@ type OpenURLLanding struct {
 	// a journal article the journal's title with the article in Note.
 	Item ill.Citation
 	Note string
-	// Article: the link asks for a journal article. Copy requests are not
-	// taken yet, so it always lands on the manual form (as a loan of the
-	// journal volume) and the page says so.
+	// Article: the link asks for a journal article.
 	Article bool
+	// Copy: the link asks for a copy (an article, or a part of a book:
+	// ill.OpenURL.IsCopy); it lands on the copy request form prefilled
+	// with CopyItem, never on a record.
+	Copy     bool
+	CopyItem ill.Citation
 	// Source is the link's rfr_id or sid (ill.NormalizeSource), to be
 	// carried into the submit as its source.
 	Source string
@@ -35,16 +38,19 @@ type OpenURLLanding struct {
 // OpenURL reads an OpenURL 1.0 KEV (or 0.1) link's query string and finds
 // where it lands a reader of p's library: a book is matched to the union
 // catalogue by ISBN, then by title and author (the catalogue's citation
-// match, then a search whose only hit is taken); a journal article, or a
-// book with no single match, lands on the manual form. Errors: bad_request
+// match, then a search whose only hit is taken); a book with no single
+// match lands on the manual form; a journal article or a part of a book
+// (genre bookitem) on the copy request form. Errors: bad_request
 // when the link carries no title, ISBN or ISSN; unavailable.
 func (s *Service) OpenURL(ctx context.Context, p ill.Principal, rawQuery string) (OpenURLLanding, error) {
 	o, err := ill.ParseOpenURL(rawQuery)
 	if err != nil {
 		return OpenURLLanding{}, err
 	}
-	l := OpenURLLanding{Link: o, Item: o.Citation(), Note: o.ArticleNote(), Article: o.IsArticle(), Source: o.Source}
-	if l.Article {
+	l := OpenURLLanding{Link: o, Item: o.Citation(), Note: o.ArticleNote(), Article: o.IsArticle(), Source: o.Source,
+		Copy: o.IsCopy()}
+	if l.Copy {
+		l.CopyItem = o.CopyCitation()
 		return l, nil
 	}
 	if _, ok := ill.NormalizeISBN(o.ISBN); ok {

@@ -58,7 +58,19 @@ func TestOpenURLLanding(t *testing.T) {
 			if tc.article && l.Note == "" {
 				t.Fatal("an article's title belongs in the note")
 			}
+			// an article lands on the copy form with its copy citation
+			if l.Copy != tc.article || (tc.article && (l.CopyItem.JournalTitle != "文学评论" || l.CopyItem.ArticleTitle != "红楼梦研究" ||
+				l.CopyItem.ISSN != "0511-4683")) {
+				t.Fatalf("copy landing %v %+v", l.Copy, l.CopyItem)
+			}
 		})
+	}
+	// a part of a book is a copy even when its ISBN is a record's: no
+	// record page, the copy form with the chapter
+	l, err := svc.OpenURL(context.Background(), p, kev("rft.genre", "bookitem", "rft.isbn", "7-02-000220-X", "rft.btitle", "别的书",
+		"rft.atitle", "第三回", "rft.pages", "40-52"))
+	if err != nil || !l.Copy || l.RecordID != 0 || l.CopyItem.Chapter != "第三回" || l.CopyItem.Pages != "40-52" || l.CopyItem.ISBN != "7-02-000220-X" {
+		t.Fatalf("book part landing %+v %v", l, err)
 	}
 	if _, err := svc.OpenURL(context.Background(), p, "url_ver=Z39.88-2004&rft.au=x"); ill.ErrorCode(err) != ill.CodeBadRequest {
 		t.Fatalf("empty link: %v", err)

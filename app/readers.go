@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"strings"
 	"sync"
 
 	"github.com/balis/illhub/ill"
@@ -17,6 +18,10 @@ type ReaderBody struct {
 	Email       string `json:"email"`
 	DepositPaid bool   `json:"deposit_paid"`
 	PIN         string `json:"pin"` // 4–32 characters, at most 72 bytes; stored as a bcrypt hash, never returned
+	// Category is the reader's category for the subsidy of copy fees
+	// (faculty, postgraduate, undergraduate, other; ill.ReaderCategory);
+	// "" keeps the stored one (a new reader: other).
+	Category string `json:"category,omitempty"`
 }
 
 // RegisterReader registers (or updates) reader b of member library p with
@@ -37,13 +42,24 @@ func (s *Service) RegisterReader(ctx context.Context, p ill.Principal, b ReaderB
 			return ill.Reader{}, c
 		}
 	}
+	var cat ill.ReaderCategory
+	if strings.TrimSpace(b.Category) != "" {
+		if cat, err = ill.ParseReaderCategory(b.Category); err != nil {
+			return ill.Reader{}, err
+		}
+	}
 	hash, err := HashPIN(b.PIN)
 	if err != nil {
 		return ill.Reader{}, err
 	}
-	r := ill.Reader{Library: p.Library, ID: id, Name: b.Name, Email: b.Email, DepositPaid: b.DepositPaid, PINHash: hash}
+	r := ill.Reader{Library: p.Library, ID: id, Name: b.Name, Email: b.Email, DepositPaid: b.DepositPaid, PINHash: hash,
+		Category: cat}
 	if err := s.store.PutReader(ctx, r, s.clock.Now()); err != nil {
 		return ill.Reader{}, err
+	}
+	// the reader as stored: a category left out is the one kept
+	if stored, err := s.store.Reader(ctx, p.Library, id); err == nil {
+		r = stored
 	}
 	r.PINHash = ""
 	return r, nil

@@ -18,7 +18,8 @@ type Reporter interface {
 
 // ReportQuery parses a report's period and library from query values
 // (from, to: YYYY-MM-DD Asia/Shanghai, default the current month to date;
-// library: a member code). A member library always gets its own figures
+// library: a member code; service_type: loan, copy or all, the default,
+// for reports.ServiceReports). A member library always gets its own figures
 // (another library: forbidden); the centre gets every library's unless it
 // names one. Shared by the API and the console.
 func ReportQuery(p ill.Principal, name string, get func(string) string, now func() ill.Date) (reports.Query, error) {
@@ -35,6 +36,13 @@ func ReportQuery(p ill.Principal, name string, get func(string) string, now func
 			}
 			*d.dst = day
 		}
+	}
+	switch v := strings.TrimSpace(get("service_type")); v {
+	case "", "all":
+	case string(ill.ServiceLoan), string(ill.ServiceCopy):
+		q.Service = ill.ServiceType(v)
+	default:
+		return q, ill.FieldError("service_type", "service_type must be loan, copy or all")
 	}
 	lib := ""
 	if v := get("library"); strings.TrimSpace(v) != "" {

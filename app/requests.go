@@ -93,6 +93,20 @@ func ValidateSubmit(b *ill.SubmitBody) error {
 			return ill.FieldError("patron.email", "not a valid e-mail address")
 		}
 	}
+	st, err := ill.ParseServiceType(string(b.ServiceType))
+	if err != nil {
+		return err
+	}
+	b.ServiceType = st
+	if st.IsCopy() {
+		return validateCopySubmit(b)
+	}
+	switch {
+	case b.Rush:
+		return ill.FieldError("rush", "rush is for copy requests (service_type copy)")
+	case b.Item != nil && b.Item.HasCopyFields():
+		return ill.FieldError("service_type", "the item has a copy request's fields: send service_type copy")
+	}
 	switch {
 	case b.RecordID != "" && b.Item != nil:
 		return ill.FieldError("record_id", "give either record_id or item, not both")
@@ -103,22 +117,48 @@ func ValidateSubmit(b *ill.SubmitBody) error {
 			return ill.FieldError("record_id", "record_id must be a catalogue record id (digits)")
 		}
 	default:
-		if err := checkLen("item.title", b.Item.Title, 400, true); err != nil {
+		if err := checkItem(b.Item, true); err != nil {
 			return err
-		}
-		for _, c := range []struct {
-			f, v string
-			n    int
-		}{{"item.author", b.Item.Author, 200}, {"item.isbn", b.Item.ISBN, 20}, {"item.publisher", b.Item.Publisher, 200}} {
-			if err := checkLen(c.f, c.v, c.n, false); err != nil {
-				return err
-			}
-		}
-		if b.Item.Year < 0 || b.Item.Year > 2100 {
-			return ill.FieldError("item.year", "year out of range")
 		}
 	}
 	return nil
+}
+
+// checkItem checks the lengths of an item's catalogue fields and its year;
+// titleRequired for a loan's manual citation.
+func checkItem(it *ill.Citation, titleRequired bool) error {
+	if err := checkLen("item.title", it.Title, 400, titleRequired); err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		f, v string
+		n    int
+	}{{"item.author", it.Author, 200}, {"item.isbn", it.ISBN, 20}, {"item.publisher", it.Publisher, 200}} {
+		if err := checkLen(c.f, c.v, c.n, false); err != nil {
+			return err
+		}
+	}
+	if it.Year < 0 || it.Year > 2100 {
+		return ill.FieldError("item.year", "year out of range")
+	}
+	return nil
+}
+
+// validateCopySubmit checks a copy request's item (SPEC 5.4): always
+// given, naming the article or the part of a book (with record_id, the
+// part of that catalogue record), as ill.ValidateCopy says; it is
+// normalised in place (ISSN, DOI, pages).
+func validateCopySubmit(b *ill.SubmitBody) error {
+	if b.RecordID != "" && !recordID(b.RecordID) {
+		return ill.FieldError("record_id", "record_id must be a catalogue record id (digits)")
+	}
+	if b.Item == nil {
+		return ill.FieldError("item", "a copy request names the article, or the part of the book, in item")
+	}
+	if err := checkItem(b.Item, false); err != nil {
+		return err
+	}
+	return ill.ValidateCopy(b.Item, b.RecordID != "")
 }
 
 // recordID reports whether v is a catalogue record id (a positive number).
@@ -194,7 +234,7 @@ func (s *Service) Act(ctx context.Context, p ill.Principal, id string, action il
 	}
 	now := s.clock.Now().UTC()
 	if _, err := ill.Allow(ill.Attempt{Action: action, Variant: variant, From: req.State,
-		Roles: req.RolesOf(p.Library, p.Centre), At: now, SubmittedAt: req.SubmittedAt}); err != nil {
+		Roles: req.RolesOf(p.Library, p.Centre), At: now, SubmittedAt: req.SubmittedAt, Service: req.ServiceType}); err != nil {
 		return ActResult{}, err
 	}
 	if err := s.checkReturnBarcode(ctx, p, req, action, b); err != nil {

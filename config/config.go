@@ -17,8 +17,8 @@ import (
 // Config is shared by every program; each uses the part it needs.
 type Config struct {
 	MySQLDSN   string `envconfig:"ILL_MYSQL_DSN" default:"root:@tcp(127.0.0.1:3306)/illhub"`
-	AMQPURL    string `envconfig:"ILL_AMQP_URL" default:"amqp://guest:guest@127.0.0.1:5672/"`
-	AMQPPrefix string `envconfig:"ILL_AMQP_PREFIX" default:""` // prefix for exchange/queue names (tests, side-by-side installs)
+	AMQPURL    string `envconfig:"ILL_AMQP_URL" default:"amqp://guest:guest@127.0.0.1:5672/"` // one URL, or a comma-separated list of a cluster's nodes (rabbitmq.Dial)
+	AMQPPrefix string `envconfig:"ILL_AMQP_PREFIX" default:""`                                // prefix for exchange/queue names (tests, side-by-side installs)
 	HTTPAddr   string `envconfig:"ILL_HTTP_ADDR" default:":8080"`
 	TZ         string `envconfig:"ILL_TZ" default:"Asia/Shanghai"`
 
@@ -48,10 +48,15 @@ type Config struct {
 
 	// Producer.
 	PublishTimeout time.Duration `envconfig:"ILL_PUBLISH_TIMEOUT" default:"4s"` // 503 after this without a confirm
-	MaxBodyBytes   int64         `envconfig:"ILL_MAX_BODY_BYTES" default:"1048576"`
-	HubSymbol      string        `envconfig:"ILL_HUB_SYMBOL" default:"BALIS"`
-	RateLimit      float64       `envconfig:"ILL_RATE_LIMIT" default:"50"`  // requests per second per API key (0: no limit)
-	RateBurst      int           `envconfig:"ILL_RATE_BURST" default:"100"` // burst allowance per API key
+	// IntakeBacklog holds new requests (submits, ISO 18626 requests) while
+	// more messages than this are ready in the requests and ISO 18626
+	// queues, at most IntakeWait, then answers 503 (0: never hold).
+	IntakeBacklog int           `envconfig:"ILL_INTAKE_BACKLOG" default:"64"`
+	IntakeWait    time.Duration `envconfig:"ILL_INTAKE_WAIT" default:"2s"`
+	MaxBodyBytes  int64         `envconfig:"ILL_MAX_BODY_BYTES" default:"1048576"`
+	HubSymbol     string        `envconfig:"ILL_HUB_SYMBOL" default:"BALIS"`
+	RateLimit     float64       `envconfig:"ILL_RATE_LIMIT" default:"50"`  // requests per second per API key (0: no limit)
+	RateBurst     int           `envconfig:"ILL_RATE_BURST" default:"100"` // burst allowance per API key
 	// KeyCacheTTL is how long the producer remembers a resolved API key or
 	// courier credential, and a failed lookup: a revoked key is refused at
 	// most this long after `illctl key revoke` (at most 1 minute).
@@ -75,6 +80,7 @@ type Config struct {
 	// of sched.DefaultSpecs.
 	SchedRespondDeadline  string `envconfig:"ILL_SCHED_RESPOND_DEADLINE" default:""`
 	SchedShipDeadline     string `envconfig:"ILL_SCHED_SHIP_DEADLINE" default:""`
+	SchedDeliverDeadline  string `envconfig:"ILL_SCHED_DELIVER_DEADLINE" default:""`
 	SchedOverdue          string `envconfig:"ILL_SCHED_OVERDUE" default:""`
 	SchedRecallExpiry     string `envconfig:"ILL_SCHED_RECALL_EXPIRY" default:""`
 	SchedCourtesy         string `envconfig:"ILL_SCHED_COURTESY" default:""`
@@ -120,6 +126,28 @@ type Config struct {
 	// clients need none, others without it get 404.
 	MetricsToken string `envconfig:"ILL_METRICS_TOKEN" default:""`
 
+	// Electronic delivery of copies (docs/delivery.md). Files live in a
+	// directory (local) or an S3-compatible bucket (s3); every page is
+	// stamped in the CJK font ILL_STAMP_FONT (empty: the English line);
+	// download links are signed with ILL_LINK_SECRET (required outside a
+	// demo), valid ILL_DOWNLOAD_DAYS days for ILL_DOWNLOAD_LIMIT downloads,
+	// and point at ILL_PUBLIC_URL (empty: links relative to the site).
+	FilesBackend    string `envconfig:"ILL_FILES_BACKEND" default:"local"`
+	FilesDir        string `envconfig:"ILL_FILES_DIR" default:"/var/lib/illhub/files"`
+	S3Endpoint      string `envconfig:"ILL_S3_ENDPOINT" default:""`
+	S3Bucket        string `envconfig:"ILL_S3_BUCKET" default:""`
+	S3AccessKey     string `envconfig:"ILL_S3_ACCESS_KEY" default:""`
+	S3SecretKey     string `envconfig:"ILL_S3_SECRET_KEY" default:""`
+	S3Region        string `envconfig:"ILL_S3_REGION" default:""`
+	S3TLS           bool   `envconfig:"ILL_S3_TLS" default:"true"`
+	StampFont       string `envconfig:"ILL_STAMP_FONT" default:"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"`
+	LinkSecret      string `envconfig:"ILL_LINK_SECRET" default:""`
+	DownloadDays    int    `envconfig:"ILL_DOWNLOAD_DAYS" default:"14"`
+	DownloadLimit   int    `envconfig:"ILL_DOWNLOAD_LIMIT" default:"5"`
+	UploadMaxMB     int    `envconfig:"ILL_UPLOAD_MAX_MB" default:"50"`
+	PublicURL       string `envconfig:"ILL_PUBLIC_URL" default:""`
+	SchedCopyExpiry string `envconfig:"ILL_SCHED_COPY_EXPIRY" default:""`
+
 	DrainDelay      time.Duration `envconfig:"ILL_DRAIN_DELAY" default:"0s"` // producer: /readyz 503 this long before the listener closes
 	ShutdownTimeout time.Duration `envconfig:"ILL_SHUTDOWN_TIMEOUT" default:"20s"`
 	LogLevel        string        `envconfig:"ILL_LOG_LEVEL" default:"info"`
@@ -154,6 +182,12 @@ func Load() (Config, error) {
 	if c.AuthFailLimit < 1 {
 		return c, fmt.Errorf("config: ILL_AUTH_FAIL_LIMIT must be at least 1")
 	}
+	if c.FilesBackend != "local" && c.FilesBackend != "s3" {
+		return c, fmt.Errorf("config: ILL_FILES_BACKEND=%q: local or s3", c.FilesBackend)
+	}
+	if c.DownloadDays < 1 || c.DownloadLimit < 1 || c.UploadMaxMB < 1 {
+		return c, fmt.Errorf("config: ILL_DOWNLOAD_DAYS, ILL_DOWNLOAD_LIMIT and ILL_UPLOAD_MAX_MB must be at least 1")
+	}
 	if _, err := ill.ParseRotaWeights(c.RotaWeights); err != nil {
 		return c, fmt.Errorf("config: ILL_ROTA_WEIGHTS: %w", err)
 	}
@@ -170,10 +204,11 @@ func (c Config) Weights() ill.RotaWeights {
 func (c Config) SchedSpecs() map[string]string {
 	return map[string]string{
 		"respond-deadline": c.SchedRespondDeadline, "ship-deadline": c.SchedShipDeadline,
-		"overdue": c.SchedOverdue, "recall-expiry": c.SchedRecallExpiry, "courtesy": c.SchedCourtesy,
+		"deliver-deadline": c.SchedDeliverDeadline, "overdue": c.SchedOverdue,
+		"recall-expiry": c.SchedRecallExpiry, "courtesy": c.SchedCourtesy,
 		"calendar-coverage": c.SchedCalendarCoverage, "rollup": c.SchedRollup,
 		"courier-cutoff": c.SchedCourierCutoff, "courier-exceptions": c.SchedCourierExceptions,
-		"iso18626-retention": c.SchedISORetention,
+		"iso18626-retention": c.SchedISORetention, "copy-expiry": c.SchedCopyExpiry,
 	}
 }
 

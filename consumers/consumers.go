@@ -53,15 +53,8 @@ func Decode(d rabbitmq.Delivery) (ill.Message, error) {
 // duplicate) commits nothing and returns nil, so it is acked without
 // effect.
 func Once(ctx context.Context, st *mysql.Store, handler string, m ill.Message, fn func(*mysql.Tx) error) error {
-	return OnceClaimed(ctx, st, func(tx *mysql.Tx) (bool, error) { return tx.MarkProcessed(ctx, handler, m.ID, m.At) }, fn)
-}
-
-// OnceClaimed is Once with the inbox insert done by claim, which may read
-// and lock the message's row in the same round trip (e.g.
-// mysql.Tx.ClaimNotice) and reports whether the message is new.
-func OnceClaimed(ctx context.Context, st *mysql.Store, claim func(*mysql.Tx) (first bool, err error), fn func(*mysql.Tx) error) error {
 	return st.InTx(ctx, func(tx *mysql.Tx) error {
-		first, err := claim(tx)
+		first, err := tx.MarkProcessed(ctx, handler, m.ID, m.At)
 		if err != nil || !first {
 			return err
 		}

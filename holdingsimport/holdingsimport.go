@@ -7,7 +7,8 @@
 // Formats:
 //   - csv: a header row naming the columns, with the names of the JSON
 //     holdings fields (local_id, isbn, title, author, publisher, year,
-//     language, material, call_number, copies, available, lendable);
+//     language, material, call_number, copies, available, lendable; for a
+//     serial issn and coverage, see docs/copies.md);
 //     unknown columns are ignored; a UTF-8 BOM is skipped.
 //   - jsonl: one JSON holdings object per line (blank lines skipped).
 //   - marcxml: MARC21 bibliographic records in MARCXML (a <collection> or
@@ -116,7 +117,8 @@ func readCSV(r io.Reader, fn func(Row) error) error {
 		}
 		row := Row{Line: line}
 		h := ill.Holding{LocalID: get("local_id"), ISBN: get("isbn"), Title: get("title"), Author: get("author"),
-			Publisher: get("publisher"), Language: get("language"), Material: get("material"), CallNumber: get("call_number")}
+			Publisher: get("publisher"), Language: get("language"), Material: get("material"), CallNumber: get("call_number"),
+			ISSN: get("issn"), Coverage: get("coverage")}
 		var bad []string
 		num := func(k string, to *int) {
 			if v := get(k); v != "" {

@@ -184,6 +184,15 @@ func TestOpenAPIResponses(t *testing.T) {
 	want(409, st, body)
 	st, body = h.Call("POST", "/v1/requests/"+id+"/respond", "PKU", map[string]any{"decision": "will_supply"})
 	want(409, st, body)
+	// Delivery: an upload to a loan is refused before the body counts
+	// (unsupported media or conflict, both documented); a forged download
+	// link is 404.
+	st, raw, _ := h.Raw("POST", "/v1/requests/"+id+"/file", ill.DemoKey("PKU"), "%PDF-1.4")
+	if st != 415 && st != 409 {
+		t.Fatalf("upload to a loan: %d %s", st, raw)
+	}
+	st, raw, _ = h.Raw("GET", "/download/forged.token", "", nil)
+	want(404, st, string(raw))
 	st, body = h.Call("POST", "/v1/requests/"+id+"/checkout", "RUC", nil)
 	want(403, st, body)
 

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/balis/illhub/app"
+	"github.com/balis/illhub/ill"
 )
 
 // putReader: POST /v1/readers (member library keys only;
@@ -22,7 +23,11 @@ func (s *Server) putReader(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	cat := rd.Category
+	if cat == "" {
+		cat = ill.CategoryOther
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"library": rd.Library, "id": rd.ID, "name": rd.Name, "email": rd.Email,
-		"deposit_paid": rd.DepositPaid, "portal": true})
+		"deposit_paid": rd.DepositPaid, "category": cat, "portal": true})
 	return nil
 }

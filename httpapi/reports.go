@@ -7,7 +7,7 @@ import (
 	"github.com/balis/illhub/reports"
 )
 
-// report: GET /v1/reports/{name}?from=&to=&library=&format=json|csv|xlsx&lang=zh|en
+// report: GET /v1/reports/{name}?from=&to=&library=&service_type=loan|copy|all&format=json|csv|xlsx&lang=zh|en
 // (reports.Names; app.Service.Report). JSON: library columns hold codes,
 // "libraries" names them, "total" is the consortium totals row; CSV and
 // XLSX write names and codes in two columns and the totals row last.
@@ -44,6 +44,9 @@ func WriteReport(w http.ResponseWriter, rep *reports.Report, format, lang string
 	}
 	body := map[string]any{"report": rep.Name, "from": rep.From.String(), "to": rep.To.String(),
 		"library": rep.Library, "columns": rep.Columns, "rows": rep.Objects()}
+	if rep.Service != "" {
+		body["service_type"] = rep.Service
+	}
 	if rep.Net != nil {
 		body["net"] = rep.Net
 	}

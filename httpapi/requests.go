@@ -111,27 +111,66 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
 
 // requestView is the JSON shape of a request (SPEC 5.1).
 type requestView struct {
-	RequestID       string      `json:"request_id"`
-	ClientRequestID string      `json:"client_request_id"`
-	State           ill.State   `json:"state"`
-	StateLabel      stateLabel  `json:"state_label"`
-	Reason          *string     `json:"reason"`
-	Borrower        string      `json:"borrower"`
-	Lender          *string     `json:"lender"`
-	PatronID        string      `json:"patron_id"`
-	RecordID        *string     `json:"record_id"`
-	Title           string      `json:"title"`
-	Author          string      `json:"author"`
-	ISBN            string      `json:"isbn"`
-	ItemBarcode     string      `json:"item_barcode,omitempty"`
-	Rota            []rotaView  `json:"rota"`
-	SubmittedAt     string      `json:"submitted_at"`
-	RespondBy       *string     `json:"respond_by"`
-	ShipBy          *string     `json:"ship_by"`
-	DueAt           *string     `json:"due_at"`
-	Provisional     bool        `json:"deadlines_provisional"`
-	Source          string      `json:"source"` // who sent the reader (OpenURL rfr_id / sid), "" when unknown
-	Events          []eventView `json:"events,omitempty"`
+	RequestID       string     `json:"request_id"`
+	ClientRequestID string     `json:"client_request_id"`
+	State           ill.State  `json:"state"`
+	StateLabel      stateLabel `json:"state_label"`
+	Reason          *string    `json:"reason"`
+	Borrower        string     `json:"borrower"`
+	Lender          *string    `json:"lender"`
+	PatronID        string     `json:"patron_id"`
+	RecordID        *string    `json:"record_id"`
+	Title           string     `json:"title"`
+	Author          string     `json:"author"`
+	ISBN            string     `json:"isbn"`
+	ItemBarcode     string     `json:"item_barcode,omitempty"`
+	Rota            []rotaView `json:"rota"`
+	SubmittedAt     string     `json:"submitted_at"`
+	RespondBy       *string    `json:"respond_by"`
+	ShipBy          *string    `json:"ship_by"`
+	DueAt           *string    `json:"due_at"`
+	Provisional     bool       `json:"deadlines_provisional"`
+	Source          string     `json:"source"` // who sent the reader (OpenURL rfr_id / sid), "" when unknown
+	// Copy requests (SPEC 5.4): the service type of every request; for a
+	// copy its citation (item), rush, deliver_by and the delivered file.
+	ServiceType    ill.ServiceType `json:"service_type"`
+	Item           *copyItemView   `json:"item,omitempty"`
+	Rush           bool            `json:"rush,omitempty"`
+	DeliverBy      *string         `json:"deliver_by,omitempty"`
+	DeliveryFileID string          `json:"delivery_file_id,omitempty"`
+	Events         []eventView     `json:"events,omitempty"`
+}
+
+// copyItemView is a copy request's citation as submitted (the fields of
+// SubmitBody.item for a copy), each left out when empty.
+type copyItemView struct {
+	JournalTitle string `json:"journal_title,omitempty"`
+	ISSN         string `json:"issn,omitempty"`
+	Year         int    `json:"year,omitempty"`
+	Volume       string `json:"volume,omitempty"`
+	Issue        string `json:"issue,omitempty"`
+	Pages        string `json:"pages,omitempty"`
+	ArticleTitle string `json:"article_title,omitempty"`
+	Authors      string `json:"authors,omitempty"`
+	DOI          string `json:"doi,omitempty"`
+	ISBN         string `json:"isbn,omitempty"`
+	Title        string `json:"title,omitempty"`
+	Chapter      string `json:"chapter,omitempty"`
+	BookPages    int    `json:"book_pages,omitempty"`
+}
+
+// copyItemOf is r's citation for the view; nil for a loan.
+func copyItemOf(r *ill.Request) *copyItemView {
+	if !r.ServiceType.IsCopy() {
+		return nil
+	}
+	c := r.Citation
+	v := &copyItemView{JournalTitle: c.JournalTitle, ISSN: c.ISSN, Year: r.Year, Volume: c.Volume, Issue: c.Issue,
+		Pages: c.Pages, ArticleTitle: c.ArticleTitle, Authors: c.Authors, DOI: c.DOI, Chapter: c.Chapter, BookPages: c.BookPages}
+	if c.CopyKind() == ill.CopyBookPart {
+		v.Title, v.ISBN = r.Title, r.ISBN
+	}
+	return v
 }
 
 type stateLabel struct {
@@ -181,7 +220,8 @@ func viewOf(r *ill.Request, withEvents bool) requestView {
 		Reason:     optStr(string(r.Reason)), Borrower: r.Borrower, Lender: optStr(r.Lender), PatronID: r.PatronID,
 		Title: r.Title, Author: r.Author, ISBN: r.ISBN, ItemBarcode: r.ItemBarcode, SubmittedAt: rfc3339(r.SubmittedAt),
 		RespondBy: optTime(r.RespondBy), ShipBy: optTime(r.ShipBy), DueAt: optTime(r.DueAt), Provisional: r.Provisional,
-		Source: r.Source, Rota: []rotaView{}}
+		Source: r.Source, Rota: []rotaView{}, ServiceType: r.ServiceType.OrLoan(), Item: copyItemOf(r), Rush: r.Rush,
+		DeliverBy: optTime(r.DeliverBy), DeliveryFileID: r.DeliveryFileID}
 	if r.RecordID != 0 {
 		v.RecordID = optStr(strconv.FormatInt(r.RecordID, 10))
 	}

@@ -75,6 +75,9 @@ type Server struct {
 	UI http.Handler
 	// ISO18626 serves POST /iso18626; nil: the path is not served.
 	ISO18626 ISOIntake
+	// Delivery serves the copy uploads and downloads (delivery.go); nil:
+	// they answer 503 unavailable.
+	Delivery *app.Delivery
 	// Demo lets the demo dataset's well-known keys (ill.IsDemoKey)
 	// authenticate (ILL_DEMO); without it they are refused without a
 	// database lookup.
@@ -194,6 +197,8 @@ func New(s *Server, reg *prometheus.Registry) *Server {
 	s.courierRoutes(m)
 	// Violations and their settlement (httpapi/money.go)
 	s.moneyRoutes(m)
+	// Copy uploads and signed downloads (httpapi/delivery.go)
+	s.deliveryRoutes(m)
 	// ISO 18626 intake; senders authenticate by symbol (+ secret), not by API key.
 	if s.ISO18626 != nil {
 		m.HandleFunc("POST /iso18626", s.iso18626)

@@ -30,6 +30,11 @@ type Desk interface {
 	// DepositChanges lists the deposit changes of reader id of library,
 	// newest first, at most limit.
 	DepositChanges(ctx context.Context, library, id string, limit int) ([]DepositChange, error)
+	// SetReaderCategory sets the category of reader id of library (both
+	// compared case-insensitively), which the copy fees booked after it
+	// are subsidised by; not_found when the library never registered the
+	// reader.
+	SetReaderCategory(ctx context.Context, library, id string, c ReaderCategory) error
 	// ActiveRequestCount counts reader id's requests (as borrower
 	// library's) in the states that count for R3 (ActiveStates). A plain
 	// read: the authoritative count is the submit's, under the reader's

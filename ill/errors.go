@@ -37,6 +37,18 @@ const (
 	CodeBarcodeMismatch Code = "barcode_mismatch" // the barcode is not the one this request shipped (409); listed for review
 )
 
+// Copy request codes.
+const (
+	CodeCopyTooLarge Code = "copy_too_large" // a book part over a third of the book (422)
+)
+
+// Delivery codes.
+const (
+	// CodeLinkExpired: a genuine download link that is used up: past its
+	// expiry, at its download limit, or its file deleted (410).
+	CodeLinkExpired Code = "link_expired"
+)
+
 // HTTPStatus is the status every HTTP adapter answers an error of code c
 // with (SPEC 5.1; docs/states.md lists it per code). It is the only
 // mapping of codes to statuses: 500 for internal, undeliverable and any
@@ -64,6 +76,10 @@ func (c Code) HTTPStatus() int {
 		return http.StatusUnsupportedMediaType
 	case CodeUnavailable, CodeTransient:
 		return http.StatusServiceUnavailable
+	case CodeCopyTooLarge:
+		return http.StatusUnprocessableEntity
+	case CodeLinkExpired:
+		return http.StatusGone
 	}
 	return http.StatusInternalServerError
 }
@@ -125,7 +141,7 @@ func DispositionFor(err error) Disposition {
 	case CodeBadRequest, CodeNotFound, CodeForbidden, CodeUnauthorized, CodeTooLarge, CodeConflict,
 		CodeUndeliverable, CodeInvalidTransition, CodeRenewalNotAllowed, CodeCancelWindow,
 		CodeMethodNotAllowed, CodeUnsupportedMedia,
-		CodeUnknownBarcode, CodeBarcodeMismatch:
+		CodeUnknownBarcode, CodeBarcodeMismatch, CodeCopyTooLarge, CodeLinkExpired:
 		return DeadLetter
 	default: // transient, unavailable, internal and foreign errors (consumers hold unavailable ones)
 		return Requeue
@@ -152,9 +168,11 @@ const (
 	ReasonPoorCondition      Reason = "poor_condition"
 	ReasonNoResponse         Reason = "no_response"
 	ReasonNotShipped         Reason = "not_shipped"
-	ReasonCancelledByReader  Reason = "cancelled_by_reader"
-	ReasonCancelledByStaff   Reason = "cancelled_by_staff"
-	ReasonReportedLost       Reason = "reported_lost"
+	// ReasonNotDelivered: a copy's deliver_by passed at a lender.
+	ReasonNotDelivered      Reason = "not_delivered"
+	ReasonCancelledByReader Reason = "cancelled_by_reader"
+	ReasonCancelledByStaff  Reason = "cancelled_by_staff"
+	ReasonReportedLost      Reason = "reported_lost"
 	// ReasonUnspecified: the lender declined without saying why (an ISO
 	// 18626 Unfilled without reasonUnfilled); no reason is invented. Not
 	// one of SPEC 5.1's LenderUnfilledReasons, but accepted with respond

@@ -19,7 +19,7 @@ func TestHTTPStatusOfEveryCode(t *testing.T) {
 		{ill.CodeCancelWindow, 409}, {ill.CodeConflict, 409}, {ill.CodeTooLarge, 413}, {ill.CodeRateLimited, 429},
 		{ill.CodeUnsupportedMedia, 415}, {ill.CodeUnavailable, 503}, {ill.CodeInternal, 500},
 		{ill.CodeTransient, 503}, {ill.CodeUndeliverable, 500}, {ill.CodeUnknownBarcode, 404},
-		{ill.CodeBarcodeMismatch, 409},
+		{ill.CodeBarcodeMismatch, 409}, {ill.CodeLinkExpired, 410},
 		{"no_such_code", 500}, {"", 500},
 	} {
 		if got := c.code.HTTPStatus(); got != c.want {

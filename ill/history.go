@@ -23,6 +23,8 @@ type ListFilter struct {
 	// Library, when set, is a party to the request: its borrower or its
 	// current lender (for a member, the other library).
 	Library string
+	// Service, when set, is the request's service type (loan or copy).
+	Service ServiceType
 	// Text finds a request from one value a librarian has at hand: the
 	// request id (or a prefix of at least 8 characters starting with
 	// "ILL-"), the borrower's client request id, the item barcode, the

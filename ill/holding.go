@@ -28,6 +28,16 @@ func ValidateHolding(h Holding) string {
 	case h.Copies < 0 || h.Available < 0:
 		return "copies and available must not be negative"
 	}
+	if strings.TrimSpace(h.ISSN) != "" {
+		if _, ok := NormalizeISSN(h.ISSN); !ok {
+			return "issn is not a valid ISSN"
+		}
+	}
+	if c, err := ParseCoverage(h.Coverage); err != nil {
+		return "coverage: " + err.Error()
+	} else if len(c.String()) > 200 {
+		return "coverage is longer than 200 characters"
+	}
 	return ""
 }
 

@@ -8,30 +8,36 @@ import "time"
 // (notice e-mail, webhook, ISO 18626 endpoint), secrets and hashes are
 // never part of it; the ILL desk's public contacts (Contact*) are.
 type Library struct {
-	Code             string    `json:"code"`
-	NameZH           string    `json:"name_zh"`
-	NameEN           string    `json:"name_en"`
-	ISOSymbol        string    `json:"iso18626_symbol"`
-	Lending          bool      `json:"lending"`
-	DepositRequired  bool      `json:"deposit_required"`
-	LoanMonths       int       `json:"loan_months"`
-	RecallDays       int       `json:"recall_days"`
-	FinePerDayFen    int       `json:"fine_per_day_fen"`
-	DamageFeeFen     int       `json:"damage_fee_fen"`
-	LossFeeFen       int       `json:"loss_fee_fen"`
-	Locale           string    `json:"locale"`
-	Email            string    `json:"-"`
-	ContactPhone     string    `json:"contact_phone"`   // the ILL desk's public phone (home page, directory)
-	ContactEmail     string    `json:"contact_email"`   // its public e-mail; Email above is the private notice address
-	ContactAddress   string    `json:"contact_address"` // its public address (where the desk is)
-	WebhookURL       string    `json:"-"`
-	WebhookSecret    string    `json:"-"` // signs webhook notices (docs/notices.md)
-	ISOEndpoint      string    `json:"-"`
-	CourierCutoff    string    `json:"courier_cutoff"`
-	CourierDays      string    `json:"courier_days"` // set with illctl courier days
-	ISOSecretHash    string    `json:"-"`
-	ISOClosedNetwork bool      `json:"-"` // accepted without a secret (see ISOMember)
-	CreatedAt        time.Time `json:"-"`
+	Code             string `json:"code"`
+	NameZH           string `json:"name_zh"`
+	NameEN           string `json:"name_en"`
+	ISOSymbol        string `json:"iso18626_symbol"`
+	Lending          bool   `json:"lending"`
+	DepositRequired  bool   `json:"deposit_required"`
+	LoanMonths       int    `json:"loan_months"`
+	RecallDays       int    `json:"recall_days"`
+	FinePerDayFen    int    `json:"fine_per_day_fen"`
+	DamageFeeFen     int    `json:"damage_fee_fen"`
+	LossFeeFen       int    `json:"loss_fee_fen"`
+	Locale           string `json:"locale"`
+	Email            string `json:"-"`
+	ContactPhone     string `json:"contact_phone"`   // the ILL desk's public phone (home page, directory)
+	ContactEmail     string `json:"contact_email"`   // its public e-mail; Email above is the private notice address
+	ContactAddress   string `json:"contact_address"` // its public address (where the desk is)
+	WebhookURL       string `json:"-"`
+	WebhookSecret    string `json:"-"` // signs webhook notices (docs/notices.md)
+	ISOEndpoint      string `json:"-"`
+	CourierCutoff    string `json:"courier_cutoff"`
+	CourierDays      string `json:"courier_days"` // set with illctl courier days
+	ISOSecretHash    string `json:"-"`
+	ISOClosedNetwork bool   `json:"-"` // accepted without a secret (see ISOMember)
+	// The copy service's settings (CopyTerms; 0: the default): working
+	// days to answer and to deliver a copy request as a lender, and the
+	// limit of open copy requests per reader as a borrower.
+	CopyRespondDays int       `json:"copy_respond_days"`
+	CopyDeliverDays int       `json:"copy_deliver_days"`
+	CopyLimit       int       `json:"copy_limit"`
+	CreatedAt       time.Time `json:"-"`
 }
 
 // WithDefaults returns l with the policy a new member gets for what it

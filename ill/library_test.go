@@ -34,14 +34,16 @@ func TestLibraryJSONHidesContactsAndSecrets(t *testing.T) {
 	l := ill.Library{Code: "THU", NameZH: "清华", NameEN: "Tsinghua", ISOSymbol: "THU", Lending: true, LoanMonths: 1,
 		RecallDays: 7, Locale: "zh", Email: "ill@thu", WebhookURL: "https://thu/h", WebhookSecret: "whs",
 		ISOEndpoint: "https://thu/iso", CourierCutoff: "14:00", CourierDays: "mon", ISOSecretHash: "abc",
-		ISOClosedNetwork: true, CreatedAt: time.Unix(1, 0), ContactPhone: "010-62782137"}
+		ISOClosedNetwork: true, CreatedAt: time.Unix(1, 0), ContactPhone: "010-62782137",
+		CopyRespondDays: 1, CopyDeliverDays: 3, CopyLimit: 10}
 	b, err := json.Marshal(l)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := `{"code":"THU","name_zh":"清华","name_en":"Tsinghua","iso18626_symbol":"THU","lending":true,` +
 		`"deposit_required":false,"loan_months":1,"recall_days":7,"fine_per_day_fen":0,"damage_fee_fen":0,` +
-		`"loss_fee_fen":0,"locale":"zh","contact_phone":"010-62782137","contact_email":"","contact_address":"","courier_cutoff":"14:00","courier_days":"mon"}`
+		`"loss_fee_fen":0,"locale":"zh","contact_phone":"010-62782137","contact_email":"","contact_address":"","courier_cutoff":"14:00","courier_days":"mon",` +
+		`"copy_respond_days":1,"copy_deliver_days":3,"copy_limit":10}`
 	if string(b) != want {
 		t.Fatalf("JSON %s\nwant %s", b, want)
 	}

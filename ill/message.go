@@ -2,6 +2,7 @@ package ill
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -65,7 +66,11 @@ type Patron struct {
 	DepositPaid bool   `json:"deposit_paid"`
 }
 
-// Citation is a manual request's description of the item.
+// Citation is a manual request's description of the item, and a copy
+// request's citation (SPEC 5.4): an article (journal_title, issn, year,
+// volume, issue, pages, article_title, authors, doi) or a part of a book
+// (isbn, title, chapter, pages; book_pages, the book's extent when known,
+// bounds the part: ValidateCopy).
 type Citation struct {
 	Title     string `json:"title"`
 	Author    string `json:"author"`
@@ -74,6 +79,18 @@ type Citation struct {
 	Year      int    `json:"year"`
 	Language  string `json:"language,omitempty"`
 	Material  string `json:"material,omitempty"`
+
+	// Copy requests only (service_type copy).
+	JournalTitle string `json:"journal_title,omitempty"`
+	ISSN         string `json:"issn,omitempty"`
+	Volume       string `json:"volume,omitempty"`
+	Issue        string `json:"issue,omitempty"`
+	Pages        string `json:"pages,omitempty"`
+	ArticleTitle string `json:"article_title,omitempty"`
+	Authors      string `json:"authors,omitempty"`
+	DOI          string `json:"doi,omitempty"`
+	Chapter      string `json:"chapter,omitempty"`
+	BookPages    int    `json:"book_pages,omitempty"`
 }
 
 // SubmitBody is the body of POST /v1/requests and of a request.submit message.
@@ -90,6 +107,11 @@ type SubmitBody struct {
 	// (an ISO 18626 request addressed to one member goes to it first).
 	// Not accepted from the JSON API.
 	Lenders []string `json:"lenders,omitempty"`
+	// ServiceType is loan ("" reads as loan) or copy.
+	ServiceType ServiceType `json:"service_type,omitempty"`
+	// Rush (copies only): deliver the same working day the request
+	// reaches the lender instead of within its CopyTerms.DeliverDays.
+	Rush bool `json:"rush,omitempty"`
 }
 
 // ActionBody is the union of every action's body (SPEC 5.1).
@@ -107,7 +129,14 @@ type ActionBody struct {
 	// DueAt is the lender's own due date sent with the shipment (ISO 18626
 	// Loaned/dueDate): checkout keeps it instead of computing R4's.
 	DueAt *time.Time `json:"due_at,omitempty"` // ship, supply_ship
+
+	// FileID is the delivered copy's file (deliver): the id the upload
+	// returned, or CopyFileRef of an ISO 18626 supplier's URL.
+	FileID string `json:"file_id,omitempty"`
 }
+
+// MaxFileIDLength bounds ActionBody.FileID (a URL reference included).
+const MaxFileIDLength = 500
 
 // Variant derives the state-table variant from the body and validates the
 // fields the action needs. It is the single place the API and the consumers
@@ -168,6 +197,21 @@ func (b ActionBody) Variant(a Action) (Variant, error) {
 		if (b.RecordID == "") == (len(b.Lenders) == 0) {
 			return "", FieldError("record_id", "give either record_id or lenders")
 		}
+	case ActDeliver:
+		if strings.TrimSpace(b.FileID) == "" {
+			return "", FieldError("file_id", "file_id is required (the uploaded copy)")
+		}
+		if len(b.FileID) > MaxFileIDLength {
+			return "", FieldError("file_id", "file_id is longer than %d characters", MaxFileIDLength)
+		}
+	case ActCloseDelivery:
+		switch v := Variant(b.Reason); v {
+		case CloseDownloaded, CloseExpired:
+			return v, nil
+		case "":
+			return "", FieldError("reason", "reason is required (downloaded or expired)")
+		}
+		return "", FieldError("reason", "reason must be downloaded or expired, not %q", b.Reason)
 	}
 	return "", nil
 }
@@ -192,6 +236,12 @@ type Holding struct {
 	Copies     int    `json:"copies"`
 	Available  int    `json:"available"`
 	Lendable   *bool  `json:"lendable"`
+	// ISSN and Coverage describe a serial (material journal): copy
+	// requests for an article are routed to the holders of its ISSN
+	// whose coverage (runs of years, "1998-2010,2015-"; "" every year)
+	// holds the article's year.
+	ISSN     string `json:"issn,omitempty"`
+	Coverage string `json:"coverage,omitempty"`
 }
 
 // MaxHoldingsBatch is the largest holdings batch accepted in one call.

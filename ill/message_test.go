@@ -116,7 +116,7 @@ func TestActionBodyVariantsAreKnownToDecide(t *testing.T) {
 	bodies := map[ill.Action]ill.ActionBody{
 		ill.ActMediate: {RecordID: "1"}, ill.ActRespond: {Decision: "will_supply"}, ill.ActShip: {ItemBarcode: "b"},
 		ill.ActReturn: {Condition: "good"}, ill.ActCheckin: {Condition: "good"}, ill.ActCancel: {By: "staff"},
-		ill.ActCancelResponse: {Accept: ptr(false)},
+		ill.ActCancelResponse: {Accept: ptr(false)}, ill.ActDeliver: {FileID: "F1"},
 	}
 	for _, a := range ill.APIActions {
 		v, err := bodies[a].Variant(a)

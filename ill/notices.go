@@ -18,6 +18,7 @@ const (
 	NoticeOverdueLibrary  = "overdue_library"  // the same, to the borrowing library
 	NoticeCourtesy        = "courtesy"         // to the reader, 3 days before due_at
 	NoticeShipLate        = "ship_late"        // to the lender: ship_by passed (R9)
+	NoticeCopyDelivered   = "copy_delivered"   // to the reader: a copy was delivered electronically
 )
 
 // OverdueStep is the overdue-notice step due at now for a loan due at due:
@@ -105,6 +106,13 @@ func NoticeText(kind, locale string, d NoticeData) (subject, body string) {
 			return "Manual request needs a lender", fmt.Sprintf("Manual request %s for 《%s》 was not found in the union catalogue. Please identify a lender by %s.", d.RequestID, d.Title, when)
 		}
 		return "手工申请待处理", fmt.Sprintf("手工申请 %s（《%s》）未在联合目录中找到，请于 %s 前确定出借馆。", d.RequestID, d.Title, when)
+	case NoticeCopyDelivered:
+		// The download link is added where the notice is delivered (the
+		// link is signed per reader and expires; see docs/copies.md).
+		if en {
+			return "Your copy has been delivered", fmt.Sprintf("The copy of 《%s》 you asked for (request %s) has been delivered electronically. Download it from My requests in the reader portal; the link expires and allows a limited number of downloads.", d.Title, d.RequestID)
+		}
+		return "电子文献已送达", fmt.Sprintf("您申请的《%s》（申请号 %s）已以电子方式发送，请在读者门户“我的申请”中下载；下载链接有有效期和下载次数限制。", d.Title, d.RequestID)
 	case NoticeCourierDelivered:
 		if en {
 			return "Courier delivery: " + d.RequestID, fmt.Sprintf("The courier delivered 《%s》 (request %s) to your library at %s. Please check it in.", d.Title, d.RequestID, when)

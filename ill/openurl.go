@@ -46,6 +46,9 @@ type OpenURL struct {
 	Volume string
 	Issue  string
 	Pages  string
+	// DOI is the article's DOI from rft_id=info:doi/... (0.1: id=doi:...),
+	// as given ("" when absent).
+	DOI string
 	// Source is who sent the link: rfr_id (1.0) or sid (0.1), cleaned by
 	// NormalizeSource ("" when absent).
 	Source string
@@ -57,6 +60,7 @@ const (
 	openURLTextMax  = 200
 	openURLCodeMax  = 20
 	openURLShortMax = 40
+	openURLDOIMax   = 200
 	// SourceMax is the width of a request's source.
 	SourceMax = 200
 )
@@ -138,11 +142,17 @@ func ParseOpenURL(rawQuery string) (OpenURL, error) {
 			o.Pages = pageRange(get(openURLShortMax, "rft.spage"), get(openURLShortMax, "rft.epage"))
 		}
 		o.Source = NormalizeSource(kv["rfr_id"])
-		// rft_id may carry the ISBN (urn:ISBN:...) when no rft.isbn does.
+		// rft_id may carry the ISBN (urn:ISBN:...) when no rft.isbn does,
+		// and an article's DOI (info:doi/...).
 		for _, id := range vals["rft_id"] {
 			if o.ISBN == "" {
 				if v, ok := cutPrefixFold(strings.TrimSpace(id), "urn:isbn:"); ok {
 					o.ISBN = cleanKEV(v, openURLCodeMax)
+				}
+			}
+			if o.DOI == "" {
+				if v, ok := cutPrefixFold(strings.TrimSpace(id), "info:doi/"); ok {
+					o.DOI = cleanKEV(v, openURLDOIMax)
 				}
 			}
 		}
@@ -171,10 +181,13 @@ func ParseOpenURL(rawQuery string) (OpenURL, error) {
 			o.Pages = pageRange(get(openURLShortMax, "spage"), get(openURLShortMax, "epage"))
 		}
 		o.Source = NormalizeSource(kv["sid"])
+		if v, ok := cutPrefixFold(kv["id"], "doi:"); ok {
+			o.DOI = cleanKEV(v, openURLDOIMax)
+		}
 	}
 	o.Year = yearOf(o.Date)
-	if o.Title == "" && o.JournalTitle == "" && o.ArticleTitle == "" && o.ISBN == "" && o.ISSN == "" {
-		return o, FieldError("rft.btitle", "the OpenURL link carries no title, ISBN or ISSN")
+	if o.Title == "" && o.JournalTitle == "" && o.ArticleTitle == "" && o.ISBN == "" && o.ISSN == "" && o.DOI == "" {
+		return o, FieldError("rft.btitle", "the OpenURL link carries no title, ISBN, ISSN or DOI")
 	}
 	return o, nil
 }
@@ -184,6 +197,25 @@ func ParseOpenURL(rawQuery string) (OpenURL, error) {
 // form with the journal's title).
 func (o OpenURL) IsArticle() bool {
 	return o.Format == "journal" || o.Genre == "article" || (o.Title == "" && o.JournalTitle != "")
+}
+
+// IsCopy reports whether the link asks for a copy rather than a loan: a
+// journal article, or a part of a book (genre bookitem or chapter).
+func (o OpenURL) IsCopy() bool {
+	return o.IsArticle() || o.Genre == "bookitem" || o.Genre == "chapter"
+}
+
+// CopyCitation is what the link gives for a copy request: an article's
+// journal, ISSN, volume, issue, pages, title, authors, year and DOI, or a
+// book part's book (title, author, ISBN, publisher, year) with the chapter
+// (rft.atitle) and pages. ValidateCopy judges it at the submit.
+func (o OpenURL) CopyCitation() Citation {
+	if o.IsArticle() {
+		return Citation{JournalTitle: o.JournalTitle, ISSN: o.ISSN, Year: o.Year, Volume: o.Volume, Issue: o.Issue,
+			Pages: o.Pages, ArticleTitle: o.ArticleTitle, Authors: o.Author, DOI: o.DOI}
+	}
+	return Citation{Title: o.Title, Author: o.Author, ISBN: o.ISBN, Publisher: o.Publisher, Year: o.Year,
+		Chapter: o.ArticleTitle, Pages: o.Pages}
 }
 
 // Citation is what the link gives for a loan request: for an article the
@@ -255,6 +287,9 @@ func (o OpenURL) KEV() string {
 	set("rft.volume", o.Volume)
 	set("rft.issue", o.Issue)
 	set("rft.pages", o.Pages)
+	if o.DOI != "" {
+		v.Set("rft_id", "info:doi/"+o.DOI)
+	}
 	set("rfr_id", o.Source)
 	return v.Encode()
 }

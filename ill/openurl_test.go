@@ -81,6 +81,45 @@ func TestOpenURLCitationAndNote(t *testing.T) {
 	}
 }
 
+// TestOpenURLCopy: articles and book parts are copies, with the copy
+// citation the copy form is prefilled with (the DOI from rft_id or, in a
+// 0.1 link, id); a book is no copy; a DOI alone is enough to prefill.
+func TestOpenURLCopy(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		q    string
+		copy bool
+		want Citation
+	}{
+		{"article", "url_ver=Z39.88-2004&rft_val_fmt=info:ofi/fmt:kev:mtx:journal&rft.genre=article&rft.jtitle=J&rft.atitle=A" +
+			"&rft.issn=0028-0836&rft.volume=5&rft.issue=2&rft.spage=10&rft.epage=20&rft.date=2019-05&rft.aulast=Smith&rft.aufirst=Jo" +
+			"&rft_id=urn:ISBN:1&rft_id=info:doi/10.1038/nature123", true,
+			Citation{JournalTitle: "J", ArticleTitle: "A", ISSN: "0028-0836", Volume: "5", Issue: "2", Pages: "10-20", Year: 2019,
+				Authors: "Smith, Jo", DOI: "10.1038/nature123"}},
+		{"book part", "url_ver=Z39.88-2004&rft.genre=bookitem&rft.btitle=B&rft.atitle=Ch%203&rft.isbn=9787020002207&rft.pages=30-52&rft.au=W",
+			true, Citation{Title: "B", Author: "W", ISBN: "9787020002207", Chapter: "Ch 3", Pages: "30-52"}},
+		{"0.1 article with a DOI", "genre=article&title=J&atitle=A&id=doi:10.1/x", true,
+			Citation{JournalTitle: "J", ArticleTitle: "A", DOI: "10.1/x"}},
+		{"a DOI only", "url_ver=Z39.88-2004&rft.genre=article&rft_id=info:doi/10.1/y", true, Citation{DOI: "10.1/y"}},
+		{"book", "url_ver=Z39.88-2004&rft.genre=book&rft.btitle=B&rft.atitle=Ch", false,
+			Citation{Title: "B", Chapter: "Ch"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := ParseOpenURL(tc.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.IsCopy() != tc.copy || o.CopyCitation() != tc.want {
+				t.Fatalf("IsCopy %v, CopyCitation %+v", o.IsCopy(), o.CopyCitation())
+			}
+			back, err := ParseOpenURL(o.KEV())
+			if err != nil || back.CopyCitation() != o.CopyCitation() || back.IsCopy() != o.IsCopy() {
+				t.Fatalf("KEV %q reads back as %+v (%v)", o.KEV(), back, err)
+			}
+		})
+	}
+}
+
 func TestOpenURLWidths(t *testing.T) {
 	o, err := ParseOpenURL("rft.btitle=" + strings.Repeat("书", 1000) + "&rfr_id=" + strings.Repeat("s", 1000) + "&rft.isbn=" + strings.Repeat("1", 100))
 	if err != nil {
@@ -103,7 +142,7 @@ func FuzzParseOpenURL(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, s := range []string{o.Title, o.JournalTitle, o.ArticleTitle, o.Author, o.ISBN, o.ISSN, o.Publisher, o.Date, o.Source, o.Format, o.Genre, o.Pages} {
+		for _, s := range []string{o.Title, o.JournalTitle, o.ArticleTitle, o.Author, o.ISBN, o.ISSN, o.Publisher, o.Date, o.Source, o.Format, o.Genre, o.Pages, o.DOI} {
 			if !utf8.ValidString(s) || s != strings.TrimSpace(s) || strings.ContainsAny(s, "\x00\r\n\t") {
 				t.Fatalf("unclean field %q in %+v", s, o)
 			}
@@ -115,7 +154,8 @@ func FuzzParseOpenURL(f *testing.F) {
 		if err != nil {
 			t.Fatalf("KEV %q does not parse: %v", o.KEV(), err)
 		}
-		if back.Citation() != o.Citation() || back.ArticleNote() != o.ArticleNote() || back.Source != o.Source || back.IsArticle() != o.IsArticle() {
+		if back.Citation() != o.Citation() || back.ArticleNote() != o.ArticleNote() || back.Source != o.Source || back.IsArticle() != o.IsArticle() ||
+			back.CopyCitation() != o.CopyCitation() {
 			t.Fatalf("round trip:\n %+v\n %+v", o, back)
 		}
 	})

@@ -232,6 +232,14 @@ type Publisher interface {
 	Ready() error
 }
 
+// Backlog is how much accepted work waits to be started: the messages
+// ready in the queues that new requests feed (the requests and ISO 18626
+// queues), as the broker last reported them. The intake holds new
+// requests while it is above a limit (app.Config.IntakeBacklog).
+type Backlog interface {
+	Waiting(ctx context.Context) (int, error)
+}
+
 // DeadMessage is a message the broker dead-lettered: it can never
 // succeed (a consumer rejected it), reached the delivery limit, or
 // expired.

@@ -10,8 +10,12 @@ type Queue struct {
 	Side   Role
 	States []State
 	// Order is the request time the queue is sorted by, ascending, unset
-	// last: respond_by, ship_by, due_at, updated_at or submitted_at.
+	// last: respond_by, ship_by, due_at, deliver_by, updated_at or
+	// submitted_at.
 	Order string
+	// Service, when set, keeps the queue to one service type (the
+	// supplier's copies to deliver); "" lists both.
+	Service ServiceType
 	// Desc sorts by Order descending instead (unset still last): the
 	// finished requests, the most recent first.
 	Desc bool

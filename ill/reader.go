@@ -11,6 +11,10 @@ type Reader struct {
 	Email       string
 	DepositPaid bool
 	PINHash     string // bcrypt hash; "" when the reader has no portal PIN
+	// Category is the reader's category, which the centre's subsidy of
+	// copy fees is per; "" when the library never set one (charged as
+	// CategoryOther).
+	Category ReaderCategory
 }
 
 // Patron returns the reader as a submit body's patron.

@@ -30,6 +30,22 @@ type Request struct {
 	// it was not given.
 	Source string
 
+	// ServiceType is loan or copy ("" read as loan: ServiceType.OrLoan).
+	ServiceType ServiceType
+	// Citation is a copy request's own fields (Citation.CopyFields:
+	// journal, ISSN, volume, issue, pages, article title, authors, DOI,
+	// chapter, book pages); the item's title, author, ISBN, publisher and
+	// year are the fields above. Zero for loans.
+	Citation Citation
+	// Rush: a copy to deliver the same working day it reaches a lender.
+	Rush bool
+	// DeliverBy is a copy's deliver deadline at the current lender;
+	// zero when none runs.
+	DeliverBy time.Time
+	// DeliveryFileID is the delivered copy's file (the deliver action's
+	// file_id); "" before delivery.
+	DeliveryFileID string
+
 	Rota   []RotaEntry
 	Events []Event
 }

@@ -48,6 +48,9 @@ const (
 	// lender's ISO 18626 system (unreachable, or it refused the request
 	// with an ERROR confirmation); the next lender was asked at once.
 	OutcomeUnreachable Outcome = "unreachable"
+	// OutcomeNotDelivered: a copy request's deliver_by passed at the
+	// lender; the next lender was asked.
+	OutcomeNotDelivered Outcome = "not_delivered"
 )
 
 // DefaultRotaLength is the default cap on lenders asked for one request.

@@ -26,7 +26,7 @@ type Shipment struct {
 	RunID       int64          `json:"-"` // 0: not on a courier run yet
 	RunDate     time.Time      `json:"-"` // the run's day (midnight); zero: not on a run yet
 	// CallNumber is the lender's call number of the item, copied when the
-	// shipment goes on a run (for the manifest).
+	// shipment is created (for the manifest).
 	CallNumber   string    `json:"call_number"`
 	CreatedAt    time.Time `json:"-"`
 	PickedUpAt   time.Time `json:"-"` // zero: not picked up

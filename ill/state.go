@@ -17,11 +17,14 @@ const (
 	Overdue        State = "OVERDUE"
 	Returned       State = "RETURNED"
 	ReturnShipped  State = "RETURN_SHIPPED"
-	Completed      State = "COMPLETED"
-	Unfilled       State = "UNFILLED"
-	Rejected       State = "REJECTED"
-	Cancelled      State = "CANCELLED"
-	Lost           State = "LOST"
+	// Delivered: a copy request's file was delivered electronically; it
+	// waits for the reader's downloads or the link's expiry (SPEC 5.4).
+	Delivered State = "DELIVERED"
+	Completed State = "COMPLETED"
+	Unfilled  State = "UNFILLED"
+	Rejected  State = "REJECTED"
+	Cancelled State = "CANCELLED"
+	Lost      State = "LOST"
 )
 
 // stateInfo is the states table of SPEC §3: whether a state counts towards
@@ -45,25 +48,29 @@ var states = map[State]stateInfo{
 	Overdue:        {true, false, "已超期", "Overdue"},
 	Returned:       {false, false, "读者已还书", "Returned by reader"},
 	ReturnShipped:  {false, false, "已寄回出借馆", "Shipped back"},
-	Completed:      {false, true, "已完成", "Completed"},
-	Unfilled:       {false, true, "无法满足", "Unfilled"},
-	Rejected:       {false, true, "已拒绝", "Rejected"},
-	Cancelled:      {false, true, "已撤销", "Cancelled"},
-	Lost:           {false, true, "已遗失", "Lost"},
+	// Not active: R3 counts loans only; it counts for the copy limit
+	// (CopyOpenStates).
+	Delivered: {false, false, "已发送电子文献", "Delivered electronically"},
+	Completed: {false, true, "已完成", "Completed"},
+	Unfilled:  {false, true, "无法满足", "Unfilled"},
+	Rejected:  {false, true, "已拒绝", "Rejected"},
+	Cancelled: {false, true, "已撤销", "Cancelled"},
+	Lost:      {false, true, "已遗失", "Lost"},
 }
 
 // States lists every state in life-cycle order.
 var States = []State{
 	Submitted, NeedsMediation, Requested, WillSupply, CancelPending, Shipped,
-	Received, OnLoan, Recalled, Overdue, Returned, ReturnShipped,
+	Received, OnLoan, Recalled, Overdue, Returned, ReturnShipped, Delivered,
 	Completed, Unfilled, Rejected, Cancelled, Lost,
 }
 
 // Valid reports whether s is one of the defined states.
 func (s State) Valid() bool { _, ok := states[s]; return ok }
 
-// Active reports whether a request in state s counts towards the reader's
-// limit of active requests (R3): from submission until RETURNED.
+// Active reports whether a loan in state s counts towards the reader's
+// limit of active requests (R3): from submission until RETURNED. Copy
+// requests never count for R3 (CopyOpenStates counts them for theirs).
 func (s State) Active() bool { return states[s].active }
 
 // Terminal reports whether no action can leave s.

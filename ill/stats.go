@@ -3,10 +3,15 @@ package ill
 import "time"
 
 // DayStats is one library's figures for one Asia/Shanghai day (as the
-// scheduler's daily roll-up stores them, or live for today).
+// scheduler's daily roll-up stores them, or live for today), for one
+// service type: a library has a row per service type it had activity in.
+// For copies, Filled counts the lender's deliveries and Received the
+// borrower's (the same deliver event: a copy has no transit, so its
+// TransitSumS is 0), Missed includes not_delivered outcomes.
 type DayStats struct {
 	Day            time.Time
 	Library        string
+	Service        ServiceType
 	Borrowed       int
 	Lent           int
 	Filled         int

@@ -26,6 +26,9 @@ const (
 	ActCancel         Action = "cancel"
 	ActCancelResponse Action = "cancel_response"
 	ActReportLost     Action = "report_lost"
+	// ActDeliver: the lender delivered a copy request electronically
+	// (body file_id), from REQUESTED or WILL_SUPPLY.
+	ActDeliver Action = "deliver"
 
 	// System actions (hub consumers and scheduler).
 	ActRoute          Action = "route"            // SUBMITTED → REQUESTED / UNFILLED
@@ -34,6 +37,12 @@ const (
 	ActRespondTimeout Action = "respond_deadline" // R9: no response
 	ActShipTimeout    Action = "ship_deadline"    // R9: not shipped
 	ActMarkOverdue    Action = "overdue"
+	// ActDeliverTimeout: a copy's deliver_by passed (the lender neither
+	// delivered nor declined): the next lender is asked at once.
+	ActDeliverTimeout Action = "deliver_deadline"
+	// ActCloseDelivery ends a delivered copy: the reader used up the
+	// downloads (variant downloaded) or the link expired (expired).
+	ActCloseDelivery Action = "close_delivery"
 
 	// ActSupplyShip is an ISO 18626 lender's Loaned: from REQUESTED the
 	// answer and the shipment in one step (ISO 18626 lets a supplier
@@ -52,6 +61,7 @@ const (
 var APIActions = []Action{
 	ActMediate, ActRespond, ActShip, ActReceive, ActCheckout, ActRecall, ActRenew,
 	ActReturn, ActShipReturn, ActCheckin, ActCancel, ActCancelResponse, ActReportLost,
+	ActDeliver, // copy requests (SPEC 5.4)
 }
 
 // IsAPIAction reports whether a may be posted by a library.
@@ -86,7 +96,9 @@ type Variant string
 // Rule is one row of the state table: action (and variant), the states it
 // may be taken from, who may take it, and where it leads. When Routes is set
 // the target is decided by the rota: REQUESTED at the next lender, or
-// UNFILLED when none is left.
+// UNFILLED when none is left. Service, when set, is the only service type
+// the row applies to (loans ship and return, copies are delivered); ""
+// applies to both.
 type Rule struct {
 	Action  Action
 	Variant Variant
@@ -95,6 +107,7 @@ type Rule struct {
 	To      State
 	Routes  bool
 	Guard   Guard
+	Service ServiceType
 }
 
 var (
@@ -104,6 +117,8 @@ var (
 	system          = []Role{RoleSystem}
 	beforeAccept    = []State{Submitted, NeedsMediation, Requested}
 	lenderAnswering = []State{Requested, WillSupply}
+	loans           = ServiceLoan
+	copies          = ServiceCopy
 )
 
 // Table is the whole request life cycle of SPEC §3 as data. The HTTP API (to
@@ -121,38 +136,46 @@ var Table = []Rule{
 	{Action: ActMediate, From: []State{NeedsMediation}, By: borrowerOrCtr, To: Requested, Routes: true},
 	{Action: ActRespond, Variant: "will_supply", From: []State{Requested}, By: lender, To: WillSupply},
 	{Action: ActRespond, Variant: "unfilled", From: lenderAnswering, By: lender, To: Requested, Routes: true},
-	{Action: ActShip, From: []State{WillSupply}, By: lender, To: Shipped},
-	{Action: ActReceive, From: []State{Shipped}, By: borrower, To: Received},
-	{Action: ActCheckout, From: []State{Received}, By: borrower, To: OnLoan},
-	{Action: ActRecall, From: []State{OnLoan, Overdue, Received}, By: lender, To: Recalled},
-	{Action: ActRenew, From: []State{Received, OnLoan, Recalled, Overdue}, By: borrower, Guard: Never},
-	{Action: ActReturn, From: []State{OnLoan, Overdue, Recalled}, By: borrower, To: Returned},
-	{Action: ActShipReturn, From: []State{Returned}, By: borrower, To: ReturnShipped},
-	{Action: ActCheckin, From: []State{ReturnShipped}, By: lender, To: Completed},
+	{Action: ActShip, From: []State{WillSupply}, By: lender, To: Shipped, Service: loans},
+	{Action: ActReceive, From: []State{Shipped}, By: borrower, To: Received, Service: loans},
+	{Action: ActCheckout, From: []State{Received}, By: borrower, To: OnLoan, Service: loans},
+	{Action: ActRecall, From: []State{OnLoan, Overdue, Received}, By: lender, To: Recalled, Service: loans},
+	{Action: ActRenew, From: []State{Received, OnLoan, Recalled, Overdue}, By: borrower, Guard: Never, Service: loans},
+	{Action: ActReturn, From: []State{OnLoan, Overdue, Recalled}, By: borrower, To: Returned, Service: loans},
+	{Action: ActShipReturn, From: []State{Returned}, By: borrower, To: ReturnShipped, Service: loans},
+	{Action: ActCheckin, From: []State{ReturnShipped}, By: lender, To: Completed, Service: loans},
 	{Action: ActCancel, Variant: "reader", From: beforeAccept, By: borrower, To: Cancelled, Guard: ReaderWindow},
 	{Action: ActCancel, Variant: "reader", From: []State{WillSupply}, By: borrower, To: CancelPending, Guard: ReaderWindow},
 	{Action: ActCancel, Variant: "staff", From: beforeAccept, By: borrower, To: Cancelled},
 	{Action: ActCancel, Variant: "staff", From: []State{WillSupply}, By: borrower, To: CancelPending},
 	{Action: ActCancelResponse, Variant: "yes", From: []State{CancelPending}, By: lender, To: Cancelled},
 	{Action: ActCancelResponse, Variant: "no", From: []State{CancelPending}, By: lender, To: WillSupply},
-	{Action: ActReportLost, From: LoanStates, By: []Role{RoleBorrower, RoleLender}, To: Lost},
+	{Action: ActReportLost, From: LoanStates, By: []Role{RoleBorrower, RoleLender}, To: Lost, Service: loans},
 	{Action: ActRespondTimeout, From: []State{Requested}, By: system, To: Requested, Routes: true},
-	{Action: ActShipTimeout, From: []State{WillSupply}, By: system, To: Requested, Routes: true},
-	{Action: ActMarkOverdue, From: []State{OnLoan, Recalled}, By: system, To: Overdue},
-	{Action: ActSupplyShip, From: lenderAnswering, By: lender, To: Shipped},
+	{Action: ActShipTimeout, From: []State{WillSupply}, By: system, To: Requested, Routes: true, Service: loans},
+	{Action: ActMarkOverdue, From: []State{OnLoan, Recalled}, By: system, To: Overdue, Service: loans},
+	{Action: ActSupplyShip, From: lenderAnswering, By: lender, To: Shipped, Service: loans},
 	{Action: ActLenderUnreachable, From: []State{Requested}, By: system, To: Requested, Routes: true},
+
+	// Copy requests (文献传递): delivered electronically instead of
+	// shipped; no courier, no due date, nothing comes back.
+	{Action: ActDeliver, From: lenderAnswering, By: lender, To: Delivered, Service: copies},
+	{Action: ActDeliverTimeout, From: lenderAnswering, By: system, To: Requested, Routes: true, Service: copies},
+	{Action: ActCloseDelivery, Variant: CloseDownloaded, From: []State{Delivered}, By: system, To: Completed, Service: copies},
+	{Action: ActCloseDelivery, Variant: CloseExpired, From: []State{Delivered}, By: system, To: Completed, Service: copies},
 }
 
 // Attempt is one party's try at an action, as Allow and Decide see it.
-// The first six fields are the check (who may do what from where); the
-// rest are what Decide computes the effects from.
+// The first seven fields are the check (who may do what from where, for
+// which service); the rest are what Decide computes the effects from.
 type Attempt struct {
 	Action      Action
 	Variant     Variant
 	From        State
-	Roles       []Role    // every capacity the caller holds on this request
-	At          time.Time // when the action was taken (the intake's clock)
-	SubmittedAt time.Time // the request's submission time, for R12
+	Roles       []Role      // every capacity the caller holds on this request
+	At          time.Time   // when the action was taken (the intake's clock)
+	SubmittedAt time.Time   // the request's submission time, for R12
+	Service     ServiceType // the request's service type ("" is a loan)
 
 	// Actor is who acts, as the timeline names it: a library code,
 	// CentreCode or SystemActor.
@@ -169,11 +192,14 @@ type Attempt struct {
 // with a stable code, checked in this order:
 //   - bad_request: no such action or variant;
 //   - forbidden: the caller holds none of the roles the action needs;
+//   - invalid_transition: the action does not apply to the request's
+//     service type (a copy is not shipped, a loan not delivered);
 //   - renewal_not_allowed: R5;
 //   - invalid_transition: not allowed from the current state (names it);
 //   - cancel_window_passed: a reader's cancel after 1 hour (R12).
 //
-// Allow reads only the first six fields of the attempt.
+// Allow reads only the first seven fields of the attempt (and the
+// request's service type when Request is set).
 func Allow(at Attempt) (Rule, error) {
 	var known, permitted []Rule
 	for _, r := range Table {
@@ -193,6 +219,15 @@ func Allow(at Attempt) (Rule, error) {
 	}
 	if len(permitted) == 0 {
 		return Rule{}, Errorf(CodeForbidden, "you may not %s this request", at.Action)
+	}
+	service := at.Service.OrLoan()
+	if at.Request != nil {
+		service = at.Request.ServiceType.OrLoan() // the request is the authority
+	}
+	permitted = slices.DeleteFunc(permitted, func(r Rule) bool { return r.Service != "" && r.Service != service })
+	if len(permitted) == 0 {
+		return Rule{}, &Error{Code: CodeInvalidTransition, State: at.From,
+			Message: fmt.Sprintf("cannot %s a %s request (state %s)", at.Action, service, at.From)}
 	}
 	for _, r := range permitted {
 		if !slices.Contains(r.From, at.From) {
@@ -237,6 +272,8 @@ func variantField(a Action) string {
 		return "by"
 	case ActCancelResponse:
 		return "accept"
+	case ActCloseDelivery:
+		return "reason"
 	}
 	return "action"
 }

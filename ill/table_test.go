@@ -22,7 +22,7 @@ var abbrev = map[string]ill.State{
 	"CP": ill.CancelPending, "SHP": ill.Shipped, "RCV": ill.Received, "LOAN": ill.OnLoan,
 	"RCL": ill.Recalled, "OVD": ill.Overdue, "RET": ill.Returned, "RSH": ill.ReturnShipped,
 	"CMP": ill.Completed, "UNF": ill.Unfilled, "REJ": ill.Rejected, "CAN": ill.Cancelled,
-	"LOST": ill.Lost,
+	"LOST": ill.Lost, "DEL": ill.Delivered,
 }
 
 // specColumn is one (action, variant) column of specMatrix and the roles
@@ -58,32 +58,35 @@ var specColumns = []specColumn{
 	{ill.ActCancelResponse, "yes", roleL},  // lender
 	{ill.ActCancelResponse, "no", roleL},   // lender
 	{ill.ActReportLost, "", roleBL},        // borrowing library or lender
+	{ill.ActDeliver, "", roleL},            // current lender, copies only (SPEC 5.4)
 }
 
 // specMatrix is SPEC §3 written out: one row per state, one cell per
 // column of specColumns. A cell is the target state ("+" when the rota
 // decides: REQUESTED at the next lender or UNFILLED), "." for
 // invalid_transition, or "R5" for renewal_not_allowed. Reader cancels are
-// shown as they are inside the 1-hour window.
+// shown as they are inside the 1-hour window. These are loans: deliver is
+// never allowed (copy_test.go has the copy requests' matrix).
 const specMatrix = `
-state med  r:ws r:unf ship rcv  chkout recall renew return shipret chkin c:rdr c:stf cr:y cr:n lost
-SUB   .    .    .     .    .    .      .      R5    .      .       .     CAN   CAN   .    .    .
-MED   REQ+ .    .     .    .    .      .      R5    .      .       .     CAN   CAN   .    .    .
-REQ   .    WS   REQ+  .    .    .      .      R5    .      .       .     CAN   CAN   .    .    .
-WS    .    .    REQ+  SHP  .    .      .      R5    .      .       .     CP    CP    .    .    .
-CP    .    .    .     .    .    .      .      R5    .      .       .     .     .     CAN  WS   .
-SHP   .    .    .     .    RCV  .      .      R5    .      .       .     .     .     .    .    LOST
-RCV   .    .    .     .    .    LOAN   RCL    R5    .      .       .     .     .     .    .    LOST
-LOAN  .    .    .     .    .    .      RCL    R5    RET    .       .     .     .     .    .    LOST
-RCL   .    .    .     .    .    .      .      R5    RET    .       .     .     .     .    .    LOST
-OVD   .    .    .     .    .    .      RCL    R5    RET    .       .     .     .     .    .    LOST
-RET   .    .    .     .    .    .      .      R5    .      RSH     .     .     .     .    .    LOST
-RSH   .    .    .     .    .    .      .      R5    .      .       CMP   .     .     .    .    LOST
-CMP   .    .    .     .    .    .      .      R5    .      .       .     .     .     .    .    .
-UNF   .    .    .     .    .    .      .      R5    .      .       .     .     .     .    .    .
-REJ   .    .    .     .    .    .      .      R5    .      .       .     .     .     .    .    .
-CAN   .    .    .     .    .    .      .      R5    .      .       .     .     .     .    .    .
-LOST  .    .    .     .    .    .      .      R5    .      .       .     .     .     .    .    .
+state med  r:ws r:unf ship rcv  chkout recall renew return shipret chkin c:rdr c:stf cr:y cr:n lost dlv
+SUB   .    .    .     .    .    .      .      R5    .      .       .     CAN   CAN   .    .    .  .
+MED   REQ+ .    .     .    .    .      .      R5    .      .       .     CAN   CAN   .    .    .  .
+REQ   .    WS   REQ+  .    .    .      .      R5    .      .       .     CAN   CAN   .    .    .  .
+WS    .    .    REQ+  SHP  .    .      .      R5    .      .       .     CP    CP    .    .    .  .
+CP    .    .    .     .    .    .      .      R5    .      .       .     .     .     CAN  WS   .  .
+SHP   .    .    .     .    RCV  .      .      R5    .      .       .     .     .     .    .    LOST  .
+RCV   .    .    .     .    .    LOAN   RCL    R5    .      .       .     .     .     .    .    LOST  .
+LOAN  .    .    .     .    .    .      RCL    R5    RET    .       .     .     .     .    .    LOST  .
+RCL   .    .    .     .    .    .      .      R5    RET    .       .     .     .     .    .    LOST  .
+OVD   .    .    .     .    .    .      RCL    R5    RET    .       .     .     .     .    .    LOST  .
+RET   .    .    .     .    .    .      .      R5    .      RSH     .     .     .     .    .    LOST  .
+RSH   .    .    .     .    .    .      .      R5    .      .       CMP   .     .     .    .    LOST  .
+DEL   .    .    .     .    .    .      .      R5    .      .       .     .     .     .    .    .     .
+CMP   .    .    .     .    .    .      .      R5    .      .       .     .     .     .    .    .  .
+UNF   .    .    .     .    .    .      .      R5    .      .       .     .     .     .    .    .  .
+REJ   .    .    .     .    .    .      .      R5    .      .       .     .     .     .    .    .  .
+CAN   .    .    .     .    .    .      .      R5    .      .       .     .     .     .    .    .  .
+LOST  .    .    .     .    .    .      .      R5    .      .       .     .     .     .    .    .  .
 `
 
 // expectCell is the parsed meaning of one cell.
@@ -198,9 +201,9 @@ func TestVariants(t *testing.T) {
 		t.Errorf("Variants(fly) = %q, want none", got)
 	}
 	wantAPI := []ill.Action{"mediate", "respond", "ship", "receive", "checkout", "recall", "renew",
-		"return", "ship_return", "checkin", "cancel", "cancel_response", "report_lost"}
+		"return", "ship_return", "checkin", "cancel", "cancel_response", "report_lost", "deliver"}
 	if !slices.Equal(ill.APIActions, wantAPI) {
-		t.Errorf("APIActions = %v, want SPEC 5.1's %v", ill.APIActions, wantAPI)
+		t.Errorf("APIActions = %v, want SPEC 5.1's and 5.4's %v", ill.APIActions, wantAPI)
 	}
 	for _, a := range wantAPI {
 		if !ill.IsAPIAction(a) {
@@ -527,6 +530,7 @@ func TestStateActiveTerminal(t *testing.T) {
 		{"OVERDUE", true, false},
 		{"RETURNED", false, false},
 		{"RETURN_SHIPPED", false, false},
+		{"DELIVERED", false, false},
 		{"COMPLETED", false, true},
 		{"UNFILLED", false, true},
 		{"REJECTED", false, true},

@@ -15,6 +15,7 @@ const (
 	TimerShip     Timer = "ship-deadline"    // ship_by passed: a notice, 2 working days later the next lender (R9)
 	TimerOverdue  Timer = "overdue"          // due_at passed: OVERDUE, and the overdue notices (R4)
 	TimerCourtesy Timer = "courtesy"         // due_at within 3 days: the reader is reminded
+	TimerDeliver  Timer = "deliver-deadline" // deliver_by passed: a copy moves to the next lender
 )
 
 // States are the states whose requests the timer's job claims: those its
@@ -31,6 +32,8 @@ func (tm Timer) States() []State {
 		return append(fromStates(ActMarkOverdue), Overdue)
 	case TimerCourtesy:
 		return fromStates(ActMarkOverdue)
+	case TimerDeliver:
+		return fromStates(ActDeliverTimeout)
 	}
 	return nil
 }
@@ -42,6 +45,8 @@ func (tm Timer) Deadline() DeadlineField {
 		return DeadlineRespond
 	case TimerShip:
 		return DeadlineShip
+	case TimerDeliver:
+		return DeadlineDeliver
 	}
 	return DeadlineDue
 }
@@ -82,6 +87,11 @@ func Expire(tm Timer, r *Request, now time.Time, f Facts) Transition {
 		}
 		t = idle
 		t.Notices = []NoticeOrder{{Kind: NoticeShipLate, Library: r.Lender, Deadline: r.ShipBy}}
+	case TimerDeliver:
+		if !passed(r.DeliverBy, now) {
+			return idle
+		}
+		t = timeout(ActDeliverTimeout, r, now, f)
 	case TimerOverdue:
 		step := OverdueStep(r.DueAt, now, f.OverdueFirst, f.OverdueEvery)
 		if r.DueAt.IsZero() || step == 0 || !slices.Contains(tm.States(), r.State) {
@@ -113,12 +123,14 @@ func Expire(tm Timer, r *Request, now time.Time, f Facts) Transition {
 
 // Needs says which facts Expire reads for tm on r besides the overdue
 // notice days and Sent: the closures of the lender (the ship deadline's
-// grace) and of the next lender in the rota (a timeout asks it).
+// grace) and of the next lender in the rota (a timeout asks it), and for
+// a copy that lender's copy settings.
 func (tm Timer) Needs(r *Request) Needs {
 	var n Needs
-	if tm == TimerRespond || tm == TimerShip {
+	if tm == TimerRespond || tm == TimerShip || tm == TimerDeliver {
 		if i := NextPending(r.Rota); i >= 0 {
 			n.Libraries = append(n.Libraries, r.Rota[i].Library)
+			n.CopyTerms = r.ServiceType.IsCopy()
 		}
 	}
 	if tm == TimerShip {

@@ -25,7 +25,9 @@ type Transition struct {
 	Deadlines   []Deadline // deadlines set or cleared, in order
 	Reason      Reason     // the request's new reason; "" keeps it
 	ItemBarcode string     // the item's barcode from now on; "" keeps it
-	Rota        RotaStep
+	// DeliveryFileID is the delivered copy's file from now on; "" keeps it.
+	DeliveryFileID string
+	Rota           RotaStep
 
 	Notices  []NoticeOrder  // notices to create (once per request, kind and step)
 	Shipment *ShipmentOrder // a courier shipment to create
@@ -52,6 +54,8 @@ func (t Transition) Apply(r *Request, at time.Time) {
 			r.ShipBy = d.At
 		case DeadlineDue:
 			r.DueAt = d.At
+		case DeadlineDeliver:
+			r.DeliverBy = d.At
 		}
 		if !d.At.IsZero() {
 			r.Provisional = d.Provisional
@@ -62,6 +66,9 @@ func (t Transition) Apply(r *Request, at time.Time) {
 	}
 	if t.ItemBarcode != "" {
 		r.ItemBarcode = t.ItemBarcode
+	}
+	if t.DeliveryFileID != "" {
+		r.DeliveryFileID = t.DeliveryFileID
 	}
 	if t.Rota.Mark != "" {
 		if i := currentEntry(r.Rota, t.Rota.Mark); i >= 0 {
@@ -83,6 +90,7 @@ const (
 	DeadlineRespond DeadlineField = "respond_by" // the lender's answer (R8, R9)
 	DeadlineShip    DeadlineField = "ship_by"    // the lender's shipment (R9)
 	DeadlineDue     DeadlineField = "due_at"     // the loan's due date (R4, R6)
+	DeadlineDeliver DeadlineField = "deliver_by" // a copy's delivery at the current lender
 )
 
 // Deadline sets one deadline (At) or clears it (zero At). Provisional says
@@ -153,16 +161,28 @@ type Facts struct {
 	// Sent are the request's notices that exist already; Expire leaves
 	// them out, so a sweep knows exactly which requests it notifies.
 	Sent []NoticeKey
+	// CopyTerms are the copy settings of libraries by code (a library
+	// missing from the map has DefaultCopyTerms): a copy request routed
+	// to a lender gets its respond and deliver deadlines from them.
+	CopyTerms map[string]CopyTerms
+}
+
+func (f Facts) copyTerms(library string) CopyTerms {
+	if ct, ok := f.CopyTerms[library]; ok {
+		return ct.WithDefaults()
+	}
+	return DefaultCopyTerms
 }
 
 func (f Facts) schedule(library string) Schedule { return f.Calendar.ScheduleFor(f.Closures[library]) }
 
 // Needs are the facts a rule reads beyond the request: the closures of
-// Libraries, and with LenderTerms the current lender's loan and recall
-// periods.
+// Libraries, with LenderTerms the current lender's loan and recall
+// periods, and with CopyTerms the copy settings of Libraries.
 type Needs struct {
 	Libraries   []string
 	LenderTerms bool
+	CopyTerms   bool
 }
 
 // Needs says which facts Decide reads to carry out rule on r, so that the
@@ -173,6 +193,7 @@ func (rule Rule) Needs(r *Request) Needs {
 	case rule.Routes:
 		if i := NextPending(r.Rota); i >= 0 {
 			n.Libraries = []string{r.Rota[i].Library}
+			n.CopyTerms = r.ServiceType.IsCopy()
 		}
 	case rule.Action == ActHold:
 		n.Libraries = []string{r.Borrower}
@@ -190,6 +211,9 @@ func (rule Rule) Needs(r *Request) Needs {
 // step, the reason, the timeline lines, the notices and shipment to create
 // and the domain events. With a nil Request it only checks the attempt.
 func Decide(at Attempt) (Transition, error) {
+	if at.Request != nil {
+		at.Service = at.Request.ServiceType // the request is the authority
+	}
 	rule, err := Allow(at)
 	if err != nil {
 		return Transition{}, err
@@ -249,6 +273,12 @@ func (e *effects) apply() {
 		t.Reason = b.Reason
 		e.line(string(b.Reason) + ": " + b.Note)
 	case ActRespond:
+		if t.Rule.Variant == "will_supply" && r.ServiceType.IsCopy() {
+			// a copy keeps the deliver_by it got on reaching the lender
+			t.Rota.Mark, t.Rota.Outcome = r.Lender, OutcomeWillSupply
+			e.line(note("will supply", b.Note))
+			return
+		}
 		if t.Rule.Variant == "will_supply" {
 			t.Rota.Mark, t.Rota.Outcome = r.Lender, OutcomeWillSupply
 			d, p := e.at.Facts.schedule(r.Lender).AddWorkingDays(at, 3)
@@ -259,10 +289,13 @@ func (e *effects) apply() {
 		t.Rota.Mark, t.Rota.Outcome = r.Lender, OutcomeUnfilled
 		e.aside(note(r.Lender+" unfilled: "+string(b.Reason), b.Note))
 		e.route(b.Reason)
-	case ActRespondTimeout, ActShipTimeout:
+	case ActRespondTimeout, ActShipTimeout, ActDeliverTimeout:
 		reason, outcome := ReasonNoResponse, OutcomeNoResponse
-		if t.Rule.Action == ActShipTimeout {
+		switch t.Rule.Action {
+		case ActShipTimeout:
 			reason, outcome = ReasonNotShipped, OutcomeNotShipped
+		case ActDeliverTimeout:
+			reason, outcome = ReasonNotDelivered, OutcomeNotDelivered
 		}
 		t.Rota.Mark, t.Rota.Outcome = r.Lender, outcome
 		e.aside(r.Lender + " unfilled: " + string(reason))
@@ -346,6 +379,28 @@ func (e *effects) apply() {
 		e.line(b.Note)
 	case ActMarkOverdue:
 		e.line("past due " + stamp(r.DueAt))
+	case ActDeliver:
+		// From REQUESTED the answer and the delivery in one step, each on
+		// the timeline under its own action (as supply_ship does), so that
+		// response times read the same as respond then deliver.
+		t.Rota.Mark, t.Rota.Outcome = r.Lender, OutcomeWillSupply
+		t.DeliveryFileID = b.FileID
+		e.set(DeadlineDeliver, time.Time{}, false)
+		if t.From == Requested {
+			t.Lines = append(t.Lines, Event{At: at, Actor: e.actor(), Action: ActRespond, From: t.From, To: WillSupply,
+				Note: "will supply (delivered at once)"})
+			t.Lines = append(t.Lines, Event{At: at, Actor: e.actor(), Action: ActDeliver, From: WillSupply, To: t.To,
+				Note: note("file "+b.FileID, b.Note)})
+		} else {
+			e.line(note("file "+b.FileID, b.Note))
+		}
+		e.notice(NoticeCopyDelivered, 0, r.Borrower, r.PatronID, time.Time{})
+	case ActCloseDelivery:
+		what := "closed: the reader downloaded the copy"
+		if t.Rule.Variant == CloseExpired {
+			what = "closed: the download link expired"
+		}
+		e.line(note(what, b.Note))
 	}
 }
 
@@ -372,6 +427,9 @@ func (e *effects) route(last Reason) {
 		}
 		e.set(DeadlineRespond, time.Time{}, false)
 		e.set(DeadlineShip, time.Time{}, false)
+		if r.ServiceType.IsCopy() {
+			e.set(DeadlineDeliver, time.Time{}, false)
+		}
 		if len(r.Rota) == 0 {
 			e.line("no other member library holds a lendable copy")
 		} else {
@@ -383,10 +441,35 @@ func (e *effects) route(last Reason) {
 	next := r.Rota[i]
 	t.Rota.Ask = next.Library
 	d, p := e.at.Facts.schedule(next.Library).AddWorkingDays(e.at.At, 1)
-	e.set(DeadlineRespond, d, p)
+	if r.ServiceType.IsCopy() {
+		var deliver time.Time
+		var dp bool
+		d, p, deliver, dp = e.copyDeadlines(next.Library)
+		e.set(DeadlineRespond, d, p)
+		e.set(DeadlineDeliver, deliver, dp)
+	} else {
+		e.set(DeadlineRespond, d, p)
+	}
 	e.set(DeadlineShip, time.Time{}, false)
 	e.line("asked " + next.Library + " (rank " + strconv.Itoa(next.Rank) + ")")
 	e.notice(NoticeNewRequest, next.Rank, next.Library, "", d)
+}
+
+// copyDeadlines are a copy request's respond_by and deliver_by at
+// lender: the lender's CopyTerms in working days of its calendar from now
+// (a rush copy: delivered by the end of the working day it arrives), the
+// answer never due later than the delivery.
+func (e *effects) copyDeadlines(lender string) (respond time.Time, rp bool, deliver time.Time, dp bool) {
+	s, ct := e.at.Facts.schedule(lender), e.at.Facts.copyTerms(lender)
+	respond, rp = s.AddWorkingDays(e.at.At, ct.RespondDays)
+	deliver, dp = s.AddWorkingDays(e.at.At, ct.DeliverDays)
+	if e.r.Rush {
+		deliver, dp = s.EndOfOpenDay(DateOf(e.at.At))
+	}
+	if deliver.Before(respond) {
+		respond, rp = deliver, dp
+	}
+	return respond, rp, deliver, dp
 }
 
 // line records the move on the timeline. The hub's own decisions (route,

@@ -255,6 +255,62 @@ func TestDecideEffects(t *testing.T) {
 			prepare: func(r *ill.Request) { r.DueAt = overdue },
 			want: want{to: ill.Overdue, lines: []string{`system overdue ON_LOAN→OVERDUE "past due 2026-02-27T23:59:59+08:00"`},
 				events: []string{"StateChanged{Action:overdue Variant: From:ON_LOAN To:OVERDUE}"}}},
+
+		// Copy requests: 1 working day to answer and 3 to deliver from
+		// reaching the lender (DefaultCopyTerms), no shipment.
+		{name: "copy: route sets respond_by and deliver_by", from: ill.Submitted, action: ill.ActRoute, roles: sys,
+			actor: ill.SystemActor, prepare: asCopy,
+			want: want{to: ill.Requested, deadlines: []string{"respond_by=2026-03-03 23:59", "deliver_by=2026-03-05 23:59", "ship_by=-"},
+				rota: "ask:PKU", lines: []string{`system route SUBMITTED→REQUESTED "asked PKU (rank 1)"`},
+				notices: []string{"new_request/1 PKU 2026-03-03 23:59"},
+				events:  []string{"StateChanged{Action:route Variant: From:SUBMITTED To:REQUESTED}"}}},
+		{name: "copy: a rush is delivered the same working day (and answered by then)", from: ill.Submitted, action: ill.ActRoute,
+			roles: sys, actor: ill.SystemActor, prepare: func(r *ill.Request) { asCopy(r); r.Rush = true },
+			want: want{to: ill.Requested, deadlines: []string{"respond_by=2026-03-02 23:59", "deliver_by=2026-03-02 23:59", "ship_by=-"},
+				rota: "ask:PKU", lines: []string{`system route SUBMITTED→REQUESTED "asked PKU (rank 1)"`},
+				notices: []string{"new_request/1 PKU 2026-03-02 23:59"},
+				events:  []string{"StateChanged{Action:route Variant: From:SUBMITTED To:REQUESTED}"}}},
+		{name: "copy: will supply keeps deliver_by, sets no ship_by", from: ill.Requested, action: ill.ActRespond, variant: "will_supply",
+			roles: lenderRole, actor: "PKU", prepare: asCopy,
+			want: want{to: ill.WillSupply, rota: "PKU:will_supply", lines: []string{`PKU respond REQUESTED→WILL_SUPPLY "will supply"`},
+				events: []string{"StateChanged{Action:respond Variant:will_supply From:REQUESTED To:WILL_SUPPLY}"}}},
+		{name: "copy: delivered at once (answer and delivery)", from: ill.Requested, action: ill.ActDeliver, roles: lenderRole,
+			actor: "PKU", body: ill.ActionBody{FileID: "F42"}, prepare: asCopy,
+			want: want{to: ill.Delivered, deadlines: []string{"deliver_by=-"}, rota: "PKU:will_supply",
+				lines: []string{`PKU respond REQUESTED→WILL_SUPPLY "will supply (delivered at once)"`,
+					`PKU deliver WILL_SUPPLY→DELIVERED "file F42"`},
+				notices: []string{"copy_delivered/0 THU/P1 -"},
+				events:  []string{"StateChanged{Action:deliver Variant: From:REQUESTED To:DELIVERED}"}}},
+		{name: "copy: delivered after will supply", from: ill.WillSupply, action: ill.ActDeliver, roles: lenderRole,
+			actor: "PKU", body: ill.ActionBody{FileID: "F42", Note: "scan"}, prepare: asCopy,
+			want: want{to: ill.Delivered, deadlines: []string{"deliver_by=-"}, rota: "PKU:will_supply",
+				lines:   []string{`PKU deliver WILL_SUPPLY→DELIVERED "file F42 — scan"`},
+				notices: []string{"copy_delivered/0 THU/P1 -"},
+				events:  []string{"StateChanged{Action:deliver Variant: From:WILL_SUPPLY To:DELIVERED}"}}},
+		{name: "copy: not delivered in time, the next lender (RUC closed 3-4 March)", from: ill.WillSupply,
+			action: ill.ActDeliverTimeout, roles: sys, actor: ill.SystemActor, prepare: asCopy,
+			want: want{to: ill.Requested, deadlines: []string{"respond_by=2026-03-05 23:59", "deliver_by=2026-03-09 23:59", "ship_by=-"},
+				rota: "PKU:not_delivered ask:RUC",
+				lines: []string{`system deliver_deadline WILL_SUPPLY→WILL_SUPPLY "PKU unfilled: not_delivered"`,
+					`system deliver_deadline WILL_SUPPLY→REQUESTED "asked RUC (rank 2)"`},
+				notices: []string{"new_request/2 RUC 2026-03-05 23:59"},
+				events:  []string{"StateChanged{Action:deliver_deadline Variant: From:WILL_SUPPLY To:REQUESTED}"}}},
+		{name: "copy: not delivered by the last lender", from: ill.Requested, action: ill.ActDeliverTimeout, roles: sys,
+			actor: ill.SystemActor, prepare: func(r *ill.Request) { asCopy(r); r.Rota = r.Rota[:1] },
+			want: want{to: ill.Unfilled, deadlines: []string{"respond_by=-", "ship_by=-", "deliver_by=-"}, reason: ill.ReasonNotDelivered,
+				rota: "PKU:not_delivered ask:",
+				lines: []string{`system deliver_deadline REQUESTED→REQUESTED "PKU unfilled: not_delivered"`,
+					`system deliver_deadline REQUESTED→UNFILLED "no lender left in the rota"`},
+				notices: []string{"unfilled/0 THU -"},
+				events:  []string{"StateChanged{Action:deliver_deadline Variant: From:REQUESTED To:UNFILLED}"}}},
+		{name: "copy: closed after the downloads", from: ill.Delivered, action: ill.ActCloseDelivery, variant: ill.CloseDownloaded,
+			roles: sys, actor: ill.SystemActor, prepare: asCopy,
+			want: want{to: ill.Completed, lines: []string{`system close_delivery DELIVERED→COMPLETED "closed: the reader downloaded the copy"`},
+				events: []string{"StateChanged{Action:close_delivery Variant:downloaded From:DELIVERED To:COMPLETED}"}}},
+		{name: "copy: closed when the link expired", from: ill.Delivered, action: ill.ActCloseDelivery, variant: ill.CloseExpired,
+			roles: sys, actor: ill.SystemActor, prepare: asCopy,
+			want: want{to: ill.Completed, lines: []string{`system close_delivery DELIVERED→COMPLETED "closed: the download link expired"`},
+				events: []string{"StateChanged{Action:close_delivery Variant:expired From:DELIVERED To:COMPLETED}"}}},
 	}
 	covered := map[ill.Action]bool{}
 	for _, c := range cases {
@@ -286,6 +342,12 @@ func TestDecideEffects(t *testing.T) {
 	}
 }
 
+// asCopy makes the fixture request a copy request (an article).
+func asCopy(r *ill.Request) {
+	r.ServiceType = ill.ServiceCopy
+	r.Citation = ill.Citation{JournalTitle: "计算机学报", ISSN: "0254-4164", Pages: "1-12"}
+}
+
 var (
 	sys          = []ill.Role{ill.RoleSystem}
 	lenderRole   = []ill.Role{ill.RoleLender}
@@ -309,6 +371,7 @@ func TestDecideFollowsTable(t *testing.T) {
 					continue
 				}
 				r := fxRequest(from)
+				r.ServiceType = rule.Service // a copy's rows on a copy request
 				if !pending {
 					r.Rota = slices.DeleteFunc(r.Rota, func(e ill.RotaEntry) bool { return e.Outcome == ill.OutcomePending })
 				}
@@ -371,14 +434,21 @@ func TestNeedsAreEnough(t *testing.T) {
 		}
 		for _, from := range rule.From {
 			r := fxRequest(from)
+			r.ServiceType = rule.Service
 			at := ill.Attempt{Action: rule.Action, Variant: rule.Variant, From: from, Roles: rule.By[:1], At: fxNow,
 				SubmittedAt: r.SubmittedAt, Actor: "X", Request: r}
 			full := fxFacts(t)
 			full.Closures = map[string][]ill.DateRange{"THU": closedAll, "PKU": closedAll, "RUC": closedAll}
+			slow := ill.CopyTerms{RespondDays: 2, DeliverDays: 7, Limit: 1}
+			full.CopyTerms = map[string]ill.CopyTerms{"THU": slow, "PKU": slow, "RUC": slow}
 			needs := rule.Needs(r)
-			only := ill.Facts{Calendar: full.Calendar, Closures: map[string][]ill.DateRange{}, LoanMonths: 99, RecallDays: 99}
+			only := ill.Facts{Calendar: full.Calendar, Closures: map[string][]ill.DateRange{}, LoanMonths: 99, RecallDays: 99,
+				CopyTerms: map[string]ill.CopyTerms{}}
 			for _, lib := range needs.Libraries {
 				only.Closures[lib] = closedAll
+				if needs.CopyTerms {
+					only.CopyTerms[lib] = slow
+				}
 			}
 			if needs.LenderTerms {
 				only.LoanMonths, only.RecallDays = full.LoanMonths, full.RecallDays

@@ -24,11 +24,21 @@ var StatusOf = map[ill.State]Status{
 	ill.Overdue:        StatusOverdue,
 	ill.Returned:       StatusLoaned,
 	ill.ReturnShipped:  StatusLoaned,
+	ill.Delivered:      StatusCopyCompleted,
 	ill.Completed:      StatusLoanCompleted,
 	ill.Unfilled:       StatusUnfilled,
 	ill.Rejected:       StatusUnfilled,
 	ill.Cancelled:      StatusCancelled,
 	ill.Lost:           StatusCompletedWithoutReturn,
+}
+
+// StatusFor is the ISO status reported for r: StatusOf its state, but a
+// copy request's COMPLETED is CopyCompleted, as its DELIVERED is.
+func StatusFor(r *ill.Request) Status {
+	if r.ServiceType.IsCopy() && r.State == ill.Completed {
+		return StatusCopyCompleted
+	}
+	return StatusOf[r.State]
 }
 
 // Inbound is what an incoming ISO message becomes in the hub: an action of
@@ -72,18 +82,21 @@ var FromSupplier = map[Status]Inbound{
 	// CompletedWithoutReturn: the lender closes the loan without the item
 	// back, i.e. written off as lost (settled by the lender's rules, R11).
 	StatusCompletedWithoutReturn: {Action: ill.ActReportLost},
-	StatusRequestReceived:        {},
-	StatusOverdue:                {}, // the hub's scheduler decides overdue (R4)
+	// CopyCompleted: a copy delivered (deliveryInfo/itemId the URL, sentVia
+	// URL); the hub's deliver, from REQUESTED too.
+	StatusCopyCompleted:   {Action: ill.ActDeliver},
+	StatusRequestReceived: {},
+	StatusOverdue:         {}, // the hub's scheduler decides overdue (R4)
 }
 
 // ElectronicDelivery are the sentVia values of delivery without a physical
-// item (ISO 18626's list; matched without case): fine for a copy, not for
-// the returnable loans BALIS brokers.
+// item (ISO 18626's list; matched without case): a copy's (CopyCompleted),
+// never a loan's (Loaned).
 var ElectronicDelivery = []string{"URL", "Email", "FTP", "ArticleExchange", "Odyssey"}
 
 // SupplierInbound maps one supplyingAgencyMessage to a hub action. ok is
-// false when the hub cannot take the status at all (copies: BALIS lends
-// returnables only); an Inbound with Action "" only informs.
+// false when the hub cannot take the status at all; an Inbound with
+// Action "" only informs.
 func SupplierInbound(s *SupplyingAgencyMessage) (in Inbound, ok bool) {
 	switch s.MessageInfo.ReasonForMessage {
 	case ReasonCancelResponse:

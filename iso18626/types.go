@@ -14,6 +14,7 @@ import (
 	_ "embed"
 	"encoding/xml"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/balis/illhub/ill"
@@ -173,12 +174,31 @@ type BibliographicItemID struct {
 
 // BibliographicInfo describes the item (the hub uses a subset).
 type BibliographicInfo struct {
-	SupplierUniqueRecordID string                `xml:"supplierUniqueRecordId,omitempty"`
-	Title                  string                `xml:"title,omitempty"`
-	Author                 string                `xml:"author,omitempty"`
-	Subtitle               string                `xml:"subtitle,omitempty"`
-	Edition                string                `xml:"edition,omitempty"`
-	BibliographicItemID    []BibliographicItemID `xml:"bibliographicItemId,omitempty"`
+	SupplierUniqueRecordID string `xml:"supplierUniqueRecordId,omitempty"`
+	Title                  string `xml:"title,omitempty"`
+	Author                 string `xml:"author,omitempty"`
+	Subtitle               string `xml:"subtitle,omitempty"`
+	Edition                string `xml:"edition,omitempty"`
+	// A copy's part (serviceType Copy): the article (or chapter) and its
+	// authors, the volume, issue and pages; title is then the journal's
+	// (or the book's).
+	TitleOfComponent    string                `xml:"titleOfComponent,omitempty"`
+	AuthorOfComponent   string                `xml:"authorOfComponent,omitempty"`
+	Volume              string                `xml:"volume,omitempty"`
+	Issue               string                `xml:"issue,omitempty"`
+	PagesRequested      string                `xml:"pagesRequested,omitempty"`
+	BibliographicItemID []BibliographicItemID `xml:"bibliographicItemId,omitempty"`
+}
+
+// Identifier returns the first bibliographicItemId with code (ISBN, ISSN,
+// DOI; matched without case), "" when none.
+func (b BibliographicInfo) Identifier(code string) string {
+	for _, id := range b.BibliographicItemID {
+		if strings.EqualFold(id.Code.Value, code) {
+			return id.Identifier
+		}
+	}
+	return ""
 }
 
 // ISBN returns the first ISBN given ("" when none).

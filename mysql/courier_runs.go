@@ -161,22 +161,25 @@ const lenderCallNumberSQL = `SELECT h.call_number FROM shipments s
 const assignToRunSQL = `UPDATE shipments SET run_id = ?, run_date = ?, call_number = ?
 	WHERE id = ? AND run_id IS NULL`
 
-// AssignToRun puts a shipment on a run and copies the lender's call
-// number (for the manifest). The caller holds the shipment's row lock
-// (ClaimCourierShipment) and has seen it unassigned; the UPDATE is queued
-// (it travels with the COMMIT). The call number is read first with a plain
-// (non-locking) read, so the request row is not locked here: the requests
-// consumer locks request then shipment, never the reverse.
-func (t *Tx) AssignToRun(ctx context.Context, shipmentID int64, run *ill.CourierRun) error {
-	var call []string
-	if err := t.tx.SelectContext(ctx, &call, lenderCallNumberSQL, shipmentID); err != nil {
-		return err
+// AssignToRun puts shipment s on a run. The caller holds the shipment's
+// row lock (LockCourierShipment) and has seen it unassigned; the UPDATE
+// is queued (it travels with the COMMIT). A shipment carries its call
+// number from its creation (AddShipment); one created without (before
+// shipments were) gets it here, with a plain (non-locking) read, so the
+// request row is not locked: the requests consumer locks request then
+// shipment, never the reverse.
+func (t *Tx) AssignToRun(ctx context.Context, s *ill.Shipment, run *ill.CourierRun) error {
+	cn := s.CallNumber
+	if cn == "" {
+		var call []string
+		if err := t.tx.SelectContext(ctx, &call, lenderCallNumberSQL, s.ID); err != nil {
+			return err
+		}
+		if len(call) > 0 {
+			cn = call[0]
+		}
 	}
-	cn := ""
-	if len(call) > 0 {
-		cn = call[0]
-	}
-	t.tx.later(assignToRunSQL, run.ID, run.Date().String(), cn, shipmentID)
+	t.tx.later(assignToRunSQL, run.ID, run.Date().String(), cn, s.ID)
 	return nil
 }
 

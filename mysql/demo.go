@@ -267,10 +267,10 @@ func loadDemoRecords(ctx context.Context, tx *txConn, recs []DemoRecord, at time
 		}
 		for _, h := range r.Holdings {
 			holdings = append(holdings, []any{h.Library, h.LocalID, ids[i], h.CallNumber, h.Copies, h.Available,
-				h.Lendable, at})
+				h.Lendable, at, nil, ""}) // demo holdings are books: no ISSN, no coverage
 		}
 	}
-	if err := insertMany(ctx, tx, upsertHoldingsSQL, 8, holdings, rowsPer(per, len(holdings)),
+	if err := insertMany(ctx, tx, upsertHoldingsSQL, 10, holdings, rowsPer(per, len(holdings)),
 		upsertHoldingsUpdateSQL); err != nil {
 		return 0, err
 	}

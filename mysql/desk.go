@@ -122,3 +122,27 @@ func (s *Store) RequestsByBarcode(ctx context.Context, barcode, library string, 
 	}
 	return domains(rows, requestRow.domain), nil
 }
+
+// setCategorySQL sets a reader's category. Locks: the patrons row (by
+// primary key), for the statement only (autocommit).
+const setCategorySQL = `UPDATE patrons SET category = ? WHERE library_code = ? AND patron_id = ?`
+
+// SetReaderCategory implements ill.Desk.
+func (s *Store) SetReaderCategory(ctx context.Context, library, id string, c ill.ReaderCategory) error {
+	res, err := s.DB.ExecContext(ctx, setCategorySQL, string(c), library, id)
+	if err != nil {
+		return classify(err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return nil
+	}
+	// Nothing changed: the same category again, or no such reader.
+	var k int
+	if err := s.DB.GetContext(ctx, &k, patronExistsSQL, library, id); err != nil {
+		return classify(err)
+	}
+	if k == 0 {
+		return notFound("reader", id)
+	}
+	return nil
+}

@@ -167,6 +167,22 @@ func TestMemberRowsRoundTrip(t *testing.T) {
 	l.CreatedAt = time.Time{}
 	want := (ill.Library{Code: "ZZU", NameZH: "郑大", Lending: true}).WithDefaults()
 	want.CourierDays = "mon,tue,wed,thu,fri" // the column's default: AddLibrary does not write it
+	// the copy settings' column defaults (ill.DefaultCopyTerms), set with SetCopyTerms
+	want.CopyRespondDays, want.CopyDeliverDays, want.CopyLimit = 1, 3, 10
+	if *l != want {
+		t.Fatalf("read %+v, want %+v", *l, want)
+	}
+	if err := st.SetCopyTerms(ctx, "ZZU", ill.CopyTerms{RespondDays: 2, DeliverDays: 5, Limit: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if l, err = st.Library(ctx, "ZZU"); err != nil || l.CopyTerms() != (ill.CopyTerms{RespondDays: 2, DeliverDays: 5, Limit: 4}) {
+		t.Fatalf("copy terms %+v, %v", l, err)
+	}
+	if err := st.SetCopyTerms(ctx, "NOPE", ill.DefaultCopyTerms); ill.ErrorCode(err) != ill.CodeNotFound {
+		t.Fatalf("copy terms of a stranger: %v", err)
+	}
+	l.CreatedAt = time.Time{}
+	want.CopyRespondDays, want.CopyDeliverDays, want.CopyLimit = 2, 5, 4
 	if *l != want {
 		t.Fatalf("read %+v, want %+v", *l, want)
 	}
@@ -216,11 +232,11 @@ func TestMemberRowsRoundTrip(t *testing.T) {
 	}
 	sent := at.Add(time.Minute)
 	if err := st.InTx(ctx, func(tx *mysql.Tx) error {
-		if p, err := tx.PendingISO(ctx, "ILL-R", "ZZU"); err != nil || len(p) != 1 || p[0].ID != id {
+		if p, err := tx.LockPendingISO(ctx, "ILL-R", "ZZU"); err != nil || len(p) != 1 || p[0].ID != id {
 			t.Fatalf("pending %+v, %v", p, err)
 		}
-		if _, err := tx.LockISOMessage(ctx, id); err != nil {
-			return err
+		if m, err := st.ISOMessage(ctx, id); err != nil || m.LibraryCode != "ZZU" {
+			t.Fatalf("message %d: %+v, %v", id, m, err)
 		}
 		return tx.RecordISOOutcome(ctx, id, ill.ISOSent, "", sent)
 	}); err != nil {

@@ -82,6 +82,13 @@
 //     settlement (violations).
 //   - fees.go: the lenders' fee rules as the console edits them
 //     (libraries) and their history (library_policy_history).
+//   - copies.go: delivered copies' files and downloads (copy_files), the
+//     suppliers' copy prices (copy_prices), the centre's subsidy rules
+//     (copy_subsidies), booked copy fees (copy_fees) and the copy link
+//     added to a pending notice (notices).
+//   - copyterms.go: the libraries' copy settings as the console and
+//     illctl edit them (libraries) and their history
+//     (library_policy_history).
 //   - libraries.go: member libraries and their closures (libraries,
 //     closures).
 //   - directory.go: the Directory, libraries and closures served from
@@ -108,7 +115,12 @@
 //     exchanged (iso18626_messages).
 //   - ncip.go: members' NCIP registrations and the calls to their ILSs
 //     (ncip_members, ncip_calls).
-//   - locks.go: server-wide named locks (GET_LOCK).
+//   - locks.go: named locks across processes, as lease rows (leases.go).
+//   - leases.go: leases, named work one holder has until they expire,
+//     instead of GET_LOCK, which a Galera cluster does not replicate
+//     (leases); the migration lease.
+//   - job_runs.go: the scheduler's ticks, each claimed and run by one
+//     scheduler (job_runs).
 //   - reports.go: report queries (stats_daily, live figures, the lenders' turns).
 //   - mediation.go: the mediation search URL templates (opac_templates),
 //     escalated mediations and mediation spells (requests, events), the
@@ -135,6 +147,11 @@
 // rows, barcode look-ups, a reader's notices); notes_test.go (the
 // history query's search filters, a descending queue, notes between
 // libraries with their outbox relay and unread counts);
-// reports_monthly_test.go (the monthly summary's schedule and marks)
-// and every statement a named constant.
+// reports_monthly_test.go (the monthly summary's schedule and marks);
+// copies_test.go (downloads counted to the limit under races, expiry and
+// deletion marks, copy prices, subsidies and fees booked once);
+// leases_test.go (leases taken, renewed, released and expired, one winner
+// of many; every table InnoDB with a primary key); galera_errors_test.go
+// (a Galera cluster's errors retried or unavailable, and a node that is
+// not ready loses its connection) and every statement a named constant.
 package mysql

@@ -32,8 +32,9 @@ func IsUnavailable(err error) bool {
 	var oe *net.OpError
 	var me *gomysql.MySQLError
 	if errors.As(err, &me) {
-		// too many connections, server shutdown in progress
-		return me.Number == 1040 || me.Number == 1053
+		// too many connections, server shutdown in progress, a Galera
+		// node that is not part of the primary component
+		return me.Number == 1040 || me.Number == 1053 || nodeNotReady(err)
 	}
 	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, gomysql.ErrInvalidConn) ||
 		errors.As(err, &oe) || errors.Is(err, syscall.ECONNREFUSED)
@@ -54,13 +55,29 @@ func classify(err error) error {
 }
 
 // Retryable reports whether err is a deadlock, lock wait timeout or lost
-// connection, after which the whole transaction may be retried.
+// connection, after which the whole transaction may be retried. On a
+// Galera cluster this covers a certification failure (1213: the write set
+// conflicted with one committed first on another node, "Deadlock found
+// when trying to get lock" at commit, or "WSREP detected deadlock/conflict
+// and aborted the transaction" for a transaction aborted by a replicated
+// one), a node that left the primary component (1047, see nodeNotReady)
+// and a commit that failed in replication (1180, "Got error … during
+// COMMIT": nothing was committed).
 func Retryable(err error) bool {
 	var me *gomysql.MySQLError
 	if errors.As(err, &me) {
-		return me.Number == 1213 || me.Number == 1205
+		return me.Number == 1213 || me.Number == 1205 || me.Number == 1180 || nodeNotReady(err)
 	}
 	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, gomysql.ErrInvalidConn)
+}
+
+// nodeNotReady reports a Galera node that does not accept queries (not
+// synced with the primary component: "WSREP has not yet prepared node for
+// application use", 1047). Its connection is dropped rather than reused:
+// the next one reaches the node HAProxy now routes to.
+func nodeNotReady(err error) bool {
+	var me *gomysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1047
 }
 
 func isDuplicate(err error) bool {

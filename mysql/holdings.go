@@ -49,10 +49,10 @@ const (
 	other_id, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE record_id = VALUES(record_id),
 	other_id = VALUES(other_id), detail = VALUES(detail), created_at = VALUES(created_at)`
 	upsertHoldingsSQL = `INSERT INTO holdings (library_code, local_id, record_id, call_number, copies,
-	available, lendable, updated_at) VALUES `
+	available, lendable, updated_at, issn, coverage) VALUES `
 	upsertHoldingsUpdateSQL = ` ON DUPLICATE KEY UPDATE record_id = VALUES(record_id),
 	call_number = VALUES(call_number), copies = VALUES(copies), available = VALUES(available),
-	lendable = VALUES(lendable), updated_at = VALUES(updated_at)`
+	lendable = VALUES(lendable), updated_at = VALUES(updated_at), issn = VALUES(issn), coverage = VALUES(coverage)`
 	deleteHoldingsSQL = `DELETE FROM holdings WHERE library_code = ? AND local_id IN (?)`
 )
 
@@ -137,7 +137,14 @@ func applyHoldings(ctx context.Context, tx *txConn, library string, b ill.Holdin
 			copies = 1
 		}
 		avail := min(max(h.Available, 0), copies)
-		hrows = append(hrows, []any{library, h.LocalID, id, h.CallNumber, copies, avail, lendable, at})
+		// ValidateHolding checked both: a serial's ISSN in its normal
+		// form (NULL for other material), its coverage normalised
+		var issn sql.NullString
+		if n, ok := ill.NormalizeISSN(h.ISSN); ok {
+			issn = sql.NullString{String: n, Valid: true}
+		}
+		cov, _ := ill.ParseCoverage(h.Coverage)
+		hrows = append(hrows, []any{library, h.LocalID, id, h.CallNumber, copies, avail, lendable, at, issn, cov.String()})
 		touched[id] = true
 		if old, ok := before[h.LocalID]; ok {
 			touched[old] = true
@@ -147,7 +154,7 @@ func applyHoldings(ctx context.Context, tx *txConn, library string, b ill.Holdin
 		}
 		res.Upserted++
 	}
-	if err := insertMany(ctx, tx, upsertHoldingsSQL, 8, hrows, 500, upsertHoldingsUpdateSQL); err != nil {
+	if err := insertMany(ctx, tx, upsertHoldingsSQL, 10, hrows, 500, upsertHoldingsUpdateSQL); err != nil {
 		return res, err
 	}
 	for lo := 0; lo < len(b.Deletes); lo += 1000 {

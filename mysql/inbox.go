@@ -34,12 +34,6 @@ func (t *Tx) MarkProcessed(ctx context.Context, handler, id string, at time.Time
 // of the appended read (FOR UPDATE of the one row).
 const claimRowSQL = inboxSQL + ";\nSELECT ROW_COUNT() AS first_time, "
 
-// claimRow is MarkProcessed and a one-row locking read in one round trip;
-// dest embeds the row's struct beside First. sql.ErrNoRows when no row.
-func (t *Tx) claimRow(ctx context.Context, handler, messageID string, at time.Time, dest any, rest string, args ...any) error {
-	return t.tx.GetContext(ctx, dest, claimRowSQL+rest, append([]any{messageID, handler, at.UTC()}, args...)...)
-}
-
 // purgeInboxSQL deletes up to 10,000 rows applied before a time. Locks:
 // the rows it scans, for the statement only (autocommit); processed_at has
 // no index, so it walks the primary key.

@@ -231,35 +231,38 @@ func (s *Store) ISOMessages(ctx context.Context, requestID string) ([]ill.ISOMes
 	return isoMessages(rows), nil
 }
 
-// lockISOMessageSQL reads a message. Locks: its row (FOR UPDATE) until
-// commit.
-const lockISOMessageSQL = `SELECT ` + isoMessageColumns + ` FROM iso18626_messages WHERE id = ? FOR UPDATE`
+// isoMessageSQL reads a message. Locks: none (plain read).
+const isoMessageSQL = `SELECT ` + isoMessageColumns + ` FROM iso18626_messages WHERE id = ?`
 
-// LockISOMessage reads and locks one message row.
-func (t *Tx) LockISOMessage(ctx context.Context, id int64) (*ill.ISOMessage, error) {
+// ISOMessage reads one message row.
+func (s *Store) ISOMessage(ctx context.Context, id int64) (*ill.ISOMessage, error) {
 	var r isoMessageRow
-	err := t.tx.GetContext(ctx, &r, lockISOMessageSQL, id)
+	err := s.DB.GetContext(ctx, &r, isoMessageSQL, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("iso18626 message", "")
 	}
 	if err != nil {
-		return nil, err
+		return nil, classify(err)
 	}
 	m := r.domain()
 	return &m, nil
 }
 
-// pendingISOSQL lists the outbound messages to a member for a request
-// still pending, oldest first. Locks: none (plain read; the caller holds
-// the named lock of that request and member, see Store.NamedLock).
-const pendingISOSQL = `SELECT ` + isoMessageColumns + ` FROM iso18626_messages
-	WHERE request_id = ? AND library_code = ? AND direction = 'out' AND status = 'pending' ORDER BY id`
+// lockPendingISOSQL lists the outbound messages to a member for a request
+// still pending, oldest first. Locks: those rows (FOR UPDATE, through
+// ix_iso_request) until commit: a second delivery of the same request and
+// member waits here until the first has sent them and committed, then
+// finds only what is still pending. At READ COMMITTED the rows of the
+// range that are no longer pending are not kept locked.
+const lockPendingISOSQL = `SELECT ` + isoMessageColumns + ` FROM iso18626_messages
+	WHERE request_id = ? AND library_code = ? AND direction = 'out' AND status = 'pending' ORDER BY id FOR UPDATE`
 
-// PendingISO lists the outbound messages to one member for one request
-// still pending, oldest first (they are delivered in this order).
-func (t *Tx) PendingISO(ctx context.Context, requestID, library string) ([]ill.ISOMessage, error) {
+// LockPendingISO lists and locks the outbound messages to one member for
+// one request still pending, oldest first (they are delivered in this
+// order, by the holder of the locks).
+func (t *Tx) LockPendingISO(ctx context.Context, requestID, library string) ([]ill.ISOMessage, error) {
 	var rows []isoMessageRow
-	if err := t.tx.SelectContext(ctx, &rows, pendingISOSQL, requestID, library); err != nil {
+	if err := t.tx.SelectContext(ctx, &rows, lockPendingISOSQL, requestID, library); err != nil {
 		return nil, err
 	}
 	return isoMessages(rows), nil
@@ -272,12 +275,13 @@ const recordISOOutcomeSQL = `UPDATE iso18626_messages SET status = ?, attempts =
 
 // RecordISOOutcome stores a delivery attempt's result: status is
 // ill.ISOSent (at is then the delivery time), ill.ISOPending (to be
-// retried) or ill.ISOFailed.
+// retried) or ill.ISOFailed. The write travels with the transaction's
+// next statement or its commit.
 func (t *Tx) RecordISOOutcome(ctx context.Context, id int64, status ill.ISOStatus, lastError string, at time.Time) error {
 	var sent any
 	if status == ill.ISOSent {
 		sent = at.UTC()
 	}
-	_, err := t.tx.ExecContext(ctx, recordISOOutcomeSQL, string(status), lastError, truncate(lastError, 1000), sent, id)
-	return err
+	t.tx.later(recordISOOutcomeSQL, string(status), lastError, truncate(lastError, 1000), sent, id) // queued, see txConn
+	return nil
 }

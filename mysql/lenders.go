@@ -74,6 +74,55 @@ func (t *Tx) Candidates(ctx context.Context, recordID int64, at time.Time) ([]il
 	return out, nil
 }
 
+// serialHoldingsSQL lists the holdings of a serial by ISSN with their
+// coverage (ix_holdings_issn; plain read, no locks, as candidatesSQL).
+const serialHoldingsSQL = `SELECT h.library_code AS library, h.lendable, h.coverage
+FROM holdings h JOIN libraries l ON l.code = h.library_code AND l.lending = 1
+WHERE h.issn = ?`
+
+// SerialCandidates returns the members holding the serial issn (normal
+// form, ill.NormalizeISSN) with a run covering year (0: any year), with
+// their routing facts as Candidates gives them; a covering holder counts
+// one available copy (the volume is on its shelf). The borrower is among
+// them when it holds the serial itself.
+func (t *Tx) SerialCandidates(ctx context.Context, issn string, year int, at time.Time) ([]ill.Candidate, error) {
+	var rows []struct {
+		Library  string `db:"library"`
+		Lendable bool   `db:"lendable"`
+		Coverage string `db:"coverage"`
+	}
+	if err := t.tx.SelectContext(ctx, &rows, serialHoldingsSQL, issn); err != nil {
+		return nil, err
+	}
+	lendable := map[string]bool{}
+	var libs []string
+	for _, r := range rows {
+		if cov, err := ill.ParseCoverage(r.Coverage); err != nil || !cov.Contains(year) {
+			continue // stored normalised (ApplyHoldings); a run that misses the year
+		}
+		if _, seen := lendable[r.Library]; !seen {
+			libs = append(libs, r.Library)
+		}
+		lendable[r.Library] = lendable[r.Library] || r.Lendable
+	}
+	slices.Sort(libs)
+	facts, err := t.dir.lenderFacts(ctx, t.tx, libs, at)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ill.Candidate, len(libs))
+	for i, l := range libs {
+		f := facts[l]
+		fill := -1.0
+		if f.Answered > 0 {
+			fill = float64(f.Lent) / float64(f.Answered)
+		}
+		out[i] = ill.Candidate{Library: l, Available: 1, Lendable: lendable[l],
+			Lent: f.Lent, Borrowed: f.Borrowed, FillRate: fill, MedianResponseHours: f.MedianHours}
+	}
+	return out, nil
+}
+
 // loadLenderFacts reads the 90-day history before at of the given libraries.
 func loadLenderFacts(ctx context.Context, q sqlx.QueryerContext, libs []string, at time.Time) (map[string]lenderFacts, error) {
 	out := make(map[string]lenderFacts, len(libs))

@@ -43,6 +43,9 @@ type libraryRow struct {
 	CourierDays      string    `db:"courier_days"`
 	ISOSecretHash    string    `db:"iso_secret_hash"`
 	ISOClosedNetwork bool      `db:"iso_closed_network"`
+	CopyRespondDays  int       `db:"copy_respond_days"`
+	CopyDeliverDays  int       `db:"copy_deliver_days"`
+	CopyLimit        int       `db:"copy_limit"`
 	CreatedAt        time.Time `db:"created_at"`
 }
 
@@ -54,7 +57,8 @@ func fromLibrary(l ill.Library) libraryRow { return libraryRow(l) }
 
 // libraryColumns is the libraries row as libraryRow scans it.
 const libraryColumns = `code, name_zh, name_en, iso_symbol, lending, deposit_required, loan_months, recall_days,
-	fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email, contact_phone, contact_email, contact_address, webhook_url, webhook_secret, iso_endpoint, courier_cutoff, courier_days, iso_secret_hash, iso_closed_network, created_at`
+	fine_per_day_fen, damage_fee_fen, loss_fee_fen, locale, email, contact_phone, contact_email, contact_address, webhook_url, webhook_secret, iso_endpoint, courier_cutoff, courier_days, iso_secret_hash, iso_closed_network,
+	copy_respond_days, copy_deliver_days, copy_limit, created_at`
 
 // librarySQL reads one library. Locks: none.
 const librarySQL = `SELECT ` + libraryColumns + ` FROM libraries WHERE code = ?`
@@ -131,6 +135,21 @@ const addLibrarySQL = `INSERT INTO libraries (code, name_zh, name_en, iso_symbol
 	webhook_url = IF(VALUES(webhook_url) = '', webhook_url, VALUES(webhook_url)),
 	webhook_secret = IF(VALUES(webhook_secret) = '', webhook_secret, VALUES(webhook_secret)),
 	iso_endpoint = IF(VALUES(iso_endpoint) = '', iso_endpoint, VALUES(iso_endpoint))`
+
+// setCopyTermsSQL sets a library's copy settings. Locks: the library row
+// (by primary key), for the statement only (autocommit).
+const setCopyTermsSQL = `UPDATE libraries SET copy_respond_days = ?, copy_deliver_days = ?, copy_limit = ? WHERE code = ?`
+
+// SetCopyTerms sets library's copy settings (illctl library copy-terms);
+// not_found when it is not a member.
+func (s *Store) SetCopyTerms(ctx context.Context, library string, ct ill.CopyTerms) error {
+	defer s.dir.Forget()
+	if _, err := s.Library(ctx, library); err != nil {
+		return err
+	}
+	_, err := s.DB.ExecContext(ctx, setCopyTermsSQL, ct.RespondDays, ct.DeliverDays, ct.Limit, library)
+	return classify(err)
+}
 
 // AddLibrary inserts or updates a member (illctl library add), with
 // ill.Library.WithDefaults for what l leaves unset.

@@ -1,50 +1,50 @@
 package mysql
 
-// Server-wide named locks (GET_LOCK), for work that must not run twice at
-// once across processes but holds no row to lock.
+// Named locks for work that must not run twice at once across processes
+// but holds no row to lock: a lease row (leases.go), so that they hold on
+// a Galera cluster too (GET_LOCK is local to one node).
 
 import (
 	"context"
-	"database/sql"
-	"database/sql/driver"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"time"
 )
 
-// getNamedLockSQL takes a named lock, waiting at most the seconds given;
-// releaseNamedLockSQL frees it. The name is hashed with the database's
-// name, so that databases sharing a server (tests) do not share locks.
-// Locks: the named lock, held by the session (not the transaction) until
-// released or the connection ends; no rows.
-const (
-	namedLockKey        = `SHA2(CONCAT(DATABASE(), '/', ?), 256)`
-	getNamedLockSQL     = `SELECT GET_LOCK(` + namedLockKey + `, ?)`
-	releaseNamedLockSQL = `SELECT RELEASE_LOCK(` + namedLockKey + `)`
-)
+// namedLockTTL bounds how long a lock outlives a holder that died without
+// releasing it; the work under a named lock (posts to one member, each
+// bounded by its client's timeout) ends well before.
+const namedLockTTL = 2 * time.Minute
 
-// NamedLock takes a server-wide named lock (GET_LOCK, scoped to this
-// database) on a connection of its own, waiting at most wait. release
-// frees it; the lock also ends if the connection is lost.
+// NamedLock takes the lock called name, waiting at most wait for another
+// holder to release it (or for its lease to expire). release frees it.
+// The lock is a lease (TakeLease), scoped to this database.
 func (s *Store) NamedLock(ctx context.Context, name string, wait time.Duration) (release func(), err error) {
-	conn, err := s.DB.Connx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var got sql.NullInt64
-	if err := conn.GetContext(ctx, &got, getNamedLockSQL, name, int(wait.Seconds())); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	if !got.Valid || got.Int64 != 1 {
-		conn.Close()
-		return nil, errors.New("mysql: lock " + name + " is busy")
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	holder := hex.EncodeToString(b[:])
+	deadline := time.Now().Add(wait)
+	for {
+		ok, err := s.TakeLease(ctx, "lock:"+name, holder, namedLockTTL)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, errors.New("mysql: lock " + name + " is busy")
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(25 * time.Millisecond):
+		}
 	}
 	return func() {
 		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if _, err := conn.ExecContext(rctx, releaseNamedLockSQL, name); err != nil {
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn }) // drop the session, and its lock, from the pool
-		}
-		conn.Close()
+		_ = s.ReleaseLease(rctx, "lock:"+name, holder) // on failure the lease expires
 	}, nil
 }

@@ -17,7 +17,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
+	"time"
 
 	illhub "github.com/balis/illhub"
 	gomysql "github.com/go-sql-driver/mysql"
@@ -28,7 +30,7 @@ import (
 // createDatabaseSQL (%s: the database name, checked to hold no backquote
 // or semicolon) and applySchemaSQL (the name, then schema.sql, which only
 // creates missing tables). Locks: metadata locks of the DDL, statement by
-// statement; concurrent migrators serialise on the migration lock
+// statement; concurrent migrators serialise on the migration lease
 // (applyMigrations).
 const (
 	createDatabaseSQL = "CREATE DATABASE IF NOT EXISTS `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
@@ -113,6 +115,14 @@ const migration10ISOSecret = `ALTER TABLE libraries ADD COLUMN iso_secret_hash C
 // --iso18626-closed-network`.
 const migration17ISOClosedNetwork = `ALTER TABLE libraries ADD COLUMN iso_closed_network TINYINT(1) NOT NULL DEFAULT 0`
 
+// migration73StatsServiceType splits the daily roll-up by service type
+// (loan, copy): existing rows are loans (the hub had no copies before),
+// and the key gains the service type so a library has a row per type.
+const migration73StatsServiceType = `ALTER TABLE stats_daily
+	ADD COLUMN service_type VARCHAR(8) NOT NULL DEFAULT 'loan' AFTER library_code,
+	DROP PRIMARY KEY,
+	ADD PRIMARY KEY (day, library_code, service_type)`
+
 // migration16ReportSLA splits the daily roll-up's figures for the SLA and
 // turnaround reports: the lender's answers and respond timeouts,
 // and the shipped → received time of the items received.
@@ -158,6 +168,38 @@ const migration30ViolationSettlement = `ALTER TABLE violations
 // request, for the sources report.
 const migration60RequestSource = `ALTER TABLE requests ADD COLUMN source VARCHAR(200) NOT NULL DEFAULT ''`
 
+// migration75ReaderCategory adds the reader's category (faculty,
+// postgraduate, undergraduate, other; empty read as other), which the centre's
+// subsidy of copy fees is per (docs/delivery.md).
+const migration75ReaderCategory = `ALTER TABLE patrons ADD COLUMN category VARCHAR(16) NOT NULL DEFAULT ''`
+
+// migration70CopyRequests gives requests their service type (loan or
+// copy), a copy's own citation fields (JSON), the rush flag, the deliver
+// deadline with its index for the deliver-deadline sweep, and the
+// delivered file (docs/copies.md).
+const migration70CopyRequests = `ALTER TABLE requests
+	ADD COLUMN service_type     VARCHAR(8)   NOT NULL DEFAULT 'loan',
+	ADD COLUMN citation         TEXT         NULL,
+	ADD COLUMN rush             TINYINT(1)   NOT NULL DEFAULT 0,
+	ADD COLUMN deliver_by       DATETIME     NULL,
+	ADD COLUMN delivery_file_id VARCHAR(500) NOT NULL DEFAULT '',
+	ADD KEY ix_requests_state_deliver (state, deliver_by)`
+
+// migration71CopyTerms adds each library's copy settings (ill.CopyTerms):
+// working days to answer and to deliver as a lender, the open copy
+// requests per reader as a borrower.
+const migration71CopyTerms = `ALTER TABLE libraries
+	ADD COLUMN copy_respond_days INT NOT NULL DEFAULT 1,
+	ADD COLUMN copy_deliver_days INT NOT NULL DEFAULT 3,
+	ADD COLUMN copy_limit        INT NOT NULL DEFAULT 10`
+
+// migration72SerialHoldings adds a serial holding's ISSN and coverage
+// (runs of years), by which copy requests for articles are routed.
+const migration72SerialHoldings = `ALTER TABLE holdings
+	ADD COLUMN issn     CHAR(9)      NULL,
+	ADD COLUMN coverage VARCHAR(200) NOT NULL DEFAULT '',
+	ADD KEY ix_holdings_issn (issn, library_code)`
+
 // migration is one numbered statement. Versions are explicit (not the slice
 // index) so that work on separate branches reserves its numbers up front and
 // merges without renumbering; a gap is allowed, a reuse is not (TestMigrationVersions).
@@ -181,9 +223,14 @@ var migrations = []migration{
 	{25, migration25RequestBarcode},  // desk: find a request by its item's barcode
 	{26, migration26NoticesByReader}, // 我的消息: a reader's notices, newest first
 	{30, migration30ViolationSettlement},
-	{35, migration35LibraryContacts}, // centre: the ILL desks' public contacts
-	{45, migration45RotaAsked},       // reports: the lenders' turns by the time they began
-	{60, migration60RequestSource},   // OpenURL: where a request came from (rfr_id / sid)
+	{35, migration35LibraryContacts},  // centre: the ILL desks' public contacts
+	{45, migration45RotaAsked},        // reports: the lenders' turns by the time they began
+	{60, migration60RequestSource},    // OpenURL: where a request came from (rfr_id / sid)
+	{70, migration70CopyRequests},     // copies: service type, citation, rush, deliver_by, delivered file
+	{71, migration71CopyTerms},        // copies: the libraries' deadlines and limit
+	{72, migration72SerialHoldings},   // copies: serial holdings (ISSN, coverage)
+	{73, migration73StatsServiceType}, // reports: the daily roll-up split by service type
+	{75, migration75ReaderCategory},   // delivery: subsidies of copy fees per reader category
 }
 
 // MigrationVersions lists the declared migration versions, in order.
@@ -196,14 +243,12 @@ func MigrationVersions() []int {
 }
 
 // The statements of applyMigrations, on one connection: useDatabaseSQL
-// (%s: the database), the migration lock (a named lock held by the session
-// until released: one migrator at a time per database), the version table
-// and its rows (autocommit, no other locks), then each pending migration's
+// (%s: the database), the migration lease (a row of the leases table, see
+// leases.go: one migrator at a time per database), the version table and
+// its rows (autocommit, no other locks), then each pending migration's
 // DDL.
 const (
 	useDatabaseSQL       = "USE `%s`"
-	migrationLockSQL     = `SELECT GET_LOCK(?, 60)`
-	migrationUnlockSQL   = `SELECT RELEASE_LOCK(?)`
 	appliedMigrationsSQL = `SELECT version FROM schema_migrations`
 	recordMigrationSQL   = `INSERT IGNORE INTO schema_migrations (version) VALUES (?)`
 )
@@ -213,11 +258,23 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
   applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`
 
-// applyMigrations applies the pending migrations to database name. A named
-// server lock (GET_LOCK) serialises concurrent migrators (several processes
-// starting at once). DDL commits implicitly, so a crash between a statement
-// and its version row is possible: an "already exists" error (duplicate
-// column, key or table) is then taken as applied and recorded.
+// The migration lease: its name, how long a migrator holds it without
+// renewing (it renews after every migration, so only a migrator that died
+// or one statement running longer than this lets another one in), and how
+// long a second migrator waits for it before giving up.
+const (
+	migrationLease      = "illhub.migrate"
+	migrationLeaseTTL   = 10 * time.Minute
+	migrationLeaseWait  = 60 * time.Second
+	migrationLeasePause = 250 * time.Millisecond
+)
+
+// applyMigrations applies the pending migrations to database name. A lease
+// row (not GET_LOCK, which a Galera cluster does not replicate) serialises
+// concurrent migrators (several processes starting at once, on any node).
+// DDL commits implicitly, so a crash between a statement and its version
+// row is possible: an "already exists" error (duplicate column, key or
+// table) is then taken as applied and recorded.
 func applyMigrations(ctx context.Context, db *sqlx.DB, name string) error {
 	conn, err := db.Connx(ctx)
 	if err != nil {
@@ -227,18 +284,26 @@ func applyMigrations(ctx context.Context, db *sqlx.DB, name string) error {
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(useDatabaseSQL, name)); err != nil {
 		return err
 	}
-	lock := "illhub.migrate." + name
-	if len(lock) > 64 {
-		lock = lock[:64]
+	holder := fmt.Sprintf("migrate-%s-%d-%d", hostname(), os.Getpid(), time.Now().UnixNano())
+	deadline := time.Now().Add(migrationLeaseWait)
+	for {
+		got, err := takeLease(ctx, conn, migrationLease, holder, migrationLeaseTTL)
+		if err != nil {
+			return fmt.Errorf("mysql: migration lease: %w", err)
+		}
+		if got {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("mysql: another process holds the migration lease %q", migrationLease)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(migrationLeasePause):
+		}
 	}
-	var got *int
-	if err := conn.GetContext(ctx, &got, migrationLockSQL, lock); err != nil {
-		return fmt.Errorf("mysql: migration lock: %w", err)
-	}
-	if got == nil || *got != 1 {
-		return fmt.Errorf("mysql: another process holds the migration lock %q", lock)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), migrationUnlockSQL, lock) //nolint:errcheck
+	defer conn.ExecContext(context.WithoutCancel(ctx), releaseLeaseSQL, migrationLease, holder) //nolint:errcheck
 	if _, err := conn.ExecContext(ctx, createMigrationsTable); err != nil {
 		return fmt.Errorf("mysql: create schema_migrations: %w", err)
 	}
@@ -261,8 +326,20 @@ func applyMigrations(ctx context.Context, db *sqlx.DB, name string) error {
 		if _, err := conn.ExecContext(ctx, recordMigrationSQL, v); err != nil {
 			return fmt.Errorf("mysql: record migration %d: %w", v, err)
 		}
+		if got, err := takeLease(ctx, conn, migrationLease, holder, migrationLeaseTTL); err != nil || !got {
+			return fmt.Errorf("mysql: migration lease lost after migration %d (held past %s?): %v", v, migrationLeaseTTL, err)
+		}
 	}
 	return nil
+}
+
+// hostname names the migrating host in its lease.
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "unknown"
+	}
+	return h
 }
 
 // alreadyApplied: duplicate column (1060), duplicate key name (1061),

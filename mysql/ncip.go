@@ -163,7 +163,7 @@ func (t *Tx) LockNCIPCall(ctx context.Context, id int64) (*ill.NCIPCall, error) 
 }
 
 // pendingNCIPSQL lists a request's pending calls to one member, oldest
-// first. Locks: none (plain read; the caller holds the named lock of that
+// first. Locks: none (plain read; the caller holds the named lock (a lease) of that
 // request and member).
 const pendingNCIPSQL = `SELECT ` + ncipCallColumns + ` FROM ncip_calls
 	WHERE request_id = ? AND library_code = ? AND status = 'pending' ORDER BY id`

@@ -70,14 +70,9 @@ func (r noticeRow) domain() *ill.StoredNotice {
 const noticeColumns = `id, request_id, kind, step, library_code, patron_id, recipient, locale, subject, body,
 	status, attempts, delivered_via, last_error, created_at, sent_at`
 
-// lockNoticeSQL reads a notice and locks its row until commit;
-// lockNoticeRowSQL is the same read from its column list on, for
-// claimRowSQL. Locks: the notice row (FOR UPDATE): one delivery of a
-// notice at a time.
-const (
-	lockNoticeRowSQL = noticeColumns + ` FROM notices WHERE id = ? FOR UPDATE`
-	lockNoticeSQL    = `SELECT ` + lockNoticeRowSQL
-)
+// lockNoticeSQL reads a notice and locks its row until commit. Locks: the
+// notice row (FOR UPDATE): one delivery of a notice at a time.
+const lockNoticeSQL = `SELECT ` + noticeColumns + ` FROM notices WHERE id = ? FOR UPDATE`
 
 // LockNotice reads a notice and locks its row until the transaction ends.
 func (t *Tx) LockNotice(ctx context.Context, id int64) (*ill.StoredNotice, error) {
@@ -90,23 +85,6 @@ func (t *Tx) LockNotice(ctx context.Context, id int64) (*ill.StoredNotice, error
 		return nil, err
 	}
 	return n.domain(), nil
-}
-
-// ClaimNotice is MarkProcessed followed by LockNotice, in one round trip:
-// first is false for a message seen before.
-func (t *Tx) ClaimNotice(ctx context.Context, handler, messageID string, at time.Time, id int64) (first bool, n *ill.StoredNotice, err error) {
-	var row struct {
-		First int64 `db:"first_time"`
-		noticeRow
-	}
-	err = t.claimRow(ctx, handler, messageID, at, &row, lockNoticeRowSQL, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil, notFound("notice", fmt.Sprint(id))
-	}
-	if err != nil {
-		return false, nil, err
-	}
-	return row.First == 1, row.domain(), nil
 }
 
 // noticeSQL reads one notice. Locks: none.
@@ -133,6 +111,11 @@ const recordNoticeOutcomeSQL = `UPDATE notices SET status = ?, attempts = attemp
 // RecordNoticeOutcome stores a delivery round's outcome; sent_at is set
 // when the status is sent.
 func (t *Tx) RecordNoticeOutcome(ctx context.Context, id int64, o ill.NoticeOutcome, at time.Time) error {
+	t.tx.later(recordNoticeOutcomeSQL, noticeOutcomeArgs(id, o, at)...)
+	return nil // queued: sent with the COMMIT (txConn)
+}
+
+func noticeOutcomeArgs(id int64, o ill.NoticeOutcome, at time.Time) []any {
 	var sent sql.NullTime
 	if o.Status == ill.NoticeSent {
 		sent = nullTime(at)
@@ -144,6 +127,19 @@ func (t *Tx) RecordNoticeOutcome(ctx context.Context, id int64, o ill.NoticeOutc
 	if len(o.LastError) > 400 {
 		o.LastError = truncate(o.LastError, 400)
 	}
-	t.tx.later(recordNoticeOutcomeSQL, string(o.Status), inc, o.DeliveredVia, o.LastError, sent, id)
-	return nil // queued: sent with the COMMIT (txConn)
+	return []any{string(o.Status), inc, o.DeliveredVia, o.LastError, sent, id}
+}
+
+// settleNoticeSQL is recordNoticeOutcomeSQL for a notice still pending
+// (args as recordNoticeOutcomeSQL's). Locks: the notice row, for the
+// statement only (autocommit).
+const settleNoticeSQL = recordNoticeOutcomeSQL + ` AND status = 'pending'`
+
+// SettleNotice records a final outcome (sent, not configured) of a notice
+// still pending, in one statement; a notice settled meanwhile (by a
+// duplicate delivery) is left as it is. o.DeliveredVia must already hold
+// the channels the row said were delivered.
+func (s *Store) SettleNotice(ctx context.Context, id int64, o ill.NoticeOutcome, at time.Time) error {
+	_, err := s.DB.ExecContext(ctx, settleNoticeSQL, noticeOutcomeArgs(id, o, at)...)
+	return classify(err)
 }

@@ -10,10 +10,9 @@ import (
 	"github.com/balis/illhub/mysql"
 )
 
-// ClaimNotice records the message and locks the notice in one round trip;
-// the same message again is recognised, an unknown notice is not_found.
-func TestClaimNoticeOnceAndNotFound(t *testing.T) {
-	_, st := testenv.DB(t, "claimnotice")
+// LockNotice reads and locks a notice; an unknown notice is not_found.
+func TestLockNoticeAndNotFound(t *testing.T) {
+	_, st := testenv.DB(t, "locknotice")
 	ctx := context.Background()
 	at := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
 	var id int64
@@ -24,22 +23,17 @@ func TestClaimNoticeOnceAndNotFound(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	claim := func(msg string, nid int64) (bool, *ill.StoredNotice, error) {
-		var first bool
-		var n *ill.StoredNotice
-		err := st.InTx(ctx, func(tx *mysql.Tx) (err error) {
-			first, n, err = tx.ClaimNotice(ctx, "notices", msg, at, nid)
+	lock := func(nid int64) (n *ill.StoredNotice, err error) {
+		err = st.InTx(ctx, func(tx *mysql.Tx) (err error) {
+			n, err = tx.LockNotice(ctx, nid)
 			return err
 		})
-		return first, n, err
+		return n, err
 	}
-	if first, n, err := claim("notice:1", id); err != nil || !first || n.ID != id || n.Kind != "arrived" {
-		t.Fatalf("first claim: %v %+v %v", first, n, err)
+	if n, err := lock(id); err != nil || n.ID != id || n.Kind != "arrived" || n.Status != ill.NoticePending {
+		t.Fatalf("lock: %+v %v", n, err)
 	}
-	if first, n, err := claim("notice:1", id); err != nil || first || n.ID != id {
-		t.Fatalf("second claim of the same message: first %v, %+v, %v", first, n, err)
-	}
-	if _, _, err := claim("notice:2", id+100); ill.ErrorCode(err) != ill.CodeNotFound {
+	if _, err := lock(id + 100); ill.ErrorCode(err) != ill.CodeNotFound {
 		t.Fatalf("unknown notice: %v, want not_found", err)
 	}
 }

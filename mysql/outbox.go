@@ -14,20 +14,25 @@ import (
 )
 
 // enqueueSQL adds one outbox row; a message id already there is ignored
-// (uq_outbox_message). Locks: the new row until commit; on a duplicate, a
-// shared lock on the existing row.
+// (uq_outbox_message). created_at is the server's clock, not the
+// message's time: the relay's poll compares it with the server's clock
+// (claimOutboxSQL), whatever the clocks of the writing hosts say.
+// Locks: the new row until commit; on a duplicate, a shared lock on the
+// existing row.
 const enqueueSQL = `INSERT IGNORE INTO outbox (message_id, routing_key, body, created_at)
-	VALUES (?, ?, ?, ?)`
+	VALUES (?, ?, ?, UTC_TIMESTAMP(3))`
 
-// Enqueue writes a follow-on message to the outbox, to be relayed after
-// commit. A message id already in the outbox is ignored (idempotent).
+// Enqueue writes a follow-on message to the outbox. After the commit the
+// store hands the row to the process's relay (OnOutboxCommit), which
+// publishes it at once; the relay's poll publishes it if that process
+// dies first. A message id already in the outbox is ignored (idempotent).
 func (t *Tx) Enqueue(ctx context.Context, m ill.Message) error {
 	body, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
-	t.tx.later(enqueueSQL, m.ID, m.Type, body, m.At.UTC()) // queued, see txConn
-	t.tx.outbox = true
+	t.tx.later(enqueueSQL, m.ID, m.Type, body) // queued, see txConn
+	t.tx.outbox = append(t.tx.outbox, ill.OutboxRow{MessageID: m.ID, RoutingKey: m.Type, Body: body})
 	return nil
 }
 
@@ -39,27 +44,31 @@ type outboxRow struct {
 	Body       []byte `db:"body"`
 }
 
-// claimOutboxSQL takes up to N unpublished rows. FOR UPDATE SKIP LOCKED lets
-// every consumers process run a relay: each claims a disjoint batch, and a
-// row stays claimed until the claiming transaction ends.
+// claimOutboxSQL takes up to N unpublished rows created at least the
+// given number of milliseconds ago (rows younger than that are still in
+// the hands of the relay of the process that wrote them). FOR UPDATE SKIP
+// LOCKED lets every consumers process run a relay: each claims a disjoint
+// batch, and a row stays claimed until the claiming transaction ends.
 const claimOutboxSQL = `SELECT id, message_id, routing_key, body FROM outbox
-WHERE published_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`
+WHERE published_at IS NULL AND created_at <= UTC_TIMESTAMP(3) - INTERVAL ? * 1000 MICROSECOND
+ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`
 
 // markPublishedSQL marks the rows the broker confirmed (an IN list of ids,
 // expanded by sqlx.In). Locks: none new; the rows are claimed already
 // (claimOutboxSQL).
 const markPublishedSQL = `UPDATE outbox SET published_at = ?, attempts = attempts + 1 WHERE id IN (?)`
 
-// RelayOutbox claims a batch of unpublished outbox rows, hands them to
-// publish (which must return only after the broker confirmed each one it
-// reports as sent) and marks the confirmed ones published, all in one
-// transaction. It returns how many rows were published.
-func (s *Store) RelayOutbox(ctx context.Context, limit int, publish func([]ill.OutboxRow) (sent []int64, err error)) (int, error) {
+// RelayOutbox claims a batch of unpublished outbox rows at least minAge
+// old (0: all), hands them to publish (which must return only after the
+// broker confirmed each one it reports as sent) and marks the confirmed
+// ones published, all in one transaction. It returns how many rows were
+// published.
+func (s *Store) RelayOutbox(ctx context.Context, limit int, minAge time.Duration, publish func([]ill.OutboxRow) (sent []int64, err error)) (int, error) {
 	n := 0
 	err := s.InTx(ctx, func(t *Tx) error {
 		n = 0
 		var rows []outboxRow
-		if err := t.tx.SelectContext(ctx, &rows, claimOutboxSQL, limit); err != nil {
+		if err := t.tx.SelectContext(ctx, &rows, claimOutboxSQL, minAge.Milliseconds(), limit); err != nil {
 			return err
 		}
 		if len(rows) == 0 {
@@ -87,6 +96,28 @@ func (s *Store) RelayOutbox(ctx context.Context, limit int, publish func([]ill.O
 		return nil
 	})
 	return n, err
+}
+
+// markPublishedByIDSQL marks rows the relay published straight after
+// their commit (an IN list of message ids, expanded by sqlx.In); a row
+// the poll marked meanwhile is left as it is. Locks: the listed rows, for
+// the statement only (autocommit); it waits for a poll that has them
+// claimed.
+const markPublishedByIDSQL = `UPDATE outbox SET published_at = UTC_TIMESTAMP(3), attempts = attempts + 1
+WHERE message_id IN (?) AND published_at IS NULL`
+
+// MarkPublished records that the broker confirmed the messages with these
+// ids (rows handed over by OnOutboxCommit), in one statement.
+func (s *Store) MarkPublished(ctx context.Context, messageIDs []string) error {
+	if len(messageIDs) == 0 {
+		return nil
+	}
+	q, args, err := sqlx.In(markPublishedByIDSQL, messageIDs)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.ExecContext(ctx, q, args...)
+	return classify(err)
 }
 
 // purgeOutboxSQL deletes up to 10,000 rows published before a time.

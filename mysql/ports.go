@@ -33,3 +33,9 @@ var (
 	_ ill.ViolationLedger = (*Store)(nil)
 	_ ill.LibraryFees     = (*Store)(nil)
 )
+
+// The delivery ports: delivered files and copy fees (copies.go).
+var (
+	_ ill.CopyFiles = (*Store)(nil)
+	_ ill.CopyFees  = (*Store)(nil)
+)

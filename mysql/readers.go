@@ -56,30 +56,34 @@ type readerRow struct {
 	Email       string `db:"email"`
 	DepositPaid bool   `db:"deposit_paid"`
 	PINHash     string `db:"pin_hash"`
+	Category    string `db:"category"`
 }
 
 func (r readerRow) domain() ill.Reader {
 	return ill.Reader{Library: r.Library, ID: r.ID, Name: r.Name, Email: r.Email, DepositPaid: r.DepositPaid,
-		PINHash: r.PINHash}
+		PINHash: r.PINHash, Category: ill.ReaderCategory(r.Category)}
 }
 
-// putReaderSQL registers or updates a reader; an empty pin_hash keeps the
-// stored one. Locks: the patrons row (by primary key), for the statement
+// putReaderSQL registers or updates a reader; an empty pin_hash or
+// category keeps the stored one. Locks: the patrons row (by primary key), for the statement
 // only (autocommit); a submit for the same reader waits for it.
-const putReaderSQL = `INSERT INTO patrons (library_code, patron_id, name, email, deposit_paid, pin_hash, updated_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?)
+const putReaderSQL = `INSERT INTO patrons (library_code, patron_id, name, email, deposit_paid, pin_hash, category, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 	ON DUPLICATE KEY UPDATE name = VALUES(name), email = VALUES(email), deposit_paid = VALUES(deposit_paid),
-	pin_hash = IF(VALUES(pin_hash) = '', pin_hash, VALUES(pin_hash)), updated_at = VALUES(updated_at)`
+	pin_hash = IF(VALUES(pin_hash) = '', pin_hash, VALUES(pin_hash)),
+	category = IF(VALUES(category) = '', category, VALUES(category)), updated_at = VALUES(updated_at)`
 
 // PutReader registers or updates a reader with a PIN hash (POST
-// /v1/readers, illctl reader add). An empty PINHash keeps the current PIN.
+// /v1/readers, illctl reader add). An empty PINHash keeps the current PIN,
+// an empty Category the current category.
 func (s *Store) PutReader(ctx context.Context, r ill.Reader, at time.Time) error {
-	_, err := s.DB.ExecContext(ctx, putReaderSQL, r.Library, r.ID, r.Name, r.Email, r.DepositPaid, r.PINHash, at.UTC())
+	_, err := s.DB.ExecContext(ctx, putReaderSQL, r.Library, r.ID, r.Name, r.Email, r.DepositPaid, r.PINHash,
+		string(r.Category), at.UTC())
 	return classify(err)
 }
 
 // readerSQL reads a reader with its PIN hash. Locks: none.
-const readerSQL = `SELECT library_code, patron_id, name, email, deposit_paid, pin_hash
+const readerSQL = `SELECT library_code, patron_id, name, email, deposit_paid, pin_hash, category
 	FROM patrons WHERE library_code = ? AND patron_id = ?`
 
 // Reader reads one reader; not_found when the library never registered it.

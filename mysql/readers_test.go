@@ -11,12 +11,14 @@ import (
 )
 
 // A registered reader reads back as ill.Reader; registering again without
-// a PIN keeps the stored one; an unknown card is not_found.
+// a PIN or a category keeps the stored ones; SetReaderCategory changes the
+// category (not_found for an unknown reader); an unknown card is not_found.
 func TestReaderRoundTrip(t *testing.T) {
 	_, st := testenv.DB(t, "readers")
 	ctx := context.Background()
 	at := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
-	want := ill.Reader{Library: "THU", ID: "THU2024001", Name: "张三", Email: "z@example.edu.cn", DepositPaid: true, PINHash: "h1"}
+	want := ill.Reader{Library: "THU", ID: "THU2024001", Name: "张三", Email: "z@example.edu.cn", DepositPaid: true, PINHash: "h1",
+		Category: ill.CategoryFaculty}
 	if err := st.PutReader(ctx, want, at); err != nil {
 		t.Fatal(err)
 	}
@@ -24,13 +26,24 @@ func TestReaderRoundTrip(t *testing.T) {
 		t.Fatalf("Reader: %+v %v, want %+v", got, err, want)
 	}
 	again := want
-	again.Name, again.DepositPaid, again.PINHash = "张三丰", false, ""
+	again.Name, again.DepositPaid, again.PINHash, again.Category = "张三丰", false, "", ""
 	if err := st.PutReader(ctx, again, at.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	again.PINHash = "h1"
+	again.PINHash, again.Category = "h1", ill.CategoryFaculty
 	if got, err := st.Reader(ctx, "THU", "THU2024001"); err != nil || got != again {
 		t.Fatalf("Reader after update without PIN: %+v %v, want %+v", got, err, again)
+	}
+	for _, c := range []ill.ReaderCategory{ill.CategoryUndergraduate, ill.CategoryUndergraduate} { // the second changes nothing
+		if err := st.SetReaderCategory(ctx, "thu", "thu2024001", c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := st.Reader(ctx, "THU", "THU2024001"); err != nil || got.Category != ill.CategoryUndergraduate {
+		t.Fatalf("category after SetReaderCategory: %+v %v", got, err)
+	}
+	if err := st.SetReaderCategory(ctx, "THU", "NOBODY", ill.CategoryFaculty); ill.ErrorCode(err) != ill.CodeNotFound {
+		t.Fatalf("unknown reader's category: %v", err)
 	}
 	if got, err := st.Reader(ctx, "PKU", "THU2024001"); ill.ErrorCode(err) != ill.CodeNotFound || got != (ill.Reader{}) {
 		t.Fatalf("other library's card: %+v %v, want not_found", got, err)
@@ -65,7 +78,7 @@ func TestStoreStatementsClassifyUnavailable(t *testing.T) {
 		"PendingOutbox":    func() error { _, err := st.PendingOutbox(ctx); return err },
 		"PurgeInbox":       func() error { _, err := st.PurgeInbox(ctx, now); return err },
 		"RelayOutbox": func() error {
-			_, err := st.RelayOutbox(ctx, 1, func([]ill.OutboxRow) ([]int64, error) { return nil, nil })
+			_, err := st.RelayOutbox(ctx, 1, 0, func([]ill.OutboxRow) ([]int64, error) { return nil, nil })
 			return err
 		},
 	}

@@ -19,18 +19,19 @@ import (
 // dayStatsRow is a row of stats_daily, or the live equivalent for today
 // (ill.DayStats's fields).
 type dayStatsRow struct {
-	Day            time.Time `db:"day"`
-	Library        string    `db:"library_code"`
-	Borrowed       int       `db:"borrowed"`
-	Lent           int       `db:"lent"`
-	Filled         int       `db:"filled"`
-	Unfilled       int       `db:"unfilled"`
-	Missed         int       `db:"missed_deadlines"`
-	Received       int       `db:"received"`
-	TurnaroundSumS int64     `db:"turnaround_sum_s"`
-	Answered       int       `db:"answered"`
-	NoResponse     int       `db:"no_response"`
-	TransitSumS    int64     `db:"transit_sum_s"`
+	Day            time.Time       `db:"day"`
+	Library        string          `db:"library_code"`
+	Service        ill.ServiceType `db:"service_type"`
+	Borrowed       int             `db:"borrowed"`
+	Lent           int             `db:"lent"`
+	Filled         int             `db:"filled"`
+	Unfilled       int             `db:"unfilled"`
+	Missed         int             `db:"missed_deadlines"`
+	Received       int             `db:"received"`
+	TurnaroundSumS int64           `db:"turnaround_sum_s"`
+	Answered       int             `db:"answered"`
+	NoResponse     int             `db:"no_response"`
+	TransitSumS    int64           `db:"transit_sum_s"`
 }
 
 func (r dayStatsRow) domain() ill.DayStats { return ill.DayStats(r) }
@@ -39,7 +40,7 @@ func (r dayStatsRow) domain() ill.DayStats { return ill.DayStats(r) }
 // with named columns instead of its INSERT, so today's live figures are
 // computed exactly as the scheduler will store them. Parameters: the day,
 // then (from, to) six times.
-var liveStatsSQL = `SELECT CAST(? AS DATE) AS day, lib AS library_code, SUM(borrowed) AS borrowed, SUM(lent) AS lent,
+var liveStatsSQL = `SELECT CAST(? AS DATE) AS day, lib AS library_code, st AS service_type, SUM(borrowed) AS borrowed, SUM(lent) AS lent,
 	SUM(filled) AS filled, SUM(unfilled) AS unfilled, SUM(missed) AS missed_deadlines, SUM(received) AS received,
 	SUM(turn) AS turnaround_sum_s, SUM(answered) AS answered, SUM(no_resp) AS no_response, SUM(transit) AS transit_sum_s
 ` + rollupSQL[strings.Index(rollupSQL, "\nFROM (")+1:]
@@ -49,11 +50,11 @@ var liveStatsSQL = `SELECT CAST(? AS DATE) AS day, lib AS library_code, SUM(borr
 // live roll-up (%s: liveStatsSQL) so that it can be filtered by library
 // and ordered by liveStatsOrderSQL.
 const (
-	storedStatsSQL = `SELECT day, library_code, borrowed, lent, filled, unfilled, missed_deadlines, received, turnaround_sum_s,
+	storedStatsSQL = `SELECT day, library_code, service_type, borrowed, lent, filled, unfilled, missed_deadlines, received, turnaround_sum_s,
 	answered, no_response, transit_sum_s FROM stats_daily WHERE day >= ? AND day <= ?`
-	storedStatsOrderSQL = ` ORDER BY day, library_code`
+	storedStatsOrderSQL = ` ORDER BY day, library_code, service_type`
 	liveStatsQuerySQL   = `SELECT * FROM (%s) live`
-	liveStatsOrderSQL   = ` ORDER BY library_code`
+	liveStatsOrderSQL   = ` ORDER BY library_code, service_type`
 )
 
 // StatsRange returns the daily figures from from to to (inclusive,

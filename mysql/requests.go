@@ -7,6 +7,7 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -39,15 +40,27 @@ type requestRow struct {
 	Provisional     bool           `db:"provisional"`
 	UpdatedAt       time.Time      `db:"updated_at"`
 	Source          string         `db:"source"`
+	ServiceType     string         `db:"service_type"`
+	Citation        sql.NullString `db:"citation"`
+	Rush            bool           `db:"rush"`
+	DeliverBy       sql.NullTime   `db:"deliver_by"`
+	DeliveryFileID  string         `db:"delivery_file_id"`
 }
 
 // requestColumns is the requests row as requestRow scans it.
 const requestColumns = `id, borrower, client_request_id, patron_id, record_id, title, author, isbn,
 	publisher, year, note, state, reason, lender, item_barcode, submitted_at, respond_by, ship_by,
-	due_at, provisional, updated_at, source`
+	due_at, provisional, updated_at, source, service_type, citation, rush, deliver_by, delivery_file_id`
 
 func (r requestRow) domain() *ill.Request {
+	var c ill.Citation
+	if r.Citation.Valid && r.Citation.String != "" {
+		// written by citationJSON; a row that does not read keeps none
+		_ = json.Unmarshal([]byte(r.Citation.String), &c)
+	}
 	return &ill.Request{
+		ServiceType: ill.ServiceType(r.ServiceType).OrLoan(), Citation: c.CopyFields(), Rush: r.Rush,
+		DeliverBy: r.DeliverBy.Time, DeliveryFileID: r.DeliveryFileID,
 		ID: r.ID, Borrower: r.Borrower, ClientRequestID: r.ClientRequestID, PatronID: r.PatronID,
 		RecordID: r.RecordID.Int64, Title: r.Title, Author: r.Author, ISBN: r.ISBN,
 		Publisher: r.Publisher, Year: r.Year, Note: r.Note.String, State: ill.State(r.State),
@@ -62,47 +75,73 @@ func (r requestRow) domain() *ill.Request {
 // concurrent twin of the same client id waits, then fails as duplicate).
 const insertRequestSQL = `INSERT INTO requests (id, borrower, client_request_id, patron_id, record_id, title,
 	author, isbn, publisher, year, note, state, reason, lender, item_barcode, submitted_at, respond_by,
-	ship_by, due_at, provisional, updated_at, source)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	ship_by, due_at, provisional, updated_at, source, service_type, citation, rush, deliver_by, delivery_file_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // InsertRequest stores a new request.
 func (t *Tx) InsertRequest(ctx context.Context, r *ill.Request) error {
 	_, err := t.tx.ExecContext(ctx, insertRequestSQL, r.ID, r.Borrower, r.ClientRequestID, r.PatronID,
 		nullInt(r.RecordID), r.Title, r.Author, r.ISBN, r.Publisher, r.Year, nullStr(r.Note), string(r.State),
 		string(r.Reason), nullStr(r.Lender), r.ItemBarcode, r.SubmittedAt.UTC(), nullTime(r.RespondBy),
-		nullTime(r.ShipBy), nullTime(r.DueAt), r.Provisional, r.UpdatedAt.UTC(), r.Source)
+		nullTime(r.ShipBy), nullTime(r.DueAt), r.Provisional, r.UpdatedAt.UTC(), r.Source,
+		string(r.ServiceType.OrLoan()), citationJSON(r.Citation), r.Rush, nullTime(r.DeliverBy), r.DeliveryFileID)
 	if isDuplicate(err) {
 		return &ill.Error{Code: ill.CodeConflict, Message: "request already exists"}
 	}
 	return err
 }
 
-// requestIDByClientTxSQL finds a request by the borrower's own id
-// (uq_requests_client). Locks: none (plain read; insertRequestSQL's unique
-// key catches a twin submitted concurrently).
-const requestIDByClientTxSQL = `SELECT id FROM requests WHERE borrower = ? AND client_request_id = ?`
-
-// RequestIDByClientID finds an earlier submit with the same client id.
-func (t *Tx) RequestIDByClientID(ctx context.Context, borrower, clientID string) (string, error) {
-	var id string
-	err := t.tx.GetContext(ctx, &id, requestIDByClientTxSQL, borrower, clientID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
+// citationJSON is the citation column: a copy's own fields as JSON, NULL
+// when it has none (loans).
+func citationJSON(c ill.Citation) sql.NullString {
+	c = c.CopyFields()
+	if c == (ill.Citation{}) {
+		return sql.NullString{}
 	}
-	return id, err
+	b, _ := json.Marshal(copyCitation{JournalTitle: c.JournalTitle, ISSN: c.ISSN, Volume: c.Volume, Issue: c.Issue,
+		Pages: c.Pages, ArticleTitle: c.ArticleTitle, Authors: c.Authors, DOI: c.DOI, Chapter: c.Chapter, BookPages: c.BookPages})
+	return sql.NullString{String: string(b), Valid: true}
 }
 
-// countActiveSQL counts a reader's requests in the given states (an IN
-// list, expanded by sqlx.In). Locks: none (plain read); it is race-free
-// because the caller holds the reader's patrons row lock
-// (upsertPatronSQL), which every submit for that reader takes first.
-const countActiveSQL = `SELECT COUNT(*) FROM requests WHERE borrower = ? AND patron_id = ? AND state IN (?)`
+// copyCitation is the JSON of the citation column: only the copy fields,
+// each left out when empty.
+type copyCitation struct {
+	JournalTitle string `json:"journal_title,omitempty"`
+	ISSN         string `json:"issn,omitempty"`
+	Volume       string `json:"volume,omitempty"`
+	Issue        string `json:"issue,omitempty"`
+	Pages        string `json:"pages,omitempty"`
+	ArticleTitle string `json:"article_title,omitempty"`
+	Authors      string `json:"authors,omitempty"`
+	DOI          string `json:"doi,omitempty"`
+	Chapter      string `json:"chapter,omitempty"`
+	BookPages    int    `json:"book_pages,omitempty"`
+}
 
-// CountActive counts the reader's requests in states that count for R3.
-// Call it after LockPatron in the same transaction.
+// countActiveSQL counts a reader's requests of one service type in the
+// given states (an IN list, expanded by sqlx.In). Locks: none (plain
+// read); it is race-free because the caller holds the reader's patrons
+// row lock (upsertPatronSQL), which every submit for that reader takes
+// first.
+const countActiveSQL = `SELECT COUNT(*) FROM requests WHERE borrower = ? AND patron_id = ? AND service_type = ?
+	AND state IN (?)`
+
+// CountActive counts the reader's loans in states that count for R3
+// (copy requests have their own limit: CountOpenCopies). Call it after
+// LockPatron in the same transaction.
 func (t *Tx) CountActive(ctx context.Context, library, patronID string) (int, error) {
-	states := ill.ActiveStates()
-	q, args, err := sqlx.In(countActiveSQL, library, patronID, states)
+	return t.countIn(ctx, library, patronID, ill.ServiceLoan, ill.ActiveStates())
+}
+
+// CountOpenCopies counts the reader's open copy requests
+// (ill.CopyOpenStates), for the borrower's copy limit. Call it after
+// LockPatron in the same transaction.
+func (t *Tx) CountOpenCopies(ctx context.Context, library, patronID string) (int, error) {
+	return t.countIn(ctx, library, patronID, ill.ServiceCopy, ill.CopyOpenStates())
+}
+
+func (t *Tx) countIn(ctx context.Context, library, patronID string, st ill.ServiceType, states []ill.State) (int, error) {
+	q, args, err := sqlx.In(countActiveSQL, library, patronID, string(st), states)
 	if err != nil {
 		return 0, err
 	}
@@ -115,10 +154,11 @@ func (t *Tx) CountActive(ctx context.Context, library, patronID string) (int, er
 // record in the given states (an IN list, expanded by sqlx.In). Locks:
 // none (plain read; serialised like countActiveSQL by the patrons row lock).
 const activeDuplicateSQL = `SELECT id FROM requests WHERE borrower = ? AND patron_id = ? AND record_id = ?
-	AND id <> ? AND state IN (?) LIMIT 1`
+	AND id <> ? AND service_type = 'loan' AND state IN (?) LIMIT 1`
 
-// ActiveDuplicate returns the id of another active request by the same
-// reader for the same record, or "".
+// ActiveDuplicate returns the id of another active loan by the same
+// reader for the same record, or "" (a copy of a part of it is no
+// duplicate of a loan).
 func (t *Tx) ActiveDuplicate(ctx context.Context, r *ill.Request) (string, error) {
 	if r.RecordID == 0 {
 		return "", nil
@@ -227,14 +267,15 @@ func (t *Tx) ClaimRequest(ctx context.Context, handler, messageID string, at tim
 // the request row, already held (lockRequestSQL or claimRequestSQL).
 const updateRequestSQL = `UPDATE requests SET record_id = ?, title = ?, author = ?, isbn = ?, publisher = ?,
 	year = ?, state = ?, reason = ?, lender = ?, item_barcode = ?, respond_by = ?, ship_by = ?, due_at = ?,
-	provisional = ?, updated_at = ? WHERE id = ?`
+	provisional = ?, updated_at = ?, deliver_by = ?, delivery_file_id = ? WHERE id = ?`
 
 // UpdateRequest writes back a request loaded with LockRequest (queued: sent
 // with the transaction's next statement or its commit, see txConn).
 func (t *Tx) UpdateRequest(ctx context.Context, r *ill.Request) error {
 	t.tx.later(updateRequestSQL, nullInt(r.RecordID), r.Title, r.Author, r.ISBN,
 		r.Publisher, r.Year, string(r.State), string(r.Reason), nullStr(r.Lender), r.ItemBarcode,
-		nullTime(r.RespondBy), nullTime(r.ShipBy), nullTime(r.DueAt), r.Provisional, r.UpdatedAt.UTC(), r.ID)
+		nullTime(r.RespondBy), nullTime(r.ShipBy), nullTime(r.DueAt), r.Provisional, r.UpdatedAt.UTC(),
+		nullTime(r.DeliverBy), r.DeliveryFileID, r.ID)
 	return nil
 }
 

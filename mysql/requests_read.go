@@ -191,6 +191,10 @@ func (s *Store) ListRequests(ctx context.Context, f ill.ListFilter) (_ []*ill.Re
 		where = append(where, "(q.borrower = ? OR q.lender = ?)")
 		args = append(args, f.Library, f.Library)
 	}
+	if f.Service != "" {
+		where = append(where, "q.service_type = ?")
+		args = append(args, string(f.Service))
+	}
 	if t := strings.TrimSpace(f.Text); t != "" {
 		cond, targs := textCondition(t, f)
 		where = append(where, cond)
@@ -294,11 +298,12 @@ func (s *Store) CountByState(ctx context.Context) (map[string]int, error) {
 
 // queueOrders are the columns a queue may sort by (ill.Queue.Order, an
 // allow-list: the column is written into queueSQL).
-var queueOrders = map[string]bool{"respond_by": true, "ship_by": true, "due_at": true, "updated_at": true, "submitted_at": true}
+var queueOrders = map[string]bool{"respond_by": true, "ship_by": true, "due_at": true, "deliver_by": true,
+	"updated_at": true, "submitted_at": true}
 
 // countQueueSQL and queueSQL are a console queue's total and page: %[1]s
 // is the condition QueueRequests builds (states as an IN list expanded by
-// sqlx.In, the library as a ? argument), %[2]s the sort column (one of
+// sqlx.In, the library and the service type as ? arguments), %[2]s the sort column (one of
 // queueOrders), %[3]s ASC or DESC. Locks: none.
 const (
 	countQueueSQL = `SELECT COUNT(*) FROM requests WHERE %[1]s`
@@ -318,6 +323,10 @@ func (s *Store) QueueRequests(ctx context.Context, q ill.Queue, library string, 
 	if library != "" {
 		cond += " AND " + string(q.Side) + " = ?"
 		args = append(args, library)
+	}
+	if q.Service != "" {
+		cond += " AND service_type = ?"
+		args = append(args, string(q.Service))
 	}
 	query, qargs, err := sqlx.In(fmt.Sprintf(countQueueSQL, cond), args...)
 	if err != nil {

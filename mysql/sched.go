@@ -17,7 +17,8 @@ import (
 // (an allow-list: the column is written into claimSQL and
 // oldestDeadlineSQL).
 var deadlineColumn = map[ill.DeadlineField]string{
-	ill.DeadlineRespond: "respond_by", ill.DeadlineShip: "ship_by", ill.DeadlineDue: "due_at"}
+	ill.DeadlineRespond: "respond_by", ill.DeadlineShip: "ship_by", ill.DeadlineDue: "due_at",
+	ill.DeadlineDeliver: "deliver_by"}
 
 // Claim describes one batch claim of a sweep: requests in State whose
 // Deadline lies in [From, Before) (From zero: no lower bound), after the
@@ -114,6 +115,8 @@ func (t *Tx) ClaimDue(ctx context.Context, c Claim) ([]ill.Request, error) {
 			out[i].RespondBy = r.Deadline
 		case ill.DeadlineShip:
 			out[i].ShipBy = r.Deadline
+		case ill.DeadlineDeliver:
+			out[i].DeliverBy = r.Deadline
 		default:
 			out[i].DueAt = r.Deadline
 		}
@@ -313,7 +316,7 @@ func (t *Tx) AddNotices(ctx context.Context, ns []ill.Notice) (int, error) {
 		return 0, nil
 	}
 	var ob strings.Builder
-	oargs := make([]any, 0, len(created)*4)
+	oargs := make([]any, 0, len(created)*3)
 	at := ns[0].At.UTC()
 	for i, c := range created {
 		if i > 0 {
@@ -322,10 +325,10 @@ func (t *Tx) AddNotices(ctx context.Context, ns []ill.Notice) (int, error) {
 		id := "notice:" + strconv.FormatInt(c.ID, 10)
 		body := fmt.Sprintf(`{"id":%q,"type":%q,"actor":%q,"is_centre":false,"request_id":%q,"at":%q,"body":{"notice_id":%d}}`,
 			id, ill.MsgNotice, ill.SystemActor, c.RequestID, at.Format(time.RFC3339Nano), c.ID)
-		ob.WriteString("(?, ?, ?, ?)")
-		oargs = append(oargs, id, ill.MsgNotice, body, at)
+		ob.WriteString("(?, ?, ?, UTC_TIMESTAMP(3))")
+		oargs = append(oargs, id, ill.MsgNotice, body)
+		t.tx.outbox = append(t.tx.outbox, ill.OutboxRow{MessageID: id, RoutingKey: ill.MsgNotice, Body: []byte(body)})
 	}
-	t.tx.outbox = true
 	_, err = t.tx.ExecContext(ctx, insertNoticeOutboxSQL+ob.String(), oargs...)
 	return len(created), err
 }
@@ -361,32 +364,40 @@ func (s *Store) Rollup(ctx context.Context, day ill.Date, at time.Time) (int, er
 	return n, err
 }
 
-// rollupSQL computes one day's figures per library; libraries with no
-// activity get no row. Reads only (no locks beyond the DELETE above).
-const rollupSQL = `INSERT INTO stats_daily (day, library_code, borrowed, lent, filled, unfilled, missed_deadlines,
+// rollupSQL computes one day's figures per library and service type;
+// a library gets no row for a service type without activity. A copy's
+// deliver event (→ DELIVERED) is both its lender's fill and its borrower's
+// receipt (no transit); a copy's missed deliver deadline (not_delivered)
+// is a missed deadline like not_shipped. Reads only (no locks beyond the
+// DELETE above).
+const rollupSQL = `INSERT INTO stats_daily (day, library_code, service_type, borrowed, lent, filled, unfilled, missed_deadlines,
 	received, turnaround_sum_s, answered, no_response, transit_sum_s, computed_at)
-SELECT ?, lib, SUM(borrowed), SUM(lent), SUM(filled), SUM(unfilled), SUM(missed), SUM(received), SUM(turn),
+SELECT ?, lib, st, SUM(borrowed), SUM(lent), SUM(filled), SUM(unfilled), SUM(missed), SUM(received), SUM(turn),
 	SUM(answered), SUM(no_resp), SUM(transit), ?
 FROM (
-	SELECT borrower AS lib, 1 AS borrowed, 0 AS lent, 0 AS filled, 0 AS unfilled, 0 AS missed, 0 AS received, 0 AS turn,
-		0 AS answered, 0 AS no_resp, 0 AS transit
+	SELECT borrower AS lib, service_type AS st, 1 AS borrowed, 0 AS lent, 0 AS filled, 0 AS unfilled, 0 AS missed,
+		0 AS received, 0 AS turn, 0 AS answered, 0 AS no_resp, 0 AS transit
 	FROM requests WHERE submitted_at >= ? AND submitted_at < ?
 	UNION ALL
-	SELECT library_code, 0, IF(outcome = 'will_supply', 1, 0), 0, 0, 0, 0, 0, 1, 0, 0 FROM rota
-	WHERE outcome IN ('will_supply', 'unfilled') AND answered_at >= ? AND answered_at < ?
+	SELECT r.library_code, q.service_type, 0, IF(r.outcome = 'will_supply', 1, 0), 0, 0, 0, 0, 0, 1, 0, 0
+	FROM rota r JOIN requests q ON q.id = r.request_id
+	WHERE r.outcome IN ('will_supply', 'unfilled') AND r.answered_at >= ? AND r.answered_at < ?
 	UNION ALL
-	SELECT q.lender, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0 FROM events e JOIN requests q ON q.id = e.request_id
-	WHERE e.action = 'ship' AND e.to_state = 'SHIPPED' AND e.at >= ? AND e.at < ?
+	SELECT q.lender, q.service_type, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0 FROM events e JOIN requests q ON q.id = e.request_id
+	WHERE ((e.action = 'ship' AND e.to_state = 'SHIPPED') OR (e.action = 'deliver' AND e.to_state = 'DELIVERED'))
+		AND e.at >= ? AND e.at < ?
 	UNION ALL
-	SELECT q.borrower, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 FROM events e JOIN requests q ON q.id = e.request_id
+	SELECT q.borrower, q.service_type, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 FROM events e JOIN requests q ON q.id = e.request_id
 	WHERE e.to_state = 'UNFILLED' AND e.from_state <> 'UNFILLED' AND e.at >= ? AND e.at < ?
 	UNION ALL
-	SELECT library_code, 0, 0, 0, 0, 1, 0, 0, 0, IF(outcome = 'no_response', 1, 0), 0 FROM rota
-	WHERE outcome IN ('no_response', 'not_shipped') AND answered_at >= ? AND answered_at < ?
+	SELECT r.library_code, q.service_type, 0, 0, 0, 0, 1, 0, 0, 0, IF(r.outcome = 'no_response', 1, 0), 0
+	FROM rota r JOIN requests q ON q.id = r.request_id
+	WHERE r.outcome IN ('no_response', 'not_shipped', 'not_delivered') AND r.answered_at >= ? AND r.answered_at < ?
 	UNION ALL
-	SELECT q.borrower, 0, 0, 0, 0, 0, 1, TIMESTAMPDIFF(SECOND, q.submitted_at, e.at), 0, 0,
+	SELECT q.borrower, q.service_type, 0, 0, 0, 0, 0, 1, TIMESTAMPDIFF(SECOND, q.submitted_at, e.at), 0, 0,
 		COALESCE(TIMESTAMPDIFF(SECOND, (SELECT MAX(s.at) FROM events s WHERE s.request_id = q.id
 			AND s.action = 'ship' AND s.to_state = 'SHIPPED' AND s.at <= e.at), e.at), 0)
 	FROM events e JOIN requests q ON q.id = e.request_id
-	WHERE e.action = 'receive' AND e.to_state = 'RECEIVED' AND e.at >= ? AND e.at < ?
-) x GROUP BY lib`
+	WHERE ((e.action = 'receive' AND e.to_state = 'RECEIVED') OR (e.action = 'deliver' AND e.to_state = 'DELIVERED'))
+		AND e.at >= ? AND e.at < ?
+) x GROUP BY lib, st`

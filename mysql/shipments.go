@@ -57,21 +57,28 @@ func shipments(rows []shipmentRow) []ill.Shipment {
 	return out
 }
 
-// addShipmentSQL creates a request's shipment in one direction, or returns
-// the existing one's id (LAST_INSERT_ID). Locks: the shipment row until
-// commit; on uq_shipment's duplicate an exclusive next-key lock (a gap
-// lock even at READ COMMITTED).
+// addShipmentSQL creates a request's shipment in one direction, with the
+// call number of the lender's copy of its record (available copies first;
+// for the courier's manifest), or returns the existing one's id
+// (LAST_INSERT_ID). Locks: the shipment row until commit; on
+// uq_shipment's duplicate an exclusive next-key lock (a gap lock even at
+// READ COMMITTED). The request row is the caller's already; the holdings
+// are read without locks (a consistent read at READ COMMITTED).
 const addShipmentSQL = `INSERT INTO shipments (request_id, direction, item_barcode, from_lib, to_lib,
-	route_code, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'awaiting_pickup', ?)
-	ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)`
+	route_code, status, created_at, call_number)
+	SELECT ?, ?, ?, ?, ?, ?, 'awaiting_pickup', ?, COALESCE((SELECT h.call_number FROM requests r
+		JOIN holdings h ON h.library_code = r.lender AND h.record_id = r.record_id
+		WHERE r.id = ? ORDER BY h.available DESC, h.local_id LIMIT 1), '')
+	ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(shipments.id)`
 
 // AddShipment creates the request's shipment in one direction, once
 // (awaiting_pickup), from s's request, direction, barcode, libraries,
-// route and CreatedAt; it returns the shipment's id (the existing one's
-// when it was created before).
+// route and CreatedAt, with the lender's call number; it returns the
+// shipment's id (the existing one's when it was created before). The
+// caller holds the request's row lock.
 func (t *Tx) AddShipment(ctx context.Context, s ill.Shipment) (int64, error) {
 	res, err := t.tx.ExecContext(ctx, addShipmentSQL, s.RequestID, string(s.Direction), s.ItemBarcode, s.From, s.To,
-		s.RouteCode, s.CreatedAt.UTC())
+		s.RouteCode, s.CreatedAt.UTC(), s.RequestID)
 	if err != nil {
 		return 0, err
 	}
@@ -102,14 +109,9 @@ const (
 	lockedShipmentCols  = shipmentCols + `NULL AS title`
 )
 
-// lockCourierShipmentSQL reads a shipment with its courier columns;
-// lockCourierShipmentRowSQL is the same read from its column list on, for
-// claimRowSQL. Locks: the shipment row (FOR UPDATE) until commit.
-const (
-	lockCourierShipmentRowSQL = lockedShipmentCols + `
-	FROM shipments s WHERE s.id = ? FOR UPDATE`
-	lockCourierShipmentSQL = `SELECT ` + lockCourierShipmentRowSQL
-)
+// lockCourierShipmentSQL reads a shipment with its courier columns.
+// Locks: the shipment row (FOR UPDATE) until commit.
+const lockCourierShipmentSQL = `SELECT ` + lockedShipmentCols + ` FROM shipments s WHERE s.id = ? FOR UPDATE`
 
 // LockCourierShipment reads a shipment with its row lock.
 func (t *Tx) LockCourierShipment(ctx context.Context, id int64) (*ill.Shipment, error) {
@@ -123,24 +125,6 @@ func (t *Tx) LockCourierShipment(ctx context.Context, id int64) (*ill.Shipment, 
 	}
 	s := r.domain()
 	return &s, nil
-}
-
-// ClaimCourierShipment is MarkProcessed followed by LockCourierShipment,
-// in one round trip: first is false for a message seen before.
-func (t *Tx) ClaimCourierShipment(ctx context.Context, handler, messageID string, at time.Time, id int64) (first bool, s *ill.Shipment, err error) {
-	var row struct {
-		First int64 `db:"first_time"`
-		shipmentRow
-	}
-	err = t.claimRow(ctx, handler, messageID, at, &row, lockCourierShipmentRowSQL, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil, notFound("shipment", fmt.Sprint(id))
-	}
-	if err != nil {
-		return false, nil, err
-	}
-	sh := row.shipmentRow.domain()
-	return row.First == 1, &sh, nil
 }
 
 // shipmentsForScanSQL lists the newest shipments with an item barcode,

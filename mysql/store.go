@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/balis/illhub/ill"
 	gomysql "github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
 )
@@ -19,21 +21,24 @@ type Store struct {
 	MaxAttempts int
 
 	dir *Directory // nil: libraries and closures are read from the database (UseDirectory)
-	// readCommitted: every connection of DB was set to READ COMMITTED
-	// when it was opened (Open), so a transaction need not say so.
-	readCommitted bool
-	// onOutbox is told, after the commit, of every transaction that
-	// wrote outbox rows (OnOutboxCommit).
-	onOutbox func()
+	// tx is the transaction pool (InTx, Group): its sessions run with
+	// autocommit off, so a transaction needs no START TRANSACTION (see
+	// txConn); DB's sessions autocommit. Both run at READ COMMITTED.
+	tx *sqlx.DB
+	// onOutbox is handed, after the commit, the outbox rows of every
+	// transaction that wrote some (OnOutboxCommit).
+	onOutbox func([]ill.OutboxRow)
 }
 
-// OnOutboxCommit makes the store call f after each commit of a
-// transaction (or group) that wrote outbox rows, so that the process's
-// relay publishes them at once instead of at its next poll. f must not
-// block (a non-blocking send on a wake-up channel); it is not called for a
-// rollback. Set it before the store is used; the poll stays the safety net
+// OnOutboxCommit makes the store hand f the outbox rows of each committed
+// transaction (or group) that wrote some, so that the process's relay
+// publishes them at once, without reading them back (the rows carry no id:
+// the relay marks them by message id). f must not block; it is not called
+// for a rollback, and a row an INSERT IGNORE skipped (its message id was
+// there already) is handed over too: publishing it again is harmless.
+// Set it before the store is used; the relay's poll stays the safety net
 // for rows whose process died between commit and publish.
-func (s *Store) OnOutboxCommit(f func()) { s.onOutbox = f }
+func (s *Store) OnOutboxCommit(f func([]ill.OutboxRow)) { s.onOutbox = f }
 
 // normalizeDSN forces the session settings the code relies on: UTC times,
 // parsed DATETIMEs, utf8mb4.
@@ -72,7 +77,10 @@ func (driverLogger) Print(v ...any) { slog.Warn("mysql driver", "msg", fmt.Sprin
 
 func init() { _ = gomysql.SetLogger(driverLogger{}) }
 
-// Open connects (without waiting for the server to be up: use Ping).
+// Open connects (without waiting for the server to be up: use Ping). It
+// opens two pools on the same server: DB (at most 24 connections), whose
+// sessions autocommit, for reads and single statements, and the
+// transaction pool (at most 32), whose sessions do not, for InTx.
 func Open(dsn string) (*Store, error) {
 	cfg, err := normalizeDSN(dsn)
 	if err != nil {
@@ -82,11 +90,15 @@ func Open(dsn string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := sqlx.NewDb(sql.OpenDB(readCommittedConnector{conn}), "mysql")
-	db.SetMaxOpenConns(40)
-	db.SetMaxIdleConns(20)
+	db := sqlx.NewDb(sql.OpenDB(sessionConnector{conn, sessionReadCommittedSQL}), "mysql")
+	db.SetMaxOpenConns(24)
+	db.SetMaxIdleConns(24)
 	db.SetConnMaxLifetime(30 * time.Minute)
-	return &Store{DB: db, MaxAttempts: 6, readCommitted: true}, nil
+	tx := sqlx.NewDb(sql.OpenDB(sessionConnector{conn, sessionReadCommittedSQL + ";\n" + sessionNoAutocommitSQL}), "mysql")
+	tx.SetMaxOpenConns(32)
+	tx.SetMaxIdleConns(32)
+	tx.SetConnMaxLifetime(30 * time.Minute)
+	return &Store{DB: db, MaxAttempts: 6, tx: tx}, nil
 }
 
 // sessionReadCommittedSQL makes READ COMMITTED the isolation level of
@@ -94,14 +106,22 @@ func Open(dsn string) (*Store, error) {
 // connection instead of a SET TRANSACTION per transaction. It is a
 // statement, not a DSN variable, because the variable's name differs
 // (MySQL 8: transaction_isolation; MariaDB before 11.1: tx_isolation).
-// Locks: none.
-const sessionReadCommittedSQL = `SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED`
+// sessionNoAutocommitSQL turns autocommit off for the transaction pool's
+// sessions. Locks: none.
+const (
+	sessionReadCommittedSQL = `SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED`
+	sessionNoAutocommitSQL  = `SET SESSION autocommit = 0`
+)
 
-// readCommittedConnector opens connections already set to READ COMMITTED.
-// A connection whose setting fails is closed, never used.
-type readCommittedConnector struct{ driver.Connector }
+// sessionConnector opens connections with the session settings already
+// made (setup, one round trip). A connection whose settings fail is
+// closed, never used.
+type sessionConnector struct {
+	driver.Connector
+	setup string
+}
 
-func (c readCommittedConnector) Connect(ctx context.Context) (driver.Conn, error) {
+func (c sessionConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.Connector.Connect(ctx)
 	if err != nil {
 		return nil, err
@@ -109,17 +129,17 @@ func (c readCommittedConnector) Connect(ctx context.Context) (driver.Conn, error
 	ex, ok := conn.(driver.ExecerContext)
 	if !ok {
 		_ = conn.Close()
-		return nil, fmt.Errorf("mysql: the driver's connection cannot run %q", sessionReadCommittedSQL)
+		return nil, fmt.Errorf("mysql: the driver's connection cannot run %q", c.setup)
 	}
-	if _, err := ex.ExecContext(ctx, sessionReadCommittedSQL, nil); err != nil {
+	if _, err := ex.ExecContext(ctx, c.setup, nil); err != nil {
 		_ = conn.Close()
 		return nil, err
 	}
 	return conn, nil
 }
 
-// Close closes the pool.
-func (s *Store) Close() error { return s.DB.Close() }
+// Close closes both pools.
+func (s *Store) Close() error { return errors.Join(s.tx.Close(), s.DB.Close()) }
 
 // Ping checks the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.DB.PingContext(ctx) }

@@ -58,6 +58,19 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 	return &ill.Error{Code: ill.CodeTransient, Message: fmt.Sprintf("database busy after %d attempts: %v", attempts, err)}
 }
 
+// InTxOnce runs fn in a transaction like InTx, but never runs it twice:
+// for a closure with an effect outside the database (a post to a member
+// system while it holds the rows that order such posts), where a retry
+// would repeat the effect. A deadlock or lock wait timeout is returned as
+// a transient error; the caller's redelivery tries again.
+func (s *Store) InTxOnce(ctx context.Context, fn func(*Tx) error) (err error) {
+	defer func() { err = classify(err) }()
+	if err = s.once(ctx, fn); err != nil && Retryable(err) && !IsUnavailable(err) {
+		return &ill.Error{Code: ill.CodeTransient, Message: fmt.Sprintf("database busy: %v", err)}
+	}
+	return err
+}
+
 type groupKey struct{}
 
 type group struct {
@@ -107,14 +120,14 @@ func (s *Store) transact(ctx context.Context, body func(*txConn) error) error {
 		}
 	}()
 	if err := body(c); err != nil {
-		c.rollback()
+		c.rollbackAfter(err)
 		return err
 	}
 	if err := c.commit(ctx); err != nil {
 		return err
 	}
-	if c.outbox && s.onOutbox != nil {
-		s.onOutbox()
+	if len(c.outbox) > 0 && s.onOutbox != nil {
+		s.onOutbox(c.outbox)
 	}
 	return nil
 }

@@ -172,7 +172,7 @@ func TestTransactionsReadCommitted(t *testing.T) {
 	for i, id := range []string{"ILL-RC1", "ILL-RC2", "ILL-RC3"} {
 		client := "rc" + id
 		err := st.InTx(ctx, func(tx *mysql.Tx) error {
-			if got, err := tx.RequestIDByClientID(ctx, "THU", client); err != nil || got != "" {
+			if got, err := tx.RequestState(ctx, id); ill.ErrorCode(err) != ill.CodeNotFound {
 				t.Fatalf("before: %q, %v", got, err)
 			}
 			// Another transaction (another connection) commits the row.
@@ -185,17 +185,79 @@ func TestTransactionsReadCommitted(t *testing.T) {
 			}); err != nil {
 				return err
 			}
-			got, err := tx.RequestIDByClientID(ctx, "THU", client)
-			if err != nil {
+			got, err := tx.RequestState(ctx, id)
+			if err != nil && ill.ErrorCode(err) != ill.CodeNotFound {
 				return err
 			}
-			if got != id {
-				t.Errorf("transaction %d: the row committed meanwhile is not seen (%q): not READ COMMITTED", i, got)
+			if got != ill.Submitted {
+				t.Errorf("transaction %d: the row committed meanwhile is not seen (%q, %v): not READ COMMITTED", i, got, err)
 			}
 			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// The transaction pool's sessions run with autocommit off: every path out
+// of InTx (commit, an error, a panic) must end the transaction, or the
+// connection would go back to the pool holding its locks. After each, the
+// row the transaction locked can be changed at once from elsewhere.
+func TestTransactionPoolEndsEveryTransaction(t *testing.T) {
+	_, st := testenv.DB(t, "txpoolend")
+	ctx := context.Background()
+	at := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+	var id int64
+	if err := st.InTx(ctx, func(tx *mysql.Tx) (err error) {
+		id, _, err = tx.AddNotice(ctx, ill.Notice{RequestID: "ILL-TP1", Kind: "arrived", Library: "THU", Locale: "zh",
+			Subject: "到书", Body: "到书", At: at})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	free := func(how string) {
+		t.Helper()
+		// A plain UPDATE from the other pool, waiting at most 1 s for the
+		// row lock.
+		conn, err := st.DB.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SET SESSION innodb_lock_wait_timeout = 1`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.ExecContext(ctx, `UPDATE notices SET attempts = attempts + 1 WHERE id = ?`, id); err != nil {
+			t.Fatalf("after %s the notice is still locked: %v", how, err)
+		}
+	}
+	lock := func(tx *mysql.Tx) error { _, err := tx.LockNotice(ctx, id); return err }
+	// Every connection of the pool in turn: several transactions at once.
+	for round := 0; round < 3; round++ {
+		if err := st.InTx(ctx, lock); err != nil {
+			t.Fatal(err)
+		}
+		free("a commit")
+		boom := errors.New("boom")
+		if err := st.InTx(ctx, func(tx *mysql.Tx) error {
+			if err := lock(tx); err != nil {
+				return err
+			}
+			return boom
+		}); !errors.Is(err, boom) {
+			t.Fatalf("rollback: %v", err)
+		}
+		free("an error")
+		func() {
+			defer func() { _ = recover() }()
+			_ = st.InTx(ctx, func(tx *mysql.Tx) error {
+				if err := lock(tx); err != nil {
+					return err
+				}
+				panic("boom")
+			})
+		}()
+		free("a panic")
 	}
 }

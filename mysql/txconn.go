@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/balis/illhub/ill"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -15,9 +16,12 @@ import (
 // connection of its own with the transaction statements written out, so
 // that they can share round trips with the work:
 //
-//   - Begin only queues START TRANSACTION (and, on a connection not opened
-//     at READ COMMITTED by Open, SET TRANSACTION ISOLATION LEVEL READ
-//     COMMITTED); they travel with the transaction's first statement.
+//   - The connection comes from the store's transaction pool, whose
+//     sessions run with autocommit off (Open): the transaction begins with
+//     its first statement, without a START TRANSACTION, and COMMIT or
+//     ROLLBACK ends it; every use of such a connection ends in one of
+//     them (or the connection is closed), so none goes back to the pool
+//     inside a transaction.
 //   - Writes whose result nobody reads (an event, the request row, the rota,
 //     an outbox row) are queued with later and travel in front of the next
 //     statement (a multi-statement query; the driver skips their OK
@@ -35,38 +39,31 @@ type txConn struct {
 	q    strings.Builder
 	args []any
 	err  error // a failed write: every later use and the commit fail
-	sent bool  // START TRANSACTION has reached the server
+	sent bool  // a statement has reached the server: a transaction may be open
 	done bool  // committed or rolled back; conn released
-	// outbox: the transaction wrote outbox rows (Store.OnOutboxCommit is
-	// told after the commit).
-	outbox bool
+	// outbox: the rows the transaction wrote to the outbox, handed to
+	// Store.OnOutboxCommit's function after the commit.
+	outbox []ill.OutboxRow
 }
 
 // The transaction statements, written out so that they travel with the
 // work (see txConn). Every transaction runs at READ COMMITTED (set per
-// session when Open made the connection, else per transaction): a plain read
-// takes no locks and sees what committed before it ran, and a locking read
-// or a write locks only the rows it matches (no gap locks, except where an
-// INSERT checks a unique key).
+// session when Open made the connection): a plain read takes no locks and
+// sees what committed before it ran, and a locking read or a write locks
+// only the rows it matches (no gap locks, except where an INSERT checks a
+// unique key).
 const (
-	readCommittedSQL    = `SET TRANSACTION ISOLATION LEVEL READ COMMITTED`
-	startTransactionSQL = `START TRANSACTION`
-	commitSQL           = `COMMIT`
-	rollbackSQL         = `ROLLBACK`
+	commitSQL   = `COMMIT`
+	rollbackSQL = `ROLLBACK`
 )
 
-// begin takes a connection from the pool for a transaction.
+// begin takes a connection from the transaction pool for a transaction.
 func (s *Store) begin(ctx context.Context) (*txConn, error) {
-	conn, err := s.DB.Connx(ctx)
+	conn, err := s.tx.Connx(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c := &txConn{conn: conn}
-	if !s.readCommitted {
-		c.later(readCommittedSQL)
-	}
-	c.later(startTransactionSQL)
-	return c, nil
+	return &txConn{conn: conn}, nil
 }
 
 // commit sends the queued writes and COMMIT together. On failure the
@@ -82,11 +79,22 @@ func (c *txConn) commit(ctx context.Context) error {
 	c.args = nil
 	if _, err := c.conn.ExecContext(ctx, q, args...); err != nil {
 		c.sent = true // whatever ran of it, the server may hold a transaction
-		c.rollback()
+		c.rollbackAfter(err)
 		return err
 	}
 	c.release(nil)
 	return nil
+}
+
+// rollbackAfter ends the transaction after err: a rollback, or, when err
+// says the connection's Galera node does not accept queries, closing the
+// connection (which rolls back on the server) so that it is not reused.
+func (c *txConn) rollbackAfter(err error) {
+	if nodeNotReady(err) && !c.done {
+		c.release(err)
+		return
+	}
+	c.rollback()
 }
 
 // rollback ends the transaction without its effects. When the server's
@@ -134,7 +142,6 @@ func (c *txConn) with(query string, args []any) (string, []any, bool) {
 	q, all := c.q.String(), append(c.args, args...)
 	c.q.Reset()
 	c.args = nil
-	c.sent = true
 	return q, all, true
 }
 
@@ -169,6 +176,7 @@ func (c *txConn) send(query string, args []any, do func(q string, a []any) error
 		return c.err
 	}
 	q, a, carried := c.with(query, args)
+	c.sent = true
 	return c.failed(do(q, a), carried)
 }
 
@@ -192,6 +200,7 @@ func (c *txConn) QueryxContext(ctx context.Context, query string, args ...any) (
 // write fails the transaction's next statement and its commit.
 func (c *txConn) QueryRowxContext(ctx context.Context, query string, args ...any) *sqlx.Row {
 	_ = c.flush(ctx)
+	c.sent = true
 	return c.conn.QueryRowxContext(ctx, query, args...)
 }
 

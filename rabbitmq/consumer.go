@@ -30,9 +30,10 @@ type Handler func(ctx context.Context, d Delivery) error
 
 // Consumer runs Workers goroutines on one queue, each with its own channel
 // and prefetch, over a connection of its own. It reconnects with backoff
-// after the broker or connection goes away and re-declares the topology.
+// after the broker or connection goes away (to the next live node of a
+// cluster, see Dial) and re-declares the topology.
 type Consumer struct {
-	URL      string
+	URL      string // one AMQP URL or a comma-separated list of a cluster's nodes (Dial)
 	Topo     Topology
 	Queue    string // unprefixed queue name
 	Workers  int
@@ -69,11 +70,17 @@ type Consumer struct {
 // deliveries, lets every in-flight handler finish and ack, closes its
 // channels (unacked prefetched messages return to the queue) and returns.
 func (c *Consumer) Run(ctx context.Context) error {
-	backoff := 200 * time.Millisecond
+	const firstBackoff = 200 * time.Millisecond
+	backoff := firstBackoff
 	for ctx.Err() == nil {
-		err := c.session(ctx)
+		connected, err := c.session(ctx)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if connected {
+			// The connection was lost, not refused: a cluster node went
+			// away and another one is most likely up, so redial soon.
+			backoff = firstBackoff
 		}
 		c.Log.Warn("consumer session ended; reconnecting", "queue", c.Queue, "err", err, "in", backoff)
 		select {
@@ -88,24 +95,25 @@ func (c *Consumer) Run(ctx context.Context) error {
 	return nil
 }
 
-// session is one connection's lifetime.
-func (c *Consumer) session(ctx context.Context) error {
-	conn, err := amqp.DialConfig(c.URL, amqp.Config{
+// session is one connection's lifetime; connected reports whether the
+// connection was made at all.
+func (c *Consumer) session(ctx context.Context) (connected bool, err error) {
+	conn, err := Dial(c.URL, amqp.Config{
 		Dial:       amqp.DefaultDial(5 * time.Second),
 		Heartbeat:  10 * time.Second,
 		Properties: amqp.Table{"connection_name": "illhub-consumer-" + c.Queue},
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer conn.Close()
 	ch, err := conn.Channel()
 	if err != nil {
-		return err
+		return true, err
 	}
 	if err := c.Topo.Declare(ch); err != nil {
 		ch.Close()
-		return err
+		return true, err
 	}
 	ch.Close()
 	connClosed := conn.NotifyClose(make(chan *amqp.Error, 1))
@@ -124,7 +132,7 @@ func (c *Consumer) session(ctx context.Context) error {
 			}
 		}(i)
 	}
-	c.Log.Info("consuming", "queue", c.Topo.Queue(c.Queue), "workers", c.Workers, "prefetch", c.Prefetch)
+	c.Log.Info("consuming", "queue", c.Topo.Queue(c.Queue), "node", node(conn), "workers", c.Workers, "prefetch", c.Prefetch)
 	var result error
 	select {
 	case <-ctx.Done():
@@ -135,7 +143,7 @@ func (c *Consumer) session(ctx context.Context) error {
 		result = e
 	}
 	wg.Wait()
-	return result
+	return true, result
 }
 
 func (c *Consumer) worker(ctx context.Context, conn *amqp.Connection, n int) error {

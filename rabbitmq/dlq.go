@@ -31,14 +31,14 @@ func deathInfo(d amqp.Delivery) (queue, reason string, count int64) {
 // DLQ reads and replays the dead-letter queue (illctl dlq); the centre's
 // admin page lists it as an ill.DeadLetterQueue.
 type DLQ struct {
-	URL  string
+	URL  string // one AMQP URL or a comma-separated list (Dial)
 	Topo Topology
 }
 
 var _ ill.DeadLetterQueue = DLQ{}
 
 func (q DLQ) open() (*amqp.Connection, *amqp.Channel, error) {
-	conn, err := amqp.DialConfig(q.URL, amqp.Config{Dial: amqp.DefaultDial(5 * time.Second),
+	conn, err := Dial(q.URL, amqp.Config{Dial: amqp.DefaultDial(5 * time.Second),
 		Properties: amqp.Table{"connection_name": "illctl-dlq"}})
 	if err != nil {
 		return nil, nil, err

@@ -14,11 +14,12 @@ import (
 
 // Publisher publishes persistent messages and returns only after the
 // broker's publisher confirm. It owns its own connection (never shared with
-// consumers), reconnects lazily after a failure, and is safe for concurrent
-// use: each Publish borrows a confirm-mode channel from a pool, so no
-// channel is used by two goroutines at once.
+// consumers), reconnects lazily after a failure (to the next live node of a
+// cluster, see Dial), and is safe for concurrent use: each Publish borrows
+// a confirm-mode channel from a pool, so no channel is used by two
+// goroutines at once.
 type Publisher struct {
-	URL  string
+	URL  string // one AMQP URL or a comma-separated list of a cluster's nodes (Dial)
 	Topo Topology
 	Log  *slog.Logger
 	// DialTimeout bounds connecting when the broker is down (default 2s).
@@ -55,7 +56,7 @@ func (p *Publisher) connection() (*amqp.Connection, chan *amqp.Channel, error) {
 	if timeout == 0 {
 		timeout = 2 * time.Second
 	}
-	conn, err := amqp.DialConfig(p.URL, amqp.Config{
+	conn, err := Dial(p.URL, amqp.Config{
 		Dial:       amqp.DefaultDial(timeout),
 		Heartbeat:  10 * time.Second,
 		Properties: amqp.Table{"connection_name": "illhub-publisher"},
@@ -94,7 +95,7 @@ func (p *Publisher) connection() (*amqp.Connection, chan *amqp.Channel, error) {
 		}
 	}()
 	if p.Log != nil {
-		p.Log.Info("publisher connected")
+		p.Log.Info("publisher connected", "node", node(conn))
 	}
 	return conn, p.pool, nil
 }

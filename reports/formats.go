@@ -29,11 +29,15 @@ func Cell(k Kind, v any) string {
 
 // FileName is the download name of a report, e.g.
 // summary_2026-03-01_2026-03-31.csv: built from the report's name (one of
-// Names, checked by Build), its dates and its canonical library code only.
+// Names, checked by Build), its dates, its canonical library code and its
+// service type (loan or copy, checked by app.ReportQuery) only.
 func (r *Report) FileName(ext string) string {
 	name := r.Name + "_" + r.From.String() + "_" + r.To.String()
 	if r.Library != "" {
 		name += "_" + r.Library
+	}
+	if r.Service != "" {
+		name += "_" + string(r.Service)
 	}
 	return name + "." + ext
 }

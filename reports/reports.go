@@ -63,6 +63,9 @@ type Report struct {
 	From    ill.Date
 	To      ill.Date
 	Library string // "" = every library
+	// Service is the service type the figures count ("" = every type;
+	// Query.Service).
+	Service ill.ServiceType
 	Columns []Column
 	Rows    [][]any
 	// Net is, for the balance report, items lent minus items borrowed per
@@ -111,7 +114,14 @@ type Query struct {
 	Name     string
 	From, To ill.Date // inclusive, Asia/Shanghai
 	Library  string   // "" = every library (centre only)
+	// Service limits the summary and daily figures to one service type
+	// (loan, copy); "" counts every type.
+	Service ill.ServiceType
 }
+
+// ServiceReports are the reports Query.Service applies to (the ones read
+// from the daily roll-up, which is split by service type).
+var ServiceReports = []string{"summary", "daily"}
 
 // Store is what the reports read (mysql.Store).
 type Store interface {
@@ -159,7 +169,10 @@ func (s *Service) Build(ctx context.Context, q Query) (*Report, error) {
 		}
 		q.Library = l.Code
 	}
-	rep := &Report{Name: q.Name, From: q.From, To: q.To, Library: q.Library}
+	if !slices.Contains(ServiceReports, q.Name) {
+		q.Service = "" // the other reports count every service type
+	}
+	rep := &Report{Name: q.Name, From: q.From, To: q.To, Library: q.Library, Service: q.Service}
 	libs, err := s.Store.Libraries(ctx)
 	if err != nil {
 		return nil, err
@@ -317,6 +330,9 @@ func (s *Service) summary(ctx context.Context, rep *Report, today ill.Date) erro
 	by := map[string]*Totals{}
 	var all Totals
 	for _, d := range stats {
+		if !rep.counts(d) {
+			continue
+		}
 		all.add(d)
 		if rep.Library != "" && d.Library != rep.Library {
 			continue
@@ -341,6 +357,10 @@ func (s *Service) summary(ctx context.Context, rep *Report, today ill.Date) erro
 	return nil
 }
 
+// counts reports whether a day's figures are of the report's service
+// type (every type when it names none).
+func (r *Report) counts(d ill.DayStats) bool { return r.Service == "" || d.Service == r.Service }
+
 func (t Totals) summaryRow(library any) []any {
 	return []any{library, t.Borrowed, t.Lent, t.Filled, t.Received, t.Unfilled, t.Missed,
 		t.FillRate(), t.SLA(), t.TurnaroundHours(), t.AnsweredOnTime(), t.ShippedOnTime(), t.SubmitToShipHours(),
@@ -358,6 +378,9 @@ func (s *Service) daily(ctx context.Context, rep *Report, today ill.Date) error 
 	}
 	by := map[string]*Totals{}
 	for _, d := range stats {
+		if !rep.counts(d) {
+			continue
+		}
 		k := ill.Date{Year: d.Day.Year(), Month: d.Day.Month(), Day: d.Day.Day()}.String()
 		t := by[k]
 		if t == nil {

@@ -20,6 +20,7 @@ func ExampleJobs_All() {
 	// Output:
 	// respond-deadline    */5 * * * *
 	// ship-deadline       */5 * * * *
+	// deliver-deadline    */5 * * * *
 	// overdue             20 0 * * *
 	// recall-expiry       */15 * * * *
 	// courtesy            0 8 * * *
@@ -29,5 +30,6 @@ func ExampleJobs_All() {
 	// courier-exceptions  5 * * * *
 	// iso18626-retention  40 1 * * *
 	// monthly-summary     20 8 * * *
-	// unknown job "overdue-notices"; jobs are [calendar-coverage courier-cutoff courier-exceptions courtesy iso18626-retention monthly-summary overdue recall-expiry respond-deadline rollup ship-deadline]
+	// copy-expiry         15 * * * *
+	// unknown job "overdue-notices"; jobs are [calendar-coverage copy-expiry courier-cutoff courier-exceptions courtesy deliver-deadline iso18626-retention monthly-summary overdue recall-expiry respond-deadline rollup ship-deadline]
 }

@@ -42,6 +42,7 @@ type Specs map[string]string
 var DefaultSpecs = Specs{
 	"respond-deadline":  "*/5 * * * *",
 	"ship-deadline":     "*/5 * * * *",
+	"deliver-deadline":  "*/5 * * * *",
 	"overdue":           "10 0 * * *",
 	"recall-expiry":     "*/15 * * * *",
 	"courtesy":          "0 8 * * *",
@@ -56,6 +57,8 @@ var DefaultSpecs = Specs{
 	// The monthly summary: checked daily; sends once per library and
 	// month from the working day the centre chose (MonthlySummary).
 	"monthly-summary": "20 8 * * *",
+	// Delivered copies past their download period: files deleted hourly.
+	"copy-expiry": "15 * * * *",
 }
 
 // Jobs builds the scheduler's jobs.
@@ -79,6 +82,9 @@ type Jobs struct {
 	// ISORetention is how long stored ISO 18626 messages are kept
 	// (default 90 days).
 	ISORetention time.Duration
+	// Files is where delivered copies are stored (copy-expiry deletes
+	// them there); nil: the job has nothing to delete.
+	Files ill.FileStore
 }
 
 func (j *Jobs) batch() int {
@@ -138,6 +144,8 @@ func deadlineOf(r ill.Request, d ill.DeadlineField) time.Time {
 		return r.RespondBy
 	case ill.DeadlineShip:
 		return r.ShipBy
+	case ill.DeadlineDeliver:
+		return r.DeliverBy
 	}
 	return r.DueAt
 }
@@ -172,6 +180,13 @@ func (j *Jobs) RespondDeadline(ctx context.Context, now time.Time) (int, error) 
 // not_shipped. It counts the requests moved on.
 func (j *Jobs) ShipDeadline(ctx context.Context, now time.Time) (int, error) {
 	return j.sweepStates(ctx, ill.TimerShip, ill.TimerShip.States(), now, "ship", moved)
+}
+
+// DeliverDeadline moves a copy request whose deliver_by passed at its
+// lender (answered or not) to the next lender as not_delivered, or ends it
+// UNFILLED; it counts the requests moved on.
+func (j *Jobs) DeliverDeadline(ctx context.Context, now time.Time) (int, error) {
+	return j.sweepStates(ctx, ill.TimerDeliver, ill.TimerDeliver.States(), now, "deliver", moved)
 }
 
 // Overdue marks loans past due_at OVERDUE and sends the overdue notices
@@ -282,6 +297,7 @@ func (j *Jobs) All(specs Specs) []Job {
 	return []Job{
 		{"respond-deadline", spec("respond-deadline"), j.RespondDeadline},
 		{"ship-deadline", spec("ship-deadline"), j.ShipDeadline},
+		{"deliver-deadline", spec("deliver-deadline"), j.DeliverDeadline},
 		{"overdue", spec("overdue"), j.Overdue},
 		{"recall-expiry", spec("recall-expiry"), j.RecallExpiry},
 		{"courtesy", spec("courtesy"), j.Courtesy},
@@ -291,6 +307,7 @@ func (j *Jobs) All(specs Specs) []Job {
 		{"courier-exceptions", spec("courier-exceptions"), j.CourierExceptions},
 		{"iso18626-retention", spec("iso18626-retention"), j.ISORetentionSweep},
 		{"monthly-summary", spec("monthly-summary"), j.MonthlySummary},
+		{"copy-expiry", spec("copy-expiry"), j.CopyExpiry},
 	}
 }
 
@@ -317,7 +334,7 @@ func (l cronLogger) Error(err error, msg string, kv ...any) {
 
 // Metrics counts job runs.
 type Metrics struct {
-	Runs        *prometheus.CounterVec   // job, result
+	Runs        *prometheus.CounterVec   // job, result: ok, error, skipped_other_runner
 	Changed     *prometheus.CounterVec   // job
 	Duration    *prometheus.HistogramVec // job
 	LastSuccess *prometheus.GaugeVec     // job: unix time of the last successful run
@@ -341,26 +358,29 @@ func (m *Metrics) Observe(job string, changed int, err error, took time.Duration
 	}
 }
 
+// skipped counts a tick that another scheduler ran (m may be nil).
+func (m *Metrics) skipped(job string) {
+	if m != nil {
+		m.Runs.WithLabelValues(job, "skipped_other_runner").Inc()
+	}
+}
+
 // NewCron schedules jobs in Asia/Shanghai, each wrapped with Recover and
-// SkipIfStillRunning (robfig/cron adds neither by default). m may be nil.
-func NewCron(jobs []Job, clock ill.Clock, log *slog.Logger, m *Metrics) (*cron.Cron, error) {
-	cl := cronLogger{log}
+// SkipIfStillRunning (robfig/cron adds neither by default) and run through
+// r, so that each activation runs on one scheduler only (Runner.RunTick).
+func NewCron(jobs []Job, r *Runner) (*cron.Cron, error) {
+	cl := cronLogger{r.Log}
 	c := cron.New(cron.WithLocation(ill.Shanghai), cron.WithLogger(cl),
 		cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)))
 	for _, j := range jobs {
 		j := j
-		if _, err := c.AddFunc(j.Spec, func() {
-			start := time.Now()
-			n, err := j.Run(context.Background(), clock.Now())
-			if err != nil {
-				log.Error("job failed", "job", j.Name, "done", n, "err", err)
-			} else {
-				log.Info("job done", "job", j.Name, "result", n, "took", time.Since(start))
-			}
-			m.Observe(j.Name, n, err, time.Since(start))
-		}); err != nil {
+		schedule, err := cron.ParseStandard(j.Spec)
+		if err != nil {
 			return nil, fmt.Errorf("job %s: bad schedule %q: %w", j.Name, j.Spec, err)
 		}
+		c.Schedule(schedule, cron.FuncJob(func() {
+			r.RunTick(context.Background(), j, Activation(schedule, time.Now()))
+		}))
 	}
 	return c, nil
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes .env next to compose.yaml with generated secrets for
 # `docker compose`: the MySQL root password, illhub's MySQL and RabbitMQ
-# passwords and the producer's metrics token. An existing .env is kept
+# passwords, the producer's metrics token and the copies' link secret. An existing .env is kept
 # (re-running is safe); delete it only together with the data volumes
 # (`docker compose down -v`), since MySQL and RabbitMQ keep the passwords
 # they were first started with. The file is readable by its owner only and
@@ -22,6 +22,7 @@ MYSQL_ROOT_PASSWORD=$(gen)
 ILLHUB_DB_PASSWORD=$(gen)
 ILLHUB_AMQP_PASSWORD=$(gen)
 ILL_METRICS_TOKEN=$(gen)
+ILL_LINK_SECRET=$(gen)
 # 127.0.0.1: the API on this host only (put a TLS proxy in front); 0.0.0.0: every interface.
 ILL_PUBLISH_ADDR=127.0.0.1
 ENV

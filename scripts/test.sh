@@ -11,6 +11,8 @@ command -v xmllint >/dev/null || (apt-get update -qq && apt-get install -y -qq l
 # ILL_REQUIRE_BROWSER=1 makes that test fail, not skip, when no browser can be started.
 command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk)
+# The stamp on delivered copies (pdf, docs/delivery.md) embeds this CJK font; without it its test stamps the English line only.
+dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei)
 export ILL_REQUIRE_BROWSER="${ILL_REQUIRE_BROWSER:-1}"
 go vet ./...
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...

@@ -28,8 +28,13 @@ import (
 // they run: notices, courier records and shipments, ISO 18626 messages to
 // members (hubSymbol: the hub's own ISO agency id, ILL_HUB_SYMBOL). A new
 // integration is one more subscriber here.
-func Subscribers(hubSymbol string) []requests.Subscriber {
-	return []requests.Subscriber{notices.Subscriber{}, courier.Subscriber{}, isoout.Subscriber{HubSymbol: hubSymbol},
+func Subscribers(hubSymbol string) []requests.Subscriber { return subscribers(hubSymbol, nil) }
+
+// subscribers is Subscribers with copyLink, the hub's signed link an ISO
+// borrower gets with a delivered copy (isoout.Subscriber.CopyLink).
+func subscribers(hubSymbol string, copyLink func(context.Context, *ill.Request) (string, error)) []requests.Subscriber {
+	return []requests.Subscriber{notices.Subscriber{}, courier.Subscriber{},
+		isoout.Subscriber{HubSymbol: hubSymbol, CopyLink: copyLink},
 		isoout.Notes{HubSymbol: hubSymbol},       // notes between libraries over ISO 18626 (consumers/isoout/notes.go)
 		ncipout.Subscriber{HubSymbol: hubSymbol}} // NCIP calls to members' local library systems (docs/ncip.md)
 }
@@ -44,7 +49,9 @@ func NewProcessor(cfg config.Config, st *mysql.Store) (*requests.Processor, erro
 		return nil, err
 	}
 	return &requests.Processor{Store: st, Calendar: NewCalendar(st), Eligibility: elig,
-		RotaLength: cfg.RotaLength, RotaWeights: cfg.Weights(), Subscribers: Subscribers(cfg.HubSymbol)}, nil
+		RotaLength: cfg.RotaLength, RotaWeights: cfg.Weights(),
+		// after notices.Subscriber: it adds the download link to the notice that one wrote
+		Subscribers: append(subscribers(cfg.HubSymbol, CopyLink(cfg, st)), DeliverySubscriber(cfg))}, nil
 }
 
 // Consumers is a running consumers process: one pool per queue and an
@@ -127,9 +134,12 @@ func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 	}}
 	c.Relay = &Relay{Store: st, Pub: &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topo, Log: log},
 		Poll: cfg.OutboxPoll, Log: log}
-	st.OnOutboxCommit(c.Relay.Kick)
+	st.OnOutboxCommit(c.Relay.Handoff)
 	relayed := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "illhub_outbox_relayed_total",
 		Help: "Outbox rows relayed by this process."}, func() float64 { return float64(c.Relay.relayed.Load()) })
+	dropped := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "illhub_outbox_handoff_dropped_total",
+		Help: "Committed outbox rows the relay's fast path had no room for (the poll publishes them)."},
+		func() float64 { return float64(c.Relay.dropped.Load()) })
 	oldest := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "illhub_outbox_oldest_seconds",
 		Help: "Age of the oldest outbox row not yet relayed (0 when none)."}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -150,7 +160,7 @@ func NewConsumers(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 		}
 		return float64(n)
 	})
-	reg.MustRegister(relayed, backlog, oldest)
+	reg.MustRegister(relayed, dropped, backlog, oldest)
 	return c, nil
 }
 

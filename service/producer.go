@@ -37,15 +37,25 @@ func NewProducer(cfg config.Config, st *mysql.Store, clock ill.Clock, log *slog.
 		log.Error("policy file", "err", err)
 		elig = ill.DefaultEligibility
 	}
+	topo := topology(cfg)
 	uses := app.New(app.Config{Store: st, Publisher: pub, Clock: clock, PublishTimeout: cfg.PublishTimeout,
 		Reports: &reports.Service{Store: st, Clock: clock, Calendar: cal}, Observe: httpapi.PublishMetrics(reg, log),
-		Eligibility: elig, Calendar: cal})
+		Eligibility: elig, Calendar: cal,
+		Backlog:       &rabbitmq.Depth{Pub: pub, Queues: []string{topo.Queue(rabbitmq.QueueRequests), topo.Queue(rabbitmq.QueueISO)}},
+		IntakeBacklog: cfg.IntakeBacklog, IntakeWait: cfg.IntakeWait})
 	srv := httpapi.New(&httpapi.Server{App: uses, Store: st, Pub: pub, Clock: clock, Log: log, MaxBody: cfg.MaxBodyBytes,
 		Calendar: cal, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
 		Demo: cfg.Demo, KeyCacheTTL: cfg.KeyCacheTTL, AuthFailLimit: cfg.AuthFailLimit, MetricsToken: cfg.MetricsToken,
 		ISO18626: intake.New(uses, clock, log, intake.Config{MaxBody: cfg.MaxBodyBytes,
 			RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, HubSymbol: cfg.HubSymbol})}, reg)
-	srv.UI = web.New(web.Config{App: uses, Clock: clock, Calendar: cal, Log: log,
+	// Electronic delivery of copies: without its secret or store the
+	// upload and download routes answer 503 (logged here), loans go on.
+	if d, err := NewDelivery(context.Background(), cfg, uses, st, log); err != nil {
+		log.Error("electronic delivery of copies is disabled", "err", err)
+	} else {
+		srv.Delivery = d
+	}
+	srv.UI = web.New(web.Config{App: uses, Clock: clock, Calendar: cal, Log: log, Delivery: srv.Delivery,
 		DeadLetters: rabbitmq.DLQ{URL: cfg.AMQPURL, Topo: topology(cfg)}})
 	return srv, pub
 }
@@ -65,6 +75,9 @@ func RunProducer(ctx context.Context, cfg config.Config, log *slog.Logger) error
 	reg := NewRegistry()
 	srv, pub := NewProducer(cfg, st, ill.SystemClock{}, log, reg)
 	defer pub.Close()
+	// Rows the console's and the API's transactions write to the outbox
+	// (notes to ISO members, …) leave at once, not at a consumers' poll.
+	defer startFastRelay(st, pub, log, cfg.ShutdownTimeout)()
 	hs := NewHTTPServer(cfg.HTTPAddr, srv)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServe() }()

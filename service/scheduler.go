@@ -10,6 +10,7 @@ import (
 	"github.com/balis/illhub/config"
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/mysql"
+	"github.com/balis/illhub/rabbitmq"
 	"github.com/balis/illhub/sched"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -36,12 +37,12 @@ func NewSchedulerMetrics(reg *prometheus.Registry, st *mysql.Store) *SchedulerMe
 				Help: "Unix time of each job's last successful run."}, []string{"job"}),
 		},
 		Missed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "illhub_missed_deadlines_total",
-			Help: "Deadlines enforced by the scheduler, by kind: respond (lender did not answer), ship (not shipped in the grace period), due (loan overdue)."},
+			Help: "Deadlines enforced by the scheduler, by kind: respond (lender did not answer), ship (not shipped in the grace period), deliver (copy not delivered), due (loan overdue)."},
 			[]string{"deadline"}),
 		DaysAhead: prometheus.NewGauge(prometheus.GaugeOpts{Name: "illhub_calendar_days_ahead",
 			Help: "Days ahead covered by the loaded national calendar (warning below 60)."}),
 	}
-	for _, k := range []string{"respond", "ship", "due"} {
+	for _, k := range []string{"respond", "ship", "deliver", "due"} {
 		m.Missed.WithLabelValues(k) // exported as 0 from the start
 	}
 	reg.MustRegister(m.Jobs.Runs, m.Jobs.Changed, m.Jobs.Duration, m.Jobs.LastSuccess, m.Missed, m.DaysAhead, RequestStates(st))
@@ -75,6 +76,11 @@ func NewScheduler(cfg config.Config, st *mysql.Store, log *slog.Logger, reg *pro
 	s := &Scheduler{Metrics: m, log: log, Jobs: &sched.Jobs{Store: st, Processor: p, Log: log, BatchSize: cfg.SchedBatch,
 		OverdueFirst: cfg.OverdueNoticeFirst, OverdueEvery: cfg.OverdueNoticeEvery, ISORetention: cfg.ISORetention,
 		CalendarDaysAhead: m.DaysAhead, MissedDeadlines: m.Missed}}
+	if files, err := NewFileStore(context.Background(), cfg); err != nil {
+		log.Error("copy-expiry cannot reach the files of delivered copies", "err", err)
+	} else {
+		s.Jobs.Files = files
+	}
 	s.list = s.Jobs.All(cfg.SchedSpecs())
 	for i := range s.list {
 		if s.list[i].Name == "calendar-coverage" {
@@ -102,7 +108,8 @@ func (s *Scheduler) Job(name string) (sched.Job, error) { return sched.Find(s.li
 // → stop cron and wait for running jobs (each batch is its own
 // transaction: an interrupted job resumes on its next run).
 func (s *Scheduler) Run(ctx context.Context) error {
-	c, err := sched.NewCron(s.list, ill.SystemClock{}, s.log, s.Metrics.Jobs)
+	c, err := sched.NewCron(s.list, &sched.Runner{Ticks: s.Jobs.Store, ID: sched.DefaultRunnerID(),
+		Clock: ill.SystemClock{}, Log: s.log, Metrics: s.Metrics.Jobs})
 	if err != nil {
 		return err
 	}
@@ -160,5 +167,10 @@ func RunScheduler(ctx context.Context, cfg config.Config, log *slog.Logger) erro
 	}
 	stop := ServeOps(cfg.SchedulerMetricsAddr, reg, s.Ready, log)
 	defer stop()
+	// The sweeps' notices and system actions leave at commit, not at a
+	// consumers' poll.
+	pub := &rabbitmq.Publisher{URL: cfg.AMQPURL, Topo: topology(cfg), Log: log}
+	defer pub.Close()
+	defer startFastRelay(st, pub, log, 10*time.Second)()
 	return s.Run(ctx)
 }

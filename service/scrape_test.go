@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/internal/harness"
 	"github.com/balis/illhub/internal/testenv"
+	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/sched"
 	"github.com/balis/illhub/service"
 	"github.com/prometheus/client_golang/prometheus"
@@ -120,8 +122,44 @@ func TestEveryProcessExposesRequiredMetrics(t *testing.T) {
 	}
 }
 
+// A transaction's outbox rows leave at its commit, not at a poll: with the
+// poll an hour away, a request's follow-on messages (its notice to the
+// lender) are published and marked within moments.
+func TestOutboxRowsLeaveAtCommit(t *testing.T) {
+	h := harness.New(t, 3)
+	cfg := h.Cfg
+	cfg.OutboxPoll = time.Hour
+	cons, err := service.NewConsumers(cfg, h.St, h.Log, prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	defer func() { cancel(); <-done }()
+	go func() { defer close(done); _ = cons.Run(ctx) }()
+	rec := testenv.Record(t, h.St, "", "概率论", "同济", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	id := h.Submit("THU", "fast-1", "F2", rec)
+	h.WaitState(id, "THU", ill.Requested)
+	deadline := time.Now().Add(time.Second) // well inside the poll's 2 s grace: only the fast path can have done it
+	for {
+		pending, err := h.St.PendingOutbox(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pending == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d outbox rows still unpublished a second after the commit", pending)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // Consumers shutting down relay the outbox rows their last deliveries
-// wrote before closing: a submit's notice row leaves with the process.
+// wrote before closing, and the rows another process committed but never
+// published (it died between commit and publish), which their poll takes
+// only once they are past its grace.
 func TestConsumersShutdownFlushesOutbox(t *testing.T) {
 	h := harness.New(t, 3)
 	cfg := h.Cfg
@@ -130,15 +168,35 @@ func TestConsumersShutdownFlushesOutbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A second handle on the database whose commits nobody relays: the
+	// process that died.
+	dead, err := mysql.Open(cfg.MySQLDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dead.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = cons.Run(ctx) }()
 	rec := testenv.Record(t, h.St, "", "线性代数", "同济", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
 	id := h.Submit("THU", "flush-1", "F1", rec)
 	h.WaitState(id, "THU", ill.Requested)
-	pending, err := h.St.PendingOutbox(context.Background())
-	if err != nil || pending == 0 {
-		t.Fatalf("before shutdown: %d pending outbox rows (%v); want the new-request notice waiting", pending, err)
+	orphan := ill.Message{ID: "orphan-1", Type: ill.MsgNotice, Actor: ill.SystemActor, RequestID: id, At: time.Now().UTC(),
+		Body: json.RawMessage(`{"notice_id":0}`)}
+	if err := dead.InTx(ctx, func(tx *mysql.Tx) error { return tx.Enqueue(ctx, orphan) }); err != nil {
+		t.Fatal(err)
+	}
+	var pending int
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if pending, err = h.St.PendingOutbox(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if pending == 1 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if pending != 1 {
+		t.Fatalf("before shutdown: %d pending outbox rows; want only the orphan (the request's own rows leave at commit)", pending)
 	}
 	cancel()
 	<-done

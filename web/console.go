@@ -186,11 +186,12 @@ type consoleRequestData struct {
 }
 
 // allowedActions asks the state table which actions (and variants) the
-// principal may take on req now; renew (always refused) is left out.
+// principal may take on req now; renew (always refused) is left out, and
+// so is deliver, which takes the uploaded file (the delivery panel's form).
 func allowedActions(req *ill.Request, pr ill.Principal, now time.Time) []actionForm {
 	var out []actionForm
 	for _, a := range ill.APIActions {
-		if a == ill.ActRenew {
+		if a == ill.ActRenew || a == ill.ActDeliver {
 			continue
 		}
 		for _, v := range ill.Variants(a) {
@@ -198,7 +199,8 @@ func allowedActions(req *ill.Request, pr ill.Principal, now time.Time) []actionF
 				continue
 			}
 			if _, err := ill.Allow(ill.Attempt{Action: a, Variant: v, From: req.State,
-				Roles: req.RolesOf(pr.Library, pr.Centre), At: now, SubmittedAt: req.SubmittedAt}); err == nil {
+				Roles: req.RolesOf(pr.Library, pr.Centre), At: now, SubmittedAt: req.SubmittedAt,
+				Service: req.ServiceType}); err == nil {
 				key := "act." + string(a)
 				switch {
 				case a == ill.ActRespond:
@@ -288,12 +290,16 @@ func (p *Page) With(v any) pageWith { return pageWith{P: p, V: v} }
 func (p *Page) Replace(s, old, new string) string { return strings.ReplaceAll(s, old, new) }
 
 // Deadline is the deadline that matters in the request's state: the
-// response deadline, the shipping deadline or the due date.
+// response deadline, the shipping (a copy's delivery) deadline or the due
+// date.
 func (p *Page) Deadline(r *ill.Request) time.Time {
 	switch r.State {
 	case ill.Requested:
 		return r.RespondBy
 	case ill.WillSupply:
+		if r.ServiceType.IsCopy() { // a copy is delivered, not shipped
+			return r.DeliverBy
+		}
 		return r.ShipBy
 	case ill.OnLoan, ill.Recalled, ill.Overdue, ill.Received:
 		return r.DueAt

@@ -27,12 +27,16 @@ type findData struct {
 	Total                                      int
 	Unread                                     map[string]int
 	Pager                                      pager
+	// Service is the service type filter ("" every type), Services its
+	// choices (all, loan, copy).
+	Service  string
+	Services []string
 }
 
 // findPerPage is the search page's page size.
 const findPerPage = 20
 
-// findSearch: GET /console/search?q=&state=&from=&to=&library=&barcode=&patron_id=&page=.
+// findSearch: GET /console/search?q=&state=&from=&to=&library=&barcode=&patron_id=&service_type=&page=.
 // The console's q is the API's text (one value: request id, card,
 // barcode, ISBN, reader's name or title words); the other parameters are
 // the API's (app.ListFilterFrom), so both list the same requests. A q
@@ -42,7 +46,8 @@ func (h *Handler) findSearch(w http.ResponseWriter, r *http.Request, p *Page) er
 	q := r.URL.Query()
 	d := findData{Q: strings.TrimSpace(q.Get("q")), State: strings.ToUpper(strings.TrimSpace(q.Get("state"))),
 		From: q.Get("from"), To: q.Get("to"), Library: strings.ToUpper(strings.TrimSpace(q.Get("library"))),
-		Barcode: strings.TrimSpace(q.Get("barcode")), Card: strings.TrimSpace(q.Get("patron_id")), States: ill.States}
+		Barcode: strings.TrimSpace(q.Get("barcode")), Card: strings.TrimSpace(q.Get("patron_id")), States: ill.States,
+		Service: strings.TrimSpace(q.Get("service_type")), Services: []string{"all", string(ill.ServiceLoan), string(ill.ServiceCopy)}}
 	p.Title = p.T("find.title")
 	libs, err := h.cfg.App.Libraries(r.Context())
 	if err != nil {

@@ -30,6 +30,7 @@ func (h *Handler) routeMoney(m *http.ServeMux) {
 	m.HandleFunc("GET /console/violations/statement", h.staff(h.statement))
 	m.HandleFunc("GET /console/fees", h.staff(h.fees))
 	m.HandleFunc("POST /console/fees", h.staff(h.saveFees))
+	m.HandleFunc("POST /console/fees/copy-terms", h.staff(h.saveCopyTerms)) // web/copyterms.go
 }
 
 // staffActor is the signed-in console account as app's role-dependent use
@@ -133,14 +134,19 @@ type statementData struct {
 
 // statement: GET /console/violations/statement?month=YYYY-MM[&library=][&format=csv|xlsx]
 // a library's violations of the month as lender or borrower, with totals
-// by settlement state and kind; the page, or the file.
+// by settlement state and kind, and its copy fees of the month as
+// supplier or borrower (delivery.go); the page, or the file.
 func (h *Handler) statement(w http.ResponseWriter, r *http.Request, p *Page) error {
 	qv := r.URL.Query()
 	lib := ""
 	if p.IsCentre() {
 		lib = strings.TrimSpace(qv.Get("library"))
 	}
-	st, err := h.cfg.App.Statement(r.Context(), principal(p.Sess), lib, qv.Get("month"))
+	statement := h.cfg.App.Statement
+	if h.cfg.Delivery != nil { // the month's copy fees on the same ledger
+		statement = h.cfg.Delivery.Statement
+	}
+	st, err := statement(r.Context(), principal(p.Sess), lib, qv.Get("month"))
 	if err != nil {
 		return err
 	}
@@ -192,6 +198,10 @@ type feesData struct {
 	Library   string        // the library shown ("" the centre has not chosen)
 	// the form's values in 元 (as typed again after a refusal)
 	Fine, Damage, Loss, Cutoff string
+	// the copy settings form's values (web/copyterms.go), as typed again
+	// after a refusal (CopyTyped: the refused form was the copy settings')
+	CopyRespond, CopyDeliver, CopyLimit string
+	CopyTyped                           bool
 }
 
 // fees: GET /console/fees[?library=] the library's fee rules and their
@@ -220,7 +230,11 @@ func (h *Handler) feesPage(w http.ResponseWriter, r *http.Request, p *Page, libr
 	d.Fees, d.Library = f, f.Library.Code
 	d.Fine, d.Damage, d.Loss, d.Cutoff = ill.FormatCNY(f.Rules.FinePerDayFen), ill.FormatCNY(f.Rules.DamageFeeFen),
 		ill.FormatCNY(f.Rules.LossFeeFen), f.Rules.CourierCutoff
-	if typed != nil {
+	ct := f.Library.CopyTerms()
+	d.CopyRespond, d.CopyDeliver, d.CopyLimit = strconv.Itoa(ct.RespondDays), strconv.Itoa(ct.DeliverDays), strconv.Itoa(ct.Limit)
+	if typed != nil && typed.CopyTyped {
+		d.CopyRespond, d.CopyDeliver, d.CopyLimit = typed.CopyRespond, typed.CopyDeliver, typed.CopyLimit
+	} else if typed != nil {
 		d.Fine, d.Damage, d.Loss, d.Cutoff = typed.Fine, typed.Damage, typed.Loss, typed.Cutoff
 	}
 	p.Title = p.T("money.fees")
@@ -317,10 +331,13 @@ func (p *Page) Settle(v ill.ViolationRow, back string) settleArgs {
 }
 
 // FeeValue shows a history value: prices (stored in fen) in 元, the
-// cut-off as it is.
+// cut-off as it is, a copy price's unit by name.
 func (p *Page) FeeValue(field, v string) string {
-	if field == ill.FeeCourierCutoff {
+	switch field {
+	case ill.FeeCourierCutoff, ill.CopyRespondDaysField, ill.CopyDeliverDaysField, ill.CopyLimitField:
 		return v
+	case ill.FeeCopyUnit:
+		return p.CopyUnit(ill.CopyPriceUnit(v))
 	}
 	if n, err := strconv.Atoi(v); err == nil {
 		return ill.FormatCNY(n)

@@ -60,7 +60,37 @@ func statementRecords(p *Page, st app.Statement) [][]any {
 		out = append(out, []any{p.T("money.by_kind"), p.T("money.kind." + t.Key), t.Count, reports.Numeral(ill.FormatCNY(t.AmountFen))})
 	}
 	out = append(out, []any{p.T("money.total"), "", st.Total.Count, reports.Numeral(ill.FormatCNY(st.Total.AmountFen))})
-	return out
+	return append(out, copyFeeRecords(p, st)...)
+}
+
+// copyFeeColumns are the columns of the statement's copy fee section
+// (message keys).
+var copyFeeColumns = []string{"copy.col.booked", "money.col.request", "money.col.title", "copy.col.supplier",
+	"money.col.borrower", "money.col.patron", "copy.col.category", "copy.col.pages", "copy.col.price",
+	"copy.col.charge", "copy.col.subsidy", "copy.col.reader"}
+
+// copyFeeRecords is the statement's copy fee section: an empty row, the
+// section's header, one row per booked fee (the supplier's charge, the
+// centre's subsidy and the reader's part, in 元) and their totals; nothing
+// when the month has no copy fees.
+func copyFeeRecords(p *Page, st app.Statement) [][]any {
+	if len(st.Copies) == 0 {
+		return nil
+	}
+	head := make([]any, len(copyFeeColumns))
+	for i, k := range copyFeeColumns {
+		head[i] = p.T(k)
+	}
+	out := [][]any{{}, {p.T("copy.fees_section")}, head}
+	yuan := func(fen int) reports.Numeral { return reports.Numeral(ill.FormatCNY(fen)) }
+	for _, f := range st.Copies {
+		price := ill.FormatCNY(f.PriceFen) + " / " + p.CopyUnit(f.Unit)
+		out = append(out, []any{p.Time(f.CreatedAt), f.RequestID, f.Title, p.libLabel(f.Supplier), p.libLabel(f.Borrower),
+			f.PatronID, p.Category(f.Category), f.Pages, price, yuan(f.ChargeFen), yuan(f.SubsidyFen), yuan(f.ReaderFen)})
+	}
+	t := st.CopyTotal
+	return append(out, []any{p.CopyTotalLabel(t), "", "", "", "", "", "", "", "", yuan(t.ChargeFen), yuan(t.SubsidyFen),
+		yuan(t.ReaderFen)})
 }
 
 // statementFileName is statement_YYYY-MM[_CODE].ext: a validated month

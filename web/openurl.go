@@ -16,6 +16,7 @@ func (h *Handler) routeOpenURL(m *http.ServeMux) {
 }
 
 // openURL lands a reader on a prefilled request (app.Service.OpenURL): the
+// copy request form for an article or a part of a book (delivery.go), the
 // record page of the one matching union record, else the manual form with
 // what the link gives. The link's rfr_id (or sid) rides along as the
 // request's source. A visitor who is not signed in as a reader goes to the
@@ -50,10 +51,12 @@ func (h *Handler) openURL(w http.ResponseWriter, r *http.Request, p *Page) error
 		http.Redirect(w, r, to, http.StatusSeeOther)
 		return nil
 	}
-	p.Flash = "openurl.no_match"
-	if l.Article {
-		p.Flash = "openurl.article"
+	if l.Copy { // an article or a part of a book: the copy request form
+		p.Flash = "openurl.copy"
+		p.Title = p.T("copy.nav")
+		return h.render(w, p, "copy_request", newCopyForm(l.CopyItem, l.Source))
 	}
+	p.Flash = "openurl.no_match"
 	p.Title = p.T("nav_manual")
 	return h.render(w, p, "manual", manualData{Item: l.Item, Note: l.Note, Token: randomToken()[:16], Source: l.Source})
 }

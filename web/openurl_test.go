@@ -15,8 +15,8 @@ import (
 // TestOpenURLIntake: a discovery layer's OpenURL 1.0 link sends a visitor
 // through the reader sign-in and back, lands on the matched record with
 // the link's rfr_id as the source, and the request made there keeps it
-// (request JSON, sources report). Unmatched books and journal articles
-// land on the prefilled manual form.
+// (request JSON, sources report). Unmatched books land on the prefilled
+// manual form, journal articles on the copy request form.
 func TestOpenURLIntake(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -68,10 +68,11 @@ func TestOpenURLIntake(t *testing.T) {
 	p = b.get("/openurl?sid=Libsys%3AOPAC&genre=book&title=" + url.QueryEscape("没有的书") + "&aulast=" + url.QueryEscape("某") + "&isbn=9780000000002")
 	mustContain(t, "manual form prefilled", p, `value="没有的书"`, `value="某"`, `value="9780000000002"`,
 		`name="source" value="Libsys:OPAC"`, "已根据您来源页面的信息填好申请单")
-	// A journal article: the journal's title, the article in the note, and why.
+	// A journal article: the copy request form (delivery_test.go has the rest).
 	p = b.get("/openurl?url_ver=Z39.88-2004&rft_val_fmt=info%3Aofi%2Ffmt%3Akev%3Amtx%3Ajournal&rft.genre=article&rft.jtitle=" +
 		url.QueryEscape("图书情报工作") + "&rft.atitle=" + url.QueryEscape("馆际互借研究") + "&rft.issn=0252-3116&rft.volume=60&rft.spage=5&rft.epage=9")
-	mustContain(t, "article", p, `value="图书情报工作"`, "馆际互借研究", "60", "5-9", "暂不受理文献传递")
+	mustContain(t, "article", p, `id="copy-article-form"`, `value="图书情报工作"`, `value="馆际互借研究"`, `value="60"`, `value="5-9"`,
+		"文献传递申请单")
 	// Nothing to prefill.
 	mustContain(t, "empty link", b.get("/openurl?url_ver=Z39.88-2004"), "无法自动填写")
 	if p := b.get("/openurl?" + strings.Repeat("rft.btitle=x&", 10)); p.status != http.StatusOK {

@@ -292,7 +292,7 @@ func (h *Handler) readerRequest(w http.ResponseWriter, r *http.Request, p *Page)
 	}
 	d := readerRequestData{Req: req, CancelUntil: req.SubmittedAt.Add(ill.ReaderCancelWindow), Token: randomToken()[:16]}
 	_, err = ill.Allow(ill.Attempt{Action: ill.ActCancel, Variant: "reader", From: req.State,
-		Roles: req.RolesOf(p.Sess.Library, false), At: h.cfg.Clock.Now(), SubmittedAt: req.SubmittedAt})
+		Roles: req.RolesOf(p.Sess.Library, false), At: h.cfg.Clock.Now(), SubmittedAt: req.SubmittedAt, Service: req.ServiceType})
 	d.CanCancel = err == nil
 	if d.Notices, err = h.readerRequestNotices(r, p, req.ID); err != nil {
 		return err

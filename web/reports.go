@@ -22,10 +22,14 @@ type reportData struct {
 	From    string
 	To      string
 	Library string
-	Report  *reports.Report
-	Chart   template.HTML
-	Query   template.URL // the page's query for the download links (encoded: not escaped again)
-	Matrix  *matrix
+	// Service is the service type filter (all, loan, copy), Services its
+	// choices.
+	Service  string
+	Services []string
+	Report   *reports.Report
+	Chart    template.HTML
+	Query    template.URL // the page's query for the download links (encoded: not escaped again)
+	Matrix   *matrix
 	// Schedule is the monthly summary's schedule (the centre only, nil
 	// for a member library); WorkingDays the choices of its day.
 	Schedule    *ill.ReportSchedule
@@ -57,7 +61,11 @@ func (h *Handler) reportPage(w http.ResponseWriter, r *http.Request, p *Page) er
 	if err != nil {
 		return err
 	}
-	d := reportData{Names: reports.Names, Name: name, From: rep.From.String(), To: rep.To.String(), Library: rep.Library, Report: rep}
+	d := reportData{Names: reports.Names, Name: name, From: rep.From.String(), To: rep.To.String(), Library: rep.Library, Report: rep,
+		Service: "all", Services: []string{"all", string(ill.ServiceLoan), string(ill.ServiceCopy)}}
+	if rep.Service != "" {
+		d.Service = string(rep.Service)
+	}
 	qv := r.URL.Query()
 	qv.Del("report")
 	qv.Del("lang")

@@ -118,7 +118,7 @@ func (p *Page) TimeLeft(r *ill.Request) string {
 		return ""
 	}
 	s := p.Countdown(dl)
-	if p.Late(dl) && !dl.Equal(r.RespondBy) && !dl.Equal(r.ShipBy) {
+	if p.Late(dl) && !dl.Equal(r.RespondBy) && !dl.Equal(r.ShipBy) && !dl.Equal(r.DeliverBy) {
 		s = strings.ReplaceAll(p.T("loan_overdue_by"), "{d}", p.duration(dl))
 	}
 	return s

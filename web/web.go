@@ -26,6 +26,7 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
+	"errors"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -65,6 +66,9 @@ type Config struct {
 	// Limits are the sign-in throttles and the portal intake limit (zero
 	// fields: DefaultLimits).
 	Limits Limits
+	// Delivery serves copy uploads, the reader's downloads and copy fees
+	// (delivery.go); nil: those pages say delivery is not configured.
+	Delivery *app.Delivery
 }
 
 // Handler serves the portal and the console.
@@ -130,6 +134,7 @@ func New(c Config) *Handler {
 	h.routeNotes(m)
 	h.routeAdmin(m)
 	h.routeCourier(m)
+	h.routeDelivery(m) // copy requests: forms, downloads, uploads, copy fees (delivery.go)
 	m.HandleFunc("/", notFound)
 	h.mux = m
 	return h
@@ -350,14 +355,23 @@ func (h *Handler) checkPost(r *http.Request, p *Page) error {
 	if r.Method != http.MethodPost {
 		return nil
 	}
-	r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
+	limit := h.uploadLimit(r)
+	if limit > 64<<10 && (p.Sess == nil || p.Sess.Kind != kindStaff) {
+		return errSignIn // a large body is read for a signed-in supplier only
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, limit)
 	parse := r.ParseForm
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		// a file upload (the centre's calendar import): the token is a
-		// field of the multipart form
+		// a file upload (the centre's calendar import, a copy's PDF:
+		// delivery.go): the token is a field of the multipart form; a
+		// file beyond 64 KiB waits in a temporary file the server removes
 		parse = func() error { return r.ParseMultipartForm(64 << 10) }
 	}
 	if err := parse(); err != nil {
+		var big *http.MaxBytesError
+		if errors.As(err, &big) {
+			return ill.Errorf(ill.CodeTooLarge, "the form is larger than %d bytes", big.Limit)
+		}
 		return ill.Errorf(ill.CodeBadRequest, "bad form")
 	}
 	if o := r.Header.Get("Origin"); o != "" && o != "null" {

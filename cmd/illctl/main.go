@@ -45,6 +45,8 @@ Commands:
                                    --iso18626-url for a member whose own system speaks ISO 18626)
   library key CODE [--centre]      issue a new API key for a library (printed once; stored hashed; audited)
   library webhook CODE URL         set a library's notice webhook; prints its new signing secret (once)
+  library copy-terms CODE [--respond N] [--deliver N] [--limit N]
+                                   set a library's copy request windows (working days) and per-reader limit (history kept)
   library ncip CODE --url URL [--from-agency X] [--to-agency Y]
                                    register the NCIP responder of a member's own ILS (docs/ncip.md; --url "": off)
   calendar import FILE             load one year of the national calendar (JSON, see configs/calendar/2026.json)
@@ -396,8 +398,10 @@ func library(ctx context.Context, cfg config.Config, sub string, args []string, 
 		}
 		fmt.Fprintf(out, "%s\n", secret)
 		return nil
+	case "copy-terms":
+		return libraryCopyTerms(ctx, st, uses, args, out) // cmd/illctl/copyterms.go
 	}
-	return fmt.Errorf("usage: illctl library list|add|key|webhook")
+	return fmt.Errorf("usage: illctl library list|add|key|webhook|copy-terms")
 }
 
 // parseInterleaved parses flags that may follow positional arguments.

@@ -4,7 +4,7 @@
 //	scheduler                              run the cron schedule until SIGTERM
 //	scheduler run-once JOB [--now RFC3339] run JOB as of that time and exit
 //
-// Jobs: respond-deadline, ship-deadline, overdue, recall-expiry, courtesy,
+// Jobs: respond-deadline, ship-deadline, deliver-deadline, overdue, recall-expiry, courtesy,
 // calendar-coverage, rollup, courier-cutoff, courier-exceptions,
 // iso18626-retention, monthly-summary. Several instances may run at once (see package
 // sched).

@@ -80,14 +80,13 @@ func (p *Pool) assign(ctx context.Context, m ill.Message) error {
 	if err != nil {
 		return err
 	}
-	var s *ill.Shipment
-	claim := func(tx *mysql.Tx) (first bool, err error) {
-		first, s, err = tx.ClaimCourierShipment(ctx, "courier", m.ID, m.At, ref.ShipmentID) // inbox + row lock, one round trip
-		return first, err
-	}
-	return consumers.OnceClaimed(ctx, p.Store, claim, func(tx *mysql.Tx) error {
-		if s.RunID != 0 {
-			return nil
+	// The shipment's own run is the record of its assignment: a
+	// redelivered message finds it assigned and changes nothing, so no
+	// inbox row is written.
+	return p.Store.InTx(ctx, func(tx *mysql.Tx) error {
+		s, err := tx.LockCourierShipment(ctx, ref.ShipmentID)
+		if err != nil || s.RunID != 0 {
+			return err
 		}
 		rows, err := tx.CourierStops(ctx, s.From, s.To)
 		if err != nil {
@@ -118,7 +117,7 @@ func (p *Pool) assign(ctx context.Context, m ill.Message) error {
 				return err
 			}
 			if run.Status == ill.RunOpen {
-				return tx.AssignToRun(ctx, s.ID, run)
+				return tx.AssignToRun(ctx, s, run)
 			}
 			after = day.AddDays(1).Start() // closed already: the next day's run
 		}

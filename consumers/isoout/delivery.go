@@ -56,11 +56,17 @@ func (p *Pool) limit() *memberLimit {
 	return p.limits
 }
 
-// Handle delivers the stored outbound message (body {"iso_message_id": N})
-// to the member's endpoint, after any earlier pending message of the same
-// request to the same member (a member sees a request's messages in order;
-// one named database lock per request and member keeps two consumers from
-// sending concurrently).
+// Handle delivers the stored outbound message (body {"iso_message_id": N,
+// "library": CODE}) to the member's endpoint, with every earlier pending
+// message of the same request to the same member (a member sees a
+// request's messages in order).
+//
+// One transaction per delivery holds the pending messages of that request
+// and member (row locks, mysql.Tx.LockPendingISO) while it posts them,
+// oldest first, and records each outcome with its commit: a second
+// delivery of the same request and member waits for the first and then
+// finds what is left. It is never retried on its own (InTxOnce: a retry
+// would post again); a failure is redelivered by the broker.
 //
 // At most PerMember deliveries post to one member at once, and PerMember
 // more wait for a slot; a delivery beyond those (a slow member with a
@@ -77,94 +83,103 @@ func (p *Pool) limit() *memberLimit {
 // (Backoff, doubled per attempt) and returns a transient error, so the
 // broker redelivers; after Attempts attempts the message is failed and
 // dead-lettered (illctl dlq list). Delivery is at least once: a crash
-// between a member's OK and the recorded outcome sends the message again.
+// between a member's OK and the commit sends the message again.
 func (p *Pool) Handle(ctx context.Context, d rabbitmq.Delivery) error {
 	m, err := consumers.Decode(d)
 	if err != nil {
 		return err
 	}
-	var ref struct {
-		ID int64 `json:"iso_message_id"`
-	}
+	var ref deliveryRef
 	if err := json.Unmarshal(m.Body, &ref); err != nil || ref.ID == 0 {
 		return ill.Errorf(ill.CodeBadRequest, "iso message lacks iso_message_id")
 	}
-	var self *ill.ISOMessage
-	if err := p.Store.InTx(ctx, func(tx *mysql.Tx) error {
-		self, err = tx.LockISOMessage(ctx, ref.ID)
-		return err
-	}); err != nil {
-		return err
+	if ref.Library == "" { // queued before the reference named the member
+		self, err := p.Store.ISOMessage(ctx, ref.ID)
+		if err != nil {
+			return err
+		}
+		ref.Library = self.LibraryCode
 	}
-	if self.Status != ill.ISOPending {
-		return nil // sent (maybe by an earlier message's handler) or failed
-	}
-	member := self.LibraryCode
+	member := ref.Library
 	if c, err := ill.CanonicalCode("library", member); err == nil {
 		member = c
 	}
 	slot, ok, err := p.limit().acquire(ctx, member)
 	if err != nil {
-		return ill.Errorf(ill.CodeTransient, "iso message %d: waiting for a delivery slot to %s: %v", self.ID, member, err)
+		return ill.Errorf(ill.CodeTransient, "iso message %d: waiting for a delivery slot to %s: %v", ref.ID, member, err)
 	}
 	if !ok {
-		return p.handBack(ctx, m, self)
+		return p.handBack(ctx, m, ref.ID)
 	}
-	release, err := p.Store.NamedLock(ctx, "iso:"+self.RequestID+":"+self.LibraryCode, 30*time.Second)
-	if err != nil {
-		slot()
-		return ill.Errorf(ill.CodeTransient, "iso message %d: %v", self.ID, err)
-	}
-	wait, err := p.deliverPending(ctx, self)
-	release()
+	var wait time.Duration
+	var failed error // the delivery's outcome, returned once it is committed
+	err = p.Store.InTxOnce(ctx, func(tx *mysql.Tx) error {
+		var err error
+		wait, failed, err = p.deliverPending(ctx, tx, m.RequestID, ref)
+		return err
+	})
 	slot() // the backoff below waits without holding the member's slot
+	if err != nil {
+		return err
+	}
 	if wait > 0 {
 		select {
 		case <-ctx.Done():
 		case <-time.After(wait):
 		}
 	}
-	return err
+	return failed
 }
 
-// handBack queues self's delivery again, at the end of the queue, after
-// handBackPause: its member's slots are all taken (Handle).
-func (p *Pool) handBack(ctx context.Context, m ill.Message, self *ill.ISOMessage) error {
+// deliveryRef is the body of an iso.outbound message.
+type deliveryRef struct {
+	ID      int64  `json:"iso_message_id"`
+	Library string `json:"library,omitempty"`
+}
+
+// handBack queues the delivery of message id again, at the end of the
+// queue, after handBackPause: its member's slots are all taken (Handle).
+func (p *Pool) handBack(ctx context.Context, m ill.Message, id int64) error {
 	select {
 	case <-ctx.Done():
-		return ill.Errorf(ill.CodeTransient, "iso message %d: %v", self.ID, ctx.Err())
+		return ill.Errorf(ill.CodeTransient, "iso message %d: %v", id, ctx.Err())
 	case <-time.After(handBackPause):
 	}
-	again := ill.Message{ID: fmt.Sprintf("iso:%d:later:%d", self.ID, time.Now().UnixNano()), Type: ill.MsgISO,
-		Actor: ill.SystemActor, RequestID: self.RequestID, At: m.At, Body: m.Body}
+	again := ill.Message{ID: fmt.Sprintf("iso:%d:later:%d", id, time.Now().UnixNano()), Type: ill.MsgISO,
+		Actor: ill.SystemActor, RequestID: m.RequestID, At: m.At, Body: m.Body}
 	return p.Store.InTx(ctx, func(tx *mysql.Tx) error { return tx.Enqueue(ctx, again) })
 }
 
-// deliverPending sends the pending messages of self's request to self's
-// member, oldest first. It stops at the first failure of a message that is
-// not yet failed for good, and returns how long to wait before retrying
-// when that message is self.
-func (p *Pool) deliverPending(ctx context.Context, self *ill.ISOMessage) (time.Duration, error) {
-	var rows []ill.ISOMessage
-	var mem *ill.ISOMember
-	err := p.Store.InTx(ctx, func(tx *mysql.Tx) error {
-		var err error
-		if rows, err = tx.PendingISO(ctx, self.RequestID, self.LibraryCode); err != nil {
-			return err
+// deliverPending sends the pending messages of the request to ref's
+// member, oldest first, in tx (which holds them; see Handle), and records
+// each outcome in tx. It stops at the first failure of a message that is
+// not yet failed for good, and returns, for ref's own message, the
+// delivery's failure (for after the commit) and how long to wait before
+// it is retried; err is a database error (tx must roll back). A request
+// id that is empty (an old reference) is taken from ref's row.
+func (p *Pool) deliverPending(ctx context.Context, tx *mysql.Tx, requestID string, ref deliveryRef) (wait time.Duration, failed, err error) {
+	if requestID == "" {
+		self, err := p.Store.ISOMessage(ctx, ref.ID)
+		if err != nil {
+			return 0, nil, err
 		}
-		mem, err = tx.ISOMember(ctx, self.LibraryCode)
-		return err
-	})
+		requestID = self.RequestID
+	}
+	rows, err := tx.LockPendingISO(ctx, requestID, ref.Library)
+	if err != nil || len(rows) == 0 {
+		return 0, nil, err // nothing pending: sent by an earlier delivery, or failed
+	}
+	mem, err := tx.ISOMember(ctx, ref.Library)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	attempts := max(p.Attempts, 1)
 	members := client.Client{HTTP: p.Client}
 	for _, row := range rows {
 		_, sendErr := members.Send(ctx, mem.Endpoint, []byte(row.Body))
 		if sendErr == nil {
-			if err := p.isoOutcome(ctx, &row, ill.ISOSent, ""); err != nil {
-				return 0, err
+			if err := p.isoOutcome(ctx, tx, &row, ill.ISOSent, ""); err != nil {
+				return 0, nil, err
 			}
 			continue
 		}
@@ -175,20 +190,20 @@ func (p *Pool) deliverPending(ctx context.Context, self *ill.ISOMessage) (time.D
 		}
 		p.Log.Warn("iso18626 delivery failed", "iso_message_id", row.ID, "request_id", row.RequestID, "library", row.LibraryCode,
 			"attempt", n, "of", attempts, "err", sendErr)
-		if err := p.isoOutcome(ctx, &row, status, fmt.Sprintf("attempt %d of %d: %v", n, attempts, sendErr)); err != nil {
-			return 0, err
+		if err := p.isoOutcome(ctx, tx, &row, status, fmt.Sprintf("attempt %d of %d: %v", n, attempts, sendErr)); err != nil {
+			return 0, nil, err
 		}
 		switch {
-		case status == ill.ISOFailed && row.ID == self.ID:
-			return 0, ill.Errorf(ill.CodeUndeliverable, "iso message %d to %s failed after %d attempts: %v", row.ID, row.LibraryCode, n, sendErr)
+		case status == ill.ISOFailed && row.ID == ref.ID:
+			return 0, ill.Errorf(ill.CodeUndeliverable, "iso message %d to %s failed after %d attempts: %v", row.ID, row.LibraryCode, n, sendErr), nil
 		case status == ill.ISOFailed:
 			continue // a message failed for good does not hold back the later ones
-		case row.ID == self.ID:
-			return p.backoff(n), ill.Errorf(ill.CodeTransient, "iso message %d to %s: attempt %d of %d: %v", row.ID, row.LibraryCode, n, attempts, sendErr)
+		case row.ID == ref.ID:
+			return p.backoff(n), ill.Errorf(ill.CodeTransient, "iso message %d to %s: attempt %d of %d: %v", row.ID, row.LibraryCode, n, attempts, sendErr), nil
 		}
-		return 0, nil // an earlier message is retried by its own delivery, which then sends this one
+		return 0, nil, nil // an earlier message is retried by its own delivery, which then sends this one
 	}
-	return 0, nil
+	return 0, nil, nil
 }
 
 func (p *Pool) backoff(attempt int) time.Duration {
@@ -209,37 +224,35 @@ func refusedRequest(row *ill.ISOMessage, err error) bool {
 	return row.Kind == "request" && errors.Is(err, client.ErrRefused) && strings.Contains(err.Error(), "ERROR confirmation")
 }
 
-// isoOutcome records an attempt; failures also go on the request's timeline.
-// Giving up on a request to a lender (failed) queues the hub's
+// isoOutcome records an attempt in tx; failures also go on the request's
+// timeline. Giving up on a request to a lender (failed) queues the hub's
 // lender_unreachable in the same transaction: the state table moves the
 // request to the next lender at once rather than at respond_by, and the
 // lender's rota entry (outcome unreachable) lists it on the centre's
 // missed-deadlines page.
-func (p *Pool) isoOutcome(ctx context.Context, row *ill.ISOMessage, status ill.ISOStatus, problem string) error {
-	return p.Store.InTx(ctx, func(tx *mysql.Tx) error {
-		now := time.Now()
-		if err := tx.RecordISOOutcome(ctx, row.ID, status, problem, now); err != nil {
+func (p *Pool) isoOutcome(ctx context.Context, tx *mysql.Tx, row *ill.ISOMessage, status ill.ISOStatus, problem string) error {
+	now := time.Now()
+	if err := tx.RecordISOOutcome(ctx, row.ID, status, problem, now); err != nil {
+		return err
+	}
+	if problem == "" {
+		return nil
+	}
+	if status == ill.ISOFailed && row.Kind == "request" {
+		body, _ := json.Marshal(ill.ActionBody{Lenders: []string{row.LibraryCode}, Note: cut(problem, 1000)})
+		if err := tx.Enqueue(ctx, ill.Message{ID: "iso-unreachable:" + strconv.FormatInt(row.ID, 10), Type: ill.MsgAction,
+			Actor: ill.SystemActor, RequestID: row.RequestID, Action: ill.ActLenderUnreachable, At: now.UTC(), Body: body}); err != nil {
 			return err
 		}
-		if problem == "" {
-			return nil
-		}
-		if status == ill.ISOFailed && row.Kind == "request" {
-			body, _ := json.Marshal(ill.ActionBody{Lenders: []string{row.LibraryCode}, Note: cut(problem, 1000)})
-			if err := tx.Enqueue(ctx, ill.Message{ID: "iso-unreachable:" + strconv.FormatInt(row.ID, 10), Type: ill.MsgAction,
-				Actor: ill.SystemActor, RequestID: row.RequestID, Action: ill.ActLenderUnreachable, At: now.UTC(), Body: body}); err != nil {
-				return err
-			}
-			p.Log.Warn("iso18626: lender unreachable, asking the next", "request_id", row.RequestID, "library", row.LibraryCode, "err", problem)
-		}
-		st, err := tx.RequestState(ctx, row.RequestID)
-		if err != nil {
-			return err
-		}
-		n := fmt.Sprintf("ISO 18626 %s to %s not delivered (%s): %s", row.Summary, row.LibraryCode, status, problem)
-		return tx.AddEvent(ctx, row.RequestID, "iso-out:"+strconv.FormatInt(row.ID, 10),
-			ill.Event{At: time.Now(), Actor: ill.SystemActor, Action: actISO, From: st, To: st, Note: n})
-	})
+		p.Log.Warn("iso18626: lender unreachable, asking the next", "request_id", row.RequestID, "library", row.LibraryCode, "err", problem)
+	}
+	st, err := tx.RequestState(ctx, row.RequestID)
+	if err != nil {
+		return err
+	}
+	n := fmt.Sprintf("ISO 18626 %s to %s not delivered (%s): %s", row.Summary, row.LibraryCode, status, problem)
+	return tx.AddEvent(ctx, row.RequestID, "iso-out:"+strconv.FormatInt(row.ID, 10),
+		ill.Event{At: time.Now(), Actor: ill.SystemActor, Action: actISO, From: st, To: st, Note: n})
 }
 
 func cut(s string, n int) string {

@@ -129,11 +129,12 @@ func TestISOIntake(t *testing.T) {
 		status, c := h.PostISOMessage(harness.ISORAM("THU", "PKU", "thu-iso-2", iso18626.ActionReceived, "", now))
 		wantConfirm(t, status, c, iso18626.ErrUnrecognisedDataValue, "not possible now")
 	})
-	t.Run("copy not offered", func(t *testing.T) {
+	t.Run("a copy of a whole book", func(t *testing.T) {
+		// serviceType Copy is offered (docs/copies.md), but only of a part
 		m := harness.ISORequest("THU", "BALIS", "thu-iso-copy", "R100", "9787040406641", "数据库系统概论", now)
 		m.Request.ServiceInfo.ServiceType = iso18626.ServiceCopy
 		status, c := h.PostISOMessage(m)
-		wantConfirm(t, status, c, iso18626.ErrUnrecognisedDataValue, "Copy is not offered")
+		wantConfirm(t, status, c, iso18626.ErrUnrecognisedDataValue, "a copy is never the whole book")
 	})
 	t.Run("secret", func(t *testing.T) {
 		harness.RegisterISO(t, h.St, "THU", "", "s3cret")

@@ -29,6 +29,12 @@ import (
 // hub action of one ISO step (ill.ISOContext.Then) after the first.
 type Subscriber struct {
 	HubSymbol string // the hub's own agency id (ILL_HUB_SYMBOL); "": BALIS
+	// CopyLink is the link an ISO borrower gets with a delivered copy
+	// (CopyCompleted, deliveryInfo/itemId, sentVia URL): the hub's signed
+	// download link of r's file. Nil, or "" for a request: a copy an ISO
+	// supplier delivered by URL passes that URL on; otherwise the message
+	// says to download from the BALIS portal and carries no link.
+	CopyLink func(ctx context.Context, r *ill.Request) (string, error)
 }
 
 // Store is what the subscriber reads and writes through (*mysql.Tx, in the
@@ -85,7 +91,7 @@ func (s Subscriber) Write(ctx context.Context, st Store, cs []requests.Change) e
 				return err
 			}
 		}
-		x := &isoTxn{ctx: ctx, st: st, m: c.Cause, r: r, hub: s.HubSymbol}
+		x := &isoTxn{ctx: ctx, st: st, m: c.Cause, r: r, hub: s.HubSymbol, link: s.CopyLink}
 		for _, e := range c.Transition.Events {
 			var err error
 			switch e := e.(type) {
@@ -113,6 +119,8 @@ type isoTxn struct {
 	m   ill.Message  // the cause
 	r   *ill.Request // after the change
 	hub string
+	// link is Subscriber.CopyLink.
+	link func(ctx context.Context, r *ill.Request) (string, error)
 }
 
 // inform applies an incoming ISO 18626 message that changes no state:
@@ -165,12 +173,12 @@ func (t *isoTxn) onMove(action ill.Action, from, to ill.State) error {
 	var err error
 	switch to {
 	case ill.Requested:
-		if from == ill.Requested || action == ill.ActRespond || action == ill.ActShipTimeout {
+		if from == ill.Requested || action == ill.ActRespond || action == ill.ActShipTimeout || action == ill.ActDeliverTimeout {
 			if prev := t.droppedLender(); prev != "" {
 				// Unfilled from a lender that is not the last: a
 				// Notification, and the next lender is asked.
 				err = t.toBorrower(iso18626.ReasonNotification, "", fmt.Sprintf("%s cannot supply (%s); asked %s", prev, t.droppedReason(), r.Lender))
-				if err == nil && (action == ill.ActRespondTimeout || action == ill.ActShipTimeout) {
+				if err == nil && (action == ill.ActRespondTimeout || action == ill.ActShipTimeout || action == ill.ActDeliverTimeout) {
 					err = t.toLender(prev, iso18626.ActionNotification, "BALIS: no longer needed from you ("+t.droppedReason()+"): the request moved to another library")
 				}
 			}
@@ -187,11 +195,17 @@ func (t *isoTxn) onMove(action ill.Action, from, to ill.State) error {
 		err = t.toBorrower(iso18626.ReasonStatusChange, "", "")
 	case ill.OnLoan:
 		err = t.toBorrower(iso18626.ReasonNotification, "", "checked out to the reader; due "+r.DueAt.In(ill.Shanghai).Format(time.RFC3339))
-	case ill.Recalled, ill.Overdue, ill.Completed, ill.Lost:
+	case ill.Delivered:
+		err = t.toBorrower(iso18626.ReasonStatusChange, "", "")
+	case ill.Completed:
+		if !r.ServiceType.IsCopy() { // a copy's CopyCompleted went with the delivery
+			err = t.toBorrower(iso18626.ReasonStatusChange, "", "")
+		}
+	case ill.Recalled, ill.Overdue, ill.Lost:
 		err = t.toBorrower(iso18626.ReasonStatusChange, "", "")
 	case ill.Unfilled, ill.Rejected:
 		err = t.toBorrower(iso18626.ReasonRequestResponse, "", string(r.Reason))
-		if prev := t.droppedLender(); err == nil && prev != "" && (action == ill.ActRespondTimeout || action == ill.ActShipTimeout) {
+		if prev := t.droppedLender(); err == nil && prev != "" && (action == ill.ActRespondTimeout || action == ill.ActShipTimeout || action == ill.ActDeliverTimeout) {
 			err = t.toLender(prev, iso18626.ActionNotification, "BALIS: no longer needed from you ("+t.droppedReason()+")")
 		}
 	case ill.Cancelled:
@@ -341,7 +355,7 @@ func (t *isoTxn) toBorrower(reason iso18626.ReasonForMessage, answer iso18626.Ye
 	}
 	s := &iso18626.SupplyingAgencyMessage{Header: h,
 		MessageInfo: iso18626.MessageInfo{ReasonForMessage: reason, AnswerYesNo: answer, Note: note},
-		StatusInfo: iso18626.StatusInfo{Status: iso18626.StatusOf[r.State], DueDate: iso18626.TimePtr(r.DueAt),
+		StatusInfo: iso18626.StatusInfo{Status: iso18626.StatusFor(r), DueDate: iso18626.TimePtr(r.DueAt),
 			LastChange: iso18626.Time(r.UpdatedAt)}}
 	if s.StatusInfo.Status == iso18626.StatusUnfilled && r.Reason != ill.ReasonUnspecified {
 		// a lender's Unfilled without a reason is passed on without one
@@ -357,6 +371,17 @@ func (t *isoTxn) toBorrower(reason iso18626.ReasonForMessage, answer iso18626.Ye
 		s.DeliveryInfo = &iso18626.DeliveryInfo{DateSent: iso18626.Time(t.m.At), ItemID: r.ItemBarcode,
 			SentVia: &iso18626.SchemeValue{Value: "Courier"}}
 	}
+	if r.State == ill.Delivered && reason == iso18626.ReasonStatusChange {
+		link, err := t.copyLink()
+		if err != nil {
+			return err
+		}
+		s.DeliveryInfo = &iso18626.DeliveryInfo{DateSent: iso18626.Time(t.m.At), ItemID: link,
+			SentVia: &iso18626.SchemeValue{Value: "URL"}}
+		if link == "" {
+			s.MessageInfo.Note = "the copy is delivered: the reader downloads it from the BALIS reader portal"
+		}
+	}
 	if r.State == ill.Lost {
 		s.MessageInfo.Note = strings.TrimSpace("reported lost " + note)
 	}
@@ -365,6 +390,21 @@ func (t *isoTxn) toBorrower(reason iso18626.ReasonForMessage, answer iso18626.Ye
 		summary += "/" + string(answer)
 	}
 	return t.queue(b, &iso18626.Message{SupplyingAgencyMessage: s}, summary)
+}
+
+// copyLink is the link to a delivered copy for an ISO borrower: the hub's
+// (Subscriber.CopyLink), else the URL an ISO supplier delivered it at,
+// else "".
+func (t *isoTxn) copyLink() (string, error) {
+	if t.link != nil {
+		if l, err := t.link(t.ctx, t.r); err != nil || l != "" {
+			return l, err
+		}
+	}
+	if url, ok := strings.CutPrefix(t.r.DeliveryFileID, ill.CopyFileRef("")); ok {
+		return url, nil
+	}
+	return "", nil
 }
 
 // toLender sends a lender that is an ISO member a requestingAgencyMessage.
@@ -418,6 +458,9 @@ func (t *isoTxn) requestToLender() error {
 	if r.ISBN != "" {
 		req.BibliographicInfo.BibliographicItemID = []iso18626.BibliographicItemID{{Identifier: r.ISBN, Code: iso18626.SchemeValue{Value: "ISBN"}}}
 	}
+	if r.ServiceType.IsCopy() {
+		copyBibliographic(req, r)
+	}
 	if r.Publisher != "" || r.Year != 0 {
 		req.PublicationInfo = &iso18626.PublicationInfo{Publisher: r.Publisher}
 		if r.Year != 0 {
@@ -427,6 +470,30 @@ func (t *isoTxn) requestToLender() error {
 	// NeedBeforeDate stays empty: respond_by is the lender's deadline,
 	// not the reader's.
 	return t.queue(l, &iso18626.Message{Request: req}, "request")
+}
+
+// copyBibliographic makes req a copy request (serviceType Copy) of r's
+// citation: for an article the journal as title, the article as
+// titleOfComponent with its authors, volume, issue, pagesRequested, the
+// ISSN and the DOI as bibliographicItemIds; for a part of a book the
+// chapter as titleOfComponent and the pages. Delivery is by URL.
+func copyBibliographic(req *iso18626.Request, r *ill.Request) {
+	c, bi := r.Citation, &req.BibliographicInfo
+	req.ServiceInfo.ServiceType = iso18626.ServiceCopy
+	req.RequestedDeliveryInfo = nil // a link, not the courier desk
+	bi.Volume, bi.Issue, bi.PagesRequested = c.Volume, c.Issue, c.Pages
+	if c.CopyKind() == ill.CopyBookPart {
+		bi.TitleOfComponent = c.Chapter
+		return
+	}
+	bi.Title, bi.Author = c.JournalTitle, ""
+	bi.TitleOfComponent, bi.AuthorOfComponent = c.ArticleTitle, c.Authors
+	if c.ISSN != "" {
+		bi.BibliographicItemID = append(bi.BibliographicItemID, iso18626.BibliographicItemID{Identifier: c.ISSN, Code: iso18626.SchemeValue{Value: "ISSN"}})
+	}
+	if c.DOI != "" {
+		bi.BibliographicItemID = append(bi.BibliographicItemID, iso18626.BibliographicItemID{Identifier: c.DOI, Code: iso18626.SchemeValue{Value: "DOI"}})
+	}
 }
 
 // deliveryAddress is the borrowing library's ILL desk as a postal address
@@ -457,7 +524,7 @@ func (t *isoTxn) queue(to *ill.ISOMember, m *iso18626.Message, summary string) e
 	if err != nil {
 		return err
 	}
-	ref, _ := json.Marshal(map[string]int64{"iso_message_id": id})
+	ref, _ := json.Marshal(deliveryRef{ID: id, Library: to.Code})
 	return t.st.Enqueue(t.ctx, ill.Message{ID: "iso:" + strconv.FormatInt(id, 10), Type: ill.MsgISO,
 		Actor: ill.SystemActor, RequestID: t.r.ID, At: t.m.At, Body: ref})
 }

@@ -83,8 +83,9 @@ func (p *Pool) Handle(ctx context.Context, d rabbitmq.Delivery) error {
 	id := ref.NoticeID
 
 	// 1. Read the notice and its library's channels: plain reads, no
-	// transaction (nothing is held while sending; step 3 re-reads the row
-	// under its lock before recording the outcome).
+	// transaction (nothing is held while sending; step 3 records a final
+	// outcome only if the notice is still pending, and re-reads a failed
+	// round's row under its lock).
 	stored, err := p.Store.Notice(ctx, id)
 	if err != nil {
 		return err
@@ -108,7 +109,7 @@ func (p *Pool) Handle(ctx context.Context, d rabbitmq.Delivery) error {
 	}
 	if len(channels) == 0 && len(delivered) == 0 {
 		log.Info("notice stored; no delivery channel configured", "status", ill.NoticeNotConfigured)
-		return p.settleNotice(ctx, m, id, ill.NoticeOutcome{Status: ill.NoticeNotConfigured})
+		return p.settleNotice(ctx, stored, ill.NoticeOutcome{Status: ill.NoticeNotConfigured})
 	}
 
 	// 2. Send, outside any transaction.
@@ -136,7 +137,7 @@ func (p *Pool) Handle(ctx context.Context, d rabbitmq.Delivery) error {
 
 	// 3. Record.
 	if len(problems) == 0 {
-		return p.settleNotice(ctx, m, id, ill.NoticeOutcome{Status: ill.NoticeSent, Attempted: attempted,
+		return p.settleNotice(ctx, stored, ill.NoticeOutcome{Status: ill.NoticeSent, Attempted: attempted,
 			DeliveredVia: joinChannels(delivered)})
 	}
 	failed := false
@@ -174,21 +175,14 @@ func (p *Pool) Handle(ctx context.Context, d rabbitmq.Delivery) error {
 		id, attempts, p.Notifier.MaxAttempts(), strings.Join(problems, "; "))
 }
 
-// settleNotice records a final sent or not_configured outcome and the
-// message in the inbox, in one transaction.
-func (p *Pool) settleNotice(ctx context.Context, m ill.Message, id int64, o ill.NoticeOutcome) error {
-	var n *ill.StoredNotice
-	claim := func(tx *mysql.Tx) (first bool, err error) {
-		first, n, err = tx.ClaimNotice(ctx, "notices", m.ID, m.At, id) // inbox + row lock, one round trip
-		return first, err
-	}
-	return consumers.OnceClaimed(ctx, p.Store, claim, func(tx *mysql.Tx) error {
-		if n.Status.Settled() {
-			return nil
-		}
-		o.DeliveredVia = joinChannels(mergeChannels(splitChannels(n.DeliveredVia), splitChannels(o.DeliveredVia)))
-		return tx.RecordNoticeOutcome(ctx, id, o, time.Now())
-	})
+// settleNotice records a final sent or not_configured outcome, in one
+// statement that changes the notice only while it is pending. The
+// notice's own status is the record of its delivery: a redelivered
+// message finds it settled and changes nothing, so no inbox row is
+// written. The channels already delivered are those stored said.
+func (p *Pool) settleNotice(ctx context.Context, stored *ill.StoredNotice, o ill.NoticeOutcome) error {
+	o.DeliveredVia = joinChannels(mergeChannels(splitChannels(stored.DeliveredVia), splitChannels(o.DeliveredVia)))
+	return p.Store.SettleNotice(ctx, stored.ID, o, time.Now())
 }
 
 func splitChannels(s string) []notify.Channel {

@@ -122,6 +122,16 @@ func (t *txn) facts(n ill.Needs) (ill.Facts, error) {
 			return f, err
 		}
 	}
+	if n.CopyTerms {
+		f.CopyTerms = make(map[string]ill.CopyTerms, len(n.Libraries))
+		for _, code := range n.Libraries {
+			lib, err := t.tx.Library(t.ctx, code)
+			if err != nil {
+				return f, err
+			}
+			f.CopyTerms[code] = lib.CopyTerms()
+		}
+	}
 	if n.LenderTerms {
 		lender, err := t.tx.Library(t.ctx, t.r.Lender)
 		if err != nil {

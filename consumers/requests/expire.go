@@ -27,7 +27,7 @@ type Expired struct {
 // included), as of now. base holds the facts the job knows (the overdue
 // notice days); Expire looks up the rest.
 //
-// Respond and ship deadlines are carried out request by request, like an
+// Respond, ship and deliver deadlines are carried out request by request, like an
 // action: the request is read in full, and a move is recorded in the inbox
 // under the timer's message id (the request and the deadline it enforces),
 // so a rerun or a second scheduler changes nothing. Overdue and courtesy
@@ -35,7 +35,7 @@ type Expired struct {
 // with a few multi-row statements.
 func (p *Processor) Expire(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, timer ill.Timer, rows []ill.Request, now time.Time, base ill.Facts) (Expired, error) {
 	switch timer {
-	case ill.TimerRespond, ill.TimerShip:
+	case ill.TimerRespond, ill.TimerShip, ill.TimerDeliver:
 		var e Expired
 		for i := range rows {
 			tr, err := p.expireOne(ctx, tx, cal, timer, &rows[i], now, base)
@@ -74,6 +74,9 @@ func timerMessage(timer ill.Timer, r *ill.Request, now time.Time) ill.Message {
 	case ill.TimerShip:
 		m.Action = ill.ActShipTimeout
 		m.ID = fmt.Sprintf("timer:%s:%s:%d", m.Action, r.ID, r.ShipBy.Unix())
+	case ill.TimerDeliver:
+		m.Action = ill.ActDeliverTimeout
+		m.ID = fmt.Sprintf("timer:%s:%s:%d", m.Action, r.ID, r.DeliverBy.Unix())
 	case ill.TimerOverdue:
 		m.Action = ill.ActMarkOverdue
 		m.ID = "timer:overdue:" + r.ID
@@ -83,7 +86,8 @@ func timerMessage(timer ill.Timer, r *ill.Request, now time.Time) ill.Message {
 	return m
 }
 
-// expireOne enforces a respond or ship deadline on one claimed request.
+// expireOne enforces a respond, ship or deliver deadline on one claimed
+// request.
 func (p *Processor) expireOne(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, timer ill.Timer, claimed *ill.Request, now time.Time, base ill.Facts) (ill.Transition, error) {
 	r, err := tx.LockRequest(ctx, claimed.ID)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/balis/illhub/consumers"
@@ -83,10 +84,10 @@ func (p *Processor) submit(ctx context.Context, m ill.Message) error {
 		return err
 	}
 	return consumers.Once(ctx, p.Store, "requests", m, func(tx *mysql.Tx) error {
+		// The same client_request_id again is the same request id
+		// (ill.RequestID) and so the same message id: the inbox above
+		// has made it a no-op already.
 		t := &txn{p: p, ctx: ctx, tx: tx, m: m, cal: cal}
-		if id, err := tx.RequestIDByClientID(ctx, m.Actor, b.ClientRequestID); err != nil || id != "" {
-			return err // the same client_request_id again: one request only
-		}
 		borrower, err := tx.Library(ctx, m.Actor)
 		if err != nil {
 			return err
@@ -94,12 +95,30 @@ func (p *Processor) submit(ctx context.Context, m ill.Message) error {
 		if err := tx.LockPatron(ctx, m.Actor, b.Patron, m.At); err != nil {
 			return err
 		}
-		active, err := tx.CountActive(ctx, m.Actor, b.Patron.ID)
+		service := b.ServiceType.OrLoan()
+		// R3 counts loans; copies have their own limit (the borrower's
+		// CopyTerms.Limit), under the same patron row lock.
+		count, limit, what := tx.CountActive, ill.MaxActiveRequests, "active requests"
+		if service.IsCopy() {
+			count, limit, what = tx.CountOpenCopies, borrower.CopyTerms().Limit, "open copy requests"
+		}
+		active, err := count(ctx, m.Actor, b.Patron.ID)
 		if err != nil {
 			return err
 		}
 		r := &ill.Request{ID: m.RequestID, Borrower: m.Actor, ClientRequestID: b.ClientRequestID,
-			PatronID: b.Patron.ID, Note: b.Note, State: ill.Submitted, SubmittedAt: m.At, UpdatedAt: m.At, Source: b.Source}
+			PatronID: b.Patron.ID, Note: b.Note, State: ill.Submitted, SubmittedAt: m.At, UpdatedAt: m.At, Source: b.Source,
+			ServiceType: service, Rush: b.Rush && service.IsCopy()}
+		// A copy's citation is checked here too (the API checked it
+		// already: ValidateCopy), so that no path stores one unchecked.
+		var copyErr error
+		switch {
+		case service.IsCopy() && b.Item == nil:
+			copyErr = ill.FieldError("item", "a copy request names its article or part in item")
+		case service.IsCopy():
+			copyErr = ill.ValidateCopy(b.Item, b.RecordID != "")
+			r.Citation = b.Item.CopyFields()
+		}
 		var lang, material string
 		if b.RecordID != "" {
 			id, _ := strconv.ParseInt(b.RecordID, 10, 64)
@@ -116,6 +135,11 @@ func (p *Processor) submit(ctx context.Context, m ill.Message) error {
 		} else if b.Item != nil {
 			r.Title, r.Author, r.ISBN, r.Publisher, r.Year = b.Item.Title, b.Item.Author, b.Item.ISBN, b.Item.Publisher, b.Item.Year
 			lang, material = b.Item.Language, b.Item.Material
+			if service.IsCopy() && b.Item.CopyKind() == ill.CopyArticle {
+				// lists and notices show the article; its journal and the
+				// rest are in the citation
+				r.Title, r.Author = runes(b.Item.DisplayTitle(), 400), runes(b.Item.Authors, 200)
+			}
 		}
 		if err := tx.InsertRequest(ctx, r); err != nil {
 			return err
@@ -129,10 +153,20 @@ func (p *Processor) submit(ctx context.Context, m ill.Message) error {
 			return t.reject(ill.ReasonInvalid, "neither record_id nor item given")
 		case b.RecordID != "" && r.RecordID == 0:
 			return t.reject(ill.ReasonInvalid, "record_id "+b.RecordID+" is not in the union catalogue")
-		case active >= ill.MaxActiveRequests:
-			return t.reject(ill.ReasonOverLimit, fmt.Sprintf("reader already has %d active requests (limit %d)", active, ill.MaxActiveRequests))
+		case copyErr != nil:
+			return t.reject(ill.ReasonInvalid, copyErr.Error())
+		case active >= limit:
+			return t.reject(ill.ReasonOverLimit, fmt.Sprintf("reader already has %d %s (limit %d)", active, what, limit))
 		case borrower.DepositRequired && !b.Patron.DepositPaid:
 			return t.reject(ill.ReasonDepositRequired, borrower.Code+" requires a paid deposit")
+		}
+		if service.IsCopy() && r.RecordID == 0 && b.Item.CopyKind() == ill.CopyArticle {
+			if b.Item.ISSN == "" {
+				// a DOI or a title only: staff identify a supplier, as for
+				// a manual loan request not in the catalogue
+				return t.system(ill.ActHold, ill.ActionBody{})
+			}
+			return t.routeSerial(b.Item.ISSN, b.Item.Year, b.Lenders)
 		}
 		if r.RecordID == 0 { // manual request: try to match it
 			id, err := tx.MatchRecord(ctx, *b.Item)
@@ -142,7 +176,8 @@ func (p *Processor) submit(ctx context.Context, m ill.Message) error {
 			if id == 0 {
 				// Only eligibility can be judged without a record: the
 				// same verdict the portal marks (ill.Eligibility.Scope).
-				if sc := p.Eligibility.Scope(ill.ScopeFacts{Language: lang, Material: material}); sc.Refused() {
+				// R2 is the loans' rule: copies are not refused by it.
+				if sc := p.Eligibility.Scope(ill.ScopeFacts{Language: lang, Material: material}); sc.Refused() && !service.IsCopy() {
 					return t.reject(sc.Reason, sc.Note())
 				}
 				return t.system(ill.ActHold, ill.ActionBody{}) // staff to identify a lender
@@ -159,6 +194,14 @@ func (p *Processor) submit(ctx context.Context, m ill.Message) error {
 	})
 }
 
+// runes cuts s to at most n characters (the column's width).
+func runes(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}
+
 func fillFromRecord(r *ill.Request, rec *ill.Record) {
 	r.Title, r.Author, r.Publisher, r.Year = rec.Title, rec.Author, rec.Publisher, rec.Year
 	r.ISBN = rec.ISBN13
@@ -166,15 +209,32 @@ func fillFromRecord(r *ill.Request, rec *ill.Record) {
 
 // routeRecord runs the checks that need a record, builds the rota (from
 // holdings, or from an explicit lender list) and asks the first lender.
+// A copy (a part of the book) is not refused by R2 nor as a duplicate (a
+// reader may ask for several parts); held locally, it is refused as a
+// loan is.
 func (t *txn) routeRecord(lang, material string, lenders []string) error {
 	r := t.r
+	if r.ServiceType.IsCopy() {
+		local, err := t.tx.HoldsAvailable(t.ctx, r.Borrower, r.RecordID)
+		if err != nil {
+			return err
+		}
+		if local && len(lenders) == 0 {
+			return t.reject(ill.ReasonHeldLocally, r.Borrower+" holds the book itself: copy the part locally")
+		}
+		cands, err := t.tx.Candidates(t.ctx, r.RecordID, t.m.At)
+		if err != nil {
+			return err
+		}
+		return t.rankAndRoute(cands, lenders)
+	}
 	// The scope verdict (ill.Eligibility.Scope) is the portal's mark:
 	// eligibility here, the own copy once the candidates are read, and no
 	// lender (not_held) is the empty rota's UNFILLED below.
 	if sc := t.p.Eligibility.Scope(ill.ScopeFacts{Language: lang, Material: material}); sc.Refused() {
 		return t.reject(sc.Reason, sc.Note())
 	}
-	if dup, err := t.tx.ActiveDuplicate(t.ctx, r); err != nil {
+	if dup, err := t.tx.ActiveDuplicate(t.ctx, r); err != nil { // loans of the record only
 		return err
 	} else if dup != "" {
 		return t.reject(ill.ReasonDuplicate, "the reader already has active request "+dup+" for this record")
@@ -191,6 +251,30 @@ func (t *txn) routeRecord(lang, material string, lenders []string) error {
 		HeldLocally: local && len(lenders) == 0, Lenders: ill.LenderCount(cands, r.Borrower)}); sc.Cause == ill.ScopeHeldLocally {
 		return t.reject(sc.Reason, r.Borrower+": "+sc.Note())
 	}
+	return t.rankAndRoute(cands, lenders)
+}
+
+// routeSerial routes a copy of an article to the members holding its
+// journal (issn) with a run covering its year; a borrower holding it
+// itself is refused held_locally. lenders, when set, is the rota (an ISO
+// 18626 request addressed to a member).
+func (t *txn) routeSerial(issn string, year int, lenders []string) error {
+	r := t.r
+	cands, err := t.tx.SerialCandidates(t.ctx, issn, year, t.m.At)
+	if err != nil {
+		return err
+	}
+	if len(lenders) == 0 && slices.ContainsFunc(cands, func(c ill.Candidate) bool { return c.Library == r.Borrower }) {
+		return t.reject(ill.ReasonHeldLocally, fmt.Sprintf("%s holds ISSN %s for %d itself: copy the article locally", r.Borrower, issn, year))
+	}
+	return t.rankAndRoute(cands, lenders)
+}
+
+// rankAndRoute orders the candidates into the rota (open today, from the
+// calendar and closures; or the explicit lenders in their order) and asks
+// the first lender.
+func (t *txn) rankAndRoute(cands []ill.Candidate, lenders []string) error {
+	r := t.r
 	today := ill.DateOf(t.m.At)
 	libs := make([]string, len(cands))
 	for i, c := range cands {
@@ -263,7 +347,7 @@ func (p *Processor) actTx(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, 
 	}
 	t := &txn{p: p, ctx: ctx, tx: tx, m: m, cal: cal, r: r, saved: cloneRota(r.Rota)}
 	at := ill.Attempt{Action: m.Action, From: r.State, Roles: r.RolesOf(m.Actor, m.IsCentre), At: m.At,
-		SubmittedAt: r.SubmittedAt, Actor: m.Actor, Request: r, Body: b}
+		SubmittedAt: r.SubmittedAt, Actor: m.Actor, Request: r, Body: b, Service: r.ServiceType}
 	if m.Actor == ill.SystemActor {
 		// the hub's own actions queued through the outbox (e.g. the ISO pool
 		// giving up on a lender); only the hub writes that actor

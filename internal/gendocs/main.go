@@ -63,6 +63,8 @@ var codes = []struct {
 	{ill.CodeUndeliverable, "a notice failed for good (ILL_NOTICE_ATTEMPTS rounds, or a permanent error)"},
 	{ill.CodeUnknownBarcode, "courier scan or return check: no shipment or loan carries this barcode; listed for staff review"},
 	{ill.CodeBarcodeMismatch, "return/check-in: the barcode is not the one this request shipped; listed for staff review"},
+	{ill.CodeCopyTooLarge, "a copy request for more than a third of a book whose page count (item.book_pages) is known (docs/copies.md)"},
+	{ill.CodeLinkExpired, "a genuine download link that is used up: past its expiry, at its download limit, or its file deleted (docs/delivery.md)"},
 }
 
 // reasons lists every ill.Reason with the state it is stored with, in the
@@ -85,6 +87,7 @@ var reasons = []struct {
 	{ill.ReasonPoorCondition, "a lender's unfilled answer"},
 	{ill.ReasonNoResponse, "the scheduler: respond_by passed (R9)"},
 	{ill.ReasonNotShipped, "the scheduler: ship_by plus 2 working days passed (R9)"},
+	{ill.ReasonNotDelivered, "the scheduler: a copy's deliver_by passed at the lender (docs/copies.md)"},
 	{ill.ReasonCancelledByReader, "CANCELLED by a reader's cancel"},
 	{ill.ReasonCancelledByStaff, "CANCELLED by staff (directly or after the lender agreed)"},
 	{ill.ReasonReportedLost, "LOST"},
@@ -102,7 +105,10 @@ var systemNotes = map[ill.Action]string{
 	ill.ActMarkOverdue:    "scheduler `overdue` / `recall-expiry`: due_at passed",
 
 	// ISO 18626 lenders
-	ill.ActSupplyShip:        "ISO 18626 intake: an ISO lender's `Loaned` (from `REQUESTED` the answer and the shipment in one step); not an API action",
+	ill.ActSupplyShip: "ISO 18626 intake: an ISO lender's `Loaned` (from `REQUESTED` the answer and the shipment in one step); not an API action",
+	// Copy requests (docs/copies.md)
+	ill.ActDeliverTimeout:    "scheduler `deliver-deadline`: a copy's deliver_by passed (answered or not); rota outcome `not_delivered`",
+	ill.ActCloseDelivery:     "the hub, for a delivered copy: the reader used up the downloads (`downloaded`) or the link expired (`expired`); `app.Service.CloseDelivery`",
 	ill.ActLenderUnreachable: "ISO delivery pool: the request to an ISO lender given up (unreachable after `ILL_DELIVERY_LIMIT` attempts, or an ERROR confirmation); rota outcome `unreachable`",
 }
 
@@ -180,6 +186,12 @@ func condition(r ill.Rule) string {
 		out = append(out, fmt.Sprintf("only within %s of submission (R12), else `%s`", hours(ill.ReaderCancelWindow), ill.CodeCancelWindow))
 	case ill.Never:
 		out = append(out, fmt.Sprintf("answered `%s` (%d) in every state (R5)", ill.CodeRenewalNotAllowed, ill.CodeRenewalNotAllowed.HTTPStatus()))
+	}
+	switch r.Service {
+	case ill.ServiceLoan:
+		out = append(out, "loans only")
+	case ill.ServiceCopy:
+		out = append(out, "copy requests only ([copies.md](copies.md))")
 	}
 	if !ill.IsAPIAction(r.Action) {
 		note, ok := systemNotes[r.Action]

@@ -100,6 +100,8 @@ func queueTime(order string) (func(*ill.Request) time.Time, bool) {
 		return func(r *ill.Request) time.Time { return r.ShipBy }, true
 	case "due_at":
 		return func(r *ill.Request) time.Time { return r.DueAt }, true
+	case "deliver_by":
+		return func(r *ill.Request) time.Time { return r.DeliverBy }, true
 	case "updated_at":
 		return func(r *ill.Request) time.Time { return r.UpdatedAt }, true
 	case "submitted_at":
@@ -125,7 +127,8 @@ func (s *Store) QueueRequests(_ context.Context, q ill.Queue, library string, li
 		if q.Side == ill.RoleBorrower {
 			side = r.Borrower
 		}
-		if slices.Contains(q.States, r.State) && (library == "" || strings.EqualFold(side, library)) {
+		if slices.Contains(q.States, r.State) && (library == "" || strings.EqualFold(side, library)) &&
+			(q.Service == "" || r.ServiceType.OrLoan() == q.Service) {
 			all = append(all, r)
 		}
 	}

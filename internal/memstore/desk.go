@@ -153,3 +153,20 @@ var (
 	_ ill.Desk      = (*Store)(nil)
 	_ ill.NoticeLog = (*Store)(nil)
 )
+
+// SetReaderCategory implements ill.Desk.
+func (s *Store) SetReaderCategory(_ context.Context, library, id string, c ill.ReaderCategory) error {
+	err := s.lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	k := [2]string{strings.ToUpper(library), strings.ToUpper(id)}
+	r, ok := s.readers[k]
+	if !ok {
+		return notFound("reader", id)
+	}
+	r.Category = c
+	s.readers[k] = r
+	return nil
+}

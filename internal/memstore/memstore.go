@@ -207,8 +207,13 @@ func (s *Store) PutReader(_ context.Context, r ill.Reader, _ time.Time) error {
 		s.readers = map[[2]string]ill.Reader{}
 	}
 	k := [2]string{strings.ToUpper(r.Library), strings.ToUpper(r.ID)}
-	if old, ok := s.readers[k]; ok && r.PINHash == "" {
-		r.PINHash = old.PINHash
+	if old, ok := s.readers[k]; ok {
+		if r.PINHash == "" {
+			r.PINHash = old.PINHash
+		}
+		if r.Category == "" {
+			r.Category = old.Category
+		}
 	}
 	s.readers[k] = r
 	return nil

@@ -152,7 +152,8 @@ func listed(r *ill.Request, f ill.ListFilter) bool {
 		len(f.IDs) > 0 && !slices.Contains(f.IDs, r.ID),
 		f.Barcode != "" && r.ItemBarcode != f.Barcode,
 		f.ISBN != "" && r.ISBN != f.ISBN && r.ISBN != normalISBN(f.ISBN),
-		f.Library != "" && r.Borrower != f.Library && r.Lender != f.Library:
+		f.Library != "" && r.Borrower != f.Library && r.Lender != f.Library,
+		f.Service != "" && r.ServiceType != f.Service:
 		return false
 	}
 	for _, w := range strings.Fields(f.Q) {

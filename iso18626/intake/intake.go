@@ -354,9 +354,7 @@ func (in *Intake) request(ctx context.Context, req *iso18626.Request, sender *il
 		lenders = []string{lm.Code}
 	}
 	si := req.ServiceInfo
-	if si != nil && si.ServiceType == iso18626.ServiceCopy {
-		return got, problem(iso18626.ErrUnrecognisedDataValue, "request/serviceInfo/serviceType: Copy is not offered: BALIS lends returnable books (Loan)"), nil
-	}
+	copyReq := si != nil && si.ServiceType == iso18626.ServiceCopy // CopyOrLoan is lent
 	pi := req.PatronInfo
 	if pi == nil || pi.PatronID == "" {
 		return got, problem(iso18626.ErrBadlyFormedMessage, "request/patronInfo/patronId: missing required element (BALIS counts each reader's requests, R3)"), nil
@@ -390,6 +388,9 @@ func (in *Intake) request(ctx context.Context, req *iso18626.Request, sender *il
 			cit.Year, _ = strconv.Atoi(pub.PublicationDate[:4])
 		}
 	}
+	if copyReq {
+		return in.copyRequest(ctx, got, borrower.Code, b, bi, cit, lenders, at)
+	}
 	lender := ""
 	if len(lenders) == 1 {
 		lender = lenders[0]
@@ -411,6 +412,46 @@ func (in *Intake) request(ctx context.Context, req *iso18626.Request, sender *il
 	}
 	got.requestID = ill.RequestID(borrower.Code, rid)
 	return got, nil, in.app.SubmitISO(ctx, borrower.Code, b, at, &ill.ISOContext{Kind: "request", What: "New", Note: b.Note})
+}
+
+// copyRequest is a request with serviceType Copy (docs/copies.md): an
+// article when bibliographicInfo names an ISSN or a DOI (title is the
+// journal's, titleOfComponent the article's), else a part of a book
+// (titleOfComponent its chapter), matched to the catalogue like a loan.
+// Volume, issue and pagesRequested are the copy's.
+func (in *Intake) copyRequest(ctx context.Context, got *accepted, borrower string, b ill.SubmitBody,
+	bi iso18626.BibliographicInfo, cit ill.Citation, lenders []string, at time.Time) (*accepted, *iso18626.Problem, error) {
+	b.ServiceType = ill.ServiceCopy
+	cit.Volume, cit.Issue, cit.Pages = bi.Volume, bi.Issue, bi.PagesRequested
+	issn, doi := bi.Identifier("ISSN"), bi.Identifier("DOI")
+	if issn != "" || doi != "" {
+		cit.JournalTitle, cit.ArticleTitle, cit.Authors = cit.Title, bi.TitleOfComponent, bi.AuthorOfComponent
+		cit.ISSN, cit.DOI, cit.Title, cit.ISBN = issn, doi, "", ""
+		if cit.Authors == "" {
+			cit.Authors = cit.Author
+		}
+		cit.Author = ""
+		b.Item = &cit
+	} else {
+		cit.Chapter = bi.TitleOfComponent
+		lender := ""
+		if len(lenders) == 1 {
+			lender = lenders[0]
+		}
+		record, err := in.app.MatchRecord(ctx, lender, bi.SupplierUniqueRecordID, cit)
+		if err != nil {
+			return got, nil, err
+		}
+		if record > 0 {
+			b.RecordID = strconv.FormatInt(record, 10)
+		}
+		b.Item = &cit
+	}
+	if err := app.ValidateSubmit(&b); err != nil {
+		return got, problem(iso18626.ErrUnrecognisedDataValue, "request: %s", isoFieldMessage(err)), nil
+	}
+	got.requestID = ill.RequestID(borrower, b.ClientRequestID)
+	return got, nil, in.app.SubmitISO(ctx, borrower, b, at, &ill.ISOContext{Kind: "request", What: "New", Note: b.Note})
 }
 
 // personName joins surname and given name: without a space for CJK names
@@ -469,7 +510,7 @@ func (in *Intake) ram(ctx context.Context, ram *iso18626.RequestingAgencyMessage
 	// just not have caught up yet (iso18626.Ahead).
 	if mapped.Action != "" && mapped.Action != ill.ActCancel && mapped.Action != ill.ActRenew {
 		if _, err := ill.Allow(ill.Attempt{Action: mapped.Action, Variant: mapped.Variant, From: req.State,
-			Roles: req.RolesOf(borrower.Code, false), At: at.UTC(), SubmittedAt: req.SubmittedAt}); err != nil &&
+			Roles: req.RolesOf(borrower.Code, false), At: at.UTC(), SubmittedAt: req.SubmittedAt, Service: req.ServiceType}); err != nil &&
 			!(ill.ErrorCode(err) == ill.CodeInvalidTransition && iso18626.Ahead(mapped.Action, mapped.Variant, req.State)) {
 			return got, problem(iso18626.ErrUnrecognisedDataValue, "requestingAgencyMessage/action: %s is not possible now: %s", ram.Action, isoFieldMessage(err)), nil
 		}
@@ -551,6 +592,17 @@ func (in *Intake) sam(ctx context.Context, sam *iso18626.SupplyingAgencyMessage,
 			b.ItemBarcode = "ISO-" + h.RequestingAgencyRequestID
 		}
 		b.ItemBarcode = truncateRunes(b.ItemBarcode, 64)
+	case mapped.Action == ill.ActDeliver:
+		// CopyCompleted: the copy is at the URL the supplier sent as
+		// itemId; the hub keeps it as the delivered file (ill.CopyFileRef)
+		url := ""
+		if d := sam.DeliveryInfo; d != nil {
+			url = strings.TrimSpace(d.ItemID)
+		}
+		if low := strings.ToLower(url); !strings.HasPrefix(low, "https://") && !strings.HasPrefix(low, "http://") {
+			return got, problem(iso18626.ErrUnrecognisedDataValue, "supplyingAgencyMessage/deliveryInfo/itemId: CopyCompleted needs the copy's URL (sentVia URL), not %q", truncateRunes(url, 64)), nil
+		}
+		b.FileID = ill.CopyFileRef(url)
 	case mapped.Action == ill.ActCheckin:
 		b.Condition = "good"
 	case mapped.Action == ill.ActCancelResponse:
@@ -564,7 +616,7 @@ func (in *Intake) sam(ctx context.Context, sam *iso18626.SupplyingAgencyMessage,
 			return got, problem(iso18626.ErrUnrecognisedDataValue, "supplyingAgencyMessage: %s", isoFieldMessage(err)), nil
 		}
 		if _, err := ill.Allow(ill.Attempt{Action: mapped.Action, Variant: variant, From: req.State,
-			Roles: req.RolesOf(lender.Code, false), At: at.UTC(), SubmittedAt: req.SubmittedAt}); err != nil {
+			Roles: req.RolesOf(lender.Code, false), At: at.UTC(), SubmittedAt: req.SubmittedAt, Service: req.ServiceType}); err != nil {
 			switch {
 			case ill.ErrorCode(err) == ill.CodeForbidden:
 				return got, problem(iso18626.ErrUnrecognisedDataValue, "supplyingAgencyMessage/header/supplyingAgencyId: %s is no longer the supplier of this request", h.SupplyingAgencyID.Value), nil
