@@ -1,4 +1,4 @@
-// Package cluster holds the multi-node drills of issue 18 against the local
+// Package cluster holds the multi-node drills against the local
 // cluster of scripts/cluster.sh (3 RabbitMQ nodes, 3 Galera nodes behind
 // HAProxy, 2 producers, 3 consumers processes, 2 schedulers):
 //
