@@ -378,3 +378,14 @@ func ScanResult(status, event string) (next string, ok bool) {
 	}
 	return status, false
 }
+
+// ShipmentRef is the body of a shipment.created message: the shipment, and
+// its libraries and creation time, so the courier pool can find its run
+// without reading it (From, To and CreatedAt are empty in messages written
+// before they were added: the pool then reads the shipment).
+type ShipmentRef struct {
+	ShipmentID int64     `json:"shipment_id"`
+	From       string    `json:"from,omitempty"`
+	To         string    `json:"to,omitempty"`
+	CreatedAt  time.Time `json:"created_at,omitzero"`
+}

@@ -29,6 +29,10 @@ type Notice struct {
 	Library   string // the library it is to or about
 	PatronID  string // the reader it is to; "" for a library notice
 	Recipient string // e-mail address; "" when none is known
+	// ReaderOf, for a notice to a reader (PatronID) without a Recipient,
+	// is the reader's library: the store takes the address the reader has
+	// there when it stores the notice.
+	ReaderOf string
 	Locale    string // "zh" or "en"
 	Subject   string
 	Body      string

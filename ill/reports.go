@@ -12,19 +12,22 @@ import (
 // The centre's evaluation of its members as lenders (R8, R9): for every
 // request a lender was asked in a period, whether it supplied, why not,
 // whether it answered within 1 working day and shipped within 3, and how
-// many working days the request took from reaching it to shipment. The
+// long the request took from reaching it to its supply (a loan's shipment,
+// a copy's delivery), in working days and in working hours. The
 // figures are computed here from the rota and timeline facts (LenderStep)
 // on the lender's own working-day calendar, so the reports, the console
 // and the monthly summary agree.
 
 // LenderStep is one lender's turn on one request: the rota entry and the
-// times of its answer and shipment. Zero times are unknown or not (yet)
+// times of its answer and supply. Zero times are unknown or not (yet)
 // happened.
 type LenderStep struct {
 	RequestID string
 	Lender    string
 	Borrower  string
-	Outcome   Outcome
+	// ServiceType is the request's (a loan or a copy; "" is a loan).
+	ServiceType ServiceType
+	Outcome     Outcome
 	// Reason is the lender's first unfilled reason (outcome unfilled),
 	// "" when it gave none.
 	Reason string
@@ -39,17 +42,19 @@ type LenderStep struct {
 	// 3-working-day shipping window): AnsweredAt for will_supply, the
 	// respond event for not_shipped.
 	AcceptedAt time.Time
-	// ShippedAt is the forward shipment by this lender.
+	// ShippedAt is the supply by this lender: a loan's forward shipment,
+	// a copy's delivery (DELIVERED).
 	ShippedAt time.Time
 }
 
 // UnfilledReasons are the reasons the lender evaluation counts, in display
-// order: the lenders' own (SPEC 5.1), the scheduler's, and "other" for an
-// unfilled answer without a known reason.
+// order: the lenders' own (SPEC 5.1), the scheduler's (not_delivered: a
+// copy's missed deliver deadline), and "other" for an unfilled answer
+// without a known reason.
 var UnfilledReasons = []string{
 	string(ReasonNotHeld), string(ReasonNotOnShelf), string(ReasonNonCirculating),
 	string(ReasonNotAvailableForILL), string(ReasonPolicyProblem), string(ReasonPoorCondition),
-	string(ReasonNoResponse), string(ReasonNotShipped), ReasonOther,
+	string(ReasonNoResponse), string(ReasonNotShipped), string(ReasonNotDelivered), ReasonOther,
 }
 
 // ReasonOther is counted for an unfilled answer whose reason is missing or
@@ -60,21 +65,24 @@ const ReasonOther = "other"
 // of steps.
 type LenderFigures struct {
 	Received int            // steps: requests the lender was asked
-	Filled   int            // shipped by the lender
-	Unfilled int            // unfilled, no_response, not_shipped
-	Open     int            // neither yet (asked, accepted and not shipped, cancelled while with it)
+	Filled   int            // supplied by the lender (a loan shipped, a copy delivered)
+	Unfilled int            // unfilled, no_response, not_shipped, not_delivered
+	Open     int            // neither yet (asked, accepted and not supplied, cancelled while with it)
 	ByReason map[string]int // Unfilled by reason (UnfilledReasons)
 	// AnswerDue counts the steps whose answer window closed or that were
 	// answered; AnsweredOnTime those answered (will supply or unfilled)
 	// by the end of the first working day after AskedAt.
 	AnswerDue, AnsweredOnTime int
-	// ShipDue counts the accepted steps that were shipped or timed out
-	// (not_shipped); ShippedOnTime those shipped by the end of the third
-	// working day after AcceptedAt.
+	// ShipDue counts the accepted steps that were supplied or timed out
+	// (not_shipped, not_delivered); ShippedOnTime those supplied by the
+	// end of the third working day after AcceptedAt.
 	ShipDue, ShippedOnTime int
 	// Turnaround holds, per filled step, the working days from AskedAt to
 	// ShippedAt (WorkingDaysBetween), in ascending order.
 	Turnaround []int
+	// WorkingHours holds, per filled step, the working hours from AskedAt
+	// to ShippedAt (WorkingHoursBetween), in ascending order.
+	WorkingHours []float64
 }
 
 func ratioOf(num, den int) (float64, bool) {
@@ -95,33 +103,47 @@ func (f LenderFigures) AnsweredRate() (float64, bool) { return ratioOf(f.Answere
 func (f LenderFigures) ShippedRate() (float64, bool) { return ratioOf(f.ShippedOnTime, f.ShipDue) }
 
 // MeanTurnaround is the mean of Turnaround in working days.
-func (f LenderFigures) MeanTurnaround() (float64, bool) {
-	if len(f.Turnaround) == 0 {
-		return 0, false
-	}
-	sum := 0
-	for _, d := range f.Turnaround {
-		sum += d
-	}
-	return float64(sum) / float64(len(f.Turnaround)), true
-}
+func (f LenderFigures) MeanTurnaround() (float64, bool) { return mean(f.Turnaround) }
 
 // MedianTurnaround is the median of Turnaround in working days (the mean
 // of the two middle values for an even count).
-func (f LenderFigures) MedianTurnaround() (float64, bool) {
-	n := len(f.Turnaround)
+func (f LenderFigures) MedianTurnaround() (float64, bool) { return median(f.Turnaround) }
+
+// MeanWorkingHours is the mean of WorkingHours.
+func (f LenderFigures) MeanWorkingHours() (float64, bool) { return mean(f.WorkingHours) }
+
+// MedianWorkingHours is the median of WorkingHours (the mean of the two
+// middle values for an even count).
+func (f LenderFigures) MedianWorkingHours() (float64, bool) { return median(f.WorkingHours) }
+
+// mean is the mean of xs (false when there are none).
+func mean[T int | float64](xs []T) (float64, bool) {
+	if len(xs) == 0 {
+		return 0, false
+	}
+	var sum T
+	for _, x := range xs {
+		sum += x
+	}
+	return float64(sum) / float64(len(xs)), true
+}
+
+// median is the median of xs, the mean of the two middle values for an
+// even count (false when there are none); an unsorted xs is read through
+// a sorted copy.
+func median[T int | float64](xs []T) (float64, bool) {
+	n := len(xs)
 	if n == 0 {
 		return 0, false
 	}
-	s := f.Turnaround
-	if !sort.IntsAreSorted(s) {
-		s = slices.Clone(s)
-		sort.Ints(s)
+	if !slices.IsSorted(xs) {
+		xs = slices.Clone(xs)
+		slices.Sort(xs)
 	}
 	if n%2 == 1 {
-		return float64(s[n/2]), true
+		return float64(xs[n/2]), true
 	}
-	return float64(s[n/2-1]+s[n/2]) / 2, true
+	return float64(xs[n/2-1]+xs[n/2]) / 2, true
 }
 
 // Add adds o's counts to f (the consortium's figures are the sum of its
@@ -143,6 +165,8 @@ func (f *LenderFigures) Add(o LenderFigures) {
 	}
 	f.Turnaround = append(f.Turnaround, o.Turnaround...)
 	sort.Ints(f.Turnaround)
+	f.WorkingHours = append(f.WorkingHours, o.WorkingHours...)
+	sort.Float64s(f.WorkingHours)
 }
 
 // WorkingDaysBetween counts the days the schedule is open after a's
@@ -173,7 +197,9 @@ func within(s Schedule, start, t time.Time, n int) bool {
 
 // EvaluateLenders computes the figures of each lender over steps, each on
 // its own working days (cal and the lenders' closures), and the
-// consortium's (the sum over all lenders).
+// consortium's (the sum over all lenders). A step is filled when it has a
+// supply time (ShippedAt), whatever its service type; a copy's missed
+// deliver deadline (not_delivered) is unfilled like a loan's not_shipped.
 func EvaluateLenders(steps []LenderStep, cal *Calendar, closures map[string][]DateRange) (map[string]*LenderFigures, LenderFigures) {
 	by := map[string]*LenderFigures{}
 	for _, st := range steps {
@@ -189,6 +215,7 @@ func EvaluateLenders(steps []LenderStep, cal *Calendar, closures map[string][]Da
 		case !st.ShippedAt.IsZero():
 			f.Filled++
 			f.Turnaround = append(f.Turnaround, WorkingDaysBetween(s, st.AskedAt, st.ShippedAt))
+			f.WorkingHours = append(f.WorkingHours, WorkingHoursBetween(s, st.AskedAt, st.ShippedAt))
 			answered = st.AcceptedAt
 			if answered.IsZero() {
 				answered = st.AnsweredAt
@@ -200,7 +227,8 @@ func EvaluateLenders(steps []LenderStep, cal *Calendar, closures map[string][]Da
 		case st.Outcome == OutcomeUnfilled:
 			f.Unfilled++
 			r := st.Reason
-			if !slices.Contains(UnfilledReasons, r) || r == string(ReasonNoResponse) || r == string(ReasonNotShipped) {
+			if !slices.Contains(UnfilledReasons, r) || r == string(ReasonNoResponse) || r == string(ReasonNotShipped) ||
+				r == string(ReasonNotDelivered) {
 				r = ReasonOther
 			}
 			f.ByReason[r]++
@@ -214,6 +242,18 @@ func EvaluateLenders(steps []LenderStep, cal *Calendar, closures map[string][]Da
 			f.ByReason[string(ReasonNotShipped)]++
 			f.ShipDue++ // missed
 			answered = st.AcceptedAt
+		case st.Outcome == OutcomeNotDelivered:
+			// A copy's deliver deadline runs whether the lender answered
+			// or not: accepted, it missed the delivery; never answered,
+			// it missed the answer.
+			f.Unfilled++
+			f.ByReason[string(ReasonNotDelivered)]++
+			answered = st.AcceptedAt
+			if answered.IsZero() {
+				f.AnswerDue++ // missed: never on time
+			} else {
+				f.ShipDue++ // missed
+			}
 		default:
 			f.Open++
 			if st.Outcome == OutcomeWillSupply {
@@ -230,6 +270,7 @@ func EvaluateLenders(steps []LenderStep, cal *Calendar, closures map[string][]Da
 	var total LenderFigures
 	for _, f := range by {
 		sort.Ints(f.Turnaround)
+		sort.Float64s(f.WorkingHours)
 		total.Add(*f)
 	}
 	if total.ByReason == nil {
@@ -463,6 +504,7 @@ var UnfilledReasonLabels = map[string][2]string{
 	string(ReasonPoorCondition):      {"品相不佳", "Poor condition"},
 	string(ReasonNoResponse):         {"超时未答复", "No response"},
 	string(ReasonNotShipped):         {"超时未寄出", "Not shipped"},
+	string(ReasonNotDelivered):       {"超时未传递", "Not delivered"},
 	ReasonOther:                      {"其他", "Other"},
 }
 

@@ -95,6 +95,28 @@ func ActiveStates() []State {
 	return out
 }
 
+// LoanRef is one of a reader's active loans (ActiveStates): its request and
+// its union record (0 for a manual request not matched).
+type LoanRef struct {
+	ID       string
+	RecordID int64
+}
+
+// DuplicateLoan returns the id of a loan in active other than request id
+// for the same record, or "" (R7: one active loan of a record per reader;
+// a request without a record has no duplicate).
+func DuplicateLoan(active []LoanRef, id string, recordID int64) string {
+	if recordID == 0 {
+		return ""
+	}
+	for _, l := range active {
+		if l.RecordID == recordID && l.ID != id {
+			return l.ID
+		}
+	}
+	return ""
+}
+
 // LoanStates are the states in which the book is out of the lender's hands
 // and could be lost (report_lost applies).
 var LoanStates = []State{Shipped, Received, OnLoan, Recalled, Overdue, Returned, ReturnShipped}

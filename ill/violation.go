@@ -38,6 +38,11 @@ type ReturnCheck struct {
 	CheckedInAt      time.Time
 	Lost             bool
 	Status           ReturnCheckStatus
+	// PatronID is the request's reader, and BarcodeLoan the lender's newest
+	// request shipped with the barcode the check matches (ScannedBarcode,
+	// else ItemBarcode; "" when none): both read with the check, not
+	// columns of it.
+	PatronID, BarcodeLoan string
 }
 
 // Facts is what ComputeViolations needs of the check.

@@ -183,6 +183,27 @@ func (t *Tx) AssignToRun(ctx context.Context, s *ill.Shipment, run *ill.CourierR
 	return nil
 }
 
+// assignOpenRunSQL puts an unassigned shipment on a day's run when that run
+// exists and is open, in one statement. Locks: the shipment row, and the
+// run row in shared mode (the join reads it with a lock, waiting for a
+// courier-cutoff job that is closing it and then seeing it closed), both
+// until commit, as LockCourierShipment and runForDaySQL would.
+const assignOpenRunSQL = `UPDATE shipments s JOIN courier_runs r ON r.run_date = ? AND r.status = 'open'
+	SET s.run_id = r.id, s.run_date = r.run_date WHERE s.id = ? AND s.run_id IS NULL`
+
+// AssignToOpenRun puts shipment id on day's run if that run is open and the
+// shipment unassigned (true), else changes nothing (false: the run does
+// not exist yet or is closed, or the shipment has its run already). The
+// shipment keeps the call number it was created with (AddShipment).
+func (t *Tx) AssignToOpenRun(ctx context.Context, id int64, day ill.Date) (bool, error) {
+	res, err := t.tx.ExecContext(ctx, assignOpenRunSQL, day.String(), id)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // claimRunsToCloseSQL claims open runs of a day or earlier. Locks: the
 // runs returned, exclusively, until commit; SKIP LOCKED leaves out runs
 // another transaction holds (another scheduler instance closing them, or

@@ -110,7 +110,7 @@ func TestDirectoryServesFromMemoryUntilTTL(t *testing.T) {
 	lent := func() (lent, available int) {
 		t.Helper()
 		if err := st.InTx(ctx, func(tx *mysql.Tx) error {
-			cs, err := tx.Candidates(ctx, rec, time.Now())
+			cs, _, err := tx.Candidates(ctx, rec, "THU", time.Now())
 			if err != nil || len(cs) != 1 {
 				t.Fatalf("candidates %+v, %v", cs, err)
 			}

@@ -153,5 +153,7 @@
 // leases_test.go (leases taken, renewed, released and expired, one winner
 // of many; every table InnoDB with a primary key); galera_errors_test.go
 // (a Galera cluster's errors retried or unavailable, and a node that is
-// not ready loses its connection) and every statement a named constant.
+// not ready loses its connection); courier_runs_test.go (a shipment put on
+// an open run in one statement, never on a missing or closed one) and
+// every statement a named constant.
 package mysql

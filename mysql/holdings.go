@@ -371,25 +371,16 @@ func (s *Store) ApplyHoldingsBatch(ctx context.Context, library string, b ill.Ho
 	return res, err
 }
 
-// Reads of one member's copies of a record: the available count, its
-// first local id, its best local id (available copies first), and the
-// record of a local id. Locks: none.
+// Reads of one member's copies of a record: its first local id, its best
+// local id (available copies first), and the record of a local id. Locks:
+// none.
 const (
-	availableCopiesSQL = `SELECT COALESCE(SUM(available), 0) FROM holdings
-	WHERE library_code = ? AND record_id = ?`
 	firstLocalIDSQL = `SELECT local_id FROM holdings WHERE library_code = ? AND record_id = ?
 	ORDER BY local_id LIMIT 1`
 	bestLocalIDSQL = `SELECT local_id FROM holdings WHERE library_code = ? AND record_id = ?
 	ORDER BY available DESC, local_id LIMIT 1`
 	recordByLocalIDSQL = `SELECT record_id FROM holdings WHERE library_code = ? AND local_id = ?`
 )
-
-// HoldsAvailable reports whether library has an available copy of record.
-func (t *Tx) HoldsAvailable(ctx context.Context, library string, recordID int64) (bool, error) {
-	var n int
-	err := t.tx.GetContext(ctx, &n, availableCopiesSQL, library, recordID)
-	return n > 0, err
-}
 
 // LocalID returns a library's own record id for a union record ("" if none).
 func (t *Tx) LocalID(ctx context.Context, library string, recordID int64) (string, error) {

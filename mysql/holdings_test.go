@@ -120,3 +120,41 @@ func TestMatchingAcrossLibraries(t *testing.T) {
 		t.Errorf("ambiguous citation matched %d (%v), want 0", id, err)
 	}
 }
+
+// Candidates lists the members that lend a record and, in the same
+// statement, whether the borrower holds an available copy itself, even
+// when the borrower does not lend (so is no candidate).
+func TestCandidatesWithTheBorrowersOwnCopy(t *testing.T) {
+	_, st := testenv.DB(t, "cands")
+	ctx := context.Background()
+	addLibraries(t, st, "PKU", "THU")
+	if err := st.AddLibrary(ctx, ill.Library{Code: "BNU", NameZH: "BNU图书馆", Lending: false}); err != nil {
+		t.Fatal(err)
+	}
+	rec := testenv.Record(t, st, "", "编译原理", "陈火旺",
+		testenv.Holding{Library: "PKU", Available: 1, Lendable: true},
+		testenv.Holding{Library: "BNU", Available: 2, Lendable: true},
+		testenv.Holding{Library: "THU", Available: 0, Lendable: true})
+	for _, c := range []struct {
+		borrower string
+		local    bool
+	}{{"BNU", true}, {"THU", false}, {"PKU", true}} {
+		if err := st.InTx(ctx, func(tx *mysql.Tx) error {
+			cs, local, err := tx.Candidates(ctx, rec, c.borrower, time.Now())
+			if err != nil {
+				return err
+			}
+			var libs []string
+			for _, x := range cs {
+				libs = append(libs, x.Library)
+			}
+			slices.Sort(libs)
+			if local != c.local || !slices.Equal(libs, []string{"PKU", "THU"}) {
+				t.Errorf("borrower %s: candidates %v, local %v; want [PKU THU], %v", c.borrower, libs, local, c.local)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -27,12 +27,14 @@ func (t *Tx) MarkProcessed(ctx context.Context, handler, id string, at time.Time
 	return n == 1, err
 }
 
-// claimRowSQL records a message in the inbox and, in the same round trip,
-// reads the row it is about with a locking read that the caller appends
-// (from the column list on): ROW_COUNT() is the INSERT IGNORE's, 1 the
-// first time, 0 for a message seen before. Locks: inboxSQL's, then those
-// of the appended read (FOR UPDATE of the one row).
-const claimRowSQL = inboxSQL + ";\nSELECT ROW_COUNT() AS first_time, "
+// RecordApplied records, queued with the transaction's next statement or
+// its commit, that handler applied message id, for a message whose effects
+// leave no other record that ClaimRequest looks for (a transition without
+// timeline lines). The caller holds the row lock of what the message is
+// about, so no concurrent delivery of it can be writing the same row.
+func (t *Tx) RecordApplied(handler, id string, at time.Time) {
+	t.tx.later(inboxSQL, id, handler, at.UTC())
+}
 
 // purgeInboxSQL deletes up to 10,000 rows applied before a time. Locks:
 // the rows it scans, for the statement only (autocommit); processed_at has

@@ -16,8 +16,8 @@ import (
 // candidatesSQL lists, per member holding the record, its copies (plain
 // reads, no locks: routing facts may be a moment stale, which is harmless).
 const candidatesSQL = `SELECT h.library_code AS library,
-	SUM(h.available) AS available, MAX(h.lendable) AS lendable
-FROM holdings h JOIN libraries l ON l.code = h.library_code AND l.lending = 1
+	SUM(h.available) AS available, MAX(h.lendable) AS lendable, MAX(l.lending) AS lending
+FROM holdings h JOIN libraries l ON l.code = h.library_code AND (l.lending = 1 OR l.code = ?)
 WHERE h.record_id = ?
 GROUP BY h.library_code`
 
@@ -44,14 +44,28 @@ type lenderFacts struct {
 // read live; the lenders' 90-day history comes from the Directory when one
 // is attached (refreshed per library every TTL: it changes slowly, and
 // reading it costs a range scan per lender that grows with the history).
-func (t *Tx) Candidates(ctx context.Context, recordID int64, at time.Time) ([]ill.Candidate, error) {
-	var rows []struct {
+//
+// borrower's own copies are read in the same statement: local is whether it
+// has one available (a library that does not lend is not a candidate but
+// can still hold the book itself).
+func (t *Tx) Candidates(ctx context.Context, recordID int64, borrower string, at time.Time) (cands []ill.Candidate, local bool, err error) {
+	var all []struct {
 		Library   string `db:"library"`
 		Available int    `db:"available"`
 		Lendable  bool   `db:"lendable"`
+		Lending   bool   `db:"lending"`
 	}
-	if err := t.tx.SelectContext(ctx, &rows, candidatesSQL, recordID); err != nil {
-		return nil, err
+	if err := t.tx.SelectContext(ctx, &all, candidatesSQL, borrower, recordID); err != nil {
+		return nil, false, err
+	}
+	rows := all[:0]
+	for _, r := range all {
+		if r.Library == borrower && r.Available > 0 {
+			local = true
+		}
+		if r.Lending {
+			rows = append(rows, r)
+		}
 	}
 	libs := make([]string, len(rows))
 	for i, r := range rows {
@@ -59,7 +73,7 @@ func (t *Tx) Candidates(ctx context.Context, recordID int64, at time.Time) ([]il
 	}
 	facts, err := t.dir.lenderFacts(ctx, t.tx, libs, at)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	out := make([]ill.Candidate, len(rows))
 	for i, r := range rows {
@@ -71,7 +85,7 @@ func (t *Tx) Candidates(ctx context.Context, recordID int64, at time.Time) ([]il
 		out[i] = ill.Candidate{Library: r.Library, Available: r.Available, Lendable: r.Lendable,
 			Lent: f.Lent, Borrowed: f.Borrowed, FillRate: fill, MedianResponseHours: f.MedianHours}
 	}
-	return out, nil
+	return out, local, nil
 }
 
 // serialHoldingsSQL lists the holdings of a serial by ISSN with their

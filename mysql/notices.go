@@ -22,11 +22,27 @@ const addNoticeSQL = `INSERT IGNORE INTO notices (request_id, kind, step, librar
 	patron_id, recipient, locale, subject, body, status, created_at)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`
 
+// addReaderNoticeSQL is addNoticeSQL for a notice to a reader whose
+// address is the one registered in patrons (empty when none), read in the
+// same statement. Locks: addNoticeSQL's; the patrons row is read without
+// a lock.
+const addReaderNoticeSQL = `INSERT IGNORE INTO notices (request_id, kind, step, library_code,
+	patron_id, recipient, locale, subject, body, status, created_at)
+	SELECT ?, ?, ?, ?, ?, COALESCE((SELECT p.email FROM patrons p WHERE p.library_code = ? AND p.patron_id = ?), ''),
+	?, ?, ?, 'pending', ?`
+
 // AddNotice stores a notice once per (request, kind, step). It returns the
-// new id and true, or 0 and false when that notice already exists.
+// new id and true, or 0 and false when that notice already exists. A
+// notice to a reader with ReaderOf set and no Recipient gets the reader's
+// registered address.
 func (t *Tx) AddNotice(ctx context.Context, n ill.Notice) (int64, bool, error) {
-	res, err := t.tx.ExecContext(ctx, addNoticeSQL, n.RequestID, n.Kind, n.Step, n.Library, n.PatronID,
-		n.Recipient, n.Locale, n.Subject, n.Body, n.At.UTC())
+	q, args := addNoticeSQL, []any{n.RequestID, n.Kind, n.Step, n.Library, n.PatronID,
+		n.Recipient, n.Locale, n.Subject, n.Body, n.At.UTC()}
+	if n.PatronID != "" && n.Recipient == "" && n.ReaderOf != "" {
+		q, args = addReaderNoticeSQL, []any{n.RequestID, n.Kind, n.Step, n.Library, n.PatronID,
+			n.ReaderOf, n.PatronID, n.Locale, n.Subject, n.Body, n.At.UTC()}
+	}
+	res, err := t.tx.ExecContext(ctx, q, args...)
 	if err != nil {
 		return 0, false, err
 	}

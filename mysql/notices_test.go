@@ -82,3 +82,40 @@ func TestNoticeOutcomeReadsBack(t *testing.T) {
 		}
 	}
 }
+
+// A notice to a reader stored with ReaderOf and no address takes the
+// reader's registered address (matched without case, as every card is);
+// an unknown reader's notice is stored with none.
+func TestReaderNoticeTakesTheRegisteredAddress(t *testing.T) {
+	_, st := testenv.DB(t, "readernotice")
+	ctx := context.Background()
+	testenv.Libraries(t, st, "THU")
+	at := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+	var ids [2]int64
+	if err := st.InTx(ctx, func(tx *mysql.Tx) (err error) {
+		if err := tx.LockPatron(ctx, "THU", ill.Patron{ID: "P7", Email: "p7@thu.example"}, at); err != nil {
+			return err
+		}
+		for i, patron := range []string{"p7", "P8"} {
+			if ids[i], _, err = tx.AddNotice(ctx, ill.Notice{RequestID: "ILL-R" + patron, Kind: "arrived", Library: "THU",
+				PatronID: patron, ReaderOf: "THU", Locale: "zh", Subject: "到书", Body: "到书", At: at}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"p7@thu.example", ""} {
+		var n *ill.StoredNotice
+		if err := st.InTx(ctx, func(tx *mysql.Tx) (err error) {
+			n, err = tx.LockNotice(ctx, ids[i])
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n.Recipient != want {
+			t.Errorf("notice %d: recipient %q, want %q", i, n.Recipient, want)
+		}
+	}
+}

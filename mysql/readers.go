@@ -29,25 +29,6 @@ func (t *Tx) LockPatron(ctx context.Context, library string, p ill.Patron, at ti
 	return err
 }
 
-// patronSQL reads a registered reader. Locks: none (plain read).
-const patronSQL = `SELECT patron_id, name, email, deposit_paid FROM patrons
-	WHERE library_code = ? AND patron_id = ?`
-
-// Patron reads a registered reader.
-func (t *Tx) Patron(ctx context.Context, library, id string) (ill.Patron, error) {
-	var p struct {
-		ID          string `db:"patron_id"`
-		Name        string `db:"name"`
-		Email       string `db:"email"`
-		DepositPaid bool   `db:"deposit_paid"`
-	}
-	err := t.tx.GetContext(ctx, &p, patronSQL, library, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ill.Patron{ID: id}, nil
-	}
-	return ill.Patron{ID: p.ID, Name: p.Name, Email: p.Email, DepositPaid: p.DepositPaid}, err
-}
-
 // readerRow is a patrons row as readerSQL scans it.
 type readerRow struct {
 	Library     string `db:"library_code"`

@@ -205,6 +205,7 @@ type lenderStepRow struct {
 	RequestID  string       `db:"request_id"`
 	Lender     string       `db:"lender"`
 	Borrower   string       `db:"borrower"`
+	Service    string       `db:"service_type"`
 	Outcome    string       `db:"outcome"`
 	Reasons    string       `db:"reasons"`
 	AskedAt    time.Time    `db:"asked_at"`
@@ -216,22 +217,24 @@ type lenderStepRow struct {
 func (r lenderStepRow) domain() ill.LenderStep {
 	reason, _, _ := strings.Cut(r.Reasons, ";")
 	return ill.LenderStep{RequestID: r.RequestID, Lender: r.Lender, Borrower: r.Borrower,
-		Outcome: ill.Outcome(r.Outcome), Reason: strings.TrimSpace(reason), AskedAt: r.AskedAt,
+		ServiceType: ill.ServiceType(r.Service).OrLoan(), Outcome: ill.Outcome(r.Outcome), Reason: strings.TrimSpace(reason), AskedAt: r.AskedAt,
 		AnsweredAt: r.AnsweredAt.Time, AcceptedAt: r.AcceptedAt.Time, ShippedAt: r.ShippedAt.Time}
 }
 
 // lenderStepsSQL lists the rota entries asked in a time range (ix_rota_asked)
-// with their request's borrower, the time the lender accepted (its
-// respond → WILL_SUPPLY event inside its turn) and, for the lender that
-// supplied, the forward shipment (then an optional lender condition, then
-// lenderStepsOrderSQL). Locks: none (a plain read).
+// with their request's borrower and service type, the time the lender
+// accepted (its respond → WILL_SUPPLY event inside its turn) and, for the
+// lender that supplied, the supply: a loan's forward shipment (ship →
+// SHIPPED) or a copy's delivery (deliver → DELIVERED) (then an optional
+// lender condition, then lenderStepsOrderSQL). Locks: none (a plain read).
 const (
-	lenderStepsSQL = `SELECT r.request_id, r.library_code AS lender, q.borrower, r.outcome, r.reasons, r.asked_at, r.answered_at,
+	lenderStepsSQL = `SELECT r.request_id, r.library_code AS lender, q.borrower, q.service_type, r.outcome, r.reasons, r.asked_at, r.answered_at,
 	CASE WHEN r.outcome = 'will_supply' THEN r.answered_at ELSE (SELECT MIN(e.at) FROM events e
 		WHERE e.request_id = r.request_id AND e.action = 'respond' AND e.to_state = 'WILL_SUPPLY'
 		AND e.at >= r.asked_at AND (r.answered_at IS NULL OR e.at <= r.answered_at)) END AS accepted_at,
 	CASE WHEN r.outcome = 'will_supply' AND q.lender = r.library_code THEN (SELECT MIN(s.at) FROM events s
-		WHERE s.request_id = r.request_id AND s.action = 'ship' AND s.to_state = 'SHIPPED' AND s.at >= r.asked_at) END AS shipped_at
+		WHERE s.request_id = r.request_id AND ((s.action = 'ship' AND s.to_state = 'SHIPPED')
+			OR (s.action = 'deliver' AND s.to_state = 'DELIVERED')) AND s.at >= r.asked_at) END AS shipped_at
 	FROM rota r JOIN requests q ON q.id = r.request_id
 	WHERE r.asked_at >= ? AND r.asked_at < ?`
 	lenderStepsOrderSQL = ` ORDER BY r.asked_at, r.request_id, r.rank_no`

@@ -126,11 +126,33 @@ type copyCitation struct {
 const countActiveSQL = `SELECT COUNT(*) FROM requests WHERE borrower = ? AND patron_id = ? AND service_type = ?
 	AND state IN (?)`
 
-// CountActive counts the reader's loans in states that count for R3
-// (copy requests have their own limit: CountOpenCopies). Call it after
-// LockPatron in the same transaction.
-func (t *Tx) CountActive(ctx context.Context, library, patronID string) (int, error) {
-	return t.countIn(ctx, library, patronID, ill.ServiceLoan, ill.ActiveStates())
+// activeLoansSQL lists the reader's loans in the given states (an IN list,
+// expanded by sqlx.In) with their records. Locks: none (plain read;
+// serialised, like countActiveSQL, by the patrons row lock).
+const activeLoansSQL = `SELECT id, COALESCE(record_id, 0) AS record_id FROM requests
+	WHERE borrower = ? AND patron_id = ? AND service_type = 'loan' AND state IN (?)`
+
+// ActiveLoans lists the reader's loans in states that count for R3 (copy
+// requests have their own limit: CountOpenCopies), with their records, so
+// one read gives the R3 count and the duplicate check
+// (ill.DuplicateLoan). Call it after LockPatron in the same transaction.
+func (t *Tx) ActiveLoans(ctx context.Context, library, patronID string) ([]ill.LoanRef, error) {
+	q, args, err := sqlx.In(activeLoansSQL, library, patronID, ill.ActiveStates())
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		ID       string `db:"id"`
+		RecordID int64  `db:"record_id"`
+	}
+	if err := t.tx.SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, err
+	}
+	out := make([]ill.LoanRef, len(rows))
+	for i, r := range rows {
+		out[i] = ill.LoanRef(r)
+	}
+	return out, nil
 }
 
 // CountOpenCopies counts the reader's open copy requests
@@ -148,31 +170,6 @@ func (t *Tx) countIn(ctx context.Context, library, patronID string, st ill.Servi
 	var n int
 	err = t.tx.GetContext(ctx, &n, q, args...)
 	return n, err
-}
-
-// activeDuplicateSQL finds another request of the reader for the same
-// record in the given states (an IN list, expanded by sqlx.In). Locks:
-// none (plain read; serialised like countActiveSQL by the patrons row lock).
-const activeDuplicateSQL = `SELECT id FROM requests WHERE borrower = ? AND patron_id = ? AND record_id = ?
-	AND id <> ? AND service_type = 'loan' AND state IN (?) LIMIT 1`
-
-// ActiveDuplicate returns the id of another active loan by the same
-// reader for the same record, or "" (a copy of a part of it is no
-// duplicate of a loan).
-func (t *Tx) ActiveDuplicate(ctx context.Context, r *ill.Request) (string, error) {
-	if r.RecordID == 0 {
-		return "", nil
-	}
-	q, args, err := sqlx.In(activeDuplicateSQL, r.Borrower, r.PatronID, r.RecordID, r.ID, ill.ActiveStates())
-	if err != nil {
-		return "", err
-	}
-	var id string
-	err = t.tx.GetContext(ctx, &id, q, args...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	return id, err
 }
 
 // lockRequestSQL reads a request and takes its row lock until commit: every
@@ -198,12 +195,20 @@ func (t *Tx) LockRequest(ctx context.Context, id string) (*ill.Request, error) {
 	return r, nil
 }
 
-// claimRequestSQL is claimRowSQL for a request joined with its rota: one
-// statement, one row per rota entry (one row with NULL rota columns when
-// the rota is empty). Locks: the inbox row, the request row and its rota
-// rows (FOR UPDATE) until commit. Every rota write holds the request row
-// lock first, so locking the rota behind it adds no new lock order.
-const claimRequestSQL = claimRowSQL + requestColumns + `, ` + rotaJoinColumns + `
+// claimRequestSQL reads a request joined with its rota with a locking
+// read, one row per rota entry (one row with NULL rota columns when the
+// rota is empty), and whether the message was applied before: a message
+// applied to a request leaves its timeline lines (events.message_id), or,
+// when its transition writes none, an inbox row (RecordApplied). Both
+// checks are locking reads: a consistent read could use a snapshot taken
+// before a concurrent delivery of the same message committed and released
+// the request row (seen in TestSameActionMessageTwiceAtOnceAppliesOnce);
+// a locking read sees the latest committed rows. Locks: the request row
+// and its rota rows (FOR UPDATE), shared locks on the request's events and
+// on the inbox row if it exists, until commit. Every rota write holds the request
+// row lock first, so locking the rota behind it adds no new lock order.
+const claimRequestSQL = `SELECT (EXISTS(SELECT 1 FROM events e WHERE e.request_id = q.id AND e.message_id = ? LOCK IN SHARE MODE)
+	OR EXISTS(SELECT 1 FROM inbox i WHERE i.message_id = ? AND i.handler = ? LOCK IN SHARE MODE)) AS seen, ` + requestColumns + `, ` + rotaJoinColumns + `
 	FROM requests q LEFT JOIN rota ro ON ro.request_id = q.id WHERE q.id = ? ORDER BY ro.rank_no FOR UPDATE`
 
 // rotaJoinColumns are the rota's columns in a read of requests q LEFT
@@ -228,19 +233,20 @@ func (j rotaJoin) add(r *ill.Request) {
 		Outcome: j.Outcome.String, Reasons: j.Reasons.String}.entry())
 }
 
-// ClaimRequest is MarkProcessed followed by LockRequest in one round trip
-// (two statements): first is false for a message seen before (then r is
-// still read and locked, and the caller does nothing more). not_found
-// when there is no such request.
-func (t *Tx) ClaimRequest(ctx context.Context, handler, messageID string, at time.Time, id string) (first bool, r *ill.Request, err error) {
-	rows, err := t.tx.QueryxContext(ctx, claimRequestSQL, messageID, handler, at.UTC(), id)
+// ClaimRequest reads and locks a request with its rota and tells whether
+// handler applied message messageID to it before (first is false: the
+// caller does nothing more). A message applied without writing a timeline
+// line must be recorded with RecordApplied in its transaction. not_found
+// when there is no such request. One statement.
+func (t *Tx) ClaimRequest(ctx context.Context, handler, messageID string, id string) (first bool, r *ill.Request, err error) {
+	rows, err := t.tx.QueryxContext(ctx, claimRequestSQL, messageID, messageID, handler, id)
 	if err != nil {
 		return false, nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var row struct {
-			First int64 `db:"first_time"`
+			Seen bool `db:"seen"`
 			requestRow
 			rotaJoin
 		}
@@ -250,7 +256,7 @@ func (t *Tx) ClaimRequest(ctx context.Context, handler, messageID string, at tim
 		if r == nil {
 			r = row.requestRow.domain()
 			r.Rota = []ill.RotaEntry{}
-			first = row.First == 1
+			first = !row.Seen
 		}
 		row.rotaJoin.add(r)
 	}
@@ -318,18 +324,6 @@ func (t *Tx) RequestBrief(ctx context.Context, id string) (*ill.RequestBrief, er
 	}
 	return &ill.RequestBrief{ID: r.ID, Borrower: r.Borrower, Lender: r.Lender.String, PatronID: r.PatronID,
 		Title: r.Title, DueAt: r.DueAt.Time, State: ill.State(r.State)}, nil
-}
-
-// loansByBarcodeSQL lists the newest requests of a lender with an item
-// barcode. Locks: none (plain read).
-const loansByBarcodeSQL = `SELECT id FROM requests WHERE lender = ? AND item_barcode = ?
-	ORDER BY updated_at DESC LIMIT 10`
-
-// LoansByBarcode lists the requests lender shipped with barcode, newest first.
-func (t *Tx) LoansByBarcode(ctx context.Context, lender, barcode string) ([]string, error) {
-	var ids []string
-	err := t.tx.SelectContext(ctx, &ids, loansByBarcodeSQL, lender, barcode)
-	return ids, err
 }
 
 // insertEventSQL appends one event to a request's timeline. Locks: the

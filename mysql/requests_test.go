@@ -110,18 +110,32 @@ func TestClaimAndListReadRotas(t *testing.T) {
 		}
 		return out
 	}
-	for _, id := range ids {
+	// A message is applied once it left a timeline line, or, without one,
+	// an inbox row; another message on the same request is still new.
+	for k, id := range ids {
 		err := st.InTx(ctx, func(tx *mysql.Tx) error {
-			first, r, err := tx.ClaimRequest(ctx, "requests", "m-"+id, at, id)
+			first, r, err := tx.ClaimRequest(ctx, "requests", "m-"+id, id)
 			if err != nil {
 				return err
 			}
 			if !first || r.ID != id || !slices.Equal(libs(r), rotas[id]) {
 				t.Errorf("claim of %s: first %v, %s with rota %v, want %v", id, first, r.ID, libs(r), rotas[id])
 			}
-			again, _, err := tx.ClaimRequest(ctx, "requests", "m-"+id, at, id)
+			if k%2 == 0 {
+				err = tx.AddEvent(ctx, id, "m-"+id, ill.Event{At: at, Actor: "THU", Action: ill.ActCancel, From: r.State, To: r.State})
+			} else {
+				tx.RecordApplied("requests", "m-"+id, at)
+			}
+			if err != nil {
+				return err
+			}
+			again, _, err := tx.ClaimRequest(ctx, "requests", "m-"+id, id)
 			if err == nil && again {
 				t.Errorf("claim of %s again: first", id)
+			}
+			other, _, err := tx.ClaimRequest(ctx, "requests", "n-"+id, id)
+			if err == nil && !other {
+				t.Errorf("claim of %s by another message: not first", id)
 			}
 			return err
 		})

@@ -26,13 +26,15 @@ type returnCheckRow struct {
 	CheckedInAt      sql.NullTime          `db:"checked_in_at"`
 	Lost             bool                  `db:"lost"`
 	Status           ill.ReturnCheckStatus `db:"status"`
+	PatronID         sql.NullString        `db:"patron_id"`
+	BarcodeLoan      sql.NullString        `db:"barcode_loan"`
 }
 
 func (r returnCheckRow) domain() ill.ReturnCheck {
 	return ill.ReturnCheck{RequestID: r.RequestID, Borrower: r.Borrower, Lender: r.Lender, ItemBarcode: r.ItemBarcode,
 		ScannedBarcode: r.ScannedBarcode, DueAt: r.DueAt.Time, ReturnedAt: r.ReturnedAt.Time,
 		ReturnCondition: r.ReturnCondition, CheckinCondition: r.CheckinCondition, CheckedInAt: r.CheckedInAt.Time,
-		Lost: r.Lost, Status: r.Status}
+		Lost: r.Lost, Status: r.Status, PatronID: r.PatronID.String, BarcodeLoan: r.BarcodeLoan.String}
 }
 
 // The upserts of a loan's return_checks row (by request_id): the
@@ -72,12 +74,21 @@ func (t *Tx) RecordLost(ctx context.Context, rc ill.ReturnCheck) error {
 	return err
 }
 
-// lockReturnCheckSQL reads a loan's return facts. Locks: the row (FOR
-// UPDATE) until commit.
-const lockReturnCheckSQL = `SELECT request_id, borrower, lender, item_barcode, scanned_barcode, due_at, returned_at,
-	return_condition, checkin_condition, checked_in_at, lost, status FROM return_checks WHERE request_id = ? FOR UPDATE`
+// lockReturnCheckSQL reads a loan's return facts with the check's row lock
+// (FOR UPDATE, until commit), and by plain subqueries (a locking clause
+// applies to the outer table only, so no request row is locked) its
+// request's reader, which never changes, and the lender's newest request
+// with the barcode to match (as loansByBarcodeSQL).
+const lockReturnCheckSQL = `SELECT c.request_id, c.borrower, c.lender, c.item_barcode, c.scanned_barcode, c.due_at, c.returned_at,
+	c.return_condition, c.checkin_condition, c.checked_in_at, c.lost, c.status,
+	(SELECT q.patron_id FROM requests q WHERE q.id = c.request_id) AS patron_id,
+	(SELECT b.id FROM requests b WHERE b.lender = c.lender
+		AND b.item_barcode = COALESCE(NULLIF(c.scanned_barcode, ''), c.item_barcode)
+		ORDER BY b.updated_at DESC LIMIT 1) AS barcode_loan
+	FROM return_checks c WHERE c.request_id = ? FOR UPDATE`
 
-// LockReturnCheck reads a loan's return facts with the row lock.
+// LockReturnCheck reads a loan's return facts and its reader with the
+// check's row lock.
 func (t *Tx) LockReturnCheck(ctx context.Context, requestID string) (*ill.ReturnCheck, error) {
 	var r returnCheckRow
 	err := t.tx.GetContext(ctx, &r, lockReturnCheckSQL, requestID)

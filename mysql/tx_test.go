@@ -97,7 +97,7 @@ func TestQueuedWritesAreReadAndCommittedInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := st.InTx(ctx, func(tx *mysql.Tx) error {
-		first, locked, err := tx.ClaimRequest(ctx, "requests", "m1", at, r.ID)
+		first, locked, err := tx.ClaimRequest(ctx, "requests", "m1", r.ID)
 		if err != nil || !first {
 			t.Fatalf("claim: first %v, err %v", first, err)
 		}
@@ -110,7 +110,7 @@ func TestQueuedWritesAreReadAndCommittedInOrder(t *testing.T) {
 		}
 		// A read in the same transaction sees the queued update; the same
 		// message claimed again is recognised as seen.
-		again, seen, err := tx.ClaimRequest(ctx, "requests", "m1", at, r.ID)
+		again, seen, err := tx.ClaimRequest(ctx, "requests", "m1", r.ID)
 		if err != nil || again || seen.State != ill.Requested || seen.Lender != "PKU" {
 			t.Errorf("second claim of m1: first %v, read back %+v, err %v", again, seen, err)
 		}
@@ -127,7 +127,7 @@ func TestQueuedWritesAreReadAndCommittedInOrder(t *testing.T) {
 		var first bool
 		var req *ill.Request
 		err := st.InTx(ctx, func(tx *mysql.Tx) (err error) {
-			first, req, err = tx.ClaimRequest(ctx, "requests", "m2", at, "ILL-NONE")
+			first, req, err = tx.ClaimRequest(ctx, "requests", "m2", "ILL-NONE")
 			return err
 		})
 		return first, req, err
@@ -139,7 +139,7 @@ func TestQueuedWritesAreReadAndCommittedInOrder(t *testing.T) {
 	// refused by the strict SQL mode) makes the transaction fail, also
 	// when nothing is read after it.
 	err = st.InTx(ctx, func(tx *mysql.Tx) error {
-		if _, _, err := tx.ClaimRequest(ctx, "requests", "m3", at, r.ID); err != nil {
+		if _, _, err := tx.ClaimRequest(ctx, "requests", "m3", r.ID); err != nil {
 			return err
 		}
 		if err := tx.AddEvent(ctx, r.ID, "m3", ill.Event{At: at, Actor: "THU", Action: ill.ActRoute, Note: "must not stay"}); err != nil {

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"slices"
 	"sort"
 
 	"github.com/balis/illhub/ill"
@@ -9,17 +10,21 @@ import (
 
 // The centre's evaluation of its members: the lenders report (fill rate,
 // unfilled reasons, the 1- and 3-working-day limits, turnaround in
-// working days), the unfilled reasons, and every library's borrow/lend
+// working days and in working hours), the unfilled reasons, and every library's borrow/lend
 // balance. Each has a consortium totals row computed over every member,
 // so a member sees its own row beside the consortium's.
 
-// evaluate reads the turns lenders began in the report's period and
-// computes each lender's figures and the consortium's on the working-day
-// calendar (ill.EvaluateLenders).
+// evaluate reads the turns lenders began in the report's period (of the
+// report's service type, every type when it is "") and computes each
+// lender's figures and the consortium's on the working-day calendar
+// (ill.EvaluateLenders).
 func (s *Service) evaluate(ctx context.Context, rep *Report) (map[string]*ill.LenderFigures, ill.LenderFigures, error) {
 	steps, err := s.Store.LenderSteps(ctx, rep.From.Start(), rep.To.AddDays(1).Start(), "")
 	if err != nil {
 		return nil, ill.LenderFigures{}, err
+	}
+	if rep.Service != "" {
+		steps = slices.DeleteFunc(steps, func(st ill.LenderStep) bool { return st.ServiceType.OrLoan() != rep.Service })
 	}
 	cal := ill.NewCalendar()
 	if s.Calendar != nil {
@@ -79,7 +84,9 @@ func (s *Service) lenders(ctx context.Context, rep *Report, libs []ill.Library) 
 		col("answered_1wd", "1个工作日内答复率", "Answered within 1 working day", Pct),
 		col("shipped_3wd", "3个工作日内寄出率", "Shipped within 3 working days", Pct),
 		col("median_wd", "周转中位数（工作日）", "Median turnaround (working days)", Float),
-		col("mean_wd", "平均周转（工作日）", "Mean turnaround (working days)", Float)}
+		col("mean_wd", "平均周转（工作日）", "Mean turnaround (working days)", Float),
+		col("median_wh", "周转中位数（工作小时）", "Median turnaround (working hours)", Float),
+		col("mean_wh", "平均周转（工作小时）", "Mean turnaround (working hours)", Float)}
 	for _, r := range ill.UnfilledReasons {
 		l := ill.UnfilledReasonLabels[r]
 		rep.Columns = append(rep.Columns, col("unfilled_"+r, "未满足："+l[0], "Unfilled: "+l[1], Int))
@@ -105,7 +112,8 @@ func (s *Service) lenders(ctx context.Context, rep *Report, libs []ill.Library) 
 
 func lenderRow(lender any, f ill.LenderFigures) []any {
 	row := []any{lender, f.Received, f.Filled, f.Unfilled, f.Open, opt(f.FillRate()), opt(f.AnsweredRate()),
-		opt(f.ShippedRate()), opt(f.MedianTurnaround()), opt(f.MeanTurnaround())}
+		opt(f.ShippedRate()), opt(f.MedianTurnaround()), opt(f.MeanTurnaround()),
+		opt(f.MedianWorkingHours()), opt(f.MeanWorkingHours())}
 	for _, r := range ill.UnfilledReasons {
 		row = append(row, f.ByReason[r])
 	}

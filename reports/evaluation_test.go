@@ -341,3 +341,89 @@ func TestLibraryBalanceFiles(t *testing.T) {
 		t.Errorf("RUC's balance %v total %v", own.Rows, own.Total)
 	}
 }
+
+// The lenders report honours the service type: copies only, loans only or
+// both; a delivered copy is a supplied turn; the working-hours columns are
+// the median and mean of the supplied turns' hours on the lender's working
+// days. The other evaluation reports ignore the filter.
+func TestLendersReportByServiceTypeWithWorkingHours(t *testing.T) {
+	// THU: a loan asked Friday 04-03 17:00 and shipped Tuesday 04-07 09:00
+	// over Qingming (16 working hours, 1 working day); two copies asked
+	// Wednesday 04-08 09:00, delivered at 12:00 (3 h) and the next day at
+	// 11:00 (26 h); PKU: a copy not delivered in time, a loan unanswered.
+	steps := []ill.LenderStep{
+		{RequestID: "L1", Lender: "THU", ServiceType: ill.ServiceLoan, Outcome: ill.OutcomeWillSupply,
+			AskedAt: at(4, 3, 17), AnsweredAt: at(4, 3, 18), ShippedAt: at(4, 7, 9)},
+		{RequestID: "C1", Lender: "THU", ServiceType: ill.ServiceCopy, Outcome: ill.OutcomeWillSupply,
+			AskedAt: at(4, 8, 9), AnsweredAt: at(4, 8, 10), ShippedAt: at(4, 8, 12)},
+		{RequestID: "C2", Lender: "THU", ServiceType: ill.ServiceCopy, Outcome: ill.OutcomeWillSupply,
+			AskedAt: at(4, 8, 9), AnsweredAt: at(4, 8, 10), ShippedAt: at(4, 9, 11)},
+		{RequestID: "C3", Lender: "PKU", ServiceType: ill.ServiceCopy, Outcome: ill.OutcomeNotDelivered,
+			AskedAt: at(4, 8, 9), AcceptedAt: at(4, 8, 10), AnsweredAt: at(4, 14, 0)},
+		{RequestID: "L2", Lender: "PKU", Outcome: ill.OutcomeNoResponse, AskedAt: at(4, 8, 9), AnsweredAt: at(4, 10, 0)},
+	}
+	svc := &reports.Service{Store: &fakeStore{steps: steps, libs: members}, Clock: testenv.NewClock(at(5, 1, 9)),
+		Calendar: calendar{cal2026(t)}}
+	build := func(name string, service ill.ServiceType) *reports.Report {
+		t.Helper()
+		rep, err := svc.Build(context.Background(), reports.Query{Name: name, From: ill.Date{Year: 2026, Month: 4, Day: 1},
+			To: ill.Date{Year: 2026, Month: 4, Day: 30}, Service: service})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	for _, key := range []string{"median_wh", "mean_wh"} {
+		c := build("lenders", "").Columns[build("lenders", "").Column(key)]
+		if c.Key != key || c.Kind != reports.Float || c.ZH == "" || c.EN == "" {
+			t.Fatalf("column %s: %+v", key, c)
+		}
+	}
+	if c := build("lenders", "").Columns; c[len(c)-1].Key != "unfilled_other" || c[len(c)-2].Key != "unfilled_not_delivered" {
+		t.Errorf("reason columns end with %s, %s", c[len(c)-2].Key, c[len(c)-1].Key)
+	}
+	for _, c := range []struct {
+		service                          ill.ServiceType
+		thuFilled                        int
+		thuMedianWH, thuMeanWH, thuMedWD any
+		pkuReceived, pkuNotDelivered     int
+		totalReceived                    int
+	}{
+		{"", 3, 16.0, 15.0, 1.0, 2, 1, 5},
+		{ill.ServiceCopy, 2, 14.5, 14.5, 0.5, 1, 1, 3},
+		{ill.ServiceLoan, 1, 16.0, 16.0, 1.0, 1, 0, 2},
+	} {
+		rep := build("lenders", c.service)
+		if rep.Service != c.service {
+			t.Errorf("%q: report service %q", c.service, rep.Service)
+		}
+		v := func(row []any, key string) any { return row[rep.Column(key)] }
+		thu, pku := rowOf(t, rep, "THU"), rowOf(t, rep, "PKU")
+		if got := v(thu, "filled"); got != c.thuFilled {
+			t.Errorf("%q: THU supplied %v, want %d", c.service, got, c.thuFilled)
+		}
+		for key, want := range map[string]any{"median_wh": c.thuMedianWH, "mean_wh": c.thuMeanWH, "median_wd": c.thuMedWD} {
+			if got := v(thu, key); !same(got, want) {
+				t.Errorf("%q: THU %s = %v, want %v", c.service, key, got, want)
+			}
+		}
+		if got := v(pku, "median_wh"); got != nil {
+			t.Errorf("%q: PKU supplied nothing, median_wh %v", c.service, got)
+		}
+		if v(pku, "received") != c.pkuReceived || v(pku, "unfilled_not_delivered") != c.pkuNotDelivered {
+			t.Errorf("%q: PKU row %v", c.service, pku)
+		}
+		if got := rep.Total[rep.Column("received")]; got != c.totalReceived {
+			t.Errorf("%q: consortium received %v, want %d", c.service, got, c.totalReceived)
+		}
+		if got := rep.Total[rep.Column("median_wh")]; !same(got, c.thuMedianWH) {
+			t.Errorf("%q: consortium median_wh %v", c.service, got)
+		}
+		assertTotals(t, rep)
+	}
+	// The unfilled reasons count every service type whatever is asked.
+	ur := build("unfilled-reasons", ill.ServiceCopy)
+	if ur.Service != "" || ur.Total[3] != 2 {
+		t.Errorf("unfilled-reasons with service copy: service %q, totals %v", ur.Service, ur.Total)
+	}
+}

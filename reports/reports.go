@@ -114,14 +114,15 @@ type Query struct {
 	Name     string
 	From, To ill.Date // inclusive, Asia/Shanghai
 	Library  string   // "" = every library (centre only)
-	// Service limits the summary and daily figures to one service type
+	// Service limits the figures of ServiceReports to one service type
 	// (loan, copy); "" counts every type.
 	Service ill.ServiceType
 }
 
-// ServiceReports are the reports Query.Service applies to (the ones read
-// from the daily roll-up, which is split by service type).
-var ServiceReports = []string{"summary", "daily"}
+// ServiceReports are the reports Query.Service applies to: the ones read
+// from the daily roll-up, which is split by service type, and the lender
+// evaluation, whose turns carry their request's service type.
+var ServiceReports = []string{"summary", "daily", "lenders"}
 
 // Store is what the reports read (mysql.Store).
 type Store interface {

@@ -359,3 +359,84 @@ func TestLendersReportFromTheDatabase(t *testing.T) {
 		t.Errorf("received: rows sum to %d, totals row %v", sum, rep.Total[rep.Column("received")])
 	}
 }
+
+// A delivered copy is a supplied turn in the lenders report from the
+// database: LenderSteps takes its deliver → DELIVERED event as the supply
+// time and carries the request's service type, and the report gives its
+// working hours (Friday 17:00 to Tuesday 09:00 over Qingming: 16 hours, 1
+// working day) and filters by service type.
+func TestLendersReportCountsDeliveredCopies(t *testing.T) {
+	_, st := testenv.DB(t, "reportscopies")
+	testenv.Libraries(t, st, "THU", "PKU")
+	ctx := context.Background()
+	sh := func(day, hour int) time.Time { return time.Date(2026, time.April, day, hour, 0, 0, 0, ill.Shanghai) }
+	f := &fixture{st: st}
+	for _, r := range []struct {
+		id, service, state string
+		asked              time.Time
+		events             [][4]any // at, action, from, to
+	}{
+		{"C1", "copy", "DELIVERED", sh(3, 17), [][4]any{{sh(3, 18), "respond", "REQUESTED", "WILL_SUPPLY"},
+			{sh(7, 9), "deliver", "WILL_SUPPLY", "DELIVERED"}}},
+		{"C2", "copy", "WILL_SUPPLY", sh(8, 9), [][4]any{{sh(8, 10), "respond", "REQUESTED", "WILL_SUPPLY"}}},
+		{"L1", "loan", "SHIPPED", sh(8, 9), [][4]any{{sh(8, 10), "respond", "REQUESTED", "WILL_SUPPLY"},
+			{sh(8, 12), "ship", "WILL_SUPPLY", "SHIPPED"}}},
+	} {
+		f.exec(t, `INSERT INTO requests (id, borrower, client_request_id, patron_id, title, state, lender, service_type, submitted_at, updated_at)
+			VALUES (?, 'THU', ?, 'P1', '深度学习研究综述', ?, 'PKU', ?, ?, ?)`, r.id, r.id, r.state, r.service, r.asked, r.asked)
+		f.exec(t, `INSERT INTO rota (request_id, rank_no, library_code, outcome, asked_at, answered_at) VALUES (?, 1, 'PKU', 'will_supply', ?, ?)`,
+			r.id, r.asked, r.events[0][0])
+		for _, e := range r.events {
+			f.exec(t, `INSERT INTO events (request_id, at, actor, action, from_state, to_state) VALUES (?, ?, 'PKU', ?, ?, ?)`,
+				r.id, e[0], e[1], e[2], e[3])
+		}
+	}
+	steps, err := st.LenderSteps(ctx, sh(1, 0), sh(30, 0), "PKU")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]ill.LenderStep{}
+	for _, s := range steps {
+		got[s.RequestID] = s
+	}
+	if c := got["C1"]; c.ServiceType != ill.ServiceCopy || !c.ShippedAt.Equal(sh(7, 9)) {
+		t.Errorf("C1 (delivered copy): service %q supplied at %v", c.ServiceType, c.ShippedAt)
+	}
+	if c := got["C2"]; c.ServiceType != ill.ServiceCopy || !c.ShippedAt.IsZero() {
+		t.Errorf("C2 (copy not delivered yet): service %q supplied at %v", c.ServiceType, c.ShippedAt)
+	}
+	if l := got["L1"]; l.ServiceType != ill.ServiceLoan || !l.ShippedAt.Equal(sh(8, 12)) {
+		t.Errorf("L1 (loan): service %q supplied at %v", l.ServiceType, l.ShippedAt)
+	}
+
+	svc := &reports.Service{Store: st, Clock: testenv.NewClock(sh(30, 12)), Calendar: calendar{cal2026(t)}}
+	for _, c := range []struct {
+		service                 ill.ServiceType
+		received, filled, open  int
+		medianWH, meanWH, medWD any
+	}{
+		{ill.ServiceCopy, 2, 1, 1, 16.0, 16.0, 1.0},
+		{ill.ServiceLoan, 1, 1, 0, 3.0, 3.0, 0.0},
+		{"", 3, 2, 1, 9.5, 9.5, 0.5},
+	} {
+		rep, err := svc.Build(ctx, reports.Query{Name: "lenders", From: ill.Date{Year: 2026, Month: 4, Day: 1},
+			To: ill.Date{Year: 2026, Month: 4, Day: 30}, Library: "PKU", Service: c.service})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Rows) != 1 {
+			t.Fatalf("%q: rows %v", c.service, rep.Rows)
+		}
+		row := rep.Rows[0]
+		v := func(key string) any { return row[rep.Column(key)] }
+		if v("received") != c.received || v("filled") != c.filled || v("open") != c.open {
+			t.Errorf("%q: received %v filled %v open %v, want %d %d %d", c.service, v("received"), v("filled"), v("open"),
+				c.received, c.filled, c.open)
+		}
+		for key, want := range map[string]any{"median_wh": c.medianWH, "mean_wh": c.meanWH, "median_wd": c.medWD} {
+			if !same(v(key), want) {
+				t.Errorf("%q: %s = %v, want %v", c.service, key, v(key), want)
+			}
+		}
+	}
+}

@@ -46,7 +46,10 @@ func (j *Jobs) CopyExpiry(ctx context.Context, now time.Time) (int, error) {
 					return err
 				}
 				body, _ := json.Marshal(ill.ActionBody{Reason: ill.Reason(ill.CloseExpired)})
-				return tx.Enqueue(ctx, ill.Message{ID: "copy-expiry:" + f.ID, Type: ill.MsgAction, Actor: ill.SystemActor,
+				// an id of its own: the timeline line above carries
+				// "copy-expiry:<file>", and a line with an action message's
+				// id marks that action applied (mysql.Tx.ClaimRequest)
+				return tx.Enqueue(ctx, ill.Message{ID: "copy-expiry-close:" + f.ID, Type: ill.MsgAction, Actor: ill.SystemActor,
 					RequestID: f.RequestID, Action: ill.ActCloseDelivery, At: now.UTC(), Body: body})
 			})
 			if err != nil {

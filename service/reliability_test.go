@@ -21,7 +21,8 @@ import (
 )
 
 // A consumer that dies after its commit and before its ack: the broker
-// redelivers, the inbox recognises the message, nothing happens twice.
+// redelivers, the request's timeline recognises the message (its line
+// carries the message id), nothing happens twice.
 func TestCrashAfterCommitBeforeAckHasNoDuplicateEffect(t *testing.T) {
 	h := harness.New(t, 5)
 	var crashes atomic.Int32
@@ -69,13 +70,65 @@ func TestCrashAfterCommitBeforeAckHasNoDuplicateEffect(t *testing.T) {
 	var evs, inbox int
 	_ = h.St.DB.Get(&evs, `SELECT COUNT(*) FROM events WHERE request_id = ? AND action = 'respond'`, id)
 	_ = h.St.DB.Get(&inbox, `SELECT COUNT(*) FROM inbox WHERE message_id = ?`, msgID)
-	if evs != 1 || inbox != 1 {
-		t.Fatalf("respond events = %d, inbox rows = %d; want 1 and 1", evs, inbox)
+	if evs != 1 || inbox != 0 {
+		t.Fatalf("respond events = %d, inbox rows = %d; want 1 and 0 (the timeline line is the record)", evs, inbox)
 	}
 	var notices int
 	_ = h.St.DB.Get(&notices, `SELECT COUNT(*) FROM events WHERE request_id = ?`, id)
 	if notices != 3 { // submit, route, respond
 		t.Errorf("events = %d, want 3", notices)
+	}
+}
+
+// The same action message delivered twice at once (a republished outbox
+// row, a redelivery racing the original) to two workers: the second waits
+// for the request row lock, then sees the first's timeline line and does
+// nothing. Repeated to give the two deliveries many chances to overlap.
+func TestSameActionMessageTwiceAtOnceAppliesOnce(t *testing.T) {
+	h := harness.New(t, 5)
+	h.StartConsumers(nil)
+	rec := testenv.Record(t, h.St, "", "并发", "王五", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	const n = 12
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = h.Submit("THU", fmt.Sprintf("twice-%d", i), fmt.Sprintf("PT%d", i), rec)
+	}
+	for _, id := range ids {
+		h.WaitState(id, "THU", ill.Requested)
+	}
+	for i, id := range ids {
+		body, _ := json.Marshal(ill.ActionBody{Decision: "will_supply"})
+		m := ill.Message{ID: fmt.Sprintf("twice-respond-%d", i), Type: ill.MsgAction, Action: ill.ActRespond,
+			Actor: "PKU", RequestID: id, At: h.Clock.Now(), Body: body}
+		raw, _ := json.Marshal(m)
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := h.Pub.Publish(context.Background(), ill.MsgAction, m.ID, raw); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	for _, id := range ids {
+		h.WaitState(id, "THU", ill.WillSupply)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for queueDepth(t, h, rabbitmq.QueueRequests) != 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // the last deliveries' transactions
+	for i, id := range ids {
+		var lines int
+		_ = h.St.DB.Get(&lines, `SELECT COUNT(*) FROM events WHERE request_id = ? AND message_id = ?`, id, fmt.Sprintf("twice-respond-%d", i))
+		if lines != 1 {
+			var notes []string
+			_ = h.St.DB.Select(&notes, `SELECT CONCAT(id, ' ', at, ' ', from_state, '→', to_state, ' ', note) FROM events WHERE request_id = ? AND message_id = ?`, id, fmt.Sprintf("twice-respond-%d", i))
+			t.Errorf("%s: %d timeline lines of the respond message, want 1 (none refused, none twice): %q", id, lines, notes)
+		}
 	}
 }
 

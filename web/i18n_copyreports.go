@@ -5,7 +5,7 @@ package web
 // fee page.
 func init() {
 	addMessages(map[string][2]string{
-		"reports.service_type": {"服务类型（汇总、每日）", "Service type (summary, daily)"},
+		"reports.service_type": {"服务类型（汇总、每日、出借馆考核）", "Service type (summary, daily, lenders)"},
 		"reports.service_all":  {"全部", "All"},
 		"reports.service_loan": {"馆际借书", "Loans"},
 		"reports.service_copy": {"文献传递", "Copy requests"},

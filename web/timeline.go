@@ -44,6 +44,7 @@ var noteRules = []struct {
 	{regexp.MustCompile(`^no lender left in the rota$`), "note.rota_exhausted"},
 	{regexp.MustCompile(`^not found in the union catalogue; staff to identify a lender$`), "note.needs_mediation"},
 	{regexp.MustCompile(`^(?P<lib>[A-Z0-9_-]+) unfilled: (?P<reason>[a-z_]+)(?: — (?P<x>.*))?$`), "note.lender_unfilled"},
+	{regexp.MustCompile(`^will supply \(delivered at once\)$`), "note.will_supply_delivered"},
 	{regexp.MustCompile(`^will supply(?: — (?P<x>.*))?$`), "note.will_supply"},
 	{regexp.MustCompile(`^item (?P<x>\S+)(?: — (?P<y>.*))?$`), "note.item"},
 	{regexp.MustCompile(`^due (?P<t>\S+)(?: — (?P<x>.*))?$`), "note.due"},

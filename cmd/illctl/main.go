@@ -54,7 +54,8 @@ Commands:
   closures add CODE FROM TO [NOTE] record a library closure (dates YYYY-MM-DD, inclusive)
   closures list [CODE]             list closures (ID, library, from, to, note)
   closures remove ID               delete a closure
-  reader add LIBRARY CARD --pin PIN register a reader for the web portal (PIN stored hashed)
+  reader add LIBRARY CARD --pin PIN [--category faculty|postgraduate|undergraduate|other]
+                                   register a reader for the web portal (PIN stored hashed; category: the copy-fee subsidy's)
   staff add LIBRARY USER --password PW [--role staff|centre_admin]
                                    create a web console account (LIBRARY CENTRE for the centre admin)
   dlq list [--limit N]             show dead-lettered messages

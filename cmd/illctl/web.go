@@ -27,18 +27,23 @@ func secret(v string) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-// reader: illctl reader add LIBRARY CARD --pin PIN [--name --email --deposit-paid]
+// reader: illctl reader add LIBRARY CARD --pin PIN [--name --email --deposit-paid --category CAT]
 // The operator registers the reader on the library's behalf, through the
 // same use case as the library's POST /v1/readers (app.RegisterReader).
+// --category is one of ill.ReaderCategories (the subsidy of copy fees is
+// per category); left out, the stored category is kept (a new reader:
+// other). An unknown category is refused before anything is stored.
 func reader(ctx context.Context, cfg config.Config, sub string, args []string, out io.Writer) error {
 	if sub != "add" {
-		return fmt.Errorf("usage: illctl reader add LIBRARY CARD --pin PIN [--name NAME] [--email E] [--deposit-paid]")
+		return fmt.Errorf("usage: illctl reader add LIBRARY CARD --pin PIN [--name NAME] [--email E] [--deposit-paid] [--category CAT]")
 	}
 	fs := flags("reader add LIBRARY CARD --pin PIN", "Registers a reader for the web portal (or sets a new PIN). The PIN is stored bcrypt-hashed;\n--pin - reads it from standard input.\n", args, out)
 	pin := fs.String("pin", "", "the reader's PIN (4–32 characters, at most 72 bytes), or - to read it from stdin")
 	name := fs.String("name", "", "reader's name")
 	email := fs.String("email", "", "reader's e-mail for notices")
 	deposit := fs.Bool("deposit-paid", false, "the reader has paid the deposit (R7)")
+	category := fs.String("category", "", "the reader's category for the centre's subsidy of copy fees: "+categoryList()+
+		" (default: keep the stored one; a new reader is other)")
 	pos, err := parseInterleaved(fs, args[1:])
 	if err != nil {
 		return err
@@ -46,6 +51,11 @@ func reader(ctx context.Context, cfg config.Config, sub string, args []string, o
 	if len(pos) != 2 {
 		fs.Usage()
 		return fmt.Errorf("reader add needs LIBRARY and CARD")
+	}
+	if strings.TrimSpace(*category) != "" {
+		if _, err := ill.ParseReaderCategory(*category); err != nil {
+			return fmt.Errorf("reader add: --category must be one of %s, not %q", categoryList(), *category)
+		}
 	}
 	p, err := secret(*pin)
 	if err != nil {
@@ -71,12 +81,25 @@ func reader(ctx context.Context, cfg config.Config, sub string, args []string, o
 		return err
 	}
 	r, err := uses.RegisterReader(ctx, ill.Principal{Library: lib},
-		app.ReaderBody{ID: card, Name: *name, Email: *email, DepositPaid: *deposit, PIN: p})
+		app.ReaderBody{ID: card, Name: *name, Email: *email, DepositPaid: *deposit, PIN: p, Category: *category})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "reader %s/%s saved\n", r.Library, r.ID)
+	cat := r.Category
+	if cat == "" {
+		cat = ill.CategoryOther
+	}
+	fmt.Fprintf(out, "reader %s/%s saved (category %s)\n", r.Library, r.ID, cat)
 	return nil
+}
+
+// categoryList names the reader categories, comma-separated.
+func categoryList() string {
+	names := make([]string, len(ill.ReaderCategories))
+	for i, c := range ill.ReaderCategories {
+		names[i] = string(c)
+	}
+	return strings.Join(names, ", ")
 }
 
 // staff: illctl staff add LIBRARY USERNAME --password PW [--admin | --role staff|library_admin|centre_admin]

@@ -69,10 +69,14 @@ func courierStop(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, row ill.C
 // (ill.NextRun). A run already closed (the message was processed late) is
 // skipped for the next one. The run is held with a shared lock until
 // commit, so the courier-cutoff job cannot close it in between.
+//
+// The message names the shipment's libraries and creation time, so the
+// usual case is one statement (Tx.AssignToOpenRun: that day's run exists
+// and is open). Otherwise (the run is not created yet or closed, the
+// shipment is assigned already, or a message without those fields) the
+// shipment is read under its row lock and the runs are walked.
 func (p *Pool) assign(ctx context.Context, m ill.Message) error {
-	var ref struct {
-		ShipmentID int64 `json:"shipment_id"`
-	}
+	var ref ill.ShipmentRef
 	if err := json.Unmarshal(m.Body, &ref); err != nil || ref.ShipmentID == 0 {
 		return ill.Errorf(ill.CodeBadRequest, "shipment message lacks shipment_id")
 	}
@@ -84,25 +88,22 @@ func (p *Pool) assign(ctx context.Context, m ill.Message) error {
 	// redelivered message finds it assigned and changes nothing, so no
 	// inbox row is written.
 	return p.Store.InTx(ctx, func(tx *mysql.Tx) error {
+		if ref.From != "" && ref.To != "" && !ref.CreatedAt.IsZero() {
+			from, to, err := stops(ctx, tx, cal, ref.ShipmentID, ref.From, ref.To)
+			if err != nil {
+				return err
+			}
+			if day, ok := ill.NextRun(ref.CreatedAt, from, to); ok {
+				if done, err := tx.AssignToOpenRun(ctx, ref.ShipmentID, day); err != nil || done {
+					return err
+				}
+			}
+		}
 		s, err := tx.LockCourierShipment(ctx, ref.ShipmentID)
 		if err != nil || s.RunID != 0 {
 			return err
 		}
-		rows, err := tx.CourierStops(ctx, s.From, s.To)
-		if err != nil {
-			return err
-		}
-		if _, ok := rows[s.From]; !ok {
-			return ill.Errorf(ill.CodeNotFound, "library %s of shipment %d not found", s.From, s.ID)
-		}
-		if _, ok := rows[s.To]; !ok {
-			return ill.Errorf(ill.CodeNotFound, "library %s of shipment %d not found", s.To, s.ID)
-		}
-		from, err := courierStop(ctx, tx, cal, rows[s.From])
-		if err != nil {
-			return err
-		}
-		to, err := courierStop(ctx, tx, cal, rows[s.To])
+		from, to, err := stops(ctx, tx, cal, s.ID, s.From, s.To)
 		if err != nil {
 			return err
 		}
@@ -123,6 +124,24 @@ func (p *Pool) assign(ctx context.Context, m ill.Message) error {
 		}
 		return ill.Errorf(ill.CodeConflict, "no open courier run found for shipment %d", s.ID)
 	})
+}
+
+// stops reads the courier views of a shipment's two libraries.
+func stops(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, shipment int64, fromLib, toLib string) (from, to ill.CourierStop, err error) {
+	rows, err := tx.CourierStops(ctx, fromLib, toLib)
+	if err != nil {
+		return from, to, err
+	}
+	for _, l := range []string{fromLib, toLib} {
+		if _, ok := rows[l]; !ok {
+			return from, to, ill.Errorf(ill.CodeNotFound, "library %s of shipment %d not found", l, shipment)
+		}
+	}
+	if from, err = courierStop(ctx, tx, cal, rows[fromLib]); err != nil {
+		return from, to, err
+	}
+	to, err = courierStop(ctx, tx, cal, rows[toLib])
+	return from, to, err
 }
 
 // scan applies a courier's scan to the shipment the intake matched:
@@ -222,12 +241,14 @@ func RaiseException(ctx context.Context, tx *mysql.Tx, s *ill.Shipment, now time
 // matched to the lender's loan; an unknown or mismatched barcode goes to
 // the staff review list and no violation is computed; otherwise the
 // violations of ill.ComputeViolations are recorded at the lender's prices.
-// Idempotent twice over: the inbox, and one violation per (request, kind).
+// Idempotent twice over: the check's own status, read under its row lock
+// (pending until a check settles it, so no inbox row is needed), and one
+// violation per (request, kind).
 func (p *Pool) checkReturn(ctx context.Context, m ill.Message) error {
 	if m.RequestID == "" {
 		return ill.Errorf(ill.CodeBadRequest, "return check lacks request_id")
 	}
-	return consumers.Once(ctx, p.Store, "return_check", m, func(tx *mysql.Tx) error {
+	return p.Store.InTx(ctx, func(tx *mysql.Tx) error {
 		rc, err := tx.LockReturnCheck(ctx, m.RequestID)
 		if err != nil {
 			return err
@@ -250,29 +271,21 @@ func (p *Pool) checkReturn(ctx context.Context, m ill.Message) error {
 			if barcode == "" {
 				return review(ill.CodeUnknownBarcode, "", "no item barcode was recorded for this loan")
 			}
-			ids, err := tx.LoansByBarcode(ctx, rc.Lender, barcode)
-			if err != nil {
-				return err
-			}
-			switch {
-			case len(ids) == 0:
+			switch loan := rc.BarcodeLoan; {
+			case loan == "":
 				return review(ill.CodeUnknownBarcode, barcode, fmt.Sprintf("barcode %s matches no loan of %s", barcode, rc.Lender))
-			case ids[0] != rc.RequestID:
-				return review(ill.CodeBarcodeMismatch, barcode, fmt.Sprintf("barcode %s belongs to request %s, not %s", barcode, ids[0], rc.RequestID))
+			case loan != rc.RequestID:
+				return review(ill.CodeBarcodeMismatch, barcode, fmt.Sprintf("barcode %s belongs to request %s, not %s", barcode, loan, rc.RequestID))
 			}
 		}
 		lender, err := tx.Library(ctx, rc.Lender)
 		if err != nil {
 			return err
 		}
-		rb, err := tx.RequestBrief(ctx, rc.RequestID)
-		if err != nil {
-			return err
-		}
 		pol := ill.LenderPolicy{FinePerDayFen: lender.FinePerDayFen, DamageFeeFen: lender.DamageFeeFen, LossFeeFen: lender.LossFeeFen}
 		for _, v := range ill.ComputeViolations(rc.Facts(), pol) {
 			if _, err := tx.AddViolation(ctx, ill.ViolationRow{RequestID: rc.RequestID, Kind: v.Kind, Lender: rc.Lender,
-				Borrower: rc.Borrower, PatronID: rb.PatronID, Days: v.Days, AmountFen: v.AmountFen, Note: v.Note,
+				Borrower: rc.Borrower, PatronID: rc.PatronID, Days: v.Days, AmountFen: v.AmountFen, Note: v.Note,
 				CreatedAt: m.At}); err != nil {
 				return err
 			}

@@ -97,7 +97,7 @@ func addShipment(ctx context.Context, st Store, r *ill.Request, at time.Time, s 
 	if err != nil {
 		return err
 	}
-	ref, _ := json.Marshal(map[string]int64{"shipment_id": id})
+	ref, _ := json.Marshal(ill.ShipmentRef{ShipmentID: id, From: s.From, To: s.To, CreatedAt: at.UTC()})
 	return st.Enqueue(ctx, ill.Message{ID: "shipment:" + strconv.FormatInt(id, 10), Type: ill.MsgShipment,
 		Actor: ill.SystemActor, RequestID: r.ID, At: at, Body: ref})
 }

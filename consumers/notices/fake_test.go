@@ -45,16 +45,6 @@ func (f *fakeStore) Library(_ context.Context, code string) (*ill.Library, error
 	return nil, ill.Errorf(ill.CodeNotFound, "library %s not found", code)
 }
 
-func (f *fakeStore) Patron(_ context.Context, library, id string) (ill.Patron, error) {
-	f.calls["Patron"]++
-	for k, e := range f.patrons { // the database compares ids without case
-		if strings.EqualFold(k, library+"/"+id) {
-			return ill.Patron{ID: id, Email: e}, nil
-		}
-	}
-	return ill.Patron{ID: id}, nil
-}
-
 func (f *fakeStore) PatronEmails(_ context.Context, library string, ids []string) (map[string]string, error) {
 	f.calls["PatronEmails"]++
 	out := map[string]string{}
@@ -78,8 +68,18 @@ func (f *fakeStore) add(n ill.Notice) bool {
 	return true
 }
 
+// AddNotice stores a reader's notice with the reader's registered address,
+// as mysql.Tx.AddNotice reads it in its INSERT … SELECT.
 func (f *fakeStore) AddNotice(_ context.Context, n ill.Notice) (int64, bool, error) {
 	f.calls["AddNotice"]++
+	if n.PatronID != "" && n.Recipient == "" && n.ReaderOf != "" {
+		for k, e := range f.patrons { // the database compares ids without case
+			if strings.EqualFold(k, n.ReaderOf+"/"+n.PatronID) {
+				n.Recipient = e
+			}
+		}
+		n.ReaderOf = ""
+	}
 	if !f.add(n) {
 		return 0, false, nil
 	}

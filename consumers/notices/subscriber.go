@@ -26,7 +26,6 @@ type Subscriber struct{}
 // transaction of the transition).
 type Store interface {
 	Library(ctx context.Context, code string) (*ill.Library, error)
-	Patron(ctx context.Context, library, id string) (ill.Patron, error)
 	PatronEmails(ctx context.Context, library string, ids []string) (map[string]string, error)
 	AddNotice(ctx context.Context, n ill.Notice) (int64, bool, error)
 	AddNotices(ctx context.Context, ns []ill.Notice) (int, error)
@@ -66,19 +65,19 @@ func Add(ctx context.Context, st Store, r *ill.Request, at time.Time, o ill.Noti
 	if err != nil {
 		return err
 	}
-	recipient := lib.Email
+	recipient, readerOf := lib.Email, ""
 	if o.PatronID != "" {
-		p, err := st.Patron(ctx, r.Borrower, o.PatronID)
-		if err != nil {
-			return err
-		}
-		recipient = p.Email
+		// the reader's address as registered with its library, read by
+		// the store as it stores the notice
+		recipient, readerOf = "", r.Borrower
 	}
 	borrower, lender, err := partyNames(ctx, st, r, lib.Locale, map[string]*ill.Library{lib.Code: lib})
 	if err != nil {
 		return err
 	}
-	id, created, err := st.AddNotice(ctx, notice(r, at, o, lib.Locale, recipient, borrower, lender))
+	n := notice(r, at, o, lib.Locale, recipient, borrower, lender)
+	n.ReaderOf = readerOf
+	id, created, err := st.AddNotice(ctx, n)
 	if err != nil || !created {
 		return err
 	}

@@ -61,7 +61,11 @@ func (t *txn) carry(tr ill.Transition) error {
 		}
 	}
 	if tr.Moves() {
-		if err := t.tx.UpdateRequest(t.ctx, t.r); err != nil {
+		if t.fresh {
+			if err := t.save(); err != nil {
+				return err
+			}
+		} else if err := t.tx.UpdateRequest(t.ctx, t.r); err != nil {
 			return err
 		}
 		// The rota is written only when it differs from the stored one,
@@ -81,6 +85,7 @@ func (t *txn) line(e ill.Event) error {
 	if len(e.Actor) > 16 {
 		e.Actor = e.Actor[:16]
 	}
+	t.lines++
 	return t.tx.AddEvent(t.ctx, t.r.ID, t.m.ID, e)
 }
 

@@ -16,6 +16,7 @@ package requests
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -69,6 +70,29 @@ type txn struct {
 	// saved is the rota as stored (a copy taken when the request was
 	// locked, or after the last SaveRota).
 	saved []ill.RotaEntry
+	// lines counts the timeline lines written for the message.
+	lines int
+	// loans are the reader's active loans (ActiveLoans), nil until read.
+	loans []ill.LoanRef
+	// fresh: r is a new request not stored yet (save inserts it).
+	fresh bool
+}
+
+// save writes the request t holds: inserts a fresh one (a request stored
+// before under the same id makes the submit a repeat: errSubmittedBefore),
+// updates a stored one.
+func (t *txn) save() error {
+	if !t.fresh {
+		return nil
+	}
+	if err := t.tx.InsertRequest(t.ctx, t.r); err != nil {
+		if ill.ErrorCode(err) == ill.CodeConflict {
+			return errSubmittedBefore
+		}
+		return err
+	}
+	t.fresh = false
+	return nil
 }
 
 // submit registers a new request and routes it (SPEC §3 submit): R3 under
@@ -83,116 +107,139 @@ func (p *Processor) submit(ctx context.Context, m ill.Message) error {
 	if err != nil {
 		return err
 	}
-	return consumers.Once(ctx, p.Store, "requests", m, func(tx *mysql.Tx) error {
-		// The same client_request_id again is the same request id
-		// (ill.RequestID) and so the same message id: the inbox above
-		// has made it a no-op already.
+	// The request row is the submit's record: the same client_request_id
+	// again is the same request id (ill.RequestID), so a redelivered or
+	// repeated submit fails to insert it, and its transaction, which wrote
+	// nothing else that lasts, is rolled back and the message acked.
+	err = p.Store.InTx(ctx, func(tx *mysql.Tx) error {
 		t := &txn{p: p, ctx: ctx, tx: tx, m: m, cal: cal}
-		borrower, err := tx.Library(ctx, m.Actor)
+		if err := t.submitTx(b); err != nil {
+			return err
+		}
+		return t.save() // a submit no transition moved (none today) is stored as submitted
+	})
+	if errors.Is(err, errSubmittedBefore) {
+		return nil
+	}
+	return err
+}
+
+// submitTx registers and routes the request of submit body b.
+func (t *txn) submitTx(b ill.SubmitBody) error {
+	p, ctx, tx, m := t.p, t.ctx, t.tx, t.m
+	borrower, err := tx.Library(ctx, m.Actor)
+	if err != nil {
+		return err
+	}
+	if err := tx.LockPatron(ctx, m.Actor, b.Patron, m.At); err != nil {
+		return err
+	}
+	service := b.ServiceType.OrLoan()
+	// R3 counts loans; copies have their own limit (the borrower's
+	// CopyTerms.Limit), under the same patron row lock.
+	limit, what := ill.MaxActiveRequests, "active requests"
+	var active int
+	if service.IsCopy() {
+		limit, what = borrower.CopyTerms().Limit, "open copy requests"
+		active, err = tx.CountOpenCopies(ctx, m.Actor, b.Patron.ID)
+	} else {
+		// the reader's loans give the R3 count and, once the record
+		// is known, the duplicate check
+		t.loans, err = tx.ActiveLoans(ctx, m.Actor, b.Patron.ID)
+		active = len(t.loans)
+	}
+	if err != nil {
+		return err
+	}
+	r := &ill.Request{ID: m.RequestID, Borrower: m.Actor, ClientRequestID: b.ClientRequestID,
+		PatronID: b.Patron.ID, Note: b.Note, State: ill.Submitted, SubmittedAt: m.At, UpdatedAt: m.At, Source: b.Source,
+		ServiceType: service, Rush: b.Rush && service.IsCopy()}
+	// A copy's citation is checked here too (the API checked it
+	// already: ValidateCopy), so that no path stores one unchecked.
+	var copyErr error
+	switch {
+	case service.IsCopy() && b.Item == nil:
+		copyErr = ill.FieldError("item", "a copy request names its article or part in item")
+	case service.IsCopy():
+		copyErr = ill.ValidateCopy(b.Item, b.RecordID != "")
+		r.Citation = b.Item.CopyFields()
+	}
+	var lang, material string
+	if b.RecordID != "" {
+		id, _ := strconv.ParseInt(b.RecordID, 10, 64)
+		rec, err := tx.Record(ctx, id)
 		if err != nil {
-			return err
-		}
-		if err := tx.LockPatron(ctx, m.Actor, b.Patron, m.At); err != nil {
-			return err
-		}
-		service := b.ServiceType.OrLoan()
-		// R3 counts loans; copies have their own limit (the borrower's
-		// CopyTerms.Limit), under the same patron row lock.
-		count, limit, what := tx.CountActive, ill.MaxActiveRequests, "active requests"
-		if service.IsCopy() {
-			count, limit, what = tx.CountOpenCopies, borrower.CopyTerms().Limit, "open copy requests"
-		}
-		active, err := count(ctx, m.Actor, b.Patron.ID)
-		if err != nil {
-			return err
-		}
-		r := &ill.Request{ID: m.RequestID, Borrower: m.Actor, ClientRequestID: b.ClientRequestID,
-			PatronID: b.Patron.ID, Note: b.Note, State: ill.Submitted, SubmittedAt: m.At, UpdatedAt: m.At, Source: b.Source,
-			ServiceType: service, Rush: b.Rush && service.IsCopy()}
-		// A copy's citation is checked here too (the API checked it
-		// already: ValidateCopy), so that no path stores one unchecked.
-		var copyErr error
-		switch {
-		case service.IsCopy() && b.Item == nil:
-			copyErr = ill.FieldError("item", "a copy request names its article or part in item")
-		case service.IsCopy():
-			copyErr = ill.ValidateCopy(b.Item, b.RecordID != "")
-			r.Citation = b.Item.CopyFields()
-		}
-		var lang, material string
-		if b.RecordID != "" {
-			id, _ := strconv.ParseInt(b.RecordID, 10, 64)
-			rec, err := tx.Record(ctx, id)
-			if err != nil {
-				if ill.ErrorCode(err) != ill.CodeNotFound {
-					return err
-				}
-			} else {
-				r.RecordID = rec.ID
-				fillFromRecord(r, rec)
-				lang, material = rec.Language, rec.Material
-			}
-		} else if b.Item != nil {
-			r.Title, r.Author, r.ISBN, r.Publisher, r.Year = b.Item.Title, b.Item.Author, b.Item.ISBN, b.Item.Publisher, b.Item.Year
-			lang, material = b.Item.Language, b.Item.Material
-			if service.IsCopy() && b.Item.CopyKind() == ill.CopyArticle {
-				// lists and notices show the article; its journal and the
-				// rest are in the citation
-				r.Title, r.Author = runes(b.Item.DisplayTitle(), 400), runes(b.Item.Authors, 200)
-			}
-		}
-		if err := tx.InsertRequest(ctx, r); err != nil {
-			return err
-		}
-		t.r = r
-		if err := t.line(ill.Event{At: m.At, Actor: m.Actor, Action: ill.ActSubmit, To: ill.Submitted, Note: b.Note}); err != nil {
-			return err
-		}
-		switch {
-		case b.RecordID == "" && b.Item == nil:
-			return t.reject(ill.ReasonInvalid, "neither record_id nor item given")
-		case b.RecordID != "" && r.RecordID == 0:
-			return t.reject(ill.ReasonInvalid, "record_id "+b.RecordID+" is not in the union catalogue")
-		case copyErr != nil:
-			return t.reject(ill.ReasonInvalid, copyErr.Error())
-		case active >= limit:
-			return t.reject(ill.ReasonOverLimit, fmt.Sprintf("reader already has %d %s (limit %d)", active, what, limit))
-		case borrower.DepositRequired && !b.Patron.DepositPaid:
-			return t.reject(ill.ReasonDepositRequired, borrower.Code+" requires a paid deposit")
-		}
-		if service.IsCopy() && r.RecordID == 0 && b.Item.CopyKind() == ill.CopyArticle {
-			if b.Item.ISSN == "" {
-				// a DOI or a title only: staff identify a supplier, as for
-				// a manual loan request not in the catalogue
-				return t.system(ill.ActHold, ill.ActionBody{})
-			}
-			return t.routeSerial(b.Item.ISSN, b.Item.Year, b.Lenders)
-		}
-		if r.RecordID == 0 { // manual request: try to match it
-			id, err := tx.MatchRecord(ctx, *b.Item)
-			if err != nil {
+			if ill.ErrorCode(err) != ill.CodeNotFound {
 				return err
 			}
-			if id == 0 {
-				// Only eligibility can be judged without a record: the
-				// same verdict the portal marks (ill.Eligibility.Scope).
-				// R2 is the loans' rule: copies are not refused by it.
-				if sc := p.Eligibility.Scope(ill.ScopeFacts{Language: lang, Material: material}); sc.Refused() && !service.IsCopy() {
-					return t.reject(sc.Reason, sc.Note())
-				}
-				return t.system(ill.ActHold, ill.ActionBody{}) // staff to identify a lender
-			}
-			rec, err := tx.Record(ctx, id)
-			if err != nil {
-				return err
-			}
+		} else {
 			r.RecordID = rec.ID
 			fillFromRecord(r, rec)
 			lang, material = rec.Language, rec.Material
 		}
-		return t.routeRecord(lang, material, b.Lenders)
-	})
+	} else if b.Item != nil {
+		r.Title, r.Author, r.ISBN, r.Publisher, r.Year = b.Item.Title, b.Item.Author, b.Item.ISBN, b.Item.Publisher, b.Item.Year
+		lang, material = b.Item.Language, b.Item.Material
+		if service.IsCopy() && b.Item.CopyKind() == ill.CopyArticle {
+			// lists and notices show the article; its journal and the
+			// rest are in the citation
+			r.Title, r.Author = runes(b.Item.DisplayTitle(), 400), runes(b.Item.Authors, 200)
+		}
+	}
+	// The row is inserted once its first transition is decided
+	// (carry), in its routed, held or rejected state: one statement.
+	t.r, t.fresh = r, true
+	if err := t.line(ill.Event{At: m.At, Actor: m.Actor, Action: ill.ActSubmit, To: ill.Submitted, Note: b.Note}); err != nil {
+		return err
+	}
+	switch {
+	case b.RecordID == "" && b.Item == nil:
+		return t.reject(ill.ReasonInvalid, "neither record_id nor item given")
+	case b.RecordID != "" && r.RecordID == 0:
+		return t.reject(ill.ReasonInvalid, "record_id "+b.RecordID+" is not in the union catalogue")
+	case copyErr != nil:
+		return t.reject(ill.ReasonInvalid, copyErr.Error())
+	case active >= limit:
+		return t.reject(ill.ReasonOverLimit, fmt.Sprintf("reader already has %d %s (limit %d)", active, what, limit))
+	case borrower.DepositRequired && !b.Patron.DepositPaid:
+		return t.reject(ill.ReasonDepositRequired, borrower.Code+" requires a paid deposit")
+	}
+	if service.IsCopy() && r.RecordID == 0 && b.Item.CopyKind() == ill.CopyArticle {
+		if b.Item.ISSN == "" {
+			// a DOI or a title only: staff identify a supplier, as for
+			// a manual loan request not in the catalogue
+			return t.system(ill.ActHold, ill.ActionBody{})
+		}
+		return t.routeSerial(b.Item.ISSN, b.Item.Year, b.Lenders)
+	}
+	if r.RecordID == 0 { // manual request: try to match it
+		id, err := tx.MatchRecord(ctx, *b.Item)
+		if err != nil {
+			return err
+		}
+		if id == 0 {
+			// Only eligibility can be judged without a record: the
+			// same verdict the portal marks (ill.Eligibility.Scope).
+			// R2 is the loans' rule: copies are not refused by it.
+			if sc := p.Eligibility.Scope(ill.ScopeFacts{Language: lang, Material: material}); sc.Refused() && !service.IsCopy() {
+				return t.reject(sc.Reason, sc.Note())
+			}
+			return t.system(ill.ActHold, ill.ActionBody{}) // staff to identify a lender
+		}
+		rec, err := tx.Record(ctx, id)
+		if err != nil {
+			return err
+		}
+		r.RecordID = rec.ID
+		fillFromRecord(r, rec)
+		lang, material = rec.Language, rec.Material
+	}
+	return t.routeRecord(lang, material, b.Lenders)
 }
+
+// errSubmittedBefore rolls back the transaction of a submit whose request
+// exists already.
+var errSubmittedBefore = errors.New("request submitted before")
 
 // runes cuts s to at most n characters (the column's width).
 func runes(s string, n int) string {
@@ -215,16 +262,12 @@ func fillFromRecord(r *ill.Request, rec *ill.Record) {
 func (t *txn) routeRecord(lang, material string, lenders []string) error {
 	r := t.r
 	if r.ServiceType.IsCopy() {
-		local, err := t.tx.HoldsAvailable(t.ctx, r.Borrower, r.RecordID)
+		cands, local, err := t.tx.Candidates(t.ctx, r.RecordID, r.Borrower, t.m.At)
 		if err != nil {
 			return err
 		}
 		if local && len(lenders) == 0 {
 			return t.reject(ill.ReasonHeldLocally, r.Borrower+" holds the book itself: copy the part locally")
-		}
-		cands, err := t.tx.Candidates(t.ctx, r.RecordID, t.m.At)
-		if err != nil {
-			return err
 		}
 		return t.rankAndRoute(cands, lenders)
 	}
@@ -234,16 +277,16 @@ func (t *txn) routeRecord(lang, material string, lenders []string) error {
 	if sc := t.p.Eligibility.Scope(ill.ScopeFacts{Language: lang, Material: material}); sc.Refused() {
 		return t.reject(sc.Reason, sc.Note())
 	}
-	if dup, err := t.tx.ActiveDuplicate(t.ctx, r); err != nil { // loans of the record only
-		return err
-	} else if dup != "" {
+	if t.loans == nil { // mediation: not read by a submit
+		var err error
+		if t.loans, err = t.tx.ActiveLoans(t.ctx, r.Borrower, r.PatronID); err != nil {
+			return err
+		}
+	}
+	if dup := ill.DuplicateLoan(t.loans, r.ID, r.RecordID); dup != "" { // loans of the record only
 		return t.reject(ill.ReasonDuplicate, "the reader already has active request "+dup+" for this record")
 	}
-	local, err := t.tx.HoldsAvailable(t.ctx, r.Borrower, r.RecordID)
-	if err != nil {
-		return err
-	}
-	cands, err := t.tx.Candidates(t.ctx, r.RecordID, t.m.At)
+	cands, local, err := t.tx.Candidates(t.ctx, r.RecordID, r.Borrower, t.m.At)
 	if err != nil {
 		return err
 	}
@@ -329,8 +372,8 @@ func (p *Processor) act(ctx context.Context, m ill.Message) error {
 	return p.Store.InTx(ctx, func(tx *mysql.Tx) error { return p.actTx(ctx, tx, cal, m) })
 }
 
-// actTx records the message in the inbox (nothing happens for a message
-// seen before), locks the request, and carries out what the state table
+// actTx locks the request, does nothing for a message applied before
+// (ClaimRequest), and carries out what the state table
 // decides: the action's transition, or its refusal (the state moved since
 // the API's check, or the body is invalid), which consumes the message.
 func (p *Processor) actTx(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, m ill.Message) error {
@@ -340,12 +383,28 @@ func (p *Processor) actTx(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, 
 			return ill.Errorf(ill.CodeBadRequest, "action body: %v", err)
 		}
 	}
-	// The inbox row, the request's row lock and its rota in one round trip.
-	first, r, err := tx.ClaimRequest(ctx, "requests", m.ID, m.At, m.RequestID)
+	// The request's row lock, its rota and whether the message was applied
+	// before, in one statement: its timeline lines are its record.
+	first, r, err := tx.ClaimRequest(ctx, "requests", m.ID, m.RequestID)
 	if err != nil || !first {
 		return err // a redelivery: already applied, ack without effect
 	}
 	t := &txn{p: p, ctx: ctx, tx: tx, m: m, cal: cal, r: r, saved: cloneRota(r.Rota)}
+	if err := t.apply(b); err != nil {
+		return err
+	}
+	if t.lines == 0 {
+		// nothing on the timeline says it was applied (an ISO 18626
+		// status request or notification): the inbox does
+		tx.RecordApplied("requests", m.ID, m.At)
+	}
+	return nil
+}
+
+// apply carries out what the state table decides for t's message.
+func (t *txn) apply(b ill.ActionBody) error {
+	m, r := t.m, t.r
+	var err error
 	at := ill.Attempt{Action: m.Action, From: r.State, Roles: r.RolesOf(m.Actor, m.IsCentre), At: m.At,
 		SubmittedAt: r.SubmittedAt, Actor: m.Actor, Request: r, Body: b, Service: r.ServiceType}
 	if m.Actor == ill.SystemActor {

@@ -49,3 +49,21 @@ func TestRatio(t *testing.T) {
 		t.Fatalf("ratio without a ceiling %v", got)
 	}
 }
+
+func TestFirstPoll(t *testing.T) {
+	sr := &StepResult{}
+	for i := 1; i <= 7; i++ {
+		sr.observe(time.Duration(i) * 10 * time.Millisecond)
+		sr.Done++
+	}
+	if got := sr.firstPoll(9); got != 0 {
+		t.Errorf("7 known: first poll after %v, want 0", got)
+	}
+	sr.observe(80 * time.Millisecond) // 10 … 80 ms: median (upper) 50 ms
+	sr.Done++
+	for share, want := range map[int]time.Duration{9: 45 * time.Millisecond, 5: 25 * time.Millisecond} {
+		if got := sr.firstPoll(share); got != want {
+			t.Errorf("share %d: first poll after %v, want %v", share, got, want)
+		}
+	}
+}
