@@ -33,10 +33,10 @@ type Notice struct {
 	// is the reader's library: the store takes the address the reader has
 	// there when it stores the notice.
 	ReaderOf string
-	Locale    string // "zh" or "en"
-	Subject   string
-	Body      string
-	At        time.Time
+	Locale   string // "zh" or "en"
+	Subject  string
+	Body     string
+	At       time.Time
 }
 
 // StoredNotice is a notice with its delivery record, as the notices
