@@ -171,7 +171,11 @@ func (p *Publisher) Publish(ctx context.Context, rk, messageID string, body []by
 const publishAttempts = 3
 
 // publishOnce publishes and waits for the confirm; nacked reports a
-// negative confirm (the channel stays usable and goes back to the pool).
+// negative confirm. A channel that was nacked is closed, not pooled: on
+// RabbitMQ 3.10 a channel whose quorum-queue leader was killed kept
+// nacking every publish to that queue until the old leader's node came
+// back (48 s in the cluster drill), although the two other members had
+// elected a new leader within 200 ms; a new channel finds the new leader.
 func (p *Publisher) publishOnce(ctx context.Context, rk, messageID string, body []byte) (nacked bool, err error) {
 	ch, pool, err := p.channel()
 	if err != nil {
@@ -196,12 +200,16 @@ func (p *Publisher) publishOnce(ctx context.Context, rk, messageID string, body 
 		ch.Close()
 		return false, unavailable("no publisher confirm in time: %v", err)
 	}
+	if !ok {
+		ch.Close()
+		return true, nil
+	}
 	select {
 	case pool <- ch:
 	default:
 		ch.Close()
 	}
-	return !ok, nil
+	return false, nil
 }
 
 // Ready reports whether a connection to the broker is up or can be made.
