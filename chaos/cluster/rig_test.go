@@ -400,60 +400,15 @@ func queueCounts(ctx context.Context, node, prefix string) (map[string][2]int, e
 }
 
 // cpuTicks sums utime + stime (clock ticks) of the processes whose ids are
-// given and of all their descendants, read from /proc/<pid>/stat.
-func cpuTicks(roots []int) int64 { return procTicks(roots, true) }
+// given and of all their descendants.
+func cpuTicks(roots []int) int64 { return loadtest.CPUTicks(roots, true) }
 
 // ownTicks is utime + stime of this process alone (the load driver; the
 // single-node hub processes it starts are its children).
-func ownTicks() int64 { return procTicks([]int{os.Getpid()}, false) }
+func ownTicks() int64 { return loadtest.CPUTicks([]int{os.Getpid()}, false) }
 
-func procTicks(roots []int, descendants bool) int64 {
-	type proc struct{ ppid, ticks int64 }
-	procs := map[int64]proc{}
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.ParseInt(e.Name(), 10, 64)
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// Fields after the command, which is in parentheses and may
-		// contain spaces: state ppid ... utime(14) stime(15), 1-based.
-		s := string(b)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(f) < 13 {
-			continue
-		}
-		ppid, _ := strconv.ParseInt(f[1], 10, 64)
-		ut, _ := strconv.ParseInt(f[11], 10, 64)
-		st, _ := strconv.ParseInt(f[12], 10, 64)
-		procs[pid] = proc{ppid, ut + st}
-	}
-	in := map[int64]bool{}
-	for _, r := range roots {
-		in[int64(r)] = true
-	}
-	for changed := descendants; changed; { // close over descendants
-		changed = false
-		for pid, p := range procs {
-			if !in[pid] && in[p.ppid] {
-				in[pid], changed = true, true
-			}
-		}
-	}
-	var sum int64
-	for pid := range in {
-		sum += procs[pid].ticks
-	}
-	return sum
-}
-
-// clockTicks is USER_HZ, the unit of /proc/<pid>/stat's times (100 on
-// Linux everywhere this runs).
-const clockTicks = 100
+// clockTicks is the unit of cpuTicks and ownTicks.
+const clockTicks = loadtest.ClockTicks
 
 // acked sums illhub_deliveries_total{outcome="ack"} over the consumers
 // processes' /metrics endpoints (host:port each).

@@ -217,6 +217,14 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	before := acked(regs)
 	stBefore := serverStatus(ctx, st)
+	// CPU over the main run: this process (load driver, producer,
+	// consumers, relays), the database and the broker.
+	cpuOf := map[string][]int{"illbench": {os.Getpid()}, "MariaDB": loadtest.PIDsNamed("mariadbd", "mysqld"),
+		"RabbitMQ": loadtest.PIDsNamed("beam.smp")}
+	cpuBefore := map[string]int64{}
+	for k, pids := range cpuOf {
+		cpuBefore[k] = loadtest.CPUTicks(pids, false)
+	}
 	logf("main run: %d lifecycles, concurrency %d", o.n, o.c)
 	rp.Main, err = loadtest.Run(ctx, loadtest.Options{BaseURL: base, Pairs: pairs, N: o.n, C: o.c, RunID: suffix + "m"})
 	if err != nil {
@@ -227,6 +235,16 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	time.Sleep(500 * time.Millisecond)
 	rp.Deliveries = int(acked(regs) - before)
 	rp.Notes = append(rp.Notes, handlerTimes(regs), groupStats(regs))
+	if rp.Deliveries > 0 {
+		// Every MariaDB and RabbitMQ process on the host is counted,
+		// whoever else uses them: on a shared host an upper bound.
+		ms := func(k string) float64 {
+			return float64(loadtest.CPUTicks(cpuOf[k], false)-cpuBefore[k]) * 1000 / loadtest.ClockTicks / float64(rp.Deliveries)
+		}
+		db, mq, own := ms("MariaDB"), ms("RabbitMQ"), ms("illbench")
+		rp.Notes = append(rp.Notes, fmt.Sprintf("CPU per delivery over the main run (/proc utime + stime): %.2f ms in all; "+
+			"MariaDB %.2f, RabbitMQ %.2f, the illbench process (load driver, producer, consumers) %.2f", db+mq+own, db, mq, own))
+	}
 	if n := rp.Main.Completed; n > 0 && stBefore != nil {
 		// The whole server's statements (the load tool's reads included),
 		// per completed lifecycle: where the database's work goes.

@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"os"
 	"testing"
 	"time"
 )
@@ -65,5 +66,30 @@ func TestFirstPoll(t *testing.T) {
 		if got := sr.firstPoll(share); got != want {
 			t.Errorf("share %d: first poll after %v, want %v", share, got, want)
 		}
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		line        string
+		ppid, ticks int64
+		ok          bool
+	}{
+		{"plain", "42 (mariadbd) S 1 42 42 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 30 0", 1, 325, true},
+		{"spaces and parentheses in the command", "7 (my (odd) prog) R 3 7 7 0 -1 0 0 0 0 0 10 5 0 0", 3, 15, true},
+		{"truncated", "7 (x) R 3 7", 0, 0, false},
+		{"no command", "garbage", 0, 0, false},
+	} {
+		ppid, ticks, ok := parseStat(c.line)
+		if ppid != c.ppid || ticks != c.ticks || ok != c.ok {
+			t.Errorf("%s: %d %d %v, want %d %d %v", c.name, ppid, ticks, ok, c.ppid, c.ticks, c.ok)
+		}
+	}
+	if CPUTicks([]int{os.Getpid()}, false) < 0 {
+		t.Error("own CPU ticks negative")
+	}
+	if len(PIDsNamed("no-such-process-name")) != 0 {
+		t.Error("found a process that does not exist")
 	}
 }
