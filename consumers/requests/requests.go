@@ -78,9 +78,9 @@ type txn struct {
 	fresh bool
 }
 
-// save writes the request t holds: inserts a fresh one (a request stored
-// before under the same id makes the submit a repeat: errSubmittedBefore),
-// updates a stored one.
+// save inserts the request t holds if it is fresh (a request stored before
+// under the same id makes the submit a repeat: errSubmittedBefore); a
+// stored one is written back by carry (UpdateRequest).
 func (t *txn) save() error {
 	if !t.fresh {
 		return nil
@@ -116,7 +116,7 @@ func (p *Processor) submit(ctx context.Context, m ill.Message) error {
 		if err := t.submitTx(b); err != nil {
 			return err
 		}
-		return t.save() // a submit no transition moved (none today) is stored as submitted
+		return t.save() // a submit that no transition moved (none does today) is stored as submitted
 	})
 	if errors.Is(err, errSubmittedBefore) {
 		return nil
