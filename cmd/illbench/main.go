@@ -251,8 +251,16 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		after := serverStatus(ctx, st)
 		per := func(k string) float64 { return float64(after[k]-stBefore[k]) / float64(n) }
 		rp.Notes = append(rp.Notes, fmt.Sprintf("database statements per lifecycle (server counters, everything included): "+
-			"%.0f in all; %.0f SELECT, %.0f INSERT, %.0f UPDATE, %.0f DELETE, %.1f COMMIT",
+			"%.1f in all; %.0f SELECT, %.0f INSERT, %.0f UPDATE, %.0f DELETE, %.1f COMMIT",
 			per("Questions"), per("Com_select"), per("Com_insert"), per("Com_update"), per("Com_delete"), per("Com_commit")))
+		// The tool's own observation: its batched polls, each costing
+		// what pollCost measures now (one read, and a key look-up when
+		// the producer's key cache has let the centre's key go).
+		if cost, err := pollCost(ctx, st, base); err == nil {
+			own := cost * float64(rp.Main.Polls) / float64(n)
+			rp.Notes = append(rp.Notes, fmt.Sprintf("of which the load tool's own polls: %.1f per lifecycle (%d batched GETs × %.2f statements, measured "+
+				"by 200 GETs after the run); the hub's work: %.1f statements per lifecycle", own, rp.Main.Polls, cost, per("Questions")-own))
+		}
 	}
 	logf("main run: %.1f lifecycles/s, %.1f deliveries/s", rp.Main.LifecyclesPerSecond(), rp.DeliveriesPerSecond())
 	if o.half > 0 && rp.Main.LifecyclesPerSecond() > 0 {
@@ -406,6 +414,29 @@ func setupISO(ctx context.Context, st *mysql.Store) (*isoMembers, error) {
 		}
 	}
 	return &isoMembers{requester: requester, secret: secret, supplierCode: best, isbns: by[best], supplier: sup}, nil
+}
+
+// pollCost measures the statements one batched poll of the load tool costs
+// the server: the Questions counter over 200 polls of 100 ids (the
+// watcher's largest batch), made one after the other.
+func pollCost(ctx context.Context, st *mysql.Store, base string) (float64, error) {
+	ids := make([]string, ill.MaxListIDs)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("ILL-%016X", i)
+	}
+	before := serverStatus(ctx, st)
+	const n = 200
+	for range n {
+		if err := loadtest.PollOnce(ctx, loadtest.Options{BaseURL: base}, ids); err != nil {
+			return 0, err
+		}
+	}
+	after := serverStatus(ctx, st)
+	if before == nil || after == nil {
+		return 0, errors.New("no server counters")
+	}
+	// the two reads of the counters themselves are not the polls'
+	return float64(after["Questions"]-before["Questions"]-1) / n, nil
 }
 
 // serverStatus reads the server's statement counters (nil if it cannot).

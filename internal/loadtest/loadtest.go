@@ -144,12 +144,8 @@ type Result struct {
 	Steps     []*StepResult
 }
 
-// Run drives the lifecycles and returns the measurements. It returns an
-// error only when it cannot run at all; failed lifecycles are counted.
-func Run(ctx context.Context, o Options) (*Result, error) {
-	if o.N <= 0 || o.C <= 0 || len(o.Pairs) == 0 || o.BaseURL == "" {
-		return nil, errors.New("loadtest: N, C, Pairs and BaseURL are required")
-	}
+// defaults fills in the options left zero.
+func (o *Options) defaults() {
 	if o.Key == nil {
 		o.Key = ill.DemoKey
 	}
@@ -164,8 +160,30 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	if o.Client == nil {
 		o.Client = &http.Client{Timeout: 30 * time.Second,
-			Transport: &http.Transport{MaxIdleConnsPerHost: 4 * o.C, IdleConnTimeout: 90 * time.Second}}
+			Transport: &http.Transport{MaxIdleConnsPerHost: 4 * max(o.C, 1), IdleConnTimeout: 90 * time.Second}}
 	}
+}
+
+// PollOnce makes one batched read of the states of ids (at most
+// ill.MaxListIDs), as the watcher of a run does: what the load tool's own
+// observation costs the server, for reports that count the server's work.
+func PollOnce(ctx context.Context, o Options, ids []string) error {
+	o.defaults()
+	w := newWatcher(&o)
+	status, body, _, err := o.call(ctx, "GET", w.pollPath(ids), ill.CentreCode, "", nil)
+	if err == nil && status != http.StatusOK {
+		err = fmt.Errorf("GET /v1/requests?ids=: status %d %s", status, body.raw)
+	}
+	return err
+}
+
+// Run drives the lifecycles and returns the measurements. It returns an
+// error only when it cannot run at all; failed lifecycles are counted.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if o.N <= 0 || o.C <= 0 || len(o.Pairs) == 0 || o.BaseURL == "" {
+		return nil, errors.New("loadtest: N, C, Pairs and BaseURL are required")
+	}
+	o.defaults()
 	res := &Result{N: o.N, C: o.C, Rate: o.Rate}
 	for _, s := range Lifecycle {
 		res.Steps = append(res.Steps, &StepResult{Name: s.Name, Want: s.Want})

@@ -73,8 +73,7 @@ func (w *watcher) poll(ctx context.Context) {
 		batch := ids[:n]
 		ids = ids[n:]
 		w.calls.Add(1)
-		status, body, _, err := w.o.call(ctx, "GET", fmt.Sprintf("/v1/requests?per_page=%d&ids=%s",
-			ill.MaxListIDs, strings.Join(batch, ",")), ill.CentreCode, "", nil)
+		status, body, _, err := w.o.call(ctx, "GET", w.pollPath(batch), ill.CentreCode, "", nil)
 		if err == nil && status != http.StatusOK {
 			err = fmt.Errorf("GET /v1/requests?ids=: status %d %s", status, body.raw)
 		}
@@ -97,6 +96,11 @@ func (w *watcher) poll(ctx context.Context) {
 			w.mu.Unlock()
 		}
 	}
+}
+
+// pollPath is the batched read of ids' states.
+func (w *watcher) pollPath(ids []string) string {
+	return fmt.Sprintf("/v1/requests?per_page=%d&ids=%s", ill.MaxListIDs, strings.Join(ids, ","))
 }
 
 func (w *watcher) fail(ids []string, err error) {
