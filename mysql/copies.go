@@ -239,14 +239,7 @@ func (s *Store) SetCopyPrice(ctx context.Context, library string, p ill.CopyPric
 		if _, err := tx.tx.ExecContext(ctx, setCopyPriceSQL, library, string(p.Unit), p.PriceFen); err != nil {
 			return err
 		}
-		for i := range changes {
-			changes[i].Library, changes[i].By, changes[i].At = library, truncate(by, 100), at.UTC()
-			c := changes[i]
-			if _, err := tx.tx.ExecContext(ctx, addPolicyChangeSQL, c.Library, c.Field, c.Old, c.New, c.By, c.At); err != nil {
-				return err
-			}
-		}
-		return nil
+		return tx.recordPolicyChanges(ctx, changes, library, by, at)
 	})
 	if err != nil {
 		return nil, classify(err)

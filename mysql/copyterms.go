@@ -42,14 +42,7 @@ func (s *Store) SetCopyTermsBy(ctx context.Context, library string, ct ill.CopyT
 		if _, err := tx.tx.ExecContext(ctx, setCopyTermsSQL, ct.RespondDays, ct.DeliverDays, ct.Limit, library); err != nil {
 			return err
 		}
-		for i := range changes {
-			changes[i].Library, changes[i].By, changes[i].At = library, truncate(by, 100), at.UTC()
-			c := changes[i]
-			if _, err := tx.tx.ExecContext(ctx, addPolicyChangeSQL, c.Library, c.Field, c.Old, c.New, c.By, c.At); err != nil {
-				return err
-			}
-		}
-		return nil
+		return tx.recordPolicyChanges(ctx, changes, library, by, at)
 	})
 	if err != nil {
 		return nil, classify(err)

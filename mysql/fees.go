@@ -59,14 +59,7 @@ func (s *Store) SetFeeRules(ctx context.Context, library string, f ill.FeeRules,
 			f.CourierCutoff, library); err != nil {
 			return err
 		}
-		for i := range changes {
-			changes[i].Library, changes[i].By, changes[i].At = library, truncate(by, 100), at.UTC()
-			c := changes[i]
-			if _, err := tx.tx.ExecContext(ctx, addPolicyChangeSQL, c.Library, c.Field, c.Old, c.New, c.By, c.At); err != nil {
-				return err
-			}
-		}
-		return nil
+		return tx.recordPolicyChanges(ctx, changes, library, by, at)
 	})
 	if err != nil {
 		return nil, classify(err)
@@ -75,6 +68,20 @@ func (s *Store) SetFeeRules(ctx context.Context, library string, f ill.FeeRules,
 		s.dir.Forget() // this process prices with the new rules at once; others within the directory's TTL
 	}
 	return changes, nil
+}
+
+// recordPolicyChanges stamps changes with the library, who (cut to the
+// column's 100 characters) and when, and appends them to the library's
+// policy history (one row per changed field), in t.
+func (t *Tx) recordPolicyChanges(ctx context.Context, changes []ill.PolicyChange, library, by string, at time.Time) error {
+	for i := range changes {
+		changes[i].Library, changes[i].By, changes[i].At = library, truncate(by, 100), at.UTC()
+		c := changes[i]
+		if _, err := t.tx.ExecContext(ctx, addPolicyChangeSQL, c.Library, c.Field, c.Old, c.New, c.By, c.At); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type policyChangeRow struct {
