@@ -306,3 +306,52 @@ func rowsPer(per, n int) int {
 	}
 	return per
 }
+
+// WorkPair is a unit of work the load tools drive: a borrowing library and
+// a catalogue record it does not hold.
+type WorkPair struct {
+	Borrower string
+	RecordID int64
+}
+
+// demoWorkPairsSQL lists the demo dataset's Chinese books with a member
+// that holds no copy and needs no deposit, where another member lends an
+// available copy (then demoWorkPairsNoISOSQL's condition, optionally, and
+// demoWorkPairsOrderSQL). Locks: none (a plain read).
+const (
+	demoWorkPairsSQL = `SELECT l.code, r.id FROM records r CROSS JOIN libraries l
+	WHERE r.material = 'book' AND r.language = 'chi' AND l.deposit_required = 0
+	AND NOT EXISTS (SELECT 1 FROM holdings h WHERE h.record_id = r.id AND h.library_code = l.code)
+	AND EXISTS (SELECT 1 FROM holdings h JOIN libraries ll ON ll.code = h.library_code
+		WHERE h.record_id = r.id AND h.lendable AND h.available > 0 AND ll.lending)`
+	demoWorkPairsNoISOSQL = ` AND l.iso_endpoint = '' AND NOT EXISTS (SELECT 1 FROM holdings h
+		JOIN libraries li ON li.code = h.library_code WHERE h.record_id = r.id AND li.iso_endpoint <> '')`
+	demoWorkPairsOrderSQL = ` ORDER BY r.id, l.code LIMIT 200000`
+)
+
+// DemoWorkPairs lists (borrower, record) pairs of the demo dataset for the
+// load tools (at most 200,000): the borrower holds no copy and another
+// member lends an available one. withoutISO leaves out ISO 18626 members,
+// as borrowers and as holders (a drill that runs no member system for
+// them). not_found when there are none (the demo dataset not loaded).
+func (s *Store) DemoWorkPairs(ctx context.Context, withoutISO bool) ([]WorkPair, error) {
+	q := demoWorkPairsSQL
+	if withoutISO {
+		q += demoWorkPairsNoISOSQL
+	}
+	var rows []struct {
+		Lib string `db:"code"`
+		Rec int64  `db:"id"`
+	}
+	if err := s.DB.SelectContext(ctx, &rows, q+demoWorkPairsOrderSQL); err != nil {
+		return nil, classify(err)
+	}
+	if len(rows) == 0 {
+		return nil, ill.Errorf(ill.CodeNotFound, "no work pairs: is the demo dataset loaded (illctl seed demo)?")
+	}
+	out := make([]WorkPair, len(rows))
+	for i, r := range rows {
+		out[i] = WorkPair{Borrower: r.Lib, RecordID: r.Rec}
+	}
+	return out, nil
+}

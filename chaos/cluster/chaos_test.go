@@ -11,8 +11,8 @@ import (
 
 	"github.com/balis/illhub/ill"
 	"github.com/balis/illhub/internal/loadtest"
+	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/rabbitmq"
-	"github.com/jmoiron/sqlx"
 )
 
 // fault is one component killed with SIGKILL during the load and started
@@ -44,7 +44,7 @@ func TestClusterChaos(t *testing.T) {
 	requireCluster(t)
 	env := clusterEnv(t)
 	db := openDB(t, env["ILL_MYSQL_DSN"])
-	pairs, err := workPairs(ctx, db)
+	pairs, err := loadtest.DemoPairs(ctx, db, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,9 +125,9 @@ func fixed(name string) func(context.Context) (string, error) {
 // activeScheduler is the scheduler that ran the latest tick (job_runs),
 // matched by the process id that ends its runner name (host/pid,
 // sched.DefaultRunnerID); scheduler1 when neither matches.
-func activeScheduler(ctx context.Context, db *sqlx.DB) (string, error) {
+func activeScheduler(ctx context.Context, st *mysql.Store) (string, error) {
 	var runner string
-	if err := db.GetContext(ctx, &runner, `SELECT runner FROM job_runs ORDER BY tick DESC, started_at DESC LIMIT 1`); err != nil {
+	if err := st.DB.GetContext(ctx, &runner, `SELECT runner FROM job_runs ORDER BY tick DESC, started_at DESC LIMIT 1`); err != nil {
 		return "", fmt.Errorf("job_runs: %w", err)
 	}
 	for _, s := range []string{"scheduler1", "scheduler2"} {
@@ -187,12 +187,12 @@ func runFaults(ctx context.Context, t *testing.T, cl *clients, faults []fault, d
 // settle waits until every ill.* queue is empty (nothing ready, nothing
 // unacked) and no outbox row is unpublished: everything the run caused has
 // been delivered, or dead-lettered.
-func settle(ctx context.Context, t *testing.T, db *sqlx.DB) time.Duration {
+func settle(ctx context.Context, t *testing.T, st *mysql.Store) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for {
 		var unpublished int
-		_ = db.GetContext(ctx, &unpublished, `SELECT COUNT(*) FROM outbox WHERE published_at IS NULL`)
+		_ = st.DB.GetContext(ctx, &unpublished, `SELECT COUNT(*) FROM outbox WHERE published_at IS NULL`)
 		qs, err := queueCounts(ctx, "rabbit1", "")
 		busy := 0
 		for name, c := range qs {
@@ -208,6 +208,18 @@ func settle(ctx context.Context, t *testing.T, db *sqlx.DB) time.Duration {
 		}
 		time.Sleep(time.Second)
 	}
+}
+
+// marks is n comma-separated placeholders, for an IN list.
+func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+// anys is ss as query arguments.
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }
 
 // lifecycleActions are the actions of a lifecycle's events: the submit, the
@@ -234,14 +246,14 @@ var lifecycleStates = func() []string {
 // every (request, lifecycle action) and every entered lifecycle state has
 // exactly one event. (Other events, e.g. one per ISO 18626 message, may
 // repeat by design.)
-func checkRequests(ctx context.Context, t *testing.T, db *sqlx.DB, runID string, res *loadtest.Result, report *strings.Builder) {
+func checkRequests(ctx context.Context, t *testing.T, st *mysql.Store, runID string, res *loadtest.Result, report *strings.Builder) {
 	t.Helper()
 	like := "load-" + runID + "-%"
 	var states []struct {
 		State string `db:"state"`
 		N     int    `db:"n"`
 	}
-	if err := db.SelectContext(ctx, &states, `SELECT state, COUNT(*) AS n FROM requests
+	if err := st.DB.SelectContext(ctx, &states, `SELECT state, COUNT(*) AS n FROM requests
 		WHERE client_request_id LIKE ? GROUP BY state ORDER BY n DESC`, like); err != nil {
 		t.Fatal(err)
 	}
@@ -264,33 +276,27 @@ func checkRequests(ctx context.Context, t *testing.T, db *sqlx.DB, runID string,
 			total, completed, unrouted, res.N, res.Completed, res.NotRouted)
 	}
 	var dupActions, events int
-	q, args, err := sqlx.In(`SELECT COUNT(*) FROM (SELECT e.request_id, e.action FROM events e
-		JOIN requests r ON r.id = e.request_id WHERE r.client_request_id LIKE ? AND e.action IN (?)
-		GROUP BY e.request_id, e.action HAVING COUNT(*) <> 1) x`, like, lifecycleActions)
-	if err != nil {
+	q, args := `SELECT COUNT(*) FROM (SELECT e.request_id, e.action FROM events e
+		JOIN requests r ON r.id = e.request_id WHERE r.client_request_id LIKE ? AND e.action IN (`+marks(len(lifecycleActions))+`)
+		GROUP BY e.request_id, e.action HAVING COUNT(*) <> 1) x`, append([]any{like}, anys(lifecycleActions)...)
+	if err := st.DB.GetContext(ctx, &dupActions, q, args...); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.GetContext(ctx, &dupActions, q, args...); err != nil {
-		t.Fatal(err)
-	}
-	_ = db.GetContext(ctx, &events, `SELECT COUNT(*) FROM events e JOIN requests r ON r.id = e.request_id
+	_ = st.DB.GetContext(ctx, &events, `SELECT COUNT(*) FROM events e JOIN requests r ON r.id = e.request_id
 		WHERE r.client_request_id LIKE ?`, like)
-	q, args, err = sqlx.In(`SELECT COUNT(*) FROM (SELECT e.request_id, e.to_state, COUNT(*) AS n FROM events e
+	q, args = `SELECT COUNT(*) FROM (SELECT e.request_id, e.to_state, COUNT(*) AS n FROM events e
 		JOIN requests r ON r.id = e.request_id WHERE r.client_request_id LIKE ? AND r.state = 'COMPLETED'
-		AND e.from_state <> e.to_state AND e.to_state IN (?) GROUP BY e.request_id, e.to_state) x WHERE n = 1`,
-		like, lifecycleStates)
-	if err != nil {
-		t.Fatal(err)
-	}
+		AND e.from_state <> e.to_state AND e.to_state IN (`+marks(len(lifecycleStates))+`) GROUP BY e.request_id, e.to_state) x WHERE n = 1`,
+		append([]any{like}, anys(lifecycleStates)...)
 	var once int
-	if err := db.GetContext(ctx, &once, q, args...); err != nil {
+	if err := st.DB.GetContext(ctx, &once, q, args...); err != nil {
 		t.Fatal(err)
 	}
 	want := completed * len(lifecycleStates)
 	var notices, pending int
-	_ = db.GetContext(ctx, &notices, `SELECT COUNT(*) FROM notices n JOIN requests r ON r.id = n.request_id
+	_ = st.DB.GetContext(ctx, &notices, `SELECT COUNT(*) FROM notices n JOIN requests r ON r.id = n.request_id
 		WHERE r.client_request_id LIKE ?`, like)
-	_ = db.GetContext(ctx, &pending, `SELECT COUNT(*) FROM notices n JOIN requests r ON r.id = n.request_id
+	_ = st.DB.GetContext(ctx, &pending, `SELECT COUNT(*) FROM notices n JOIN requests r ON r.id = n.request_id
 		WHERE r.client_request_id LIKE ? AND n.status = 'pending'`, like)
 	fmt.Fprintf(report, "notices of the run's requests: %d, still pending after the queues drained: %d\n", notices, pending)
 	if pending > 0 {
@@ -368,7 +374,7 @@ func checkQueues(ctx context.Context, t *testing.T, amqpURLs string, before []ra
 // primary key) although a scheduler was killed; a tick may be missing only
 // while the Galera writer was down (neither scheduler can take a lease
 // without a database). How the ticks fell to each runner is printed.
-func checkTicks(ctx context.Context, t *testing.T, db *sqlx.DB, began time.Time, dbDown [2]time.Time, report *strings.Builder) {
+func checkTicks(ctx context.Context, t *testing.T, st *mysql.Store, began time.Time, dbDown [2]time.Time, report *strings.Builder) {
 	t.Helper()
 	var runs []struct {
 		Job      string     `db:"job"`
@@ -380,7 +386,7 @@ func checkTicks(ctx context.Context, t *testing.T, db *sqlx.DB, began time.Time,
 	// and at least a minute old (a run in progress is not counted).
 	from := began.Truncate(time.Minute).Add(time.Minute)
 	to := time.Now().Add(-time.Minute).Truncate(time.Minute)
-	if err := db.SelectContext(ctx, &runs, `SELECT job, tick, runner, finished_at FROM job_runs
+	if err := st.DB.SelectContext(ctx, &runs, `SELECT job, tick, runner, finished_at FROM job_runs
 		WHERE tick >= ? AND tick <= ? ORDER BY job, tick`, from.UTC(), to.UTC()); err != nil {
 		t.Errorf("job_runs: %v", err)
 		return
@@ -436,12 +442,12 @@ var growingTables = []string{"requests", "rota", "events", "inbox", "outbox", "n
 	"return_checks", "courier_scans", "audit_log", "iso18626_messages", "job_runs", "leases"}
 
 // tableRows counts the rows of growingTables.
-func tableRows(ctx context.Context, t *testing.T, db *sqlx.DB) map[string]int {
+func tableRows(ctx context.Context, t *testing.T, st *mysql.Store) map[string]int {
 	t.Helper()
 	out := map[string]int{}
 	for _, tb := range growingTables {
 		var k int
-		if err := db.GetContext(ctx, &k, "SELECT COUNT(*) FROM "+tb); err != nil {
+		if err := st.DB.GetContext(ctx, &k, "SELECT COUNT(*) FROM "+tb); err != nil {
 			t.Fatalf("%s: %v", tb, err)
 		}
 		out[tb] = k

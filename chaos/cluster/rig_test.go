@@ -40,8 +40,8 @@ import (
 	"time"
 
 	"github.com/balis/illhub/internal/loadtest"
+	"github.com/balis/illhub/mysql"
 	_ "github.com/go-sql-driver/mysql" // the checks' SQL through HAProxy
-	"github.com/jmoiron/sqlx"
 )
 
 func TestMain(m *testing.M) {
@@ -323,52 +323,14 @@ func (c *clients) counts() (table string, bad5xx, hangs, noRetry, resent, alread
 }
 
 // openDB opens the cluster's database (through HAProxy) for the checks.
-func openDB(t *testing.T, dsn string) *sqlx.DB {
+func openDB(t *testing.T, dsn string) *mysql.Store {
 	t.Helper()
-	if strings.Contains(dsn, "?") {
-		dsn += "&parseTime=true"
-	} else {
-		dsn += "?parseTime=true"
-	}
-	db, err := sqlx.Open("mysql", dsn)
+	st, err := mysql.Open(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.SetMaxOpenConns(4)
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-// workPairs lists (borrower, record) pairs of the demo dataset where the
-// borrower holds no copy and another member lends an available one, as
-// cmd/illbench chooses them, leaving out the members that talk ISO 18626
-// (the demo's CNU): the hub would post their messages to a member system
-// that is not running here, and the load tool acts for every lender
-// through the JSON API.
-func workPairs(ctx context.Context, db *sqlx.DB) ([]loadtest.Pair, error) {
-	var rows []struct {
-		Lib string `db:"code"`
-		Rec int64  `db:"id"`
-	}
-	err := db.SelectContext(ctx, &rows, `SELECT l.code, r.id FROM records r CROSS JOIN libraries l
-		WHERE r.material = 'book' AND r.language = 'chi' AND l.deposit_required = 0 AND l.iso_endpoint = ''
-		AND NOT EXISTS (SELECT 1 FROM holdings h WHERE h.record_id = r.id AND h.library_code = l.code)
-		AND NOT EXISTS (SELECT 1 FROM holdings h JOIN libraries li ON li.code = h.library_code
-			WHERE h.record_id = r.id AND li.iso_endpoint <> '')
-		AND EXISTS (SELECT 1 FROM holdings h JOIN libraries ll ON ll.code = h.library_code
-			WHERE h.record_id = r.id AND h.lendable AND h.available > 0 AND ll.lending)
-		ORDER BY r.id, l.code LIMIT 200000`)
-	if err != nil {
-		return nil, err
-	}
-	if len(rows) == 0 {
-		return nil, errors.New("no work pairs: is the demo dataset loaded (illctl seed demo)?")
-	}
-	out := make([]loadtest.Pair, len(rows))
-	for i, r := range rows {
-		out[i] = loadtest.Pair{Borrower: r.Lib, RecordID: r.Rec}
-	}
-	return out, nil
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 // queueCounts returns ready + unacknowledged messages per ill.* queue, as

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/balis/illhub/internal/loadtest"
+	"github.com/balis/illhub/mysql"
 	"github.com/balis/illhub/rabbitmq"
-	"github.com/jmoiron/sqlx"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -64,7 +64,7 @@ func TestClusterScale(t *testing.T) {
 	requireCluster(t)
 	env := clusterEnv(t)
 	db := openDB(t, env["ILL_MYSQL_DSN"])
-	pairs, err := workPairs(ctx, db)
+	pairs, err := loadtest.DemoPairs(ctx, db, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,9 +202,9 @@ func newSingleNode(ctx context.Context, t *testing.T) *singleNode {
 			_ = p.Process.Signal(syscall.SIGTERM)
 			_ = p.Wait()
 		}
-		if db, err := sqlx.Open("mysql", "root:@tcp(127.0.0.1:3306)/"); err == nil {
-			_, _ = db.Exec("DROP DATABASE IF EXISTS `" + s.db + "`")
-			db.Close()
+		if st, err := mysql.Open("root:@tcp(127.0.0.1:3306)/"); err == nil {
+			_, _ = st.DB.Exec("DROP DATABASE IF EXISTS `" + s.db + "`")
+			st.Close()
 		}
 		if conn, err := amqp.Dial(s.amqpURL); err == nil {
 			if ch, err := conn.Channel(); err == nil {
@@ -221,7 +221,7 @@ func newSingleNode(ctx context.Context, t *testing.T) *singleNode {
 		}
 	}
 	var err error
-	if s.pairs, err = workPairs(ctx, openDB(t, s.dsn)); err != nil {
+	if s.pairs, err = loadtest.DemoPairs(ctx, openDB(t, s.dsn), true); err != nil {
 		t.Fatal(err)
 	}
 	for i, addr := range s.producers {

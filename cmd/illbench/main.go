@@ -202,7 +202,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer hs.Close()
 	base := "http://" + ln.Addr().String()
 
-	pairs, err := workPairs(ctx, st)
+	pairs, err := loadtest.DemoPairs(ctx, st, false)
 	if err != nil {
 		return err
 	}
@@ -454,32 +454,6 @@ func serverStatus(ctx context.Context, st *mysql.Store) map[string]int64 {
 		out[r.Name] = r.Value
 	}
 	return out
-}
-
-// workPairs lists (borrower, record) pairs where the borrower holds no
-// copy and another member has a lendable, available one.
-func workPairs(ctx context.Context, st *mysql.Store) ([]loadtest.Pair, error) {
-	var rows []struct {
-		Lib string `db:"code"`
-		Rec int64  `db:"id"`
-	}
-	err := st.DB.SelectContext(ctx, &rows, `SELECT l.code, r.id FROM records r CROSS JOIN libraries l
-		WHERE r.material = 'book' AND r.language = 'chi' AND l.deposit_required = 0
-		AND NOT EXISTS (SELECT 1 FROM holdings h WHERE h.record_id = r.id AND h.library_code = l.code)
-		AND EXISTS (SELECT 1 FROM holdings h JOIN libraries ll ON ll.code = h.library_code
-			WHERE h.record_id = r.id AND h.lendable AND h.available > 0 AND ll.lending)
-		ORDER BY r.id, l.code LIMIT 200000`)
-	if err != nil {
-		return nil, err
-	}
-	if len(rows) == 0 {
-		return nil, fmt.Errorf("no work pairs in the demo dataset")
-	}
-	out := make([]loadtest.Pair, len(rows))
-	for i, r := range rows {
-		out[i] = loadtest.Pair{Borrower: r.Lib, RecordID: r.Rec}
-	}
-	return out, nil
 }
 
 // acked sums illhub_deliveries_total{outcome="ack"} over the registries.

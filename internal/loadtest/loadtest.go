@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/balis/illhub/ill"
+	"github.com/balis/illhub/mysql"
 )
 
 // Step is one API action of the lifecycle and the state it leads to.
@@ -412,4 +413,18 @@ func drive(ctx context.Context, n, c int, rate float64, one func(i int)) {
 		}
 	}
 	wg.Wait()
+}
+
+// DemoPairs are the demo dataset's work pairs (mysql.Store.DemoWorkPairs;
+// withoutISO leaves out the ISO 18626 members).
+func DemoPairs(ctx context.Context, st *mysql.Store, withoutISO bool) ([]Pair, error) {
+	ps, err := st.DemoWorkPairs(ctx, withoutISO)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Pair, len(ps))
+	for i, p := range ps {
+		out[i] = Pair(p)
+	}
+	return out, nil
 }
