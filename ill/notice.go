@@ -1,6 +1,11 @@
 package ill
 
-import "time"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"time"
+)
 
 // NoticeStatus is where a stored notice's delivery stands (notices.status).
 type NoticeStatus string
@@ -37,6 +42,26 @@ type Notice struct {
 	Subject  string
 	Body     string
 	At       time.Time
+}
+
+// NoticeRef is the body of a notice delivery message (MsgNotice): the
+// notice's id, or its key (request, kind, step) when the transaction that
+// stored it did not wait to learn the id.
+type NoticeRef struct {
+	NoticeID  int64  `json:"notice_id,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+	Kind      string `json:"kind,omitempty"`
+	Step      int    `json:"step"`
+}
+
+// ByKey reports whether r names its notice by key rather than by id.
+func (r NoticeRef) ByKey() bool { return r.NoticeID == 0 && r.RequestID != "" && r.Kind != "" }
+
+// MessageID is the delivery message's id of a notice named by key: one per
+// notice, whichever transaction queues it.
+func (r NoticeRef) MessageID() string {
+	sum := sha256.Sum256([]byte(r.RequestID + "\x00" + r.Kind + "\x00" + strconv.Itoa(r.Step)))
+	return "notice:" + hex.EncodeToString(sum[:16])
 }
 
 // StoredNotice is a notice with its delivery record, as the notices

@@ -8,6 +8,7 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -51,6 +52,26 @@ func (t *Tx) AddNotice(ctx context.Context, n ill.Notice) (int64, bool, error) {
 	}
 	id, err := res.LastInsertId()
 	return id, true, err
+}
+
+// QueueNotice queues a notice's insert (see txConn; stored once per
+// (request, kind, step), like AddNotice) and the outbox message that has
+// it delivered, which names it by that key (ill.NoticeRef): no round trip
+// of its own. Its delivery is queued whether or not the notice was new; a
+// delivery of a settled notice is acked without effect, and the message id
+// is the key's, so the outbox keeps one.
+func (t *Tx) QueueNotice(ctx context.Context, n ill.Notice) error {
+	q, args := addNoticeSQL, []any{n.RequestID, n.Kind, n.Step, n.Library, n.PatronID,
+		n.Recipient, n.Locale, n.Subject, n.Body, n.At.UTC()}
+	if n.PatronID != "" && n.Recipient == "" && n.ReaderOf != "" {
+		q, args = addReaderNoticeSQL, []any{n.RequestID, n.Kind, n.Step, n.Library, n.PatronID,
+			n.ReaderOf, n.PatronID, n.Locale, n.Subject, n.Body, n.At.UTC()}
+	}
+	t.tx.later(q, args...)
+	ref := ill.NoticeRef{RequestID: n.RequestID, Kind: n.Kind, Step: n.Step}
+	body, _ := json.Marshal(ref)
+	return t.Enqueue(ctx, ill.Message{ID: ref.MessageID(), Type: ill.MsgNotice, Actor: ill.SystemActor,
+		RequestID: n.RequestID, At: n.At, Body: body})
 }
 
 // noticeRow is a notices row as noticeColumns scans it.
@@ -112,6 +133,22 @@ func (s *Store) Notice(ctx context.Context, id int64) (*ill.StoredNotice, error)
 	err := s.DB.GetContext(ctx, &n, noticeSQL, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("notice", fmt.Sprint(id))
+	}
+	if err != nil {
+		return nil, classify(err)
+	}
+	return n.domain(), nil
+}
+
+// noticeByKeySQL reads the notice of a (request, kind, step). Locks: none.
+const noticeByKeySQL = `SELECT ` + noticeColumns + ` FROM notices WHERE request_id = ? AND kind = ? AND step = ?`
+
+// NoticeByKey reads the notice ref names (QueueNotice's messages).
+func (s *Store) NoticeByKey(ctx context.Context, ref ill.NoticeRef) (*ill.StoredNotice, error) {
+	var n noticeRow
+	err := s.DB.GetContext(ctx, &n, noticeByKeySQL, ref.RequestID, ref.Kind, ref.Step)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("notice", fmt.Sprintf("%s/%s/%d", ref.RequestID, ref.Kind, ref.Step))
 	}
 	if err != nil {
 		return nil, classify(err)

@@ -23,10 +23,12 @@ ON DUPLICATE KEY UPDATE name = VALUES(name), email = VALUES(email),
 	deposit_paid = VALUES(deposit_paid), updated_at = VALUES(updated_at)`
 
 // LockPatron registers/updates the patron and holds its row lock until the
-// transaction ends.
+// transaction ends. The upsert is queued (see txConn): the lock is taken
+// when the transaction's next statement reaches the server, in front of
+// it, so the read that follows (the R3 count) runs under the lock.
 func (t *Tx) LockPatron(ctx context.Context, library string, p ill.Patron, at time.Time) error {
-	_, err := t.tx.ExecContext(ctx, upsertPatronSQL, library, p.ID, p.Name, p.Email, p.DepositPaid, at.UTC())
-	return err
+	t.tx.later(upsertPatronSQL, library, p.ID, p.Name, p.Email, p.DepositPaid, at.UTC())
+	return nil
 }
 
 // readerRow is a patrons row as readerSQL scans it.

@@ -78,17 +78,24 @@ const insertRequestSQL = `INSERT INTO requests (id, borrower, client_request_id,
 	ship_by, due_at, provisional, updated_at, source, service_type, citation, rush, deliver_by, delivery_file_id)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-// InsertRequest stores a new request.
+// ErrRequestExists is the error of a transaction that inserted a request
+// (InsertRequest) whose id is stored already: a repeated submit.
+var ErrRequestExists = &ill.Error{Code: ill.CodeConflict, Message: "request already exists"}
+
+// InsertRequest queues the insert of a new request (see txConn): it reaches
+// the server with the transaction's next statement or its commit. Every
+// unique key the rest of a submit's transaction writes (rota ranks, outbox
+// rows by deterministic id) derives from the request id, so from here on a
+// write failing on a duplicate key means the request was stored before:
+// that statement, and the commit, fail with ErrRequestExists.
 func (t *Tx) InsertRequest(ctx context.Context, r *ill.Request) error {
-	_, err := t.tx.ExecContext(ctx, insertRequestSQL, r.ID, r.Borrower, r.ClientRequestID, r.PatronID,
+	t.tx.later(insertRequestSQL, r.ID, r.Borrower, r.ClientRequestID, r.PatronID,
 		nullInt(r.RecordID), r.Title, r.Author, r.ISBN, r.Publisher, r.Year, nullStr(r.Note), string(r.State),
 		string(r.Reason), nullStr(r.Lender), r.ItemBarcode, r.SubmittedAt.UTC(), nullTime(r.RespondBy),
 		nullTime(r.ShipBy), nullTime(r.DueAt), r.Provisional, r.UpdatedAt.UTC(), r.Source,
 		string(r.ServiceType.OrLoan()), citationJSON(r.Citation), r.Rush, nullTime(r.DeliverBy), r.DeliveryFileID)
-	if isDuplicate(err) {
-		return &ill.Error{Code: ill.CodeConflict, Message: "request already exists"}
-	}
-	return err
+	t.tx.onDuplicate = ErrRequestExists
+	return nil
 }
 
 // citationJSON is the citation column: a copy's own fields as JSON, NULL

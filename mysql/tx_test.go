@@ -2,6 +2,7 @@ package mysql_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -259,5 +260,104 @@ func TestTransactionPoolEndsEveryTransaction(t *testing.T) {
 			})
 		}()
 		free("a panic")
+	}
+}
+
+// A request inserted again under a stored id (a repeated submit) fails the
+// transaction with mysql.ErrRequestExists, whether the queued insert
+// reaches the server with a later statement or with the commit, and
+// nothing of that transaction stays.
+func TestRepeatedRequestInsertIsErrRequestExists(t *testing.T) {
+	_, st := testenv.DB(t, "requestexists")
+	ctx := context.Background()
+	testenv.Libraries(t, st, "THU")
+	at := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+	r := &ill.Request{ID: "ILL-X1", Borrower: "THU", ClientRequestID: "x1", PatronID: "P1", Title: "书",
+		State: ill.Submitted, SubmittedAt: at, UpdatedAt: at}
+	insert := func(then func(tx *mysql.Tx) error) error {
+		return st.InTx(ctx, func(tx *mysql.Tx) error {
+			if err := tx.LockPatron(ctx, "THU", ill.Patron{ID: "P1"}, at); err != nil {
+				return err
+			}
+			if err := tx.InsertRequest(ctx, r); err != nil {
+				return err
+			}
+			if err := tx.AddEvent(ctx, r.ID, "m-x1", ill.Event{At: at, Actor: "THU", Action: ill.ActSubmit, To: ill.Submitted}); err != nil {
+				return err
+			}
+			return then(tx)
+		})
+	}
+	if err := insert(func(*mysql.Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	events := func() int {
+		var n int
+		if err := st.DB.GetContext(ctx, &n, `SELECT COUNT(*) FROM events WHERE request_id = ?`, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	cases := map[string]func(tx *mysql.Tx) error{
+		"at the commit": func(*mysql.Tx) error { return nil },
+		"at the next statement": func(tx *mysql.Tx) error {
+			_, err := tx.RequestState(ctx, r.ID)
+			if !errors.Is(err, mysql.ErrRequestExists) {
+				t.Errorf("the read after the insert: %v, want ErrRequestExists", err)
+			}
+			return err
+		},
+	}
+	for name, then := range cases {
+		if err := insert(then); !errors.Is(err, mysql.ErrRequestExists) {
+			t.Errorf("%s: %v, want ErrRequestExists", name, err)
+		}
+	}
+	if n := events(); n != 1 {
+		t.Errorf("%d timeline lines, want the first transaction's one", n)
+	}
+}
+
+// A queued notice is stored once per (request, kind, step) with the
+// reader's registered address, and its delivery message names it by key,
+// once in the outbox however often it is queued.
+func TestQueueNoticeByKey(t *testing.T) {
+	_, st := testenv.DB(t, "queuenotice")
+	ctx := context.Background()
+	testenv.Libraries(t, st, "THU")
+	at := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+	if _, err := st.DB.ExecContext(ctx, `INSERT INTO patrons (library_code, patron_id, name, email, deposit_paid, updated_at)
+		VALUES ('THU', 'R1', '读者', 'r1@thu.edu.cn', 0, ?)`, at); err != nil {
+		t.Fatal(err)
+	}
+	n := ill.Notice{RequestID: "ILL-QN1", Kind: ill.NoticeArrived, Step: 2, Library: "THU", PatronID: "r1", ReaderOf: "THU",
+		Locale: "zh", Subject: "到书", Body: "到书", At: at}
+	for range 2 {
+		if err := st.InTx(ctx, func(tx *mysql.Tx) error { return tx.QueueNotice(ctx, n) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ref := ill.NoticeRef{RequestID: n.RequestID, Kind: n.Kind, Step: n.Step}
+	got, err := st.NoticeByKey(ctx, ref)
+	if err != nil || got.Recipient != "r1@thu.edu.cn" || got.Status != ill.NoticePending || got.Step != 2 {
+		t.Fatalf("notice by key: %+v, %v", got, err)
+	}
+	var rows []struct {
+		MessageID string `db:"message_id"`
+		Body      []byte `db:"body"`
+	}
+	if err := st.DB.SelectContext(ctx, &rows, `SELECT message_id, body FROM outbox`); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].MessageID != ref.MessageID() {
+		t.Fatalf("outbox %v, want one message %s", rows, ref.MessageID())
+	}
+	var m ill.Message
+	var back ill.NoticeRef
+	if err := json.Unmarshal(rows[0].Body, &m); err != nil || json.Unmarshal(m.Body, &back) != nil || back != ref || !back.ByKey() {
+		t.Fatalf("message body %s names %+v, want %+v", rows[0].Body, back, ref)
+	}
+	if _, err := st.NoticeByKey(ctx, ill.NoticeRef{RequestID: "ILL-QN1", Kind: ill.NoticeArrived, Step: 3}); ill.ErrorCode(err) != ill.CodeNotFound {
+		t.Fatalf("unknown key: %v, want not_found", err)
 	}
 }

@@ -44,6 +44,9 @@ type txConn struct {
 	// outbox: the rows the transaction wrote to the outbox, handed to
 	// Store.OnOutboxCommit's function after the commit.
 	outbox []ill.OutboxRow
+	// onDuplicate, when set, is what a queued write failing on a unique
+	// key means (a duplicate is reported as this error, see failed).
+	onDuplicate error
 }
 
 // The transaction statements, written out so that they travel with the
@@ -80,7 +83,7 @@ func (c *txConn) commit(ctx context.Context) error {
 	if _, err := c.conn.ExecContext(ctx, q, args...); err != nil {
 		c.sent = true // whatever ran of it, the server may hold a transaction
 		c.rollbackAfter(err)
-		return err
+		return c.meaning(err)
 	}
 	c.release(nil)
 	return nil
@@ -149,7 +152,17 @@ func (c *txConn) with(query string, args []any) (string, []any, bool) {
 // (which of them failed is unknown; a row not found is not a failure).
 func (c *txConn) failed(err error, carried bool) error {
 	if err != nil && carried && !errors.Is(err, sql.ErrNoRows) {
+		err = c.meaning(err)
 		c.err = err
+	}
+	return err
+}
+
+// meaning is err as the transaction's queued writes define it: a
+// duplicate key is onDuplicate when that is set.
+func (c *txConn) meaning(err error) error {
+	if c.onDuplicate != nil && isDuplicate(err) {
+		return c.onDuplicate
 	}
 	return err
 }
@@ -164,7 +177,7 @@ func (c *txConn) flush(ctx context.Context) error {
 	c.args = nil
 	c.sent = true
 	if _, err := c.conn.ExecContext(ctx, q, args...); err != nil {
-		c.err = err
+		c.err = c.meaning(err)
 	}
 	return c.err
 }

@@ -80,6 +80,55 @@ func TestCrashAfterCommitBeforeAckHasNoDuplicateEffect(t *testing.T) {
 	}
 }
 
+// A submit redelivered after its commit (the consumer died before the
+// ack) finds its request row stored: its queued insert fails the
+// transaction with mysql.ErrRequestExists, which is rolled back whole and
+// acked. One request, one timeline, one notice to the lender.
+func TestRedeliveredSubmitIsAppliedOnce(t *testing.T) {
+	h := harness.New(t, 5)
+	var crashes, submits atomic.Int32
+	h.StartConsumers(func(c *service.Consumers) {
+		c.Pools[0].CrashAfterHandle = func(d rabbitmq.Delivery) bool {
+			var m ill.Message
+			_ = json.Unmarshal(d.Body, &m)
+			if m.Type != ill.MsgSubmit {
+				return false
+			}
+			submits.Add(1)
+			return crashes.CompareAndSwap(0, 1)
+		}
+	})
+	rec := testenv.Record(t, h.St, "", "数字图像处理", "冈萨雷斯", testenv.Holding{Library: "PKU", Available: 1, Lendable: true})
+	id := h.Submit("THU", "crash-submit-1", "P7", rec)
+	h.WaitState(id, "THU", ill.Requested)
+	for deadline := time.Now().Add(10 * time.Second); submits.Load() < 2 || queueDepth(t, h, rabbitmq.QueueRequests) != 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("submit delivered %d times (want 2: crash, redelivery); requests queue %d", submits.Load(), queueDepth(t, h, rabbitmq.QueueRequests))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	count := func(q string) int {
+		var n int
+		if err := h.St.DB.Get(&n, q, id); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(`SELECT COUNT(*) FROM requests WHERE id = ?`); n != 1 {
+		t.Errorf("%d request rows, want 1", n)
+	}
+	if n := count(`SELECT COUNT(*) FROM events WHERE request_id = ?`); n != 2 { // submit, route
+		t.Errorf("%d timeline lines, want 2 (submit, route)", n)
+	}
+	if n := count(`SELECT COUNT(*) FROM notices WHERE request_id = ? AND kind = 'new_request'`); n != 1 {
+		t.Errorf("%d new_request notices, want 1", n)
+	}
+	dlq := rabbitmq.DLQ{URL: h.Cfg.AMQPURL, Topo: rabbitmq.Topology{Prefix: h.Cfg.AMQPPrefix, DeliveryLimit: 5}}
+	if dead, err := dlq.List(10); err != nil || len(dead) != 0 {
+		t.Errorf("dead letters %+v (%v): the repeat must be acked, not failed", dead, err)
+	}
+}
+
 // The same action message delivered twice at once (a republished outbox
 // row, a redelivery racing the original) to two workers: the second waits
 // for the request row lock, then sees the first's timeline line and does

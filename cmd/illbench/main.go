@@ -265,6 +265,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logf("main run: %.1f lifecycles/s, %.1f deliveries/s", rp.Main.LifecyclesPerSecond(), rp.DeliveriesPerSecond())
 	if o.half > 0 && rp.Main.LifecyclesPerSecond() > 0 {
 		rate := rp.Main.LifecyclesPerSecond() / 2
+		settle(ctx, regs)
 		logf("half load: %d lifecycles at %.1f/s", o.half, rate)
 		rp.Half, err = loadtest.Run(ctx, loadtest.Options{BaseURL: base, Pairs: pairs, N: o.half, C: o.c, Rate: rate, RunID: suffix + "h"})
 		if err != nil {
@@ -274,6 +275,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// A fixed low rate, the same whatever the machine: how long a step
 	// takes when nothing queues (the relay, the polls, one transaction).
 	if o.light > 0 {
+		settle(ctx, regs)
 		logf("light load: %d lifecycles at %.1f/s", o.light, o.lightRate)
 		rp.Light, err = loadtest.Run(ctx, loadtest.Options{BaseURL: base, Pairs: pairs, N: o.light, C: o.c, Rate: o.lightRate, RunID: suffix + "l"})
 		if err != nil {
@@ -290,6 +292,9 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		for i, ph := range phases {
 			ph.HubURL, ph.HubSymbol, ph.Requester, ph.Secret = base, cfg.HubSymbol, isoSetup.requester, isoSetup.secret
 			ph.ISBNs, ph.Supplier, ph.N, ph.RunID = isoSetup.isbns, isoSetup.supplier, o.iso, fmt.Sprintf("%s%d", suffix, i)
+			if ph.Rate > 0 {
+				settle(ctx, regs)
+			}
 			logf("ISO 18626 brokering: %d requests, C=%d, rate %.1f/s", ph.N, ph.C, ph.Rate)
 			r, err := loadtest.RunISO(ctx, ph)
 			if err != nil {
@@ -454,6 +459,25 @@ func serverStatus(ctx context.Context, st *mysql.Store) map[string]int64 {
 		out[r.Name] = r.Value
 	}
 	return out
+}
+
+// settle waits until the consumers have acked nothing for 2 s (at most
+// 30 s), so that an open-loop phase measures its own load from rest, not
+// the drain of the saturated phase before it (its last notices and
+// courier messages, the database flushing the pages it dirtied): those
+// showed as the slowest requests of a half-load phase, all in its first
+// seconds.
+func settle(ctx context.Context, regs []*prometheus.Registry) {
+	const quiet = 2 * time.Second
+	last, since := acked(regs), time.Now()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; {
+		time.Sleep(100 * time.Millisecond)
+		if n := acked(regs); n != last {
+			last, since = n, time.Now()
+		} else if time.Since(since) >= quiet {
+			return
+		}
+	}
 }
 
 // acked sums illhub_deliveries_total{outcome="ack"} over the registries.

@@ -40,7 +40,8 @@ type Pool struct {
 // after the (slow) network sends.
 const sendReserve = 5 * time.Second
 
-// Handle delivers one stored notice (message body {"notice_id": N}) by
+// Handle delivers one stored notice (message body ill.NoticeRef: {"notice_id": N},
+// or {"request_id", "kind", "step"}) by
 // e-mail to its recipient and by webhook to its library, whichever are
 // configured (Notifier; nil = none).
 //
@@ -74,22 +75,25 @@ func (p *Pool) Handle(ctx context.Context, d rabbitmq.Delivery) error {
 	if err != nil {
 		return err
 	}
-	var ref struct {
-		NoticeID int64 `json:"notice_id"`
+	var ref ill.NoticeRef
+	if err := json.Unmarshal(m.Body, &ref); err != nil || (ref.NoticeID == 0 && !ref.ByKey()) {
+		return ill.Errorf(ill.CodeBadRequest, "notice message names no notice (notice_id, or request_id and kind)")
 	}
-	if err := json.Unmarshal(m.Body, &ref); err != nil || ref.NoticeID == 0 {
-		return ill.Errorf(ill.CodeBadRequest, "notice message lacks notice_id")
-	}
-	id := ref.NoticeID
 
 	// 1. Read the notice and its library's channels: plain reads, no
 	// transaction (nothing is held while sending; step 3 records a final
 	// outcome only if the notice is still pending, and re-reads a failed
 	// round's row under its lock).
-	stored, err := p.Store.Notice(ctx, id)
+	var stored *ill.StoredNotice
+	if ref.ByKey() {
+		stored, err = p.Store.NoticeByKey(ctx, ref)
+	} else {
+		stored, err = p.Store.Notice(ctx, ref.NoticeID)
+	}
 	if err != nil {
 		return err
 	}
+	id := stored.ID
 	if stored.Status.Settled() {
 		return nil // a duplicate or a replay of a settled notice
 	}

@@ -27,11 +27,11 @@ func ExampleSubscriber_Write() {
 		fmt.Println(n.Kind, n.Step, n.Locale, n.Recipient, n.Subject)
 	}
 	for _, m := range st.outbox {
-		fmt.Println(m.Type, m.ID)
+		fmt.Println(m.Type, string(m.Body))
 	}
 	// Output:
 	// overdue 1 zh p1@thu 馆际互借图书超期通知
 	// overdue_library 1 zh ill@thu 馆际互借图书超期通知
-	// notice.deliver notice:1
-	// notice.deliver notice:2
+	// notice.deliver {"request_id":"ILL-1","kind":"overdue","step":1}
+	// notice.deliver {"request_id":"ILL-1","kind":"overdue_library","step":1}
 }

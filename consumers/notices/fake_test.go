@@ -68,10 +68,11 @@ func (f *fakeStore) add(n ill.Notice) bool {
 	return true
 }
 
-// AddNotice stores a reader's notice with the reader's registered address,
-// as mysql.Tx.AddNotice reads it in its INSERT … SELECT.
-func (f *fakeStore) AddNotice(_ context.Context, n ill.Notice) (int64, bool, error) {
-	f.calls["AddNotice"]++
+// QueueNotice stores a reader's notice with the reader's registered
+// address, as mysql.Tx.QueueNotice reads it in its INSERT … SELECT, and
+// queues its delivery by key (whether or not the notice was new).
+func (f *fakeStore) QueueNotice(_ context.Context, n ill.Notice) error {
+	f.calls["QueueNotice"]++
 	if n.PatronID != "" && n.Recipient == "" && n.ReaderOf != "" {
 		for k, e := range f.patrons { // the database compares ids without case
 			if strings.EqualFold(k, n.ReaderOf+"/"+n.PatronID) {
@@ -80,10 +81,11 @@ func (f *fakeStore) AddNotice(_ context.Context, n ill.Notice) (int64, bool, err
 		}
 		n.ReaderOf = ""
 	}
-	if !f.add(n) {
-		return 0, false, nil
-	}
-	return int64(len(f.notices)), true, nil
+	f.add(n)
+	ref := ill.NoticeRef{RequestID: n.RequestID, Kind: n.Kind, Step: n.Step}
+	body, _ := json.Marshal(ref)
+	return f.Enqueue(context.Background(), ill.Message{ID: ref.MessageID(), Type: ill.MsgNotice, Actor: ill.SystemActor,
+		RequestID: n.RequestID, At: n.At, Body: body})
 }
 
 // AddNotices queues the deliveries of the notices it adds, as the
@@ -102,7 +104,14 @@ func (f *fakeStore) AddNotices(_ context.Context, ns []ill.Notice) (int, error) 
 	return added, nil
 }
 
+// Enqueue keeps one message per id, as the outbox's unique message id
+// does.
 func (f *fakeStore) Enqueue(_ context.Context, m ill.Message) error {
+	for _, o := range f.outbox {
+		if o.ID == m.ID {
+			return nil
+		}
+	}
 	f.outbox = append(f.outbox, m)
 	return nil
 }

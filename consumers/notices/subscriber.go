@@ -6,8 +6,6 @@ package notices
 
 import (
 	"context"
-	"encoding/json"
-	"strconv"
 	"time"
 
 	"github.com/balis/illhub/consumers/requests"
@@ -27,7 +25,7 @@ type Subscriber struct{}
 type Store interface {
 	Library(ctx context.Context, code string) (*ill.Library, error)
 	PatronEmails(ctx context.Context, library string, ids []string) (map[string]string, error)
-	AddNotice(ctx context.Context, n ill.Notice) (int64, bool, error)
+	QueueNotice(ctx context.Context, n ill.Notice) error
 	AddNotices(ctx context.Context, ns []ill.Notice) (int, error)
 	Enqueue(ctx context.Context, m ill.Message) error
 }
@@ -58,7 +56,8 @@ func (Subscriber) Write(ctx context.Context, st Store, cs []requests.Change) err
 
 // Add stores one notice about r, ordered at time at, and queues its
 // delivery; a notice that exists already (same request, kind and step) is
-// left alone. Besides the subscriber, the courier's handlers call it for
+// left alone (its delivery message, queued again under the same id, finds
+// it settled or delivers it once). Besides the subscriber, the courier's handlers call it for
 // the notices about shipments, in their own transaction.
 func Add(ctx context.Context, st Store, r *ill.Request, at time.Time, o ill.NoticeOrder) error {
 	lib, err := st.Library(ctx, o.Library)
@@ -77,13 +76,7 @@ func Add(ctx context.Context, st Store, r *ill.Request, at time.Time, o ill.Noti
 	}
 	n := notice(r, at, o, lib.Locale, recipient, borrower, lender)
 	n.ReaderOf = readerOf
-	id, created, err := st.AddNotice(ctx, n)
-	if err != nil || !created {
-		return err
-	}
-	ref, _ := json.Marshal(map[string]int64{"notice_id": id})
-	return st.Enqueue(ctx, ill.Message{ID: "notice:" + strconv.FormatInt(id, 10), Type: ill.MsgNotice,
-		Actor: ill.SystemActor, RequestID: r.ID, At: at, Body: ref})
+	return st.QueueNotice(ctx, n) // the notice and its delivery message, without a round trip
 }
 
 // addBatch stores the notices of many changes (all caused at the same

@@ -31,7 +31,7 @@ func TestSubscriberBatchEqualsOneByOne(t *testing.T) {
 	if fmt.Sprint(one.notices) != fmt.Sprint(batch.notices) {
 		t.Errorf("batch differs from one by one:\n%v\n%v", batch.notices, one.notices)
 	}
-	if batch.calls["AddNotices"] != 1 || batch.calls["AddNotice"] != 0 || batch.calls["PatronEmails"] != 1 || batch.calls["Library"] != 2 {
+	if batch.calls["AddNotices"] != 1 || batch.calls["QueueNotice"] != 0 || batch.calls["PatronEmails"] != 1 || batch.calls["Library"] != 2 {
 		t.Errorf("batch calls %v, want one AddNotices, one PatronEmails, one Library per library (THU, and PKU named in the text)", batch.calls)
 	}
 	got := map[string]string{}
@@ -62,7 +62,8 @@ func TestSubscriberRendersAfterTheTransition(t *testing.T) {
 		!strings.Contains(st.notices[0].Body, "THU asks to borrow") || st.notices[0].Step != 2 {
 		t.Errorf("notice %+v", st.notices)
 	}
-	if len(st.outbox) != 1 || st.outbox[0].ID != "notice:1" || st.outbox[0].Type != ill.MsgNotice {
+	want := ill.NoticeRef{RequestID: "ILL-1", Kind: ill.NoticeNewRequest, Step: 2}
+	if len(st.outbox) != 1 || st.outbox[0].ID != want.MessageID() || st.outbox[0].Type != ill.MsgNotice {
 		t.Errorf("outbox %+v", st.outbox)
 	}
 	// The same notice again (a rerun): stored once, queued once.

@@ -79,16 +79,14 @@ type txn struct {
 }
 
 // save inserts the request t holds if it is fresh (a request stored before
-// under the same id makes the submit a repeat: errSubmittedBefore); a
-// stored one is written back by carry (UpdateRequest).
+// under the same id fails the transaction's next statement or its commit
+// with mysql.ErrRequestExists: the submit is a repeat); a stored one is
+// written back by carry (UpdateRequest).
 func (t *txn) save() error {
 	if !t.fresh {
 		return nil
 	}
 	if err := t.tx.InsertRequest(t.ctx, t.r); err != nil {
-		if ill.ErrorCode(err) == ill.CodeConflict {
-			return errSubmittedBefore
-		}
 		return err
 	}
 	t.fresh = false
@@ -109,8 +107,9 @@ func (p *Processor) submit(ctx context.Context, m ill.Message) error {
 	}
 	// The request row is the submit's record: the same client_request_id
 	// again is the same request id (ill.RequestID), so a redelivered or
-	// repeated submit fails to insert it, and its transaction, which wrote
-	// nothing else that lasts, is rolled back and the message acked.
+	// repeated submit fails to insert it (mysql.ErrRequestExists, at the
+	// statement after the insert or at the commit), and its transaction is
+	// rolled back and the message acked.
 	err = p.Store.InTx(ctx, func(tx *mysql.Tx) error {
 		t := &txn{p: p, ctx: ctx, tx: tx, m: m, cal: cal}
 		if err := t.submitTx(b); err != nil {
@@ -118,7 +117,7 @@ func (p *Processor) submit(ctx context.Context, m ill.Message) error {
 		}
 		return t.save() // a submit that no transition moved (none does today) is stored as submitted
 	})
-	if errors.Is(err, errSubmittedBefore) {
+	if errors.Is(err, mysql.ErrRequestExists) {
 		return nil
 	}
 	return err
@@ -236,10 +235,6 @@ func (t *txn) submitTx(b ill.SubmitBody) error {
 	}
 	return t.routeRecord(lang, material, b.Lenders)
 }
-
-// errSubmittedBefore rolls back the transaction of a submit whose request
-// exists already.
-var errSubmittedBefore = errors.New("request submitted before")
 
 // runes cuts s to at most n characters (the column's width).
 func runes(s string, n int) string {
