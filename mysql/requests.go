@@ -333,21 +333,11 @@ func (t *Tx) RequestBrief(ctx context.Context, id string) (*ill.RequestBrief, er
 		Title: r.Title, DueAt: r.DueAt.Time, State: ill.State(r.State)}, nil
 }
 
-// insertEventSQL appends one event to a request's timeline. Locks: the
-// new row until commit (the request row lock orders a request's events).
-const insertEventSQL = `INSERT INTO events (request_id, at, actor, action, from_state, to_state, note, message_id)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-
 // AddEvent appends to the request's immutable timeline (queued, see
-// txConn).
+// txConn; AddEvents writes several lines in one statement). Locks: the
+// new row until commit (the request row lock orders a request's events).
 func (t *Tx) AddEvent(ctx context.Context, requestID, messageID string, e ill.Event) error {
-	note := e.Note
-	if r := []rune(note); len(r) > 2000 {
-		note = string(r[:2000])
-	}
-	t.tx.later(insertEventSQL, requestID, e.At.UTC(), e.Actor, string(e.Action), string(e.From),
-		string(e.To), note, messageID)
-	return nil
+	return t.AddEvents(ctx, []ill.EventLine{{RequestID: requestID, MessageID: messageID, Event: e}})
 }
 
 type rotaRow struct {

@@ -189,25 +189,37 @@ func (t *Tx) SetStates(ctx context.Context, ids []string, to ill.State, at time.
 	return err
 }
 
-// insertEventsSQL is insertEventSQL for many rows: the prefix of a
-// multi-row INSERT (values appended per row); it writes new rows only.
+// insertEventsSQL is the prefix of a multi-row INSERT of timeline lines
+// (AddEvents appends the value rows); it writes new rows only.
 const insertEventsSQL = `INSERT INTO events (request_id, at, actor, action, from_state, to_state, note, message_id) VALUES `
 
 // eventsPerStatement bounds a multi-row event INSERT.
 const eventsPerStatement = 1000
 
-// AddEvents writes many timeline lines with multi-row INSERTs.
+// AddEvents writes timeline lines, in order, with multi-row INSERTs
+// (eventsPerStatement rows each), queued (see txConn): they reach the
+// server with the transaction's next statement or its commit.
 func (t *Tx) AddEvents(ctx context.Context, lines []ill.EventLine) error {
-	rows := make([][]any, len(lines))
-	for i, l := range lines {
-		e := l.Event
-		note := e.Note
-		if r := []rune(note); len(r) > 2000 {
-			note = string(r[:2000])
+	for lo := 0; lo < len(lines); lo += eventsPerStatement {
+		chunk := lines[lo:min(lo+eventsPerStatement, len(lines))]
+		var q strings.Builder
+		q.WriteString(insertEventsSQL)
+		args := make([]any, 0, 8*len(chunk))
+		for i, l := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+			e := l.Event
+			note := e.Note
+			if r := []rune(note); len(r) > 2000 {
+				note = string(r[:2000])
+			}
+			args = append(args, l.RequestID, e.At.UTC(), e.Actor, string(e.Action), string(e.From), string(e.To), note, l.MessageID)
 		}
-		rows[i] = []any{l.RequestID, e.At.UTC(), e.Actor, string(e.Action), string(e.From), string(e.To), note, l.MessageID}
+		t.tx.later(q.String(), args...)
 	}
-	return insertMany(ctx, t.tx, insertEventsSQL, 8, rows, eventsPerStatement)
+	return nil
 }
 
 // patronEmailsSQL reads some of a library's patrons (the IN list expanded

@@ -56,9 +56,10 @@ func (p *Processor) publish(ctx context.Context, tx *mysql.Tx, cs []Change) erro
 func (t *txn) carry(tr ill.Transition) error {
 	tr.Apply(t.r, t.m.At)
 	for _, l := range tr.Lines {
-		if err := t.line(l); err != nil {
-			return err
-		}
+		t.line(l)
+	}
+	if err := t.writeLines(); err != nil {
+		return err
 	}
 	if tr.Moves() {
 		if t.fresh {
@@ -80,13 +81,29 @@ func (t *txn) carry(tr ill.Transition) error {
 	return t.p.publish(t.ctx, t.tx, []Change{{Cause: t.m, Request: t.r, Transition: tr}})
 }
 
-// line writes one timeline line of the request, caused by t's message.
-func (t *txn) line(e ill.Event) error {
+// line adds one timeline line of the request, caused by t's message, to
+// those writeLines writes.
+func (t *txn) line(e ill.Event) {
 	if len(e.Actor) > 16 {
 		e.Actor = e.Actor[:16]
 	}
 	t.lines++
-	return t.tx.AddEvent(t.ctx, t.r.ID, t.m.ID, e)
+	t.pending = append(t.pending, e)
+}
+
+// writeLines writes the lines not written yet, in order, in one statement
+// (a submit's own line goes with its routing's). Every path that adds
+// lines calls it before its transaction commits: carry does.
+func (t *txn) writeLines() error {
+	if len(t.pending) == 0 {
+		return nil
+	}
+	lines := make([]ill.EventLine, len(t.pending))
+	for i, e := range t.pending {
+		lines[i] = ill.EventLine{RequestID: t.r.ID, MessageID: t.m.ID, Event: e}
+	}
+	t.pending = nil
+	return t.tx.AddEvents(t.ctx, lines)
 }
 
 // decide computes the transition of at, which rule allows, with the facts

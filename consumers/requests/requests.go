@@ -70,8 +70,10 @@ type txn struct {
 	// saved is the rota as stored (a copy taken when the request was
 	// locked, or after the last SaveRota).
 	saved []ill.RotaEntry
-	// lines counts the timeline lines written for the message.
-	lines int
+	// lines counts the timeline lines written for the message; pending
+	// are those not written yet (writeLines).
+	lines   int
+	pending []ill.Event
 	// loans are the reader's active loans (ActiveLoans), nil until read.
 	loans []ill.LoanRef
 	// fresh: r is a new request not stored yet (save inserts it).
@@ -113,6 +115,9 @@ func (p *Processor) submit(ctx context.Context, m ill.Message) error {
 	err = p.Store.InTx(ctx, func(tx *mysql.Tx) error {
 		t := &txn{p: p, ctx: ctx, tx: tx, m: m, cal: cal}
 		if err := t.submitTx(b); err != nil {
+			return err
+		}
+		if err := t.writeLines(); err != nil {
 			return err
 		}
 		return t.save() // a submit that no transition moved (none does today) is stored as submitted
@@ -188,9 +193,7 @@ func (t *txn) submitTx(b ill.SubmitBody) error {
 	// The row is inserted once its first transition is decided
 	// (carry), in its routed, held or rejected state: one statement.
 	t.r, t.fresh = r, true
-	if err := t.line(ill.Event{At: m.At, Actor: m.Actor, Action: ill.ActSubmit, To: ill.Submitted, Note: b.Note}); err != nil {
-		return err
-	}
+	t.line(ill.Event{At: m.At, Actor: m.Actor, Action: ill.ActSubmit, To: ill.Submitted, Note: b.Note}) // written with the first transition's
 	switch {
 	case b.RecordID == "" && b.Item == nil:
 		return t.reject(ill.ReasonInvalid, "neither record_id nor item given")
@@ -386,6 +389,9 @@ func (p *Processor) actTx(ctx context.Context, tx *mysql.Tx, cal *ill.Calendar, 
 	}
 	t := &txn{p: p, ctx: ctx, tx: tx, m: m, cal: cal, r: r, saved: cloneRota(r.Rota)}
 	if err := t.apply(b); err != nil {
+		return err
+	}
+	if err := t.writeLines(); err != nil {
 		return err
 	}
 	if t.lines == 0 {
