@@ -14,7 +14,8 @@
 //
 // A step's latency runs from sending the POST to the first poll that shows
 // the new state: it includes the publisher confirm, the queue, the
-// consumer's transaction and up to one polling interval (Options.Poll).
+// consumer's transaction and up to one polling interval (Options.Poll)
+// and the batched GET itself.
 package loadtest
 
 import (
@@ -74,11 +75,12 @@ type Options struct {
 	// Rate, when > 0, starts lifecycles at this many per second instead
 	// (open loop, at most 4×C in flight): latency at a given load.
 	Rate float64
-	// Poll is the watcher's interval (default 5 ms): every Poll one
-	// batched GET reads the states of the requests waited for. A request
-	// is first included after a share of its step's recent median
-	// "applied" latency (firstPoll), so that most requests are read once or
-	// twice per step.
+	// Poll is how long after a look that did not find its state a
+	// request is looked at again (default 5 ms closed loop, 2 ms open
+	// loop); its first look comes after a share of its step's recent
+	// median "applied" latency (firstPoll), so that most requests are read
+	// once or twice per step. Looks due together share one batched GET
+	// (watcher).
 	Poll time.Duration
 	// StepTimeout fails a lifecycle whose state does not appear in time
 	// (default 60 s).
@@ -107,10 +109,11 @@ type StepResult struct {
 //
 // The delay feeds back into what it is computed from: a request is never
 // seen before its first poll, so a measured latency is at least share ×
-// the recent median, plus the wait for the next batched GET and the GET
-// itself (δ). When the true latency is below the fixed point δ / (1 −
-// share), the median settles there instead: 10 δ (30–40 ms here) at 9
-// tenths, 2 δ at 5. Closed-loop runs (latency in the hundreds of ms) use 9
+// the recent median, plus the GET itself and, in closed-loop runs, the
+// wait for the next batched GET (δ). When the true latency is below the
+// fixed point δ / (1 − share), the median settles there instead: 10 δ at 9
+// tenths, 2 δ at 5 (a few ms in open-loop runs, whose reads are made when
+// a request is due). Closed-loop runs (latency in the hundreds of ms) use 9
 // tenths, which reads most requests once; the open-loop phases, whose
 // latency is that of one pass through the pipeline, use 5.
 func (sr *StepResult) firstPoll(share int) time.Duration {
@@ -152,6 +155,9 @@ func (o *Options) defaults() {
 	}
 	if o.Poll <= 0 {
 		o.Poll = 5 * time.Millisecond
+		if o.Rate > 0 {
+			o.Poll = 2 * time.Millisecond
+		}
 	}
 	if o.StepTimeout <= 0 {
 		o.StepTimeout = 60 * time.Second

@@ -1,9 +1,17 @@
 package loadtest
 
 import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/balis/illhub/ill"
 )
 
 func TestPercentile(t *testing.T) {
@@ -91,5 +99,66 @@ func TestParseStat(t *testing.T) {
 	}
 	if len(PIDsNamed("no-such-process-name")) != 0 {
 		t.Error("found a process that does not exist")
+	}
+}
+
+// The watcher reads a request only once it is due, reads requests due
+// together in one GET, and looks again Poll after a read that did not
+// show the state waited for.
+func TestWatcherReadsWhenDue(t *testing.T) {
+	var mu sync.Mutex
+	type read struct {
+		at  time.Time
+		ids []string
+	}
+	var reads []read
+	calls := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ids := strings.Split(r.URL.Query().Get("ids"), ",")
+		mu.Lock()
+		reads = append(reads, read{time.Now(), ids})
+		var out []string
+		for _, id := range ids {
+			calls[id]++
+			st := "REQUESTED"
+			if id == "late" && calls[id] < 3 { // seen on the third look
+				st = "SUBMITTED"
+			}
+			out = append(out, fmt.Sprintf(`{"request_id":%q,"state":%q}`, id, st))
+		}
+		mu.Unlock()
+		fmt.Fprintf(w, `{"results":[%s]}`, strings.Join(out, ","))
+	}))
+	defer srv.Close()
+	o := Options{BaseURL: srv.URL, Rate: 10, Poll: 10 * time.Millisecond}
+	o.defaults()
+	w := newWatcher(&o)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go w.run(ctx)
+
+	due := time.Now().Add(50 * time.Millisecond)
+	done := func(st ill.State) bool { return st == ill.Requested }
+	got := make(chan seen, 3)
+	for _, id := range []string{"a", "b", "late"} {
+		go func() { got <- w.wait(ctx, id, due, due.Add(5*time.Second), done) }()
+	}
+	for range 3 {
+		if s := <-got; s.Err != nil || s.State != ill.Requested {
+			t.Fatalf("wait: %+v", s)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reads) != 3 {
+		t.Fatalf("%d reads %v, want 3: one for the three due together, two more for the late one", len(reads), reads)
+	}
+	if len(reads[0].ids) != 3 || reads[0].at.Before(due) {
+		t.Errorf("first read %v at %v: want all three, not before they were due (%v)", reads[0].ids, reads[0].at, due)
+	}
+	for i := 1; i < 3; i++ {
+		if len(reads[i].ids) != 1 || reads[i].ids[0] != "late" || reads[i].at.Sub(reads[i-1].at) < o.Poll/2 {
+			t.Errorf("read %d: %v %v after the one before, want the late one alone, about Poll later", i, reads[i].ids, reads[i].at.Sub(reads[i-1].at))
+		}
 	}
 }

@@ -13,19 +13,29 @@ import (
 )
 
 // watcher observes the states of every request a run is waiting for with
-// one batched read per polling interval, GET /v1/requests?ids=… under the
-// centre's key (which may see every request), instead of one GET per
-// request: the tool's own reads stay a small part of the server's work
-// however many lifecycles are in flight.
+// batched reads, GET /v1/requests?ids=… under the centre's key (which may
+// see every request), instead of one GET per request: the tool's own
+// reads stay a small part of the server's work however many lifecycles
+// are in flight.
+//
+// A read is made when a request is due (its first look, then Options.Poll
+// after each look that did not find its state), and includes every
+// request due by then; reads are at least gap apart, so waiters that fall
+// due together share one. Open-loop runs, which measure latency, use a
+// gap of 1 ms: a request is looked at when it is due, not at the next
+// tick of a fixed clock. Closed-loop runs, which measure throughput, use
+// a gap of Options.Poll (at most one read per interval).
 type watcher struct {
 	o     *Options
+	gap   time.Duration
+	kick  chan struct{} // a new waiter: recompute the next read's time
 	mu    sync.Mutex
 	waits map[string]*waiter
 	calls atomic.Int64 // batched GETs made
 }
 
 type waiter struct {
-	due   time.Time            // not polled before
+	due   time.Time            // polled next at this time
 	done  func(ill.State) bool // the states that end the wait
 	polls int                  // batched GETs that included this request
 	ch    chan seen            // receives once
@@ -39,20 +49,58 @@ type seen struct {
 	Err    error
 }
 
-func newWatcher(o *Options) *watcher { return &watcher{o: o, waits: map[string]*waiter{}} }
+func newWatcher(o *Options) *watcher {
+	gap := o.Poll
+	if o.Rate > 0 {
+		gap = time.Millisecond
+	}
+	return &watcher{o: o, gap: gap, kick: make(chan struct{}, 1), waits: map[string]*waiter{}}
+}
 
-// run polls every o.Poll until ctx ends.
+// run reads the due requests' states until ctx ends: at the earliest due
+// time of the waiters, but not sooner than gap after the previous read.
 func (w *watcher) run(ctx context.Context) {
-	t := time.NewTicker(w.o.Poll)
+	t := time.NewTimer(w.o.Poll)
 	defer t.Stop()
+	last := time.Time{}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-w.kick:
+			if !t.Stop() {
+				select {
+				case <-t.C:
+				default:
+				}
+			}
+		}
+		now := time.Now()
+		if next := w.next(now); !next.After(now) && now.Sub(last) >= w.gap {
 			w.poll(ctx)
+			last = time.Now()
+		}
+		now = time.Now()
+		wake := w.next(now)
+		if g := last.Add(w.gap); g.After(wake) {
+			wake = g
+		}
+		t.Reset(max(wake.Sub(now), 0))
+	}
+}
+
+// next is the earliest due time of the waiters (now + Poll when none).
+func (w *watcher) next(now time.Time) time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	next := now.Add(w.o.Poll)
+	for _, wt := range w.waits {
+		if wt.due.Before(next) {
+			next = wt.due
 		}
 	}
+	return next
 }
 
 // poll reads the due requests' states, at most ill.MaxListIDs per call,
@@ -65,6 +113,7 @@ func (w *watcher) poll(ctx context.Context) {
 		if !now.Before(wt.due) {
 			ids = append(ids, id)
 			wt.polls++
+			wt.due = now.Add(w.o.Poll) // looked at again then, unless this read finds its state
 		}
 	}
 	w.mu.Unlock()
@@ -121,6 +170,10 @@ func (w *watcher) wait(ctx context.Context, id string, due, deadline time.Time, 
 	w.mu.Lock()
 	w.waits[id] = wt
 	w.mu.Unlock()
+	select {
+	case w.kick <- struct{}{}:
+	default: // a kick is pending already
+	}
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	select {
