@@ -48,18 +48,22 @@ func TestDepthReadsInTheBackground(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := topo.Declare(ch); err != nil {
+	// A queue of the test's own (deleted below; the topology's are left
+	// for testenv's cleanup).
+	q := topo.Prefix + "depth"
+	if _, err := ch.QueueDeclare(q, false, false, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
+	defer func() { _, _ = ch.QueueDelete(q, false, false, false) }()
 	for i := range 5 {
-		if err := ch.PublishWithContext(context.Background(), topo.Exchange(), ill.MsgSubmit, false, false,
+		if err := ch.PublishWithContext(context.Background(), "", q, false, false,
 			amqp.Publishing{Body: []byte("{}"), MessageId: string(rune('a' + i))}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	pub := &rabbitmq.Publisher{URL: url, Topo: topo}
 	defer pub.Close()
-	d := &rabbitmq.Depth{Pub: pub, Queues: []string{topo.Queue(rabbitmq.QueueRequests)},
+	d := &rabbitmq.Depth{Pub: pub, Queues: []string{q},
 		MaxAge: 5 * time.Millisecond, Expire: 300 * time.Millisecond}
 
 	if n, err := waitingWithin(t, d); ill.ErrorCode(err) != ill.CodeUnavailable {
@@ -77,7 +81,7 @@ func TestDepthReadsInTheBackground(t *testing.T) {
 
 	// The queue goes away: every refresh fails, and the last reading
 	// expires instead of holding the intake forever.
-	if _, err := ch.QueueDelete(topo.Queue(rabbitmq.QueueRequests), false, false, false); err != nil {
+	if _, err := ch.QueueDelete(q, false, false, false); err != nil {
 		t.Fatal(err)
 	}
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {

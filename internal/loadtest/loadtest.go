@@ -112,10 +112,11 @@ type StepResult struct {
 // the recent median, plus the GET itself and, in closed-loop runs, the
 // wait for the next batched GET (δ). When the true latency is below the
 // fixed point δ / (1 − share), the median settles there instead: 10 δ at 9
-// tenths, 2 δ at 5 (a few ms in open-loop runs, whose reads are made when
-// a request is due). Closed-loop runs (latency in the hundreds of ms) use 9
-// tenths, which reads most requests once; the open-loop phases, whose
-// latency is that of one pass through the pipeline, use 5.
+// tenths, about 3 δ at 7. Closed-loop runs (latency in the hundreds of ms,
+// δ up to Options.Poll) use 9 tenths, which reads most requests once; the
+// open-loop phases, whose reads are made when a request is due (δ is the
+// GET, 1–2 ms here, so the fixed point stays below one pass through the
+// pipeline), use 7.
 func (sr *StepResult) firstPoll(share int) time.Duration {
 	if len(sr.recent) < 8 {
 		return 0
@@ -234,7 +235,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 func (o *Options) lifecycle(ctx context.Context, w *watcher, i int, p Pair, res *Result, mu *sync.Mutex) (ill.State, error) {
 	share := 9 // tenths of the median before the first poll (firstPoll)
 	if o.Rate > 0 {
-		share = 5
+		share = 7
 	}
 	var id, lender string
 	for si, s := range Lifecycle {
