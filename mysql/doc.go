@@ -137,7 +137,9 @@
 // requests_test.go (reads report an unreachable database as unavailable),
 // readers_test.go (and the Store's own statements answering a lost database
 // as unavailable), staff_test.go, sessions_test.go, notices_test.go,
-// tx_test.go (Group and queued writes), outbox_test.go (the relay is
+// tx_test.go (Group and queued writes; a repeated request row is
+// ErrRequestExists), txconn_internal_test.go (how long a duplicate key
+// means that), outbox_test.go (the relay is
 // told of commits that wrote outbox rows), directory_test.go,
 // reloading_test.go, migrations_test.go, violations_test.go and fees_test.go
 // (settlement and fee rules with their history), admin_test.go (member updates keep

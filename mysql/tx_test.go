@@ -361,3 +361,4 @@ func TestQueueNoticeByKey(t *testing.T) {
 		t.Fatalf("unknown key: %v, want not_found", err)
 	}
 }
+

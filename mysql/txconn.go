@@ -45,7 +45,8 @@ type txConn struct {
 	// Store.OnOutboxCommit's function after the commit.
 	outbox []ill.OutboxRow
 	// onDuplicate, when set, is what a queued write failing on a unique
-	// key means (a duplicate is reported as this error, see failed).
+	// key means (a duplicate is reported as this error, see meaning),
+	// until the round trip carrying the queued writes succeeds.
 	onDuplicate error
 }
 
@@ -151,9 +152,12 @@ func (c *txConn) with(query string, args []any) (string, []any, bool) {
 // failed records err as sticky when the statement carried queued writes
 // (which of them failed is unknown; a row not found is not a failure).
 func (c *txConn) failed(err error, carried bool) error {
-	if err != nil && carried && !errors.Is(err, sql.ErrNoRows) {
+	switch {
+	case err != nil && carried && !errors.Is(err, sql.ErrNoRows):
 		err = c.meaning(err)
 		c.err = err
+	case err == nil && carried:
+		c.onDuplicate = nil // the queued writes it stood for are in
 	}
 	return err
 }
@@ -178,6 +182,8 @@ func (c *txConn) flush(ctx context.Context) error {
 	c.sent = true
 	if _, err := c.conn.ExecContext(ctx, q, args...); err != nil {
 		c.err = c.meaning(err)
+	} else {
+		c.onDuplicate = nil
 	}
 	return c.err
 }
