@@ -32,17 +32,24 @@ const addReaderNoticeSQL = `INSERT IGNORE INTO notices (request_id, kind, step, 
 	SELECT ?, ?, ?, ?, ?, COALESCE((SELECT p.email FROM patrons p WHERE p.library_code = ? AND p.patron_id = ?), ''),
 	?, ?, ?, 'pending', ?`
 
+// noticeInsert is the statement that stores n (addNoticeSQL, or
+// addReaderNoticeSQL for a reader's notice whose address the store reads)
+// with its arguments.
+func noticeInsert(n ill.Notice) (string, []any) {
+	if n.PatronID != "" && n.Recipient == "" && n.ReaderOf != "" {
+		return addReaderNoticeSQL, []any{n.RequestID, n.Kind, n.Step, n.Library, n.PatronID,
+			n.ReaderOf, n.PatronID, n.Locale, n.Subject, n.Body, n.At.UTC()}
+	}
+	return addNoticeSQL, []any{n.RequestID, n.Kind, n.Step, n.Library, n.PatronID,
+		n.Recipient, n.Locale, n.Subject, n.Body, n.At.UTC()}
+}
+
 // AddNotice stores a notice once per (request, kind, step). It returns the
 // new id and true, or 0 and false when that notice already exists. A
 // notice to a reader with ReaderOf set and no Recipient gets the reader's
 // registered address.
 func (t *Tx) AddNotice(ctx context.Context, n ill.Notice) (int64, bool, error) {
-	q, args := addNoticeSQL, []any{n.RequestID, n.Kind, n.Step, n.Library, n.PatronID,
-		n.Recipient, n.Locale, n.Subject, n.Body, n.At.UTC()}
-	if n.PatronID != "" && n.Recipient == "" && n.ReaderOf != "" {
-		q, args = addReaderNoticeSQL, []any{n.RequestID, n.Kind, n.Step, n.Library, n.PatronID,
-			n.ReaderOf, n.PatronID, n.Locale, n.Subject, n.Body, n.At.UTC()}
-	}
+	q, args := noticeInsert(n)
 	res, err := t.tx.ExecContext(ctx, q, args...)
 	if err != nil {
 		return 0, false, err
@@ -61,12 +68,7 @@ func (t *Tx) AddNotice(ctx context.Context, n ill.Notice) (int64, bool, error) {
 // delivery of a settled notice is acked without effect, and the message id
 // is the key's, so the outbox keeps one.
 func (t *Tx) QueueNotice(ctx context.Context, n ill.Notice) error {
-	q, args := addNoticeSQL, []any{n.RequestID, n.Kind, n.Step, n.Library, n.PatronID,
-		n.Recipient, n.Locale, n.Subject, n.Body, n.At.UTC()}
-	if n.PatronID != "" && n.Recipient == "" && n.ReaderOf != "" {
-		q, args = addReaderNoticeSQL, []any{n.RequestID, n.Kind, n.Step, n.Library, n.PatronID,
-			n.ReaderOf, n.PatronID, n.Locale, n.Subject, n.Body, n.At.UTC()}
-	}
+	q, args := noticeInsert(n)
 	t.tx.later(q, args...)
 	ref := ill.NoticeRef{RequestID: n.RequestID, Kind: n.Kind, Step: n.Step}
 	body, _ := json.Marshal(ref)

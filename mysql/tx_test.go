@@ -361,4 +361,3 @@ func TestQueueNoticeByKey(t *testing.T) {
 		t.Fatalf("unknown key: %v, want not_found", err)
 	}
 }
-
