@@ -2,7 +2,9 @@ package mysql_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,5 +158,71 @@ func TestCandidatesWithTheBorrowersOwnCopy(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// LoansAndCandidates reads in one round trip what ActiveLoans and
+// Candidates read one after the other: the reader's active loans (not
+// the finished ones, not another reader's) and the record's lenders with
+// the borrower's own copy.
+func TestLoansAndCandidatesReadWhatTheTwoReadsDo(t *testing.T) {
+	_, st := testenv.DB(t, "loanscands")
+	ctx := context.Background()
+	addLibraries(t, st, "PKU", "THU", "BNU")
+	rec := testenv.Record(t, st, "", "编译原理", "陈火旺",
+		testenv.Holding{Library: "PKU", Available: 1, Lendable: true},
+		testenv.Holding{Library: "THU", Available: 1, Lendable: true},
+		testenv.Holding{Library: "BNU", Available: 0, Lendable: true})
+	at := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+	for i, c := range []struct {
+		patron string
+		state  ill.State
+		record int64
+	}{{"P1", ill.Requested, rec}, {"P1", ill.OnLoan, 0}, {"P1", ill.Completed, rec}, {"P2", ill.Requested, rec}} {
+		r := &ill.Request{ID: fmt.Sprintf("ILL-LC%d", i), Borrower: "THU", ClientRequestID: fmt.Sprintf("lc%d", i),
+			PatronID: c.patron, Title: "书", RecordID: c.record, State: c.state, SubmittedAt: at, UpdatedAt: at}
+		if err := st.InTx(ctx, func(tx *mysql.Tx) error { return tx.InsertRequest(ctx, r) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var (
+		loans, wantLoans []ill.LoanRef
+		cands, wantCands []ill.Candidate
+		local, wantLocal bool
+	)
+	if err := st.InTx(ctx, func(tx *mysql.Tx) (err error) {
+		if err := tx.LockPatron(ctx, "THU", ill.Patron{ID: "P1"}, at); err != nil {
+			return err
+		}
+		loans, cands, local, err = tx.LoansAndCandidates(ctx, "THU", "P1", rec, at)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.InTx(ctx, func(tx *mysql.Tx) (err error) {
+		if wantLoans, err = tx.ActiveLoans(ctx, "THU", "P1"); err != nil {
+			return err
+		}
+		wantCands, wantLocal, err = tx.Candidates(ctx, rec, "THU", at)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(wantLoans) != 2 || len(wantCands) != 3 || !wantLocal {
+		t.Fatalf("the two reads: loans %v, candidates %v, local %v; want 2 loans, 3 candidates, local", wantLoans, wantCands, wantLocal)
+	}
+	byID := func(a, b ill.LoanRef) int { return strings.Compare(a.ID, b.ID) }
+	byLib := func(a, b ill.Candidate) int { return strings.Compare(a.Library, b.Library) }
+	slices.SortFunc(loans, byID)
+	slices.SortFunc(wantLoans, byID)
+	slices.SortFunc(cands, byLib)
+	slices.SortFunc(wantCands, byLib)
+	if !slices.Equal(loans, wantLoans) || !slices.Equal(cands, wantCands) || local != wantLocal {
+		t.Errorf("one round trip: loans %v, candidates %v, local %v; the two reads: %v, %v, %v",
+			loans, cands, local, wantLoans, wantCands, wantLocal)
+	}
+	var patrons int
+	if err := st.DB.GetContext(ctx, &patrons, `SELECT COUNT(*) FROM patrons WHERE library_code = 'THU' AND patron_id = 'P1'`); err != nil || patrons != 1 {
+		t.Errorf("the queued reader row: %d (%v), want 1", patrons, err)
 	}
 }

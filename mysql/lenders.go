@@ -49,15 +49,24 @@ type lenderFacts struct {
 // has one available (a library that does not lend is not a candidate but
 // can still hold the book itself).
 func (t *Tx) Candidates(ctx context.Context, recordID int64, borrower string, at time.Time) (cands []ill.Candidate, local bool, err error) {
-	var all []struct {
-		Library   string `db:"library"`
-		Available int    `db:"available"`
-		Lendable  bool   `db:"lendable"`
-		Lending   bool   `db:"lending"`
-	}
+	var all []candidateRow
 	if err := t.tx.SelectContext(ctx, &all, candidatesSQL, borrower, recordID); err != nil {
 		return nil, false, err
 	}
+	return t.candidates(ctx, all, borrower, at)
+}
+
+// candidateRow is a row of candidatesSQL.
+type candidateRow struct {
+	Library   string `db:"library"`
+	Available int    `db:"available"`
+	Lendable  bool   `db:"lendable"`
+	Lending   bool   `db:"lending"`
+}
+
+// candidates gives the rows of candidatesSQL their routing facts
+// (Candidates).
+func (t *Tx) candidates(ctx context.Context, all []candidateRow, borrower string, at time.Time) (cands []ill.Candidate, local bool, err error) {
 	rows := all[:0]
 	for _, r := range all {
 		if r.Library == borrower && r.Available > 0 {

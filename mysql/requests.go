@@ -162,6 +162,33 @@ func (t *Tx) ActiveLoans(ctx context.Context, library, patronID string) ([]ill.L
 	return out, nil
 }
 
+// LoansAndCandidates is ActiveLoans and Candidates in one round trip: a
+// loan request for a catalogue record needs both (R3 and the duplicate
+// check, then its rota), and neither depends on the other. When the
+// request is refused before routing, the candidates were read for
+// nothing, which costs less than a round trip. Call it after LockPatron
+// in the same transaction (the lock travels in front of both reads).
+func (t *Tx) LoansAndCandidates(ctx context.Context, library, patronID string, recordID int64, at time.Time) (loans []ill.LoanRef, cands []ill.Candidate, local bool, err error) {
+	lq, largs, err := sqlx.In(activeLoansSQL, library, patronID, ill.ActiveStates())
+	if err != nil {
+		return nil, nil, false, err
+	}
+	var rows []struct {
+		ID       string `db:"id"`
+		RecordID int64  `db:"record_id"`
+	}
+	var all []candidateRow
+	if err := t.tx.selectEach(ctx, []any{&rows, &all}, []string{lq, candidatesSQL}, largs, []any{library, recordID}); err != nil {
+		return nil, nil, false, err
+	}
+	loans = make([]ill.LoanRef, len(rows))
+	for i, r := range rows {
+		loans[i] = ill.LoanRef(r)
+	}
+	cands, local, err = t.candidates(ctx, all, library, at)
+	return loans, cands, local, err
+}
+
 // CountOpenCopies counts the reader's open copy requests
 // (ill.CopyOpenStates), for the borrower's copy limit. Call it after
 // LockPatron in the same transaction.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -232,6 +233,36 @@ func (c *txConn) SelectContext(ctx context.Context, dest any, query string, args
 }
 
 // DriverName, Rebind and BindNamed make txConn an sqlx.ExtContext.
+// selectEach runs queries in one round trip (a multi-statement query, the
+// queued writes in front) and scans the i-th one's rows into dests[i], a
+// pointer to a slice of structs as SelectContext takes; args are the
+// queries' arguments in order.
+func (c *txConn) selectEach(ctx context.Context, dests []any, queries []string, args ...[]any) error {
+	var all []any
+	for _, a := range args {
+		all = append(all, a...)
+	}
+	return c.send(strings.Join(queries, ";\n"), all, func(q string, a []any) error {
+		rows, err := c.conn.QueryxContext(ctx, q, a...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for i, dest := range dests {
+			if i > 0 && !rows.NextResultSet() {
+				if err := rows.Err(); err != nil {
+					return err
+				}
+				return fmt.Errorf("mysql: %d result sets for %d queries", i, len(queries))
+			}
+			if err := sqlx.StructScan(rows, dest); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+}
+
 func (c *txConn) DriverName() string         { return "mysql" }
 func (c *txConn) Rebind(query string) string { return query } // MySQL uses ? already
 func (c *txConn) BindNamed(query string, arg any) (string, []any, error) {

@@ -76,6 +76,9 @@ type txn struct {
 	pending []ill.Event
 	// loans are the reader's active loans (ActiveLoans), nil until read.
 	loans []ill.LoanRef
+	// cands are the lenders holding the record the message named, read
+	// with the loans (LoansAndCandidates); nil: not read yet.
+	cands *candidates
 	// fresh: r is a new request not stored yet (save inserts it).
 	fresh bool
 }
@@ -146,9 +149,13 @@ func (t *txn) submitTx(b ill.SubmitBody) error {
 	if service.IsCopy() {
 		limit, what = borrower.CopyTerms().Limit, "open copy requests"
 		active, err = tx.CountOpenCopies(ctx, m.Actor, b.Patron.ID)
+	} else if id, _ := strconv.ParseInt(b.RecordID, 10, 64); id > 0 {
+		// the reader's loans give the R3 count and the duplicate check;
+		// the record's holders, read with them, its rota
+		c := candidates{record: id}
+		t.loans, c.list, c.local, err = tx.LoansAndCandidates(ctx, m.Actor, b.Patron.ID, id, m.At)
+		t.cands, active = &c, len(t.loans)
 	} else {
-		// the reader's loans give the R3 count and, once the record
-		// is known, the duplicate check
 		t.loans, err = tx.ActiveLoans(ctx, m.Actor, b.Patron.ID)
 		active = len(t.loans)
 	}
@@ -260,7 +267,7 @@ func fillFromRecord(r *ill.Request, rec *ill.Record) {
 func (t *txn) routeRecord(lang, material string, lenders []string) error {
 	r := t.r
 	if r.ServiceType.IsCopy() {
-		cands, local, err := t.tx.Candidates(t.ctx, r.RecordID, r.Borrower, t.m.At)
+		cands, local, err := t.candidates()
 		if err != nil {
 			return err
 		}
@@ -284,7 +291,7 @@ func (t *txn) routeRecord(lang, material string, lenders []string) error {
 	if dup := ill.DuplicateLoan(t.loans, r.ID, r.RecordID); dup != "" { // loans of the record only
 		return t.reject(ill.ReasonDuplicate, "the reader already has active request "+dup+" for this record")
 	}
-	cands, local, err := t.tx.Candidates(t.ctx, r.RecordID, r.Borrower, t.m.At)
+	cands, local, err := t.candidates()
 	if err != nil {
 		return err
 	}
@@ -293,6 +300,23 @@ func (t *txn) routeRecord(lang, material string, lenders []string) error {
 		return t.reject(sc.Reason, r.Borrower+": "+sc.Note())
 	}
 	return t.rankAndRoute(cands, lenders)
+}
+
+// candidates holds the lenders of a record read ahead (txn.cands).
+type candidates struct {
+	record int64
+	list   []ill.Candidate
+	local  bool // the borrower has a copy available
+}
+
+// candidates returns the lenders holding the request's record and whether
+// the borrower has a copy itself: those read with the reader's loans when
+// they are of this record, or read now.
+func (t *txn) candidates() ([]ill.Candidate, bool, error) {
+	if c := t.cands; c != nil && c.record == t.r.RecordID {
+		return c.list, c.local, nil
+	}
+	return t.tx.Candidates(t.ctx, t.r.RecordID, t.r.Borrower, t.m.At)
 }
 
 // routeSerial routes a copy of an article to the members holding its
