@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -97,4 +98,69 @@ func PIDsNamed(names ...string) []int {
 		}
 	}
 	return out
+}
+
+// HostCPU is the machine's CPU time so far, all cores, in clock ticks
+// (/proc/stat): what each open-loop phase reports beside its latencies,
+// because on a shared or virtual machine the same code's tail latency
+// follows how busy the host was and how much of it the hypervisor took.
+type HostCPU struct {
+	Busy  int64 // user, nice, system, irq, softirq
+	Idle  int64 // idle and iowait
+	Steal int64 // taken by the hypervisor for other guests
+}
+
+// ReadHostCPU reads the machine's CPU time; ok is false where there is
+// no /proc/stat.
+func ReadHostCPU() (HostCPU, bool) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return HostCPU{}, false
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return parseHostCPU(line)
+}
+
+// parseHostCPU reads /proc/stat's first line: "cpu" and then user, nice,
+// system, idle, iowait, irq, softirq, steal (guest time is already in
+// user and nice).
+func parseHostCPU(line string) (HostCPU, bool) {
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return HostCPU{}, false
+	}
+	var v [8]int64
+	for i := range v {
+		n, err := strconv.ParseInt(f[i+1], 10, 64)
+		if err != nil {
+			return HostCPU{}, false
+		}
+		v[i] = n
+	}
+	return HostCPU{Busy: v[0] + v[1] + v[2] + v[5] + v[6], Idle: v[3] + v[4], Steal: v[7]}, true
+}
+
+// HostLoad is how the machine's CPU time was spent over an interval, as
+// fractions of it.
+type HostLoad struct {
+	Busy, Idle, Steal float64
+}
+
+// Since is the load between an earlier reading and c; zero when nothing
+// was counted.
+func (c HostCPU) Since(earlier HostCPU) HostLoad {
+	busy, idle, steal := c.Busy-earlier.Busy, c.Idle-earlier.Idle, c.Steal-earlier.Steal
+	all := float64(busy + idle + steal)
+	if all <= 0 {
+		return HostLoad{}
+	}
+	return HostLoad{Busy: float64(busy) / all, Idle: float64(idle) / all, Steal: float64(steal) / all}
+}
+
+// String is the load as a report shows it.
+func (l HostLoad) String() string {
+	if l == (HostLoad{}) {
+		return "not read"
+	}
+	return fmt.Sprintf("busy %.0f %%, idle %.0f %%, stolen %.1f %%", 100*l.Busy, 100*l.Idle, 100*l.Steal)
 }

@@ -145,6 +145,7 @@ type Result struct {
 	NotRouted int
 	Failed    int
 	Polls     int      // batched GETs the watcher made
+	Host      HostLoad // the machine's CPU over the phase (zero: not read)
 	Errors    []string // the first few failures
 	Steps     []*StepResult
 }
@@ -221,9 +222,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			res.NotRouted++
 		}
 	}
+	host, hostRead := ReadHostCPU()
 	start := time.Now()
 	drive(ctx, o.N, o.C, o.Rate, one)
 	res.Elapsed = time.Since(start)
+	if now, ok := ReadHostCPU(); ok && hostRead {
+		res.Host = now.Since(host)
+	}
 	stopWatch()
 	<-watching
 	res.Polls = int(w.calls.Load())

@@ -102,6 +102,39 @@ func TestParseStat(t *testing.T) {
 	}
 }
 
+// The host's load over a phase: busy, idle (with iowait) and stolen time
+// as shares of all the machine's CPU time between two /proc/stat lines.
+func TestHostLoadFromProcStat(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		line string
+		want HostCPU
+		ok   bool
+	}{
+		//            user nice system idle iowait irq softirq steal guest guest_nice
+		{"linux", "cpu  600 10 300 900 50 5 35 100 0 0", HostCPU{Busy: 950, Idle: 950, Steal: 100}, true},
+		{"a core's line", "cpu0 600 10 300 900 50 5 35 100 0 0", HostCPU{}, false},
+		{"too few fields", "cpu  600 10 300 900", HostCPU{}, false},
+		{"not a number", "cpu  600 x 300 900 50 5 35 100", HostCPU{}, false},
+	} {
+		got, ok := parseHostCPU(c.line)
+		if got != c.want || ok != c.ok {
+			t.Errorf("%s: %+v %v, want %+v %v", c.name, got, ok, c.want, c.ok)
+		}
+	}
+	before := HostCPU{Busy: 1000, Idle: 3000, Steal: 10}
+	after := HostCPU{Busy: 1700, Idle: 3250, Steal: 60}
+	if got, want := after.Since(before), (HostLoad{Busy: 0.7, Idle: 0.25, Steal: 0.05}); got != want {
+		t.Errorf("Since: %+v, want %+v", got, want)
+	}
+	if got := after.Since(after); got != (HostLoad{}) || got.String() != "not read" {
+		t.Errorf("no time counted: %+v %q, want zero, not read", got, got)
+	}
+	if got, ok := ReadHostCPU(); ok && got.Busy+got.Idle+got.Steal <= 0 {
+		t.Errorf("this machine's /proc/stat: %+v", got)
+	}
+}
+
 // The watcher reads a request only once it is due, reads requests due
 // together in one GET, and looks again Poll after a read that did not
 // show the state waited for.
