@@ -148,18 +148,25 @@ func (t *Tx) ActiveLoans(ctx context.Context, library, patronID string) ([]ill.L
 	if err != nil {
 		return nil, err
 	}
-	var rows []struct {
-		ID       string `db:"id"`
-		RecordID int64  `db:"record_id"`
-	}
+	var rows []loanRow
 	if err := t.tx.SelectContext(ctx, &rows, q, args...); err != nil {
 		return nil, err
 	}
+	return loanRefs(rows), nil
+}
+
+// loanRow is a row of activeLoansSQL.
+type loanRow struct {
+	ID       string `db:"id"`
+	RecordID int64  `db:"record_id"`
+}
+
+func loanRefs(rows []loanRow) []ill.LoanRef {
 	out := make([]ill.LoanRef, len(rows))
 	for i, r := range rows {
 		out[i] = ill.LoanRef(r)
 	}
-	return out, nil
+	return out
 }
 
 // LoansAndCandidates is ActiveLoans and Candidates in one round trip: a
@@ -173,20 +180,13 @@ func (t *Tx) LoansAndCandidates(ctx context.Context, library, patronID string, r
 	if err != nil {
 		return nil, nil, false, err
 	}
-	var rows []struct {
-		ID       string `db:"id"`
-		RecordID int64  `db:"record_id"`
-	}
+	var rows []loanRow
 	var all []candidateRow
 	if err := t.tx.selectEach(ctx, []any{&rows, &all}, []string{lq, candidatesSQL}, largs, []any{library, recordID}); err != nil {
 		return nil, nil, false, err
 	}
-	loans = make([]ill.LoanRef, len(rows))
-	for i, r := range rows {
-		loans[i] = ill.LoanRef(r)
-	}
 	cands, local, err = t.candidates(ctx, all, library, at)
-	return loans, cands, local, err
+	return loanRefs(rows), cands, local, err
 }
 
 // CountOpenCopies counts the reader's open copy requests

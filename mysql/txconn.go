@@ -232,7 +232,6 @@ func (c *txConn) SelectContext(ctx context.Context, dest any, query string, args
 	return c.send(query, args, func(q string, a []any) error { return c.conn.SelectContext(ctx, dest, q, a...) })
 }
 
-// DriverName, Rebind and BindNamed make txConn an sqlx.ExtContext.
 // selectEach runs queries in one round trip (a multi-statement query, the
 // queued writes in front) and scans the i-th one's rows into dests[i], a
 // pointer to a slice of structs as SelectContext takes; args are the
@@ -263,6 +262,7 @@ func (c *txConn) selectEach(ctx context.Context, dests []any, queries []string, 
 	})
 }
 
+// DriverName, Rebind and BindNamed make txConn an sqlx.ExtContext.
 func (c *txConn) DriverName() string         { return "mysql" }
 func (c *txConn) Rebind(query string) string { return query } // MySQL uses ? already
 func (c *txConn) BindNamed(query string, arg any) (string, []any, error) {
