@@ -22,9 +22,10 @@ bench: ## intake → REQUESTED throughput with the demo data (see docs/benchmark
 
 N ?= 20000
 C ?= 64
-loadtest: ## N full lifecycles with concurrency C through the API, with the broker and database ceilings → loadtest-report.md
+ISO ?= -1
+loadtest: ## N full lifecycles with concurrency C through the API (ISO 18626 requests per brokering phase: ISO, default N/5), with the ceilings → loadtest-report.md
 	bash scripts/services.sh
-	$(GO) run ./cmd/illbench -n $(N) -c $(C) -report loadtest-report.md
+	$(GO) run ./cmd/illbench -n $(N) -c $(C) -iso $(ISO) -report loadtest-report.md
 
 chaos: ## fault tests: SIGKILL consumers, restart RabbitMQ and MariaDB during 5,000-request loads (restarts the shared services)
 	bash scripts/services.sh
